@@ -219,9 +219,7 @@ def _make_converter() -> cattrs.Converter:
             a.name: override(rename=_camel(a.name), omit_if_default=a.default is None)
             for a in attrs.fields(cls)
         }
-        return make_dict_unstructure_fn(  # type: ignore[no-any-return]
-            cls, conv, **renames  # type: ignore[arg-type]
-        )
+        return make_dict_unstructure_fn(cls, conv, **renames)  # type: ignore[arg-type]
 
     conv.register_structure_hook_factory(attrs.has, structure_factory)
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
@@ -373,7 +371,8 @@ def decode(payload: bytes | str, cls: type[T] | Any) -> T:
     except (ValueError, UnicodeDecodeError) as exc:
         name = _model_name(cls)
         raise DecodeError(f"malformed JSON for {name}: {exc}", model=name, path="$") from exc
-    return structure(value, cls)
+    result: T = structure(value, cls)
+    return result
 
 
 def encode(obj: Any) -> Any:

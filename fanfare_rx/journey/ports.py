@@ -1,0 +1,69 @@
+"""The port a journey's effects talk through: one method per Consumer API interaction, each
+returning a cold ``Observable`` that emits one value and completes (or errors with a
+:class:`~fanfare_rx.errors.FanfareError`).
+
+The aiohttp client implements it for real journeys; tests implement it with scripted
+observables on a ``TestScheduler`` (see :mod:`fanfare_rx.testing`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from reactivex import Observable
+
+from fanfare_rx.journey.messages import ConsumerState
+from fanfare_rx.models import wire
+from fanfare_rx.models.journey import DistributionSummary
+
+__all__ = ["JourneyEffects"]
+
+
+@runtime_checkable
+class JourneyEffects(Protocol):
+    """What a journey needs from the Consumer API.
+
+    Usage: ``ExperienceJourney("exp-1", effects=my_port, scheduler=TestScheduler())``
+    """
+
+    def load_experience(self, experience_id: str) -> Observable[wire.Experience]:
+        """``GET /experiences/{id}``."""
+        ...
+
+    def route(self, experience_id: str, access_code: str | None) -> Observable[wire.RouteResult]:
+        """``POST /experiences/{id}/route`` (with the stored access code, if any)."""
+        ...
+
+    def fetch_status(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
+        """``GET /{queues|draws|auctions|timed-releases}/{id}/status``."""
+        ...
+
+    def enter(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
+        """Enter the distribution; answers the consumer's state after entering ("already in"
+        counts as success)."""
+        ...
+
+    def leave(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
+        """Leave the distribution; answers the consumer's state after leaving."""
+        ...
+
+    def complete(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
+        """Mark the participation completed (timed release, after purchase)."""
+        ...
+
+    def place_bid(self, auction_id: str, amount: Decimal) -> Observable[ConsumerState]:
+        """``POST /auctions/{id}/bid``."""
+        ...
+
+    def enter_waitlist(self, waitlist_id: str) -> Observable[wire.WaitlistStatus]:
+        """``POST /waitlists/{id}/enter``, answered as the waitlist status."""
+        ...
+
+    def leave_waitlist(self, waitlist_id: str) -> Observable[wire.WaitlistStatus]:
+        """``DELETE /waitlists/{id}/leave``, answered as the waitlist status."""
+        ...
+
+    def verify_bot_check(self, challenge_id: str, token: str) -> Observable[bool]:
+        """Pass a bot-check challenge with the verification token."""
+        ...
