@@ -31,6 +31,8 @@ __all__ = [
     "BotChallenge",
     "BotCheckGate",
     "BotMitigation",
+    "ChallengeVerifyRequest",
+    "ChallengeVerifyResult",
     "ConsumerMe",
     "ConsumerProjection",
     "DistributionLifecycle",
@@ -67,6 +69,8 @@ __all__ = [
     "QueueGranted",
     "QueueLeft",
     "QueueNotQueued",
+    "QueueAdmitRequest",
+    "QueueDenyRequest",
     "QueueQueued",
     "QueueStatus",
     "Reason",
@@ -500,6 +504,20 @@ class BotCheckGate:
     mitigation: BotMitigation | None = None
 
 
+@attrs.frozen
+class ChallengeVerifyRequest:
+    """``POST /challenges/verify`` (sandbox-defined: Fanfare documents no verification
+    endpoint): the bot-check challenge id and the provider's token."""
+
+    challenge_id: str
+    token: str = attrs.field(repr=redact)
+
+
+@attrs.frozen
+class ChallengeVerifyResult:
+    verified: bool
+
+
 Gate: TypeAlias = AuthenticationGate | AccessCodeGate | BotCheckGate
 
 
@@ -606,6 +624,21 @@ class QueueDenied:
     position: int | None = None
 
 
+@attrs.frozen
+class QueueAdmitRequest:
+    """``POST /queues/{id}/admit`` (secret key)."""
+
+    consumer_id: str
+
+
+@attrs.frozen
+class QueueDenyRequest:
+    """``POST /queues/{id}/deny`` (secret key); ``reason`` is one of the REST deny reasons."""
+
+    consumer_id: str
+    reason: str
+
+
 QueueConsumerState: TypeAlias = (
     QueueQueued | QueueNotQueued | QueueLeft | QueueGranted | QueueCompleted | QueueDenied
 )
@@ -685,6 +718,7 @@ class TimedReleaseConsumerState:
     left_at: datetime | None = None
     selected_variant_id: str | None = None
     expires_at: datetime | None = None
+    reason: str | None = None
 
 
 @attrs.frozen
