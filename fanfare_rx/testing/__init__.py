@@ -26,6 +26,7 @@ from fanfare_rx.testing.stages import (
     SEQUENCE_STAGES,
     Recording,
     assert_marbles,
+    parse_marbles,
     record,
     render_marbles,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "assert_marbles",
     "builders",
     "drive",
+    "parse_marbles",
     "pending_actions",
     "record",
     "render_marbles",

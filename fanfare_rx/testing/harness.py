@@ -29,7 +29,6 @@ from typing import Any
 
 import attrs
 from reactivex import Observable, abc
-from reactivex.observable.marbles import parse
 from reactivex.notification import OnNext
 from reactivex.testing import TestScheduler
 
@@ -38,7 +37,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot
 from fanfare_rx.testing.builders import EXPERIENCE_ID
 from fanfare_rx.testing.marbles import ScriptedEffects
-from fanfare_rx.testing.stages import Recording, assert_marbles, record
+from fanfare_rx.testing.stages import Recording, assert_marbles, parse_marbles, record
 
 __all__ = ["ActionOutcome", "ActionSpec", "JourneyHarness", "drive", "pending_actions"]
 
@@ -124,14 +123,13 @@ def drive(
     """
     outcomes: list[ActionOutcome] = []
     start = _clock(scheduler)
-    lookup: dict[str | float, Any] = {k: v for k, v in actions.items()}
-    for time, notification in parse(marbles, timespan=timespan, lookup=lookup):
+    for time, notification in parse_marbles(marbles, actions, timespan=timespan):
         if not isinstance(notification, OnNext):
             continue
         spec = notification.value
         if not any(spec is named for named in actions.values()):
             raise ValueError(f"marble {spec!r} names no action; pass {spec}=...")
-        outcome = ActionOutcome(label=_label(spec), at=start + float(time))  # type: ignore[arg-type]
+        outcome = ActionOutcome(label=_label(spec), at=start + time)
         outcomes.append(outcome)
 
         def act(_: abc.SchedulerBase, __: Any = None, spec: Any = spec, outcome: ActionOutcome = outcome) -> None:

@@ -15,7 +15,8 @@ last one repeats), on virtual time; every call is recorded with its arguments an
     ...
     assert [c.method for c in server.calls] == ["load_experience", "route", "fetch_status"]
 
-One marble character is ``timespan`` seconds (1 s by default); ``#`` errors with ``error``.
+Marbles use the RxJS syntax of :func:`~fanfare_rx.testing.stages.parse_marbles`: one
+character is ``timespan`` seconds (1 s by default), ``#`` errors with ``error``.
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ from typing import Any
 
 import attrs
 import reactivex
-from reactivex import Observable
+from reactivex import Observable, abc
+from reactivex.disposable import CompositeDisposable
+from reactivex.notification import Notification
 from reactivex.testing import TestScheduler
 
 from fanfare_rx.journey.messages import ConsumerState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
+from fanfare_rx.testing.stages import parse_marbles
 
 __all__ = ["PORT_METHODS", "PortCall", "ScriptedEffects", "UnscriptedCallError"]
 
@@ -74,6 +78,22 @@ class _Answer:
     error: Exception | None
 
 
+def _cold(events: list[tuple[float, Notification[Any]]], scheduler: abc.SchedulerBase) -> Observable[Any]:
+    """A cold observable replaying ``events`` relative to each subscription."""
+
+    def subscribe(observer: abc.ObserverBase[Any], _: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        scheduled = CompositeDisposable()
+        for time, notification in events:
+
+            def deliver(_: abc.SchedulerBase, __: Any = None, n: Notification[Any] = notification) -> None:
+                n.accept(observer)
+
+            scheduled.add(scheduler.schedule_relative(time, deliver))
+        return scheduled
+
+    return Observable(subscribe)
+
+
 class ScriptedEffects:
     """A journey port whose answers are marble strings on a ``TestScheduler``.
 
@@ -81,7 +101,7 @@ class ScriptedEffects:
 
     Args:
         scheduler: the virtual clock the answers run on (the journey's scheduler).
-        experience: answers ``load_experience`` at once (``"(x,|)"``) unless
+        experience: answers ``load_experience`` at once (``"(x|)"``) unless
             :meth:`on_load_experience` scripts otherwise.
         timespan: seconds of virtual time per marble character.
     """
@@ -190,18 +210,14 @@ class ScriptedEffects:
         self.calls.append(call)
         answers = self._scripts.get(method)
         if not answers and method == "load_experience" and self._experience is not None:
-            answers = [_Answer("(x,|)", {"x": self._experience}, None)]
+            answers = [_Answer("(x|)", {"x": self._experience}, None)]
         if not answers:
             self.unscripted.append(call)
             return reactivex.throw(UnscriptedCallError(f"no scripted answer for {method}{args!r}"))
         index = self._served.get(method, 0)
         self._served[method] = index + 1
         answer = answers[min(index, len(answers) - 1)]
-        lookup: dict[str | float, Any] = {k: v for k, v in answer.values.items()}
-        return reactivex.from_marbles(
-            answer.marbles, timespan=self.timespan, lookup=lookup,
-            error=answer.error, scheduler=self.scheduler,
-        )
+        return _cold(parse_marbles(answer.marbles, answer.values, timespan=self.timespan, error=answer.error), self.scheduler)
 
     def load_experience(self, experience_id: str) -> Observable[wire.Experience]:
         return self._answer("load_experience", experience_id)
