@@ -12,7 +12,7 @@ import reactivex
 from reactivex import Observable
 from reactivex import operators as ops
 
-from fanfare_rx.errors import FanfareError, ValidationError
+from fanfare_rx.errors import DecodeError, FanfareError, ValidationError
 from fanfare_rx.journey.messages import (
     ActionFailed,
     ConsumerState,
@@ -53,6 +53,21 @@ DEFAULT_INTERVAL_MS = 5000
 
 _Stage = SequenceStage
 
+_CONSUMER_STATES: tuple[type, ...] = (
+    wire.QueueQueued, wire.QueueNotQueued, wire.QueueLeft, wire.QueueGranted,
+    wire.QueueCompleted, wire.QueueDenied, wire.DrawNotEntered, wire.DrawEntered, wire.DrawWon,
+    wire.DrawCompleted, wire.DrawDenied, wire.AuctionConsumerState, wire.TimedReleaseConsumerState,
+)
+_ROUTE_RESULTS: tuple[type, ...] = (wire.RouteRouted, wire.RouteGated, wire.RouteNoAccess)
+
+
+def _checked(value: Any, expected: tuple[type, ...], model: str) -> Any:
+    """A port answer of the wrong type fails the action as a :class:`DecodeError` (folded as
+    an error event) instead of reaching the reducer."""
+    if not isinstance(value, expected):
+        raise DecodeError(f"the port answered {type(value).__name__}, not a {model}", model=model)
+    return value
+
 
 class EffectContext:
     """What an effect may read: the port, the current snapshot, the clock, the cached
@@ -86,6 +101,7 @@ def _load_experience(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Expe
     experience_id = ctx.snapshot().context.experience_id
 
     def remember(experience: wire.Experience) -> wire.Experience:
+        _checked(experience, (wire.Experience,), "Experience")
         ctx.experience = experience
         return experience
 
@@ -109,6 +125,7 @@ def _to_status(
     ctx: EffectContext, distribution_id: str
 ) -> Callable[[Observable[ConsumerState]], Observable[Message]]:
     def to_message(state: ConsumerState) -> Message:
+        _checked(state, _CONSUMER_STATES, "ConsumerState")
         return StatusReceived(at=ctx.now_ms(), distribution_id=distribution_id, state=state)
 
     return ops.map(to_message)
@@ -126,6 +143,7 @@ def _route(ctx: EffectContext, *, fresh_experience: bool) -> Observable[Message]
 
         def route_with(experience: wire.Experience) -> Observable[Message]:
             def to_message(result: wire.RouteResult) -> Message:
+                _checked(result, _ROUTE_RESULTS, "RouteResult")
                 return RouteResolved(at=ctx.now_ms(), result=result, experience=experience)
 
             return ctx.port.route(experience_id, code).pipe(ops.map(to_message))
@@ -161,6 +179,7 @@ def _waitlist_call(ctx: EffectContext, *, enter: bool) -> Observable[Message]:
         call = ctx.port.enter_waitlist if enter else ctx.port.leave_waitlist
 
         def to_message(status: wire.WaitlistStatus) -> Message:
+            _checked(status, (wire.WaitlistStatus,), "WaitlistStatus")
             entered_at = status.entered_at
             return WaitlistChanged(
                 at=ctx.now_ms(), waitlist_id=waitlist_id, entered=status.is_entered,
