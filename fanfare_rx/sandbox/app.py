@@ -1,0 +1,32 @@
+"""The sandbox aiohttp application: every Consumer API route the journey uses, served at the
+root of the base URL, behind the middlewares of :mod:`fanfare_rx.sandbox.middlewares`.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from fanfare_rx.sandbox import context, control, handlers_auth, handlers_distributions
+from fanfare_rx.sandbox import handlers_experiences
+from fanfare_rx.sandbox.faults import Faults
+from fanfare_rx.sandbox.middlewares import MAX_BODY_BYTES, middlewares
+from fanfare_rx.sandbox.ratelimit import RateLimiter
+from fanfare_rx.sandbox.world import World
+
+__all__ = ["create_app"]
+
+
+def create_app(world: World, *, faults: Faults | None = None,
+               limiter: RateLimiter | None = None) -> web.Application:
+    """Build the application around a world.
+
+    Usage: ``app = create_app(World(default_scenario(), SandboxClock("manual")))``
+    """
+    app = web.Application(middlewares=middlewares(), client_max_size=MAX_BODY_BYTES)
+    app[context.WORLD] = world
+    app[context.FAULTS] = faults or Faults()
+    app[context.LIMITER] = limiter or RateLimiter(world.scenario.requests_per_minute)
+    for table in (handlers_auth.routes, handlers_experiences.routes,
+                  handlers_distributions.routes, control.routes):
+        app.router.add_routes(table)
+    return app

@@ -1,0 +1,158 @@
+"""Sandbox identities: HMAC-signed access, refresh and grant tokens, sessions and consumers.
+
+The signing secret is drawn fresh at every start, so tokens of an earlier run never validate.
+Refresh tokens rotate (only the newest one of a session works); logout revokes the session.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from typing import Any
+
+import attrs
+
+__all__ = ["Consumer", "Identity", "Session", "TokenSigner", "Accounts"]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenSigner:
+    """Signs small JSON claims as ``<prefix>.<payload>.<hmac>``.
+
+    Usage: ``signer.verify(signer.sign("acc", {"sid": "s1"}), "acc")["sid"] == "s1"``
+    """
+
+    def __init__(self, secret: bytes | None = None) -> None:
+        self._secret = secret or secrets.token_bytes(32)
+
+    def sign(self, kind: str, claims: dict[str, Any]) -> str:
+        body = _b64(json.dumps({"k": kind, **claims}, separators=(",", ":")).encode())
+        mac = hmac.new(self._secret, f"{kind}.{body}".encode(), hashlib.sha256).digest()
+        return f"{kind}.{body}.{_b64(mac)}"
+
+    def verify(self, token: str, kind: str) -> dict[str, Any] | None:
+        """The claims of a token of ``kind`` with a valid signature, else None."""
+        parts = token.split(".")
+        if len(parts) != 3 or parts[0] != kind:
+            return None
+        expected = hmac.new(self._secret, f"{kind}.{parts[1]}".encode(), hashlib.sha256).digest()
+        try:
+            if not hmac.compare_digest(expected, _unb64(parts[2])):
+                return None
+            claims = json.loads(_unb64(parts[1]))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return claims if isinstance(claims, dict) and claims.get("k") == kind else None
+
+
+@attrs.define
+class Consumer:
+    id: str
+    guest: bool = True
+    email: str | None = None
+    phone: str | None = None
+
+
+@attrs.define
+class Session:
+    id: str
+    consumer_id: str
+    refresh_jti: str
+    revoked: bool = False
+
+
+@attrs.frozen
+class Identity:
+    """The caller behind a valid access token."""
+
+    consumer: Consumer
+    session: Session
+
+
+class Accounts:
+    """Consumers, sessions and the tokens that name them.
+
+    Usage: ``access, refresh, _ = accounts.open_session(accounts.new_guest(), now)``
+    """
+
+    def __init__(self, signer: TokenSigner, *, access_ttl: int, refresh_ttl: int) -> None:
+        self.signer = signer
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+        self.consumers: dict[str, Consumer] = {}
+        self.sessions: dict[str, Session] = {}
+        self._by_contact: dict[str, str] = {}
+
+    def new_guest(self) -> Consumer:
+        consumer = Consumer(id=f"guest_{secrets.token_hex(8)}")
+        self.consumers[consumer.id] = consumer
+        return consumer
+
+    def authenticate(self, email: str | None, phone: str | None,
+                     current: Consumer | None) -> Consumer:
+        """The consumer for a verified contact; a guest caller is upgraded in place so its
+        participations are kept."""
+        contact = (email or "").lower() or (phone or "")
+        known = self._by_contact.get(contact) if contact else None
+        if known is not None:
+            return self.consumers[known]
+        if current is not None and current.guest:
+            consumer = current
+        else:
+            consumer = Consumer(id=f"cns_{secrets.token_hex(8)}")
+            self.consumers[consumer.id] = consumer
+        consumer.guest = False
+        consumer.email, consumer.phone = email, phone
+        if contact:
+            self._by_contact[contact] = consumer.id
+        return consumer
+
+    def open_session(self, consumer: Consumer, now: float) -> tuple[str, str, float]:
+        """A new session: (access token, refresh token, access expiry epoch)."""
+        session = Session(id=secrets.token_hex(8), consumer_id=consumer.id,
+                          refresh_jti=secrets.token_hex(8))
+        self.sessions[session.id] = session
+        return self._tokens(session, now)
+
+    def _tokens(self, session: Session, now: float) -> tuple[str, str, float]:
+        expires = now + self.access_ttl
+        access = self.signer.sign("acc", {"sid": session.id, "cid": session.consumer_id,
+                                          "exp": expires})
+        refresh = self.signer.sign("ref", {"sid": session.id, "jti": session.refresh_jti,
+                                           "exp": now + self.refresh_ttl})
+        return access, refresh, expires
+
+    def identify(self, token: str, now: float) -> Identity | None:
+        """The identity behind a valid, unexpired, unrevoked access token."""
+        claims = self.signer.verify(token, "acc")
+        if claims is None or not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
+            return None
+        session = self.sessions.get(str(claims.get("sid")))
+        if session is None or session.revoked:
+            return None
+        consumer = self.consumers.get(session.consumer_id)
+        return None if consumer is None else Identity(consumer=consumer, session=session)
+
+    def refresh(self, token: str, now: float) -> tuple[str, str, float] | None:
+        """Rotate: the presented refresh token must be the session's newest one."""
+        claims = self.signer.verify(token, "ref")
+        if claims is None or not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
+            return None
+        session = self.sessions.get(str(claims.get("sid")))
+        if session is None or session.revoked or claims.get("jti") != session.refresh_jti:
+            return None
+        session.refresh_jti = secrets.token_hex(8)
+        return self._tokens(session, now)
+
+    def logout(self, session: Session) -> None:
+        session.revoked = True

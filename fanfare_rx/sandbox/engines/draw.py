@@ -1,0 +1,153 @@
+"""The draw engine: entries accumulate until ``drawAt``, then ``winnerCount`` are picked with a
+seeded RNG (everyone wins when entries are fewer); winners get grants that expire.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import attrs
+
+from fanfare_rx.models import wire
+from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, not_open_yet
+from fanfare_rx.sandbox.http import ApiError, conflict
+
+__all__ = ["DrawEngine"]
+
+
+@attrs.define
+class _Entry:
+    status: wire.DrawStatus
+    entered_at: float
+    grant: Grant | None = None
+    reason: str | None = None
+    decided_at: float | None = None
+
+
+class DrawEngine(Engine):
+    """Usage: ``engine.enter("cns_1", guest=True, now=t)``; results appear at ``drawAt``."""
+
+    kind = "draw"
+
+    def __init__(self, *args: Any, seed: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.draw_at = self.start + float(self.spec.draw_at or 0.0)
+        self.rng = random.Random(f"{seed}:{self.id}")
+        self.crowd = [f"crowd-{i + 1:04d}" for i in range(self.spec.crowd)]
+        self.entries: dict[str, _Entry] = {}
+        self.drawn = False
+
+    def accepts_entries(self, now: float) -> bool:
+        return super().accepts_entries(now) and now < self.draw_at and not self.drawn
+
+    def lifecycle(self, now: float) -> wire.DistributionLifecycle:
+        if now < self.open_at:
+            return wire.DistributionLifecycle.SCHEDULED
+        if self.accepts_entries(now):
+            return wire.DistributionLifecycle.OPEN
+        return wire.DistributionLifecycle.CLOSED if self.drawn else wire.DistributionLifecycle.SETTLING
+
+    def settles_at(self) -> float | None:
+        return self.draw_at
+
+    def advance(self, now: float) -> None:
+        if not self.drawn and now >= self.draw_at:
+            self._draw(self.draw_at)
+        for who, entry in self.entries.items():
+            grant = entry.grant
+            if (entry.status is wire.DrawStatus.WON and grant is not None
+                    and grant.expires_at is not None and grant.expires_at <= now):
+                entry.status, entry.reason = wire.DrawStatus.DENIED, "ADMISSION_EXPIRED"
+                entry.decided_at = grant.expires_at
+        super().advance(now)
+
+    def _draw(self, at: float) -> None:
+        """Shuffle the pool (crowd first, then consumers in entry order) and take the first
+        ``winnerCount``: the same seed and entries give the same result."""
+        self.drawn = True
+        pool = self.crowd + [who for who, e in self.entries.items()
+                             if e.status is wire.DrawStatus.ENTERED]
+        self.rng.shuffle(pool)
+        winners = set(pool[: self.spec.winner_count or 0])
+        for who, entry in self.entries.items():
+            if entry.status is not wire.DrawStatus.ENTERED:
+                continue
+            entry.decided_at = at
+            if who in winners:
+                entry.status, entry.grant = wire.DrawStatus.WON, self.issue_grant(who, at)
+            else:
+                entry.status, entry.reason = wire.DrawStatus.DENIED, "NOT_SELECTED"
+
+    def enter(self, consumer_id: str, *, guest: bool, now: float) -> wire.DrawConsumerState:
+        if consumer_id in self.entries:
+            raise conflict("Already in draw", "ALREADY_IN_DRAW")
+        if now < self.open_at:
+            raise not_open_yet("Draw", "DRAW_NOT_OPEN", self.open_at)
+        if not self.accepts_entries(now):
+            raise ApiError(400, {"error": "Draw is closed", "code": "DRAW_CLOSED"})
+        self.check_guest(guest)
+        if self.spec.capacity is not None and len(self.crowd) + len(self.entries) >= self.spec.capacity:
+            raise ApiError(409, {"error": "conflict", "message": "Draw is full", "code": "DRAW_FULL"})
+        self.count_entry(consumer_id)
+        self.entries[consumer_id] = _Entry(status=wire.DrawStatus.ENTERED, entered_at=now)
+        return self.state(consumer_id)
+
+    def leave(self, consumer_id: str, now: float) -> wire.DrawConsumerState:
+        entry = self.entries.get(consumer_id)
+        if entry is None:
+            raise ApiError(404, {"error": "not_found", "message": "Consumer not in draw",
+                                 "code": "NOT_IN_DRAW"})
+        if entry.status is not wire.DrawStatus.ENTERED:
+            raise conflict("Leaving is allowed only before the draw", "DRAW_ALREADY_DRAWN")
+        del self.entries[consumer_id]
+        return self.state(consumer_id)
+
+    def state(self, consumer_id: str) -> wire.DrawConsumerState:
+        entry = self.entries.get(consumer_id)
+        if entry is None:
+            return wire.DrawNotEntered()
+        if entry.status is wire.DrawStatus.ENTERED:
+            return wire.DrawEntered(entered_at=self.dt(entry.entered_at))
+        if entry.status is wire.DrawStatus.WON and entry.grant is not None:
+            return wire.DrawWon(admission_grant=entry.grant.token, won_at=self.dt(entry.decided_at),
+                                expires_at=self.dt(entry.grant.expires_at))
+        return wire.DrawDenied(reason=entry.reason or "DENIED", denied_at=self.dt(entry.decided_at))
+
+    def model(self) -> wire.Draw:
+        return wire.Draw(
+            id=self.id, time_zone=self.time_zone, draw_at=self.dt(self.draw_at),  # type: ignore[arg-type]
+            supports_guest=self.spec.supports_guest, capacity=self.spec.capacity,
+            open_at=self.dt(self.open_at), close_at=self.dt(self.close_at),
+            continue_selecting_until_completed=False, loyalty_bias_enabled=False,
+            winner_count=self.spec.winner_count,
+            admission_expiration_seconds=self.spec.admission_expiration_seconds,
+            sequence_id=self.sequence_id)
+
+    def participants(self) -> set[str]:
+        return set(self.entries)
+
+    def projection(self, consumer_id: str, now: float) -> Projection | None:
+        entry = self.entries.get(consumer_id)
+        if entry is None:
+            return None
+        consumer = wire.ConsumerProjection(
+            status=entry.status.value.lower(), distribution_id=self.id,
+            entered_at=self.dt(entry.entered_at),
+            admission_grant=entry.grant.token if entry.grant else None,
+            granted_at=self.dt(entry.grant.issued_at) if entry.grant else None,
+            denied_reason=entry.reason)
+        if entry.status is wire.DrawStatus.ENTERED:
+            phase = (wire.SequencePhase.SETTLING if self.lifecycle(now) is wire.DistributionLifecycle.SETTLING
+                     else wire.SequencePhase.PARTICIPATING)
+            return Projection(phase, consumer)
+        if entry.status is wire.DrawStatus.WON:
+            return Projection(wire.SequencePhase.GRANTED, consumer, grant=entry.grant)
+        if entry.reason == "ADMISSION_EXPIRED":
+            outcome = wire.OutcomeType.EXPIRED
+        elif entry.reason == "NOT_SELECTED":
+            outcome = wire.OutcomeType.LOST
+        else:
+            outcome = wire.OutcomeType.DENIED
+        return Projection(wire.SequencePhase.ENDED, consumer, outcome=outcome,
+                          outcome_at=entry.decided_at, reason=entry.reason)

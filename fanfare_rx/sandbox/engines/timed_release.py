@@ -1,0 +1,128 @@
+"""The timed-release engine: inside the window every entry is granted at once; before it the
+entry is refused with 423 and ``Retry-After``; ``complete`` marks the purchase done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from fanfare_rx.models import wire
+from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, not_open_yet
+from fanfare_rx.sandbox.http import ApiError, conflict
+
+__all__ = ["TimedReleaseEngine"]
+
+S = wire.TimedReleaseStatus
+_LIVE = {S.GRANTED, S.ENTERED, S.COMPLETED}
+
+
+@attrs.define
+class _Entry:
+    status: wire.TimedReleaseStatus
+    entered_at: float
+    grant: Grant | None = None
+    variant_id: str | None = None
+    completed_at: float | None = None
+    left_at: float | None = None
+    reason: str | None = None
+
+
+class TimedReleaseEngine(Engine):
+    """Usage: ``engine.enter("cns_1", None, guest=True, now=t)``"""
+
+    kind = "timed_release"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entries: dict[str, _Entry] = {}
+
+    def advance(self, now: float) -> None:
+        for entry in self.entries.values():
+            grant = entry.grant
+            if (entry.status is S.GRANTED and grant is not None and grant.expires_at is not None
+                    and grant.expires_at <= now):
+                entry.status, entry.reason = S.DENIED, "ADMISSION_EXPIRED"
+        super().advance(now)
+
+    def enter(self, consumer_id: str, variant_id: str | None, *, guest: bool,
+              now: float) -> wire.TimedReleaseConsumerState:
+        entry = self.entries.get(consumer_id)
+        if entry is not None and entry.status in _LIVE:
+            raise conflict("Already in timed release", "ALREADY_IN_TIMED_RELEASE")
+        if now < self.open_at:
+            raise not_open_yet("Timed release", "TIMED_RELEASE_NOT_OPEN", self.open_at)
+        if not self.accepts_entries(now):
+            raise ApiError(400, {"error": "Timed release is closed", "code": "TIMED_RELEASE_CLOSED"})
+        self.check_guest(guest)
+        self.count_entry(consumer_id)
+        self.entries[consumer_id] = _Entry(status=S.GRANTED, entered_at=now,
+                                           grant=self.issue_grant(consumer_id, now),
+                                           variant_id=variant_id)
+        return self.state(consumer_id)
+
+    def _entry(self, consumer_id: str) -> _Entry:
+        entry = self.entries.get(consumer_id)
+        if entry is None:
+            raise ApiError(404, {"error": "not_found", "message": "Consumer not in timed release",
+                                 "code": "NOT_IN_TIMED_RELEASE"})
+        return entry
+
+    def leave(self, consumer_id: str, now: float) -> wire.SuccessResult:
+        entry = self._entry(consumer_id)
+        if entry.status not in (S.GRANTED, S.ENTERED):
+            return wire.SuccessResult(success=False)
+        entry.status, entry.left_at, entry.grant = S.LEFT, now, None
+        return wire.SuccessResult(success=True)
+
+    def complete(self, consumer_id: str, now: float) -> wire.SuccessResult:
+        entry = self._entry(consumer_id)
+        if entry.status is S.COMPLETED:
+            return wire.SuccessResult(success=True)
+        if entry.status is not S.GRANTED or entry.grant is None:
+            raise conflict("Only a granted entry can be completed", "NOT_GRANTED")
+        entry.status, entry.completed_at = S.COMPLETED, now
+        return wire.SuccessResult(success=True, admission_grant=entry.grant.token)
+
+    def state(self, consumer_id: str) -> wire.TimedReleaseConsumerState:
+        entry = self.entries.get(consumer_id)
+        if entry is None:
+            return wire.TimedReleaseConsumerState(status=S.NOT_ENTERED)
+        granted = entry.status is S.GRANTED and entry.grant is not None
+        return wire.TimedReleaseConsumerState(
+            status=entry.status,
+            admission_grant=entry.grant.token if granted and entry.grant else None,
+            entered_at=self.dt(entry.entered_at), completed_at=self.dt(entry.completed_at),
+            left_at=self.dt(entry.left_at), selected_variant_id=entry.variant_id,
+            expires_at=self.dt(entry.grant.expires_at) if granted and entry.grant else None,
+            reason=entry.reason)
+
+    def model(self) -> wire.TimedRelease:
+        return wire.TimedRelease(
+            id=self.id, time_zone=self.time_zone, supports_guest=self.spec.supports_guest,
+            open_at=self.dt(self.open_at), close_at=self.dt(self.close_at),
+            admission_expiration_seconds=self.spec.admission_expiration_seconds,
+            sequence_id=self.sequence_id)
+
+    def participants(self) -> set[str]:
+        return set(self.entries)
+
+    def projection(self, consumer_id: str, now: float) -> Projection | None:
+        entry = self.entries.get(consumer_id)
+        if entry is None:
+            return None
+        status = "entered" if entry.status is S.GRANTED else entry.status.value.lower()
+        consumer = wire.ConsumerProjection(
+            status=status, distribution_id=self.id, entered_at=self.dt(entry.entered_at),
+            admission_grant=entry.grant.token if entry.grant and entry.status is S.GRANTED else None,
+            granted_at=self.dt(entry.grant.issued_at) if entry.grant else None,
+            denied_reason=entry.reason)
+        if entry.status is S.GRANTED:
+            return Projection(wire.SequencePhase.GRANTED, consumer, grant=entry.grant)
+        outcome = {S.COMPLETED: wire.OutcomeType.COMPLETED, S.LEFT: wire.OutcomeType.LEFT}.get(
+            entry.status, wire.OutcomeType.EXPIRED if entry.reason == "ADMISSION_EXPIRED"
+            else wire.OutcomeType.DENIED)
+        at = entry.completed_at or entry.left_at
+        return Projection(wire.SequencePhase.ENDED, consumer, outcome=outcome, outcome_at=at,
+                          reason=entry.reason)

@@ -1,0 +1,58 @@
+"""The waitlist engine: passive interest capture attached to a sequence (enter, leave,
+status), with an optional capacity and per-consumer order limit. It never grants access.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fanfare_rx.models import wire
+from fanfare_rx.sandbox.clock import to_datetime
+from fanfare_rx.sandbox.engines.base import order_limit_reached
+from fanfare_rx.sandbox.http import conflict
+from fanfare_rx.sandbox.scenario import WaitlistSpec
+
+__all__ = ["WaitlistEngine"]
+
+
+class WaitlistEngine:
+    """Usage: ``waitlist.enter("cns_1", now=t).waitlist_id``"""
+
+    def __init__(self, spec: WaitlistSpec, *, sequence_id: str, experience_id: str) -> None:
+        self.spec = spec
+        self.id = spec.id
+        self.sequence_id = sequence_id
+        self.experience_id = experience_id
+        self.members: dict[str, float] = {}
+        self.entries_made: dict[str, int] = {}
+
+    def enter(self, consumer_id: str, *, now: float) -> wire.WaitlistEntry:
+        if consumer_id in self.members:
+            raise conflict("Already in waitlist", "ALREADY_IN_WAITLIST")
+        made = self.entries_made.get(consumer_id, 0)
+        if self.spec.order_limit is not None and made >= self.spec.order_limit:
+            raise order_limit_reached()
+        if self.spec.capacity is not None and len(self.members) >= self.spec.capacity:
+            raise conflict("Waitlist is full", "WAITLIST_FULL")
+        self.entries_made[consumer_id] = made + 1
+        self.members[consumer_id] = now
+        return wire.WaitlistEntry(id=f"wle_{self.id[:8]}_{consumer_id}", waitlist_id=self.id,
+                                  sequence_id=self.sequence_id, consumer_id=consumer_id,
+                                  entered_at=to_datetime(now))
+
+    def leave(self, consumer_id: str) -> wire.WaitlistLeft:
+        return wire.WaitlistLeft(left=self.members.pop(consumer_id, None) is not None)
+
+    def entered_at(self, consumer_id: str) -> datetime | None:
+        at = self.members.get(consumer_id)
+        return None if at is None else to_datetime(at)
+
+    def position(self, consumer_id: str) -> int | None:
+        order = sorted(self.members, key=lambda who: self.members[who])
+        return order.index(consumer_id) + 1 if consumer_id in self.members else None
+
+    def status(self, consumer_id: str) -> wire.WaitlistStatus:
+        entered = consumer_id in self.members
+        return wire.WaitlistStatus(waitlist_id=self.id, is_entered=entered,
+                                   entered_at=self.entered_at(consumer_id),
+                                   sequence_id=self.sequence_id if entered else None)

@@ -1,0 +1,106 @@
+"""Auth, consumer and challenge handlers: guest and OTP sessions, refresh rotation, logout,
+``GET /consumers/me`` and the sandbox-defined bot-check verification.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from fanfare_rx.models import wire
+from fanfare_rx.sandbox import context
+from fanfare_rx.sandbox.auth import Consumer
+from fanfare_rx.sandbox.clock import to_datetime
+from fanfare_rx.sandbox.http import ApiError, json_response, read_body, validation_error
+from fanfare_rx.sandbox.projection import consumer_me
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+
+def _envelope(request: web.Request, consumer: Consumer) -> wire.SessionEnvelope:
+    world = context.world(request)
+    now = context.now(request)
+    access, refresh, expires = world.accounts.open_session(consumer, now)
+    session = wire.SessionInfo(
+        type=wire.SessionType.GUEST if consumer.guest else wire.SessionType.AUTHENTICATED,
+        consumer_id=consumer.id, expires_at=to_datetime(expires), email=consumer.email,
+        phone=consumer.phone, guest_id=consumer.id if consumer.guest else None)
+    return wire.SessionEnvelope(
+        session=session, access_token=access, refresh_token=refresh,
+        refresh_token_ttl_seconds=world.accounts.refresh_ttl,
+        beacon_token=world.signer.sign("bcn", {"cid": consumer.id}))
+
+
+@routes.post("/auth/guest")
+async def guest(request: web.Request) -> web.Response:
+    consumer = context.world(request).accounts.new_guest()
+    return json_response(_envelope(request, consumer))
+
+
+@routes.post("/auth/otp/request")
+async def otp_request(request: web.Request) -> web.Response:
+    body = await read_body(request, wire.OtpRequest, optional=True)
+    if not body.email and not body.phone:
+        raise validation_error("email or phone is required", ["email"], body={},
+                               expected="string", type_="missing")
+    return json_response(wire.OtpRequestResult(ok=True))
+
+
+@routes.post("/auth/otp/verify")
+async def otp_verify(request: web.Request) -> web.Response:
+    body = await read_body(request, wire.OtpVerify)
+    world = context.world(request)
+    if not hmac.compare_digest(body.code.encode(), world.scenario.otp_code.encode()):
+        raise ApiError(401, {"error": "otp_invalid", "message": "The code is invalid or expired",
+                             "code": "INVALID_OTP"})
+    identity = request.get("identity")
+    current = identity.consumer if identity is not None else None
+    consumer = world.accounts.authenticate(body.email, body.phone, current)
+    return json_response(_envelope(request, consumer))
+
+
+@routes.post("/auth/refresh")
+async def refresh(request: web.Request) -> web.Response:
+    body = await read_body(request, wire.RefreshRequest, optional=True)
+    if not body.refresh_token:
+        raise validation_error("refreshToken is required", ["refreshToken"], body={},
+                               expected="string", type_="missing")
+    world = context.world(request)
+    rotated = world.accounts.refresh(body.refresh_token, context.now(request))
+    if rotated is None:
+        raise ApiError(401, {"error": "invalid refresh token", "code": "INVALID_TOKEN"})
+    access, new_refresh, expires = rotated
+    claims = world.signer.verify(access, "acc") or {}
+    return json_response(wire.RefreshResult(
+        access_token=access, refresh_token=new_refresh,
+        refresh_token_ttl_seconds=world.accounts.refresh_ttl,
+        access_token_expires_at=to_datetime(expires),
+        beacon_token=world.signer.sign("bcn", {"cid": claims.get("cid")})))
+
+
+@routes.post("/auth/logout")
+async def logout(request: web.Request) -> web.Response:
+    identity = context.consumer(request)
+    context.world(request).accounts.logout(identity.session)
+    return web.Response(status=204)
+
+
+@routes.get("/consumers/me")
+async def me(request: web.Request) -> web.Response:
+    identity = context.consumer(request)
+    return json_response(consumer_me(context.world(request), identity.consumer,
+                                     context.now(request)))
+
+
+@routes.post("/challenges/verify")
+async def verify_challenge(request: web.Request) -> web.Response:
+    identity = context.consumer(request)
+    body = await read_body(request, wire.ChallengeVerifyRequest)
+    if not body.token:
+        raise validation_error("token must not be empty", ["token"], body={"token": ""},
+                               expected="non-empty string", type_="invalid_value")
+    context.world(request).verify_challenge(identity.consumer.id, body.challenge_id, body.token)
+    return json_response(wire.ChallengeVerifyResult(verified=True))

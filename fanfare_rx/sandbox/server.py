@@ -1,0 +1,154 @@
+"""The :class:`Sandbox`: start and stop the sandbox server in-process on a loopback port, with
+its facts (base URL, keys, OTP, experience ids) and control (clock, faults) at hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from fanfare_rx.sandbox.app import create_app
+from fanfare_rx.sandbox.clock import SandboxClock
+from fanfare_rx.sandbox.control import info
+from fanfare_rx.sandbox.faults import Faults
+from fanfare_rx.sandbox.ratelimit import RateLimiter
+from fanfare_rx.sandbox.scenario import Scenario, default_scenario, load_scenario
+from fanfare_rx.sandbox.world import World
+
+__all__ = ["Sandbox"]
+
+
+class Sandbox:
+    """A running sandbox of the Consumer API.
+
+    Args:
+        scenario: a :class:`Scenario`, a path to a scenario JSON file, or None (built-in).
+        clock: ``"manual"`` (tests advance it) or ``"real"``; ``speed`` accelerates ``"real"``.
+        seed: seeds the draws (same seed and entries give the same winners).
+        port: TCP port on ``host``; 0 picks a free one.
+        faults: an initial fault plan (off by default).
+        rate_limit: requests per minute per caller (default: the scenario's).
+
+    Usage: ``async with Sandbox() as sandbox: print(sandbox.base_url)``
+    """
+
+    def __init__(self, scenario: Scenario | str | Path | None = None, *, clock: str = "manual",
+                 speed: float | None = None, seed: int = 0, port: int = 0,
+                 host: str = "127.0.0.1", faults: Mapping[str, Any] | None = None,
+                 rate_limit: int | None = None) -> None:
+        if isinstance(scenario, str | Path):
+            scenario = load_scenario(scenario)
+        self.scenario: Scenario = scenario or default_scenario()
+        self._clock_args = (clock, speed)
+        SandboxClock(clock, speed=speed)  # validate now, not at start
+        self.seed = seed
+        self.host = host
+        self.port = port
+        self.faults = Faults(faults)
+        self._rate_limit = rate_limit or self.scenario.requests_per_minute
+        self._world: World | None = None
+        self._runner: web.AppRunner | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> Sandbox:
+        """Bind and serve; a fresh world (state, signing secret, clock) on every start."""
+        if self._runner is not None:
+            return self
+        mode, speed = self._clock_args
+        world = World(self.scenario, SandboxClock(mode, speed=speed), seed=self.seed)
+        app = create_app(world, faults=self.faults, limiter=RateLimiter(self._rate_limit))
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self.port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        self._world, self._runner = world, runner
+        return self
+
+    async def stop(self) -> None:
+        """Stop serving and release the port."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Sandbox:
+        return await self.start()
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.stop()
+
+    # --- facts ----------------------------------------------------------------------------------
+
+    @property
+    def world(self) -> World:
+        if self._world is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._world
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def organization_id(self) -> str:
+        return self.scenario.organization_id
+
+    @property
+    def publishable_key(self) -> str:
+        return self.scenario.publishable_key
+
+    @property
+    def secret_key(self) -> str:
+        return self.scenario.secret_key
+
+    @property
+    def otp_code(self) -> str:
+        return self.scenario.otp_code
+
+    @property
+    def bot_check_token(self) -> str:
+        return self.scenario.bot_check_token
+
+    @property
+    def experiences(self) -> dict[str, str]:
+        """Experience label -> id."""
+        return {e.label: e.id for e in self.scenario.experiences}
+
+    @property
+    def access_codes(self) -> dict[str, str]:
+        """Experience label -> access code of its code-gated sequence."""
+        return self.scenario.access_codes
+
+    def info(self) -> dict[str, Any]:
+        """The banner's facts as a dict (same as ``GET /_sandbox/info``)."""
+        return info(self.world, self.base_url)
+
+    # --- clock ----------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """Current sandbox time."""
+        return self.world.clock.now()
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock forward and run the work that came due (admissions, draws, ...).
+
+        Usage: ``await sandbox.advance(60)``
+        """
+        world = self.world
+        world.clock.advance(seconds)
+        world.tick()
