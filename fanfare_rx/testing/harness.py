@@ -123,12 +123,15 @@ def drive(
     """
     outcomes: list[ActionOutcome] = []
     start = _clock(scheduler)
-    for time, notification in parse_marbles(marbles, actions, timespan=timespan):
-        if not isinstance(notification, OnNext):
-            continue
-        spec = notification.value
+    planned = [
+        (time, n.value)
+        for time, n in parse_marbles(marbles, actions, timespan=timespan)
+        if isinstance(n, OnNext)
+    ]
+    for _, spec in planned:
         if not any(spec is named for named in actions.values()):
             raise ValueError(f"marble {spec!r} names no action; pass {spec}=...")
+    for time, spec in planned:
         outcome = ActionOutcome(label=_label(spec), at=start + time)
         outcomes.append(outcome)
 
