@@ -13,13 +13,16 @@ A worked example (one marble character = one virtual second)::
         h.server.on_enter("--q|", q=b.queued(2))
         h.server.on_status("-o|", "-g|", o=b.queued(1), g=b.queue_granted())   # the polls
         h.act("s---q-P", s="start", q="enter_queue", P=lambda j: j.start_polling(2000))
-        h.expect(h.journey.sequence_stage, "n-e---p-----a", **SEQUENCE_STAGES)
+        h.expect(h.journey.sequence_stage, "ne----p------a", **SEQUENCE_STAGES)
         h.run(14)          # advance 14 virtual seconds, then check every expectation
 
     # time : 0 1 2 3 4 5 6 7 8 9 ...
     # act  : s - - - q - P
-    # port :   route   enter(2s)  poll@8 (1s) poll@11 (1s)
-    # stage: n - e - - - p - - - - - a
+    # port : route 0..2, status 2..4, enter 4..7 (answer at 6), polls 8..10 and 12..14
+    # stage: n e - - - - p - - - - - - a
+
+Start actions at frame 1 when an expectation records a store's initial value too: a
+synchronous change at frame 0 would share that frame (RxJS would need ``(se)`` there).
 """
 
 from __future__ import annotations
