@@ -56,7 +56,7 @@ async def otp_verify(request: web.Request) -> web.Response:
     if not hmac.compare_digest(body.code.encode(), world.scenario.otp_code.encode()):
         raise ApiError(401, {"error": "otp_invalid", "message": "The code is invalid or expired",
                              "code": "INVALID_OTP"})
-    identity = request.get("identity")
+    identity = context.state(request).identity
     current = identity.consumer if identity is not None else None
     consumer = world.accounts.authenticate(body.email, body.phone, current)
     return json_response(_envelope(request, consumer))

@@ -30,7 +30,8 @@ _HTTP_ERRORS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_l
 async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every answer is JSON and carries ``X-Request-Id`` and ``X-RateLimit-*``."""
     request_id = f"req_{next(_ids):06d}"
-    request["request_id"] = request_id
+    call = context.state(request)
+    call.request_id = request_id
     try:
         response = await handler(request)
     except ApiError as exc:
@@ -46,7 +47,7 @@ async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse
         response = web.json_response({"error": "internal_error", "message": "Internal server error",
                                       "requestId": request_id}, status=500)
     response.headers["X-Request-Id"] = request_id
-    window = request.get("rate")
+    window = call.rate
     if not isinstance(window, RateWindow):
         key = _caller_key(request)
         window = request.app[context.LIMITER].peek(key, request.app[context.WORLD].clock.time())
@@ -86,7 +87,7 @@ async def faults(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise ApiError(429, {"error": "Rate limit exceeded", "retryAfter": seconds},
                            {"Retry-After": f"{seconds:g}", "X-RateLimit-Remaining": "0"})
         raise ApiError(fault.status, {"error": "internal_error" if fault.status >= 500 else "fault",
-                                      "message": "Injected fault", "requestId": request["request_id"]},
+                                      "message": "Injected fault", "requestId": context.state(request).request_id},
                        headers)
     if fault.kind == "drop":
         if fault.when == "after":
@@ -110,7 +111,7 @@ def _drop(request: web.Request) -> web.StreamResponse:
 
 
 def _caller_key(request: web.Request) -> str:
-    identity = request.get("identity")
+    identity = context.state(request).identity
     if identity is not None:
         return f"consumer:{identity.consumer.id}"
     return f"anon:{request.remote}"
@@ -120,12 +121,13 @@ def _caller_key(request: web.Request) -> str:
 async def credentials(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Publishable key on every API path (or the secret key); the bearer resolved if present."""
     world = request.app[context.WORLD]
-    request["now"] = world.tick()
+    call = context.state(request)
+    call.now = now = world.tick()
     auth = request.headers.get("Authorization", "")
     bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
     scenario = world.scenario
     if bearer and bearer == scenario.secret_key:
-        request["secret"] = True
+        call.secret = True
     elif request.path.startswith(CONTROL_PREFIX) and not request.path.startswith(
             "/_sandbox/challenges/"):
         raise ApiError(401, {"error": "Secret key required", "code": "UNAUTHORIZED"})
@@ -136,8 +138,8 @@ async def credentials(request: web.Request, handler: Handler) -> web.StreamRespo
             raise ApiError(401, {"error": "unauthorized", "message": "Missing or invalid "
                                  "publishable key", "code": "UNAUTHORIZED"})
         if bearer:
-            request["bearer"] = True
-            request["identity"] = world.accounts.identify(bearer, request["now"])
+            call.bearer = True
+            call.identity = world.accounts.identify(bearer, now)
     return await handler(request)
 
 
@@ -146,9 +148,10 @@ async def rate_limit(request: web.Request, handler: Handler) -> web.StreamRespon
     if request.path.startswith(CONTROL_PREFIX):
         return await handler(request)
     limiter = request.app[context.LIMITER]
-    at = request["now"]
+    call = context.state(request)
+    at = call.now if call.now is not None else request.app[context.WORLD].clock.time()
     window = limiter.hit(_caller_key(request), at)
-    request["rate"] = window
+    call.rate = window
     if not window.allowed:
         seconds = limiter.retry_after(window, at)
         raise ApiError(429, {"error": "Rate limit exceeded", "retryAfter": seconds},
