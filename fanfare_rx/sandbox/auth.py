@@ -2,6 +2,8 @@
 
 The signing secret is drawn fresh at every start, so tokens of an earlier run never validate.
 Refresh tokens rotate (only the newest one of a session works); logout revokes the session.
+Token lifetimes run on the wall clock (what a client compares ``expiresAt`` with), not on the
+sandbox clock, so advancing a manual clock by hours never logs a test's consumer out.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -82,7 +86,7 @@ class Identity:
 class Accounts:
     """Consumers, sessions and the tokens that name them.
 
-    Usage: ``access, refresh, _ = accounts.open_session(accounts.new_guest(), now)``
+    Usage: ``access, refresh, _ = accounts.open_session(accounts.new_guest())``
     """
 
     def __init__(self, signer: TokenSigner, *, access_ttl: int, refresh_ttl: int) -> None:
@@ -92,6 +96,8 @@ class Accounts:
         self.consumers: dict[str, Consumer] = {}
         self.sessions: dict[str, Session] = {}
         self._by_contact: dict[str, str] = {}
+        #: The clock token lifetimes are measured on (replaceable in tests).
+        self.wall: Callable[[], float] = time.time
 
     def new_guest(self) -> Consumer:
         consumer = Consumer(id=f"guest_{secrets.token_hex(8)}")
@@ -117,12 +123,12 @@ class Accounts:
             self._by_contact[contact] = consumer.id
         return consumer
 
-    def open_session(self, consumer: Consumer, now: float) -> tuple[str, str, float]:
+    def open_session(self, consumer: Consumer) -> tuple[str, str, float]:
         """A new session: (access token, refresh token, access expiry epoch)."""
         session = Session(id=secrets.token_hex(8), consumer_id=consumer.id,
                           refresh_jti=secrets.token_hex(8))
         self.sessions[session.id] = session
-        return self._tokens(session, now)
+        return self._tokens(session, self.wall())
 
     def _tokens(self, session: Session, now: float) -> tuple[str, str, float]:
         expires = now + self.access_ttl
@@ -132,9 +138,10 @@ class Accounts:
                                            "exp": now + self.refresh_ttl})
         return access, refresh, expires
 
-    def identify(self, token: str, now: float) -> Identity | None:
+    def identify(self, token: str) -> Identity | None:
         """The identity behind a valid, unexpired, unrevoked access token."""
         claims = self.signer.verify(token, "acc")
+        now = self.wall()
         if claims is None or not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
             return None
         session = self.sessions.get(str(claims.get("sid")))
@@ -143,9 +150,10 @@ class Accounts:
         consumer = self.consumers.get(session.consumer_id)
         return None if consumer is None else Identity(consumer=consumer, session=session)
 
-    def refresh(self, token: str, now: float) -> tuple[str, str, float] | None:
+    def refresh(self, token: str) -> tuple[str, str, float] | None:
         """Rotate: the presented refresh token must be the session's newest one."""
         claims = self.signer.verify(token, "ref")
+        now = self.wall()
         if claims is None or not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
             return None
         session = self.sessions.get(str(claims.get("sid")))

@@ -22,8 +22,7 @@ routes = web.RouteTableDef()
 
 def _envelope(request: web.Request, consumer: Consumer) -> wire.SessionEnvelope:
     world = context.world(request)
-    now = context.now(request)
-    access, refresh, expires = world.accounts.open_session(consumer, now)
+    access, refresh, expires = world.accounts.open_session(consumer)
     session = wire.SessionInfo(
         type=wire.SessionType.GUEST if consumer.guest else wire.SessionType.AUTHENTICATED,
         consumer_id=consumer.id, expires_at=to_datetime(expires), email=consumer.email,
@@ -69,7 +68,7 @@ async def refresh(request: web.Request) -> web.Response:
         raise validation_error("refreshToken is required", ["refreshToken"], body={},
                                expected="string", type_="missing")
     world = context.world(request)
-    rotated = world.accounts.refresh(body.refresh_token, context.now(request))
+    rotated = world.accounts.refresh(body.refresh_token)
     if rotated is None:
         raise ApiError(401, {"error": "invalid refresh token", "code": "INVALID_TOKEN"})
     access, new_refresh, expires = rotated

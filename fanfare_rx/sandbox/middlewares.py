@@ -139,7 +139,7 @@ async def credentials(request: web.Request, handler: Handler) -> web.StreamRespo
                                  "publishable key", "code": "UNAUTHORIZED"})
         if bearer:
             call.bearer = True
-            call.identity = world.accounts.identify(bearer, now)
+            call.identity = world.accounts.identify(bearer)
     return await handler(request)
 
 
