@@ -113,7 +113,7 @@ class Scenario:
     bot_check_token: str = attrs.field(default="sandbox-bot-check-pass", repr=False)
     access_token_ttl_seconds: int = 3600
     refresh_token_ttl_seconds: int = 2_592_000
-    requests_per_minute: int = 600
+    requests_per_minute: int = 6000
     experiences: tuple[ExperienceSpec, ...] = ()
 
     @property
@@ -303,7 +303,7 @@ def parse_scenario(data: Any) -> Scenario:
         bot_check_token=r.get("botCheckToken", _str, "sandbox-bot-check-pass"),
         access_token_ttl_seconds=r.get("accessTokenTtlSeconds", _int, 3600),
         refresh_token_ttl_seconds=r.get("refreshTokenTtlSeconds", _int, 2_592_000),
-        requests_per_minute=r.get("requestsPerMinute", _int, 600),
+        requests_per_minute=r.get("requestsPerMinute", _int, 6000),
         experiences=tuple(_experience(item, f"experiences[{i}]") for i, item in enumerate(experiences)),
     )
     r.finish()
