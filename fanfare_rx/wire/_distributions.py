@@ -1,0 +1,256 @@
+"""The distribution endpoints of :class:`~fanfare_rx.wire.client.ConsumerApi` (queues, draws,
+auctions, timed releases, waitlists), with "already in" on enter answered by the status.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+from fanfare_rx.errors import ConflictError, ValidationError
+from fanfare_rx.models import wire
+from fanfare_rx.wire import codec
+from fanfare_rx.wire.http_errors import is_already_in
+
+__all__ = ["Auth", "DistributionCalls", "segment"]
+
+T = TypeVar("T")
+#: Which credential an endpoint takes: none (publishable key only), the bearer when a
+#: session exists, or a consumer bearer (created on demand, refreshed on 401).
+Auth = Literal["none", "optional", "consumer"]
+
+
+def segment(value: str) -> str:
+    """One URL path segment, escaped (ids come from servers and users).
+
+    Usage: ``f"/queues/{segment(queue_id)}/enter"``
+    """
+    return quote(value, safe="")
+
+
+class DistributionCalls:
+    """Typed distribution methods over ``_raw`` (implemented by ``ConsumerApi``)."""
+
+    async def _raw(self, method: str, path: str, *, body: object = None,
+                   auth: Auth = "consumer") -> bytes:
+        raise NotImplementedError
+
+    async def _call(self, method: str, path: str, model: type[T] | Any, *,
+                    body: object = None, auth: Auth = "consumer") -> T:
+        raw = await self._raw(method, path, body=body, auth=auth)
+        result: T = codec.decode(raw, model)
+        return result
+
+    async def _enter(self, path: str, model: type[T] | Any, status_path: str, *,
+                     body: object = None) -> T:
+        """POST an enter; a 409 "already in" means an earlier enter won: return the status."""
+        try:
+            result: T = await self._call("POST", path, model, body=body)
+        except ConflictError as exc:
+            if not is_already_in(exc):
+                raise
+            result = await self._call("GET", status_path, model)
+        return result
+
+    # --- queues -----------------------------------------------------------------------------
+
+    async def get_queue(self, queue_id: str) -> wire.Queue:
+        """``GET /queues/{id}`` (public).
+
+        Usage: ``queue = await api.get_queue(queue_id)``
+        """
+        return await self._call("GET", f"/queues/{segment(queue_id)}", wire.Queue, auth="none")
+
+    async def enter_queue(self, queue_id: str) -> wire.QueueConsumerState:
+        """``POST /queues/{id}/enter``; already in → the current status.
+
+        Usage: ``state = await api.enter_queue(queue_id)``
+        """
+        base = f"/queues/{segment(queue_id)}"
+        return await self._enter(f"{base}/enter", wire.QueueConsumerState, f"{base}/status")
+
+    async def leave_queue(self, queue_id: str) -> wire.QueueConsumerState:
+        """``POST /queues/{id}/leave``.
+
+        Usage: ``await api.leave_queue(queue_id)``
+        """
+        return await self._call("POST", f"/queues/{segment(queue_id)}/leave",
+                                wire.QueueConsumerState)
+
+    async def queue_status(self, queue_id: str) -> wire.QueueConsumerState:
+        """``GET /queues/{id}/status``.
+
+        Usage: ``state = await api.queue_status(queue_id)``
+        """
+        return await self._call("GET", f"/queues/{segment(queue_id)}/status",
+                                wire.QueueConsumerState)
+
+    # --- draws ------------------------------------------------------------------------------
+
+    async def get_draw(self, draw_id: str) -> wire.Draw:
+        """``GET /draws/{id}`` (public).
+
+        Usage: ``draw = await api.get_draw(draw_id)``
+        """
+        return await self._call("GET", f"/draws/{segment(draw_id)}", wire.Draw, auth="none")
+
+    async def enter_draw(self, draw_id: str) -> wire.DrawConsumerState:
+        """``POST /draws/{id}/enter``; already in → the current status.
+
+        Usage: ``state = await api.enter_draw(draw_id)``
+        """
+        base = f"/draws/{segment(draw_id)}"
+        return await self._enter(f"{base}/enter", wire.DrawConsumerState, f"{base}/status")
+
+    async def leave_draw(self, draw_id: str) -> wire.DrawConsumerState:
+        """``POST /draws/{id}/leave`` (before the draw only).
+
+        Usage: ``await api.leave_draw(draw_id)``
+        """
+        return await self._call("POST", f"/draws/{segment(draw_id)}/leave",
+                                wire.DrawConsumerState)
+
+    async def draw_status(self, draw_id: str) -> wire.DrawConsumerState:
+        """``GET /draws/{id}/status``.
+
+        Usage: ``state = await api.draw_status(draw_id)``
+        """
+        return await self._call("GET", f"/draws/{segment(draw_id)}/status",
+                                wire.DrawConsumerState)
+
+    # --- auctions ---------------------------------------------------------------------------
+
+    async def get_auction(self, auction_id: str) -> wire.Auction:
+        """``GET /auctions/{id}`` (public).
+
+        Usage: ``auction = await api.get_auction(auction_id)``
+        """
+        return await self._call("GET", f"/auctions/{segment(auction_id)}", wire.Auction,
+                                auth="none")
+
+    async def enter_auction(self, auction_id: str) -> wire.AuctionEnterResult:
+        """``POST /auctions/{id}/enter`` → ``{success}``; already in counts as success.
+
+        Usage: ``(await api.enter_auction(auction_id)).success``
+        """
+        try:
+            result: wire.AuctionEnterResult = await self._call(
+                "POST", f"/auctions/{segment(auction_id)}/enter", wire.AuctionEnterResult)
+        except ConflictError as exc:
+            if not is_already_in(exc):
+                raise
+            result = wire.AuctionEnterResult(success=True)
+        return result
+
+    async def place_bid(self, auction_id: str, amount: Decimal | str) -> wire.AuctionConsumerState:
+        """``POST /auctions/{id}/bid`` with a money amount (``Decimal`` or decimal string).
+
+        Usage: ``state = await api.place_bid(auction_id, "155.00")``
+        """
+        try:
+            value = amount if isinstance(amount, Decimal) else Decimal(amount)
+        except InvalidOperation as exc:
+            raise ValidationError(f"bid amount is not a decimal: {amount!r}",
+                                  code="INVALID_BID_AMOUNT") from exc
+        if not value.is_finite() or value <= 0:
+            raise ValidationError(f"bid amount must be positive: {amount!r}",
+                                  code="INVALID_BID_AMOUNT")
+        return await self._call("POST", f"/auctions/{segment(auction_id)}/bid",
+                                wire.AuctionConsumerState, body=wire.BidRequest(amount=value))
+
+    async def auction_status(self, auction_id: str) -> wire.AuctionConsumerState:
+        """``GET /auctions/{id}/status``.
+
+        Usage: ``state = await api.auction_status(auction_id)``
+        """
+        return await self._call("GET", f"/auctions/{segment(auction_id)}/status",
+                                wire.AuctionConsumerState)
+
+    async def highest_bid(self, auction_id: str) -> wire.HighestBid:
+        """``GET /auctions/{id}/highest-bid``.
+
+        Usage: ``(await api.highest_bid(auction_id)).amount``
+        """
+        return await self._call("GET", f"/auctions/{segment(auction_id)}/highest-bid",
+                                wire.HighestBid)
+
+    # --- timed releases ---------------------------------------------------------------------
+
+    async def get_timed_release(self, timed_release_id: str) -> wire.TimedRelease:
+        """``GET /timed-releases/{id}`` (public).
+
+        Usage: ``release = await api.get_timed_release(release_id)``
+        """
+        return await self._call("GET", f"/timed-releases/{segment(timed_release_id)}",
+                                wire.TimedRelease, auth="none")
+
+    async def enter_timed_release(self, timed_release_id: str,
+                                  variant_id: str | None = None) -> wire.TimedReleaseConsumerState:
+        """``POST /timed-releases/{id}/enter`` ``{variantId?}``; already in → the status.
+
+        Usage: ``state = await api.enter_timed_release(release_id)``
+        """
+        base = f"/timed-releases/{segment(timed_release_id)}"
+        return await self._enter(f"{base}/enter", wire.TimedReleaseConsumerState,
+                                 f"{base}/status",
+                                 body=wire.TimedReleaseEnterRequest(variant_id=variant_id))
+
+    async def leave_timed_release(self, timed_release_id: str) -> wire.SuccessResult:
+        """``POST /timed-releases/{id}/leave``.
+
+        Usage: ``await api.leave_timed_release(release_id)``
+        """
+        return await self._call("POST", f"/timed-releases/{segment(timed_release_id)}/leave",
+                                wire.SuccessResult)
+
+    async def timed_release_status(self, timed_release_id: str) -> wire.TimedReleaseConsumerState:
+        """``GET /timed-releases/{id}/status``.
+
+        Usage: ``state = await api.timed_release_status(release_id)``
+        """
+        return await self._call("GET", f"/timed-releases/{segment(timed_release_id)}/status",
+                                wire.TimedReleaseConsumerState)
+
+    async def complete_timed_release(self, timed_release_id: str) -> wire.SuccessResult:
+        """``POST /timed-releases/{id}/complete`` (after the purchase).
+
+        Usage: ``await api.complete_timed_release(release_id)``
+        """
+        return await self._call(
+            "POST", f"/timed-releases/{segment(timed_release_id)}/complete", wire.SuccessResult)
+
+    # --- waitlists --------------------------------------------------------------------------
+
+    async def enter_waitlist(self, waitlist_id: str) -> wire.WaitlistStatus:
+        """``POST /waitlists/{id}/enter``, answered as the waitlist status (from the entry, or
+        fetched when the server says the consumer is already on it).
+
+        Usage: ``(await api.enter_waitlist(waitlist_id)).is_entered``
+        """
+        base = f"/waitlists/{segment(waitlist_id)}"
+        try:
+            entry: wire.WaitlistEntry = await self._call("POST", f"{base}/enter",
+                                                         wire.WaitlistEntry)
+        except ConflictError as exc:
+            if not is_already_in(exc):
+                raise
+            return await self.waitlist_status(waitlist_id)
+        return wire.WaitlistStatus(waitlist_id=entry.waitlist_id, is_entered=True,
+                                   entered_at=entry.entered_at, sequence_id=entry.sequence_id)
+
+    async def leave_waitlist(self, waitlist_id: str) -> wire.WaitlistLeft:
+        """``DELETE /waitlists/{id}/leave``.
+
+        Usage: ``(await api.leave_waitlist(waitlist_id)).left``
+        """
+        return await self._call("DELETE", f"/waitlists/{segment(waitlist_id)}/leave",
+                                wire.WaitlistLeft)
+
+    async def waitlist_status(self, waitlist_id: str) -> wire.WaitlistStatus:
+        """``GET /waitlists/{id}/status``.
+
+        Usage: ``(await api.waitlist_status(waitlist_id)).is_entered``
+        """
+        return await self._call("GET", f"/waitlists/{segment(waitlist_id)}/status",
+                                wire.WaitlistStatus)

@@ -1,0 +1,285 @@
+"""The aiohttp Consumer API client: one typed method per gen C endpoint a journey uses, with the
+session's bearer token, 401 → refresh → retry once, and "already in" treated as success.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import TypeVar
+
+import aiohttp
+
+from fanfare_rx.errors import AuthError, ConfigError, ErrorCode
+from fanfare_rx.models import wire
+from fanfare_rx.session import SessionManager
+from fanfare_rx.wire import codec
+from fanfare_rx.wire._distributions import Auth, DistributionCalls, segment
+from fanfare_rx.wire.retry import RetryPolicy
+from fanfare_rx.wire.transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_TIMEOUT,
+    HttpTransport,
+    Sleep,
+)
+
+__all__ = ["ConsumerApi"]
+
+T = TypeVar("T")
+
+
+class _AuthCalls:
+    """The raw auth endpoints, as the :class:`SessionManager` expects them."""
+
+    def __init__(self, transport: HttpTransport) -> None:
+        self._transport = transport
+
+    async def create_guest(self) -> wire.SessionEnvelope:
+        _, raw = await self._transport.request("POST", "/auth/guest")
+        return codec.decode(raw, wire.SessionEnvelope)
+
+    async def send_otp(self, body: wire.OtpRequest) -> wire.OtpRequestResult:
+        _, raw = await self._transport.request("POST", "/auth/otp/request", body=body)
+        return codec.decode(raw, wire.OtpRequestResult)
+
+    async def check_otp(self, body: wire.OtpVerify, bearer: str | None) -> wire.SessionEnvelope:
+        _, raw = await self._transport.request("POST", "/auth/otp/verify", body=body,
+                                               bearer=bearer)
+        return codec.decode(raw, wire.SessionEnvelope)
+
+    async def exchange(
+        self, body: wire.ExternalExchange, bearer: str | None
+    ) -> wire.SessionEnvelope:
+        _, raw = await self._transport.request("POST", "/auth/external/exchange", body=body,
+                                               bearer=bearer)
+        return codec.decode(raw, wire.SessionEnvelope)
+
+    async def rotate(self, refresh_token: str) -> wire.RefreshResult:
+        body = wire.RefreshRequest(refresh_token=refresh_token)
+        _, raw = await self._transport.request("POST", "/auth/refresh", body=body)
+        return codec.decode(raw, wire.RefreshResult)
+
+    async def revoke(self, bearer: str) -> None:
+        await self._transport.request("POST", "/auth/logout", bearer=bearer)
+
+
+class ConsumerApi(DistributionCalls):
+    """Client of the Fanfare Consumer API (gen C) over one keep-alive aiohttp session.
+
+    Every answer is decoded into the models of :mod:`fanfare_rx.models.wire` (a body that does
+    not decode raises :class:`~fanfare_rx.errors.DecodeError`); every failure is a typed
+    :class:`~fanfare_rx.errors.FanfareError`. Consumer endpoints send the session's bearer
+    token (a guest session is created on demand); a 401 refreshes the session once and repeats
+    the request once.
+
+    Args:
+        base_url: the API root, e.g. ``https://consumer.fanfare.io/api`` or a sandbox URL.
+        publishable_key: ``pk_live_…`` / ``pk_test_…``.
+        organization_id: the organization (session storage key).
+        sessions: the session manager (default: a new in-memory one).
+        timeout: seconds for a whole request; ``connect_timeout`` for connecting.
+        retry: the retry policy (default :class:`RetryPolicy()`).
+        sleep: how to wait between retries (tests pass a recorder).
+        max_connections: size of the keep-alive pool.
+        clock: epoch seconds now, to read ``Retry-After`` dates.
+
+    Usage::
+
+        async with ConsumerApi(url, "pk_test_...", organization_id=org) as api:
+            state = await api.enter_queue(queue_id)
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        publishable_key: str,
+        *,
+        organization_id: str,
+        sessions: SessionManager | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"base_url must be an http(s) URL, got {base_url!r}")
+        if not publishable_key:
+            raise ConfigError("publishable_key is required", code=ErrorCode.MISSING_PUBLISHABLE_KEY)
+        if not organization_id:
+            raise ConfigError("organization_id is required",
+                              code=ErrorCode.MISSING_ORGANIZATION_ID)
+        self.organization_id = organization_id
+        self._transport = HttpTransport(
+            base_url, publishable_key, timeout=timeout, connect_timeout=connect_timeout,
+            retry=retry, sleep=sleep, max_connections=max_connections, clock=clock)
+        self.sessions = sessions if sessions is not None else SessionManager(organization_id)
+        self.sessions.attach(_AuthCalls(self._transport))
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.base_url
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._transport.retry
+
+    @property
+    def client_session(self) -> aiohttp.ClientSession | None:
+        """The underlying aiohttp session (None until the first request, and after close)."""
+        return self._transport.client_session
+
+    @property
+    def closed(self) -> bool:
+        return self._transport.closed
+
+    async def close(self) -> None:
+        """Close the connection pool (idempotent); later calls raise ``ABORTED``.
+
+        Usage: ``await api.close()``
+        """
+        await self._transport.close()
+
+    async def __aenter__(self) -> ConsumerApi:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return (f"ConsumerApi(base_url={self.base_url!r}, organization_id="
+                f"{self.organization_id!r}, session={self.sessions!r}, closed={self.closed!r})")
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    async def _raw(self, method: str, path: str, *, body: object = None,
+                   auth: Auth = "consumer") -> bytes:
+        if auth == "none":
+            return (await self._transport.request(method, path, body=body))[1]
+        if auth == "optional":
+            token = self.sessions.current_access_token
+            return (await self._transport.request(method, path, body=body, bearer=token))[1]
+        token = await self.sessions.access_token()
+        try:
+            return (await self._transport.request(method, path, body=body, bearer=token))[1]
+        except AuthError as exc:
+            if exc.status != 401:
+                raise
+            await self.sessions.handle_unauthorized(token)
+            token = await self.sessions.access_token()
+            return (await self._transport.request(method, path, body=body, bearer=token))[1]
+
+    # --- auth (state kept by the SessionManager) --------------------------------------------
+
+    async def guest(self) -> wire.SessionInfo:
+        """Start a new guest session (``POST /auth/guest``), replacing the current one.
+
+        Usage: ``session = await api.guest()``
+        """
+        return await self.sessions.guest()
+
+    async def request_otp(self, *, email: str | None = None, phone: str | None = None,
+                          default_country: str | None = None, name: str | None = None) -> bool:
+        """Send a one-time code (``POST /auth/otp/request``).
+
+        Usage: ``await api.request_otp(email="ada@example.com")``
+        """
+        return await self.sessions.request_otp(email=email, phone=phone,
+                                               default_country=default_country, name=name)
+
+    async def verify_otp(self, code: str, *, email: str | None = None, phone: str | None = None,
+                         default_country: str | None = None) -> wire.SessionInfo:
+        """Sign in with the code (``POST /auth/otp/verify``); a held guest session is linked.
+
+        Usage: ``await api.verify_otp("424242", email="ada@example.com")``
+        """
+        return await self.sessions.verify_otp(code, email=email, phone=phone,
+                                              default_country=default_country)
+
+    async def exchange_external(self, exchange_code: str) -> wire.SessionInfo:
+        """Sign in with an external exchange code (``POST /auth/external/exchange``).
+
+        Usage: ``await api.exchange_external("exc_...")``
+        """
+        return await self.sessions.exchange_external(exchange_code)
+
+    async def refresh(self) -> wire.SessionInfo:
+        """Rotate the tokens now (``POST /auth/refresh``); a rejected refresh starts a guest.
+
+        Usage: ``await api.refresh()``
+        """
+        return await self.sessions.refresh()
+
+    async def logout(self) -> None:
+        """``POST /auth/logout`` and forget the session (and its storage).
+
+        Usage: ``await api.logout()``
+        """
+        await self.sessions.logout()
+
+    async def verify_bot_check(self, challenge_id: str, token: str) -> wire.ChallengeVerifyResult:
+        """Pass a bot-check gate's challenge (``POST /challenges/verify``).
+
+        Usage: ``await api.verify_bot_check(gate.challenge.id, turnstile_token)``
+        """
+        body = wire.ChallengeVerifyRequest(challenge_id=challenge_id, token=token)
+        return await self._call("POST", "/challenges/verify", wire.ChallengeVerifyResult,
+                                body=body)
+
+    # --- experiences and consumer -----------------------------------------------------------
+
+    async def get_experience(self, experience_id: str) -> wire.Experience:
+        """``GET /experiences/{id}`` (sends the bearer when a session exists).
+
+        Usage: ``experience = await api.get_experience(exp_id)``
+        """
+        return await self._call("GET", f"/experiences/{segment(experience_id)}",
+                                wire.Experience, auth="optional")
+
+    async def enter_experience(self, experience_id: str) -> wire.ExperienceEntered:
+        """``POST /experiences/{id}/enter``.
+
+        Usage: ``await api.enter_experience(exp_id)``
+        """
+        return await self._call("POST", f"/experiences/{segment(experience_id)}/enter",
+                                wire.ExperienceEntered)
+
+    async def leave_experience(self, experience_id: str) -> wire.ExperienceLeft:
+        """``DELETE /experiences/{id}/leave``.
+
+        Usage: ``(await api.leave_experience(exp_id)).left``
+        """
+        return await self._call("DELETE", f"/experiences/{segment(experience_id)}/leave",
+                                wire.ExperienceLeft)
+
+    async def route(self, experience_id: str,
+                    access_code: str | None = None) -> wire.RouteResult:
+        """``POST /experiences/{id}/route``: routed, gated or no_access.
+
+        Usage: ``result = await api.route(exp_id, access_code="VIP2024")``
+        """
+        return await self._call("POST", f"/experiences/{segment(experience_id)}/route",
+                                wire.RouteResult, body=wire.RouteRequest(access_code=access_code))
+
+    async def archived_status(self, experience_ids: Iterable[str]) -> wire.ArchivedStatusResult:
+        """``POST /experiences/archived-status``: which of these experiences are still live.
+
+        Usage: ``(await api.archived_status([a, b])).live_experience_ids``
+        """
+        body = wire.ArchivedStatusRequest(experience_ids=tuple(experience_ids))
+        return await self._call("POST", "/experiences/archived-status",
+                                wire.ArchivedStatusResult, body=body, auth="optional")
+
+    async def get_me(self) -> wire.ConsumerMe:
+        """``GET /consumers/me``: the consumer's active journeys (resume source).
+
+        Usage: ``me = await api.get_me()``
+        """
+        return await self._call("GET", "/consumers/me", wire.ConsumerMe)

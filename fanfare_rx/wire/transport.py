@@ -1,0 +1,155 @@
+"""The HTTP layer under :class:`~fanfare_rx.wire.client.ConsumerApi`: one lazily created aiohttp
+session with a keep-alive pool, the key headers, typed errors, retries and debug logging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+
+from fanfare_rx._redact import redact
+from fanfare_rx.errors import ErrorCode, FanfareError, NetworkError
+from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
+from fanfare_rx.wire import codec
+from fanfare_rx.wire.http_errors import error_from_response
+from fanfare_rx.wire.retry import RetryPolicy
+
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_TIMEOUT",
+    "HttpTransport",
+    "Sleep",
+]
+
+DEFAULT_TIMEOUT = 15.0
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_MAX_CONNECTIONS = 16
+USER_AGENT = "fanfare-rx/0.1 (+aiohttp)"
+
+Sleep = Callable[[float], Awaitable[None]]
+_log = logging.getLogger("fanfare_rx.http")
+
+
+class HttpTransport:
+    """Sends one logical request, repeating it under a :class:`RetryPolicy`.
+
+    Usage: ``status, body = await transport.request("GET", "/queues/q1")``
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        publishable_key: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._key = publishable_key
+        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.sleep = sleep
+        self.max_connections = max_connections
+        self.clock = clock
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    @property
+    def client_session(self) -> aiohttp.ClientSession | None:
+        """The aiohttp session, once the first request created it."""
+        return self._session
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise FanfareError("the Consumer API client is closed", code=ErrorCode.ABORTED)
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=30)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=self.timeout,
+                headers={"X-Publishable-Key": self._key, "Accept": "application/json",
+                         "User-Agent": USER_AGENT},
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close the pool; later requests raise. Idempotent.
+
+        Usage: ``await transport.close()``
+        """
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        bearer: str | None = None,
+    ) -> tuple[int, bytes]:
+        """Send ``method path`` (``body`` an attrs model or None) and return (status, body) of
+        a success answer; an error answer raises its typed :class:`FanfareError` once the retry
+        policy gives up.
+
+        Usage: ``status, raw = await transport.request("POST", "/auth/guest")``
+        """
+        data = None if body is None else codec.dumps(body).encode()
+        headers: dict[str, str] = {}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer}"
+        attempt = 0
+        while True:
+            try:
+                status, raw, response_headers = await self._send(method, path, data, headers)
+            except FanfareError as exc:
+                error = exc
+                status = 0
+            else:
+                if status < 400:
+                    _log.debug("%s %s -> %d (attempt %d)", method, path, status, attempt + 1)
+                    return status, raw
+                error = error_from_response(status, raw, response_headers, now=self.clock())
+            delay = self.retry.delay_for(error, attempt)
+            _log.debug("%s %s -> %s (attempt %d) %s", method, path, status or error.code,
+                       attempt + 1, "giving up" if delay is None else f"retry in {delay:.3f}s")
+            if delay is None:
+                raise error
+            await self.sleep(delay)
+            attempt += 1
+
+    async def _send(
+        self, method: str, path: str, data: bytes | None, headers: Mapping[str, str]
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        client = self._client()
+        try:
+            async with client.request(method, self.base_url + path, data=data,
+                                      headers=headers) as response:
+                raw = await response.read()
+                return response.status, raw, response.headers
+        except asyncio.TimeoutError as exc:
+            raise FanfareTimeoutError(f"{method} {path} timed out") from exc
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            raise NetworkError(f"{method} {path} failed: {type(exc).__name__}") from exc
+
+    def __repr__(self) -> str:
+        return (f"HttpTransport(base_url={self.base_url!r}, publishable_key={redact(self._key)}, "
+                f"closed={self._closed!r})")
