@@ -321,12 +321,23 @@ def _reroute_event(old: JourneyContext, sequence: wire.SequenceRef) -> list[_New
     ]
 
 
+def _left_sequence(ctx: JourneyContext) -> JourneyContext:
+    """The context once the journey no longer stands in a sequence's distribution (gated or
+    no access): the participation, its grant and its live numbers go; the sequence id stays so
+    that a later route can say whether it moved the consumer."""
+    return attrs.evolve(
+        ctx, distribution=None, participation=None, position=None, estimated_wait_seconds=None,
+        current_bid=None, highest_bid=None, admittance_token=None, admittance_expires_at=None,
+        outcome=None, waitlist_entered_at=None,
+    )
+
+
 def _on_route(snap: JourneySnapshot, msg: RouteResolved) -> _Draft:
     result, ctx = msg.result, attrs.evolve(snap.context, experience_name=msg.experience.name, last_error=None)
     if isinstance(result, wire.RouteNoAccess):
         draft = attrs.evolve(
             snap, journey_stage=JS.ROUTING, sequence_stage=SS.NONE, requirements=(),
-            context=attrs.evolve(ctx, last_error="NO_SEQUENCE_AVAILABLE", offers=()),
+            context=attrs.evolve(_left_sequence(ctx), last_error="NO_SEQUENCE_AVAILABLE", offers=()),
         )
         reasons = [r.code.value for r in result.outcome_reasons]
         event = _user(EventKind.ERROR, EventSeverity.ERROR, "No sequence is available",
@@ -343,7 +354,7 @@ def _on_route(snap: JourneySnapshot, msg: RouteResolved) -> _Draft:
         draft = attrs.evolve(
             snap, journey_stage=_stage_for_requirements(requirements), sequence_stage=SS.NONE,
             requirements=requirements,
-            context=attrs.evolve(ctx, distribution=None, participation=None, offers=()),
+            context=attrs.evolve(_left_sequence(ctx), offers=()),
         )
         events = _requirement_events(snap.requirements, requirements)
         return draft, [*events, _analytics("journey_gated", gates=[r.type.value for r in requirements])]
