@@ -1,0 +1,41 @@
+"""Helpers of the client tests: a recording stand-in for asyncio.sleep, an event collector and
+experience lookups."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+class RecordedSleep:
+    """Stands in for asyncio.sleep: records each delay and only yields to the loop."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        await asyncio.sleep(0)
+
+
+class Events:
+    """Collects session events as (name, payload)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, dict[str, Any]]] = []
+
+    def __call__(self, name: str, payload: Any) -> None:
+        self.items.append((name, dict(payload)))
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.items]
+
+
+def distribution_id(experience: Any, kind: str) -> str:
+    """The first distribution id of ``kind`` ("queues", "draws", ...) in an experience."""
+    for sequence in experience.sequences or ():
+        items = getattr(sequence, kind) or ()
+        if items:
+            return str(items[0].id)
+    raise AssertionError(f"no {kind} in {experience.id}")

@@ -1,0 +1,75 @@
+"""Fixtures for the Consumer API client tests: an in-process sandbox on a manual clock and
+clients whose retry waits are recorded instead of slept, all closed (and checked) at the end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from client_helpers import Events, RecordedSleep
+
+from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.session import SessionManager
+from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.retry import RetryPolicy
+
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # An aiohttp session left open warns in __del__; make that fail the client tests.
+    for item in items:
+        if item.path.parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.filterwarnings("error::ResourceWarning"))
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    async with Sandbox(clock="manual", seed=0) as running:
+        yield running
+
+
+@pytest.fixture
+def sleep() -> RecordedSleep:
+    return RecordedSleep()
+
+
+@pytest.fixture
+def events() -> Events:
+    return Events()
+
+
+@pytest.fixture
+async def make_api(sandbox: Sandbox, sleep: RecordedSleep,
+                   events: Events) -> AsyncIterator[Callable[..., ConsumerApi]]:
+    """Build clients on the sandbox (sandbox clock, recorded sleeps, seeded jitter)."""
+    made: list[ConsumerApi] = []
+
+    def make(**kwargs: Any) -> ConsumerApi:
+        clock = sandbox.world.clock.time
+        sessions = kwargs.pop("sessions", None) or SessionManager(
+            sandbox.organization_id, on_event=events, storage=kwargs.pop("storage", None))
+        kwargs.setdefault("retry", RetryPolicy(seed=0))
+        kwargs.setdefault("sleep", sleep)
+        kwargs.setdefault("clock", clock)
+        api = ConsumerApi(sandbox.base_url, sandbox.publishable_key,
+                          organization_id=sandbox.organization_id, sessions=sessions, **kwargs)
+        made.append(api)
+        return api
+
+    try:
+        yield make
+    finally:
+        for api in made:
+            session = api.client_session
+            await api.close()
+            assert api.closed
+            if session is not None:
+                assert session.closed
+                assert session.connector is None or session.connector.closed
+
+
+@pytest.fixture
+async def api(make_api: Callable[..., ConsumerApi]) -> ConsumerApi:
+    return make_api()
