@@ -25,6 +25,8 @@ from fanfare_rx.errors import (
     UnknownActionError,
     ValidationError,
 )
+from fanfare_rx.events import EventBus
+from fanfare_rx.fanfare import DEVELOPMENT_BASE_URL, PRODUCTION_BASE_URL, Auth, Experiences, Fanfare
 from fanfare_rx.journey import ExperienceJourney, JourneyEffects, Store
 from fanfare_rx.models.journey import (
     AvailableActions,
@@ -46,12 +48,29 @@ from fanfare_rx.models.journey import (
     SequenceAction,
     SequenceStage,
 )
+from fanfare_rx.session import SessionManager
+from fanfare_rx.storage import FileStorage, MemoryStorage, SessionStorage, StoredSession
+from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.codec import snapshot_from_json, snapshot_to_json
+from fanfare_rx.wire.retry import RetryPolicy
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEVELOPMENT_BASE_URL",
+    "PRODUCTION_BASE_URL",
     "ActionNotAvailableError",
+    "Auth",
+    "ConsumerApi",
+    "EventBus",
+    "Experiences",
+    "Fanfare",
+    "FileStorage",
+    "MemoryStorage",
+    "RetryPolicy",
+    "SessionManager",
+    "SessionStorage",
+    "StoredSession",
     "AuthError",
     "AvailableActions",
     "ConfigError",
