@@ -441,15 +441,15 @@ def _on_status(snap: JourneySnapshot, msg: StatusReceived) -> _Draft:
         distribution = attrs.evolve(distribution, status=DS.OPEN)  # the server says it is open
     ptype = ParticipationType(distribution.type.value)
     status_text = str(getattr(state, "status", None) or type(state).STATUS)  # type: ignore[union-attr]
-    participation = (
-        Participation(id=distribution.id, type=ptype, status=status_text)
-        if outcome.participating or stage is SS.ADMISSION_EXPIRED
-        else None
-    )
+    participation: Participation | None = None
+    if outcome.participating or stage is SS.ADMISSION_EXPIRED:
+        participation = Participation(id=distribution.id, type=ptype, status=status_text)
+    elif stage is SS.WAITLIST_ENTERED:
+        participation = ctx.participation  # still on the waitlist: that entry stays
     expires = _ms(getattr(state, "expires_at", None))
-    token = outcome.grant
+    token, ended_as = outcome.grant, outcome.outcome
     if stage is SS.ADMITTED and expires is not None and expires <= msg.at:
-        stage, token = SS.ADMISSION_EXPIRED, None
+        stage, token, ended_as = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
     ctx = attrs.evolve(
         ctx,
         distribution=distribution,
@@ -462,7 +462,7 @@ def _on_status(snap: JourneySnapshot, msg: StatusReceived) -> _Draft:
         highest_bid=_money(getattr(state, "highest_bid", None) or getattr(state, "winning_bid_amount", None)),
         admittance_token=token if stage is SS.ADMITTED else None,
         admittance_expires_at=expires if stage in (SS.ADMITTED, SS.ADMISSION_EXPIRED) else None,
-        outcome=outcome.outcome,
+        outcome=ended_as,
         waitlist_entered_at=ctx.waitlist_entered_at if stage is SS.WAITLIST_ENTERED else None,
     )
     return attrs.evolve(snap, sequence_stage=stage, context=ctx), []
