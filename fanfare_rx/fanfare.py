@@ -23,6 +23,7 @@ from fanfare_rx.session import SessionManager
 from fanfare_rx.storage import SessionStorage
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.retry import RetryPolicy
+from fanfare_rx.wire.transport import Sleep
 
 __all__ = [
     "DEVELOPMENT_BASE_URL",
@@ -209,6 +210,7 @@ class Fanfare:
         retry: RetryPolicy | None = None,
         max_connections: int = 10,
         scheduler: abc.SchedulerBase | None = None,
+        sleep: Sleep | None = None,
     ) -> Fanfare:
         """Create the SDK (``Fanfare.init`` of the docs). No request is made yet.
 
@@ -222,6 +224,7 @@ class Fanfare:
             retry: retry policy for network errors, timeouts, 429 and 5xx.
             max_connections: size of the keep-alive pool.
             scheduler: where journeys take time from (default: the running asyncio loop).
+            sleep: how the client waits between retries (default ``asyncio.sleep``).
 
         Raises:
             ConfigError: missing organization id or key, unknown environment, bad URL.
@@ -243,6 +246,7 @@ class Fanfare:
         api = ConsumerApi(
             base_url, publishable_key, organization_id=organization_id, sessions=sessions,
             timeout=timeout, retry=retry, max_connections=max_connections,
+            sleep=sleep if sleep is not None else asyncio.sleep,
         )
         if scheduler is None:
             scheduler = AsyncIOScheduler(asyncio.get_running_loop())

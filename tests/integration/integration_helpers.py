@@ -1,0 +1,70 @@
+"""Helpers of the end-to-end tests: a recording stand-in for the client's retry sleep, a
+collector of SDK bus events, and views of the sandbox's own records."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from fanfare_rx import Fanfare
+from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.sandbox import Sandbox
+
+
+class RecordedSleep:
+    """Stands in for asyncio.sleep in the client's retries: records each delay, only yields."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        await asyncio.sleep(0)
+
+
+class BusEvents:
+    """Collects every bus event of a Fanfare instance as (name, payload)."""
+
+    def __init__(self, fanfare: Fanfare) -> None:
+        self.items: list[tuple[str, dict[str, Any]]] = []
+        self.off = fanfare.on("*", self._record)
+
+    def _record(self, payload: Mapping[str, Any]) -> None:
+        data = dict(payload)
+        self.items.append((str(data.pop("name")), data))
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.items]
+
+    def of(self, name: str) -> list[dict[str, Any]]:
+        return [payload for item, payload in self.items if item == name]
+
+
+def consumer_id(fanfare: Fanfare) -> str:
+    """The sandbox consumer behind a Fanfare instance's session."""
+    session = fanfare.auth.session
+    assert session is not None, "no session yet"
+    return str(session.consumer_id)
+
+
+def engine_of(sb: Sandbox, label: str) -> Any:
+    """The sandbox engine of the first distribution of experience ``label``."""
+    experience = sb.world.experiences[sb.experiences[label]]
+    for sequence in experience.sequences:
+        engine = sb.world.engine_of_sequence.get(sequence.id)
+        if engine is not None:
+            return engine
+    raise AssertionError(f"no distribution in {label}")
+
+
+def distribution_id(journey: ExperienceJourney) -> str:
+    distribution = journey.state.get().context.distribution
+    assert distribution is not None, "the journey has no distribution"
+    return distribution.id
+
+
+async def settle(journey: ExperienceJourney) -> None:
+    """Fetch what the journey's stage depends on now (one poll's worth, awaited)."""
+    await journey.refresh_distribution()
