@@ -594,7 +594,12 @@ def _on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> _Draft:
         stage = SS.WAITLIST_ENTERED
         waitlist_at = _ms(waitlist.entered_at) or msg.at
         participation = Participation(id=waitlist.waitlist_id, type=ParticipationType.WAITLIST)
-    grant = seq.grant
+    grant = seq.grant if stage is SS.ADMITTED else None  # a grant counts only while granted
+    grant_expires = _ms(grant.expires_at) if grant is not None else None
+    token = grant.token if grant is not None else None
+    outcome = seq.outcome.type.value if seq.outcome is not None else None
+    if grant_expires is not None and grant_expires <= msg.at:
+        stage, token, outcome = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
     ctx = attrs.evolve(
         base,
         sequence_id=projection.sequence_id,
@@ -603,9 +608,9 @@ def _on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> _Draft:
         position=consumer.position if consumer is not None and stage is SS.PARTICIPATING else None,
         current_bid=_money(consumer.current_bid) if consumer is not None else None,
         highest_bid=_money(consumer.highest_bid) if consumer is not None else None,
-        admittance_token=grant.token if grant is not None else None,
-        admittance_expires_at=_ms(grant.expires_at) if grant is not None else None,
-        outcome=seq.outcome.type.value if seq.outcome is not None else None,
+        admittance_token=token,
+        admittance_expires_at=grant_expires,
+        outcome=outcome,
         waitlist_entered_at=waitlist_at,
         offers=_offers(projection.offers),
     )
