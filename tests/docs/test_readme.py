@@ -1,0 +1,52 @@
+"""The README's Python snippets run as written (docs that run)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    text = README.read_text(encoding="utf-8")
+    bash = re.findall(r"```bash\n(.*?)```", text, re.S)
+    assert "fanfare-rx demo" in bash[0]
+    assert "python -m pytest" in bash[1]
+    # The CI script runs the README's test command.
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python -m pytest" in ci
+    assert "'.[test,dev,notebook]'" in ci and "'.[test,dev,notebook]'" in bash[1]
+
+
+def test_quickstart_runs_to_admitted() -> None:
+    quickstart = _python_blocks()[0]
+    assert "asyncio.run(main())" in quickstart
+    result = subprocess.run(
+        [sys.executable, "-c", quickstart],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("routed admitted"), result.stdout
+    positions = [int(line.split()[-1]) for line in lines if "participating" in line]
+    assert positions and positions == sorted(positions, reverse=True)
+
+
+def test_codec_snippet_raises_the_documented_error() -> None:
+    snippet = next(block for block in _python_blocks() if "decode(b'" in block)
+    code = "\n".join(line for line in snippet.splitlines() if not line.startswith("#"))
+    from fanfare_rx.errors import DecodeError
+
+    with pytest.raises(DecodeError) as caught:
+        exec(compile(code, "README", "exec"), {})
+    assert caught.value.path == "$.position"
+    assert "expected an integer, got str @ $.position" in str(caught.value)
