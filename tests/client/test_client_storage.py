@@ -1,0 +1,121 @@
+"""Session storage: the memory and file backends, atomic 0600 writes, corrupt files, redaction."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from fanfare_rx.models import wire
+from fanfare_rx.storage import FileStorage, MemoryStorage, SessionStorage, StoredSession
+
+ACCESS = "acc." + "A" * 60
+REFRESH = "ref." + "R" * 60
+
+
+def _stored(consumer: str = "guest_1", journeys: dict[str, str] | None = None) -> StoredSession:
+    expires = datetime(2030, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+    session = wire.SessionInfo(type=wire.SessionType.GUEST, consumer_id=consumer,
+                               expires_at=expires, guest_id=consumer)
+    return StoredSession(session=session, access_token=ACCESS, access_expires_at=expires,
+                         refresh_token=REFRESH, refresh_expires_at=expires,
+                         journeys=journeys or {})
+
+
+def test_backends_satisfy_the_protocol(tmp_path: Path) -> None:
+    assert isinstance(MemoryStorage(), SessionStorage)
+    assert isinstance(FileStorage(tmp_path), SessionStorage)
+
+
+def test_memory_storage_round_trip() -> None:
+    storage = MemoryStorage()
+    assert storage.load("org") is None
+    storage.save("org", _stored())
+    assert storage.load("org") == _stored() and storage.load("other") is None
+    storage.clear("org")
+    storage.clear("org")
+    assert storage.load("org") is None
+
+
+def test_file_round_trip_keeps_journeys(tmp_path: Path) -> None:
+    storage = FileStorage(tmp_path / "state")
+    stored = _stored(journeys={"exp-1": '{"revision":2,"journeyStage":"routed"}'})
+    storage.save("org-1", stored)
+    assert storage.load("org-1") == stored
+    assert storage.load("org-2") is None
+    storage.save("org-2", _stored("guest_2"))
+    loaded = storage.load("org-2")
+    assert loaded is not None and loaded.session.consumer_id == "guest_2"
+    assert storage.load("org-1") == stored  # one file per organization
+
+
+def test_file_and_directory_modes(tmp_path: Path) -> None:
+    directory = tmp_path / "nested" / "state"
+    storage = FileStorage(directory)
+    storage.save("org", _stored())
+    path = storage.path_for("org")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    storage.save("org", _stored("guest_2"))  # replacing keeps the mode
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in directory.iterdir()) == [path.name]  # no temp files left
+
+
+def test_write_is_atomic_when_replacing_fails(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = FileStorage(tmp_path)
+    storage.save("org", _stored("guest_old"))
+    before = storage.path_for("org").read_bytes()
+
+    def fail(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        storage.save("org", _stored("guest_new"))
+    monkeypatch.undo()
+    assert storage.path_for("org").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [storage.path_for("org").name]
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[]", b'{"version": 99}',
+                                     b'{"version": 1, "accessToken": "acc.SECRETSECRET"}'])
+def test_corrupt_file_is_no_session_and_logged_without_content(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes) -> None:
+    storage = FileStorage(tmp_path)
+    storage.path_for("org").write_bytes(content)
+    with caplog.at_level(logging.DEBUG, logger="fanfare_rx"):
+        assert storage.load("org") is None
+    assert caplog.records, "a corrupt file is reported"
+    assert all("SECRET" not in r.getMessage() and "not json" not in r.getMessage()
+               for r in caplog.records)
+
+
+def test_clear_removes_the_file_and_is_idempotent(tmp_path: Path) -> None:
+    storage = FileStorage(tmp_path)
+    storage.save("org", _stored())
+    storage.clear("org")
+    storage.clear("org")
+    assert storage.load("org") is None and not storage.path_for("org").exists()
+
+
+def test_organization_ids_cannot_escape_the_directory(tmp_path: Path) -> None:
+    path = FileStorage(tmp_path).path_for("../../etc/passwd")
+    assert path.parent == tmp_path
+
+
+def test_stored_session_repr_redacts_tokens(tmp_path: Path) -> None:
+    stored = _stored(journeys={"exp": "x"})
+    text = repr(stored) + repr(FileStorage(tmp_path)) + repr(MemoryStorage())
+    assert ACCESS not in text and REFRESH not in text
+    assert "guest_1" in repr(stored)
+
+
+def test_json_form_uses_wire_names() -> None:
+    text = _stored().to_json()
+    assert '"accessToken"' in text and '"refreshExpiresAt"' in text and '"version":1' in text
+    assert StoredSession.from_json(text) == _stored()
