@@ -496,7 +496,8 @@ def _on_failure(snap: JourneySnapshot, msg: ActionFailed) -> _Draft:
         code=msg.code, action=action, status=msg.status, retryable=msg.retryable,
     )
     stage = snap.sequence_stage
-    if msg.code == "NOT_OPEN_YET" and ctx.distribution is not None and stage is SS.ACTIVE_ENTERABLE:
+    not_open = msg.status == 423 or msg.code == "NOT_OPEN_YET" or msg.code.endswith("_NOT_OPEN")
+    if not_open and ctx.distribution is not None and stage is SS.ACTIVE_ENTERABLE:
         # The server says the distribution is not open after all.
         ctx = attrs.evolve(ctx, distribution=attrs.evolve(ctx.distribution, status=DS.UPCOMING))
         stage = SS.UPCOMING
