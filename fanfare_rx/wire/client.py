@@ -164,9 +164,12 @@ class ConsumerApi(DistributionCalls):
         if auth == "none":
             return (await self._transport.request(method, path, body=body))[1]
         if auth == "optional":
-            token = self.sessions.current_access_token
-            return (await self._transport.request(method, path, body=body, bearer=token))[1]
-        token = await self.sessions.access_token()
+            held = self.sessions.current_access_token
+            if held is None:
+                return (await self._transport.request(method, path, body=body))[1]
+            token = held
+        else:
+            token = await self.sessions.access_token()
         try:
             return (await self._transport.request(method, path, body=body, bearer=token))[1]
         except AuthError as exc:

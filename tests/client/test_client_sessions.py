@@ -17,6 +17,7 @@ from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.session import SessionManager
 from fanfare_rx.storage import FileStorage, MemoryStorage
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.retry import RetryPolicy
 
 pytestmark = pytest.mark.integration
 
@@ -203,3 +204,21 @@ async def test_a_raising_event_handler_does_not_break_the_session(
     api = make_api(sessions=SessionManager(sandbox.organization_id, on_event=boom))
     session = await api.guest()
     assert api.sessions.session == session
+
+
+async def test_refresh_lost_on_the_network_keeps_a_still_valid_token(
+        make_api: Callable[..., ConsumerApi], sandbox: Sandbox, events: Events) -> None:
+    offset = [0.0]
+    sessions = SessionManager(sandbox.organization_id, on_event=events,
+                              clock=lambda: time.time() + offset[0])
+    api = make_api(sessions=sessions, retry=RetryPolicy.none())
+    queue_id = await _queue_id(api, sandbox)
+    entered = await api.enter_queue(queue_id)
+    expires = sessions.access_expires_at
+    assert expires is not None
+    offset[0] = expires.timestamp() - time.time() - 30  # due for refresh, not yet expired
+    token = sessions.current_access_token
+    sandbox.faults.set({"rules": [{"match": "POST /auth/refresh", "kind": "drop", "times": 1}]})
+    assert await api.queue_status(queue_id) == entered
+    assert sandbox.faults.fired == [1]
+    assert sessions.current_access_token == token and events.names == ["auth:authenticated"]
