@@ -570,6 +570,12 @@ class ExperienceJourney:
         if self._on_destroy is not None:
             self._on_destroy(self)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the current snapshot's HTML, titled with the experience id."""
+        from fanfare_rx.models._html import snapshot_html
+
+        return snapshot_html(self._subject.value, title=f"ExperienceJourney {self.experience_id}")
+
     def __repr__(self) -> str:
         snap = self._subject.value
         return (

@@ -159,6 +159,12 @@ class JourneyEvent:
     message: str
     detail: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the event as a one-row table (secret details redacted)."""
+        from fanfare_rx.models._html import event_html
+
+        return event_html(self)
+
 
 @attrs.frozen
 class Participation:
@@ -261,3 +267,8 @@ class JourneySnapshot:
                 return event
         return None
 
+    def _repr_html_(self) -> str:
+        """Jupyter: stages as badges, the context (secrets redacted), the last events."""
+        from fanfare_rx.models._html import snapshot_html
+
+        return snapshot_html(self)
