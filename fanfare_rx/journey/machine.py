@@ -360,11 +360,19 @@ def _on_route(snap: JourneySnapshot, msg: RouteResolved) -> _Draft:
         return draft, [*events, _analytics("journey_gated", gates=[r.type.value for r in requirements])]
     offers = _offers(result.offers)
     code_offers = [o for o in offers if _code_only(o)]
-    if code_offers and ctx.access_code is None and not ctx.access_code_skipped:
+    code_rejected = any(
+        isinstance(gate, wire.AccessCodeGate) and gate.reason.code is wire.ReasonCode.ACCESS_CODE_INVALID
+        for offer in result.offers
+        for gate in offer.gates
+    )
+    if code_rejected:  # the code matched no sequence: never kept, asked again
+        ctx = attrs.evolve(ctx, access_code=None)
+    if code_offers and (code_rejected or (ctx.access_code is None and not ctx.access_code_skipped)):
         # An optional access code: the consumer chooses to provide one or skip.
+        reason = wire.ReasonCode.ACCESS_CODE_INVALID if code_rejected else wire.ReasonCode.ACCESS_CODE_REQUIRED
         requirement = Requirement(
             type=RequirementType.ACCESS_CODE, required=False,
-            reason=wire.ReasonCode.ACCESS_CODE_REQUIRED.value,
+            reason=reason.value,
             metadata={"offers": [o.sequence_id for o in code_offers]},
         )
         draft = attrs.evolve(
