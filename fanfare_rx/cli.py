@@ -22,6 +22,29 @@ def _add_sandbox(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.set_defaults(run=sandbox_cli.run)
 
 
+def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from fanfare_rx import demo
+
+    parser = subparsers.add_parser(
+        "demo", help="run a journey against the embedded sandbox with a live view",
+        description="Start the sandbox in-process (accelerated clock) and run the complete "
+                    "journey example until admitted. Exit 0 admitted, 3 not admitted, "
+                    "4 blocked or timed out, 130 interrupted.")
+    demo.add_demo_arguments(parser)
+    parser.set_defaults(run=demo.run_demo_command)
+
+
+def _add_watch(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from fanfare_rx import demo
+
+    parser = subparsers.add_parser(
+        "watch", help="run a journey against any Consumer API with a live view",
+        description="Run a journey through EXPERIENCE against the Consumer API at --base-url "
+                    "and print its live view. Exit codes as for demo.")
+    demo.add_watch_arguments(parser)
+    parser.set_defaults(run=demo.run_watch_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``fanfare-rx`` parser with every subcommand.
 
@@ -30,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fanfare-rx", description="Fanfare journeys as Rx streams")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_sandbox(subparsers)
+    _add_demo(subparsers)
+    _add_watch(subparsers)
     return parser
 
 
