@@ -317,3 +317,14 @@ def test_routed_to_the_same_sequence_again_emits_no_reroute() -> None:
     again = fold(snap, act(JA.REQUEST_REROUTE, at=T0 + 5), route(routed(), at=T0 + 6))
     assert not [e for e in again.events if e.kind is EventKind.REROUTE]
     assert again.sequence_stage is SequenceStage.ACTIVE_ENTERABLE
+
+
+def test_routed_with_a_rejected_code_on_the_offers_asks_again_optionally() -> None:
+    result = routed(offers=[offer("vip", access_code_gate(invalid=True))])
+    snap = reduce(started(access_code="WRONG"), route(result, at=T0 + 1))
+    assert snap.journey_stage is JS.NEEDS_ACCESS_CODE
+    assert snap.context.access_code is None
+    (requirement,) = snap.requirements
+    assert (requirement.type, requirement.required, requirement.reason) == (
+        RT.ACCESS_CODE, False, "ACCESS_CODE_INVALID")
+    assert snap.available_actions.journey == (JA.PROVIDE_ACCESS_CODE, JA.SKIP_ACCESS_CODE)

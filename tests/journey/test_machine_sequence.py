@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 
 from factories import (
@@ -413,3 +414,13 @@ def test_draw_not_selected_ends_lost_with_a_warning() -> None:
     assert (event.message, event.severity, event.audience) == (
         "Ended: lost", EventSeverity.WARNING, EventAudience.USER)
     assert [e.message for e in lost.events if e.audience is EventAudience.ANALYTICS][-1] == "journey_ended"
+
+
+@pytest.mark.parametrize(("code", "http_status"), [
+    pytest.param("TIMED_RELEASE_NOT_OPEN", None, id="specific-code"),
+    pytest.param("CONFLICT", 423, id="status-423"),
+])
+def test_other_not_open_answers_turn_enterable_into_upcoming(code: str, http_status: int | None) -> None:
+    snap = snapshot_at("timed_release")
+    message = attrs.evolve(failed(code, SA.ENTER_TIMED_RELEASE, at=T0 + 5), status=http_status)
+    assert reduce(snap, message).sequence_stage is SS.UPCOMING

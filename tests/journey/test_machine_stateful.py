@@ -78,6 +78,7 @@ gates = st.lists(
 )
 offers = st.lists(
     st.sampled_from([offer("vip", access_code_gate()), offer("vip", auth_gate()),
+                     offer("vip", access_code_gate(invalid=True)),
                      offer("vip2", access_code_gate(), bot_check_gate())]),
     max_size=2,
 )
