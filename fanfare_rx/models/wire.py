@@ -924,7 +924,8 @@ class ValidationIssue:
 @attrs.frozen
 class WireError:
     """Any error body: ``{"error", "issues"}``, ``{"error"}``, structured ``{"code", ...}``,
-    the troubleshooting ``{"error", "message", "code", "details"}`` and rate-limit bodies."""
+    the troubleshooting ``{"error", "message", "code", "details"}`` and rate-limit bodies;
+    ``support`` and ``valid`` come with the structured and device-fingerprint bodies."""
 
     error: str | None = None
     message: str | None = None
@@ -934,3 +935,5 @@ class WireError:
     details: Any = None
     request_id: str | None = None
     retry_after: float | None = None
+    support: Any = None
+    valid: bool | None = None

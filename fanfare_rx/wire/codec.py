@@ -50,7 +50,13 @@ GEN_AB_STATUS_ALIASES: Mapping[str, Mapping[str, str]] = {
     "timed_release": {"ADMITTED": "GRANTED"},
 }
 
-_MONEY = re.compile(r"^\d{1,12}(\.\d{1,8})?$")
+# ASCII digits only, matched against the whole string (``$`` alone would accept "1.00\\n").
+_MONEY = re.compile(r"[0-9]{1,12}(\.[0-9]{1,8})?")
+# A date-time must carry a time part: a bare date ("2024-05-01") is not a wire date-time.
+_HAS_TIME = re.compile(r"^[0-9]{4}-?[0-9]{2}-?[0-9]{2}[Tt ][0-9]")
+
+
+_MAPPING_ORIGINS: tuple[Any, ...] = (Mapping, dict)
 
 
 def _camel(name: str) -> str:
@@ -105,7 +111,7 @@ def _structure_enum(value: Any, cls: Any) -> Any:
 
 def _structure_money(value: Any, _: type) -> Decimal:
     if isinstance(value, str):
-        if not _MONEY.match(value):
+        if not _MONEY.fullmatch(value):
             raise ValueError(f"expected a decimal string like '1500.00', got {value!r}")
         return Decimal(value)
     if isinstance(value, int | float) and not isinstance(value, bool):  # gen A sent numbers
@@ -113,6 +119,8 @@ def _structure_money(value: Any, _: type) -> Decimal:
             result = Decimal(str(value))
         except InvalidOperation as exc:  # pragma: no cover - str(float) always parses
             raise ValueError(f"invalid amount {value!r}") from exc
+        if not result.is_finite():
+            raise ValueError(f"expected a finite amount, got {value!r}")
         if result < 0:
             raise ValueError(f"amount must not be negative, got {value!r}")
         return result
@@ -127,6 +135,8 @@ def _structure_datetime(value: Any, _: type) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected an ISO-8601 date-time string, got {_type_name(value)}")
     try:
+        if not _HAS_TIME.match(value):
+            raise ValueError("no time part")
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"expected an ISO-8601 date-time, got {value!r}") from exc
@@ -224,6 +234,23 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(attrs.has, structure_factory)
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
 
+    def mapping_hook_factory(t: Any) -> Callable[[Any, Any], dict[Any, Any]]:
+        key_type, value_type = get_args(t) or (Any, Any)
+
+        def structure_mapping(value: Any, _: Any) -> dict[Any, Any]:
+            mapping = _require_mapping(value, t)
+            return {
+                conv.structure(key, key_type): conv.structure(item, value_type)
+                for key, item in mapping.items()
+            }
+
+        return structure_mapping
+
+    conv.register_structure_hook_factory(
+        lambda t: get_origin(t) in _MAPPING_ORIGINS, mapping_hook_factory
+    )
+    _register_sequence_projection(conv)
+
     _register_union(conv, wire.Gate, "type", "TYPE")
     _register_union(conv, wire.RouteResult, "outcome", "OUTCOME")
     _register_union(
@@ -300,6 +327,50 @@ def _register_status_aliases(
         return inner(mapping, t)
 
     conv.register_structure_hook(cls, structure_with_alias)
+
+
+def _field_error(cls: type, attribute: str, message: str) -> cattrs.ClassValidationError:
+    """A decode error for one field of ``cls`` (the path ends in ``.attribute``)."""
+    exc = ValueError(message)
+    _attach_attribute_note(exc, attribute)
+    return cattrs.ClassValidationError(f"While structuring {cls.__name__}", [exc], cls)
+
+
+def _register_sequence_projection(conv: cattrs.Converter) -> None:
+    """Check the per-phase rules of ``SequenceProjection`` before building it, so the error
+    names the offending field (``$.sequence.grant``) rather than the whole object."""
+    cls = wire.SequenceProjection
+    inner = conv.get_structure_hook(cls)
+    mechanisms = {m.value for m in wire.DistributionType}
+    phases = {p.value for p in wire.SequencePhase}
+
+    def structure_projection(value: Any, t: Any) -> Any:
+        mapping = _require_mapping(value, cls)
+        phase = mapping.get("phase")
+        if isinstance(phase, str) and phase in phases:
+            phase_enum = wire.SequencePhase(phase)
+            for name in wire._PHASE_REQUIRES[phase_enum]:
+                if mapping.get(_camel(name)) is None:
+                    raise _field_error(
+                        cls, name, f"required field missing (phase {phase!r} requires it)"
+                    )
+            mechanism = mapping.get("mechanism")
+            if isinstance(mechanism, str) and mechanism in mechanisms:
+                if phase_enum is wire.SequencePhase.SETTLING and mechanism not in (
+                    "draw",
+                    "auction",
+                ):
+                    raise _field_error(
+                        cls, "mechanism", f"phase 'settling' exists only for draw and auction, "
+                        f"got {mechanism!r}"
+                    )
+                if phase_enum is wire.SequencePhase.GRANTED and mechanism == "appointment":
+                    raise _field_error(
+                        cls, "mechanism", "phase 'granted' never applies to appointments"
+                    )
+        return inner(mapping, t)
+
+    conv.register_structure_hook(cls, structure_projection)
 
 
 _UNION_NAMES: dict[Any, str] = {
