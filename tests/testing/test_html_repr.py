@@ -1,0 +1,98 @@
+"""Jupyter HTML of snapshots, events and journeys: stages, context, events; secrets redacted;
+text escaped."""
+
+from __future__ import annotations
+
+import html
+
+from reactivex.testing import TestScheduler
+
+from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.models.journey import (
+    DistributionStatus,
+    DistributionSummary,
+    EventAudience,
+    EventKind,
+    EventSeverity,
+    JourneyContext,
+    JourneyEvent,
+    JourneySnapshot,
+    JourneyStage,
+    Requirement,
+    RequirementType,
+    SequenceStage,
+)
+from fanfare_rx.models.wire import DistributionType
+from fanfare_rx.testing import builders as b
+from fanfare_rx.testing.marbles import ScriptedEffects
+
+TOKEN = "grt.eyJzZWNyZXQiOiJ2YWx1ZSJ9.c2lnbmF0dXJlLW9mLXRoZS1ncmFudA"
+CODE = "VIP2024"
+
+
+def _event(message: str = "Admitted", **detail: object) -> JourneyEvent:
+    return JourneyEvent(
+        id="evt-1", ts=1_700_000_000_000, kind=EventKind.SEQUENCE_CHANGE,
+        severity=EventSeverity.SUCCESS, audience=EventAudience.USER, message=message,
+        detail=detail or None,
+    )
+
+
+def _snapshot() -> JourneySnapshot:
+    context = JourneyContext(
+        experience_id="exp-1", experience_name="Sneaker <drop>",
+        sequence_id="seq-1", sequence_name="General", sequence_priority=1,
+        distribution=DistributionSummary(type=DistributionType.QUEUE, id="queue-1",
+                                         status=DistributionStatus.OPEN, opens_at=1_700_000_000_000),
+        access_code=CODE, admittance_token=TOKEN, admittance_expires_at=1_700_000_600_000,
+        position=None, last_error="boom & co",
+    )
+    return JourneySnapshot(
+        journey_stage=JourneyStage.ROUTED, sequence_stage=SequenceStage.ADMITTED, context=context,
+        revision=7, updated_at=1_700_000_001_000,
+        requirements=(Requirement(RequirementType.BOT_CHECK, required=False, reason="BOT_REQUIRED"),),
+        events=(_event(token=TOKEN, to_stage="admitted"),),
+    )
+
+
+def test_snapshot_html_shows_stages_context_and_events() -> None:
+    page = _snapshot()._repr_html_()
+    assert ">routed</span>" in page and ">admitted</span>" in page
+    assert "revision 7" in page
+    assert "Sneaker &lt;drop&gt;" in page and "<drop>" not in page
+    assert "queue queue-1, open" in page
+    assert "bot_check (optional) [BOT_REQUIRED]" in page
+    assert "2023-11-14 22:23:20.000Z" in page  # opens_at
+    assert "boom &amp; co" in page
+    assert "Admitted" in page and "to_stage=&#x27;admitted&#x27;" in page
+
+
+def test_snapshot_html_redacts_secrets() -> None:
+    page = _snapshot()._repr_html_()
+    assert TOKEN not in page and CODE not in page
+    assert TOKEN[:20] not in page
+    assert html.escape(f"'grt.ey…[redacted, {len(TOKEN)} chars]'") in page
+    assert html.escape("'…[redacted, 7 chars]'") in page  # a short code shows nothing
+    assert page.count("redacted") == 3  # access code, admittance token, the event's token detail
+
+
+def test_event_html_is_one_row_with_redacted_detail() -> None:
+    page = _event(grant=TOKEN, position=3)._repr_html_()
+    assert page.count("<tr>") == 2  # header + the event
+    assert "sequence_change" in page and "success" in page and "user" in page
+    assert TOKEN not in page and "redacted" in page
+    assert "position=3" in page
+
+
+def test_journey_html_delegates_to_its_snapshot_with_the_experience_id() -> None:
+    scheduler = TestScheduler()
+    server = ScriptedEffects(scheduler, experience=b.experience("queue"))
+    journey = ExperienceJourney("exp-1", server, scheduler=scheduler)
+    try:
+        page = journey._repr_html_()
+        assert "<b>ExperienceJourney exp-1</b>" in page
+        assert ">not_started</span>" in page and ">none</span>" in page
+        assert "start" in page  # available action
+        assert "no events" in page
+    finally:
+        journey.destroy()
