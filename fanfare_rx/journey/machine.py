@@ -361,7 +361,8 @@ def _on_route(snap: JourneySnapshot, msg: RouteResolved) -> _Draft:
     offers = _offers(result.offers)
     code_offers = [o for o in offers if _code_only(o)]
     code_rejected = any(
-        isinstance(gate, wire.AccessCodeGate) and gate.reason.code is wire.ReasonCode.ACCESS_CODE_INVALID
+        isinstance(gate, wire.AccessCodeGate)
+        and gate.reason.code is wire.ReasonCode.ACCESS_CODE_INVALID
         for offer in result.offers
         for gate in offer.gates
     )
@@ -369,7 +370,8 @@ def _on_route(snap: JourneySnapshot, msg: RouteResolved) -> _Draft:
         ctx = attrs.evolve(ctx, access_code=None)
     if code_offers and (code_rejected or (ctx.access_code is None and not ctx.access_code_skipped)):
         # An optional access code: the consumer chooses to provide one or skip.
-        reason = wire.ReasonCode.ACCESS_CODE_INVALID if code_rejected else wire.ReasonCode.ACCESS_CODE_REQUIRED
+        reason = (wire.ReasonCode.ACCESS_CODE_INVALID if code_rejected
+                  else wire.ReasonCode.ACCESS_CODE_REQUIRED)
         requirement = Requirement(
             type=RequirementType.ACCESS_CODE, required=False,
             reason=reason.value,

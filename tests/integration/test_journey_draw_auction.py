@@ -15,7 +15,9 @@ from fanfare_rx.models.wire import DrawStatus
 from fanfare_rx.sandbox import Sandbox
 
 
-async def test_draw_journeys_end_as_the_sandbox_drew(sb: Sandbox, make_fanfare: MakeFanfare) -> None:
+async def test_draw_journeys_end_as_the_sandbox_drew(
+    sb: Sandbox, make_fanfare: MakeFanfare
+) -> None:
     journeys: list[tuple[str, ExperienceJourney, BusEvents]] = []
     for _ in range(6):
         fanfare = await make_fanfare()
@@ -94,6 +96,7 @@ async def test_auction_outbid_rebid_settle(sb: Sandbox, make_fanfare: MakeFanfar
     assert won.context.admittance_token == engine.grant.token
     lost = bob.state.get()
     assert (lost.sequence_stage, lost.context.outcome) == ("ended", "lost")
+    assert [e["amount"] for e in ada_events.of("auction:bid-placed")] == ["100.00", "160.00"]
     assert len(ada_events.of("auction:won")) == 1
     assert len(bob_events.of("auction:lost")) == 1
     assert "journey:error" not in ada_events.names + bob_events.names

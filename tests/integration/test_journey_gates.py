@@ -124,7 +124,7 @@ async def test_bot_check_wrong_token_then_right_token(sb: Sandbox, fanfare: Fanf
     assert failed.value.code == "BOT_CHECK_FAILED"
     snap = journey.state.get()
     assert snap.journey_stage == stage_before
-    assert snap.journey_stage != "routed"
+    assert snap.journey_stage == "routing"
     assert [r.type for r in snap.requirements] == [RequirementType.BOT_CHECK]
     assert events.of("journey:error")[-1]["code"] == "BOT_CHECK_FAILED"
     assert (consumer_id(fanfare), sb.experiences["botcheck"]) not in sb.world.bot_verified

@@ -3,6 +3,10 @@ a grant; the SDK bus reports entered / position-changed / admitted with the toke
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from fanfare_rx import Fanfare
 from fanfare_rx._redact import redact
 from fanfare_rx.models.wire import QueueStatus
@@ -10,7 +14,10 @@ from fanfare_rx.sandbox import Sandbox
 from integration_helpers import BusEvents, consumer_id, engine_of
 
 
-async def test_queue_journey_to_admitted_with_bus_events(sb: Sandbox, fanfare: Fanfare) -> None:
+async def test_queue_journey_to_admitted_with_bus_events(
+    sb: Sandbox, fanfare: Fanfare, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     events = BusEvents(fanfare)
     journey = fanfare.experiences.create_journey(sb.experiences["queue"])
     await journey.start()
@@ -51,4 +58,8 @@ async def test_queue_journey_to_admitted_with_bus_events(sb: Sandbox, fanfare: F
     assert admitted[0]["token"] == redact(token)
     assert admitted[0]["token"] != token
     assert token not in repr(events.items)
+    assert token not in repr(snap) and token not in repr(journey)
+    assert token not in caplog.text
+    session_tokens = [s for s in (fanfare.sessions.current_access_token,) if s]
+    assert session_tokens and not any(t in caplog.text for t in session_tokens)
     assert "journey:error" not in names

@@ -75,7 +75,9 @@ async def test_waitlist_enter_leave_enter_then_distribution_opens(
     journey = fanfare.experiences.create_journey(sb.experiences["waitlist"])
     await journey.start()
     assert journey.sequence_stage.get() == "upcoming"
-    waitlist = sb.world.waitlists[journey.context.get().distribution.waitlist_id]  # type: ignore[union-attr]
+    distribution = journey.context.get().distribution
+    assert distribution is not None and distribution.waitlist_id is not None
+    waitlist = sb.world.waitlists[distribution.waitlist_id]
 
     await journey.enter_waitlist()
     assert journey.sequence_stage.get() == "waitlist_entered"
