@@ -131,7 +131,8 @@ class _Runner:
         self.signed_in = True
         self.view.note(f"needs_auth: request_otp(email={email!r})")
         await self.fanfare.auth.request_otp(email=email)
-        self.view.note(f"verify_otp({redact(options.otp_code)}, email={email!r}), then authenticate()")
+        self.view.note(
+            f"verify_otp({redact(options.otp_code)}, email={email!r}), then authenticate()")
         await self.fanfare.auth.verify_otp(options.otp_code, email=email)
         await self.journey.authenticate()
 

@@ -64,7 +64,7 @@ def view_state(snapshot: JourneySnapshot) -> ViewState:
 def stage_line(state: ViewState) -> str:
     """One line naming both stages and what they are about.
 
-    Usage: ``stage_line(view_state(snap))`` -> ``'stage: routed / participating (General queue, queue)'``
+    Usage: ``stage_line(view_state(snap))`` -> ``'stage: routed / participating (Main, queue)'``
     """
     line = f"stage: {state.journey_stage} / {state.sequence_stage}"
     about = ", ".join(x for x in (state.sequence_name, state.distribution) if x)

@@ -57,7 +57,8 @@ def test_demo_vip_shows_the_choice_and_never_the_code() -> None:
     done = run_cli("--experience", "vip")
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    assert "stage: needs_access_code / none needs access_code (optional); offers: VIP early access" in out
+    assert ("stage: needs_access_code / none needs access_code (optional); "
+            "offers: VIP early access") in out
     assert "choice (optional access code): provide a code for VIP early access or skip it" in out
     assert f"-> provide_access_code({redact('VIP2024')})" in out
     assert "VIP2024" not in out
