@@ -31,6 +31,7 @@ __all__ = [
     "Auth",
     "Experiences",
     "Fanfare",
+    "scheduler_sleep",
 ]
 
 log = logging.getLogger("fanfare_rx")
@@ -44,6 +45,34 @@ _ENVIRONMENTS: Mapping[str, str] = {
     "production": PRODUCTION_BASE_URL,
     "development": DEVELOPMENT_BASE_URL,
 }
+
+
+def scheduler_sleep(scheduler: abc.SchedulerBase) -> Sleep:
+    """An ``asyncio.sleep`` whose delay runs on a reactivex scheduler (retry backoff).
+
+    Usage: ``await scheduler_sleep(AsyncIOScheduler(loop))(0.5)``
+    """
+
+    async def sleep(seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def wake(_: abc.SchedulerBase, __: object = None) -> None:
+            if not done.done():
+                loop.call_soon_threadsafe(_resolve, done)
+
+        timer = scheduler.schedule_relative(max(0.0, seconds), wake)
+        try:
+            await done
+        finally:
+            timer.dispose()
+
+    return sleep
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class Experiences:
@@ -224,7 +253,8 @@ class Fanfare:
             retry: retry policy for network errors, timeouts, 429 and 5xx.
             max_connections: size of the keep-alive pool.
             scheduler: where journeys take time from (default: the running asyncio loop).
-            sleep: how the client waits between retries (default ``asyncio.sleep``).
+            sleep: how the client waits between retries (default: a timer on ``scheduler``,
+                so backoff takes the same time source as the journeys).
 
         Raises:
             ConfigError: missing organization id or key, unknown environment, bad URL.
@@ -243,13 +273,13 @@ class Fanfare:
             base_url = _ENVIRONMENTS[environment]
         bus = EventBus()
         sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit)
+        if scheduler is None:
+            scheduler = AsyncIOScheduler(asyncio.get_running_loop())
         api = ConsumerApi(
             base_url, publishable_key, organization_id=organization_id, sessions=sessions,
             timeout=timeout, retry=retry, max_connections=max_connections,
-            sleep=sleep if sleep is not None else asyncio.sleep,
+            sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
         )
-        if scheduler is None:
-            scheduler = AsyncIOScheduler(asyncio.get_running_loop())
         return cls(api, sessions, bus, scheduler)
 
     # ----------------------------------------------------------------------------------------
