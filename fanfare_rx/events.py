@@ -38,6 +38,13 @@ EVENT_NAMES: frozenset[str] = frozenset(
     }
 )
 
+#: Stages from which reaching ``participating`` means the consumer just entered (a resume or a
+#: reroute straight into participation is not an entry).
+_ENTERED_FROM = frozenset(
+    {SequenceStage.ACTIVE_ENTERABLE, SequenceStage.ADMISSION_EXPIRED, SequenceStage.UPCOMING,
+     SequenceStage.WAITLIST_ENTERED}
+)
+
 _ID_KEY = {"queue": "queueId", "draw": "drawId", "auction": "auctionId", "timed_release": "timedReleaseId"}
 
 
@@ -105,7 +112,7 @@ def bus_events(old: JourneySnapshot, new: JourneySnapshot) -> list[tuple[str, di
     S = SequenceStage
 
     if after is not before:
-        if after is S.PARTICIPATING and before is not S.ADMITTED and kind:
+        if after is S.PARTICIPATING and before in _ENTERED_FROM and kind:
             payload = dict(base)
             if kind == "queue":
                 payload["position"] = ctx.position
