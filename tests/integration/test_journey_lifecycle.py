@@ -152,3 +152,28 @@ async def test_resume_all_restores_every_journey(
     assert got[sb.experiences["waitlist"]][0] == "waitlist_entered"
     assert all(second.experiences.create_journey(j.experience_id) is j for j in resumed)
     assert sb.faults.fired == [0]
+
+
+async def test_resume_from_server_into_a_known_sequence(
+    sb: Sandbox, make_fanfare: MakeFanfare, tmp_path: Path
+) -> None:
+    first = await make_fanfare(storage=FileStorage(tmp_path))
+    journey = first.experiences.create_journey(sb.experiences["queue"])
+    await journey.start()
+    await journey.enter_queue()
+    sequence_id = journey.context.get().sequence_id
+    position = journey.context.get().position
+    assert sequence_id is not None and position is not None
+    me = consumer_id(first)
+    await first.destroy()
+
+    sb.faults.set(COUNT_QUEUE_ENTERS)
+    second = await make_fanfare(storage=FileStorage(tmp_path))
+    await second.restore()
+    resumed = second.experiences.create_journey(sb.experiences["queue"])
+    snap = await resumed.resume_from_server(sequence_id=sequence_id)
+    assert (snap.journey_stage, snap.sequence_stage) == ("routed", "participating")
+    assert snap.context.sequence_id == sequence_id
+    assert snap.context.position == position
+    assert engine_of(sb, "queue").entries_made[me] == 1
+    assert sb.faults.fired == [0]  # no enter was sent
