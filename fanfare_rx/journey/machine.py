@@ -7,12 +7,11 @@ transition of the G1 journey; the rules it reads are the tables of :mod:`.tables
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
 import attrs
 
-from fanfare_rx.journey import tables
+from fanfare_rx.journey import locate, tables
 from fanfare_rx.journey.messages import (
     ActionFailed,
     ActionRequested,
@@ -99,100 +98,6 @@ def is_available(snapshot: JourneySnapshot, action: JourneyAction | SequenceActi
     if isinstance(action, JourneyAction):
         return action in snapshot.available_actions.journey
     return action in snapshot.available_actions.sequence
-
-
-def _ms(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
-
-
-# --------------------------------------------------------------------------------------------
-# Locating the distribution of a sequence
-
-
-def _availability_status(availability: wire.Availability | None) -> DS | None:
-    mapping = {
-        wire.Availability.OPEN: DS.OPEN,
-        wire.Availability.UPCOMING: DS.UPCOMING,
-        wire.Availability.WAITLIST: DS.UPCOMING,
-        wire.Availability.CLOSED: DS.CLOSED,
-    }
-    return None if availability is None else mapping[availability]
-
-
-def _timing_status(opens_at: int | None, closes_at: int | None, at: int) -> DS:
-    if opens_at is not None and at < opens_at:
-        return DS.UPCOMING
-    if closes_at is not None and at >= closes_at:
-        return DS.CLOSED
-    return DS.OPEN
-
-
-def _find_sequence(experience: wire.Experience, sequence_id: str) -> wire.Sequence | None:
-    for sequence in experience.sequences or ():
-        if sequence.id == sequence_id:
-            return sequence
-    return None
-
-
-def _summaries(sequence: wire.Sequence) -> list[DistributionSummary]:
-    waitlist_id = sequence.waitlist.id if sequence.waitlist else None
-    found: list[DistributionSummary] = []
-    for queue in sequence.queues or ():
-        found.append(
-            DistributionSummary(
-                type=wire.DistributionType.QUEUE, id=queue.id, sequence_id=sequence.id,
-                opens_at=_ms(queue.open_at), closes_at=_ms(queue.close_at),
-                waitlist_id=waitlist_id,
-                admission_expiration_seconds=queue.admission_expiration_seconds,
-            )
-        )
-    for draw in sequence.draws or ():
-        found.append(
-            DistributionSummary(
-                type=wire.DistributionType.DRAW, id=draw.id, sequence_id=sequence.id,
-                opens_at=_ms(draw.open_at), closes_at=_ms(draw.close_at),
-                settles_at=_ms(draw.draw_at), waitlist_id=waitlist_id,
-                admission_expiration_seconds=draw.admission_expiration_seconds,
-            )
-        )
-    for auction in sequence.auctions or ():
-        found.append(
-            DistributionSummary(
-                type=wire.DistributionType.AUCTION, id=auction.id, sequence_id=sequence.id,
-                opens_at=_ms(auction.open_at), closes_at=_ms(auction.close_at),
-                settles_at=_ms(auction.settle_at), waitlist_id=waitlist_id,
-                admission_expiration_seconds=auction.admission_expiration_seconds,
-            )
-        )
-    for release in sequence.timed_releases or ():
-        found.append(
-            DistributionSummary(
-                type=wire.DistributionType.TIMED_RELEASE, id=release.id,
-                sequence_id=sequence.id, opens_at=_ms(release.open_at),
-                closes_at=_ms(release.close_at), waitlist_id=waitlist_id,
-                admission_expiration_seconds=release.admission_expiration_seconds,
-            )
-        )
-    return found
-
-
-def _distribution_for(
-    experience: wire.Experience, sequence_id: str, status: DS | None, at: int
-) -> DistributionSummary | None:
-    """The sequence's current distribution: its first one (a sequence normally has one).
-
-    ``status`` comes from the server (route availability); the client clock is consulted
-    only when the server gave none.
-    """
-    sequence = _find_sequence(experience, sequence_id)
-    if sequence is None:
-        return None
-    summaries = _summaries(sequence)
-    if not summaries:
-        return None
-    summary = summaries[0]
-    resolved = status or _timing_status(summary.opens_at, summary.closes_at, at)
-    return attrs.evolve(summary, status=resolved)
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,8 +288,8 @@ def _on_route(snap: JourneySnapshot, msg: RouteResolved) -> _Draft:
         )
         return draft, _requirement_events(snap.requirements, (requirement,))
     sequence = result.selected.sequence
-    status = _availability_status(sequence.availability)
-    distribution = _distribution_for(msg.experience, sequence.id, status, msg.at)
+    status = locate.availability_status(sequence.availability)
+    distribution = locate.distribution_for(msg.experience, sequence.id, status, msg.at)
     events = _reroute_event(snap.context, sequence)
     same = (
         snap.context.distribution is not None
@@ -431,7 +336,7 @@ def _on_experience(snap: JourneySnapshot, msg: ExperienceLoaded) -> _Draft:
     ctx = attrs.evolve(snap.context, experience_name=msg.experience.name)
     current = ctx.distribution
     if current is not None and ctx.sequence_id is not None:
-        fresh = _distribution_for(msg.experience, ctx.sequence_id, current.status, msg.at)
+        fresh = locate.distribution_for(msg.experience, ctx.sequence_id, current.status, msg.at)
         if fresh is not None and fresh.id == current.id:
             ctx = attrs.evolve(ctx, distribution=fresh)
     return attrs.evolve(snap, context=ctx), []
@@ -456,7 +361,7 @@ def _on_status(snap: JourneySnapshot, msg: StatusReceived) -> _Draft:
         participation = Participation(id=distribution.id, type=ptype, status=status_text)
     elif stage is SS.WAITLIST_ENTERED:
         participation = ctx.participation  # still on the waitlist: that entry stays
-    expires = _ms(getattr(state, "expires_at", None))
+    expires = locate.ms(getattr(state, "expires_at", None))
     token, ended_as = outcome.grant, outcome.outcome
     if stage is SS.ADMITTED and expires is not None and expires <= msg.at:
         stage, token, ended_as = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
@@ -587,7 +492,8 @@ def _on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> _Draft:
         d = seq.distribution
         distribution = DistributionSummary(
             type=d.type, id=d.id, sequence_id=d.sequence_id, status=_LIFECYCLE[d.lifecycle],
-            opens_at=_ms(d.opens_at), closes_at=_ms(d.closes_at), settles_at=_ms(d.settles_at),
+            opens_at=locate.ms(d.opens_at), closes_at=locate.ms(d.closes_at),
+            settles_at=locate.ms(d.settles_at),
         )
     waitlist = next((w for w in msg.waitlists if w.sequence_id == projection.sequence_id), None)
     if waitlist is not None and distribution is not None:
@@ -603,10 +509,10 @@ def _on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> _Draft:
     waitlist_at: int | None = None
     if stage is SS.UPCOMING and waitlist is not None:
         stage = SS.WAITLIST_ENTERED
-        waitlist_at = _ms(waitlist.entered_at) or msg.at
+        waitlist_at = locate.ms(waitlist.entered_at) or msg.at
         participation = Participation(id=waitlist.waitlist_id, type=ParticipationType.WAITLIST)
     grant = seq.grant if stage is SS.ADMITTED else None  # a grant counts only while granted
-    grant_expires = _ms(grant.expires_at) if grant is not None else None
+    grant_expires = locate.ms(grant.expires_at) if grant is not None else None
     token = grant.token if grant is not None else None
     outcome = seq.outcome.type.value if seq.outcome is not None else None
     if grant_expires is not None and grant_expires <= msg.at:
@@ -630,8 +536,8 @@ def _on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> _Draft:
 
 
 def _on_resume_server(snap: JourneySnapshot, msg: ResumedFromServer) -> _Draft:
-    sequence = _find_sequence(msg.experience, msg.sequence_id)
-    distribution = _distribution_for(msg.experience, msg.sequence_id, None, msg.at)
+    sequence = locate.find_sequence(msg.experience, msg.sequence_id)
+    distribution = locate.distribution_for(msg.experience, msg.sequence_id, None, msg.at)
     base = JourneyContext(
         experience_id=snap.context.experience_id, experience_name=msg.experience.name,
         access_code=snap.context.access_code,

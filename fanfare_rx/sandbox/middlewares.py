@@ -122,7 +122,7 @@ async def credentials(request: web.Request, handler: Handler) -> web.StreamRespo
     """Publishable key on every API path (or the secret key); the bearer resolved if present."""
     world = request.app[context.WORLD]
     call = context.state(request)
-    call.now = now = world.tick()
+    call.now = world.tick()
     auth = request.headers.get("Authorization", "")
     bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
     scenario = world.scenario

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sandbox_helpers import Api, scenario_with
+from sandbox_helpers import scenario_with
 
 from fanfare_rx.models import wire
 from fanfare_rx.wire import codec

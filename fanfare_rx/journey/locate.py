@@ -1,0 +1,108 @@
+"""Locating a sequence's distribution in an experience, and its timing status.
+
+Pure helpers of the reducer: imports only models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from fanfare_rx.models import wire
+from fanfare_rx.models.journey import DistributionStatus, DistributionSummary
+
+__all__ = [
+    "availability_status",
+    "distribution_for",
+    "find_sequence",
+    "ms",
+    "summaries",
+    "timing_status",
+]
+
+DS = DistributionStatus
+
+_AVAILABILITY: dict[wire.Availability, DistributionStatus] = {
+    wire.Availability.OPEN: DS.OPEN,
+    wire.Availability.UPCOMING: DS.UPCOMING,
+    wire.Availability.WAITLIST: DS.UPCOMING,
+    wire.Availability.CLOSED: DS.CLOSED,
+}
+
+
+def ms(value: datetime | None) -> int | None:
+    """Epoch milliseconds of an aware datetime (None stays None)."""
+    return None if value is None else int(value.timestamp() * 1000)
+
+
+def availability_status(availability: wire.Availability | None) -> DistributionStatus | None:
+    """The route's ``availability`` in the journey's vocabulary (``waitlist`` is upcoming)."""
+    return None if availability is None else _AVAILABILITY[availability]
+
+
+def timing_status(opens_at: int | None, closes_at: int | None, at: int) -> DistributionStatus:
+    """Open/upcoming/closed from the distribution's window, when the server said nothing."""
+    if opens_at is not None and at < opens_at:
+        return DS.UPCOMING
+    if closes_at is not None and at >= closes_at:
+        return DS.CLOSED
+    return DS.OPEN
+
+
+def find_sequence(experience: wire.Experience, sequence_id: str) -> wire.Sequence | None:
+    """The sequence ``sequence_id`` of ``experience``, if it has one."""
+    return next((s for s in experience.sequences or () if s.id == sequence_id), None)
+
+
+_Item = wire.Queue | wire.Draw | wire.Auction | wire.TimedRelease
+
+
+def _settles_at(item: _Item) -> datetime | None:
+    if isinstance(item, wire.Draw):
+        return item.draw_at
+    if isinstance(item, wire.Auction):
+        return item.settle_at
+    return None
+
+
+def summaries(sequence: wire.Sequence) -> list[DistributionSummary]:
+    """Every distribution of a sequence, in the order queues, draws, auctions, timed releases."""
+    waitlist_id = sequence.waitlist.id if sequence.waitlist else None
+    groups: Iterable[tuple[wire.DistributionType, Iterable[_Item]]] = (
+        (wire.DistributionType.QUEUE, sequence.queues or ()),
+        (wire.DistributionType.DRAW, sequence.draws or ()),
+        (wire.DistributionType.AUCTION, sequence.auctions or ()),
+        (wire.DistributionType.TIMED_RELEASE, sequence.timed_releases or ()),
+    )
+    return [
+        DistributionSummary(
+            type=kind, id=item.id, sequence_id=sequence.id,
+            opens_at=ms(item.open_at), closes_at=ms(item.close_at),
+            settles_at=ms(_settles_at(item)), waitlist_id=waitlist_id,
+            admission_expiration_seconds=item.admission_expiration_seconds,
+        )
+        for kind, items in groups
+        for item in items
+    ]
+
+
+def distribution_for(
+    experience: wire.Experience, sequence_id: str, status: DistributionStatus | None, at: int
+) -> DistributionSummary | None:
+    """The sequence's current distribution: its first one (a sequence normally has one).
+
+    ``status`` comes from the server (route availability); the client clock is consulted
+    only when the server gave none.
+
+    Usage: ``distribution_for(experience, "seq-1", DistributionStatus.OPEN, now_ms)``
+    """
+    sequence = find_sequence(experience, sequence_id)
+    found = summaries(sequence) if sequence is not None else []
+    if not found:
+        return None
+    summary = found[0]
+    return attrs.evolve(
+        summary, status=status or timing_status(summary.opens_at, summary.closes_at, at)
+    )
