@@ -206,7 +206,7 @@ class StageRecording:
             self.stopped_at = self.clock()
 
     def __repr__(self) -> str:
-        stages = " → ".join(c.sequence_stage.value for c in self.changes)
+        stages = " → ".join(stage for _, _, stage in self.segments())
         return f"StageRecording({self.label!r}, {stages})"
 
 

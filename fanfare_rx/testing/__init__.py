@@ -8,8 +8,12 @@ Usage::
     h = JourneyHarness(b.experience("queue"))
     h.server.on_route("-r|", r=b.routed()).on_status("-n|", n=b.not_queued())
     h.act("s", s="start")
-    h.expect(h.journey.sequence_stage, "n-e", **SEQUENCE_STAGES)
+    h.expect(h.journey.sequence_stage, "ne", **SEQUENCE_STAGES)
     h.run()
+
+Installing fanfare_rx also registers a pytest plugin (:mod:`fanfare_rx.testing.plugin`, not
+imported here) with the ``fanfare_sandbox``, ``fanfare`` and ``journey_harness`` fixtures and
+the ``@pytest.mark.fanfare_scenario(path_or_dict)`` marker.
 """
 
 from fanfare_rx.testing import builders

@@ -53,7 +53,7 @@ def test_recorder_timestamps_stage_changes_and_positions() -> None:
     assert [s for _, _, s in rec.segments("journey", until=20)] == ["not_started", "entering", "routed"]
     h.destroy()
     assert rec.stopped_at == 14.0  # stopped with the journey
-    assert "none → none → active_enterable" in repr(rec)
+    assert repr(rec) == "StageRecording('queue', none → active_enterable → participating → admitted)"
 
 
 def test_recorder_stop_keeps_what_was_recorded() -> None:
