@@ -35,10 +35,12 @@ __all__ = [
     "DEFAULT_POLL_INTERVAL_MS",
     "EffectContext",
     "effect_for",
+    "experience_for",
     "failure_message",
     "parse_amount",
     "poll_effect",
     "poll_interval_ms",
+    "status_follow_up",
 ]
 
 #: Polling intervals when ``start_polling()`` is given none (the docs' per-type examples).
@@ -95,7 +97,8 @@ def failure_message(action: JourneyAction | SequenceAction | str, error: Excepti
     return ActionFailed(at=at, action=action, code="UNKNOWN_ERROR", message=f"{type(error).__name__}: {error}")
 
 
-def _load_experience(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experience]:
+def experience_for(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experience]:
+    """The journey's experience: the cached one, or ``GET /experiences/{id}`` when ``fresh``."""
     if ctx.experience is not None and not fresh:
         return reactivex.just(ctx.experience)
     experience_id = ctx.snapshot().context.experience_id
@@ -108,7 +111,7 @@ def _load_experience(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Expe
     return ctx.port.load_experience(experience_id).pipe(ops.map(remember))
 
 
-def _status_follow_up(ctx: EffectContext) -> Observable[Message]:
+def status_follow_up(ctx: EffectContext) -> Observable[Message]:
     """After routing: fetch the consumer's status where the sequence stage depends on it."""
 
     def build() -> Observable[Message]:
@@ -148,10 +151,10 @@ def _route(ctx: EffectContext, *, fresh_experience: bool) -> Observable[Message]
 
             return ctx.port.route(experience_id, code).pipe(ops.map(to_message))
 
-        routed: Observable[Message] = _load_experience(ctx, fresh=fresh_experience).pipe(
+        routed: Observable[Message] = experience_for(ctx, fresh=fresh_experience).pipe(
             ops.flat_map(route_with)
         )
-        return reactivex.concat(routed, _status_follow_up(ctx))
+        return reactivex.concat(routed, status_follow_up(ctx))
 
     return reactivex.defer(lambda _: build())
 
@@ -284,7 +287,7 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
         if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
             return _route(ctx, fresh_experience=False)
         if snap.sequence_stage in (_Stage.ACTIVE_ENTERABLE, _Stage.PARTICIPATING, _Stage.ADMITTED):
-            return _status_follow_up(ctx)
+            return status_follow_up(ctx)
         return reactivex.empty()
 
     return reactivex.defer(lambda _: build())

@@ -451,7 +451,7 @@ class ExperienceJourney:
         def loaded(experience: wire.Experience) -> Message:
             return ExperienceLoaded(at=self._now(), experience=experience)
 
-        refresh = fx._load_experience(self._ctx, fresh=True).pipe(ops.map(loaded))
+        refresh = fx.experience_for(self._ctx, fresh=True).pipe(ops.map(loaded))
         try:
             await self._run("resume", refresh, "resume")
         except FanfareError:
@@ -476,8 +476,8 @@ class ExperienceJourney:
             )
 
         effect = reactivex.concat(
-            fx._load_experience(self._ctx, fresh=True).pipe(ops.map(to_message)),
-            fx._status_follow_up(self._ctx),
+            fx.experience_for(self._ctx, fresh=True).pipe(ops.map(to_message)),
+            fx.status_follow_up(self._ctx),
         )
         return await self._run("resume", effect, "resume")
 
