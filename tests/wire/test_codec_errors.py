@@ -333,7 +333,7 @@ ALIASES: list[tuple[str, Any, Any]] = [
      w.DrawWon(admission_grant="dt")),
     ("auction ACTIVE", payload("distributions/auction_gen_a_active"),
      w.AuctionConsumerState(status=w.AuctionStatus.BIDDING, bid_count=1,
-                            last_bid_amount=Decimal("150"))),
+                            last_bid_amount=Decimal(150))),
     ("auction BID_WON", payload("distributions/auction_gen_a_bid_won"),
      w.AuctionConsumerState(status=w.AuctionStatus.WON, last_bid_amount=Decimal("10.5"))),
     ("auction BID_LOST", {"status": "BID_LOST"},

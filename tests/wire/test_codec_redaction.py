@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import typing
+from datetime import UTC
 from typing import Any
 
 import attrs
@@ -75,10 +76,10 @@ def _minimal(cls: type, **values: Any) -> Any:
 
 
 def _sample(hint: Any) -> Any:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if hint is datetime:
-        return datetime(2025, 6, 1, tzinfo=timezone.utc)
+        return datetime(2025, 6, 1, tzinfo=UTC)
     if typing.get_origin(hint) is tuple:
         return ()
     if type(None) in typing.get_args(hint):  # required but nullable (SequenceRef.color)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import typing
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -246,10 +246,10 @@ def test_snapshot_written_by_javascript_decodes() -> None:
 
 CEST = timezone(timedelta(hours=2))
 DATETIMES = [
-    (datetime(2025, 6, 1, 14, 0, tzinfo=timezone.utc), "2025-06-01T14:00:00.000Z"),
+    (datetime(2025, 6, 1, 14, 0, tzinfo=UTC), "2025-06-01T14:00:00.000Z"),
     (datetime(2025, 6, 1, 16, 0, 5, 250000, tzinfo=CEST), "2025-06-01T14:00:05.250Z"),
     (datetime(2025, 6, 1, 14, 0), "2025-06-01T14:00:00.000Z"),  # naive is read as UTC
-    (datetime(2025, 6, 1, 14, 0, 0, 123999, tzinfo=timezone.utc), "2025-06-01T14:00:00.123Z"),
+    (datetime(2025, 6, 1, 14, 0, 0, 123999, tzinfo=UTC), "2025-06-01T14:00:00.123Z"),
 ]
 
 
@@ -261,11 +261,11 @@ def test_datetimes_are_iso_utc_with_z(value: datetime, wire: str) -> None:
 
 
 WIRE_DATETIMES = [
-    ("2025-06-01T14:00:00Z", datetime(2025, 6, 1, 14, tzinfo=timezone.utc)),
-    ("2025-06-01T14:00:00.250Z", datetime(2025, 6, 1, 14, 0, 0, 250000, tzinfo=timezone.utc)),
-    ("2025-06-01T16:00:00+02:00", datetime(2025, 6, 1, 14, tzinfo=timezone.utc)),
-    ("2025-06-01T14:00:00", datetime(2025, 6, 1, 14, tzinfo=timezone.utc)),
-    ("2025-06-01 14:00:00Z", datetime(2025, 6, 1, 14, tzinfo=timezone.utc)),
+    ("2025-06-01T14:00:00Z", datetime(2025, 6, 1, 14, tzinfo=UTC)),
+    ("2025-06-01T14:00:00.250Z", datetime(2025, 6, 1, 14, 0, 0, 250000, tzinfo=UTC)),
+    ("2025-06-01T16:00:00+02:00", datetime(2025, 6, 1, 14, tzinfo=UTC)),
+    ("2025-06-01T14:00:00", datetime(2025, 6, 1, 14, tzinfo=UTC)),
+    ("2025-06-01 14:00:00Z", datetime(2025, 6, 1, 14, tzinfo=UTC)),
 ]
 
 
@@ -279,7 +279,7 @@ def test_wire_datetimes_decode_as_aware_instants(wire: str, value: datetime) -> 
 
 MONEY_CASES = [
     (Decimal("1500.00"), "1500.00"),
-    (Decimal("0"), "0"),
+    (Decimal(0), "0"),
     (Decimal("1E+3"), "1000"),
     (Decimal("0.00000001"), "0.00000001"),
     (Decimal("999999999999.99"), "999999999999.99"),
@@ -293,8 +293,8 @@ def test_money_is_a_decimal_string(amount: Decimal, wire: str) -> None:
     assert decode(json.dumps(encoded), w.BidRequest).amount == amount
 
 
-@pytest.mark.parametrize(("number", "amount"), [(150, Decimal("150")), (10.5, Decimal("10.5")),
-                                               (0, Decimal("0"))])
+@pytest.mark.parametrize(("number", "amount"), [(150, Decimal(150)), (10.5, Decimal("10.5")),
+                                               (0, Decimal(0))])
 def test_gen_a_money_numbers_decode_exactly(number: float, amount: Decimal) -> None:
     assert decode(json.dumps({"amount": number}), w.HighestBid).amount == amount
 

@@ -6,7 +6,7 @@ Fixtures live in ``payloads/<group>.json``, each a map of name -> JSON body from
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -42,4 +42,4 @@ def at(obj: Any, path: str) -> Any:
 
 def utc(text: str) -> datetime:
     """An aware UTC datetime from ``"2025-06-01T14:00:00"``."""
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)

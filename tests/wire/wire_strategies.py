@@ -11,7 +11,7 @@ import enum
 import types
 import typing
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -34,7 +34,7 @@ json_values: st.SearchStrategy[Any] = st.recursive(
 )
 
 wire_datetimes: st.SearchStrategy[datetime] = st.datetimes(
-    min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(timezone.utc)
+    min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
 ).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
 
 money: st.SearchStrategy[Decimal] = st.one_of(
