@@ -50,3 +50,16 @@ def test_codec_snippet_raises_the_documented_error() -> None:
         exec(compile(code, "README", "exec"), {})
     assert caught.value.path == "$.position"
     assert "expected an integer, got str @ $.position" in str(caught.value)
+
+
+def test_testing_section_runs_as_a_users_test_file(tmp_path: Path) -> None:
+    block = next(b for b in _python_blocks() if "journey_harness" in b)
+    (tmp_path / "test_user_code.py").write_text(block, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function",
+         str(tmp_path / "test_user_code.py")],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
