@@ -8,7 +8,7 @@ dispose, so ``journey.destroy()`` also cancels in-flight requests.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import TypeVar
 
@@ -59,6 +59,35 @@ def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
     return reactivex.create(subscribe)
 
 
+_Call = Callable[[ConsumerApi, str], Awaitable[object]]
+
+_STATUS: Mapping[DT, Callable[[ConsumerApi, str], Awaitable[ConsumerState]]] = {
+    DT.QUEUE: ConsumerApi.queue_status,
+    DT.DRAW: ConsumerApi.draw_status,
+    DT.AUCTION: ConsumerApi.auction_status,
+    DT.TIMED_RELEASE: ConsumerApi.timed_release_status,
+}
+
+# (call, whether its answer is the consumer state); the others answer ``{success}`` and are
+# followed by a status fetch.
+_ENTER: Mapping[DT, tuple[_Call, bool]] = {
+    DT.QUEUE: (ConsumerApi.enter_queue, True),
+    DT.DRAW: (ConsumerApi.enter_draw, True),
+    DT.AUCTION: (ConsumerApi.enter_auction, False),
+    DT.TIMED_RELEASE: (ConsumerApi.enter_timed_release, True),
+}
+# No auction leave endpoint exists in any API generation.
+_LEAVE: Mapping[DT, tuple[_Call, bool]] = {
+    DT.QUEUE: (ConsumerApi.leave_queue, True),
+    DT.DRAW: (ConsumerApi.leave_draw, True),
+    DT.TIMED_RELEASE: (ConsumerApi.leave_timed_release, False),
+}
+# Only a timed release is completed by the consumer (after purchase).
+_COMPLETE: Mapping[DT, tuple[_Call, bool]] = {
+    DT.TIMED_RELEASE: (ConsumerApi.complete_timed_release, False),
+}
+
+
 class ApiEffects:
     """Journey effects against a Consumer API base URL.
 
@@ -77,56 +106,30 @@ class ApiEffects:
     def fetch_status(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
         return from_coroutine(lambda: self._status(distribution))
 
-    async def _status(self, distribution: DistributionSummary) -> ConsumerState:
-        api, ident = self._api, distribution.id
-        if distribution.type is DT.QUEUE:
-            return await api.queue_status(ident)
-        if distribution.type is DT.DRAW:
-            return await api.draw_status(ident)
-        if distribution.type is DT.AUCTION:
-            return await api.auction_status(ident)
-        if distribution.type is DT.TIMED_RELEASE:
-            return await api.timed_release_status(ident)
-        raise ValidationError(f"{distribution.type.value} distributions are not supported")
-
     def enter(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        async def enter() -> ConsumerState:
-            api, ident = self._api, distribution.id
-            if distribution.type is DT.QUEUE:
-                return await api.enter_queue(ident)
-            if distribution.type is DT.DRAW:
-                return await api.enter_draw(ident)
-            if distribution.type is DT.AUCTION:
-                await api.enter_auction(ident)
-                return await api.auction_status(ident)
-            if distribution.type is DT.TIMED_RELEASE:
-                return await api.enter_timed_release(ident)
-            raise ValidationError(f"{distribution.type.value} distributions are not supported")
-
-        return from_coroutine(enter)
+        return from_coroutine(lambda: self._state_after(_ENTER, distribution, "entering"))
 
     def leave(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        async def leave() -> ConsumerState:
-            api, ident = self._api, distribution.id
-            if distribution.type is DT.QUEUE:
-                return await api.leave_queue(ident)
-            if distribution.type is DT.DRAW:
-                return await api.leave_draw(ident)
-            if distribution.type is DT.TIMED_RELEASE:
-                await api.leave_timed_release(ident)
-                return await api.timed_release_status(ident)
-            raise ValidationError(f"leaving a {distribution.type.value} is not supported")
-
-        return from_coroutine(leave)
+        return from_coroutine(lambda: self._state_after(_LEAVE, distribution, "leaving"))
 
     def complete(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        async def complete() -> ConsumerState:
-            if distribution.type is not DT.TIMED_RELEASE:
-                raise ValidationError("only a timed release is completed by the consumer")
-            await self._api.complete_timed_release(distribution.id)
-            return await self._api.timed_release_status(distribution.id)
+        return from_coroutine(lambda: self._state_after(_COMPLETE, distribution, "completing"))
 
-        return from_coroutine(complete)
+    async def _status(self, distribution: DistributionSummary) -> ConsumerState:
+        call = _STATUS.get(distribution.type)
+        if call is None:
+            raise ValidationError(f"{distribution.type.value} distributions are not supported")
+        return await call(self._api, distribution.id)
+
+    async def _state_after(
+        self, table: Mapping[DT, tuple[_Call, bool]], distribution: DistributionSummary, what: str
+    ) -> ConsumerState:
+        entry = table.get(distribution.type)
+        if entry is None:
+            raise ValidationError(f"{what} a {distribution.type.value} is not supported")
+        call, answers_state = entry
+        answer = await call(self._api, distribution.id)
+        return answer if answers_state else await self._status(distribution)  # type: ignore[return-value]
 
     def place_bid(self, auction_id: str, amount: Decimal) -> Observable[ConsumerState]:
         return from_coroutine(lambda: self._api.place_bid(auction_id, amount))
