@@ -36,6 +36,8 @@ from fanfare_rx.journey.messages import (
 )
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
+from fanfare_rx.testing import builders
+from fanfare_rx.testing.builders import access_code_gate, auth_gate
 
 __all__ = [
     "DISTRIBUTION_TYPES",
@@ -178,23 +180,9 @@ def sequence_ref(
     sequence_id: str = SEQUENCE_ID, *, priority: float = 1, availability: str | None = "open"
 ) -> wire.SequenceRef:
     """A route result's sequence reference. Usage: ``sequence_ref("vip", priority=10)``"""
-    return wire.SequenceRef(
-        id=sequence_id, name=f"Sequence {sequence_id}", experience_id=EXPERIENCE_ID,
-        priority=priority, color=None,
-        availability=None if availability is None else wire.Availability(availability),
+    return builders.sequence_ref(
+        sequence_id, priority=priority, availability=availability, name=f"Sequence {sequence_id}"
     )
-
-
-def auth_gate() -> wire.AuthenticationGate:
-    """An ``authentication`` gate. Usage: ``gated(auth_gate())``"""
-    return wire.AuthenticationGate(status="required", reason=wire.Reason(wire.ReasonCode.AUTH_REQUIRED))
-
-
-def access_code_gate(*, invalid: bool = False) -> wire.AccessCodeGate:
-    """An ``access_code`` gate (``missing`` or ``invalid``). Usage: ``access_code_gate(invalid=True)``"""
-    if invalid:
-        return wire.AccessCodeGate(status="invalid", reason=wire.Reason(wire.ReasonCode.ACCESS_CODE_INVALID))
-    return wire.AccessCodeGate(status="missing", reason=wire.Reason(wire.ReasonCode.ACCESS_CODE_REQUIRED))
 
 
 def bot_check_gate(challenge_id: str = "ch-1") -> wire.BotCheckGate:
@@ -241,8 +229,7 @@ def gated(*gates: wire.Gate, sequence_id: str = SEQUENCE_ID) -> wire.RouteGated:
 
 def no_access() -> wire.RouteNoAccess:
     """A ``no_access`` result. Usage: ``route(no_access())``"""
-    return wire.RouteNoAccess(experience_id=EXPERIENCE_ID,
-                              outcome_reasons=(wire.Reason(wire.ReasonCode.NO_ACCESS),))
+    return builders.no_access(EXPERIENCE_ID)
 
 
 # --------------------------------------------------------------------------------------------
