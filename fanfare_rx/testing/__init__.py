@@ -25,6 +25,7 @@ from fanfare_rx.testing.harness import (
     pending_actions,
 )
 from fanfare_rx.testing.marbles import PORT_METHODS, PortCall, ScriptedEffects, UnscriptedCallError
+from fanfare_rx.testing.sleep import RecordedSleep
 from fanfare_rx.testing.stages import (
     JOURNEY_STAGES,
     SEQUENCE_STAGES,
@@ -43,6 +44,7 @@ __all__ = [
     "ActionSpec",
     "JourneyHarness",
     "PortCall",
+    "RecordedSleep",
     "Recording",
     "ScriptedEffects",
     "UnscriptedCallError",

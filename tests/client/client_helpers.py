@@ -6,16 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-
-class RecordedSleep:
-    """Stands in for asyncio.sleep: records each delay and only yields to the loop."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        await asyncio.sleep(0)
+from fanfare_rx.testing.sleep import RecordedSleep
 
 
 class Events:

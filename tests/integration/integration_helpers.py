@@ -10,17 +10,7 @@ from typing import Any
 from fanfare_rx import Fanfare
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.sandbox import Sandbox
-
-
-class RecordedSleep:
-    """Stands in for asyncio.sleep in the client's retries: records each delay, only yields."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        await asyncio.sleep(0)
+from fanfare_rx.testing.sleep import RecordedSleep
 
 
 class BusEvents:
