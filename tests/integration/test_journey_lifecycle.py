@@ -9,8 +9,8 @@ from pathlib import Path
 from conftest import MakeFanfare
 from integration_helpers import BusEvents, consumer_id, engine_of
 
-from fanfare_rx import Fanfare, FileStorage
-from fanfare_rx.models.wire import QueueStatus
+from fanfare_rx import Fanfare, FileStorage, JourneyContext
+from fanfare_rx.models.wire import QueueStatus, SessionInfo
 from fanfare_rx.sandbox import Sandbox
 
 #: A fault rule that never changes an answer, only counts the enters (``sb.faults.fired``).
@@ -91,23 +91,36 @@ async def test_server_grant_expiry_then_enter_again(sb: Sandbox, fanfare: Fanfar
     assert engine.records[me].status is QueueStatus.QUEUED
 
 
-async def test_resume_in_a_new_instance_from_file_storage(
-    sb: Sandbox, make_fanfare: MakeFanfare, tmp_path: Path
-) -> None:
+async def queued_then_restarted(
+    sb: Sandbox, make_fanfare: MakeFanfare, tmp_path: Path, *, advance: float = 0
+) -> tuple[JourneyContext, str, Fanfare, SessionInfo | None]:
+    """Enter the queue with one instance, stop it, and restore a second one from the same
+    file storage (queue entries are counted from then on). Returns the first journey's last
+    context, the consumer id, the second instance and the session it restored."""
     first = await make_fanfare(storage=FileStorage(tmp_path))
     journey = first.experiences.create_journey(sb.experiences["queue"])
     await journey.start()
     await journey.enter_queue()
-    await sb.advance(5)
-    await journey.refresh_distribution()
-    position = journey.context.get().position
-    assert position == 36
-    me = consumer_id(first)
+    if advance:
+        await sb.advance(advance)
+        await journey.refresh_distribution()
+    before, me = journey.context.get(), consumer_id(first)
     await first.destroy()
 
     sb.faults.set(COUNT_QUEUE_ENTERS)
     second = await make_fanfare(storage=FileStorage(tmp_path))
     restored = await second.restore()
+    return before, me, second, restored
+
+
+async def test_resume_in_a_new_instance_from_file_storage(
+    sb: Sandbox, make_fanfare: MakeFanfare, tmp_path: Path
+) -> None:
+    before, me, second, restored = await queued_then_restarted(
+        sb, make_fanfare, tmp_path, advance=5
+    )
+    position = before.position
+    assert position == 36
     assert restored is not None and restored.consumer_id == me
     resumed = second.experiences.create_journey(sb.experiences["queue"])
     assert await resumed.resume_from_me(await second.experiences.get_me())
@@ -157,19 +170,9 @@ async def test_resume_all_restores_every_journey(
 async def test_resume_from_server_into_a_known_sequence(
     sb: Sandbox, make_fanfare: MakeFanfare, tmp_path: Path
 ) -> None:
-    first = await make_fanfare(storage=FileStorage(tmp_path))
-    journey = first.experiences.create_journey(sb.experiences["queue"])
-    await journey.start()
-    await journey.enter_queue()
-    sequence_id = journey.context.get().sequence_id
-    position = journey.context.get().position
+    before, me, second, _ = await queued_then_restarted(sb, make_fanfare, tmp_path)
+    sequence_id, position = before.sequence_id, before.position
     assert sequence_id is not None and position is not None
-    me = consumer_id(first)
-    await first.destroy()
-
-    sb.faults.set(COUNT_QUEUE_ENTERS)
-    second = await make_fanfare(storage=FileStorage(tmp_path))
-    await second.restore()
     resumed = second.experiences.create_journey(sb.experiences["queue"])
     snap = await resumed.resume_from_server(sequence_id=sequence_id)
     assert (snap.journey_stage, snap.sequence_stage) == ("routed", "participating")
