@@ -3,10 +3,7 @@ experience lookups."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-
-from fanfare_rx.testing.sleep import RecordedSleep
 
 
 class Events:

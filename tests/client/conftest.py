@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from client_helpers import Events, RecordedSleep
+from client_helpers import Events
 
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.session import SessionManager
+from fanfare_rx.testing import RecordedSleep
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.retry import RetryPolicy
-
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from client_helpers import RecordedSleep, distribution_id
+from client_helpers import distribution_id
 
 from fanfare_rx.errors import NotOpenYetError
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.testing import RecordedSleep
 from fanfare_rx.wire.client import ConsumerApi
 
 pytestmark = pytest.mark.integration

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
-from client_helpers import RecordedSleep, distribution_id
+from client_helpers import distribution_id
 
 from fanfare_rx.errors import (
     AuthError,
@@ -22,6 +22,7 @@ from fanfare_rx.errors import (
     ValidationError,
 )
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.testing import RecordedSleep
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.http_errors import error_from_response, is_already_in
 from fanfare_rx.wire.retry import RetryPolicy, parse_retry_after

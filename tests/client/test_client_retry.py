@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from client_helpers import RecordedSleep, distribution_id
+from client_helpers import distribution_id
 
 from fanfare_rx.errors import (
     DecodeError,
@@ -20,6 +20,7 @@ from fanfare_rx.errors import (
 from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.testing import RecordedSleep
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.retry import RetryPolicy
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from integration_helpers import RecordedSleep
 
 from fanfare_rx import Fanfare
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.testing import RecordedSleep
 from fanfare_rx.wire.retry import RetryPolicy
 
 MakeFanfare = Callable[..., Awaitable[Fanfare]]

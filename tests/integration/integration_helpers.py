@@ -3,14 +3,12 @@ collector of SDK bus events, and views of the sandbox's own records."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from fanfare_rx import Fanfare
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.sandbox import Sandbox
-from fanfare_rx.testing.sleep import RecordedSleep
 
 
 class BusEvents:

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 from conftest import MakeFanfare
-from integration_helpers import BusEvents, RecordedSleep, consumer_id, engine_of
+from integration_helpers import BusEvents, consumer_id, engine_of
 
 from fanfare_rx import Fanfare
 from fanfare_rx.errors import ConfigError, DecodeError, ErrorCode, JourneyDestroyedError
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.wire import QueueStatus
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.testing import RecordedSleep
 
 ENTER = "POST /queues/*/enter"
 STATUS = "GET /queues/*/status"

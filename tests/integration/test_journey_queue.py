@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 
 import pytest
+from integration_helpers import BusEvents, consumer_id, engine_of
 
 from fanfare_rx import Fanfare
 from fanfare_rx._redact import redact
 from fanfare_rx.models.wire import QueueStatus
 from fanfare_rx.sandbox import Sandbox
-from integration_helpers import BusEvents, consumer_id, engine_of
 
 
 async def test_queue_journey_to_admitted_with_bus_events(
