@@ -5,85 +5,173 @@ Usage::
     async with await Fanfare.init(organization_id=org, publishable_key=pk, base_url=url) as ff:
         journey = ff.experiences.create_journey(experience_id)
         await journey.start()
+
+Importing the package is cheap: each name loads its layer on first use (PEP 562).
 """
 
-from fanfare_rx.errors import (
-    ActionNotAvailableError,
-    AuthError,
-    ConfigError,
-    ConflictError,
-    DecodeError,
-    ErrorCode,
-    FanfareError,
-    JourneyDestroyedError,
-    NetworkError,
-    NotFoundError,
-    NotOpenYetError,
-    RateLimitedError,
-    ServerError,
-    TimeoutError,
-    UnknownActionError,
-    ValidationError,
-)
-from fanfare_rx.events import EventBus
-from fanfare_rx.fanfare import DEVELOPMENT_BASE_URL, PRODUCTION_BASE_URL, Auth, Experiences, Fanfare
-from fanfare_rx.journey import ExperienceJourney, JourneyEffects, Store
-from fanfare_rx.models.journey import (
-    AvailableActions,
-    DistributionStatus,
-    DistributionSummary,
-    EventAudience,
-    EventKind,
-    EventSeverity,
-    JourneyAction,
-    JourneyContext,
-    JourneyEvent,
-    JourneySnapshot,
-    JourneyStage,
-    Offer,
-    Participation,
-    ParticipationType,
-    Requirement,
-    RequirementType,
-    SequenceAction,
-    SequenceStage,
-)
-from fanfare_rx.session import SessionManager
-from fanfare_rx.storage import FileStorage, MemoryStorage, SessionStorage, StoredSession
-from fanfare_rx.wire.client import ConsumerApi
-from fanfare_rx.wire.codec import snapshot_from_json, snapshot_to_json
-from fanfare_rx.wire.retry import RetryPolicy
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fanfare_rx._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from fanfare_rx.errors import (
+        ActionNotAvailableError,
+        AuthError,
+        ConfigError,
+        ConflictError,
+        DecodeError,
+        ErrorCode,
+        FanfareError,
+        JourneyDestroyedError,
+        NetworkError,
+        NotFoundError,
+        NotOpenYetError,
+        RateLimitedError,
+        ServerError,
+        TimeoutError,
+        UnknownActionError,
+        ValidationError,
+    )
+    from fanfare_rx.client.events import (
+        EventBus,
+    )
+    from fanfare_rx.client.fanfare import (
+        DEVELOPMENT_BASE_URL,
+        PRODUCTION_BASE_URL,
+        Auth,
+        Experiences,
+        Fanfare,
+    )
+    from fanfare_rx.journey.journey import (
+        ExperienceJourney,
+    )
+    from fanfare_rx.journey.ports import (
+        JourneyEffects,
+    )
+    from fanfare_rx.journey.store import (
+        Store,
+    )
+    from fanfare_rx.models.journey import (
+        AvailableActions,
+        DistributionStatus,
+        DistributionSummary,
+        EventAudience,
+        EventKind,
+        EventSeverity,
+        JourneyAction,
+        JourneyContext,
+        JourneyEvent,
+        JourneySnapshot,
+        JourneyStage,
+        Offer,
+        Participation,
+        ParticipationType,
+        Requirement,
+        RequirementType,
+        SequenceAction,
+        SequenceStage,
+    )
+    from fanfare_rx.client.session import (
+        SessionManager,
+    )
+    from fanfare_rx.client.storage import (
+        FileStorage,
+        MemoryStorage,
+        SessionStorage,
+        StoredSession,
+    )
+    from fanfare_rx.wire.client import (
+        ConsumerApi,
+    )
+    from fanfare_rx.wire.codec import (
+        snapshot_from_json,
+        snapshot_to_json,
+    )
+    from fanfare_rx.wire.retry import (
+        RetryPolicy,
+    )
 
 __version__ = "0.1.0"
 
+_EXPORTS: dict[str, str] = {
+    "ActionNotAvailableError": "fanfare_rx.errors",
+    "Auth": "fanfare_rx.client.fanfare",
+    "AuthError": "fanfare_rx.errors",
+    "AvailableActions": "fanfare_rx.models.journey",
+    "ConfigError": "fanfare_rx.errors",
+    "ConflictError": "fanfare_rx.errors",
+    "ConsumerApi": "fanfare_rx.wire.client",
+    "DEVELOPMENT_BASE_URL": "fanfare_rx.client.fanfare",
+    "DecodeError": "fanfare_rx.errors",
+    "DistributionStatus": "fanfare_rx.models.journey",
+    "DistributionSummary": "fanfare_rx.models.journey",
+    "ErrorCode": "fanfare_rx.errors",
+    "EventAudience": "fanfare_rx.models.journey",
+    "EventBus": "fanfare_rx.client.events",
+    "EventKind": "fanfare_rx.models.journey",
+    "EventSeverity": "fanfare_rx.models.journey",
+    "ExperienceJourney": "fanfare_rx.journey.journey",
+    "Experiences": "fanfare_rx.client.fanfare",
+    "Fanfare": "fanfare_rx.client.fanfare",
+    "FanfareError": "fanfare_rx.errors",
+    "FileStorage": "fanfare_rx.client.storage",
+    "JourneyAction": "fanfare_rx.models.journey",
+    "JourneyContext": "fanfare_rx.models.journey",
+    "JourneyDestroyedError": "fanfare_rx.errors",
+    "JourneyEffects": "fanfare_rx.journey.ports",
+    "JourneyEvent": "fanfare_rx.models.journey",
+    "JourneySnapshot": "fanfare_rx.models.journey",
+    "JourneyStage": "fanfare_rx.models.journey",
+    "MemoryStorage": "fanfare_rx.client.storage",
+    "NetworkError": "fanfare_rx.errors",
+    "NotFoundError": "fanfare_rx.errors",
+    "NotOpenYetError": "fanfare_rx.errors",
+    "Offer": "fanfare_rx.models.journey",
+    "PRODUCTION_BASE_URL": "fanfare_rx.client.fanfare",
+    "Participation": "fanfare_rx.models.journey",
+    "ParticipationType": "fanfare_rx.models.journey",
+    "RateLimitedError": "fanfare_rx.errors",
+    "Requirement": "fanfare_rx.models.journey",
+    "RequirementType": "fanfare_rx.models.journey",
+    "RetryPolicy": "fanfare_rx.wire.retry",
+    "SequenceAction": "fanfare_rx.models.journey",
+    "SequenceStage": "fanfare_rx.models.journey",
+    "ServerError": "fanfare_rx.errors",
+    "SessionManager": "fanfare_rx.client.session",
+    "SessionStorage": "fanfare_rx.client.storage",
+    "Store": "fanfare_rx.journey.store",
+    "StoredSession": "fanfare_rx.client.storage",
+    "TimeoutError": "fanfare_rx.errors",
+    "UnknownActionError": "fanfare_rx.errors",
+    "ValidationError": "fanfare_rx.errors",
+    "snapshot_from_json": "fanfare_rx.wire.codec",
+    "snapshot_to_json": "fanfare_rx.wire.codec",
+}
+
 __all__ = [
-    "DEVELOPMENT_BASE_URL",
-    "PRODUCTION_BASE_URL",
     "ActionNotAvailableError",
     "Auth",
-    "ConsumerApi",
-    "EventBus",
-    "Experiences",
-    "Fanfare",
-    "FileStorage",
-    "MemoryStorage",
-    "RetryPolicy",
-    "SessionManager",
-    "SessionStorage",
-    "StoredSession",
     "AuthError",
     "AvailableActions",
     "ConfigError",
     "ConflictError",
+    "ConsumerApi",
+    "DEVELOPMENT_BASE_URL",
     "DecodeError",
     "DistributionStatus",
     "DistributionSummary",
     "ErrorCode",
     "EventAudience",
+    "EventBus",
     "EventKind",
     "EventSeverity",
     "ExperienceJourney",
+    "Experiences",
+    "Fanfare",
     "FanfareError",
+    "FileStorage",
     "JourneyAction",
     "JourneyContext",
     "JourneyDestroyedError",
@@ -91,19 +179,25 @@ __all__ = [
     "JourneyEvent",
     "JourneySnapshot",
     "JourneyStage",
+    "MemoryStorage",
     "NetworkError",
     "NotFoundError",
     "NotOpenYetError",
     "Offer",
+    "PRODUCTION_BASE_URL",
     "Participation",
     "ParticipationType",
     "RateLimitedError",
     "Requirement",
     "RequirementType",
+    "RetryPolicy",
     "SequenceAction",
     "SequenceStage",
     "ServerError",
+    "SessionManager",
+    "SessionStorage",
     "Store",
+    "StoredSession",
     "TimeoutError",
     "UnknownActionError",
     "ValidationError",
@@ -111,3 +205,5 @@ __all__ = [
     "snapshot_from_json",
     "snapshot_to_json",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -13,7 +13,7 @@ from reactivex import Observable
 from reactivex import operators as ops
 
 from fanfare_rx.errors import DecodeError, FanfareError, ValidationError
-from fanfare_rx.journey.messages import (
+from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ConsumerState,
     Message,

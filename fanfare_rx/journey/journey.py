@@ -30,8 +30,8 @@ from fanfare_rx.errors import (
     ValidationError,
 )
 from fanfare_rx.journey import effects as fx
-from fanfare_rx.journey.machine import initial_snapshot, is_available, reduce
-from fanfare_rx.journey.messages import (
+from fanfare_rx.journey.core.machine import initial_snapshot, is_available, reduce
+from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ActionRequested,
     AdmissionMarked,

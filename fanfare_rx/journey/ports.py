@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from reactivex import Observable
 
-from fanfare_rx.journey.messages import ConsumerState
+from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 

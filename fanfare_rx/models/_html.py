@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from fanfare_rx._redact import redact
+from fanfare_rx.models._redact import redact
 
 if TYPE_CHECKING:
     from fanfare_rx.models.journey import JourneyContext, JourneyEvent, JourneySnapshot

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
-from fanfare_rx._redact import redact
+from fanfare_rx.models._redact import redact
 
 __all__ = [
     "AccessCodeGate",

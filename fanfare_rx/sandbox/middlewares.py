@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from fanfare_rx._redact import redact
+from fanfare_rx.models._redact import redact
 from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.http import ApiError
 from fanfare_rx.sandbox.ratelimit import RateWindow

@@ -32,7 +32,7 @@ from reactivex.disposable import CompositeDisposable
 from reactivex.notification import Notification
 from reactivex.testing import TestScheduler
 
-from fanfare_rx.journey.messages import ConsumerState
+from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 from fanfare_rx.testing.stages import parse_marbles

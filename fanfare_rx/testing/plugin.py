@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from fanfare_rx.fanfare import Fanfare
+from fanfare_rx.client.fanfare import Fanfare
 from fanfare_rx.sandbox import Sandbox, Scenario
 from fanfare_rx.sandbox.scenario import load_scenario, parse_scenario
 from fanfare_rx.testing.harness import JourneyHarness

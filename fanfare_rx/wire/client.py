@@ -14,8 +14,8 @@ import aiohttp
 
 from fanfare_rx.errors import AuthError, ConfigError, ErrorCode
 from fanfare_rx.models import wire
-from fanfare_rx.session import SessionManager
 from fanfare_rx.wire import codec
+from fanfare_rx.wire.auth import AuthCalls, TokenSource
 from fanfare_rx.wire._distributions import Auth, DistributionCalls, segment
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import (
@@ -29,41 +29,6 @@ from fanfare_rx.wire.transport import (
 __all__ = ["ConsumerApi"]
 
 T = TypeVar("T")
-
-
-class _AuthCalls:
-    """The raw auth endpoints, as the :class:`SessionManager` expects them."""
-
-    def __init__(self, transport: HttpTransport) -> None:
-        self._transport = transport
-
-    async def create_guest(self) -> wire.SessionEnvelope:
-        _, raw = await self._transport.request("POST", "/auth/guest")
-        return codec.decode(raw, wire.SessionEnvelope)
-
-    async def send_otp(self, body: wire.OtpRequest) -> wire.OtpRequestResult:
-        _, raw = await self._transport.request("POST", "/auth/otp/request", body=body)
-        return codec.decode(raw, wire.OtpRequestResult)
-
-    async def check_otp(self, body: wire.OtpVerify, bearer: str | None) -> wire.SessionEnvelope:
-        _, raw = await self._transport.request("POST", "/auth/otp/verify", body=body,
-                                               bearer=bearer)
-        return codec.decode(raw, wire.SessionEnvelope)
-
-    async def exchange(
-        self, body: wire.ExternalExchange, bearer: str | None
-    ) -> wire.SessionEnvelope:
-        _, raw = await self._transport.request("POST", "/auth/external/exchange", body=body,
-                                               bearer=bearer)
-        return codec.decode(raw, wire.SessionEnvelope)
-
-    async def rotate(self, refresh_token: str) -> wire.RefreshResult:
-        body = wire.RefreshRequest(refresh_token=refresh_token)
-        _, raw = await self._transport.request("POST", "/auth/refresh", body=body)
-        return codec.decode(raw, wire.RefreshResult)
-
-    async def revoke(self, bearer: str) -> None:
-        await self._transport.request("POST", "/auth/logout", bearer=bearer)
 
 
 class ConsumerApi(DistributionCalls):
@@ -98,7 +63,7 @@ class ConsumerApi(DistributionCalls):
         publishable_key: str,
         *,
         organization_id: str,
-        sessions: SessionManager | None = None,
+        sessions: TokenSource,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -117,8 +82,8 @@ class ConsumerApi(DistributionCalls):
         self._transport = HttpTransport(
             base_url, publishable_key, timeout=timeout, connect_timeout=connect_timeout,
             retry=retry, sleep=sleep, max_connections=max_connections, clock=clock)
-        self.sessions = sessions if sessions is not None else SessionManager(organization_id)
-        self.sessions.attach(_AuthCalls(self._transport))
+        self.sessions = sessions
+        self.sessions.attach(AuthCalls(self._transport))
 
     # --- lifecycle --------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from fanfare_rx._redact import redact
+from fanfare_rx.models._redact import redact
 from fanfare_rx.errors import ErrorCode, FanfareError, NetworkError
 from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
 from fanfare_rx.wire import codec

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from fanfare_rx._redact import redact
-from fanfare_rx.demo import DEMO_EXPERIENCES, DEMO_SPEEDS, run_demo
+from fanfare_rx.models._redact import redact
+from fanfare_rx.cli.demo import DEMO_EXPERIENCES, DEMO_SPEEDS, run_demo
 
 pytestmark = pytest.mark.integration
 

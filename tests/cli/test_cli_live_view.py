@@ -8,7 +8,7 @@ import io
 import attrs
 import pytest
 
-from fanfare_rx.live_view import LiveView, progress_bar, progress_line, stage_line, view_state
+from fanfare_rx.cli.live_view import LiveView, progress_bar, progress_line, stage_line, view_state
 from fanfare_rx.models.journey import (
     DistributionSummary,
     EventAudience,

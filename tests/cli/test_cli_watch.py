@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from fanfare_rx._redact import redact
+from fanfare_rx.models._redact import redact
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.sandbox.engines.queue import QueueEngine
 

@@ -12,8 +12,8 @@ from client_helpers import Events, distribution_id
 from fanfare_rx.errors import ErrorCode, FanfareError
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
-from fanfare_rx.session import SessionManager
-from fanfare_rx.storage import MemoryStorage
+from fanfare_rx.client.session import SessionManager
+from fanfare_rx.client.storage import MemoryStorage
 from fanfare_rx.wire.client import ConsumerApi
 
 pytestmark = pytest.mark.integration
@@ -97,7 +97,8 @@ async def test_close_releases_the_pool_and_later_calls_raise(api: ConsumerApi,
 
 async def test_async_with_closes(sandbox: Sandbox) -> None:
     async with ConsumerApi(sandbox.base_url, sandbox.publishable_key,
-                           organization_id=sandbox.organization_id) as api:
+                           organization_id=sandbox.organization_id,
+                           sessions=SessionManager(sandbox.organization_id)) as api:
         await api.get_experience(sandbox.experiences["queue"])
         session = api.client_session
     assert session is not None and session.closed
@@ -105,18 +106,19 @@ async def test_async_with_closes(sandbox: Sandbox) -> None:
 
 async def test_no_session_is_opened_before_the_first_request(sandbox: Sandbox) -> None:
     api = ConsumerApi(sandbox.base_url, sandbox.publishable_key,
-                      organization_id=sandbox.organization_id)
+                      organization_id=sandbox.organization_id,
+                      sessions=SessionManager(sandbox.organization_id))
     assert api.client_session is None
     await api.close()
 
 
 def test_configuration_is_checked() -> None:
     with pytest.raises(FanfareError) as caught:
-        ConsumerApi("ftp://x", "pk_test", organization_id="org")
+        ConsumerApi("ftp://x", "pk_test", organization_id="org", sessions=SessionManager("org"))
     assert caught.value.code == ErrorCode.INVALID_CONFIG
     with pytest.raises(FanfareError) as caught:
-        ConsumerApi("http://x", "", organization_id="org")
+        ConsumerApi("http://x", "", organization_id="org", sessions=SessionManager("org"))
     assert caught.value.code == ErrorCode.MISSING_PUBLISHABLE_KEY
     with pytest.raises(FanfareError) as caught:
-        ConsumerApi("http://x", "pk_test", organization_id="")
+        ConsumerApi("http://x", "pk_test", organization_id="", sessions=SessionManager("org"))
     assert caught.value.code == ErrorCode.MISSING_ORGANIZATION_ID

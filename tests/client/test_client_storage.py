@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fanfare_rx.models import wire
-from fanfare_rx.storage import FileStorage, MemoryStorage, SessionStorage, StoredSession
+from fanfare_rx.client.storage import FileStorage, MemoryStorage, SessionStorage, StoredSession
 
 ACCESS = "acc." + "A" * 60
 REFRESH = "ref." + "R" * 60

@@ -9,7 +9,7 @@ import pytest
 from integration_helpers import BusEvents, consumer_id, engine_of
 
 from fanfare_rx import Fanfare
-from fanfare_rx._redact import redact
+from fanfare_rx.models._redact import redact
 from fanfare_rx.models.wire import QueueStatus
 from fanfare_rx.sandbox import Sandbox
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fanfare_rx.journey.machine import initial_snapshot, reduce
-from fanfare_rx.journey.messages import (
+from fanfare_rx.journey.core.machine import initial_snapshot, reduce
+from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ActionRequested,
     AdmissionMarked,

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from factories import EXPERIENCE_ID, T0, consumer_state, granted_state, me_projection, snapshot_at, status
 
-from fanfare_rx.events import EVENT_NAMES, EventBus, bus_events
-from fanfare_rx.journey.machine import initial_snapshot, reduce
-from fanfare_rx.journey.messages import ActionFailed, ResumedFromMe, Tick
+from fanfare_rx.client.events import EVENT_NAMES, EventBus, bus_events
+from fanfare_rx.journey.core.machine import initial_snapshot, reduce
+from fanfare_rx.journey.core.messages import ActionFailed, ResumedFromMe, Tick
 from fanfare_rx.models import wire
 
 

@@ -20,8 +20,8 @@ from factories import (
     started,
     status,
 )
-from fanfare_rx.journey.machine import MAX_EVENTS, initial_snapshot, reduce
-from fanfare_rx.journey.messages import AllEventsAcked, EventAcked, Tick
+from fanfare_rx.journey.core.machine import MAX_EVENTS, initial_snapshot, reduce
+from fanfare_rx.journey.core.messages import AllEventsAcked, EventAcked, Tick
 from fanfare_rx.models.journey import EventAudience, EventKind, JourneyAction, JourneySnapshot
 
 

@@ -13,7 +13,7 @@ import pytest
 import fanfare_rx
 
 PACKAGE_DIR = Path(fanfare_rx.__file__).parent
-PURE = ("fanfare_rx.journey.machine", "fanfare_rx.journey.tables", "fanfare_rx.journey.messages")
+PURE = ("fanfare_rx.journey.core.machine", "fanfare_rx.journey.core.tables", "fanfare_rx.journey.core.messages")
 FORBIDDEN = ("asyncio", "aiohttp")
 
 
@@ -86,7 +86,7 @@ for name, sub in (("fanfare_rx", ""), ("fanfare_rx.journey", "journey")):
     package = types.ModuleType(name)
     package.__path__ = [root + ("/" + sub if sub else "")]
     sys.modules[name] = package
-for module in ("fanfare_rx.journey.machine", "fanfare_rx.journey.tables", "fanfare_rx.journey.messages"):
+for module in ("fanfare_rx.journey.core.machine", "fanfare_rx.journey.core.tables", "fanfare_rx.journey.core.messages"):
     importlib.import_module(module)
 print("asyncio" in sys.modules, "aiohttp" in sys.modules)
 """
@@ -102,7 +102,7 @@ def test_importing_the_reducer_loads_neither_asyncio_nor_aiohttp() -> None:
 
 
 def test_the_runtime_check_can_see_asyncio() -> None:
-    script = _RUNTIME_CHECK.replace('"fanfare_rx.journey.messages")', '"fanfare_rx.journey.store")')
+    script = _RUNTIME_CHECK.replace('"fanfare_rx.journey.core.messages")', '"fanfare_rx.journey.store")')
     result = subprocess.run(
         [sys.executable, "-c", script, str(PACKAGE_DIR)],
         capture_output=True, text=True, timeout=60, check=False,

@@ -20,8 +20,8 @@ from factories import (
     sequence,
     waitlist_id,
 )
-from fanfare_rx.journey.machine import initial_snapshot, reduce
-from fanfare_rx.journey.messages import ResumedFromMe, ResumedFromServer, Tick
+from fanfare_rx.journey.core.machine import initial_snapshot, reduce
+from fanfare_rx.journey.core.messages import ResumedFromMe, ResumedFromServer, Tick
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,

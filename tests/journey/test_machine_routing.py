@@ -26,7 +26,7 @@ from factories import (
     snapshot_at,
     started,
 )
-from fanfare_rx.journey.machine import initial_snapshot, reduce
+from fanfare_rx.journey.core.machine import initial_snapshot, reduce
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     EventAudience,

@@ -25,8 +25,8 @@ from factories import (
     status,
     waitlist_id,
 )
-from fanfare_rx.journey.machine import reduce
-from fanfare_rx.journey.messages import AdmissionMarked, ExperienceLoaded, Tick, WaitlistChanged
+from fanfare_rx.journey.core.machine import reduce
+from fanfare_rx.journey.core.messages import AdmissionMarked, ExperienceLoaded, Tick, WaitlistChanged
 from fanfare_rx.models.journey import (
     DistributionStatus,
     EventAudience,

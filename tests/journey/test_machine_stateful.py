@@ -30,9 +30,9 @@ from factories import (
     sequence,
     waitlist_id,
 )
-from fanfare_rx.journey import tables
-from fanfare_rx.journey.machine import MAX_EVENTS, initial_snapshot, reduce
-from fanfare_rx.journey.messages import (
+from fanfare_rx.journey.core import tables
+from fanfare_rx.journey.core.machine import MAX_EVENTS, initial_snapshot, reduce
+from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ActionRequested,
     AdmissionMarked,

@@ -22,8 +22,8 @@ from factories import (
     snapshot_at,
     started,
 )
-from fanfare_rx.journey import tables
-from fanfare_rx.journey.machine import initial_snapshot, is_available, reduce
+from fanfare_rx.journey.core import tables
+from fanfare_rx.journey.core.machine import initial_snapshot, is_available, reduce
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,

@@ -17,7 +17,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
 from fanfare_rx.errors import ValidationError
-from fanfare_rx.journey.messages import ConsumerState
+from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 from fanfare_rx.wire.client import ConsumerApi

@@ -23,7 +23,7 @@ def _add_sandbox(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from fanfare_rx import demo
+    from fanfare_rx.cli import demo
 
     parser = subparsers.add_parser(
         "demo", help="run a journey against the embedded sandbox with a live view",
@@ -35,7 +35,7 @@ def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _add_watch(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from fanfare_rx import demo
+    from fanfare_rx.cli import demo
 
     parser = subparsers.add_parser(
         "watch", help="run a journey against any Consumer API with a live view",

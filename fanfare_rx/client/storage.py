@@ -16,14 +16,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from fanfare_rx._redact import redact
+from fanfare_rx.models._redact import redact
 from fanfare_rx.errors import DecodeError
 from fanfare_rx.models import wire
 from fanfare_rx.wire import codec
 
 __all__ = ["FileStorage", "MemoryStorage", "SessionStorage", "StoredSession"]
 
-_log = logging.getLogger("fanfare_rx.storage")
+_log = logging.getLogger("fanfare_rx.client.storage")
 _FORMAT_VERSION = 1
 
 
@@ -81,7 +81,7 @@ class StoredSession:
 
 @runtime_checkable
 class SessionStorage(Protocol):
-    """Where a :class:`~fanfare_rx.session.SessionManager` keeps the session of each
+    """Where a :class:`~fanfare_rx.client.session.SessionManager` keeps the session of each
     organization (synchronous: the records are tiny).
 
     Usage: ``SessionManager(org_id, storage=FileStorage("~/.fanfare"))``

@@ -13,14 +13,14 @@ from reactivex import abc
 from reactivex import operators as ops
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
-from fanfare_rx.api_effects import ApiEffects
+from fanfare_rx.client.api_effects import ApiEffects
 from fanfare_rx.errors import ConfigError, ErrorCode
-from fanfare_rx.events import EventBus, EventHandler, Off, bus_events
+from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot
-from fanfare_rx.session import SessionManager
-from fanfare_rx.storage import SessionStorage
+from fanfare_rx.client.session import SessionManager
+from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import Sleep

@@ -1,5 +1,5 @@
 """The consumer session: a guest session on demand, OTP and external sign-in, refresh before
-expiry and after a 401, logout, persistence through a :class:`~fanfare_rx.storage.SessionStorage`.
+expiry and after a 401, logout, persistence through a :class:`~fanfare_rx.client.storage.SessionStorage`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from typing import Any, Protocol
 
 import attrs
 
-from fanfare_rx._redact import redact
+from fanfare_rx.models._redact import redact
 from fanfare_rx.errors import AuthError, ErrorCode, FanfareError, ValidationError
 from fanfare_rx.models import wire
-from fanfare_rx.storage import SessionStorage, StoredSession
+from fanfare_rx.client.storage import SessionStorage, StoredSession
+from fanfare_rx.wire.auth import AuthEndpoints
 
 __all__ = [
     "AUTH_AUTHENTICATED",
@@ -40,26 +41,7 @@ DEFAULT_REFRESH_MARGIN = 60.0
 _DEFAULT_ACCESS_TTL = 3600.0
 
 SessionEventHandler = Callable[[str, Mapping[str, Any]], None]
-_log = logging.getLogger("fanfare_rx.session")
-
-
-class AuthEndpoints(Protocol):
-    """The auth calls a :class:`SessionManager` needs; :class:`~fanfare_rx.wire.client.ConsumerApi`
-    provides them when it is given the manager."""
-
-    async def create_guest(self) -> wire.SessionEnvelope: ...
-
-    async def send_otp(self, body: wire.OtpRequest) -> wire.OtpRequestResult: ...
-
-    async def check_otp(self, body: wire.OtpVerify, bearer: str | None) -> wire.SessionEnvelope: ...
-
-    async def exchange(
-        self, body: wire.ExternalExchange, bearer: str | None
-    ) -> wire.SessionEnvelope: ...
-
-    async def rotate(self, refresh_token: str) -> wire.RefreshResult: ...
-
-    async def revoke(self, bearer: str) -> None: ...
+_log = logging.getLogger("fanfare_rx.client.session")
 
 
 def _from_epoch(seconds: float) -> datetime:

@@ -13,13 +13,13 @@ from typing import Any
 from typing import TextIO
 
 from fanfare_rx import errors
-from fanfare_rx.demo_runner import (
+from fanfare_rx.cli.demo_runner import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     JourneyOptions,
     run_journey,
 )
-from fanfare_rx.live_view import LiveView
+from fanfare_rx.cli.live_view import LiveView
 from fanfare_rx.sandbox.control import describe_experience
 from fanfare_rx.sandbox.server import Sandbox
 

@@ -1,7 +1,7 @@
 """The journey's rules as data: which actions are available in which state, how a consumer
 status maps to a sequence stage, and what each stage change tells the user.
 
-Pure: imports only models. :mod:`fanfare_rx.journey.machine` reads these tables.
+Pure: imports only models. :mod:`fanfare_rx.journey.core.machine` reads these tables.
 """
 
 from __future__ import annotations

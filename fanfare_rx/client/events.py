@@ -11,12 +11,12 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fanfare_rx._redact import redact
+from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
 
 __all__ = ["EVENT_NAMES", "EventBus", "EventHandler", "Off", "bus_events"]
 
-log = logging.getLogger("fanfare_rx.events")
+log = logging.getLogger("fanfare_rx.client.events")
 
 EventHandler = Callable[[Mapping[str, Any]], Any]
 Off = Callable[[], None]

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from fanfare_rx.journey import locate, tables
-from fanfare_rx.journey.messages import (
+from fanfare_rx.journey.core import locate, tables
+from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ActionRequested,
     AdmissionMarked,

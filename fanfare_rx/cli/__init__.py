@@ -1,0 +1,10 @@
+"""The ``fanfare-rx`` command line and its terminal display (demo, watch, live view).
+
+Usage: ``fanfare-rx demo`` (or ``python -m fanfare_rx.cli demo``)
+"""
+
+from __future__ import annotations
+
+from fanfare_rx.cli.commands import main
+
+__all__ = ["main"]
