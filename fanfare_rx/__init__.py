@@ -16,6 +16,25 @@ from typing import TYPE_CHECKING
 from fanfare_rx._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from fanfare_rx.client.events import (
+        EventBus,
+    )
+    from fanfare_rx.client.fanfare import (
+        DEVELOPMENT_BASE_URL,
+        PRODUCTION_BASE_URL,
+        Auth,
+        Experiences,
+        Fanfare,
+    )
+    from fanfare_rx.client.session import (
+        SessionManager,
+    )
+    from fanfare_rx.client.storage import (
+        FileStorage,
+        MemoryStorage,
+        SessionStorage,
+        StoredSession,
+    )
     from fanfare_rx.errors import (
         ActionNotAvailableError,
         AuthError,
@@ -33,16 +52,6 @@ if TYPE_CHECKING:
         TimeoutError,
         UnknownActionError,
         ValidationError,
-    )
-    from fanfare_rx.client.events import (
-        EventBus,
-    )
-    from fanfare_rx.client.fanfare import (
-        DEVELOPMENT_BASE_URL,
-        PRODUCTION_BASE_URL,
-        Auth,
-        Experiences,
-        Fanfare,
     )
     from fanfare_rx.journey.journey import (
         ExperienceJourney,
@@ -72,15 +81,6 @@ if TYPE_CHECKING:
         RequirementType,
         SequenceAction,
         SequenceStage,
-    )
-    from fanfare_rx.client.session import (
-        SessionManager,
-    )
-    from fanfare_rx.client.storage import (
-        FileStorage,
-        MemoryStorage,
-        SessionStorage,
-        StoredSession,
     )
     from fanfare_rx.wire.client import (
         ConsumerApi,
@@ -151,6 +151,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "DEVELOPMENT_BASE_URL",
+    "PRODUCTION_BASE_URL",
     "ActionNotAvailableError",
     "Auth",
     "AuthError",
@@ -158,7 +160,6 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ConsumerApi",
-    "DEVELOPMENT_BASE_URL",
     "DecodeError",
     "DistributionStatus",
     "DistributionSummary",
@@ -184,7 +185,6 @@ __all__ = [
     "NotFoundError",
     "NotOpenYetError",
     "Offer",
-    "PRODUCTION_BASE_URL",
     "Participation",
     "ParticipationType",
     "RateLimitedError",

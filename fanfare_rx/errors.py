@@ -182,7 +182,7 @@ class NetworkError(FanfareError):
     default_retryable = True
 
 
-class TimeoutError(FanfareError):  # noqa: A001 - deliberate: fanfare_rx.TimeoutError
+class TimeoutError(FanfareError):
     """The request or a ``wait_for`` took longer than allowed."""
 
     default_code = ErrorCode.TIMEOUT

@@ -9,8 +9,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Coroutine, Mapping
-from typing import Any
-from typing import TextIO
+from typing import Any, TextIO
 
 from fanfare_rx import errors
 from fanfare_rx.cli.demo_runner import (

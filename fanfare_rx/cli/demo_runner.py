@@ -11,11 +11,11 @@ from typing import TextIO
 import attrs
 
 from fanfare_rx import errors
-from fanfare_rx.models._redact import redact
+from fanfare_rx.cli.live_view import LiveView
 from fanfare_rx.client.fanfare import Fanfare
 from fanfare_rx.journey.journey import ExperienceJourney
-from fanfare_rx.cli.live_view import LiveView
 from fanfare_rx.models import wire
+from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import (
     JourneySnapshot,
     JourneyStage,

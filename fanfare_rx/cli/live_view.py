@@ -94,7 +94,7 @@ def progress_bar(done: float, width: int = _BAR_WIDTH) -> str:
 
 
 def _wait_text(seconds: float) -> str:
-    whole = int(round(seconds))
+    whole = round(seconds)
     if whole >= 60:
         return f"~{whole // 60} min {whole % 60:02d} s wait"
     return f"~{whole} s wait"

@@ -16,6 +16,7 @@ import reactivex
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
+from fanfare_rx.client.session import SessionManager
 from fanfare_rx.errors import ValidationError
 from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.models import wire
@@ -59,9 +60,9 @@ def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
     return reactivex.create(subscribe)
 
 
-_Call = Callable[[ConsumerApi, str], Awaitable[object]]
+_Call = Callable[[ConsumerApi[SessionManager], str], Awaitable[object]]
 
-_STATUS: Mapping[DT, Callable[[ConsumerApi, str], Awaitable[ConsumerState]]] = {
+_STATUS: Mapping[DT, Callable[[ConsumerApi[SessionManager], str], Awaitable[ConsumerState]]] = {
     DT.QUEUE: ConsumerApi.queue_status,
     DT.DRAW: ConsumerApi.draw_status,
     DT.AUCTION: ConsumerApi.auction_status,
@@ -94,7 +95,7 @@ class ApiEffects:
     Usage: ``ExperienceJourney("exp-1", effects=ApiEffects(api))``
     """
 
-    def __init__(self, api: ConsumerApi) -> None:
+    def __init__(self, api: ConsumerApi[SessionManager]) -> None:
         self._api = api
 
     def load_experience(self, experience_id: str) -> Observable[wire.Experience]:

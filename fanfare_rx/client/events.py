@@ -84,7 +84,7 @@ class EventBus:
     def _call(handler: EventHandler, payload: Mapping[str, Any]) -> None:
         try:
             handler(payload)
-        except Exception:  # noqa: BLE001 - one handler's bug must not stop the others
+        except Exception:
             log.exception("event handler raised")
 
     def clear(self) -> None:
@@ -140,8 +140,10 @@ def bus_events(old: JourneySnapshot, new: JourneySnapshot) -> list[tuple[str, di
             found.append(("waitlist:entered", {**base, "waitlistId": _waitlist(new), "enteredAt": ctx.waitlist_entered_at}))
         if before is S.WAITLIST_ENTERED and after is S.UPCOMING:
             found.append(("waitlist:left", {**base, "waitlistId": _waitlist(old)}))
-    elif after is S.PARTICIPATING and kind == "queue":
-        if (ctx.position, ctx.estimated_wait_seconds) != (old.context.position, old.context.estimated_wait_seconds):
+    elif after is S.PARTICIPATING and kind == "queue" and (
+        (ctx.position, ctx.estimated_wait_seconds)
+        != (old.context.position, old.context.estimated_wait_seconds)
+    ):
             found.append(
                 ("queue:position-changed", {**base, "position": ctx.position, "estimatedWait": ctx.estimated_wait_seconds})
             )

@@ -8,19 +8,20 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from types import TracebackType
+from typing import Self
 
 from reactivex import abc
 from reactivex import operators as ops
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from fanfare_rx.client.api_effects import ApiEffects
-from fanfare_rx.errors import ConfigError, ErrorCode
 from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events
+from fanfare_rx.client.session import SessionManager
+from fanfare_rx.client.storage import SessionStorage
+from fanfare_rx.errors import ConfigError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot
-from fanfare_rx.client.session import SessionManager
-from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import Sleep
@@ -213,7 +214,7 @@ class Fanfare:
 
     def __init__(
         self,
-        api: ConsumerApi,
+        api: ConsumerApi[SessionManager],
         sessions: SessionManager,
         bus: EventBus,
         scheduler: abc.SchedulerBase,
@@ -328,7 +329,7 @@ class Fanfare:
         await self.api.close()
         self._bus.clear()
 
-    async def __aenter__(self) -> Fanfare:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

@@ -8,15 +8,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 
-from fanfare_rx.models._redact import redact
+from fanfare_rx.client.storage import SessionStorage, StoredSession
 from fanfare_rx.errors import AuthError, ErrorCode, FanfareError, ValidationError
 from fanfare_rx.models import wire
-from fanfare_rx.client.storage import SessionStorage, StoredSession
+from fanfare_rx.models._redact import redact
 from fanfare_rx.wire.auth import AuthEndpoints
 
 __all__ = [
@@ -45,7 +45,7 @@ _log = logging.getLogger("fanfare_rx.client.session")
 
 
 def _from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 class SessionManager:

@@ -16,9 +16,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from fanfare_rx.models._redact import redact
 from fanfare_rx.errors import DecodeError
 from fanfare_rx.models import wire
+from fanfare_rx.models._redact import redact
 from fanfare_rx.wire import codec
 
 __all__ = ["FileStorage", "MemoryStorage", "SessionStorage", "StoredSession"]

@@ -169,7 +169,7 @@ class ExperienceJourney:
     def _fold(self, snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
         try:
             return reduce(snapshot, message)
-        except Exception as exc:  # noqa: BLE001 - a reducer bug must not lose the snapshot
+        except Exception as exc:
             log.exception("reducer failed on %s; snapshot kept", type(message).__name__)
             failure = ActionFailed(
                 at=getattr(message, "at", snapshot.updated_at), action="internal",

@@ -6,6 +6,7 @@ async ``wait_for``. The root store wraps a ``BehaviorSubject``; derived stores a
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -36,19 +37,19 @@ class _GuardedObserver(abc.ObserverBase[T]):
     def on_next(self, value: T) -> None:
         try:
             self._observer.on_next(value)
-        except Exception:  # noqa: BLE001 - a subscriber's bug must not stop the journey
+        except Exception:
             log.exception("a store subscriber raised; the journey continues")
 
     def on_error(self, error: Exception) -> None:
         try:
             self._observer.on_error(error)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("a store subscriber raised in on_error")
 
     def on_completed(self) -> None:
         try:
             self._observer.on_completed()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("a store subscriber raised in on_completed")
 
 
@@ -156,7 +157,7 @@ class Store(Observable[T], Generic[T]):
         subscription = self._source.subscribe(on_next, on_error, on_completed)
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
-        except asyncio.TimeoutError:
+        except builtins.TimeoutError:
             raise TimeoutError(
                 f"value did not satisfy the condition within {timeout} s"
             ) from None

@@ -1,8 +1,28 @@
 """Models: journey snapshot types (G1) and gen C Consumer API wire bodies. Imports nothing else
-of fanfare_rx."""
+of fanfare_rx but ``errors``."""
 
 from fanfare_rx.models import journey, wire
-from fanfare_rx.models.journey import *  # noqa: F403
-from fanfare_rx.models.journey import __all__ as _journey_all
+from fanfare_rx.models.journey import *
 
-__all__ = ["journey", "wire", *_journey_all]
+__all__ = [
+    "AvailableActions",
+    "DistributionStatus",
+    "DistributionSummary",
+    "EventAudience",
+    "EventKind",
+    "EventSeverity",
+    "JourneyAction",
+    "JourneyContext",
+    "JourneyEvent",
+    "JourneySnapshot",
+    "JourneyStage",
+    "Offer",
+    "Participation",
+    "ParticipationType",
+    "Requirement",
+    "RequirementType",
+    "SequenceAction",
+    "SequenceStage",
+    "journey",
+    "wire",
+]

@@ -226,7 +226,7 @@ def record_stages(
     subscription = journey.state.subscribe(
         on_next=recording.add, on_completed=recording.stop, on_error=lambda _: recording.stop()
     )
-    recording._dispose = subscription.dispose  # noqa: SLF001 - set by its factory
+    recording._dispose = subscription.dispose
     return recording
 
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fanfare_rx.sandbox import context, control, handlers_auth, handlers_distributions
-from fanfare_rx.sandbox import handlers_experiences
+from fanfare_rx.sandbox import (
+    context,
+    control,
+    handlers_auth,
+    handlers_distributions,
+    handlers_experiences,
+)
 from fanfare_rx.sandbox.faults import Faults
 from fanfare_rx.sandbox.middlewares import MAX_BODY_BYTES, middlewares
 from fanfare_rx.sandbox.ratelimit import RateLimiter

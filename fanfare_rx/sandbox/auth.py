@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Consumer", "Identity", "Session", "TokenSigner", "Accounts"]
+__all__ = ["Accounts", "Consumer", "Identity", "Session", "TokenSigner"]
 
 
 def _b64(data: bytes) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -56,7 +56,7 @@ class Sandbox:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    async def start(self) -> Sandbox:
+    async def start(self) -> Self:
         """Bind and serve; a fresh world (state, signing secret, clock) on every start."""
         if self._runner is not None:
             return self
@@ -84,7 +84,7 @@ class Sandbox:
         if runner is not None:
             await runner.cleanup()
 
-    async def __aenter__(self) -> Sandbox:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -156,7 +156,7 @@ def pending_actions(scheduler: TestScheduler) -> int:
 
     Usage: ``journey.destroy(); assert pending_actions(scheduler) == 0``
     """
-    items = scheduler._queue.items  # noqa: SLF001 - RxPY exposes no public view of the queue
+    items = scheduler._queue.items
     return sum(1 for item, _ in items if not item.is_cancelled())
 
 

@@ -20,7 +20,7 @@ quiet frame, ``(ab)`` values at one time (the group's width advances time, as in
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from reactivex import Observable, abc
@@ -42,7 +42,7 @@ T = TypeVar("T")
 
 #: One letter per sequence stage: ``n``one, ``u``pcoming, ``w``aitlist_entered,
 #: ``e``nterable (active_enterable), ``p``articipating, ``a``dmitted, e``x``pired, ``d``one (ended).
-SEQUENCE_STAGES: Mapping[str, SequenceStage] = {
+SEQUENCE_STAGES: Mapping[str, Any] = {  # Any: spreads into **values next to error=
     "n": SequenceStage.NONE,
     "u": SequenceStage.UPCOMING,
     "w": SequenceStage.WAITLIST_ENTERED,
@@ -55,7 +55,7 @@ SEQUENCE_STAGES: Mapping[str, SequenceStage] = {
 
 #: One letter per journey stage: ``s`` not_started, ``e``ntering, ``a``uth (needs_auth),
 #: ``c``ode (needs_access_code), ``g`` routing, ``r``outed.
-JOURNEY_STAGES: Mapping[str, JourneyStage] = {
+JOURNEY_STAGES: Mapping[str, Any] = {
     "s": JourneyStage.NOT_STARTED,
     "e": JourneyStage.ENTERING,
     "a": JourneyStage.NEEDS_AUTH,
@@ -151,9 +151,8 @@ def parse_marbles(
         return OnNext(int(char) if char.isdigit() else char)
 
     events: list[tuple[float, Notification[Any]]] = []
-    frame = 0
     group_start: int | None = None
-    for char in marbles.replace(" ", ""):
+    for frame, char in enumerate(marbles.replace(" ", "")):
         if char == "(":
             if group_start is not None:
                 raise ValueError(f"nested group in {marbles!r}")
@@ -165,7 +164,6 @@ def parse_marbles(
         elif char not in "-,":
             at = frame if group_start is None else group_start
             events.append((at * timespan, notification(char)))
-        frame += 1
     if group_start is not None:
         raise ValueError(f"unclosed group in {marbles!r}")
     return events
@@ -176,7 +174,7 @@ def _letter(value: Any, values: Mapping[str, Any]) -> str:
         try:
             if candidate == value:
                 return letter
-        except Exception:  # noqa: BLE001 - odd __eq__: treat as no match
+        except Exception:  # noqa: BLE001, S112 - odd __eq__: treat as no match
             continue
     return "?"
 
@@ -187,7 +185,7 @@ def _symbol(notification: Notification[Any], values: Mapping[str, Any]) -> str:
     return "#" if isinstance(notification, OnError) else "|"
 
 
-def render_marbles(events: list[_Event], values: Mapping[str, Any], timespan: float = 1.0) -> str:
+def render_marbles(events: Sequence[_Event], values: Mapping[str, Any], timespan: float = 1.0) -> str:
     """Draw recorded events as a marble string that :func:`parse_marbles` reads back to the
     same times; events that no diagram can place (off-frame times, or
     inside a group's width) are listed as ``@t:x``.

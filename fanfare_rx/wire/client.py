@@ -8,15 +8,14 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import TypeVar
+from typing import Generic, Self, TypeVar
 
 import aiohttp
 
 from fanfare_rx.errors import AuthError, ConfigError, ErrorCode
 from fanfare_rx.models import wire
-from fanfare_rx.wire import codec
-from fanfare_rx.wire.auth import AuthCalls, TokenSource
 from fanfare_rx.wire._distributions import Auth, DistributionCalls, segment
+from fanfare_rx.wire.auth import AuthCalls, TokenSource
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -29,9 +28,10 @@ from fanfare_rx.wire.transport import (
 __all__ = ["ConsumerApi"]
 
 T = TypeVar("T")
+TS = TypeVar("TS", bound=TokenSource)
 
 
-class ConsumerApi(DistributionCalls):
+class ConsumerApi(DistributionCalls, Generic[TS]):
     """Client of the Fanfare Consumer API (gen C) over one keep-alive aiohttp session.
 
     Every answer is decoded into the models of :mod:`fanfare_rx.models.wire` (a body that does
@@ -63,7 +63,7 @@ class ConsumerApi(DistributionCalls):
         publishable_key: str,
         *,
         organization_id: str,
-        sessions: TokenSource,
+        sessions: TS,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -111,7 +111,7 @@ class ConsumerApi(DistributionCalls):
         """
         await self._transport.close()
 
-    async def __aenter__(self) -> ConsumerApi:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -14,7 +14,7 @@ import enum
 import json
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -140,13 +140,13 @@ def _structure_datetime(value: Any, _: type) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"expected an ISO-8601 date-time, got {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _unstructure_datetime(value: datetime) -> str:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    text = value.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+        value = value.replace(tzinfo=UTC)
+    text = value.astimezone(UTC).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
 
 
@@ -428,7 +428,7 @@ def structure(value: Any, cls: type[T] | Any) -> T:
         return converter.structure(value, cls)  # type: ignore[no-any-return]
     except DecodeError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every failure becomes the one typed error
+    except Exception as exc:
         raise _decode_error(exc, cls) from exc
 
 

@@ -4,9 +4,10 @@ backoff with jitter for network errors, timeouts, 429 and 5xx, honouring ``Retry
 
 from __future__ import annotations
 
+import math
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import attrs
@@ -57,7 +58,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     except ValueError:
         pass
     else:
-        return max(0.0, seconds) if seconds == seconds else None  # NaN is unreadable
+        return None if math.isnan(seconds) else max(0.0, seconds)  # NaN is unreadable
     when = _parse_date(text)
     if when is None:
         return None
@@ -73,7 +74,7 @@ def _parse_date(text: str) -> datetime | None:
             when = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 @attrs.frozen

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from fanfare_rx.models._redact import redact
 from fanfare_rx.cli.demo import DEMO_EXPERIENCES, DEMO_SPEEDS, run_demo
+from fanfare_rx.models._redact import redact
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ REDACTED_GRANT = re.compile(r"admitted: admission token 'grt\.ey…\[redacted, (
 
 def run_cli(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "fanfare_rx.cli", "demo", *args],
-                          capture_output=True, text=True, timeout=timeout)
+                          check=False, capture_output=True, text=True, timeout=timeout)
 
 
 def assert_admitted(out: str) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from client_helpers import Events
 
-from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.client.session import SessionManager
+from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.testing import RecordedSleep
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.retry import RetryPolicy

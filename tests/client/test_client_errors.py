@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -206,7 +206,7 @@ def test_request_id_header_wins_over_body() -> None:
 
 
 def test_not_open_yet_with_iso_retry_after() -> None:
-    opens = datetime.fromtimestamp(NOW + 90, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    opens = datetime.fromtimestamp(NOW + 90, tz=UTC).isoformat().replace("+00:00", "Z")
     err = _error(423, {"error": "Draw is not open yet"}, {"Retry-After": opens})
     assert isinstance(err, NotOpenYetError) and err.retry_after == pytest.approx(90)
     assert err.code == "NOT_OPEN_YET"
@@ -216,9 +216,9 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("30") == 30.0
     assert parse_retry_after(" 1.5 ") == 1.5
     assert parse_retry_after("-3") == 0.0
-    http_date = format_datetime(datetime.fromtimestamp(NOW + 120, tz=timezone.utc), usegmt=True)
+    http_date = format_datetime(datetime.fromtimestamp(NOW + 120, tz=UTC), usegmt=True)
     assert parse_retry_after(http_date, now=NOW) == pytest.approx(120)
-    iso = (datetime.fromtimestamp(NOW, tz=timezone.utc) + timedelta(minutes=2)).isoformat()
+    iso = (datetime.fromtimestamp(NOW, tz=UTC) + timedelta(minutes=2)).isoformat()
     assert parse_retry_after(iso, now=NOW) == pytest.approx(120)
     assert parse_retry_after("2000-01-01T00:00:00Z", now=NOW) == 0.0
     assert parse_retry_after("soon") is None

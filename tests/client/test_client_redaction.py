@@ -9,11 +9,11 @@ from collections.abc import Callable
 import pytest
 from client_helpers import Events, distribution_id
 
+from fanfare_rx.client.session import SessionManager
+from fanfare_rx.client.storage import MemoryStorage
 from fanfare_rx.errors import ErrorCode, FanfareError
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
-from fanfare_rx.client.session import SessionManager
-from fanfare_rx.client.storage import MemoryStorage
 from fanfare_rx.wire.client import ConsumerApi
 
 pytestmark = pytest.mark.integration

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from client_helpers import Events, distribution_id
 
+from fanfare_rx.client.session import SessionManager
+from fanfare_rx.client.storage import FileStorage, MemoryStorage
 from fanfare_rx.errors import FanfareError
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
-from fanfare_rx.client.session import SessionManager
-from fanfare_rx.client.storage import FileStorage, MemoryStorage
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.retry import RetryPolicy
 

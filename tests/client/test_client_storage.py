@@ -5,20 +5,20 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from fanfare_rx.models import wire
 from fanfare_rx.client.storage import FileStorage, MemoryStorage, SessionStorage, StoredSession
+from fanfare_rx.models import wire
 
 ACCESS = "acc." + "A" * 60
 REFRESH = "ref." + "R" * 60
 
 
 def _stored(consumer: str = "guest_1", journeys: dict[str, str] | None = None) -> StoredSession:
-    expires = datetime(2030, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+    expires = datetime(2030, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
     session = wire.SessionInfo(type=wire.SessionType.GUEST, consumer_id=consumer,
                                expires_at=expires, guest_id=consumer)
     return StoredSession(session=session, access_token=ACCESS, access_expires_at=expires,

@@ -6,6 +6,8 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+import pytest
+
 import fanfare_rx
 
 EXPECTED_TOP_LEVEL = {
@@ -21,6 +23,21 @@ def test_top_level_exports() -> None:
     assert len(fanfare_rx.__all__) == len(set(fanfare_rx.__all__))
     for name in fanfare_rx.__all__:
         assert hasattr(fanfare_rx, name), name
+
+
+def _isort_order(name: str) -> tuple[int, str]:
+    """Ruff's (isort-style) order: CONSTANTS, then Classes, then everything else."""
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+
+def test_all_is_sorted_and_names_exactly_the_lazy_exports() -> None:
+    """As httpx's test_exported_members: ``__all__`` is the sorted list of public names, and the
+    lazy table resolves each one (and nothing else)."""
+    assert fanfare_rx.__all__ == sorted(fanfare_rx.__all__, key=_isort_order)
+    assert set(fanfare_rx.__all__) == {*fanfare_rx._EXPORTS, "__version__"}
+    assert sorted(dir(fanfare_rx)) == sorted({*dir(fanfare_rx), *fanfare_rx.__all__})
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchName'"):
+        fanfare_rx.NoSuchName  # noqa: B018
 
 
 def test_every_public_module_declares_all() -> None:

@@ -13,12 +13,12 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
 
 
 def test_readme_opens_with_the_two_commands() -> None:
     text = README.read_text(encoding="utf-8")
-    bash = re.findall(r"```bash\n(.*?)```", text, re.S)
+    bash = re.findall(r"```bash\n(.*?)```", text, re.DOTALL)
     assert "fanfare-rx demo" in bash[0]
     assert "python -m pytest" in bash[1]
     # The CI script runs the README's test command.
@@ -47,7 +47,7 @@ def test_codec_snippet_raises_the_documented_error() -> None:
     from fanfare_rx.errors import DecodeError
 
     with pytest.raises(DecodeError) as caught:
-        exec(compile(code, "README", "exec"), {})
+        exec(compile(code, "README", "exec"), {})  # noqa: S102 - the README's own example
     assert caught.value.path == "$.position"
     assert "expected an integer, got str @ $.position" in str(caught.value)
 

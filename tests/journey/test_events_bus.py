@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from factories import EXPERIENCE_ID, T0, consumer_state, granted_state, me_projection, snapshot_at, status
+from factories import (
+    EXPERIENCE_ID,
+    T0,
+    consumer_state,
+    granted_state,
+    me_projection,
+    snapshot_at,
+    status,
+)
 
 from fanfare_rx.client.events import EVENT_NAMES, EventBus, bus_events
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce

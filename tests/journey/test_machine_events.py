@@ -6,7 +6,6 @@ from typing import Any
 
 import attrs
 import pytest
-
 from factories import (
     EXPERIENCE_ID,
     T0,
@@ -20,6 +19,7 @@ from factories import (
     started,
     status,
 )
+
 from fanfare_rx.journey.core.machine import MAX_EVENTS, initial_snapshot, reduce
 from fanfare_rx.journey.core.messages import AllEventsAcked, EventAcked, Tick
 from fanfare_rx.models.journey import EventAudience, EventKind, JourneyAction, JourneySnapshot

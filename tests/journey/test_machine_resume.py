@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from factories import (
     EXPERIENCE_ID,
     SEQUENCE_ID,
@@ -20,6 +19,7 @@ from factories import (
     sequence,
     waitlist_id,
 )
+
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce
 from fanfare_rx.journey.core.messages import ResumedFromMe, ResumedFromServer, Tick
 from fanfare_rx.models import wire

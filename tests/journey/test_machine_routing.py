@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from factories import (
     EXPERIENCE_ID,
     T0,
@@ -26,6 +25,7 @@ from factories import (
     snapshot_at,
     started,
 )
+
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (

@@ -7,7 +7,6 @@ from typing import Any
 
 import attrs
 import pytest
-
 from factories import (
     STATUSES,
     T0,
@@ -25,8 +24,14 @@ from factories import (
     status,
     waitlist_id,
 )
+
 from fanfare_rx.journey.core.machine import reduce
-from fanfare_rx.journey.core.messages import AdmissionMarked, ExperienceLoaded, Tick, WaitlistChanged
+from fanfare_rx.journey.core.messages import (
+    AdmissionMarked,
+    ExperienceLoaded,
+    Tick,
+    WaitlistChanged,
+)
 from fanfare_rx.models.journey import (
     DistributionStatus,
     EventAudience,

@@ -8,10 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-
 from factories import (
     EXPERIENCE_ID,
     STATUSES,
@@ -30,6 +26,10 @@ from factories import (
     sequence,
     waitlist_id,
 )
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
 from fanfare_rx.journey.core import tables
 from fanfare_rx.journey.core.machine import MAX_EVENTS, initial_snapshot, reduce
 from fanfare_rx.journey.core.messages import (

@@ -20,12 +20,13 @@ def poll(interval_ms: int | None = None) -> Any:
 
 
 def test_queue_start_enter_polls_with_decreasing_positions_then_admitted() -> None:
+    DIGITS: dict[str, Any] = {"2": b.queued(2), "1": b.queued(1)}
     h = JourneyHarness(b.experience("queue"))
     h.server.on_route("-r|", r=b.routed())
     h.server.on_enter("-q|", q=b.queued(3))
     h.server.on_status(
         "-n|", "-2|", "-1|", "-g|",
-        n=b.not_queued(), **{"2": b.queued(2), "1": b.queued(1)}, g=b.queue_granted("grant-q"),
+        n=b.not_queued(), **DIGITS, g=b.queue_granted("grant-q"),
     )
     # start at 1; route answers at 2; status follow-up 3..5; enter at 4 answers at 5;
     # polls every 2 s after the previous one finished: 8..10, 12..14, 16..18.
@@ -87,9 +88,9 @@ def test_auction_enter_with_bid_place_bids_then_won() -> None:
     assert h.journey.state.get().context.admittance_token == "grant-a"
     calls = h.server.calls_to("place_bid")
     assert [c.args for c in calls] == [
-        (b.distribution_id("auction"), Decimal("100")),
-        (b.distribution_id("auction"), Decimal("120")),
-        (b.distribution_id("auction"), Decimal("140")),
+        (b.distribution_id("auction"), Decimal(100)),
+        (b.distribution_id("auction"), Decimal(120)),
+        (b.distribution_id("auction"), Decimal(140)),
     ]
     assert all(o.ok for o in h.outcomes), h.outcomes
 

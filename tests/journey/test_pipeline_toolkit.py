@@ -6,7 +6,7 @@ import pytest
 from reactivex.notification import OnCompleted, OnError, OnNext
 from reactivex.testing import TestScheduler
 
-import fanfare_rx.testing as testing
+from fanfare_rx import testing
 from fanfare_rx.testing import (
     SEQUENCE_STAGES,
     JourneyHarness,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from factories import (
     EXPERIENCE_ID,
     access_code_gate,
@@ -22,6 +21,7 @@ from factories import (
     snapshot_at,
     started,
 )
+
 from fanfare_rx.journey.core import tables
 from fanfare_rx.journey.core.machine import initial_snapshot, is_available, reduce
 from fanfare_rx.models import wire

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sandbox_helpers import Api, scenario_with
+
 from fanfare_rx.models import wire
 from fanfare_rx.wire import codec
-
-from sandbox_helpers import Api, scenario_with
 
 QUEUE = {"type": "queue", "id": "q1", "openAt": 0, "closeAt": 3600, "admitRate": 30,
          "crowd": 3, "admissionExpirationSeconds": 120}

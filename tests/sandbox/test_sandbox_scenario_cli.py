@@ -105,6 +105,7 @@ def test_cli_bad_scenario_names_the_field(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))
     done = subprocess.run([sys.executable, "-m", "fanfare_rx.cli", "sandbox", "--port", "0",
-                           "--scenario", str(path)], capture_output=True, text=True, timeout=30)
+                           "--scenario", str(path)], check=False, capture_output=True, text=True,
+                          timeout=30)
     assert done.returncode == 2
     assert "experiences[0].sequences[0].distribution.admitRate" in done.stderr

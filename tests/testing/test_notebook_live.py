@@ -12,7 +12,8 @@ from reactivex.testing import TestScheduler
 
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.notebook import live
-from fanfare_rx.testing import JourneyHarness, builders as b
+from fanfare_rx.testing import JourneyHarness
+from fanfare_rx.testing import builders as b
 
 
 class FakeHTML:

@@ -8,11 +8,12 @@ import sys
 import pytest
 
 from fanfare_rx.notebook import record_stages, recording_from_events, timeline
-from fanfare_rx.testing import JourneyHarness, builders as b
+from fanfare_rx.testing import JourneyHarness
+from fanfare_rx.testing import builders as b
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def _admitted_queue() -> JourneyHarness:

@@ -9,7 +9,8 @@ import pytest
 
 from fanfare_rx import Fanfare
 from fanfare_rx.sandbox import Sandbox
-from fanfare_rx.testing import SEQUENCE_STAGES, builders as b
+from fanfare_rx.testing import SEQUENCE_STAGES
+from fanfare_rx.testing import builders as b
 
 pytestmark = pytest.mark.integration
 

@@ -32,7 +32,7 @@ def _with(ref: str, path: str, value: Any) -> Any:
 
 
 DELETE = object()
-SNAPSHOT = {
+SNAPSHOT: dict[str, Any] = {
     "revision": 3,
     "updatedAt": 1717250400000,
     "journeyStage": "routed",

@@ -10,8 +10,8 @@ from typing import TypeAlias
 
 import attrs
 
-from fanfare_rx.models._redact import redact
 from fanfare_rx.models import wire
+from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import (
     DistributionSummary,
     JourneyAction,

@@ -31,8 +31,8 @@ __all__ = [
     "SEQUENCE_STAGE_MESSAGES",
     "StatusOutcome",
     "available_actions",
-    "sequence_stage_for_status",
     "sequence_stage_for_distribution",
+    "sequence_stage_for_status",
 ]
 
 DT = wire.DistributionType

@@ -54,7 +54,7 @@ class DrawEngine(Engine):
     def advance(self, now: float) -> None:
         if not self.drawn and now >= self.draw_at:
             self._draw(self.draw_at)
-        for who, entry in self.entries.items():
+        for entry in self.entries.values():
             grant = entry.grant
             if (entry.status is wire.DrawStatus.WON and grant is not None
                     and grant.expires_at is not None and grant.expires_at <= now):
