@@ -8,6 +8,7 @@ operators on it. Time comes only from the injected scheduler.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from fanfare_rx.journey.core.messages import (
     AllEventsAcked,
     EventAcked,
     ExperienceLoaded,
+    GrantClaimed,
     Message,
     ResumedFromMe,
     ResumedFromServer,
@@ -45,6 +47,7 @@ from fanfare_rx.journey.core.messages import (
 )
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.store import Store
+from fanfare_rx.journey.view import ViewStore, view_store
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     AvailableActions,
@@ -204,7 +207,7 @@ class ExperienceJourney:
         """
 
         def deadline(snap: JourneySnapshot) -> int | None:
-            if snap.sequence_stage is SequenceStage.ADMITTED:
+            if snap.sequence_stage is SequenceStage.ADMITTED and not snap.context.checkout_started:
                 return snap.context.admittance_expires_at
             return None
 
@@ -425,6 +428,27 @@ class ExperienceJourney:
         """
         self._ensure_alive()
         self._send(AdmissionMarked(at=self._now(), token=token, expires_at=expires_at_ms))
+
+    def mark_checkout_started(self) -> None:
+        """Checkout started with the current grant (the current SDK's ``claim()``): the client
+        stops expiring it, the server reservation owns the deadline. Synchronous.
+
+        Usage: ``journey.mark_checkout_started()``
+        """
+        self._ensure_alive()
+        self._send(GrantClaimed(at=self._now()))
+
+    @functools.cached_property
+    def view(self) -> ViewStore:
+        """The current SDK's ``view$``: a store of live :class:`~fanfare_rx.journey.view.LiveJourneyView`
+        values derived from the same snapshots (actions live on the view)::
+
+            state : -s1---s2---s3--   (s2 only moves the queue position)
+            view  : -v1--------v3--
+
+        Usage: ``async for view in journey.view: ...``
+        """
+        return view_store(self)
 
     def ack_event(self, event_id: str) -> None:
         """Acknowledge an event: ``latest_event`` moves past it."""

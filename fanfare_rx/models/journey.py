@@ -119,6 +119,7 @@ class ParticipationType(enum.StrEnum):
     AUCTION = "auction"
     WAITLIST = "waitlist"
     TIMED_RELEASE = "timed_release"
+    APPOINTMENT = "appointment"
 
 
 class DistributionStatus(enum.StrEnum):
@@ -234,6 +235,7 @@ class JourneyContext:
     offers: tuple[Offer, ...] = ()
     outcome: str | None = None
     last_error: str | None = None
+    checkout_started: bool = False
 
 
 @attrs.frozen

@@ -13,12 +13,14 @@ import attrs
 
 from fanfare_rx.journey.core import locate, tables
 from fanfare_rx.journey.core.messages import (
+    AccessCodeAdvanced,
     ActionFailed,
     ActionRequested,
     AdmissionMarked,
     AllEventsAcked,
     EventAcked,
     ExperienceLoaded,
+    GrantClaimed,
     Message,
     ResumedFromMe,
     ResumedFromServer,
@@ -363,7 +365,7 @@ def _on_status(snap: JourneySnapshot, msg: StatusReceived) -> _Draft:
         participation = ctx.participation  # still on the waitlist: that entry stays
     expires = locate.ms(getattr(state, "expires_at", None))
     token, ended_as = outcome.grant, outcome.outcome
-    if stage is SS.ADMITTED and expires is not None and expires <= msg.at:
+    if stage is SS.ADMITTED and expires is not None and expires <= msg.at and not ctx.checkout_started:
         stage, token, ended_as = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
     ctx = attrs.evolve(
         ctx,
@@ -422,7 +424,8 @@ def _on_failure(snap: JourneySnapshot, msg: ActionFailed) -> _Draft:
 def _on_tick(snap: JourneySnapshot, msg: Tick) -> _Draft:
     ctx = snap.context
     deadline = ctx.admittance_expires_at
-    if snap.sequence_stage is SS.ADMITTED and deadline is not None and msg.at >= deadline:
+    claimed = ctx.checkout_started  # the server reservation owns the deadline
+    if snap.sequence_stage is SS.ADMITTED and deadline is not None and msg.at >= deadline and not claimed:
         ctx = attrs.evolve(ctx, admittance_token=None, outcome="expired")
         return attrs.evolve(snap, sequence_stage=SS.ADMISSION_EXPIRED, context=ctx), []
     return snap, []
@@ -437,6 +440,19 @@ def _on_marked(snap: JourneySnapshot, msg: AdmissionMarked) -> _Draft:
     )
     stage = SS.ADMISSION_EXPIRED if expired else SS.ADMITTED
     return attrs.evolve(snap, sequence_stage=stage, context=ctx), []
+
+
+def _on_claimed(snap: JourneySnapshot, msg: GrantClaimed) -> _Draft:
+    if snap.sequence_stage is not SS.ADMITTED or snap.context.checkout_started:
+        return snap, []
+    ctx = attrs.evolve(snap.context, checkout_started=True)
+    return attrs.evolve(snap, context=ctx), [_analytics("checkout_started")]
+
+
+def _on_code_advanced(snap: JourneySnapshot, msg: AccessCodeAdvanced) -> _Draft:
+    ctx = attrs.evolve(snap.context, access_code=msg.code, access_code_skipped=False)
+    routed = RouteResolved(at=msg.at, result=msg.result, experience=msg.experience)
+    return _on_route(attrs.evolve(snap, context=ctx), routed)
 
 
 def _on_ack(snap: JourneySnapshot, msg: EventAcked) -> _Draft:
@@ -572,6 +588,8 @@ _HANDLERS: dict[type, Callable[[JourneySnapshot, Any], _Draft]] = {
     ActionFailed: _on_failure,
     Tick: _on_tick,
     AdmissionMarked: _on_marked,
+    GrantClaimed: _on_claimed,
+    AccessCodeAdvanced: _on_code_advanced,
     EventAcked: _on_ack,
     AllEventsAcked: _on_ack_all,
     ResumedFromMe: _on_resume_me,
@@ -633,6 +651,8 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
     draft, new_events = handler(snapshot, message)
     if draft is snapshot and not new_events:
         return snapshot
+    if draft.context.checkout_started and draft.sequence_stage is not SS.ADMITTED:
+        draft = attrs.evolve(draft, context=attrs.evolve(draft.context, checkout_started=False))
     draft = attrs.evolve(
         draft,
         available_actions=tables.available_actions(

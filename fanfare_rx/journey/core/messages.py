@@ -19,6 +19,7 @@ from fanfare_rx.models.journey import (
 )
 
 __all__ = [
+    "AccessCodeAdvanced",
     "ActionFailed",
     "ActionRequested",
     "AdmissionMarked",
@@ -26,6 +27,7 @@ __all__ = [
     "ConsumerState",
     "EventAcked",
     "ExperienceLoaded",
+    "GrantClaimed",
     "Message",
     "ResumedFromMe",
     "ResumedFromServer",
@@ -123,6 +125,25 @@ class AdmissionMarked:
 
 
 @attrs.frozen
+class GrantClaimed:
+    """``claim()`` of the current SDK: checkout started; the client stops expiring the grant
+    (the server reservation owns the deadline)."""
+
+    at: int
+
+
+@attrs.frozen
+class AccessCodeAdvanced:
+    """``submit_access_code`` unlocked a sequence: ``result`` (routed with ``code``) is folded
+    as a route answer and ``code`` becomes the stored access code."""
+
+    at: int
+    code: str = attrs.field(repr=redact)
+    result: wire.RouteResult
+    experience: wire.Experience
+
+
+@attrs.frozen
 class EventAcked:
     at: int
     event_id: str
@@ -163,6 +184,8 @@ Message: TypeAlias = (
     | ActionFailed
     | Tick
     | AdmissionMarked
+    | GrantClaimed
+    | AccessCodeAdvanced
     | EventAcked
     | AllEventsAcked
     | ResumedFromMe

@@ -1,0 +1,546 @@
+"""The current SDK's ``view$`` bound to a journey: live views whose action methods call the
+journey's own methods, so the G1 stores and the view stay two readings of one fold.
+
+A live view compares equal to the :class:`~fanfare_rx.models.view.JourneyView` value it wraps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+import reactivex
+from reactivex import Observable
+from reactivex import operators as ops
+
+from fanfare_rx.errors import ActionNotAvailableError, ValidationError
+from fanfare_rx.journey import effects as fx
+from fanfare_rx.journey.core.messages import AccessCodeAdvanced, Message, RouteResolved
+from fanfare_rx.journey.core.view import display_of, journey_stage_of, view_of
+from fanfare_rx.journey.store import Store
+from fanfare_rx.models import wire
+from fanfare_rx.models.journey import (
+    JourneySnapshot,
+    JourneyStage,
+    Offer,
+    RequirementType,
+    SequenceAction,
+)
+from fanfare_rx.models.view import (
+    AccessCodeOutcome,
+    AccessCodeSubmitResult,
+    AdmissionGrant,
+    Gate,
+    JourneyView,
+    JourneyViewStage,
+    Mechanism,
+    Outcome,
+    ParticipatingDisplay,
+    SequencePhase,
+    SequenceView,
+    WaitlistAttachmentStatus,
+    WaitlistAttachmentView,
+)
+
+if TYPE_CHECKING:
+    from fanfare_rx.journey.journey import ExperienceJourney
+
+__all__ = [
+    "UNSET",
+    "LiveJourneyView",
+    "LiveSequenceView",
+    "LiveWaitlistAttachment",
+    "ViewStore",
+    "view_store",
+]
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: ``reroute()`` without ``access_code``: re-send the stored code (``access_code=None`` clears it).
+UNSET: Final = _Unset()
+
+_ENTER: dict[Mechanism, SequenceAction] = {
+    Mechanism.QUEUE: SequenceAction.ENTER_QUEUE,
+    Mechanism.DRAW: SequenceAction.ENTER_DRAW,
+    Mechanism.TIMED_RELEASE: SequenceAction.ENTER_TIMED_RELEASE,
+}
+
+
+def _not_available(name: str, where: str, actions: frozenset[str]) -> ActionNotAvailableError:
+    return ActionNotAvailableError(
+        f"{name!r} is not available {where}", details={"actions": sorted(actions)}
+    )
+
+
+def _no_appointment_port(name: str) -> ActionNotAvailableError:
+    return ActionNotAvailableError(
+        f"{name!r}: this client has no appointment endpoints yet (booking is done elsewhere)",
+        details={"mechanism": "appointment"},
+    )
+
+
+class _Live:
+    """Equality, hashing and repr by the wrapped value; ``name in live`` asks "may I?"."""
+
+    value: Any
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Live):
+            return bool(self.value == other.value)
+        return bool(self.value == other)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __contains__(self, action: object) -> bool:
+        return action in self.value.actions
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """The names of the actions allowed now."""
+        actions: frozenset[str] = self.value.actions
+        return actions
+
+    def __repr__(self) -> str:
+        return f"Live{self.value!r}"
+
+
+class LiveWaitlistAttachment(_Live):
+    """``sequence.waitlist`` with ``join()`` / ``leave()`` bound to the journey.
+
+    Usage: ``if "join" in live.sequence.waitlist: await live.sequence.waitlist.join()``
+    """
+
+    def __init__(self, value: WaitlistAttachmentView, journey: ExperienceJourney) -> None:
+        self.value: WaitlistAttachmentView = value
+        self._journey = journey
+
+    @property
+    def waitlist_id(self) -> str:
+        return self.value.waitlist_id
+
+    @property
+    def status(self) -> WaitlistAttachmentStatus:
+        return self.value.status
+
+    @property
+    def entered_at(self) -> int | None:
+        return self.value.entered_at
+
+    def _require(self, name: str) -> None:
+        if name not in self.value.actions:
+            raise _not_available(name, f"on a {self.value.status.value} waitlist", self.value.actions)
+
+    def join(self) -> Awaitable[JourneySnapshot]:
+        """Join the scheduled distribution's waitlist (``POST /waitlists/{id}/enter``)."""
+        self._require("join")
+        return self._journey.enter_waitlist()
+
+    def leave(self) -> Awaitable[JourneySnapshot]:
+        """Leave the waitlist (``DELETE /waitlists/{id}/leave``)."""
+        self._require("leave")
+        return self._journey.leave_waitlist()
+
+
+class LiveSequenceView(_Live):
+    """``view.sequence``: the :class:`SequenceView` value with its actions bound.
+
+    Calling an action the phase does not allow raises :class:`ActionNotAvailableError` at
+    once; the others return an awaitable (``await live.sequence.enter()``).
+
+    Usage: ``if "enter" in live.sequence: await live.sequence.enter()``
+    """
+
+    def __init__(self, value: SequenceView, journey: ExperienceJourney) -> None:
+        self.value: SequenceView = value
+        self._journey = journey
+
+    @property
+    def phase(self) -> SequencePhase:
+        return self.value.phase
+
+    @property
+    def mechanism(self) -> Mechanism | None:
+        return self.value.mechanism
+
+    @property
+    def sequence_id(self) -> str | None:
+        return self.value.sequence_id
+
+    @property
+    def sequence_name(self) -> str | None:
+        return self.value.sequence_name
+
+    @property
+    def distribution_id(self) -> str | None:
+        return self.value.distribution_id
+
+    @property
+    def starts_at(self) -> int | None:
+        """``scheduled``: when the distribution opens (epoch ms)."""
+        return self.value.starts_at
+
+    @property
+    def grant(self) -> AdmissionGrant | None:
+        """``granted``: the admission grant (see :meth:`claim`)."""
+        return self.value.grant
+
+    @property
+    def checkout_started(self) -> bool:
+        """``granted``: whether :meth:`claim` was called."""
+        return self.value.checkout_started
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """``ended``: why the sequence ended."""
+        return self.value.outcome
+
+    @property
+    def waitlist(self) -> LiveWaitlistAttachment | None:
+        """``scheduled``: the waitlist attachment, if the sequence has a waitlist."""
+        value = self.value.waitlist
+        return None if value is None else LiveWaitlistAttachment(value, self._journey)
+
+    @property
+    def display(self) -> Store[ParticipatingDisplay | None]:
+        """The live participating data (position, wait estimate, bids, status): a store of
+        its own, so the view itself stays equal while only these move::
+
+            polls   : --3---2---1--
+            display : --3---2---1--
+            view    : p------------   (participating throughout)
+
+        Usage: ``live.sequence.display.listen(lambda d: d and print(d.position))``
+        """
+        return self._journey.state.derive(display_of)
+
+    def _require(self, name: str) -> None:
+        if name not in self.value.actions:
+            where = f"in phase {self.value.phase.value!r}" + (
+                f" of a {self.value.mechanism.value}" if self.value.mechanism else "")
+            raise _not_available(name, where, self.value.actions)
+
+    def enter(self) -> Awaitable[JourneySnapshot]:
+        """``enterable`` queue, draw or timed release: enter it."""
+        self._require("enter")
+        assert self.value.mechanism is not None
+        return self._journey.request(_ENTER[self.value.mechanism])
+
+    def bid(self, amount: str | Decimal) -> Awaitable[JourneySnapshot]:
+        """Auction: bid ``amount`` (entering first when ``enterable``).
+
+        Usage: ``await live.sequence.bid("125.00")``
+        """
+        self._require("bid")
+        fx.parse_amount(amount)
+        if self.value.phase is SequencePhase.ENTERABLE:
+            return self._journey.enter_auction(amount)
+        return self._journey.place_bid(amount)
+
+    def leave(self) -> Awaitable[JourneySnapshot]:
+        """``participating`` queue, draw or timed release: leave it."""
+        self._require("leave")
+        return self._journey.leave_participation()
+
+    def complete(self) -> Awaitable[JourneySnapshot]:
+        """Granted timed release: mark it completed after purchase."""
+        self._require("complete")
+        return self._journey.complete_timed_release()
+
+    def book(self, slot_id: str, location_id: str | None = None) -> Awaitable[JourneySnapshot]:
+        """``enterable`` appointment: book a slot (no appointment port yet: raises)."""
+        self._require("book")
+        raise _no_appointment_port("book")
+
+    def cancel(self, reason: str | None = None) -> Awaitable[JourneySnapshot]:
+        """``participating`` appointment: cancel the booking (no appointment port yet)."""
+        self._require("cancel")
+        raise _no_appointment_port("cancel")
+
+    def reschedule(
+        self, new_slot_id: str, new_location_id: str | None = None
+    ) -> Awaitable[JourneySnapshot]:
+        """``participating`` appointment: move the booking (no appointment port yet)."""
+        self._require("reschedule")
+        raise _no_appointment_port("reschedule")
+
+    def claim(self) -> AdmissionGrant:
+        """``granted``: hand the grant to checkout. Synchronous; marks checkout started and
+        stops the client's expiry timer (the server reservation owns the deadline).
+
+        Usage: ``redirect_to_checkout(live.sequence.claim().token)``
+        """
+        self._require("claim")
+        current = view_of(self._journey.state.get()).sequence
+        if current is None or "claim" not in current.actions or current.grant is None:
+            phase = current.phase.value if current is not None else "none"
+            raise _not_available("claim", f"any more (phase is now {phase!r})", frozenset())
+        self._journey.mark_checkout_started()
+        return current.grant
+
+
+class LiveJourneyView(_Live):
+    """What ``journey.view`` emits: the :class:`JourneyView` value with its actions bound.
+    Equal to the value it wraps (``live == view_of(snapshot)``).
+
+    Usage::
+
+        async for view in journey.view:
+            if "start" in view:
+                await view.start()
+    """
+
+    def __init__(self, value: JourneyView, journey: ExperienceJourney) -> None:
+        self.value: JourneyView = value
+        self._journey = journey
+
+    @property
+    def journey_stage(self) -> JourneyViewStage:
+        return self.value.journey_stage
+
+    @property
+    def experience_id(self) -> str:
+        return self.value.experience_id
+
+    @property
+    def gates(self) -> tuple[Gate, ...]:
+        """``gated``: what must be completed."""
+        return self.value.gates
+
+    @property
+    def offers(self) -> tuple[Offer, ...]:
+        """``routed``: gated sequences an access code could unlock."""
+        return self.value.offers
+
+    @property
+    def error(self) -> str | None:
+        return self.value.error
+
+    @property
+    def sequence(self) -> LiveSequenceView | None:
+        """``routed``: the sequence with its bound actions."""
+        value = self.value.sequence
+        return None if value is None else LiveSequenceView(value, self._journey)
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """Shortcut for ``sequence.outcome``."""
+        return self.value.sequence.outcome if self.value.sequence is not None else None
+
+    def _require(self, name: str) -> None:
+        if name not in self.value.actions:
+            raise _not_available(name, f"in journey stage {self.value.journey_stage.value!r}",
+                                 self.value.actions)
+
+    async def start(self) -> LiveJourneyView:
+        """``ready``: start routing (an optional access code is skipped: offers show it)."""
+        self._require("start")
+        await self._journey.start()
+        return await _settle_optional_code(self._journey)
+
+    def reroute(self, *, access_code: str | None | _Unset = UNSET) -> Awaitable[LiveJourneyView]:
+        """Route again. ``gated``: with the stored access code, ``access_code=None`` clears it
+        first, ``access_code="X"`` submits X. ``routed``: no arguments, the stored code.
+
+        Usage: ``await live.reroute(access_code="VIP2024")``
+        """
+        self._require("reroute")
+        if self.value.journey_stage is JourneyViewStage.ROUTED and access_code is not UNSET:
+            raise ValidationError("a routed reroute() takes no access code: use submit_access_code")
+        if isinstance(access_code, str) and not access_code:
+            raise ValidationError("access_code must be a non-empty string")
+        return _reroute(self._journey, access_code)
+
+    def retry(self) -> Awaitable[LiveJourneyView]:
+        """Try again after a failure: ``routing`` routes again, ``gated`` reroutes with the
+        stored code, ``routed`` refreshes the distribution and status."""
+        self._require("retry")
+        return _retry(self._journey, self.value.journey_stage)
+
+    def submit_access_code(self, code: str) -> Awaitable[AccessCodeSubmitResult]:
+        """``routed``: a single-shot upgrade attempt. ``advanced`` (moved into the unlocked
+        sequence; the code becomes the stored code), ``unchanged`` (journey and stored code
+        untouched), or ``gated`` (routing no longer yields an admissible sequence). A rejected
+        code never displaces the stored code or the current participation.
+
+        Usage: ``result = await live.submit_access_code("VIP2024")``
+        """
+        self._require("submit_access_code")
+        if not code:
+            raise ValidationError("submit_access_code needs a non-empty code")
+        return _submit_access_code(self._journey, code)
+
+
+# --------------------------------------------------------------------------------------------
+# Journey-level action flows (they call the journey's methods: one fold)
+
+
+def _optional_code_pause(snapshot: JourneySnapshot) -> bool:
+    return snapshot.journey_stage is JourneyStage.NEEDS_ACCESS_CODE and any(
+        r.type is RequirementType.ACCESS_CODE and not r.required for r in snapshot.requirements
+    )
+
+
+async def _settle_optional_code(journey: ExperienceJourney) -> LiveJourneyView:
+    """The old model stops for an optional access code; the current one routes on and lists
+    the code-gated sequences as offers. So the view continues past that stop."""
+    if _optional_code_pause(journey.state.get()):
+        await journey.skip_access_code()
+    return journey.view.get()
+
+
+async def _reroute(journey: ExperienceJourney, access_code: str | None | _Unset) -> LiveJourneyView:
+    snap = journey.state.get()
+    stage = journey_stage_of(snap)
+    if stage is JourneyViewStage.ROUTED:
+        if snap.journey_stage is JourneyStage.ROUTED:
+            await journey.request_reroute()
+        else:
+            await journey.retry()  # no_access
+        return await _settle_optional_code(journey)
+    stored = snap.context.access_code
+    code = stored if isinstance(access_code, _Unset) else access_code
+    same_code = code == stored
+    if snap.journey_stage is JourneyStage.NEEDS_AUTH and same_code:
+        await journey.authenticate()
+    elif snap.journey_stage is JourneyStage.ROUTING and same_code:
+        await journey.complete_bot_check()  # verified elsewhere: route again
+    elif snap.journey_stage is JourneyStage.NEEDS_ACCESS_CODE and code:
+        await journey.provide_access_code(code)
+    else:  # clear or replace the stored code, then route from the start
+        await journey.start(access_code=code, reset=True)
+    return await _settle_optional_code(journey)
+
+
+async def _retry(journey: ExperienceJourney, stage: JourneyViewStage) -> LiveJourneyView:
+    snap = journey.state.get()
+    if stage is JourneyViewStage.GATED:
+        return await _reroute(journey, UNSET)
+    if snap.journey_stage is JourneyStage.ROUTED:
+        await journey.refresh_distribution()
+    else:
+        await journey.retry()
+    return await _settle_optional_code(journey)
+
+
+def _rejected(result: wire.RouteRouted) -> bool:
+    return any(
+        isinstance(gate, wire.AccessCodeGate)
+        and gate.reason.code is wire.ReasonCode.ACCESS_CODE_INVALID
+        for offer in result.offers
+        for gate in offer.gates
+    )
+
+
+async def _submit_access_code(journey: ExperienceJourney, code: str) -> AccessCodeSubmitResult:
+    """Route once with the candidate code without folding it; fold only what the answer
+    commits: an unlocked sequence (advanced), or a reroute with the stored code when routing
+    with the candidate no longer admits (gated or unchanged)."""
+    ctx = journey._ctx
+    decided: list[AccessCodeSubmitResult] = []
+
+    def with_experience(experience: wire.Experience) -> Observable[Message]:
+        experience_id = journey.experience_id
+
+        def decide(result: wire.RouteResult) -> Observable[Message]:
+            current = journey.state.get().context.sequence_id
+            if isinstance(result, wire.RouteRouted) and not _rejected(result):
+                selected = result.selected.sequence.id
+                if selected == current:
+                    decided.append(AccessCodeSubmitResult(AccessCodeOutcome.UNCHANGED))
+                    return reactivex.empty()
+                decided.append(AccessCodeSubmitResult(AccessCodeOutcome.ADVANCED, selected))
+                advanced = AccessCodeAdvanced(at=ctx.now_ms(), code=code, result=result,
+                                              experience=experience)
+                return reactivex.concat(reactivex.just(advanced), fx.status_follow_up(ctx))
+            if isinstance(result, wire.RouteRouted) and result.selected.sequence.id == current:
+                decided.append(AccessCodeSubmitResult(AccessCodeOutcome.UNCHANGED))
+                return reactivex.empty()  # a rejected code: nothing is folded
+            # The candidate admits nothing new: route with the stored code and fold that.
+            stored = journey.state.get().context.access_code
+
+            def to_message(again: wire.RouteResult) -> Message:
+                return RouteResolved(at=ctx.now_ms(), result=again, experience=experience)
+
+            return reactivex.concat(
+                ctx.port.route(experience_id, stored).pipe(ops.map(to_message)),
+                fx.status_follow_up(ctx),
+            )
+
+        return ctx.port.route(experience_id, code).pipe(ops.flat_map(decide))
+
+    effect = reactivex.defer(
+        lambda _: fx.experience_for(ctx, fresh=False).pipe(ops.flat_map(with_experience))
+    )
+    await journey._run("submit_access_code", effect, "submit_access_code")
+    await _settle_optional_code(journey)
+    if decided:
+        return decided[0]
+    if journey_stage_of(journey.state.get()) is JourneyViewStage.GATED:
+        return AccessCodeSubmitResult(AccessCodeOutcome.GATED)
+    return AccessCodeSubmitResult(AccessCodeOutcome.UNCHANGED)
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+
+
+class ViewStore(Store[LiveJourneyView]):
+    """``journey.view``: a :class:`Store` of live views that can also be iterated with
+    ``async for`` (the current view first, then each change; a slow reader gets the latest
+    view, not a backlog; the loop ends when the journey is destroyed)::
+
+        snapshots : -a--b--c--d-|      (b, c only move the queue position)
+        view      : -A--------D-|
+
+    Usage: ``async for view in journey.view: render(view)``
+    """
+
+    def __aiter__(self) -> AsyncIterator[LiveJourneyView]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[LiveJourneyView]:
+        latest: list[LiveJourneyView] = []
+        done = False
+        wake = asyncio.Event()
+
+        def on_next(view: LiveJourneyView) -> None:
+            latest[:] = [view]
+            wake.set()
+
+        def on_end(_: object = None) -> None:
+            nonlocal done
+            done = True
+            wake.set()
+
+        subscription = self.subscribe(on_next=on_next, on_error=on_end, on_completed=on_end)
+        try:
+            while True:
+                await wake.wait()
+                wake.clear()
+                if latest:
+                    view = latest.pop()
+                    yield view
+                elif done:
+                    return
+        finally:
+            subscription.dispose()
+
+
+def view_store(journey: ExperienceJourney) -> ViewStore:
+    """The view store of a journey: ``view_of`` over its snapshots, equal views suppressed.
+
+    Usage: ``view_store(journey).get().journey_stage``
+    """
+    values = journey.state.derive(view_of)
+
+    def bind(value: JourneyView) -> LiveJourneyView:
+        return LiveJourneyView(value, journey)
+
+    return ViewStore(values.pipe(ops.map(bind)), lambda: bind(values.get()))
