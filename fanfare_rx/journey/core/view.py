@@ -98,7 +98,8 @@ _STAGE_OF_JOURNEY: Mapping[JourneyStage, JourneyViewStage] = {
 
 
 def journey_stage_of(snapshot: JourneySnapshot) -> JourneyViewStage:
-    """The view stage of a snapshot: a bot check gates, ``no_access`` is routed.
+    """The view stage of a snapshot: a bot check gates, ``no_access`` is routed, the old
+    model's stop for an optional access code is still routing (the live view skips it).
 
     Usage: ``journey_stage_of(initial_snapshot("exp-1"))`` -> ``ready``
     """
@@ -107,6 +108,8 @@ def journey_stage_of(snapshot: JourneySnapshot) -> JourneyViewStage:
         return V.GATED  # a bot check is pending
     if stage is JS.ROUTING and snapshot.context.last_error == NO_SEQUENCE_AVAILABLE:
         return V.ROUTED  # no_access: routed / unavailable
+    if stage is JS.NEEDS_ACCESS_CODE and not any(r.required for r in snapshot.requirements):
+        return V.ROUTING  # an optional code is no gate: the view routes on, offers list it
     return _STAGE_OF_JOURNEY[stage]
 
 
