@@ -7,13 +7,14 @@ A live view compares equal to the :class:`~fanfare_rx.models.view.JourneyView` v
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import reactivex
 from reactivex import Observable
 from reactivex import operators as ops
+from reactivex.subject import AsyncSubject
 
 from fanfare_rx.errors import ActionNotAvailableError, ValidationError
 from fanfare_rx.journey import effects as fx
@@ -22,6 +23,7 @@ from fanfare_rx.journey.core.view import display_of, journey_stage_of, view_of
 from fanfare_rx.journey.store import Store
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
+    JourneyAction,
     JourneySnapshot,
     JourneyStage,
     Offer,
@@ -137,15 +139,15 @@ class LiveWaitlistAttachment(_Live):
         if name not in self.value.actions:
             raise _not_available(name, f"on a {self.value.status.value} waitlist", self.value.actions)
 
-    def join(self) -> Awaitable[JourneySnapshot]:
+    def join(self) -> Observable[LiveJourneyView]:
         """Join the scheduled distribution's waitlist (``POST /waitlists/{id}/enter``)."""
         self._require("join")
-        return self._journey.enter_waitlist()
+        return _act(self._journey, SequenceAction.ENTER_WAITLIST)
 
-    def leave(self) -> Awaitable[JourneySnapshot]:
+    def leave(self) -> Observable[LiveJourneyView]:
         """Leave the waitlist (``DELETE /waitlists/{id}/leave``)."""
         self._require("leave")
-        return self._journey.leave_waitlist()
+        return _act(self._journey, SequenceAction.LEAVE_WAITLIST)
 
 
 class LiveSequenceView(_Live):
@@ -226,13 +228,16 @@ class LiveSequenceView(_Live):
                 f" of a {self.value.mechanism.value}" if self.value.mechanism else "")
             raise _not_available(name, where, self.value.actions)
 
-    def enter(self) -> Awaitable[JourneySnapshot]:
-        """``enterable`` queue, draw or timed release: enter it."""
+    def enter(self) -> Observable[LiveJourneyView]:
+        """``enterable`` queue, draw or timed release: enter it.
+
+        Usage: ``await live.sequence.enter()``
+        """
         self._require("enter")
         assert self.value.mechanism is not None
-        return self._journey.request(_ENTER[self.value.mechanism])
+        return _act(self._journey, _ENTER[self.value.mechanism])
 
-    def bid(self, amount: str | Decimal) -> Awaitable[JourneySnapshot]:
+    def bid(self, amount: str | Decimal) -> Observable[LiveJourneyView]:
         """Auction: bid ``amount`` (entering first when ``enterable``).
 
         Usage: ``await live.sequence.bid("125.00")``
@@ -240,32 +245,32 @@ class LiveSequenceView(_Live):
         self._require("bid")
         fx.parse_amount(amount)
         if self.value.phase is SequencePhase.ENTERABLE:
-            return self._journey.enter_auction(amount)
-        return self._journey.place_bid(amount)
+            return _act(self._journey, SequenceAction.ENTER_AUCTION, str(amount))
+        return _act(self._journey, fx.PLACE_BID, str(amount))
 
-    def leave(self) -> Awaitable[JourneySnapshot]:
+    def leave(self) -> Observable[LiveJourneyView]:
         """``participating`` queue, draw or timed release: leave it."""
         self._require("leave")
-        return self._journey.leave_participation()
+        return _act(self._journey, SequenceAction.LEAVE_PARTICIPATION)
 
-    def complete(self) -> Awaitable[JourneySnapshot]:
+    def complete(self) -> Observable[LiveJourneyView]:
         """Granted timed release: mark it completed after purchase."""
         self._require("complete")
-        return self._journey.complete_timed_release()
+        return _act(self._journey, SequenceAction.COMPLETE_TIMED_RELEASE)
 
-    def book(self, slot_id: str, location_id: str | None = None) -> Awaitable[JourneySnapshot]:
+    def book(self, slot_id: str, location_id: str | None = None) -> Observable[LiveJourneyView]:
         """``enterable`` appointment: book a slot (no appointment port yet: raises)."""
         self._require("book")
         raise _no_appointment_port("book")
 
-    def cancel(self, reason: str | None = None) -> Awaitable[JourneySnapshot]:
+    def cancel(self, reason: str | None = None) -> Observable[LiveJourneyView]:
         """``participating`` appointment: cancel the booking (no appointment port yet)."""
         self._require("cancel")
         raise _no_appointment_port("cancel")
 
     def reschedule(
         self, new_slot_id: str, new_location_id: str | None = None
-    ) -> Awaitable[JourneySnapshot]:
+    ) -> Observable[LiveJourneyView]:
         """``participating`` appointment: move the booking (no appointment port yet)."""
         self._require("reschedule")
         raise _no_appointment_port("reschedule")
@@ -338,13 +343,15 @@ class LiveJourneyView(_Live):
             raise _not_available(name, f"in journey stage {self.value.journey_stage.value!r}",
                                  self.value.actions)
 
-    async def start(self) -> LiveJourneyView:
-        """``ready``: start routing (an optional access code is skipped: offers show it)."""
-        self._require("start")
-        await self._journey.start()
-        return await _settle_optional_code(self._journey)
+    def start(self) -> Observable[LiveJourneyView]:
+        """``ready``: start routing (an optional access code is no stop: offers list it).
 
-    def reroute(self, *, access_code: str | None | _Unset = UNSET) -> Awaitable[LiveJourneyView]:
+        Usage: ``await live.start()``
+        """
+        self._require("start")
+        return _then_view(self._journey, self._journey.request(JourneyAction.START))
+
+    def reroute(self, *, access_code: str | None | _Unset = UNSET) -> Observable[LiveJourneyView]:
         """Route again. ``gated``: with the stored access code, ``access_code=None`` clears it
         first, ``access_code="X"`` submits X. ``routed``: no arguments, the stored code.
 
@@ -355,15 +362,25 @@ class LiveJourneyView(_Live):
             raise ValidationError("a routed reroute() takes no access code: use submit_access_code")
         if isinstance(access_code, str) and not access_code:
             raise ValidationError("access_code must be a non-empty string")
-        return _reroute(self._journey, access_code)
+        return _then_view(self._journey, _reroute(self._journey, access_code))
 
-    def retry(self) -> Awaitable[LiveJourneyView]:
+    def retry(self) -> Observable[LiveJourneyView]:
         """Try again after a failure: ``routing`` routes again, ``gated`` reroutes with the
-        stored code, ``routed`` refreshes the distribution and status."""
-        self._require("retry")
-        return _retry(self._journey, self.value.journey_stage)
+        stored code, ``routed`` refreshes the distribution and status.
 
-    def submit_access_code(self, code: str) -> Awaitable[AccessCodeSubmitResult]:
+        Usage: ``await live.retry()``
+        """
+        self._require("retry")
+        journey = self._journey
+        if self.value.journey_stage is JourneyViewStage.GATED:
+            first = _reroute(journey, UNSET)
+        elif journey.state.get().journey_stage is JourneyStage.ROUTED:
+            first = journey.request(JourneyAction.REFRESH_DISTRIBUTION)
+        else:
+            first = journey.request(JourneyAction.RETRY)
+        return _then_view(journey, first)
+
+    def submit_access_code(self, code: str) -> Observable[AccessCodeSubmitResult]:
         """``routed``: a single-shot upgrade attempt. ``advanced`` (moved into the unlocked
         sequence; the code becomes the stored code), ``unchanged`` (journey and stored code
         untouched), or ``gated`` (routing no longer yields an admissible sequence). A rejected
@@ -378,7 +395,21 @@ class LiveJourneyView(_Live):
 
 
 # --------------------------------------------------------------------------------------------
-# Journey-level action flows (they call the journey's methods: one fold)
+# Journey-level action flows: they call the journey's methods (one fold) and start at once;
+# the returned observables are hot, awaitable, and yield the view once everything is folded.
+
+T = TypeVar("T")
+
+
+def _hot(source: Observable[T]) -> Observable[T]:
+    subject: AsyncSubject[T] = AsyncSubject()
+    source.subscribe(subject)
+    return subject
+
+
+def _act(journey: ExperienceJourney, action: SequenceAction | str, arg: str | None = None
+         ) -> Observable[LiveJourneyView]:
+    return _then_view(journey, journey.request(action, arg))
 
 
 def _optional_code_pause(snapshot: JourneySnapshot) -> bool:
@@ -387,46 +418,44 @@ def _optional_code_pause(snapshot: JourneySnapshot) -> bool:
     )
 
 
-async def _settle_optional_code(journey: ExperienceJourney) -> LiveJourneyView:
+def _settle(journey: ExperienceJourney) -> Observable[Any]:
     """The old model stops for an optional access code; the current one routes on and lists
-    the code-gated sequences as offers. So the view continues past that stop."""
-    if _optional_code_pause(journey.state.get()):
-        await journey.skip_access_code()
-    return journey.view.get()
+    the code-gated sequences as offers. So the view's flows continue past that stop."""
+
+    def build(_: Any) -> Observable[Any]:
+        if _optional_code_pause(journey.state.get()):
+            return journey.request(JourneyAction.SKIP_ACCESS_CODE)
+        return reactivex.just(None)
+
+    return reactivex.defer(build)
 
 
-async def _reroute(journey: ExperienceJourney, access_code: str | None | _Unset) -> LiveJourneyView:
+def _then_view(journey: ExperienceJourney, first: Observable[Any]) -> Observable[LiveJourneyView]:
+    chained: Observable[LiveJourneyView] = first.pipe(
+        ops.flat_map(lambda _: _settle(journey)),
+        ops.map(lambda _: journey.view.get()),
+    )
+    return _hot(chained)
+
+
+def _reroute(journey: ExperienceJourney, access_code: str | None | _Unset) -> Observable[Any]:
+    """The old model's action for a reroute from where the journey is (first step only)."""
     snap = journey.state.get()
-    stage = journey_stage_of(snap)
-    if stage is JourneyViewStage.ROUTED:
+    if journey_stage_of(snap) is JourneyViewStage.ROUTED:
         if snap.journey_stage is JourneyStage.ROUTED:
-            await journey.request_reroute()
-        else:
-            await journey.retry()  # no_access
-        return await _settle_optional_code(journey)
+            return journey.request(JourneyAction.REQUEST_REROUTE)
+        return journey.request(JourneyAction.RETRY)  # no_access
     stored = snap.context.access_code
     code = stored if isinstance(access_code, _Unset) else access_code
     same_code = code == stored
     if snap.journey_stage is JourneyStage.NEEDS_AUTH and same_code:
-        await journey.authenticate()
-    elif snap.journey_stage is JourneyStage.ROUTING and same_code:
-        await journey.complete_bot_check()  # verified elsewhere: route again
-    elif snap.journey_stage is JourneyStage.NEEDS_ACCESS_CODE and code:
-        await journey.provide_access_code(code)
-    else:  # clear or replace the stored code, then route from the start
-        await journey.start(access_code=code, reset=True)
-    return await _settle_optional_code(journey)
-
-
-async def _retry(journey: ExperienceJourney, stage: JourneyViewStage) -> LiveJourneyView:
-    snap = journey.state.get()
-    if stage is JourneyViewStage.GATED:
-        return await _reroute(journey, UNSET)
-    if snap.journey_stage is JourneyStage.ROUTED:
-        await journey.refresh_distribution()
-    else:
-        await journey.retry()
-    return await _settle_optional_code(journey)
+        return journey.request(JourneyAction.AUTHENTICATE)
+    if snap.journey_stage is JourneyStage.ROUTING and same_code:
+        return journey.request(JourneyAction.COMPLETE_BOT_CHECK)  # verified elsewhere
+    if snap.journey_stage is JourneyStage.NEEDS_ACCESS_CODE and code:
+        return journey.request(JourneyAction.PROVIDE_ACCESS_CODE, code)
+    # Clear or replace the stored code, then route from the start.
+    return journey.request(JourneyAction.START, code, reset=True)
 
 
 def _rejected(result: wire.RouteRouted) -> bool:
@@ -438,10 +467,10 @@ def _rejected(result: wire.RouteRouted) -> bool:
     )
 
 
-async def _submit_access_code(journey: ExperienceJourney, code: str) -> AccessCodeSubmitResult:
+def _submit_access_code(journey: ExperienceJourney, code: str) -> Observable[AccessCodeSubmitResult]:
     """Route once with the candidate code without folding it; fold only what the answer
-    commits: an unlocked sequence (advanced), or a reroute with the stored code when routing
-    with the candidate no longer admits (gated or unchanged)."""
+    commits: an unlocked sequence (advanced), or, when the candidate admits nothing, a route
+    with the stored code (gated, or unchanged)."""
     ctx = journey._ctx
     decided: list[AccessCodeSubmitResult] = []
 
@@ -475,16 +504,21 @@ async def _submit_access_code(journey: ExperienceJourney, code: str) -> AccessCo
 
         return ctx.port.route(experience_id, code).pipe(ops.flat_map(decide))
 
+    def outcome(_: Any) -> AccessCodeSubmitResult:
+        if decided:
+            return decided[0]
+        if journey_stage_of(journey.state.get()) is JourneyViewStage.GATED:
+            return AccessCodeSubmitResult(AccessCodeOutcome.GATED)
+        return AccessCodeSubmitResult(AccessCodeOutcome.UNCHANGED)
+
     effect = reactivex.defer(
         lambda _: fx.experience_for(ctx, fresh=False).pipe(ops.flat_map(with_experience))
     )
-    await journey._run("submit_access_code", effect, "submit_access_code")
-    await _settle_optional_code(journey)
-    if decided:
-        return decided[0]
-    if journey_stage_of(journey.state.get()) is JourneyViewStage.GATED:
-        return AccessCodeSubmitResult(AccessCodeOutcome.GATED)
-    return AccessCodeSubmitResult(AccessCodeOutcome.UNCHANGED)
+    ran = journey._run("submit_access_code", effect, "submit_access_code")
+    return _hot(ran.pipe(
+        ops.flat_map(lambda _: _settle(journey)),
+        ops.map(outcome),
+    ))
 
 
 # --------------------------------------------------------------------------------------------
