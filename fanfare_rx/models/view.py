@@ -3,6 +3,7 @@
 
 Actions live in the values as a frozenset of names, so views compare with ``==`` (marble tests
 of views read like snapshot tests); :mod:`fanfare_rx.journey.view` binds them to a journey.
+Enum fields accept their string values (``SequenceView(phase="enterable", ...)``).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class Gate:
     Usage: ``[g.type for g in view.gates]`` -> ``["access_code"]``
     """
 
-    type: RequirementType
+    type: RequirementType = attrs.field(converter=RequirementType)
     status: str
     reason: str | None = None
     challenge_id: str | None = None
@@ -115,7 +116,7 @@ class AdmissionGrant:
     """
 
     token: str = attrs.field(repr=redact)
-    distribution_type: Mechanism
+    distribution_type: Mechanism = attrs.field(converter=Mechanism)
     distribution_id: str
     sequence_id: str | None
     experience_id: str
@@ -127,7 +128,7 @@ class AdmissionGrant:
 class Outcome:
     """The terminal outcome of an ``ended`` sequence."""
 
-    type: OutcomeType
+    type: OutcomeType = attrs.field(converter=OutcomeType)
     distribution_id: str | None = None
 
 
@@ -137,7 +138,7 @@ class WaitlistAttachmentView:
     once on it. Never grants access; gone once the distribution opens."""
 
     waitlist_id: str
-    status: WaitlistAttachmentStatus
+    status: WaitlistAttachmentStatus = attrs.field(converter=WaitlistAttachmentStatus)
     entered_at: int | None = None
     actions: frozenset[str] = frozenset()
 
@@ -150,7 +151,7 @@ class ParticipatingDisplay:
     Usage: ``view.sequence.display.listen(lambda d: print(d.position))``
     """
 
-    mechanism: Mechanism
+    mechanism: Mechanism = attrs.field(converter=Mechanism)
     status: str | None = None
     position: int | None = None
     estimated_wait_seconds: float | None = None
@@ -168,8 +169,10 @@ class SequenceView:
     Usage: ``if view.sequence.phase == "enterable": await live.sequence.enter()``
     """
 
-    phase: SequencePhase
-    mechanism: Mechanism | None = None
+    phase: SequencePhase = attrs.field(converter=SequencePhase)
+    mechanism: Mechanism | None = attrs.field(
+        default=None, converter=attrs.converters.optional(Mechanism)
+    )
     sequence_id: str | None = None
     sequence_name: str | None = None
     distribution_id: str | None = None
@@ -192,7 +195,7 @@ class JourneyView:
     Usage: ``view = journey.view.get(); view.journey_stage == "routed"``
     """
 
-    journey_stage: JourneyViewStage
+    journey_stage: JourneyViewStage = attrs.field(converter=JourneyViewStage)
     experience_id: str
     gates: tuple[Gate, ...] = ()
     sequence: SequenceView | None = None
@@ -211,5 +214,5 @@ class AccessCodeSubmitResult:
     Usage: ``if (await view.submit_access_code(code)).outcome == "advanced": ...``
     """
 
-    outcome: AccessCodeOutcome
+    outcome: AccessCodeOutcome = attrs.field(converter=AccessCodeOutcome)
     sequence_id: str | None = None

@@ -73,8 +73,8 @@ def test_queue_view_ready_routing_enterable_participating_granted() -> None:
     h = JourneyHarness(b.experience("queue"))
     h.server.on_route("-r|", r=b.routed())
     h.server.on_enter("-q|", q=b.queued(3))
-    h.server.on_status("-n|", "-2|", "-g|", n=b.not_queued(), g=b.queue_granted("grant-q"),
-                       **{"2": b.queued(2)})
+    two: dict[str, Any] = {"2": b.queued(2)}
+    h.server.on_status("-n|", "-2|", "-g|", n=b.not_queued(), g=b.queue_granted("grant-q"), **two)
     # start at 1, routed at 2 (status follow-up 3..5); enter at 4 → 5; polls 8..10, 12..14
     h.act("-s--e-P", s=start, e=enter, P=poll(2000))
     h.expect(h.journey.view, "roe--p-------g",
@@ -93,15 +93,17 @@ def test_queue_display_moves_while_the_view_stays() -> None:
     h = JourneyHarness(b.experience("queue"))
     h.server.on_route("-r|", r=b.routed())
     h.server.on_enter("-q|", q=b.queued(3, 30))
-    h.server.on_status("-n|", "-2|", "-1|", n=b.not_queued(), **{"2": b.queued(2, 20), "1": b.queued(1, 10)})
+    digits: dict[str, Any] = {"2": b.queued(2, 20), "1": b.queued(1, 10)}
+    h.server.on_status("-n|", "-2|", "-1|", n=b.not_queued(), **digits)
     h.act("-s--e-P", s=start, e=enter, P=poll(2000))
     h.advance(5)  # participating: the sequence's display store exists now
     sequence = h.journey.view.get().sequence
     assert sequence is not None and sequence.phase == "participating"
     views = h.record(h.journey.view)
-    h.expect(sequence.display, "3---2---1",
-             **{str(n): ParticipatingDisplay(mechanism=Mechanism.QUEUE, status="QUEUED", position=n,
-                                             estimated_wait_seconds=float(n * 10)) for n in (1, 2, 3)})
+    shown: dict[str, Any] = {
+        str(n): ParticipatingDisplay(mechanism=Mechanism.QUEUE, status="QUEUED", position=n,
+                                     estimated_wait_seconds=float(n * 10)) for n in (1, 2, 3)}
+    h.expect(sequence.display, "3---2---1", **shown)
     h.run(9)
     assert len(views.values) == 1  # the view itself never changed
 
