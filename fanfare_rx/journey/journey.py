@@ -11,7 +11,7 @@ import asyncio
 import functools
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +46,7 @@ from fanfare_rx.journey.core.messages import (
     Tick,
 )
 from fanfare_rx.journey.ports import JourneyEffects
+from fanfare_rx.journey.resume_args import resume_target
 from fanfare_rx.journey.store import Store
 from fanfare_rx.journey.view import ViewStore, view_store
 from fanfare_rx.models import wire
@@ -483,20 +484,23 @@ class ExperienceJourney:
         return True
 
     async def resume_from_server(
-        self, sequence_id: str, waitlist: tuple[str, int | None] | None = None
+        self,
+        sequence_id: str | Mapping[str, Any],
+        waitlist: tuple[str, int | None] | Mapping[str, Any] | None = None,
     ) -> JourneySnapshot:
         """Resume into a known sequence (and, optionally, a waitlist ``(id, entered_at_ms)``),
-        then fetch the participation's status.
+        then fetch the participation's status. The docs' object form works too:
+        ``{"sequenceId": ..., "waitlist": {"waitlistId": ..., "enteredAt": ...}}``.
 
         Usage: ``await journey.resume_from_server(sequence_id="seq-1")``
         """
         self._ensure_alive()
+        sequence_id, waitlist_id, entered_at = resume_target(sequence_id, waitlist)
 
         def to_message(experience: wire.Experience) -> Message:
             return ResumedFromServer(
                 at=self._now(), experience=experience, sequence_id=sequence_id,
-                waitlist_id=waitlist[0] if waitlist else None,
-                waitlist_entered_at=waitlist[1] if waitlist else None,
+                waitlist_id=waitlist_id, waitlist_entered_at=entered_at,
             )
 
         effect = reactivex.concat(
