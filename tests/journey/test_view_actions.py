@@ -179,3 +179,19 @@ def test_gated_access_code_reroute_submits_the_code() -> None:
     assert view(h.journey).journey_stage == "routed"
     assert h.journey.state.get().context.access_code == "VIP2024"
     assert [c.args[1] for c in h.server.calls_to("route")] == [None, "VIP2024"]
+
+
+def test_ungated_start_passes_through_routing_and_a_gated_one_does_not() -> None:
+    h = JourneyHarness(b.experience("queue"))
+    h.server.on_route("-r|", r=b.routed()).on_status("-n|", n=b.not_queued())
+    stages = h.record(h.journey.journey_stage)
+    h.act("s", s="start")
+    h.advance(4)
+    assert stages.values == ["not_started", "entering", "routing", "routed"]
+
+    g = JourneyHarness(b.experience("queue"))
+    g.server.on_route("-a|", a=b.gated(b.auth_gate()))
+    gated = g.record(g.journey.journey_stage)
+    g.act("s", s="start")
+    g.advance(3)
+    assert gated.values == ["not_started", "entering", "needs_auth"]

@@ -25,6 +25,7 @@ from fanfare_rx.journey.core.messages import (
     ResumedFromMe,
     ResumedFromServer,
     RouteResolved,
+    RoutingStarted,
     StatusReceived,
     Tick,
     WaitlistChanged,
@@ -442,6 +443,12 @@ def _on_marked(snap: JourneySnapshot, msg: AdmissionMarked) -> _Draft:
     return attrs.evolve(snap, sequence_stage=stage, context=ctx), []
 
 
+def _on_routing_started(snap: JourneySnapshot, msg: RoutingStarted) -> _Draft:
+    if snap.journey_stage is not JS.ENTERING:
+        return snap, []
+    return attrs.evolve(snap, journey_stage=JS.ROUTING), []
+
+
 def _on_claimed(snap: JourneySnapshot, msg: GrantClaimed) -> _Draft:
     if snap.sequence_stage is not SS.ADMITTED or snap.context.checkout_started:
         return snap, []
@@ -589,6 +596,7 @@ _HANDLERS: dict[type, Callable[[JourneySnapshot, Any], _Draft]] = {
     Tick: _on_tick,
     AdmissionMarked: _on_marked,
     GrantClaimed: _on_claimed,
+    RoutingStarted: _on_routing_started,
     AccessCodeAdvanced: _on_code_advanced,
     EventAcked: _on_ack,
     AllEventsAcked: _on_ack_all,

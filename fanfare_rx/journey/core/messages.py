@@ -32,6 +32,7 @@ __all__ = [
     "ResumedFromMe",
     "ResumedFromServer",
     "RouteResolved",
+    "RoutingStarted",
     "StatusReceived",
     "Tick",
     "WaitlistChanged",
@@ -75,6 +76,14 @@ class RouteResolved:
     at: int
     result: wire.RouteResult
     experience: wire.Experience
+
+
+@attrs.frozen
+class RoutingStarted:
+    """Entering is done and no requirement stopped it: ``entering → routing`` (the docs'
+    stage list), folded just before the route answer that routes the journey."""
+
+    at: int
 
 
 @attrs.frozen
@@ -179,6 +188,7 @@ Message: TypeAlias = (
     ActionRequested
     | ExperienceLoaded
     | RouteResolved
+    | RoutingStarted
     | StatusReceived
     | WaitlistChanged
     | ActionFailed
