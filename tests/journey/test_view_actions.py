@@ -195,3 +195,34 @@ def test_ungated_start_passes_through_routing_and_a_gated_one_does_not() -> None
     g.act("s", s="start")
     g.advance(3)
     assert gated.values == ["not_started", "entering", "needs_auth"]
+
+
+def test_a_failed_start_shows_routing_with_retry_then_routes() -> None:
+    from fanfare_rx.errors import ServerError
+
+    h = JourneyHarness(b.experience("queue"))
+    h.server.on_route("-#", "-r|", r=b.routed(), error=ServerError("down", status=503, code="SERVICE_UNAVAILABLE"))
+    h.server.on_status("-n|", n=b.not_queued())
+    failed = h.act("s", s=lambda j: view(j).start())[0]
+    h.advance(2)
+    assert isinstance(failed.error, ServerError)
+    stuck = view(h.journey)
+    assert (stuck.journey_stage, stuck.error, stuck.actions) == ("routing", "SERVICE_UNAVAILABLE",
+                                                                 frozenset({"retry"}))
+    h.act("r", r=lambda j: view(j).retry())
+    h.advance(4)
+    assert view(h.journey).journey_stage == "routed" and view(h.journey).error is None
+
+
+def test_gated_bot_check_reroute_routes_again_without_a_token() -> None:
+    h = JourneyHarness(b.experience("queue"))
+    h.server.on_route("-b|", "-r|", b=b.gated(b.bot_check_gate()), r=b.routed())
+    h.server.on_status("-n|", n=b.not_queued())
+    routed_queue(h)
+    (gate,) = view(h.journey).gates
+    assert (gate.type, gate.challenge_id) == ("bot_check", "challenge-1")
+    h.act("r", r=lambda j: view(j).reroute())  # verified elsewhere (fanfare.challenges.verify)
+    h.advance(5)
+    assert view(h.journey).journey_stage == "routed"
+    assert h.server.calls_to("verify_bot_check") == []
+    assert len(h.server.calls_to("route")) == 2
