@@ -7,7 +7,7 @@ token lifetimes) reads this clock, so a manual clock makes the whole server dete
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["CLOCK_MODES", "SandboxClock", "to_datetime"]
 
@@ -81,4 +81,4 @@ def to_datetime(epoch: float) -> datetime:
 
     Usage: ``to_datetime(0).year == 1970``
     """
-    return datetime.fromtimestamp(round(epoch, 3), tz=timezone.utc)
+    return datetime.fromtimestamp(round(epoch, 3), tz=UTC)

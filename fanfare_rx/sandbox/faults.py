@@ -55,7 +55,7 @@ def _parse_rule(raw: Any, path: str) -> FaultRule:
     unknown = set(raw) - {"match", "kind", "status", "retryAfter", "seconds", "when", "times",
                           "probability"}
     if unknown:
-        raise FaultPlanError(f"{path}.{sorted(unknown)[0]}", "unknown field")
+        raise FaultPlanError(f"{path}.{min(unknown)}", "unknown field")
     kind = _field(raw, "kind", (str,), path)
     if kind not in FAULT_KINDS:
         raise FaultPlanError(f"{path}.kind", f"expected one of {', '.join(FAULT_KINDS)}")
@@ -100,7 +100,7 @@ class Faults:
             raise FaultPlanError("$", "expected an object")
         unknown = set(plan) - {"seed", "rules"}
         if unknown:
-            raise FaultPlanError(sorted(unknown)[0], "unknown field")
+            raise FaultPlanError(min(unknown), "unknown field")
         seed = _field(plan, "seed", (int,), "$", 0)
         rules_raw = plan.get("rules", [])
         if not isinstance(rules_raw, list):
