@@ -54,7 +54,10 @@ class ServerLimits:
     max_field_size: int = attrs.field(default=8190, validator=_positive)
 
     def handler_args(self) -> dict[str, Any]:
-        """The keyword arguments of aiohttp's ``RequestHandler`` these limits set."""
+        """The keyword arguments of aiohttp's ``RequestHandler`` these limits set.
+
+        Usage: ``web.RequestHandler(server, loop=loop, **limits.handler_args())``
+        """
         return {"keepalive_timeout": self.idle_timeout, "max_line_size": self.max_line_size,
                 "max_field_size": self.max_field_size,
                 "lingering_time": min(2.0, self.body_timeout)}
@@ -96,6 +99,7 @@ class ConnectionGate:
         self.evicted = 0
 
     def opened(self, protocol: SandboxProtocol) -> None:
+        """Admit a new connection, closing the least recently active ones past the limit."""
         while len(self.open) >= self.limit:
             victim = min(self.open, key=lambda p: p.last_active)
             del self.open[victim]
@@ -104,11 +108,15 @@ class ConnectionGate:
         self.open[protocol] = None
 
     def closed(self, protocol: SandboxProtocol) -> None:
+        """Forget a connection that went away (evicted ones are already forgotten)."""
         self.open.pop(protocol, None)
 
 
 class SandboxProtocol(web.RequestHandler):
-    """aiohttp's request handler with the gate's bookkeeping and JSON parser errors."""
+    """aiohttp's request handler with the gate's bookkeeping and JSON parser errors.
+
+    Usage: ``loop.create_server(protocol_factory(runner.server, limits, gate), host, port)``
+    """
 
     def __init__(self, manager: web.Server, gate: ConnectionGate, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
@@ -149,7 +157,10 @@ class SandboxProtocol(web.RequestHandler):
 
 def protocol_factory(server: web.Server, limits: ServerLimits,
                      gate: ConnectionGate) -> Callable[[], SandboxProtocol]:
-    """The ``loop.create_server`` factory: a :class:`SandboxProtocol` per connection."""
+    """The ``loop.create_server`` factory: a :class:`SandboxProtocol` per connection.
+
+    Usage: ``await loop.create_server(protocol_factory(runner.server, limits, gate), host, 0)``
+    """
     loop = asyncio.get_running_loop()
     kwargs = {"loop": loop, "access_log": None, **limits.handler_args()}
 

@@ -99,7 +99,10 @@ class Sandbox:
 
     @property
     def connections(self) -> int:
-        """Open connections right now (0 when stopped)."""
+        """Open connections right now (0 when stopped).
+
+        Usage: ``assert sandbox.connections <= sandbox.limits.max_connections``
+        """
         return len(self._site.gate.open) if self._site is not None else 0
 
     # --- facts ----------------------------------------------------------------------------------

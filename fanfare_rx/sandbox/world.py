@@ -106,7 +106,10 @@ class World:
     # --- time -----------------------------------------------------------------------------------
 
     def cycle_of(self, experience: ExperienceSpec, now: float) -> int:
-        """The cycle ``now`` falls in for ``experience`` (always 0 without a cycle)."""
+        """The cycle ``now`` falls in for ``experience`` (always 0 without a cycle).
+
+        Usage: ``world.cycle_of(experience, world.clock.time())``
+        """
         if experience.cycle_seconds is None:
             return 0
         return max(0, int((now - self.origin) // experience.cycle_seconds))

@@ -49,6 +49,18 @@ async def test_default_draw_is_enterable_again_after_its_cycle(api: Api) -> None
     assert api.sandbox.world.cycles[api.sandbox.experiences["draw"]] == 1
 
 
+async def test_a_cycle_leaves_other_experiences_alone(api: Api) -> None:
+    token = await api.guest()
+    waitlist_id = (await api.experience("waitlist"))["sequences"][0]["waitlist"]["id"]
+    assert (await api.call("POST", f"/waitlists/{waitlist_id}/enter", token=token)).status == 200
+    await api.sandbox.advance(1201)  # the draw and auction start over, the waitlist (80 min) not
+    status = await api.call("GET", f"/waitlists/{waitlist_id}/status", token=token)
+    assert status.body["isEntered"] is True
+    await api.sandbox.advance(4800 - 1201)  # now the waitlist experience starts over too
+    status = await api.call("GET", f"/waitlists/{waitlist_id}/status", token=token)
+    assert status.body["isEntered"] is False
+
+
 async def test_a_cycle_runs_the_draw_again(custom: Any) -> None:
     scenario = parse_scenario({"cycleSeconds": 600, "experiences": [
         {"id": "exp-x", "label": "x", "name": "X", "sequences": [
