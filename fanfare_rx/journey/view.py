@@ -478,7 +478,8 @@ def _submit_access_code(journey: ExperienceJourney, code: str) -> Observable[Acc
         experience_id = journey.experience_id
 
         def decide(result: wire.RouteResult) -> Observable[Message]:
-            current = journey.state.get().context.sequence_id
+            snap = journey.state.get()  # no_access keeps the old id: it is no current sequence
+            current = snap.context.sequence_id if snap.journey_stage is JourneyStage.ROUTED else None
             if isinstance(result, wire.RouteRouted) and not _rejected(result):
                 selected = result.selected.sequence.id
                 if selected == current:

@@ -226,3 +226,20 @@ def test_gated_bot_check_reroute_routes_again_without_a_token() -> None:
     assert view(h.journey).journey_stage == "routed"
     assert h.server.calls_to("verify_bot_check") == []
     assert len(h.server.calls_to("route")) == 2
+
+
+def test_submit_access_code_from_no_access_advances_into_the_unlocked_sequence() -> None:
+    h = JourneyHarness(b.experience("queue"))
+    h.server.on_route("-r|", "-x|", "-r|", r=b.routed(), x=b.no_access())
+    h.server.on_status("-n|", n=b.not_queued())
+    routed_queue(h)
+    h.act("x", x=lambda j: view(j).reroute())  # the sequence went away: no_access
+    h.advance(3)
+    unavailable = view(h.journey)
+    assert unavailable.sequence is not None and unavailable.sequence.phase == "unavailable"
+    assert h.journey.state.get().context.sequence_id == "seq-1"  # the old id is kept
+    result = h.act("c", c=lambda j: view(j).submit_access_code("EARLY"))[0]
+    h.advance(4)
+    assert result.snapshot == AccessCodeSubmitResult("advanced", "seq-1")
+    assert sequence(h.journey).phase == "enterable"
+    assert h.journey.state.get().context.access_code == "EARLY"
