@@ -48,7 +48,7 @@ from fanfare_rx.journey.core.messages import (
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.resume_args import resume_target
 from fanfare_rx.journey.store import Store
-from fanfare_rx.journey.view import ViewStore, view_store
+from fanfare_rx.journey.view_store import ViewStore, view_store
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     AvailableActions,

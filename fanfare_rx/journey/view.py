@@ -6,32 +6,30 @@ A live view compares equal to the :class:`~fanfare_rx.models.view.JourneyView` v
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import reactivex
 from reactivex import Observable
-from reactivex import operators as ops
-from reactivex.subject import AsyncSubject
 
 from fanfare_rx.errors import ActionNotAvailableError, ValidationError
 from fanfare_rx.journey import effects as fx
-from fanfare_rx.journey.core.messages import AccessCodeAdvanced, Message, RouteResolved
-from fanfare_rx.journey.core.view import display_of, journey_stage_of, view_of
+from fanfare_rx.journey.core.view import display_of, view_of
 from fanfare_rx.journey.store import Store
-from fanfare_rx.models import wire
+from fanfare_rx.journey.view_actions import (
+    UNSET,
+    Unset,
+    act,
+    reroute_step,
+    submit_access_code,
+    then_view,
+)
 from fanfare_rx.models.journey import (
     JourneyAction,
-    JourneySnapshot,
     JourneyStage,
     Offer,
-    RequirementType,
     SequenceAction,
 )
 from fanfare_rx.models.view import (
-    AccessCodeOutcome,
     AccessCodeSubmitResult,
     AdmissionGrant,
     Gate,
@@ -54,18 +52,7 @@ __all__ = [
     "LiveJourneyView",
     "LiveSequenceView",
     "LiveWaitlistAttachment",
-    "ViewStore",
-    "view_store",
 ]
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-#: ``reroute()`` without ``access_code``: re-send the stored code (``access_code=None`` clears it).
-UNSET: Final = _Unset()
 
 _ENTER: dict[Mechanism, SequenceAction] = {
     Mechanism.QUEUE: SequenceAction.ENTER_QUEUE,
@@ -142,12 +129,12 @@ class LiveWaitlistAttachment(_Live):
     def join(self) -> Observable[LiveJourneyView]:
         """Join the scheduled distribution's waitlist (``POST /waitlists/{id}/enter``)."""
         self._require("join")
-        return _act(self._journey, SequenceAction.ENTER_WAITLIST)
+        return act(self._journey, SequenceAction.ENTER_WAITLIST)
 
     def leave(self) -> Observable[LiveJourneyView]:
         """Leave the waitlist (``DELETE /waitlists/{id}/leave``)."""
         self._require("leave")
-        return _act(self._journey, SequenceAction.LEAVE_WAITLIST)
+        return act(self._journey, SequenceAction.LEAVE_WAITLIST)
 
 
 class LiveSequenceView(_Live):
@@ -235,7 +222,7 @@ class LiveSequenceView(_Live):
         """
         self._require("enter")
         assert self.value.mechanism is not None
-        return _act(self._journey, _ENTER[self.value.mechanism])
+        return act(self._journey, _ENTER[self.value.mechanism])
 
     def bid(self, amount: str | Decimal) -> Observable[LiveJourneyView]:
         """Auction: bid ``amount`` (entering first when ``enterable``).
@@ -245,18 +232,18 @@ class LiveSequenceView(_Live):
         self._require("bid")
         fx.parse_amount(amount)
         if self.value.phase is SequencePhase.ENTERABLE:
-            return _act(self._journey, SequenceAction.ENTER_AUCTION, str(amount))
-        return _act(self._journey, fx.PLACE_BID, str(amount))
+            return act(self._journey, SequenceAction.ENTER_AUCTION, str(amount))
+        return act(self._journey, fx.PLACE_BID, str(amount))
 
     def leave(self) -> Observable[LiveJourneyView]:
         """``participating`` queue, draw or timed release: leave it."""
         self._require("leave")
-        return _act(self._journey, SequenceAction.LEAVE_PARTICIPATION)
+        return act(self._journey, SequenceAction.LEAVE_PARTICIPATION)
 
     def complete(self) -> Observable[LiveJourneyView]:
         """Granted timed release: mark it completed after purchase."""
         self._require("complete")
-        return _act(self._journey, SequenceAction.COMPLETE_TIMED_RELEASE)
+        return act(self._journey, SequenceAction.COMPLETE_TIMED_RELEASE)
 
     def book(self, slot_id: str, location_id: str | None = None) -> Observable[LiveJourneyView]:
         """``enterable`` appointment: book a slot (no appointment port yet: raises)."""
@@ -349,9 +336,9 @@ class LiveJourneyView(_Live):
         Usage: ``await live.start()``
         """
         self._require("start")
-        return _then_view(self._journey, self._journey.request(JourneyAction.START))
+        return then_view(self._journey, self._journey.request(JourneyAction.START))
 
-    def reroute(self, *, access_code: str | None | _Unset = UNSET) -> Observable[LiveJourneyView]:
+    def reroute(self, *, access_code: str | None | Unset = UNSET) -> Observable[LiveJourneyView]:
         """Route again. ``gated``: with the stored access code, ``access_code=None`` clears it
         first, ``access_code="X"`` submits X. ``routed``: no arguments, the stored code.
 
@@ -362,7 +349,7 @@ class LiveJourneyView(_Live):
             raise ValidationError("a routed reroute() takes no access code: use submit_access_code")
         if isinstance(access_code, str) and not access_code:
             raise ValidationError("access_code must be a non-empty string")
-        return _then_view(self._journey, _reroute(self._journey, access_code))
+        return then_view(self._journey, reroute_step(self._journey, access_code))
 
     def retry(self) -> Observable[LiveJourneyView]:
         """Try again after a failure: ``routing`` routes again, ``gated`` reroutes with the
@@ -373,12 +360,12 @@ class LiveJourneyView(_Live):
         self._require("retry")
         journey = self._journey
         if self.value.journey_stage is JourneyViewStage.GATED:
-            first = _reroute(journey, UNSET)
+            first = reroute_step(journey, UNSET)
         elif journey.state.get().journey_stage is JourneyStage.ROUTED:
             first = journey.request(JourneyAction.REFRESH_DISTRIBUTION)
         else:
             first = journey.request(JourneyAction.RETRY)
-        return _then_view(journey, first)
+        return then_view(journey, first)
 
     def submit_access_code(self, code: str) -> Observable[AccessCodeSubmitResult]:
         """``routed``: a single-shot upgrade attempt. ``advanced`` (moved into the unlocked
@@ -391,191 +378,4 @@ class LiveJourneyView(_Live):
         self._require("submit_access_code")
         if not code:
             raise ValidationError("submit_access_code needs a non-empty code")
-        return _submit_access_code(self._journey, code)
-
-
-# --------------------------------------------------------------------------------------------
-# Journey-level action flows: they call the journey's methods (one fold) and start at once;
-# the returned observables are hot, awaitable, and yield the view once everything is folded.
-
-T = TypeVar("T")
-
-
-def _hot(source: Observable[T]) -> Observable[T]:
-    subject: AsyncSubject[T] = AsyncSubject()
-    source.subscribe(subject)
-    return subject
-
-
-def _act(journey: ExperienceJourney, action: SequenceAction | str, arg: str | None = None
-         ) -> Observable[LiveJourneyView]:
-    return _then_view(journey, journey.request(action, arg))
-
-
-def _optional_code_pause(snapshot: JourneySnapshot) -> bool:
-    return snapshot.journey_stage is JourneyStage.NEEDS_ACCESS_CODE and any(
-        r.type is RequirementType.ACCESS_CODE and not r.required for r in snapshot.requirements
-    )
-
-
-def _settle(journey: ExperienceJourney) -> Observable[Any]:
-    """The old model stops for an optional access code; the current one routes on and lists
-    the code-gated sequences as offers. So the view's flows continue past that stop."""
-
-    def build(_: Any) -> Observable[Any]:
-        if _optional_code_pause(journey.state.get()):
-            return journey.request(JourneyAction.SKIP_ACCESS_CODE)
-        return reactivex.just(None)
-
-    return reactivex.defer(build)
-
-
-def _then_view(journey: ExperienceJourney, first: Observable[Any]) -> Observable[LiveJourneyView]:
-    chained: Observable[LiveJourneyView] = first.pipe(
-        ops.flat_map(lambda _: _settle(journey)),
-        ops.map(lambda _: journey.view.get()),
-    )
-    return _hot(chained)
-
-
-def _reroute(journey: ExperienceJourney, access_code: str | None | _Unset) -> Observable[Any]:
-    """The old model's action for a reroute from where the journey is (first step only)."""
-    snap = journey.state.get()
-    if journey_stage_of(snap) is JourneyViewStage.ROUTED:
-        if snap.journey_stage is JourneyStage.ROUTED:
-            return journey.request(JourneyAction.REQUEST_REROUTE)
-        return journey.request(JourneyAction.RETRY)  # no_access
-    stored = snap.context.access_code
-    code = stored if isinstance(access_code, _Unset) else access_code
-    same_code = code == stored
-    if snap.journey_stage is JourneyStage.NEEDS_AUTH and same_code:
-        return journey.request(JourneyAction.AUTHENTICATE)
-    if snap.journey_stage is JourneyStage.ROUTING and same_code:
-        return journey.request(JourneyAction.COMPLETE_BOT_CHECK)  # verified elsewhere
-    if snap.journey_stage is JourneyStage.NEEDS_ACCESS_CODE and code:
-        return journey.request(JourneyAction.PROVIDE_ACCESS_CODE, code)
-    # Clear or replace the stored code, then route from the start.
-    return journey.request(JourneyAction.START, code, reset=True)
-
-
-def _rejected(result: wire.RouteRouted) -> bool:
-    return any(
-        isinstance(gate, wire.AccessCodeGate)
-        and gate.reason.code is wire.ReasonCode.ACCESS_CODE_INVALID
-        for offer in result.offers
-        for gate in offer.gates
-    )
-
-
-def _submit_access_code(journey: ExperienceJourney, code: str) -> Observable[AccessCodeSubmitResult]:
-    """Route once with the candidate code without folding it; fold only what the answer
-    commits: an unlocked sequence (advanced), or, when the candidate admits nothing, a route
-    with the stored code (gated, or unchanged)."""
-    ctx = journey._ctx
-    decided: list[AccessCodeSubmitResult] = []
-
-    def with_experience(experience: wire.Experience) -> Observable[Message]:
-        experience_id = journey.experience_id
-
-        def decide(result: wire.RouteResult) -> Observable[Message]:
-            snap = journey.state.get()  # no_access keeps the old id: it is no current sequence
-            current = snap.context.sequence_id if snap.journey_stage is JourneyStage.ROUTED else None
-            if isinstance(result, wire.RouteRouted) and not _rejected(result):
-                selected = result.selected.sequence.id
-                if selected == current:
-                    decided.append(AccessCodeSubmitResult(AccessCodeOutcome.UNCHANGED))
-                    return reactivex.empty()
-                decided.append(AccessCodeSubmitResult(AccessCodeOutcome.ADVANCED, selected))
-                advanced = AccessCodeAdvanced(at=ctx.now_ms(), code=code, result=result,
-                                              experience=experience)
-                return reactivex.concat(reactivex.just(advanced), fx.status_follow_up(ctx))
-            if isinstance(result, wire.RouteRouted) and result.selected.sequence.id == current:
-                decided.append(AccessCodeSubmitResult(AccessCodeOutcome.UNCHANGED))
-                return reactivex.empty()  # a rejected code: nothing is folded
-            # The candidate admits nothing new: route with the stored code and fold that.
-            stored = journey.state.get().context.access_code
-
-            def to_message(again: wire.RouteResult) -> Message:
-                return RouteResolved(at=ctx.now_ms(), result=again, experience=experience)
-
-            return reactivex.concat(
-                ctx.port.route(experience_id, stored).pipe(ops.map(to_message)),
-                fx.status_follow_up(ctx),
-            )
-
-        return ctx.port.route(experience_id, code).pipe(ops.flat_map(decide))
-
-    def outcome(_: Any) -> AccessCodeSubmitResult:
-        if decided:
-            return decided[0]
-        if journey_stage_of(journey.state.get()) is JourneyViewStage.GATED:
-            return AccessCodeSubmitResult(AccessCodeOutcome.GATED)
-        return AccessCodeSubmitResult(AccessCodeOutcome.UNCHANGED)
-
-    effect = reactivex.defer(
-        lambda _: fx.experience_for(ctx, fresh=False).pipe(ops.flat_map(with_experience))
-    )
-    ran = journey._run("submit_access_code", effect, "submit_access_code")
-    return _hot(ran.pipe(
-        ops.flat_map(lambda _: _settle(journey)),
-        ops.map(outcome),
-    ))
-
-
-# --------------------------------------------------------------------------------------------
-# The store
-
-
-class ViewStore(Store[LiveJourneyView]):
-    """``journey.view``: a :class:`Store` of live views that can also be iterated with
-    ``async for`` (the current view first, then each change; a slow reader gets the latest
-    view, not a backlog; the loop ends when the journey is destroyed)::
-
-        snapshots : -a--b--c--d-|      (b, c only move the queue position)
-        view      : -A--------D-|
-
-    Usage: ``async for view in journey.view: render(view)``
-    """
-
-    def __aiter__(self) -> AsyncIterator[LiveJourneyView]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[LiveJourneyView]:
-        latest: list[LiveJourneyView] = []
-        done = False
-        wake = asyncio.Event()
-
-        def on_next(view: LiveJourneyView) -> None:
-            latest[:] = [view]
-            wake.set()
-
-        def on_end(_: object = None) -> None:
-            nonlocal done
-            done = True
-            wake.set()
-
-        subscription = self.subscribe(on_next=on_next, on_error=on_end, on_completed=on_end)
-        try:
-            while True:
-                await wake.wait()
-                wake.clear()
-                if latest:
-                    view = latest.pop()
-                    yield view
-                elif done:
-                    return
-        finally:
-            subscription.dispose()
-
-
-def view_store(journey: ExperienceJourney) -> ViewStore:
-    """The view store of a journey: ``view_of`` over its snapshots, equal views suppressed.
-
-    Usage: ``view_store(journey).get().journey_stage``
-    """
-    values = journey.state.derive(view_of)
-
-    def bind(value: JourneyView) -> LiveJourneyView:
-        return LiveJourneyView(value, journey)
-
-    return ViewStore(values.pipe(ops.map(bind)), lambda: bind(values.get()))
+        return submit_access_code(self._journey, code)
