@@ -36,8 +36,12 @@ class TokenSigner:
     Usage: ``signer.verify(signer.sign("acc", {"sid": "s1"}), "acc")["sid"] == "s1"``
     """
 
+    #: How many verified tokens are remembered (a token is checked once, then looked up).
+    CACHE_SIZE = 65536
+
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret or secrets.token_bytes(32)
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def sign(self, kind: str, claims: dict[str, Any]) -> str:
         body = _b64(json.dumps({"k": kind, **claims}, separators=(",", ":")).encode())
@@ -45,7 +49,20 @@ class TokenSigner:
         return f"{kind}.{body}.{_b64(mac)}"
 
     def verify(self, token: str, kind: str) -> dict[str, Any] | None:
-        """The claims of a token of ``kind`` with a valid signature, else None."""
+        """The claims of a token of ``kind`` with a valid signature, else None (a copy: the
+        claims of tokens already verified are remembered)."""
+        known = self._verified.get(token)
+        if known is not None:
+            return dict(known) if known["k"] == kind else None
+        claims = self._check(token, kind)
+        if claims is not None:
+            if len(self._verified) >= self.CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+            return dict(claims)
+        return None
+
+    def _check(self, token: str, kind: str) -> dict[str, Any] | None:
         parts = token.split(".")
         if len(parts) != 3 or parts[0] != kind:
             return None

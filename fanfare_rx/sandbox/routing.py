@@ -56,7 +56,7 @@ def _gates(world: World, consumer: Consumer, experience: ExperienceSpec, sequenc
 
 def _participated(world: World, consumer: Consumer, sequence: SequenceSpec) -> bool:
     engine = world.engine_of_sequence.get(sequence.id)
-    return engine is not None and consumer.id in engine.participants()
+    return engine is not None and engine.has_participant(consumer.id)
 
 
 def route(world: World, consumer: Consumer, experience: ExperienceSpec, access_code: str | None,

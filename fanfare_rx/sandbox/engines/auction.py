@@ -134,6 +134,9 @@ class AuctionEngine(Engine):
     def participants(self) -> set[str]:
         return set(self.bidders)
 
+    def has_participant(self, consumer_id: str) -> bool:
+        return consumer_id in self.bidders
+
     def projection(self, consumer_id: str, now: float) -> Projection | None:
         bidder = self.bidders.get(consumer_id)
         if bidder is None:

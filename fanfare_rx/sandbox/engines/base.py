@@ -148,3 +148,7 @@ class Engine:
 
     def participants(self) -> set[str]:
         raise NotImplementedError
+
+    def has_participant(self, consumer_id: str) -> bool:
+        """Whether the consumer took part (O(1) in every engine)."""
+        return consumer_id in self.participants()

@@ -9,6 +9,7 @@ from datetime import datetime
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.engines.base import order_limit_reached
+from fanfare_rx.sandbox.engines.line import Line
 from fanfare_rx.sandbox.http import conflict
 from fanfare_rx.sandbox.scenario import WaitlistSpec
 
@@ -24,6 +25,7 @@ class WaitlistEngine:
         self.sequence_id = sequence_id
         self.experience_id = experience_id
         self.members: dict[str, float] = {}
+        self._order = Line()  # members in entry order (the clock never runs backwards)
         self.entries_made: dict[str, int] = {}
 
     def enter(self, consumer_id: str, *, now: float) -> wire.WaitlistEntry:
@@ -36,20 +38,23 @@ class WaitlistEngine:
             raise conflict("Waitlist is full", "WAITLIST_FULL")
         self.entries_made[consumer_id] = made + 1
         self.members[consumer_id] = now
+        self._order.append(consumer_id)
         return wire.WaitlistEntry(id=f"wle_{self.id[:8]}_{consumer_id}", waitlist_id=self.id,
                                   sequence_id=self.sequence_id, consumer_id=consumer_id,
                                   entered_at=to_datetime(now))
 
     def leave(self, consumer_id: str) -> wire.WaitlistLeft:
-        return wire.WaitlistLeft(left=self.members.pop(consumer_id, None) is not None)
+        left = self.members.pop(consumer_id, None) is not None
+        if left:
+            self._order.remove(consumer_id)
+        return wire.WaitlistLeft(left=left)
 
     def entered_at(self, consumer_id: str) -> datetime | None:
         at = self.members.get(consumer_id)
         return None if at is None else to_datetime(at)
 
     def position(self, consumer_id: str) -> int | None:
-        order = sorted(self.members, key=lambda who: self.members[who])
-        return order.index(consumer_id) + 1 if consumer_id in self.members else None
+        return self._order.position(consumer_id) if consumer_id in self.members else None
 
     def status(self, consumer_id: str) -> wire.WaitlistStatus:
         entered = consumer_id in self.members
