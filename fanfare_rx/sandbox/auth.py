@@ -1,7 +1,9 @@
 """Sandbox identities: HMAC-signed access, refresh and grant tokens, sessions and consumers.
 
 The signing secret is drawn fresh at every start, so tokens of an earlier run never validate.
-Refresh tokens rotate (only the newest one of a session works); logout revokes the session.
+Refresh tokens rotate (only the newest one of a session works, unless a reuse grace is set:
+then the token just rotated away still yields the pair its rotation issued for a few seconds);
+logout revokes the session.
 Token lifetimes run on the wall clock (what a client compares ``expiresAt`` with), not on the
 sandbox clock, so advancing a manual clock by hours never logs a test's consumer out.
 """
@@ -19,7 +21,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Consumer", "Identity", "Session", "TokenSigner", "Accounts"]
+__all__ = ["Accounts", "Consumer", "Identity", "Rotation", "Session", "TokenSigner"]
 
 
 def _b64(data: bytes) -> str:
@@ -84,12 +86,23 @@ class Consumer:
     phone: str | None = None
 
 
+@attrs.frozen
+class Rotation:
+    """The last rotation of a session: the refresh token id it retired, when (wall clock), and
+    the pair it issued (access, refresh, access expiry)."""
+
+    retired_jti: str = attrs.field(repr=False)
+    at: float
+    issued: tuple[str, str, float] = attrs.field(repr=False)
+
+
 @attrs.define
 class Session:
     id: str
     consumer_id: str
-    refresh_jti: str
+    refresh_jti: str = attrs.field(repr=False)
     revoked: bool = False
+    last_rotation: Rotation | None = None
 
 
 @attrs.frozen
@@ -167,17 +180,31 @@ class Accounts:
         consumer = self.consumers.get(session.consumer_id)
         return None if consumer is None else Identity(consumer=consumer, session=session)
 
-    def refresh(self, token: str) -> tuple[str, str, float] | None:
-        """Rotate: the presented refresh token must be the session's newest one."""
+    def refresh(self, token: str, *, reuse_grace: float = 0.0) -> tuple[str, str, float] | None:
+        """Rotate: the presented refresh token must be the session's newest one; or, within
+        ``reuse_grace`` seconds of its rotation, the one just rotated away, which yields again
+        the pair that rotation issued (two tabs refreshing at once keep one session).
+
+        Usage: ``accounts.refresh(refresh_token, reuse_grace=30)``
+        """
         claims = self.signer.verify(token, "ref")
         now = self.wall()
         if claims is None or not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
             return None
         session = self.sessions.get(str(claims.get("sid")))
-        if session is None or session.revoked or claims.get("jti") != session.refresh_jti:
+        if session is None or session.revoked:
+            return None
+        jti = claims.get("jti")
+        if jti != session.refresh_jti:
+            last = session.last_rotation
+            if (reuse_grace > 0 and last is not None and jti == last.retired_jti
+                    and now - last.at <= reuse_grace):
+                return last.issued
             return None
         session.refresh_jti = secrets.token_hex(8)
-        return self._tokens(session, now)
+        issued = self._tokens(session, now)
+        session.last_rotation = Rotation(retired_jti=str(jti), at=now, issued=issued)
+        return issued
 
     def logout(self, session: Session) -> None:
         session.revoked = True

@@ -68,7 +68,8 @@ async def refresh(request: web.Request) -> web.Response:
         raise validation_error("refreshToken is required", ["refreshToken"], body={},
                                expected="string", type_="missing")
     world = context.world(request)
-    rotated = world.accounts.refresh(body.refresh_token)
+    rotated = world.accounts.refresh(body.refresh_token,
+                                     reuse_grace=world.scenario.refresh_reuse_grace_seconds)
     if rotated is None:
         raise ApiError(401, {"error": "invalid refresh token", "code": "INVALID_TOKEN"})
     access, new_refresh, expires = rotated

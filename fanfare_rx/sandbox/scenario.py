@@ -113,6 +113,8 @@ class Scenario:
     bot_check_token: str = attrs.field(default="sandbox-bot-check-pass", repr=False)
     access_token_ttl_seconds: int = 3600
     refresh_token_ttl_seconds: int = 2_592_000
+    #: Seconds a just-rotated refresh token still yields the pair its rotation issued (0: off).
+    refresh_reuse_grace_seconds: int = 0
     requests_per_minute: int = 6000
     experiences: tuple[ExperienceSpec, ...] = ()
 
@@ -303,6 +305,7 @@ def parse_scenario(data: Any) -> Scenario:
         bot_check_token=r.get("botCheckToken", _str, "sandbox-bot-check-pass"),
         access_token_ttl_seconds=r.get("accessTokenTtlSeconds", _int, 3600),
         refresh_token_ttl_seconds=r.get("refreshTokenTtlSeconds", _int, 2_592_000),
+        refresh_reuse_grace_seconds=r.get("refreshReuseGraceSeconds", _int, 0),
         requests_per_minute=r.get("requestsPerMinute", _int, 6000),
         experiences=tuple(_experience(item, f"experiences[{i}]") for i, item in enumerate(experiences)),
     )
