@@ -67,8 +67,9 @@ class World:
             self.engines[engine.id] = engine
             self.engine_of_sequence[sequence.id] = engine
         if sequence.waitlist is not None:
+            opens_at = self.engines[spec.id].open_at if spec is not None else None
             waitlist = WaitlistEngine(sequence.waitlist, sequence_id=sequence.id,
-                                      experience_id=experience.id)
+                                      experience_id=experience.id, opens_at=opens_at)
             self.waitlists[waitlist.id] = waitlist
             self.waitlist_of_sequence[sequence.id] = waitlist
 
@@ -79,6 +80,8 @@ class World:
         now = self.clock.time()
         for engine in self.engines.values():
             engine.advance(now)
+        for waitlist in self.waitlists.values():
+            waitlist.advance(now)
         for challenge_id, (_, _, expiry) in list(self.challenges.items()):
             if expiry <= now:
                 del self.challenges[challenge_id]

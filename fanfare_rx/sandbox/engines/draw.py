@@ -54,6 +54,9 @@ class DrawEngine(Engine):
     def settles_at(self) -> float | None:
         return self.draw_at
 
+    def closed_detail(self) -> str:
+        return "draw already drawn" if self.drawn else "draw closed"
+
     def advance(self, now: float) -> None:
         if not self.drawn and now >= self.draw_at:
             self._draw(self.draw_at)

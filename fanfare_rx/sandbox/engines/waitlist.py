@@ -1,5 +1,6 @@
 """The waitlist engine: passive interest capture attached to a sequence (enter, leave,
-status), with an optional capacity and per-consumer order limit. It never grants access.
+status), with an optional capacity and per-consumer order limit. It never grants access; when
+the sequence's distribution opens, members are notified and the waitlist closes.
 """
 
 from __future__ import annotations
@@ -17,18 +18,40 @@ __all__ = ["WaitlistEngine"]
 
 
 class WaitlistEngine:
-    """Usage: ``waitlist.enter("cns_1", now=t).waitlist_id``"""
+    """``opens_at`` is when the sequence's distribution opens (None: never): from then on the
+    waitlist takes no entries, and its members move to ``notified`` (consumer -> when) and
+    continue through the normal journey (spec §5.5).
 
-    def __init__(self, spec: WaitlistSpec, *, sequence_id: str, experience_id: str) -> None:
+    Usage: ``waitlist.enter("cns_1", now=t).waitlist_id``
+    """
+
+    def __init__(self, spec: WaitlistSpec, *, sequence_id: str, experience_id: str,
+                 opens_at: float | None = None) -> None:
         self.spec = spec
         self.id = spec.id
         self.sequence_id = sequence_id
         self.experience_id = experience_id
+        self.opens_at = opens_at
         self.members: dict[str, float] = {}
         self._order = Line()  # members in entry order (the clock never runs backwards)
         self.entries_made: dict[str, int] = {}
+        self.notified: dict[str, float] = {}
+        self.closed = False
+
+    def advance(self, now: float) -> None:
+        """At the opening: notify every member and close (once)."""
+        if self.closed or self.opens_at is None or now < self.opens_at:
+            return
+        self.closed = True
+        for consumer_id in self.members:
+            self.notified[consumer_id] = self.opens_at
+        self.members.clear()
+        self._order.clear()
 
     def enter(self, consumer_id: str, *, now: float) -> wire.WaitlistEntry:
+        self.advance(now)
+        if self.closed:
+            raise conflict("Waitlist is closed: the distribution has opened", "WAITLIST_CLOSED")
         if consumer_id in self.members:
             raise conflict("Already in waitlist", "ALREADY_IN_WAITLIST")
         made = self.entries_made.get(consumer_id, 0)
