@@ -17,9 +17,12 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from fanfare_rx.sandbox.external import ExternalIdentities
 
 __all__ = ["Accounts", "Consumer", "Identity", "Rotation", "Session", "TokenSigner"]
 
@@ -128,6 +131,8 @@ class Accounts:
         self._by_contact: dict[str, str] = {}
         #: The clock token lifetimes are measured on (replaceable in tests).
         self.wall: Callable[[], float] = time.time
+        #: Partner identities (``/auth/external/*``), see :mod:`fanfare_rx.sandbox.external`.
+        self.external: ExternalIdentities | None = None
 
     def new_guest(self) -> Consumer:
         consumer = Consumer(id=f"guest_{secrets.token_hex(8)}")
