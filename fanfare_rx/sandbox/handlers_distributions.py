@@ -199,8 +199,8 @@ async def enter_timed_release(request: web.Request) -> web.Response:
     identity, engine, now = _participant(request, TimedReleaseEngine)
     body = await read_body(request, wire.TimedReleaseEnterRequest, optional=True)
     _eligible(request, identity, engine)
-    return json_response(engine.enter(identity.consumer.id, body.variant_id,
-                                      guest=identity.consumer.guest, now=now))
+    return json_response(_shaped(request, engine.enter(identity.consumer.id, body.variant_id,
+                                                       guest=identity.consumer.guest, now=now)))
 
 
 @routes.post("/timed-releases/{id}/leave")
@@ -218,7 +218,17 @@ async def complete_timed_release(request: web.Request) -> web.Response:
 @routes.get("/timed-releases/{id}/status")
 async def timed_release_status(request: web.Request) -> web.Response:
     identity, engine, _ = _participant(request, TimedReleaseEngine)
-    return json_response(engine.state(identity.consumer.id))
+    return json_response(_shaped(request, engine.state(identity.consumer.id)))
+
+
+def _shaped(request: web.Request,
+            state: wire.TimedReleaseConsumerState) -> wire.TimedReleaseConsumerState:
+    """Gen C (scenario ``timedReleaseShape: "genC"``) has no ``GRANTED`` timed-release status:
+    a granted entry is ``ENTERED`` with its ``admissionGrant``."""
+    if (state.status is wire.TimedReleaseStatus.GRANTED
+            and context.world(request).scenario.timed_release_shape == "genC"):
+        return attrs.evolve(state, status=wire.TimedReleaseStatus.ENTERED)
+    return state
 
 
 # --- waitlists --------------------------------------------------------------------------------
