@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,7 +40,8 @@ SCENARIO: dict[str, Any] = {"experiences": [{
 
 async def _cpu(_: web.Request) -> web.Response:
     times = os.times()
-    return web.json_response({"cpu": time.process_time(), "user": times.user})
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    return web.json_response({"cpu": time.process_time(), "user": times.user, "faults": faults})
 
 
 def _bare_app() -> web.Application:
@@ -99,7 +101,8 @@ class Server:
 
 async def _server_cpu(session: aiohttp.ClientSession, url: str, headers: dict[str, str],
                       which: str = "cpu") -> float:
-    """The server's CPU seconds so far: ``cpu`` (user + system) or ``user``."""
+    """The server's CPU seconds so far, ``cpu`` (user + system) or ``user``, or ``faults``
+    (minor page faults)."""
     async with session.get(f"{url}/_bench/cpu", headers=headers) as response:
         return float((await response.json())[which])
 
@@ -113,6 +116,7 @@ class Target:
                         for t in tokens]
         self.samples: list[float] = []
         self.user_samples: list[float] = []
+        self.fault_samples: list[float] = []
 
     async def burst(self, session: aiohttp.ClientSession, count: int, concurrency: int) -> None:
         path = f"{self.url}/queues/{QUEUE_ID}/status"
@@ -131,23 +135,28 @@ class Target:
         """Record the server CPU µs per status request of one burst of ``count``."""
         before = await _server_cpu(session, self.url, self.base)
         user_before = await _server_cpu(session, self.url, self.base, "user")
+        faults_before = await _server_cpu(session, self.url, self.base, "faults")
         await self.burst(session, count, concurrency)
         after = await _server_cpu(session, self.url, self.base)
         user_after = await _server_cpu(session, self.url, self.base, "user")
+        faults_after = await _server_cpu(session, self.url, self.base, "faults")
+        self.fault_samples.append((faults_after - faults_before) / count)
         self.samples.append((after - before) / count * 1e6)
         self.user_samples.append((user_after - user_before) / count * 1e6)
 
 
 async def _interleaved(session: aiohttp.ClientSession, targets: list[Target], requests: int,
-                       concurrency: int, repeats: int) -> list[tuple[float, float]]:
-    """Median CPU µs per request of each target (user + system, user only), rounds taken in
-    turn so that load from other processes on the machine falls on all targets alike."""
+                       concurrency: int, repeats: int) -> list[tuple[float, float, float]]:
+    """Median CPU µs per request of each target (user + system, user only) and its minor page
+    faults per request, rounds taken in turn so that load from other processes on the machine
+    falls on all targets alike."""
     for target in targets:
         await target.burst(session, 200, concurrency)  # warm-up
     for _ in range(repeats):
         for target in targets:
             await target.sample(session, requests, concurrency)
-    return [(statistics.median(t.samples), statistics.median(t.user_samples)) for t in targets]
+    return [(statistics.median(t.samples), statistics.median(t.user_samples),
+             statistics.median(t.fault_samples)) for t in targets]
 
 
 async def _enrol(session: aiohttp.ClientSession, url: str, headers: dict[str, str], count: int,
@@ -194,8 +203,10 @@ async def run(consumers: int, requests: int, concurrency: int, repeats: int) -> 
             targets = [Target(bare.url, {}, [""]), Target(empty.url, pk, alone),
                        Target(full.url, pk, tokens[-1:]), Target(full.url, pk, tokens)]
             figures = await _interleaved(session, targets, requests, concurrency, repeats)
-            for name, (total, user) in zip(("bare", "empty", "full", "full_all"), figures):
+            for name, (total, user, faults) in zip(("bare", "empty", "full", "full_all"),
+                                                   figures):
                 results[f"{name}_us"], results[f"{name}_user_us"] = total, user
+                results[f"{name}_faults"] = faults
     finally:
         for server in servers:
             server.close()
@@ -218,6 +229,8 @@ def report(results: dict[str, float], consumers: int) -> list[str]:
             (f"  sandbox, {consumers:,} in queue, each in turn: {every:7.1f}   full/empty = "
              f"{every / empty:4.2f}x, bare/sandbox = {bare / every:4.2f}x"),
         ]
+    lines.append("minor page faults per request (system time follows them): " + ", ".join(
+        f"{name} {results[name + '_faults']:.2f}" for name in ("bare", "empty", "full", "full_all")))
     lines.append(
         f"enrol {consumers:,} consumers (guest + enter): {results['enrol_s']:6.2f} s wall, "
         f"{results['enrol_cpu_s']:6.2f} s server CPU "
