@@ -234,3 +234,31 @@ async def test_positions_over_http_after_leave_expiry_and_reentry(custom: Any) -
     assert (await api.call("POST", "/queues/q1/enter", token=tokens["2"])).body["position"] == 3
     model += ["0", "2"]
     await check()
+
+
+async def test_waitlist_positions_follow_leave_and_reentry(custom: Any) -> None:
+    api: Api = await custom(scenario_with({"type": "timed_release", "id": "t1", "openAt": 600},
+                                          waitlist={"id": "w1"}))
+    tokens = [await api.guest() for _ in range(4)]
+    model = list(range(4))
+    for token in tokens:
+        assert (await api.call("POST", "/waitlists/w1/enter", token=token)).status == 200
+
+    async def check() -> None:
+        for i, token in enumerate(tokens):
+            waitlists = (await api.call("GET", "/consumers/me", token=token)).body.get("waitlists")
+            if i in model:
+                assert waitlists[0]["position"] == model.index(i) + 1
+            else:
+                assert not waitlists
+
+    await check()
+    await api.call("DELETE", "/waitlists/w1/leave", token=tokens[1])
+    model.remove(1)
+    await check()
+    await api.sandbox.advance(5)
+    await api.call("POST", "/waitlists/w1/enter", token=tokens[1])
+    model.append(1)
+    await api.call("DELETE", "/waitlists/w1/leave", token=tokens[0])
+    model.remove(0)
+    await check()
