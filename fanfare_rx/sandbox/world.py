@@ -82,9 +82,13 @@ class World:
             engine.advance(now)
         for waitlist in self.waitlists.values():
             waitlist.advance(now)
-        for challenge_id, (_, _, expiry) in list(self.challenges.items()):
-            if expiry <= now:
-                del self.challenges[challenge_id]
+        expired = []
+        for challenge_id, (_, _, expiry) in self.challenges.items():
+            if expiry > now:
+                break  # same lifetime, made in time order: the rest expire later
+            expired.append(challenge_id)
+        for challenge_id in expired:
+            del self.challenges[challenge_id]
         return now
 
     # --- lookups --------------------------------------------------------------------------------

@@ -262,3 +262,26 @@ async def test_waitlist_positions_follow_leave_and_reentry(custom: Any) -> None:
     await api.call("DELETE", "/waitlists/w1/leave", token=tokens[0])
     model.remove(0)
     await check()
+
+
+async def test_bot_check_challenges_expire_oldest_first(api: Api) -> None:
+    token = await api.guest()
+    experience = api.sandbox.experiences["botcheck"]
+
+    async def challenge() -> str:
+        routed = await api.call("POST", f"/experiences/{experience}/route", token=token, json={})
+        return str(routed.body["selected"]["gates"][0]["challenge"]["id"])
+
+    old = await challenge()
+    await api.sandbox.advance(200)
+    new = await challenge()
+    await api.sandbox.advance(101)  # the first lived 300 s, the second has 99 s left
+
+    async def verify(challenge_id: str) -> int:
+        reply = await api.call("POST", "/challenges/verify", token=token,
+                               json={"challengeId": challenge_id,
+                                     "token": api.sandbox.bot_check_token})
+        return reply.status
+
+    assert await verify(old) == 403
+    assert await verify(new) == 200
