@@ -101,6 +101,7 @@ def timeline(
     final = [k for k in seen if "(" in k]
     ordered = in_progress + final
     ax.legend([seen[k] for k in ordered], ordered, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              fontsize=8, frameon=False, title="stage (outcome)", title_fontsize=8)
+              fontsize=8, frameon=False, title="stage (outcome)" if final else "stage",
+              title_fontsize=8)
     fig.tight_layout()
     return fig

@@ -118,6 +118,7 @@ def test_timeline_of_journeys_and_journey_stages() -> None:
     try:
         legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         assert legend == ["not_started", "entering", "routed"]
+        assert fig.axes[0].get_legend().get_title().get_text() == "stage"
     finally:
         plt.close(fig)
     fig = timeline(q.journey)  # rebuilt from the events
