@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     )
     from fanfare_rx.errors import (
         ActionNotAvailableError,
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
         AuthError,
         ConfigError,
         ConflictError,
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
         ErrorCode,
         FanfareError,
         JourneyDestroyedError,
+        JourneyError,
         NetworkError,
         NotFoundError,
         NotOpenYetError,
@@ -96,6 +100,9 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "APIConnectionError": "fanfare_rx.errors",
+    "APIStatusError": "fanfare_rx.errors",
+    "APITimeoutError": "fanfare_rx.errors",
     "ActionNotAvailableError": "fanfare_rx.errors",
     "Auth": "fanfare_rx.client.fanfare",
     "AuthError": "fanfare_rx.errors",
@@ -121,6 +128,7 @@ _EXPORTS: dict[str, str] = {
     "JourneyContext": "fanfare_rx.models.journey",
     "JourneyDestroyedError": "fanfare_rx.errors",
     "JourneyEffects": "fanfare_rx.journey.ports",
+    "JourneyError": "fanfare_rx.errors",
     "JourneyEvent": "fanfare_rx.models.journey",
     "JourneySnapshot": "fanfare_rx.models.journey",
     "JourneyStage": "fanfare_rx.models.journey",
@@ -153,6 +161,9 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "DEVELOPMENT_BASE_URL",
     "PRODUCTION_BASE_URL",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
     "ActionNotAvailableError",
     "Auth",
     "AuthError",
@@ -177,6 +188,7 @@ __all__ = [
     "JourneyContext",
     "JourneyDestroyedError",
     "JourneyEffects",
+    "JourneyError",
     "JourneyEvent",
     "JourneySnapshot",
     "JourneyStage",

@@ -12,8 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from fanfare_rx.errors import ErrorCode, FanfareError, NetworkError
-from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
+from fanfare_rx.errors import APITimeoutError, ErrorCode, FanfareError, NetworkError
 from fanfare_rx.models._redact import redact
 from fanfare_rx.wire import codec
 from fanfare_rx.wire.http_errors import error_from_response
@@ -146,7 +145,7 @@ class HttpTransport:
                 raw = await response.read()
                 return response.status, raw, response.headers
         except TimeoutError as exc:
-            raise FanfareTimeoutError(f"{method} {path} timed out") from exc
+            raise APITimeoutError(f"{method} {path} timed out") from exc
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise NetworkError(f"{method} {path} failed: {type(exc).__name__}") from exc
 
