@@ -93,6 +93,9 @@ if TYPE_CHECKING:
         snapshot_from_json,
         snapshot_to_json,
     )
+    from fanfare_rx.wire.config import (
+        HttpConfig,
+    )
     from fanfare_rx.wire.retry import (
         RetryPolicy,
     )
@@ -124,6 +127,7 @@ _EXPORTS: dict[str, str] = {
     "Fanfare": "fanfare_rx.client.fanfare",
     "FanfareError": "fanfare_rx.errors",
     "FileStorage": "fanfare_rx.client.storage",
+    "HttpConfig": "fanfare_rx.wire.config",
     "JourneyAction": "fanfare_rx.models.journey",
     "JourneyContext": "fanfare_rx.models.journey",
     "JourneyDestroyedError": "fanfare_rx.errors",
@@ -184,6 +188,7 @@ __all__ = [
     "Fanfare",
     "FanfareError",
     "FileStorage",
+    "HttpConfig",
     "JourneyAction",
     "JourneyContext",
     "JourneyDestroyedError",

@@ -15,20 +15,12 @@ import aiohttp
 from fanfare_rx.errors import APITimeoutError, ErrorCode, FanfareError, NetworkError
 from fanfare_rx.models._redact import redact
 from fanfare_rx.wire import codec
+from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
 from fanfare_rx.wire.http_errors import error_from_response
 from fanfare_rx.wire.retry import RetryPolicy
 
-__all__ = [
-    "DEFAULT_CONNECT_TIMEOUT",
-    "DEFAULT_MAX_CONNECTIONS",
-    "DEFAULT_TIMEOUT",
-    "HttpTransport",
-    "Sleep",
-]
+__all__ = ["HttpTransport", "Sleep"]
 
-DEFAULT_TIMEOUT = 15.0
-DEFAULT_CONNECT_TIMEOUT = 5.0
-DEFAULT_MAX_CONNECTIONS = 16
 USER_AGENT = "fanfare-rx/0.1 (+aiohttp)"
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -38,6 +30,13 @@ _log = logging.getLogger("fanfare_rx.http")
 class HttpTransport:
     """Sends one logical request, repeating it under a :class:`RetryPolicy`.
 
+    Args:
+        base_url: the API root.
+        publishable_key: sent as ``X-Publishable-Key`` on every request.
+        http: timeouts, pool size and retry policy.
+        sleep: how to wait between retries.
+        clock: epoch seconds now, to read ``Retry-After`` dates.
+
     Usage: ``status, body = await transport.request("GET", "/queues/q1")``
     """
 
@@ -46,22 +45,23 @@ class HttpTransport:
         base_url: str,
         publishable_key: str,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
-        retry: RetryPolicy | None = None,
+        http: HttpConfig = DEFAULT_HTTP,
         sleep: Sleep = asyncio.sleep,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._key = publishable_key
-        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
-        self.retry = retry if retry is not None else RetryPolicy()
+        self.http = http
+        self.timeout = aiohttp.ClientTimeout(total=http.timeout, connect=http.connect_timeout)
         self.sleep = sleep
-        self.max_connections = max_connections
         self.clock = clock
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy (``http.retry``)."""
+        return self.http.retry
 
     @property
     def client_session(self) -> aiohttp.ClientSession | None:
@@ -76,7 +76,7 @@ class HttpTransport:
         if self._closed:
             raise FanfareError("the Consumer API client is closed", code=ErrorCode.ABORTED)
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=30)
+            connector = aiohttp.TCPConnector(limit=self.http.max_connections, keepalive_timeout=30)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self.timeout,

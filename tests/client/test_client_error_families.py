@@ -27,6 +27,7 @@ from fanfare_rx.errors import (
 )
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.config import HttpConfig
 from fanfare_rx.wire.retry import RetryPolicy
 
 FAMILIES = (APIStatusError, APIConnectionError, JourneyError, DecodeError)
@@ -70,7 +71,7 @@ async def test_a_refused_connection_is_caught_as_the_connection_family(
     api = ConsumerApi(f"http://127.0.0.1:{_refused_port()}", sandbox.publishable_key,
                       organization_id=sandbox.organization_id,
                       sessions=SessionManager(sandbox.organization_id),
-                      retry=RetryPolicy.none())
+                      http=HttpConfig(retry=RetryPolicy.none()))
     try:
         with pytest.raises(APIConnectionError) as caught:
             await api.get_queue("any")
