@@ -72,7 +72,8 @@ async def test_fanfare_init_takes_http_and_its_shorthands_replace_fields(
         sandbox: Sandbox) -> None:
     base = HttpConfig(timeout=7, max_connections=2, retry=RetryPolicy.none())
     keys: dict[str, Any] = {"organization_id": sandbox.organization_id,
-            "publishable_key": sandbox.publishable_key, "base_url": sandbox.base_url}
+                            "publishable_key": sandbox.publishable_key,
+                            "base_url": sandbox.base_url}
     async with await Fanfare.init(**keys, http=base) as plain:
         assert plain.api.http is base
     async with await Fanfare.init(**keys, http=base, timeout=0.1) as tuned:
