@@ -96,6 +96,9 @@ if TYPE_CHECKING:
     from fanfare_rx.wire.config import (
         HttpConfig,
     )
+    from fanfare_rx.wire.pool import (
+        HttpPool,
+    )
     from fanfare_rx.wire.retry import (
         RetryPolicy,
     )
@@ -128,6 +131,7 @@ _EXPORTS: dict[str, str] = {
     "FanfareError": "fanfare_rx.errors",
     "FileStorage": "fanfare_rx.client.storage",
     "HttpConfig": "fanfare_rx.wire.config",
+    "HttpPool": "fanfare_rx.wire.pool",
     "JourneyAction": "fanfare_rx.models.journey",
     "JourneyContext": "fanfare_rx.models.journey",
     "JourneyDestroyedError": "fanfare_rx.errors",
@@ -189,6 +193,7 @@ __all__ = [
     "FanfareError",
     "FileStorage",
     "HttpConfig",
+    "HttpPool",
     "JourneyAction",
     "JourneyContext",
     "JourneyDestroyedError",

@@ -25,6 +25,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
+from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import Sleep
 
@@ -252,6 +253,7 @@ class Fanfare:
         environment: str = "production",
         storage: SessionStorage | None = None,
         http: HttpConfig | None = None,
+        pool: HttpPool | None = None,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
         max_connections: int | None = None,
@@ -267,6 +269,8 @@ class Fanfare:
             environment: ``"production"`` or ``"development"`` (``http://localhost:4802``).
             storage: where the session survives restarts (``FileStorage(dir)``); memory if None.
             http: timeouts, pool size and retry policy (default :data:`DEFAULT_HTTP`).
+            pool: an :class:`HttpPool` shared by many shoppers (``destroy`` leaves it open;
+                its owner closes it); None: a pool of this instance's own.
             timeout: shorthand that replaces ``http.timeout``.
             retry: shorthand that replaces ``http.retry``.
             max_connections: shorthand that replaces ``http.max_connections``.
@@ -297,7 +301,7 @@ class Fanfare:
             base_url, publishable_key, organization_id=organization_id, sessions=sessions,
             http=_http_config(http, timeout=timeout, retry=retry,
                               max_connections=max_connections),
-            sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
+            pool=pool, sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
         )
         return cls(api, sessions, bus, scheduler)
 
@@ -335,8 +339,8 @@ class Fanfare:
         return self._destroyed
 
     async def destroy(self) -> None:
-        """Destroy every journey and close the HTTP session (the stored session is kept).
-        Idempotent.
+        """Destroy every journey and close the HTTP session (the stored session is kept; a
+        shared :class:`HttpPool` stays open for its other users). Idempotent.
 
         Usage: ``await fanfare.destroy()``
         """

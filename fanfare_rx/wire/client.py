@@ -17,6 +17,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.wire._distributions import Auth, DistributionCalls, segment
 from fanfare_rx.wire.auth import AuthCalls, TokenSource
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
+from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import HttpTransport, Sleep
 
@@ -41,6 +42,8 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
         organization_id: the organization (session storage key).
         sessions: the session manager (the token source).
         http: timeouts, pool size and retry policy (:class:`HttpConfig`).
+        pool: an :class:`HttpPool` shared with other clients (``close`` leaves it open);
+            None: a pool of its own, closed with the client.
         sleep: how to wait between retries (tests pass a recorder).
         clock: epoch seconds now, to read ``Retry-After`` dates.
 
@@ -59,6 +62,7 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
         organization_id: str,
         sessions: TS,
         http: HttpConfig = DEFAULT_HTTP,
+        pool: HttpPool | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -70,8 +74,8 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
             raise ConfigError("organization_id is required",
                               code=ErrorCode.MISSING_ORGANIZATION_ID)
         self.organization_id = organization_id
-        self._transport = HttpTransport(base_url, publishable_key, http=http, sleep=sleep,
-                                        clock=clock)
+        self._transport = HttpTransport(base_url, publishable_key, http=http, pool=pool,
+                                        sleep=sleep, clock=clock)
         self.sessions = sessions
         self.sessions.attach(AuthCalls(self._transport))
 
@@ -91,6 +95,11 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
         return self._transport.retry
 
     @property
+    def pool(self) -> HttpPool:
+        """The connection pool: shared when one was given, else the client's own."""
+        return self._transport.pool
+
+    @property
     def client_session(self) -> aiohttp.ClientSession | None:
         """The underlying aiohttp session (None until the first request, and after close)."""
         return self._transport.client_session
@@ -100,7 +109,8 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
         return self._transport.closed
 
     async def close(self) -> None:
-        """Close the connection pool (idempotent); later calls raise ``ABORTED``.
+        """Stop the client (idempotent); later calls raise ``ABORTED``. Its own pool is closed,
+        a shared one is left open for its other clients.
 
         Usage: ``await api.close()``
         """

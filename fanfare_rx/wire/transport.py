@@ -1,10 +1,11 @@
-"""The HTTP layer under :class:`~fanfare_rx.wire.client.ConsumerApi`: one lazily created aiohttp
-session with a keep-alive pool, the key headers, typed errors, retries and debug logging.
+"""The HTTP layer under :class:`~fanfare_rx.wire.client.ConsumerApi`: requests over its own or a
+shared :class:`~fanfare_rx.wire.pool.HttpPool`, the key headers, typed errors, retries, logging.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -17,14 +18,19 @@ from fanfare_rx.models._redact import redact
 from fanfare_rx.wire import codec
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
 from fanfare_rx.wire.http_errors import error_from_response
+from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 
 __all__ = ["HttpTransport", "Sleep"]
 
-USER_AGENT = "fanfare-rx/0.1 (+aiohttp)"
-
 Sleep = Callable[[float], Awaitable[None]]
 _log = logging.getLogger("fanfare_rx.http")
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(http: HttpConfig) -> aiohttp.ClientTimeout:
+    """One ``ClientTimeout`` per distinct config (thousands of clients share the default)."""
+    return aiohttp.ClientTimeout(total=http.timeout, connect=http.connect_timeout)
 
 
 class HttpTransport:
@@ -34,6 +40,7 @@ class HttpTransport:
         base_url: the API root.
         publishable_key: sent as ``X-Publishable-Key`` on every request.
         http: timeouts, pool size and retry policy.
+        pool: a shared pool (never closed here); None: a pool of its own, closed with it.
         sleep: how to wait between retries.
         clock: epoch seconds now, to read ``Retry-After`` dates.
 
@@ -46,16 +53,18 @@ class HttpTransport:
         publishable_key: str,
         *,
         http: HttpConfig = DEFAULT_HTTP,
+        pool: HttpPool | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._key = publishable_key
         self.http = http
-        self.timeout = aiohttp.ClientTimeout(total=http.timeout, connect=http.connect_timeout)
+        self.timeout = _client_timeout(http)
         self.sleep = sleep
         self.clock = clock
-        self._session: aiohttp.ClientSession | None = None
+        self._owns_pool = pool is None
+        self._pool = pool if pool is not None else HttpPool(max_connections=http.max_connections)
         self._closed = False
 
     @property
@@ -64,9 +73,19 @@ class HttpTransport:
         return self.http.retry
 
     @property
+    def pool(self) -> HttpPool:
+        """The connection pool (shared, or this transport's own)."""
+        return self._pool
+
+    @property
+    def shares_pool(self) -> bool:
+        """True when the pool was given (and so is not closed with this transport)."""
+        return not self._owns_pool
+
+    @property
     def client_session(self) -> aiohttp.ClientSession | None:
-        """The aiohttp session, once the first request created it."""
-        return self._session
+        """The pool's aiohttp session once a request created it; None after close."""
+        return None if self._closed else self._pool.client_session
 
     @property
     def closed(self) -> bool:
@@ -75,25 +94,17 @@ class HttpTransport:
     def _client(self) -> aiohttp.ClientSession:
         if self._closed:
             raise FanfareError("the Consumer API client is closed", code=ErrorCode.ABORTED)
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self.http.max_connections, keepalive_timeout=30)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=self.timeout,
-                headers={"X-Publishable-Key": self._key, "Accept": "application/json",
-                         "User-Agent": USER_AGENT},
-            )
-        return self._session
+        return self._pool.session()
 
     async def close(self) -> None:
-        """Close the pool; later requests raise. Idempotent.
+        """Stop; later requests raise. Closes the pool only if it is this transport's own.
+        Idempotent.
 
         Usage: ``await transport.close()``
         """
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        if self._owns_pool:
+            await self._pool.close()
 
     async def request(
         self,
@@ -110,7 +121,7 @@ class HttpTransport:
         Usage: ``status, raw = await transport.request("POST", "/auth/guest")``
         """
         data = None if body is None else codec.dumps(body).encode()
-        headers: dict[str, str] = {}
+        headers = {"X-Publishable-Key": self._key}  # per request: a shared pool has no key
         if data is not None:
             headers["Content-Type"] = "application/json"
         if bearer is not None:
@@ -141,7 +152,7 @@ class HttpTransport:
         client = self._client()
         try:
             async with client.request(method, self.base_url + path, data=data,
-                                      headers=headers) as response:
+                                      headers=headers, timeout=self.timeout) as response:
                 raw = await response.read()
                 return response.status, raw, response.headers
         except TimeoutError as exc:

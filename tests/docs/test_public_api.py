@@ -16,6 +16,7 @@ EXPECTED_TOP_LEVEL = {
     "DecodeError", "ActionNotAvailableError", "ConsumerApi", "RetryPolicy", "FileStorage",
     "MemoryStorage", "snapshot_to_json", "snapshot_from_json", "APIStatusError",
     "APIConnectionError", "APITimeoutError", "JourneyError", "HttpConfig",
+    "HttpPool",
 }
 
 
