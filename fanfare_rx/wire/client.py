@@ -14,7 +14,9 @@ import aiohttp
 
 from fanfare_rx.errors import AuthError, ConfigError, ErrorCode
 from fanfare_rx.models import wire
-from fanfare_rx.wire._distributions import Auth, DistributionCalls, segment
+from fanfare_rx.wire._appointments import AppointmentCalls
+from fanfare_rx.wire._calls import Auth, segment
+from fanfare_rx.wire._distributions import DistributionCalls
 from fanfare_rx.wire.auth import AuthCalls, TokenSource
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
 from fanfare_rx.wire.pool import HttpPool
@@ -27,7 +29,7 @@ T = TypeVar("T")
 TS = TypeVar("TS", bound=TokenSource)
 
 
-class ConsumerApi(DistributionCalls, Generic[TS]):
+class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
     """Client of the Fanfare Consumer API (gen C) over one keep-alive aiohttp session.
 
     Every answer is decoded into the models of :mod:`fanfare_rx.models.wire` (a body that does
