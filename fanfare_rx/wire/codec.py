@@ -35,6 +35,7 @@ __all__ = [
     "decode",
     "dumps",
     "encode",
+    "parse_json",
     "snapshot_from_json",
     "snapshot_to_json",
     "structure",

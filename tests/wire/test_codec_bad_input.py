@@ -151,3 +151,17 @@ def test_date_times_at_the_edges_round_trip(text: str) -> None:
     body = json.dumps({"type": "guest", "consumerId": "c1", "expiresAt": text})
     session = decode(body, w.SessionInfo)
     assert decode(json.dumps(encode(session)), w.SessionInfo) == session
+
+
+# --- the safe parser, for other JSON the library reads (stored sessions ...) -------------------
+
+
+def test_parse_json_is_public_and_raises_only_decode_errors() -> None:
+    from fanfare_rx.wire import codec
+
+    assert codec.parse_json('{"a": [1, 2.5]}', "Stored") == {"a": [1, 2.5]}
+    for text, match in [("[" * 100_000, "nested deeper"), ('{"a": NaN}', "finite"),
+                        ("{", "malformed")]:
+        with pytest.raises(DecodeError, match=match) as caught:
+            codec.parse_json(text, "Stored")
+        assert caught.value.model == "Stored"
