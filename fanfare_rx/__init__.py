@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     )
     from fanfare_rx.errors import (
         ActionNotAvailableError,
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
         AuthError,
         ConfigError,
         ConflictError,
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
         ErrorCode,
         FanfareError,
         JourneyDestroyedError,
+        JourneyError,
         NetworkError,
         NotFoundError,
         NotOpenYetError,
@@ -106,6 +110,12 @@ if TYPE_CHECKING:
         snapshot_from_json,
         snapshot_to_json,
     )
+    from fanfare_rx.wire.config import (
+        HttpConfig,
+    )
+    from fanfare_rx.wire.pool import (
+        HttpPool,
+    )
     from fanfare_rx.wire.retry import (
         RetryPolicy,
     )
@@ -114,6 +124,9 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     "AccessCodeSubmitResult": "fanfare_rx.models.view",
+    "APIConnectionError": "fanfare_rx.errors",
+    "APIStatusError": "fanfare_rx.errors",
+    "APITimeoutError": "fanfare_rx.errors",
     "ActionNotAvailableError": "fanfare_rx.errors",
     "AdmissionGrant": "fanfare_rx.models.view",
     "Auth": "fanfare_rx.client.fanfare",
@@ -138,10 +151,13 @@ _EXPORTS: dict[str, str] = {
     "Fanfare": "fanfare_rx.client.fanfare",
     "FanfareError": "fanfare_rx.errors",
     "FileStorage": "fanfare_rx.client.storage",
+    "HttpConfig": "fanfare_rx.wire.config",
+    "HttpPool": "fanfare_rx.wire.pool",
     "JourneyAction": "fanfare_rx.models.journey",
     "JourneyContext": "fanfare_rx.models.journey",
     "JourneyDestroyedError": "fanfare_rx.errors",
     "JourneyEffects": "fanfare_rx.journey.ports",
+    "JourneyError": "fanfare_rx.errors",
     "JourneyEvent": "fanfare_rx.models.journey",
     "JourneySnapshot": "fanfare_rx.models.journey",
     "JourneyStage": "fanfare_rx.models.journey",
@@ -183,6 +199,9 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "DEVELOPMENT_BASE_URL",
     "PRODUCTION_BASE_URL",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
     "AccessCodeSubmitResult",
     "ActionNotAvailableError",
     "AdmissionGrant",
@@ -207,10 +226,13 @@ __all__ = [
     "Fanfare",
     "FanfareError",
     "FileStorage",
+    "HttpConfig",
+    "HttpPool",
     "JourneyAction",
     "JourneyContext",
     "JourneyDestroyedError",
     "JourneyEffects",
+    "JourneyError",
     "JourneyEvent",
     "JourneySnapshot",
     "JourneyStage",

@@ -3,6 +3,20 @@
 Every error carries what a caller needs to act: a stable ``code``, the HTTP ``status`` when
 there was one, whether ``retryable`` retrying may help, the server's ``retry_after`` and the
 ``request_id`` to quote to support. This module imports nothing of ours.
+
+Families a caller can catch by type::
+
+    FanfareError
+    ├── ConfigError, DecodeError
+    ├── APIStatusError          (an HTTP error status; ``status`` is set)
+    │   ├── AuthError, ValidationError, NotFoundError, ConflictError
+    │   └── NotOpenYetError, RateLimitedError, ServerError
+    ├── APIConnectionError      (no HTTP answer)
+    │   ├── NetworkError
+    │   └── APITimeoutError     (also a TimeoutError)
+    ├── TimeoutError            (a request, or a store's ``wait_for``)
+    └── JourneyError
+        └── ActionNotAvailableError, UnknownActionError, JourneyDestroyedError
 """
 
 from __future__ import annotations
@@ -12,6 +26,9 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
     "ActionNotAvailableError",
     "AuthError",
     "ConfigError",
@@ -20,6 +37,7 @@ __all__ = [
     "ErrorCode",
     "FanfareError",
     "JourneyDestroyedError",
+    "JourneyError",
     "NetworkError",
     "NotFoundError",
     "NotOpenYetError",
@@ -175,78 +193,122 @@ class DecodeError(FanfareError):
         self.path = path
 
 
-class NetworkError(FanfareError):
-    """The request never got an HTTP answer (refused, reset, dropped connection)."""
-
-    default_code = ErrorCode.NETWORK_ERROR
-    default_retryable = True
+# --- the server answered with an error status ------------------------------------------------
 
 
-class TimeoutError(FanfareError):
-    """The request or a ``wait_for`` took longer than allowed."""
+class APIStatusError(FanfareError):
+    """Family: the server answered with an HTTP error status (``status`` says which).
 
-    default_code = ErrorCode.TIMEOUT
-    default_retryable = True
+    An error status with no more specific class (418, 410 ...) is raised as this class itself.
+
+    Usage: ``except APIStatusError as err: log.warning("HTTP %s %s", err.status, err.code)``
+    """
 
 
-class AuthError(FanfareError):
+class AuthError(APIStatusError):
     """401/403: missing, invalid or expired credentials."""
 
     default_code = ErrorCode.UNAUTHORIZED
 
 
-class ValidationError(FanfareError):
+class ValidationError(APIStatusError):
     """400/422: the server rejected the request body; ``details["issues"]`` lists why."""
 
     default_code = ErrorCode.VALIDATION_ERROR
 
 
-class NotFoundError(FanfareError):
+class NotFoundError(APIStatusError):
     """404: the experience, distribution or participation does not exist."""
 
     default_code = ErrorCode.NOT_FOUND
 
 
-class ConflictError(FanfareError):
+class ConflictError(APIStatusError):
     """409: already in, order limit reached, concurrent modification."""
 
     default_code = ErrorCode.CONFLICT
 
 
-class NotOpenYetError(FanfareError):
+class NotOpenYetError(APIStatusError):
     """423: the distribution is not open yet; ``retry_after`` says when it opens."""
 
     default_code = ErrorCode.NOT_OPEN_YET
     default_retryable = True
 
 
-class RateLimitedError(FanfareError):
+class RateLimitedError(APIStatusError):
     """429: too many requests, or a full queue; wait ``retry_after`` seconds."""
 
     default_code = ErrorCode.RATE_LIMITED
     default_retryable = True
 
 
-class ServerError(FanfareError):
+class ServerError(APIStatusError):
     """5xx: the server failed; retrying with backoff may help."""
 
     default_code = ErrorCode.INTERNAL_ERROR
     default_retryable = True
 
 
-class ActionNotAvailableError(FanfareError):
+# --- no HTTP answer at all --------------------------------------------------------------------
+
+
+class APIConnectionError(FanfareError):
+    """Family: the request got no HTTP answer (refused, reset, dropped, timed out).
+
+    Retrying may help; the request may or may not have reached the server.
+
+    Usage: ``except APIConnectionError: show_offline_banner()``
+    """
+
+    default_code = ErrorCode.NETWORK_ERROR
+    default_retryable = True
+
+
+class NetworkError(APIConnectionError):
+    """The request never got an HTTP answer (refused, reset, dropped connection)."""
+
+
+class TimeoutError(FanfareError):
+    """Something took longer than allowed: an HTTP request (then it is an
+    :class:`APITimeoutError`) or a store's ``wait_for``."""
+
+    default_code = ErrorCode.TIMEOUT
+    default_retryable = True
+
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """An HTTP request timed out: both a connection error and a :class:`TimeoutError`.
+
+    Usage: ``except APITimeoutError: retry_later()``
+    """
+
+    default_code = ErrorCode.TIMEOUT
+
+
+# --- journey misuse ---------------------------------------------------------------------------
+
+
+class JourneyError(FanfareError):
+    """Family: a journey method was called when it cannot run (no request was sent).
+
+    Usage: ``except JourneyError as err: print(err.code)``
+    """
+
+
+class ActionNotAvailableError(JourneyError):
     """A journey action was requested that ``available_actions`` does not contain."""
 
     default_code = ErrorCode.ACTION_NOT_AVAILABLE
 
 
-class UnknownActionError(FanfareError):
+class UnknownActionError(JourneyError):
     """``perform(name)`` was called with a name that is no journey or sequence action."""
 
     default_code = ErrorCode.UNKNOWN_ACTION
 
 
-class JourneyDestroyedError(FanfareError):
+class JourneyDestroyedError(JourneyError):
     """The journey was destroyed; its methods no longer run."""
 
     default_code = ErrorCode.JOURNEY_DESTROYED

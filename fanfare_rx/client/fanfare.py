@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
 
+import attrs
 from reactivex import abc
 from reactivex import operators as ops
 from reactivex.scheduler.eventloop import AsyncIOScheduler
@@ -23,6 +24,8 @@ from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
+from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import Sleep
 
@@ -76,6 +79,19 @@ def scheduler_sleep(scheduler: abc.SchedulerBase) -> Sleep:
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+def _http_config(http: HttpConfig | None, *, timeout: float | None, retry: RetryPolicy | None,
+                 max_connections: int | None) -> HttpConfig:
+    """``http`` (or the defaults) with the shorthand keywords that were given applied."""
+    config = http if http is not None else DEFAULT_HTTP
+    if timeout is not None:
+        config = attrs.evolve(config, timeout=timeout)
+    if retry is not None:
+        config = attrs.evolve(config, retry=retry)
+    if max_connections is not None:
+        config = attrs.evolve(config, max_connections=max_connections)
+    return config
 
 
 class Experiences:
@@ -283,9 +299,11 @@ class Fanfare:
         base_url: str | None = None,
         environment: str = "production",
         storage: SessionStorage | None = None,
-        timeout: float = 15.0,
+        http: HttpConfig | None = None,
+        pool: HttpPool | None = None,
+        timeout: float | None = None,
         retry: RetryPolicy | None = None,
-        max_connections: int = 10,
+        max_connections: int | None = None,
         scheduler: abc.SchedulerBase | None = None,
         sleep: Sleep | None = None,
     ) -> Fanfare:
@@ -297,9 +315,12 @@ class Fanfare:
             base_url: the Consumer API root; overrides ``environment``.
             environment: ``"production"`` or ``"development"`` (``http://localhost:4802``).
             storage: where the session survives restarts (``FileStorage(dir)``); memory if None.
-            timeout: seconds for one HTTP request.
-            retry: retry policy for network errors, timeouts, 429 and 5xx.
-            max_connections: size of the keep-alive pool.
+            http: timeouts, pool size and retry policy (default :data:`DEFAULT_HTTP`).
+            pool: an :class:`HttpPool` shared by many shoppers (``destroy`` leaves it open;
+                its owner closes it); None: a pool of this instance's own.
+            timeout: shorthand that replaces ``http.timeout``.
+            retry: shorthand that replaces ``http.retry``.
+            max_connections: shorthand that replaces ``http.max_connections``.
             scheduler: where journeys take time from (default: the running asyncio loop).
             sleep: how the client waits between retries (default: a timer on ``scheduler``,
                 so backoff takes the same time source as the journeys).
@@ -325,8 +346,9 @@ class Fanfare:
             scheduler = AsyncIOScheduler(asyncio.get_running_loop())
         api = ConsumerApi(
             base_url, publishable_key, organization_id=organization_id, sessions=sessions,
-            timeout=timeout, retry=retry, max_connections=max_connections,
-            sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
+            http=_http_config(http, timeout=timeout, retry=retry,
+                              max_connections=max_connections),
+            pool=pool, sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
         )
         return cls(api, sessions, bus, scheduler)
 
@@ -364,8 +386,8 @@ class Fanfare:
         return self._destroyed
 
     async def destroy(self) -> None:
-        """Destroy every journey and close the HTTP session (the stored session is kept).
-        Idempotent.
+        """Destroy every journey and close the HTTP session (the stored session is kept; a
+        shared :class:`HttpPool` stays open for its other users). Idempotent.
 
         Usage: ``await fanfare.destroy()``
         """

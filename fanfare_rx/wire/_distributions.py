@@ -5,42 +5,20 @@ auctions, timed releases, waitlists), with "already in" on enter answered by the
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, TypeVar
-from urllib.parse import quote
+from typing import Any, TypeVar
 
 from fanfare_rx.errors import ConflictError, ValidationError
 from fanfare_rx.models import wire
-from fanfare_rx.wire import codec
+from fanfare_rx.wire._calls import Calls, segment
 from fanfare_rx.wire.http_errors import is_already_in
 
-__all__ = ["Auth", "DistributionCalls", "segment"]
+__all__ = ["DistributionCalls"]
 
 T = TypeVar("T")
-#: Which credential an endpoint takes: none (publishable key only), the bearer when a
-#: session exists, or a consumer bearer (created on demand, refreshed on 401).
-Auth = Literal["none", "optional", "consumer"]
 
 
-def segment(value: str) -> str:
-    """One URL path segment, escaped (ids come from servers and users).
-
-    Usage: ``f"/queues/{segment(queue_id)}/enter"``
-    """
-    return quote(value, safe="")
-
-
-class DistributionCalls:
+class DistributionCalls(Calls):
     """Typed distribution methods over ``_raw`` (implemented by ``ConsumerApi``)."""
-
-    async def _raw(self, method: str, path: str, *, body: object = None,
-                   auth: Auth = "consumer") -> bytes:
-        raise NotImplementedError
-
-    async def _call(self, method: str, path: str, model: type[T] | Any, *,
-                    body: object = None, auth: Auth = "consumer") -> T:
-        raw = await self._raw(method, path, body=body, auth=auth)
-        result: T = codec.decode(raw, model)
-        return result
 
     async def _enter(self, path: str, model: type[T] | Any, status_path: str, *,
                      body: object = None) -> T:

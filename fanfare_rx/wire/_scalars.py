@@ -1,10 +1,11 @@
 """Strict scalar hooks of the codec: a wrong JSON type is an error, never a silent coercion;
-decimal-string money and ISO-8601 date-times (UTC when no offset is given).
+decimal-string money, ISO-8601 date-times that can be written back, finite numbers only.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -35,7 +36,7 @@ def _structure_int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"expected an integer, got {type_name(value)}")
     if isinstance(value, float):
-        if not value.is_integer():
+        if not value.is_integer():  # also rejects NaN and +-Infinity
             raise ValueError(f"expected an integer, got {value!r}")
         return int(value)
     return value
@@ -44,6 +45,8 @@ def _structure_int(value: Any, _: type) -> int:
 def _structure_float(value: Any, _: type) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"expected a number, got {type_name(value)}")
+    if not math.isfinite(value):  # NaN/Infinity are not JSON: JavaScript could not read it back
+        raise ValueError(f"expected a finite number, got {value!r}")
     return float(value)
 
 
@@ -94,7 +97,12 @@ def _structure_datetime(value: Any, _: type) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"expected an ISO-8601 date-time, got {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:  # we write UTC: a date-time that has no UTC equivalent could never be written back
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"date-time out of range in UTC, got {value!r}") from None
+    return parsed
 
 
 def _unstructure_datetime(value: datetime) -> str:

@@ -14,16 +14,14 @@ import aiohttp
 
 from fanfare_rx.errors import AuthError, ConfigError, ErrorCode
 from fanfare_rx.models import wire
-from fanfare_rx.wire._distributions import Auth, DistributionCalls, segment
+from fanfare_rx.wire._appointments import AppointmentCalls
+from fanfare_rx.wire._calls import Auth, segment
+from fanfare_rx.wire._distributions import DistributionCalls
 from fanfare_rx.wire.auth import AuthCalls, TokenSource
+from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
+from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
-from fanfare_rx.wire.transport import (
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_TIMEOUT,
-    HttpTransport,
-    Sleep,
-)
+from fanfare_rx.wire.transport import HttpTransport, Sleep
 
 __all__ = ["ConsumerApi"]
 
@@ -31,7 +29,7 @@ T = TypeVar("T")
 TS = TypeVar("TS", bound=TokenSource)
 
 
-class ConsumerApi(DistributionCalls, Generic[TS]):
+class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
     """Client of the Fanfare Consumer API (gen C) over one keep-alive aiohttp session.
 
     Every answer is decoded into the models of :mod:`fanfare_rx.models.wire` (a body that does
@@ -44,16 +42,17 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
         base_url: the API root, e.g. ``https://consumer.fanfare.io/api`` or a sandbox URL.
         publishable_key: ``pk_live_…`` / ``pk_test_…``.
         organization_id: the organization (session storage key).
-        sessions: the session manager (default: a new in-memory one).
-        timeout: seconds for a whole request; ``connect_timeout`` for connecting.
-        retry: the retry policy (default :class:`RetryPolicy()`).
+        sessions: the session manager (the token source).
+        http: timeouts, pool size and retry policy (:class:`HttpConfig`).
+        pool: an :class:`HttpPool` shared with other clients (``close`` leaves it open);
+            None: a pool of its own, closed with the client.
         sleep: how to wait between retries (tests pass a recorder).
-        max_connections: size of the keep-alive pool.
         clock: epoch seconds now, to read ``Retry-After`` dates.
 
     Usage::
 
-        async with ConsumerApi(url, "pk_test_...", organization_id=org) as api:
+        async with ConsumerApi(url, "pk_test_...", organization_id=org, sessions=sessions,
+                               http=HttpConfig(timeout=5)) as api:
             state = await api.enter_queue(queue_id)
     """
 
@@ -64,11 +63,9 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
         *,
         organization_id: str,
         sessions: TS,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
-        retry: RetryPolicy | None = None,
+        http: HttpConfig = DEFAULT_HTTP,
+        pool: HttpPool | None = None,
         sleep: Sleep = asyncio.sleep,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
@@ -79,9 +76,8 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
             raise ConfigError("organization_id is required",
                               code=ErrorCode.MISSING_ORGANIZATION_ID)
         self.organization_id = organization_id
-        self._transport = HttpTransport(
-            base_url, publishable_key, timeout=timeout, connect_timeout=connect_timeout,
-            retry=retry, sleep=sleep, max_connections=max_connections, clock=clock)
+        self._transport = HttpTransport(base_url, publishable_key, http=http, pool=pool,
+                                        sleep=sleep, clock=clock)
         self.sessions = sessions
         self.sessions.attach(AuthCalls(self._transport))
 
@@ -92,8 +88,18 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
         return self._transport.base_url
 
     @property
+    def http(self) -> HttpConfig:
+        """The connection settings."""
+        return self._transport.http
+
+    @property
     def retry(self) -> RetryPolicy:
         return self._transport.retry
+
+    @property
+    def pool(self) -> HttpPool:
+        """The connection pool: shared when one was given, else the client's own."""
+        return self._transport.pool
 
     @property
     def client_session(self) -> aiohttp.ClientSession | None:
@@ -105,7 +111,8 @@ class ConsumerApi(DistributionCalls, Generic[TS]):
         return self._transport.closed
 
     async def close(self) -> None:
-        """Close the connection pool (idempotent); later calls raise ``ABORTED``.
+        """Stop the client (idempotent); later calls raise ``ABORTED``. Its own pool is closed,
+        a shared one is left open for its other clients.
 
         Usage: ``await api.close()``
         """

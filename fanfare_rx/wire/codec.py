@@ -8,8 +8,9 @@ Usage::
     body = encode(state)            # {"status": "QUEUED", "position": 3, ...}
 
 The hooks live in private modules: ``_scalars`` (strict primitives, money, date-times),
-``_unions`` (tagged unions, aliases), ``_converter`` (attrs classes, tuples, mappings) and
-``_decode_errors`` (the error message naming the camelCase path).
+``_unions`` (tagged unions, aliases), ``_converter`` (attrs classes, tuples, mappings),
+``_json`` (parsing with a depth limit, no NaN) and ``_decode_errors`` (the error message
+naming the camelCase path).
 """
 
 from __future__ import annotations
@@ -23,15 +24,18 @@ from fanfare_rx.errors import DecodeError
 from fanfare_rx.models.journey import JourneySnapshot
 from fanfare_rx.wire._converter import make_converter
 from fanfare_rx.wire._decode_errors import decode_error, model_name
+from fanfare_rx.wire._json import MAX_DEPTH, parse_json
 from fanfare_rx.wire._unions import GEN_AB_FIELD_ALIASES, GEN_AB_STATUS_ALIASES
 
 __all__ = [
     "GEN_AB_FIELD_ALIASES",
     "GEN_AB_STATUS_ALIASES",
+    "MAX_DEPTH",
     "converter",
     "decode",
     "dumps",
     "encode",
+    "parse_json",
     "snapshot_from_json",
     "snapshot_to_json",
     "structure",
@@ -59,13 +63,13 @@ def structure(value: Any, cls: type[T] | Any) -> T:
 def decode(payload: bytes | str, cls: type[T] | Any) -> T:
     """Parse a JSON body into a model; malformed JSON or a mismatch raises :class:`DecodeError`.
 
+    Also rejected, each with a :class:`DecodeError` naming the path: nesting deeper than
+    :data:`MAX_DEPTH`, NaN/Infinity (JavaScript could not read them back), and date-times
+    with no UTC equivalent (``0001-01-01T00:00:00+14:00``) that could never be written back.
+
     Usage: ``decode(await response.read(), wire.RouteResult)``
     """
-    try:
-        value = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        name = model_name(cls)
-        raise DecodeError(f"malformed JSON for {name}: {exc}", model=name, path="$") from exc
+    value = parse_json(payload, model_name(cls))
     result: T = structure(value, cls)
     return result
 
@@ -89,9 +93,12 @@ def dumps(obj: Any) -> str:
 def snapshot_to_json(snapshot: JourneySnapshot) -> str:
     """A snapshot as the docs' ``JourneySnapshot`` JSON (camelCase names, epoch-ms numbers).
 
+    Strict JSON only: a NaN or Infinity raises ``ValueError`` rather than writing text that
+    JavaScript cannot parse (decoded snapshots never hold one).
+
     Usage: ``text = snapshot_to_json(journey.state.get())``
     """
-    return dumps(snapshot)
+    return json.dumps(encode(snapshot), separators=(",", ":"), allow_nan=False)
 
 
 def snapshot_from_json(text: str | bytes) -> JourneySnapshot:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fanfare_rx.errors import (
+    APIStatusError,
     AuthError,
     ConflictError,
     DecodeError,
@@ -53,7 +54,7 @@ _KIND_CODES: Mapping[str, str] = {
 }
 
 #: Status -> (class, default code) when the body names no code of its own.
-_BY_STATUS: Mapping[int, tuple[type[FanfareError], str]] = {
+_BY_STATUS: Mapping[int, tuple[type[APIStatusError], str]] = {
     400: (ValidationError, ErrorCode.VALIDATION_ERROR),
     401: (AuthError, ErrorCode.UNAUTHORIZED),
     403: (AuthError, ErrorCode.FORBIDDEN),
@@ -117,8 +118,8 @@ def error_from_response(
     headers: Mapping[str, str],
     *,
     now: float | None = None,
-) -> FanfareError:
-    """The typed error for an HTTP error answer.
+) -> APIStatusError:
+    """The typed error for an HTTP error answer (an :class:`APIStatusError`).
 
     The body may be any shape of the API spec §3.1 (or not JSON at all); the server's ``code``
     is kept verbatim, else one is derived from the ``error`` kind or the status. ``Retry-After``
@@ -139,7 +140,7 @@ def error_from_response(
     elif status >= 500:
         cls, default_code = ServerError, ErrorCode.INTERNAL_ERROR
     else:
-        cls, default_code = FanfareError, ErrorCode.UNKNOWN_ERROR
+        cls, default_code = APIStatusError, ErrorCode.UNKNOWN_ERROR
     code = _code_for(status, parsed, default_code)
     retry_after = parse_retry_after(_header(headers, "Retry-After"), now=now)
     if retry_after is None and parsed is not None and parsed.retry_after is not None:

@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
-from fanfare_rx.errors import FanfareError, NetworkError, RateLimitedError, ServerError
+from fanfare_rx.errors import APIConnectionError, FanfareError, RateLimitedError, ServerError
 from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
 
 __all__ = [
@@ -126,7 +126,7 @@ class RetryPolicy:
 
         Usage: ``policy.is_retryable(ServerError("boom", status=503))`` -> True
         """
-        if isinstance(error, NetworkError | FanfareTimeoutError | ServerError):
+        if isinstance(error, APIConnectionError | FanfareTimeoutError | ServerError):
             return True
         if isinstance(error, RateLimitedError):
             return error.code not in _NOT_RETRIED_CODES

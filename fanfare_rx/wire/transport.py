@@ -1,10 +1,11 @@
-"""The HTTP layer under :class:`~fanfare_rx.wire.client.ConsumerApi`: one lazily created aiohttp
-session with a keep-alive pool, the key headers, typed errors, retries and debug logging.
+"""The HTTP layer under :class:`~fanfare_rx.wire.client.ConsumerApi`: requests over its own or a
+shared :class:`~fanfare_rx.wire.pool.HttpPool`, the key headers, typed errors, retries, logging.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -12,32 +13,36 @@ from typing import Any
 
 import aiohttp
 
-from fanfare_rx.errors import ErrorCode, FanfareError, NetworkError
-from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
+from fanfare_rx.errors import APITimeoutError, ErrorCode, FanfareError, NetworkError
 from fanfare_rx.models._redact import redact
 from fanfare_rx.wire import codec
+from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
 from fanfare_rx.wire.http_errors import error_from_response
+from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 
-__all__ = [
-    "DEFAULT_CONNECT_TIMEOUT",
-    "DEFAULT_MAX_CONNECTIONS",
-    "DEFAULT_TIMEOUT",
-    "HttpTransport",
-    "Sleep",
-]
-
-DEFAULT_TIMEOUT = 15.0
-DEFAULT_CONNECT_TIMEOUT = 5.0
-DEFAULT_MAX_CONNECTIONS = 16
-USER_AGENT = "fanfare-rx/0.1 (+aiohttp)"
+__all__ = ["HttpTransport", "Sleep"]
 
 Sleep = Callable[[float], Awaitable[None]]
 _log = logging.getLogger("fanfare_rx.http")
 
 
+@functools.lru_cache(maxsize=64)
+def _client_timeout(http: HttpConfig) -> aiohttp.ClientTimeout:
+    """One ``ClientTimeout`` per distinct config (thousands of clients share the default)."""
+    return aiohttp.ClientTimeout(total=http.timeout, connect=http.connect_timeout)
+
+
 class HttpTransport:
     """Sends one logical request, repeating it under a :class:`RetryPolicy`.
+
+    Args:
+        base_url: the API root.
+        publishable_key: sent as ``X-Publishable-Key`` on every request.
+        http: timeouts, pool size and retry policy.
+        pool: a shared pool (never closed here); None: a pool of its own, closed with it.
+        sleep: how to wait between retries.
+        clock: epoch seconds now, to read ``Retry-After`` dates.
 
     Usage: ``status, body = await transport.request("GET", "/queues/q1")``
     """
@@ -47,27 +52,40 @@ class HttpTransport:
         base_url: str,
         publishable_key: str,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
-        retry: RetryPolicy | None = None,
+        http: HttpConfig = DEFAULT_HTTP,
+        pool: HttpPool | None = None,
         sleep: Sleep = asyncio.sleep,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._key = publishable_key
-        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
-        self.retry = retry if retry is not None else RetryPolicy()
+        self.http = http
+        self.timeout = _client_timeout(http)
         self.sleep = sleep
-        self.max_connections = max_connections
         self.clock = clock
-        self._session: aiohttp.ClientSession | None = None
+        self._owns_pool = pool is None
+        self._pool = pool if pool is not None else HttpPool(max_connections=http.max_connections)
         self._closed = False
 
     @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy (``http.retry``)."""
+        return self.http.retry
+
+    @property
+    def pool(self) -> HttpPool:
+        """The connection pool (shared, or this transport's own)."""
+        return self._pool
+
+    @property
+    def shares_pool(self) -> bool:
+        """True when the pool was given (and so is not closed with this transport)."""
+        return not self._owns_pool
+
+    @property
     def client_session(self) -> aiohttp.ClientSession | None:
-        """The aiohttp session, once the first request created it."""
-        return self._session
+        """The pool's aiohttp session once a request created it; None after close."""
+        return None if self._closed else self._pool.client_session
 
     @property
     def closed(self) -> bool:
@@ -76,25 +94,17 @@ class HttpTransport:
     def _client(self) -> aiohttp.ClientSession:
         if self._closed:
             raise FanfareError("the Consumer API client is closed", code=ErrorCode.ABORTED)
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=30)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=self.timeout,
-                headers={"X-Publishable-Key": self._key, "Accept": "application/json",
-                         "User-Agent": USER_AGENT},
-            )
-        return self._session
+        return self._pool.session()
 
     async def close(self) -> None:
-        """Close the pool; later requests raise. Idempotent.
+        """Stop; later requests raise. Closes the pool only if it is this transport's own.
+        Idempotent.
 
         Usage: ``await transport.close()``
         """
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        if self._owns_pool:
+            await self._pool.close()
 
     async def request(
         self,
@@ -111,7 +121,7 @@ class HttpTransport:
         Usage: ``status, raw = await transport.request("POST", "/auth/guest")``
         """
         data = None if body is None else codec.dumps(body).encode()
-        headers: dict[str, str] = {}
+        headers = {"X-Publishable-Key": self._key}  # per request: a shared pool has no key
         if data is not None:
             headers["Content-Type"] = "application/json"
         if bearer is not None:
@@ -142,11 +152,11 @@ class HttpTransport:
         client = self._client()
         try:
             async with client.request(method, self.base_url + path, data=data,
-                                      headers=headers) as response:
+                                      headers=headers, timeout=self.timeout) as response:
                 raw = await response.read()
                 return response.status, raw, response.headers
         except TimeoutError as exc:
-            raise FanfareTimeoutError(f"{method} {path} timed out") from exc
+            raise APITimeoutError(f"{method} {path} timed out") from exc
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise NetworkError(f"{method} {path} failed: {type(exc).__name__}") from exc
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from client_helpers import Events
 
@@ -14,6 +15,7 @@ from fanfare_rx.client.session import SessionManager
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.testing import RecordedSleep
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.config import HttpConfig
 from fanfare_rx.wire.retry import RetryPolicy
 
 
@@ -50,7 +52,13 @@ async def make_api(sandbox: Sandbox, sleep: RecordedSleep,
         clock = sandbox.world.clock.time
         sessions = kwargs.pop("sessions", None) or SessionManager(
             sandbox.organization_id, on_event=events, storage=kwargs.pop("storage", None))
-        kwargs.setdefault("retry", RetryPolicy(seed=0))
+        # Shorthands of the tests: retry= and timeout= replace fields of the seeded config.
+        http = kwargs.pop("http", None) or HttpConfig(retry=RetryPolicy(seed=0))
+        if "retry" in kwargs:
+            http = attrs.evolve(http, retry=kwargs.pop("retry"))
+        if "timeout" in kwargs:
+            http = attrs.evolve(http, timeout=kwargs.pop("timeout"))
+        kwargs["http"] = http
         kwargs.setdefault("sleep", sleep)
         kwargs.setdefault("clock", clock)
         api = ConsumerApi(sandbox.base_url, sandbox.publishable_key,

@@ -12,6 +12,7 @@ import pytest
 from client_helpers import distribution_id
 
 from fanfare_rx.errors import (
+    APIStatusError,
     AuthError,
     ConflictError,
     FanfareError,
@@ -197,7 +198,7 @@ def test_bodies_that_are_not_json_or_empty() -> None:
     assert isinstance(err, ServerError) and err.message == "HTTP 502" and err.details == {}
     assert _error(404, b"").message == "HTTP 404"
     teapot = _error(418, {"error": "teapot"})
-    assert type(teapot) is FanfareError and not teapot.retryable and teapot.status == 418
+    assert type(teapot) is APIStatusError and not teapot.retryable and teapot.status == 418
 
 
 def test_request_id_header_wins_over_body() -> None:

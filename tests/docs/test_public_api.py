@@ -16,6 +16,9 @@ EXPECTED_TOP_LEVEL = {
     "DecodeError", "ActionNotAvailableError", "ConsumerApi", "RetryPolicy", "FileStorage",
     "MemoryStorage", "snapshot_to_json", "snapshot_from_json",
     "JourneyView", "SequenceView", "LiveJourneyView", "AccessCodeSubmitResult", "Journeys",
+    "APIStatusError",
+    "APIConnectionError", "APITimeoutError", "JourneyError", "HttpConfig",
+    "HttpPool",
 }
 
 

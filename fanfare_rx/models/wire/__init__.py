@@ -1,5 +1,5 @@
 """Wire models: the gen C Consumer API bodies a journey reads and the sandbox writes, one
-module per concept (auth, experience, routing, queue, draw, auction, ...), all re-exported here.
+module per concept (auth, experience, routing, queue, draw, auction, appointment, ...), all re-exported here.
 
 Plain frozen attrs classes with snake_case names; the camelCase wire format, ISO datetimes,
 decimal-string money, gen A/B aliases and the tagged unions are registered once on the
@@ -15,6 +15,19 @@ from __future__ import annotations
 
 from fanfare_rx.models.wire._common import (
     SuccessResult,
+)
+from fanfare_rx.models.wire.appointment import (
+    Appointment,
+    AppointmentBooking,
+    AppointmentMe,
+    AppointmentSlot,
+    AppointmentSlots,
+    BookAppointmentRequest,
+    BookingSummary,
+    CancelAppointmentRequest,
+    CancelAppointmentResult,
+    RescheduleAppointmentRequest,
+    RescheduleAppointmentResult,
 )
 from fanfare_rx.models.wire.auction import (
     AuctionConsumerState,
@@ -129,6 +142,11 @@ from fanfare_rx.models.wire.waitlist import (
 __all__ = [
     "AccessCodeGate",
     "ActiveJourneys",
+    "Appointment",
+    "AppointmentBooking",
+    "AppointmentMe",
+    "AppointmentSlot",
+    "AppointmentSlots",
     "ArchivedStatusRequest",
     "ArchivedStatusResult",
     "Auction",
@@ -138,9 +156,13 @@ __all__ = [
     "AuthenticationGate",
     "Availability",
     "BidRequest",
+    "BookAppointmentRequest",
+    "BookingSummary",
     "BotChallenge",
     "BotCheckGate",
     "BotMitigation",
+    "CancelAppointmentRequest",
+    "CancelAppointmentResult",
     "ChallengeVerifyRequest",
     "ChallengeVerifyResult",
     "ConsumerMe",
@@ -187,6 +209,8 @@ __all__ = [
     "ReasonCode",
     "RefreshRequest",
     "RefreshResult",
+    "RescheduleAppointmentRequest",
+    "RescheduleAppointmentResult",
     "RouteGated",
     "RouteNoAccess",
     "RouteOutcome",

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import attrs
 
+from fanfare_rx.models.wire.appointment import Appointment
+
 __all__ = [
     "ArchivedStatusRequest", "ArchivedStatusResult", "Auction", "Draw", "Experience",
     "ExperienceEntered", "ExperienceLeft", "Queue", "Sequence", "TimedRelease", "WaitlistRef",
@@ -111,6 +113,7 @@ class Sequence:
     auctions: tuple[Auction, ...] | None = None
     timed_releases: tuple[TimedRelease, ...] | None = None
     waitlist: WaitlistRef | None = None
+    appointments: tuple[Appointment, ...] | None = None
 
 
 @attrs.frozen

@@ -1,0 +1,42 @@
+"""What the typed endpoint mixins of :class:`~fanfare_rx.wire.client.ConsumerApi` share: the
+credential an endpoint takes, path-segment escaping and ``_call`` (request, then decode).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+from fanfare_rx.wire import codec
+
+__all__ = ["Auth", "Calls", "segment"]
+
+T = TypeVar("T")
+#: Which credential an endpoint takes: none (publishable key only), the bearer when a
+#: session exists, or a consumer bearer (created on demand, refreshed on 401).
+Auth = Literal["none", "optional", "consumer"]
+
+
+def segment(value: str) -> str:
+    """One URL path segment, escaped (ids come from servers and users).
+
+    Usage: ``f"/queues/{segment(queue_id)}/enter"``
+    """
+    return quote(value, safe="")
+
+
+class Calls:
+    """Typed calls over ``_raw`` (implemented by ``ConsumerApi``).
+
+    Usage: ``class AppointmentCalls(Calls): ...`` then ``await self._call("GET", path, Model)``
+    """
+
+    async def _raw(self, method: str, path: str, *, body: object = None,
+                   auth: Auth = "consumer") -> bytes:
+        raise NotImplementedError
+
+    async def _call(self, method: str, path: str, model: type[T] | Any, *,
+                    body: object = None, auth: Auth = "consumer") -> T:
+        raw = await self._raw(method, path, body=body, auth=auth)
+        result: T = codec.decode(raw, model)
+        return result
