@@ -64,7 +64,9 @@ def _checked(value: Any, expected: tuple[type, ...], model: str) -> Any:
 
 class EffectContext:
     """What an effect may read: the port, the current snapshot, the clock, the cached
-    experience. Built once per journey."""
+    experience. Built once per journey, on its first effect."""
+
+    __slots__ = ("experience", "now_ms", "port", "snapshot")
 
     def __init__(
         self,
@@ -286,24 +288,27 @@ def effect_for(
 
 
 def poll_effect(ctx: EffectContext) -> Observable[Message]:
-    """One poll: what the current stage depends on.
+    """One poll of what the current stage depends on, built when the poll is due (subscribe
+    at once: the snapshot is read now, not on subscription)::
 
-    ``upcoming``/``waitlist_entered`` → route again (the server says when it opens);
-    ``active_enterable``/``participating``/``admitted`` → the participation's status;
-    anything else → nothing.
+        upcoming / waitlist_entered                 : route again (the server says when it opens)
+        active_enterable / participating / admitted : the participation's status
+        anything else                               : nothing (empty)
+
+    Usage: ``poll_effect(ctx).subscribe(on_next=send, scheduler=scheduler)``
     """
-
-    def build() -> Observable[Message]:
-        snap = ctx.snapshot()
-        if snap.journey_stage.value != "routed":
-            return reactivex.empty()
-        if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
-            return _route(ctx, fresh_experience=False)
-        if snap.sequence_stage in (_Stage.ACTIVE_ENTERABLE, _Stage.PARTICIPATING, _Stage.ADMITTED):
-            return status_follow_up(ctx)
+    snap = ctx.snapshot()
+    if snap.journey_stage.value != "routed":
         return reactivex.empty()
+    if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
+        return _route(ctx, fresh_experience=False)
+    distribution = snap.context.distribution
+    if distribution is None or snap.sequence_stage not in _STATUS_POLL_STAGES:
+        return reactivex.empty()
+    return ctx.port.fetch_status(distribution).pipe(_to_status(ctx, distribution.id))
 
-    return reactivex.defer(lambda _: build())
+
+_STATUS_POLL_STAGES = frozenset({_Stage.ACTIVE_ENTERABLE, _Stage.PARTICIPATING, _Stage.ADMITTED})
 
 
 def poll_interval_ms(snapshot: JourneySnapshot) -> int:

@@ -191,6 +191,10 @@ class JourneyPipeline:
         def finish(error: Exception | None) -> None:
             in_flight.pop(key, None)
             running.discard(subscription)
+            if not in_flight and self._in_flight is in_flight:
+                self._in_flight = None  # an idle journey keeps no empty containers
+            if not running and self._running is running:
+                self._running = None
             if error is not None:
                 result.on_error(_as_fanfare_error(error))
             else:
