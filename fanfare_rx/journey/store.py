@@ -10,7 +10,7 @@ import builtins
 import inspect
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, Generic, TypeVar
 
 from reactivex import Observable, abc
@@ -165,7 +165,7 @@ class Store(Observable[T], Generic[T]):
 
         return self.subscribe(on_next).dispose
 
-    def __aiter__(self) -> AsyncIterator[T]:
+    def __aiter__(self) -> AsyncGenerator[T, None]:
         """``async for value in store``: the current value first, then changes. A slow
         consumer gets the latest value when it asks again, never a backlog; the loop ends
         when the journey is destroyed (the store completes)::
@@ -300,7 +300,7 @@ class _DerivedStore(Store[U], Generic[T, U]):
             observer.on_completed()
 
 
-async def _latest_values(store: Store[T]) -> AsyncIterator[T]:
+async def _latest_values(store: Store[T]) -> AsyncGenerator[T, None]:
     """The async iterator behind ``async for``: one pending value (the latest), conflated."""
     wake = asyncio.Event()
     latest: list[T] = []
