@@ -53,6 +53,9 @@ if TYPE_CHECKING:
         UnknownActionError,
         ValidationError,
     )
+    from fanfare_rx.journey.cadence import (
+        ServerCadence,
+    )
     from fanfare_rx.journey.journey import (
         ExperienceJourney,
     )
@@ -138,6 +141,7 @@ _EXPORTS: dict[str, str] = {
     "RetryPolicy": "fanfare_rx.wire.retry",
     "SequenceAction": "fanfare_rx.models.journey",
     "SequenceStage": "fanfare_rx.models.journey",
+    "ServerCadence": "fanfare_rx.journey.cadence",
     "ServerError": "fanfare_rx.errors",
     "SessionManager": "fanfare_rx.client.session",
     "SessionStorage": "fanfare_rx.client.storage",
@@ -193,6 +197,7 @@ __all__ = [
     "RetryPolicy",
     "SequenceAction",
     "SequenceStage",
+    "ServerCadence",
     "ServerError",
     "SessionManager",
     "SessionStorage",

@@ -10,7 +10,7 @@ import builtins
 import inspect
 import logging
 import threading
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, Generic, TypeVar
 
 from reactivex import Observable, abc
@@ -165,7 +165,7 @@ class Store(Observable[T], Generic[T]):
 
         return self.subscribe(on_next).dispose
 
-    def __aiter__(self) -> AsyncGenerator[T, None]:
+    def __aiter__(self) -> AsyncIterator[T]:
         """``async for value in store``: the current value first, then changes. A slow
         consumer gets the latest value when it asks again, never a backlog; the loop ends
         when the journey is destroyed (the store completes)::

@@ -14,7 +14,7 @@ EXPECTED_TOP_LEVEL = {
     "Fanfare", "ExperienceJourney", "Store", "JourneySnapshot", "JourneyStage", "SequenceStage",
     "JourneyAction", "SequenceAction", "Requirement", "JourneyEvent", "FanfareError",
     "DecodeError", "ActionNotAvailableError", "ConsumerApi", "RetryPolicy", "FileStorage",
-    "MemoryStorage", "snapshot_to_json", "snapshot_from_json",
+    "MemoryStorage", "snapshot_to_json", "snapshot_from_json", "ServerCadence",
 }
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
@@ -198,6 +199,7 @@ async def test_breaking_out_of_async_for_unsubscribes() -> None:
     subject: BehaviorSubject[int] = BehaviorSubject(0)
     store = Store.of_subject(subject).derive(lambda v: v)
     iterator = aiter(store)
+    assert isinstance(iterator, AsyncGenerator)
     assert await anext(iterator) == 0
     assert len(subject.observers) == 1
     await iterator.aclose()  # what a ``break`` leads to once the iterator is dropped
