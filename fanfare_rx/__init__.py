@@ -59,6 +59,9 @@ if TYPE_CHECKING:
         UnknownActionError,
         ValidationError,
     )
+    from fanfare_rx.journey.cadence import (
+        ServerCadence,
+    )
     from fanfare_rx.journey.journey import (
         ExperienceJourney,
     )
@@ -183,6 +186,7 @@ _EXPORTS: dict[str, str] = {
     "SequencePhase": "fanfare_rx.models.view",
     "SequenceStage": "fanfare_rx.models.journey",
     "SequenceView": "fanfare_rx.models.view",
+    "ServerCadence": "fanfare_rx.journey.cadence",
     "ServerError": "fanfare_rx.errors",
     "SessionManager": "fanfare_rx.client.session",
     "SessionStorage": "fanfare_rx.client.storage",
@@ -257,6 +261,7 @@ __all__ = [
     "SequencePhase",
     "SequenceStage",
     "SequenceView",
+    "ServerCadence",
     "ServerError",
     "SessionManager",
     "SessionStorage",

@@ -13,8 +13,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 import reactivex
-from reactivex import Observable, abc
-from reactivex.disposable import Disposable
+from reactivex import Observable
 
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.errors import ValidationError
@@ -30,34 +29,14 @@ DT = wire.DistributionType
 
 
 def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
-    """A cold observable of one coroutine: started per subscription, cancelled on dispose.
+    """A cold observable of one coroutine: a task started per subscription
+    (``reactivex.defer``), cancelled on dispose (``reactivex.from_future``)::
+
+        from_coroutine(f) : ----r|     (r = what the coroutine returned; # if it raised)
 
     Usage: ``from_coroutine(lambda: api.queue_status("q1"))``
     """
-
-    def subscribe(
-        observer: abc.ObserverBase[T], scheduler: abc.SchedulerBase | None = None
-    ) -> abc.DisposableBase:
-        task = asyncio.ensure_future(factory())
-
-        def done(finished: asyncio.Future[T]) -> None:
-            if finished.cancelled():
-                return
-            error = finished.exception()
-            if error is not None:
-                observer.on_error(error if isinstance(error, Exception) else RuntimeError(str(error)))
-            else:
-                observer.on_next(finished.result())
-                observer.on_completed()
-
-        task.add_done_callback(done)
-
-        def cancel() -> None:
-            task.cancel()
-
-        return Disposable(cancel)
-
-    return reactivex.create(subscribe)
+    return reactivex.defer(lambda _: reactivex.from_future(asyncio.ensure_future(factory())))
 
 
 _Call = Callable[[ConsumerApi[SessionManager], str], Awaitable[object]]

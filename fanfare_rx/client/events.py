@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
@@ -97,71 +97,154 @@ def _kind(snapshot: JourneySnapshot) -> str | None:
     return None if distribution is None else distribution.type.value
 
 
-def bus_events(old: JourneySnapshot, new: JourneySnapshot) -> list[tuple[str, dict[str, Any]]]:
-    """The bus events one snapshot change means.
-
-    Usage: ``for name, payload in bus_events(prev, snap): bus.emit(name, payload)``
-    """
-    found: list[tuple[str, dict[str, Any]]] = []
-    kind = _kind(new) or _kind(old)
-    ctx, distribution = new.context, new.context.distribution or old.context.distribution
-    base: dict[str, Any] = {"experienceId": ctx.experience_id}
-    if kind in _ID_KEY and distribution is not None:
-        base[_ID_KEY[kind]] = distribution.id
-    before, after = old.sequence_stage, new.sequence_stage
-    S = SequenceStage
-
-    if after is not before:
-        if after is S.PARTICIPATING and before in _ENTERED_FROM and kind:
-            payload = dict(base)
-            if kind == "queue":
-                payload["position"] = ctx.position
-            found.append((f"{kind}:entered", payload))
-        elif after is S.ADMITTED and kind:
-            name = {"queue": "queue:admitted", "draw": "draw:won", "auction": "auction:won"}.get(
-                kind, "timed_release:entered"
-            )
-            found.append(
-                (name, {**base, "token": redact(ctx.admittance_token), "expiresAt": ctx.admittance_expires_at})
-            )
-        elif after is S.ADMISSION_EXPIRED and kind:
-            found.append((f"{kind}:expired", base))
-        elif after is S.ACTIVE_ENTERABLE and before is S.PARTICIPATING and kind:
-            found.append((f"{kind}:left", base))
-        elif after is S.ENDED and kind:
-            outcome = ctx.outcome
-            if outcome == "completed":
-                found.append((f"{kind}:completed" if kind == "timed_release" else f"{kind}:left", base))
-            elif kind == "queue" and before in (S.PARTICIPATING, S.ACTIVE_ENTERABLE):
-                found.append(("queue:denied", {**base, "reason": outcome}))
-            elif kind in ("draw", "auction") and outcome in ("lost", "denied"):
-                found.append((f"{kind}:lost", {**base, "highestBid": ctx.highest_bid}))
-        if after is S.WAITLIST_ENTERED:
-            found.append(("waitlist:entered", {**base, "waitlistId": _waitlist(new), "enteredAt": ctx.waitlist_entered_at}))
-        if before is S.WAITLIST_ENTERED and after is S.UPCOMING:
-            found.append(("waitlist:left", {**base, "waitlistId": _waitlist(old)}))
-    elif after is S.PARTICIPATING and kind == "queue" and (
-        (ctx.position, ctx.estimated_wait_seconds)
-        != (old.context.position, old.context.estimated_wait_seconds)
-    ):
-            found.append(
-                ("queue:position-changed", {**base, "position": ctx.position, "estimatedWait": ctx.estimated_wait_seconds})
-            )
-    if kind == "auction" and new.context.current_bid != old.context.current_bid and new.context.current_bid:
-        status = ctx.participation.status if ctx.participation else None
-        found.append(("auction:bid-placed", {**base, "amount": ctx.current_bid, "status": status}))
-    if kind == "auction" and ctx.participation is not None:
-        old_status = old.context.participation.status if old.context.participation else None
-        if ctx.participation.status != old_status and ctx.participation.status in ("OUTBID", "WINNING"):
-            name = "auction:outbid" if ctx.participation.status == "OUTBID" else "auction:winning"
-            found.append((name, {**base, "amount": ctx.current_bid, "highestBid": ctx.highest_bid}))
-    old_ids = {event.id for event in old.events}
-    new_errors = [e for e in new.events if e.kind.value == "error" and e.id not in old_ids]
-    for event in new_errors:
-        found.append(("journey:error", {**base, "code": (event.detail or {}).get("code"), "message": event.message}))
-    return found
-
-
 def _waitlist(snapshot: JourneySnapshot) -> str | None:
     distribution = snapshot.context.distribution
     return None if distribution is None else distribution.waitlist_id
+
+
+class _Change(NamedTuple):
+    """One snapshot change, as the rules read it."""
+
+    old: JourneySnapshot
+    new: JourneySnapshot
+    kind: str | None  # the distribution type, "queue" ...
+    base: dict[str, Any]  # experienceId and the distribution's id
+
+    @property
+    def before(self) -> SequenceStage:
+        return self.old.sequence_stage
+
+    @property
+    def after(self) -> SequenceStage:
+        return self.new.sequence_stage
+
+
+_Events = list[tuple[str, dict[str, Any]]]
+S = SequenceStage
+
+#: ``admitted`` is named after the distribution type.
+_ADMITTED_NAME = {"queue": "queue:admitted", "draw": "draw:won", "auction": "auction:won"}
+
+
+def _entered(c: _Change) -> _Events:
+    if c.before not in _ENTERED_FROM or not c.kind:
+        return []
+    payload = dict(c.base)
+    if c.kind == "queue":
+        payload["position"] = c.new.context.position
+    return [(f"{c.kind}:entered", payload)]
+
+
+def _admitted(c: _Change) -> _Events:
+    if not c.kind:
+        return []
+    ctx = c.new.context
+    name = _ADMITTED_NAME.get(c.kind, "timed_release:entered")
+    return [(name, {**c.base, "token": redact(ctx.admittance_token), "expiresAt": ctx.admittance_expires_at})]
+
+
+def _expired(c: _Change) -> _Events:
+    return [(f"{c.kind}:expired", c.base)] if c.kind else []
+
+
+def _left(c: _Change) -> _Events:
+    return [(f"{c.kind}:left", c.base)] if c.kind and c.before is S.PARTICIPATING else []
+
+
+def _ended(c: _Change) -> _Events:
+    kind, ctx = c.kind, c.new.context
+    if not kind:
+        return []
+    if ctx.outcome == "completed":
+        return [(f"{kind}:completed" if kind == "timed_release" else f"{kind}:left", c.base)]
+    if kind == "queue" and c.before in (S.PARTICIPATING, S.ACTIVE_ENTERABLE):
+        return [("queue:denied", {**c.base, "reason": ctx.outcome})]
+    if kind in ("draw", "auction") and ctx.outcome in ("lost", "denied"):
+        return [(f"{kind}:lost", {**c.base, "highestBid": ctx.highest_bid})]
+    return []
+
+
+def _waitlist_entered(c: _Change) -> _Events:
+    entered_at = c.new.context.waitlist_entered_at
+    return [("waitlist:entered", {**c.base, "waitlistId": _waitlist(c.new), "enteredAt": entered_at})]
+
+
+def _waitlist_left(c: _Change) -> _Events:
+    if c.before is not S.WAITLIST_ENTERED:
+        return []
+    return [("waitlist:left", {**c.base, "waitlistId": _waitlist(c.old)})]
+
+
+#: What reaching a sequence stage means (the stage changed).
+_ON_STAGE: Mapping[SequenceStage, Callable[[_Change], _Events]] = {
+    S.PARTICIPATING: _entered,
+    S.ADMITTED: _admitted,
+    S.ADMISSION_EXPIRED: _expired,
+    S.ACTIVE_ENTERABLE: _left,
+    S.ENDED: _ended,
+    S.WAITLIST_ENTERED: _waitlist_entered,
+    S.UPCOMING: _waitlist_left,
+}
+
+
+def _position_changed(c: _Change) -> _Events:
+    ctx, old = c.new.context, c.old.context
+    moved = (ctx.position, ctx.estimated_wait_seconds) != (old.position, old.estimated_wait_seconds)
+    if c.after is not c.before or c.after is not S.PARTICIPATING or c.kind != "queue" or not moved:
+        return []
+    return [("queue:position-changed", {**c.base, "position": ctx.position, "estimatedWait": ctx.estimated_wait_seconds})]
+
+
+def _bid_placed(c: _Change) -> _Events:
+    ctx = c.new.context
+    if c.kind != "auction" or ctx.current_bid == c.old.context.current_bid or not ctx.current_bid:
+        return []
+    status = ctx.participation.status if ctx.participation else None
+    return [("auction:bid-placed", {**c.base, "amount": ctx.current_bid, "status": status})]
+
+
+_BID_STANDING = {"OUTBID": "auction:outbid", "WINNING": "auction:winning"}
+
+
+def _bid_standing(c: _Change) -> _Events:
+    ctx = c.new.context
+    if c.kind != "auction" or ctx.participation is None:
+        return []
+    old = c.old.context.participation
+    status = ctx.participation.status
+    if status == (old.status if old else None) or status not in _BID_STANDING:
+        return []
+    return [(_BID_STANDING[status], {**c.base, "amount": ctx.current_bid, "highestBid": ctx.highest_bid})]
+
+
+def _errors(c: _Change) -> _Events:
+    old_ids = {event.id for event in c.old.events}
+    return [
+        ("journey:error", {**c.base, "code": (e.detail or {}).get("code"), "message": e.message})
+        for e in c.new.events
+        if e.kind.value == "error" and e.id not in old_ids
+    ]
+
+
+#: Rules read on every change, after the stage's rule, in this order.
+_ALWAYS: tuple[Callable[[_Change], _Events], ...] = (_position_changed, _bid_placed, _bid_standing, _errors)
+
+
+def bus_events(old: JourneySnapshot, new: JourneySnapshot) -> list[tuple[str, dict[str, Any]]]:
+    """The bus events one snapshot change means: the rule of the stage reached (if the
+    sequence stage changed), then the rules read on every change.
+
+    Usage: ``for name, payload in bus_events(prev, snap): bus.emit(name, payload)``
+    """
+    kind = _kind(new) or _kind(old)
+    distribution = new.context.distribution or old.context.distribution
+    base: dict[str, Any] = {"experienceId": new.context.experience_id}
+    if kind in _ID_KEY and distribution is not None:
+        base[_ID_KEY[kind]] = distribution.id
+    change = _Change(old, new, kind, base)
+    found: _Events = []
+    if change.after is not change.before and change.after in _ON_STAGE:
+        found.extend(_ON_STAGE[change.after](change))
+    for rule in _ALWAYS:
+        found.extend(rule(change))
+    return found

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from fanfare_rx._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from fanfare_rx.journey.cadence import ServerCadence
     from fanfare_rx.journey.core.machine import MAX_EVENTS, initial_snapshot, reduce
     from fanfare_rx.journey.journey import ExperienceJourney
     from fanfare_rx.journey.ports import JourneyEffects
@@ -19,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "MAX_EVENTS": "fanfare_rx.journey.core.machine",
     "ExperienceJourney": "fanfare_rx.journey.journey",
     "JourneyEffects": "fanfare_rx.journey.ports",
+    "ServerCadence": "fanfare_rx.journey.cadence",
     "Store": "fanfare_rx.journey.store",
     "Unsubscribe": "fanfare_rx.journey.store",
     "initial_snapshot": "fanfare_rx.journey.core.machine",
@@ -29,6 +31,7 @@ __all__ = [
     "MAX_EVENTS",
     "ExperienceJourney",
     "JourneyEffects",
+    "ServerCadence",
     "Store",
     "Unsubscribe",
     "initial_snapshot",

@@ -13,6 +13,7 @@ from reactivex import Observable
 from reactivex import operators as ops
 
 from fanfare_rx.errors import DecodeError, FanfareError, ValidationError
+from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
 from fanfare_rx.journey.core.machine import reduce
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
@@ -46,16 +47,6 @@ __all__ = [
     "status_follow_up",
 ]
 
-#: Polling intervals when ``start_polling()`` is given none (the docs' per-type examples).
-DEFAULT_POLL_INTERVAL_MS: Mapping[str, int] = {
-    "queue": 5000,
-    "draw": 10000,
-    "auction": 2000,
-    "timed_release": 5000,
-    "upcoming": 10000,
-}
-DEFAULT_INTERVAL_MS = 5000
-
 _Stage = SequenceStage
 
 _CONSUMER_STATES: tuple[type, ...] = (
@@ -78,7 +69,9 @@ def _checked(value: Any, expected: tuple[type, ...], model: str) -> Any:
 
 class EffectContext:
     """What an effect may read: the port, the current snapshot, the clock, the cached
-    experience. Built once per journey."""
+    experience. Built once per journey, on its first effect."""
+
+    __slots__ = ("experience", "now_ms", "port", "snapshot")
 
     def __init__(
         self,
@@ -251,66 +244,86 @@ def _bid(ctx: EffectContext, amount: str) -> Observable[Message]:
 PLACE_BID = "place_bid"
 
 
+_Effect = Callable[[EffectContext, str | None], Observable[Message]]
+
+
+def _enter(ctx: EffectContext, _: str | None) -> Observable[Message]:
+    return _distribution_call(ctx, lambda port: port.enter)
+
+
+def _enter_auction(ctx: EffectContext, amount: str | None) -> Observable[Message]:
+    entered = _enter(ctx, None)
+    return entered if amount is None else reactivex.concat(entered, _bid(ctx, amount))
+
+
+def _route_fresh(ctx: EffectContext, _: str | None) -> Observable[Message]:
+    return _route(ctx, fresh_experience=True)
+
+
+def _route_cached(ctx: EffectContext, _: str | None) -> Observable[Message]:
+    return _route(ctx, fresh_experience=False)
+
+
+#: Each action's effect, given the context and the action's argument.
+_EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
+    JourneyAction.START: _route_fresh,
+    JourneyAction.REFRESH_DISTRIBUTION: _route_fresh,
+    # a retry reloads the experience only when none was loaded yet
+    JourneyAction.RETRY: lambda ctx, _: _route(ctx, fresh_experience=ctx.experience is None),
+    JourneyAction.AUTHENTICATE: _route_cached,
+    JourneyAction.PROVIDE_ACCESS_CODE: _route_cached,
+    JourneyAction.SKIP_ACCESS_CODE: _route_cached,
+    JourneyAction.REQUEST_REROUTE: _route_cached,
+    JourneyAction.COMPLETE_BOT_CHECK: _bot_check,
+    SequenceAction.ENTER_QUEUE: _enter,
+    SequenceAction.ENTER_DRAW: _enter,
+    SequenceAction.ENTER_TIMED_RELEASE: _enter,
+    SequenceAction.ENTER_AUCTION: _enter_auction,
+    SequenceAction.LEAVE_PARTICIPATION: lambda ctx, _: _distribution_call(ctx, lambda port: port.leave),
+    SequenceAction.COMPLETE_TIMED_RELEASE: lambda ctx, _: _distribution_call(ctx, lambda port: port.complete),
+    SequenceAction.ENTER_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=True),
+    SequenceAction.LEAVE_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=False),
+    PLACE_BID: lambda ctx, amount: reactivex.empty() if amount is None else _bid(ctx, amount),
+}
+
+
 def effect_for(
     ctx: EffectContext, action: JourneyAction | SequenceAction | str, arg: str | None
 ) -> Observable[Message]:
-    """The result messages of one action (cold; subscribe to run it).
+    """The result messages of one action (cold; subscribe to run it); an action without an
+    effect gives an empty observable.
 
     Usage: ``effect_for(ctx, SequenceAction.ENTER_QUEUE, None).subscribe(inbox.on_next)``
     """
-    A, S = JourneyAction, SequenceAction
-    if action in (A.START, A.RETRY, A.REFRESH_DISTRIBUTION):
-        fresh = action is not A.RETRY or ctx.experience is None
-        return _route(ctx, fresh_experience=fresh)
-    if action in (A.AUTHENTICATE, A.PROVIDE_ACCESS_CODE, A.SKIP_ACCESS_CODE, A.REQUEST_REROUTE):
-        return _route(ctx, fresh_experience=False)
-    if action is A.COMPLETE_BOT_CHECK:
-        return _bot_check(ctx, arg)
-    if action in (S.ENTER_QUEUE, S.ENTER_DRAW, S.ENTER_TIMED_RELEASE, S.ENTER_AUCTION):
-        entered = _distribution_call(ctx, lambda port: port.enter)
-        if action is S.ENTER_AUCTION and arg is not None:
-            return reactivex.concat(entered, _bid(ctx, arg))
-        return entered
-    if action is S.LEAVE_PARTICIPATION:
-        return _distribution_call(ctx, lambda port: port.leave)
-    if action is S.COMPLETE_TIMED_RELEASE:
-        return _distribution_call(ctx, lambda port: port.complete)
-    if action is S.ENTER_WAITLIST:
-        return _waitlist_call(ctx, enter=True)
-    if action is S.LEAVE_WAITLIST:
-        return _waitlist_call(ctx, enter=False)
-    if action == PLACE_BID and arg is not None:
-        return _bid(ctx, arg)
-    return reactivex.empty()
+    effect = _EFFECTS.get(action)
+    return reactivex.empty() if effect is None else effect(ctx, arg)
 
 
 def poll_effect(ctx: EffectContext) -> Observable[Message]:
-    """One poll: what the current stage depends on.
+    """One poll of what the current stage depends on, built when the poll is due (subscribe
+    at once: the snapshot is read now, not on subscription)::
 
-    ``upcoming``/``waitlist_entered`` → route again (the server says when it opens);
-    ``active_enterable``/``participating``/``admitted`` → the participation's status;
-    anything else → nothing.
+        upcoming / waitlist_entered                 : route again (the server says when it opens)
+        active_enterable / participating / admitted : the participation's status
+        anything else                               : nothing (empty)
+
+    Usage: ``poll_effect(ctx).subscribe(on_next=send, scheduler=scheduler)``
     """
-
-    def build() -> Observable[Message]:
-        snap = ctx.snapshot()
-        if snap.journey_stage.value != "routed":
-            return reactivex.empty()
-        if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
-            return _route(ctx, fresh_experience=False)
-        if snap.sequence_stage in (_Stage.ACTIVE_ENTERABLE, _Stage.PARTICIPATING, _Stage.ADMITTED):
-            return status_follow_up(ctx)
+    snap = ctx.snapshot()
+    if snap.journey_stage.value != "routed":
         return reactivex.empty()
+    if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
+        return _route(ctx, fresh_experience=False)
+    distribution = snap.context.distribution
+    if distribution is None or snap.sequence_stage not in _STATUS_POLL_STAGES:
+        return reactivex.empty()
+    return ctx.port.fetch_status(distribution).pipe(_to_status(ctx, distribution.id))
 
-    return reactivex.defer(lambda _: build())
+
+_STATUS_POLL_STAGES = frozenset({_Stage.ACTIVE_ENTERABLE, _Stage.PARTICIPATING, _Stage.ADMITTED})
 
 
 def poll_interval_ms(snapshot: JourneySnapshot) -> int:
-    """The default polling interval for what the journey is waiting on now."""
-    if snapshot.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
-        return DEFAULT_POLL_INTERVAL_MS["upcoming"]
-    distribution = snapshot.context.distribution
-    if distribution is None:
-        return DEFAULT_INTERVAL_MS
-    return DEFAULT_POLL_INTERVAL_MS.get(distribution.type.value, DEFAULT_INTERVAL_MS)
-
+    """The per-type polling interval for what the journey is waiting on now (see
+    :func:`fanfare_rx.journey.cadence.type_interval_ms`)."""
+    return type_interval_ms(snapshot)

@@ -1,18 +1,20 @@
-"""``Store[T]``: an Rx ``Observable`` with the nanostores surface (``get``, ``listen``) and an
-async ``wait_for``. The root store wraps a ``BehaviorSubject``; derived stores are
-``map`` + ``distinct_until_changed`` on it, so every subscriber sees the same fold once.
+"""``Store[T]``: an Rx ``Observable`` with the nanostores surface (``get``, ``listen``), an async
+``wait_for`` and ``async for``. The root store wraps a ``BehaviorSubject``; a derived store
+costs nothing until someone listens, then shares one upstream subscription among its listeners.
 """
 
 from __future__ import annotations
 
 import asyncio
 import builtins
+import inspect
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, Generic, TypeVar
 
 from reactivex import Observable, abc
-from reactivex import operators as ops
+from reactivex.disposable import Disposable
 from reactivex.subject import BehaviorSubject
 
 from fanfare_rx.errors import JourneyDestroyedError, TimeoutError
@@ -30,6 +32,8 @@ log = logging.getLogger("fanfare_rx.store")
 class _GuardedObserver(abc.ObserverBase[T]):
     """Keeps a subscriber's exception inside that subscriber: it is logged, the journey's
     pipeline and the other subscribers carry on."""
+
+    __slots__ = ("_observer",)
 
     def __init__(self, observer: abc.ObserverBase[T]) -> None:
         self._observer = observer
@@ -53,11 +57,23 @@ class _GuardedObserver(abc.ObserverBase[T]):
             log.exception("a store subscriber raised in on_completed")
 
 
+def _takes_old_value(callback: Callable[..., Any]) -> bool:
+    """Whether ``callback`` names two positional parameters (``(value, old_value)``); a
+    ``*args`` callable or one whose signature cannot be read gets the value alone."""
+    try:
+        parameters = inspect.signature(callback).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in parameters if p.kind in positional) >= 2
+
+
 class Store(Observable[T], Generic[T]):
     """A readable reactive store.
 
     ``subscribe`` is Rx's and replays the current value first; ``listen`` calls back on
-    future changes only::
+    future changes only; ``async for`` yields the current value, then the latest change
+    whenever the consumer is ready::
 
         state      : -a----b---c--|      (values set on the root)
         subscribe  : a-----b---c--|      (current value first)
@@ -68,12 +84,26 @@ class Store(Observable[T], Generic[T]):
         stage = journey.journey_stage.get()
         off = journey.journey_stage.listen(lambda s: print("now", s))
         off()
+        async for stage in journey.sequence_stage: ...
     """
 
     def __init__(self, source: Observable[T], getter: Callable[[], T]) -> None:
-        super().__init__()
+        # Observable.__init__ would add an RLock per store; ``lock`` makes it on demand
+        # (a few operators, e.g. ``take_while``, take their source's lock).
         self._source = source
         self._getter = getter
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The observable's lock, made on first use (most stores never need one)."""
+        lock: threading.RLock | None = self.__dict__.get("_lock")
+        if lock is None:
+            lock = self.__dict__["_lock"] = threading.RLock()
+        return lock
+
+    @lock.setter
+    def lock(self, value: threading.RLock) -> None:
+        self.__dict__["_lock"] = value
 
     @classmethod
     def of_subject(cls, subject: BehaviorSubject[T]) -> Store[T]:
@@ -103,24 +133,49 @@ class Store(Observable[T], Generic[T]):
             parent  : a1---a2---b1---b2--|     (selector = first letter)
             derived : a----------b-------|
 
+        It subscribes to its parent only while it has listeners (one shared subscription);
+        ``get()`` works at any time.
+
         Usage: ``stage = journey.state.derive(lambda s: s.journey_stage)``
         """
-        source: Observable[U] = self._source.pipe(
-            ops.map(selector),
-            ops.distinct_until_changed(),
-        )
-        return Store(source, lambda: selector(self._getter()))
+        return _DerivedStore(self, selector)
 
-    def listen(self, callback: Callable[[T], Any]) -> Unsubscribe:
-        """Call ``callback(value)`` on every future change; returns the unsubscribe callable::
+    def listen(self, callback: Callable[[T], Any] | Callable[[T, T], Any]) -> Unsubscribe:
+        """Call ``callback(value)`` (or ``callback(value, old_value)`` when it takes two
+        positional parameters, as in nanostores) on every future change; returns the
+        unsubscribe callable::
 
             store  : a---b---c--
-            listen :     b---c--   (subscribed between a and b)
+            listen :     b---c--   (subscribed between a and b; old values a, b)
 
-        Usage: ``off = store.listen(print); ...; off()``
+        Usage: ``off = store.listen(lambda new, old: print(old, "->", new)); ...; off()``
         """
-        subscription = self.pipe(ops.skip(1)).subscribe(on_next=callback)
-        return subscription.dispose
+        with_old = _takes_old_value(callback)
+        previous: list[T] = []  # empty until the current value arrived
+
+        def on_next(value: T) -> None:
+            if not previous:
+                previous.append(value)
+                return
+            old, previous[0] = previous[0], value
+            if with_old:
+                callback(value, old)  # type: ignore[call-arg]
+            else:
+                callback(value)  # type: ignore[call-arg]
+
+        return self.subscribe(on_next).dispose
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        """``async for value in store``: the current value first, then changes. A slow
+        consumer gets the latest value when it asks again, never a backlog; the loop ends
+        when the journey is destroyed (the store completes)::
+
+            store    : a-b-c-d----e--|
+            consumer : a----(ready)d--(ready)e|   (b, c skipped: d was the latest)
+
+        Usage: ``async for stage in journey.sequence_stage: print(stage)``
+        """
+        return _latest_values(self)
 
     async def wait_for(
         self, predicate: Callable[[T], bool], timeout: float | None = None
@@ -154,7 +209,7 @@ class Store(Observable[T], Generic[T]):
             if not future.done():
                 future.set_exception(JourneyDestroyedError("the journey was destroyed"))
 
-        subscription = self._source.subscribe(on_next, on_error, on_completed)
+        subscription = self.subscribe(on_next, on_error, on_completed)
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except builtins.TimeoutError:
@@ -169,3 +224,111 @@ class Store(Observable[T], Generic[T]):
     def __repr__(self) -> str:
         return f"Store({self.get()!r})"
 
+
+_UNSET: Any = object()
+
+
+class _DerivedStore(Store[U], Generic[T, U]):
+    """``map`` + ``distinct_until_changed`` on a parent store, mounted lazily (like
+    nanostores' ``onMount``): the first listener subscribes to the parent, later ones share
+    that subscription, the last one to leave unsubscribes it."""
+
+    def __init__(self, parent: Store[T], selector: Callable[[T], U]) -> None:
+        self._parent = parent
+        self._selector = selector
+        self._observers: list[abc.ObserverBase[U]] | None = None  # None: unmounted
+        self._upstream: abc.DisposableBase | None = None
+        self._value: U = _UNSET
+
+    def get(self) -> U:
+        return self._selector(self._parent.get())
+
+    @property
+    def mounted(self) -> bool:
+        """Whether the store is subscribed to its parent (someone listens)."""
+        return self._observers is not None
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[U],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        guarded = _GuardedObserver(observer)
+        if self._observers is None:
+            self._observers = [guarded]
+            self._value = _UNSET
+            # The parent replays its current value: that reaches the new observer first.
+            self._upstream = self._parent.subscribe(
+                self._on_parent, self._on_parent_error, self._on_parent_completed
+            )
+        else:
+            self._observers.append(guarded)
+            if self._value is not _UNSET:
+                guarded.on_next(self._value)
+
+        def leave() -> None:
+            observers = self._observers
+            if observers is None or guarded not in observers:
+                return
+            observers.remove(guarded)
+            if not observers:
+                self._unmount()
+
+        return Disposable(leave)
+
+    def _unmount(self) -> list[abc.ObserverBase[U]]:
+        observers, upstream = self._observers or [], self._upstream
+        self._observers, self._upstream, self._value = None, None, _UNSET
+        if upstream is not None:
+            upstream.dispose()
+        return observers
+
+    def _on_parent(self, parent_value: T) -> None:
+        value = self._selector(parent_value)
+        if self._value is not _UNSET and value == self._value:
+            return
+        self._value = value
+        for observer in tuple(self._observers or ()):
+            observer.on_next(value)
+
+    def _on_parent_error(self, error: Exception) -> None:
+        for observer in self._unmount():
+            observer.on_error(error)
+
+    def _on_parent_completed(self) -> None:
+        for observer in self._unmount():
+            observer.on_completed()
+
+
+async def _latest_values(store: Store[T]) -> AsyncGenerator[T, None]:
+    """The async iterator behind ``async for``: one pending value (the latest), conflated."""
+    wake = asyncio.Event()
+    latest: list[T] = []
+    ended: list[Exception | None] = []
+
+    def on_next(value: T) -> None:
+        latest[:] = [value]
+        wake.set()
+
+    def on_error(error: Exception) -> None:
+        ended.append(error)
+        wake.set()
+
+    def on_completed() -> None:
+        ended.append(None)
+        wake.set()
+
+    subscription = store.subscribe(on_next, on_error, on_completed)
+    try:
+        while True:
+            if latest:
+                yield latest.pop()
+                continue
+            if ended:
+                if ended[0] is not None:
+                    raise ended[0]
+                return
+            wake.clear()
+            await wake.wait()
+    finally:
+        subscription.dispose()

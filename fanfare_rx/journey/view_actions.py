@@ -117,7 +117,7 @@ def submit_access_code(journey: ExperienceJourney, code: str) -> Observable[Acce
     """Route once with the candidate code without folding it; fold only what the answer
     commits: an unlocked sequence (advanced), or, when the candidate admits nothing, a route
     with the stored code (gated, or unchanged)."""
-    ctx = journey._ctx
+    ctx = journey._effects
     decided: list[AccessCodeSubmitResult] = []
 
     def with_experience(experience: wire.Experience) -> Observable[Message]:

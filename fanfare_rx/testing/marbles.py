@@ -23,14 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import reactivex
-from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable
+from reactivex import Observable
 from reactivex.notification import Notification
 from reactivex.testing import TestScheduler
+from reactivex.testing.recorded import Recorded
 
 from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.models import wire
@@ -78,20 +78,12 @@ class _Answer:
     error: Exception | None
 
 
-def _cold(events: list[tuple[float, Notification[Any]]], scheduler: abc.SchedulerBase) -> Observable[Any]:
-    """A cold observable replaying ``events`` relative to each subscription."""
-
-    def subscribe(observer: abc.ObserverBase[Any], _: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        scheduled = CompositeDisposable()
-        for time, notification in events:
-
-            def deliver(_: abc.SchedulerBase, __: Any = None, n: Notification[Any] = notification) -> None:
-                n.accept(observer)
-
-            scheduled.add(scheduler.schedule_relative(time, deliver))
-        return scheduled
-
-    return Observable(subscribe)
+def _cold(events: list[tuple[float, Notification[Any]]], scheduler: TestScheduler) -> Observable[Any]:
+    """A cold observable replaying ``events`` relative to each subscription (RxPY's
+    ``ColdObservable``). The marbles are parsed by :func:`parse_marbles`, not
+    ``reactivex.from_marbles``: RxPY reads ``ab`` as one value ``"ab"`` and groups as
+    ``(a,b)``, where the RxJS syntax used here has one value per character."""
+    return scheduler.create_cold_observable([Recorded(cast(int, time), n) for time, n in events])
 
 
 class ScriptedEffects:

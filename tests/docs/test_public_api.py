@@ -19,6 +19,7 @@ EXPECTED_TOP_LEVEL = {
     "APIStatusError",
     "APIConnectionError", "APITimeoutError", "JourneyError", "HttpConfig",
     "HttpPool",
+    "ServerCadence",
 }
 
 

@@ -30,29 +30,29 @@ def test_explicit_interval_counts_from_the_end_of_the_previous_poll() -> None:
     assert h.journey.is_polling
 
 
-def test_default_interval_is_per_distribution_type() -> None:
+def test_type_cadence_is_per_distribution_type() -> None:
     queue = started("queue", status=b.queued(3))
-    queue.journey.start_polling()  # at 2 s
+    queue.journey.start_polling(cadence="type")  # at 2 s
     queue.advance(16)
     assert queue.server.call_times("fetch_status") == [2.0, 7.0, 12.0, 17.0]  # queues: 5 s
 
     draw = started("draw", status=b.draw_entered())
-    draw.journey.start_polling()
+    draw.journey.start_polling(cadence="type")
     draw.advance(25)
     assert draw.server.call_times("fetch_status") == [2.0, 12.0, 22.0]  # draws: 10 s
 
     auction = started("auction", status=b.auction_state("BIDDING", last_bid="10"))
-    auction.journey.start_polling()
+    auction.journey.start_polling(cadence="type")
     auction.advance(7)
     assert auction.server.call_times("fetch_status") == [2.0, 4.0, 6.0, 8.0]  # auctions: 2 s
 
 
-def test_upcoming_polls_route_every_ten_seconds_by_default() -> None:
+def test_upcoming_polls_route_every_ten_seconds_with_type_cadence() -> None:
     h = JourneyHarness(b.experience("queue"))
     h.server.on_route("(u|)", u=b.routed(availability="upcoming"))
     h.act("s", s="start")
     h.advance(1)
-    h.journey.start_polling()
+    h.journey.start_polling(cadence="type")
     h.advance(25)
     assert h.server.call_times("route") == [0.0, 11.0, 21.0]
     assert h.server.calls_to("fetch_status") == []  # nothing to fetch while upcoming

@@ -1,0 +1,290 @@
+"""The journey's public actions: ``request`` (validation, single-flight) and the docs' methods
+(``start``, ``enter_queue`` ...), each an action folded before and after its effect.
+
+Every method checks the action is available first and raises without a request if not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import reactivex
+from reactivex import Observable
+from reactivex import operators as ops
+
+from fanfare_rx.errors import (
+    ActionNotAvailableError,
+    FanfareError,
+    UnknownActionError,
+    ValidationError,
+)
+from fanfare_rx.journey import effects as fx
+from fanfare_rx.journey.core.machine import is_available
+from fanfare_rx.journey.core.messages import (
+    ActionRequested,
+    AdmissionMarked,
+    AllEventsAcked,
+    EventAcked,
+    ExperienceLoaded,
+    GrantClaimed,
+    Message,
+    ResumedFromMe,
+    ResumedFromServer,
+)
+from fanfare_rx.journey.pipeline import ActionName, JourneyPipeline
+from fanfare_rx.journey.resume_args import resume_target
+from fanfare_rx.models import wire
+from fanfare_rx.models.journey import (
+    JourneyAction,
+    JourneySnapshot,
+    JourneyStage,
+    SequenceAction,
+    SequenceStage,
+)
+
+__all__ = ["JourneyActions"]
+
+_BIDDING_STAGES = (SequenceStage.ACTIVE_ENTERABLE, SequenceStage.PARTICIPATING)
+
+
+class JourneyActions(JourneyPipeline):
+    """The action methods of :class:`~fanfare_rx.journey.journey.ExperienceJourney`."""
+
+    __slots__ = ()
+
+    def request(
+        self, action: JourneyAction | SequenceAction | str, arg: str | None = None, *, reset: bool = False
+    ) -> Observable[JourneySnapshot]:
+        """Run one action; the observable yields the snapshot after its results are folded.
+
+        Raises at once, without a request, when the action is unknown
+        (:class:`UnknownActionError`) or not in ``available_actions``
+        (:class:`ActionNotAvailableError`). A second request of the same action while one is
+        in flight joins it (single-flight)::
+
+            request(enter_queue) : --(s|)        (s = snapshot after the enter was folded)
+            inbox                : a--r          (a = ActionRequested, r = StatusReceived)
+
+        Usage: ``snap = await journey.request("enter_queue")``
+        """
+        self._ensure_alive()
+        name = self._parse_action(action)
+        key = name.value if isinstance(name, JourneyAction | SequenceAction) else name
+        running = self._in_flight.get(key) if self._in_flight is not None else None
+        if running is not None:
+            return running
+        snapshot = self._subject.value
+        if name == fx.PLACE_BID:
+            self._check_can_bid(snapshot)
+            if arg is None:
+                raise ValidationError("place_bid needs an amount")
+            fx.parse_amount(arg)
+            return self._run(key, fx.effect_for(self._effects, name, arg), name)
+        assert isinstance(name, JourneyAction | SequenceAction)
+        start_over = name is JourneyAction.START and reset
+        if not start_over and not is_available(snapshot, name):
+            raise ActionNotAvailableError(
+                f"{key!r} is not available in journey stage {snapshot.journey_stage.value!r}, "
+                f"sequence stage {snapshot.sequence_stage.value!r}",
+                details={
+                    "journey": [a.value for a in snapshot.available_actions.journey],
+                    "sequence": [a.value for a in snapshot.available_actions.sequence],
+                },
+            )
+        if name is JourneyAction.PROVIDE_ACCESS_CODE and not arg:
+            raise ValidationError("provide_access_code needs a non-empty code")
+        if name is SequenceAction.ENTER_AUCTION and arg is not None:
+            fx.parse_amount(arg)
+        self._send(ActionRequested(at=self._now(), action=name, arg=arg, reset=reset))
+        return self._run(key, fx.effect_for(self._effects, name, arg), name)
+
+    @staticmethod
+    def _parse_action(action: ActionName) -> JourneyAction | SequenceAction | str:
+        if isinstance(action, JourneyAction | SequenceAction):
+            return action
+        for enum_type in (JourneyAction, SequenceAction):
+            try:
+                return enum_type(action)
+            except ValueError:
+                continue
+        if action == fx.PLACE_BID:
+            return fx.PLACE_BID
+        raise UnknownActionError(f"unknown journey action {action!r}")
+
+    def _check_can_bid(self, snapshot: JourneySnapshot) -> None:
+        distribution = snapshot.context.distribution
+        can_bid = (
+            snapshot.journey_stage is JourneyStage.ROUTED
+            and distribution is not None
+            and distribution.type is wire.DistributionType.AUCTION
+            and snapshot.sequence_stage in _BIDDING_STAGES
+        )
+        if not can_bid:
+            raise ActionNotAvailableError(
+                "'place_bid' needs an open auction the consumer can bid in"
+            )
+
+    async def perform(self, action: str, arg: str | None = None) -> JourneySnapshot:
+        """Generic dispatcher by action name.
+
+        Usage: ``await journey.perform("provide_access_code", "VIP2024")``
+        """
+        return await self.request(action, arg)
+
+    # ----------------------------------------------------------------------------------------
+    # The docs' methods
+
+    async def start(self, access_code: str | None = None, reset: bool = False) -> JourneySnapshot:
+        """Begin the journey: ``not_started → entering → (needs_* | routing) → routed``.
+
+        Usage: ``await journey.start(access_code="VIP2024")``
+        """
+        return await self.request(JourneyAction.START, access_code, reset=reset)
+
+    async def authenticate(self) -> JourneySnapshot:
+        """Call after the consumer signed in: ``needs_auth → routing → routed``."""
+        return await self.request(JourneyAction.AUTHENTICATE)
+
+    async def provide_access_code(self, code: str) -> JourneySnapshot:
+        """``needs_access_code → routing``; an invalid code comes back as ``needs_access_code``."""
+        return await self.request(JourneyAction.PROVIDE_ACCESS_CODE, code)
+
+    async def skip_access_code(self) -> JourneySnapshot:
+        """Only when the access-code requirement is optional (``required=False``)."""
+        return await self.request(JourneyAction.SKIP_ACCESS_CODE)
+
+    async def complete_bot_check(self, token: str | None = None) -> JourneySnapshot:
+        """Pass the bot check with its verification ``token`` (or, without one, route again
+        after it was completed elsewhere)."""
+        return await self.request(JourneyAction.COMPLETE_BOT_CHECK, token)
+
+    async def request_reroute(self) -> JourneySnapshot:
+        """``routed → routing → routed`` with the stored access code."""
+        return await self.request(JourneyAction.REQUEST_REROUTE)
+
+    async def retry(self) -> JourneySnapshot:
+        """Route again after a failure or ``no_access``."""
+        return await self.request(JourneyAction.RETRY)
+
+    async def refresh_distribution(self) -> JourneySnapshot:
+        """Reload the experience and the consumer's status."""
+        return await self.request(JourneyAction.REFRESH_DISTRIBUTION)
+
+    async def enter_queue(self) -> JourneySnapshot:
+        """``active_enterable → participating`` (``POST /queues/{id}/enter``)."""
+        return await self.request(SequenceAction.ENTER_QUEUE)
+
+    async def enter_draw(self) -> JourneySnapshot:
+        """``active_enterable → participating`` (``POST /draws/{id}/enter``)."""
+        return await self.request(SequenceAction.ENTER_DRAW)
+
+    async def enter_auction(self, amount: str | Decimal | None = None) -> JourneySnapshot:
+        """Enter the auction and, with ``amount``, place a first bid."""
+        return await self.request(
+            SequenceAction.ENTER_AUCTION, None if amount is None else str(amount)
+        )
+
+    async def place_bid(self, amount: str | Decimal) -> JourneySnapshot:
+        """Bid in the routed auction (a fanfare_rx addition: G1 has no bid action).
+
+        Usage: ``await journey.place_bid("125.00")``
+        """
+        return await self.request(fx.PLACE_BID, str(amount))
+
+    async def enter_timed_release(self) -> JourneySnapshot:
+        """Inside the release window the entry is admitted at once."""
+        return await self.request(SequenceAction.ENTER_TIMED_RELEASE)
+
+    async def complete_timed_release(self) -> JourneySnapshot:
+        """After purchase: ``admitted → ended`` (completed)."""
+        return await self.request(SequenceAction.COMPLETE_TIMED_RELEASE)
+
+    async def enter_waitlist(self) -> JourneySnapshot:
+        """``upcoming → waitlist_entered``."""
+        return await self.request(SequenceAction.ENTER_WAITLIST)
+
+    async def leave_waitlist(self) -> JourneySnapshot:
+        """``waitlist_entered → upcoming``."""
+        return await self.request(SequenceAction.LEAVE_WAITLIST)
+
+    async def leave_participation(self) -> JourneySnapshot:
+        """``participating → active_enterable``."""
+        return await self.request(SequenceAction.LEAVE_PARTICIPATION)
+
+    def mark_admitted(self, token: str, expires_at_ms: int | None = None) -> None:
+        """Record an admission the app learnt of itself (synchronous).
+
+        Usage: ``journey.mark_admitted(grant_token, expires_at_ms=now_ms + 600_000)``
+        """
+        self._ensure_alive()
+        self._send(AdmissionMarked(at=self._now(), token=token, expires_at=expires_at_ms))
+
+    def mark_checkout_started(self) -> None:
+        """Checkout started with the current grant (the current SDK's ``claim()``): the client
+        stops expiring it, the server reservation owns the deadline. Synchronous.
+
+        Usage: ``journey.mark_checkout_started()``
+        """
+        self._ensure_alive()
+        self._send(GrantClaimed(at=self._now()))
+
+    def ack_event(self, event_id: str) -> None:
+        """Acknowledge an event: ``latest_event`` moves past it."""
+        self._ensure_alive()
+        self._send(EventAcked(at=self._now(), event_id=event_id))
+
+    def ack_all_events(self) -> None:
+        """Acknowledge every event so far."""
+        self._ensure_alive()
+        self._send(AllEventsAcked(at=self._now()))
+
+    async def resume_from_me(self, me: wire.ConsumerMe) -> bool:
+        """Resume from a ``/consumers/me`` projection; ``False`` when it has no journey for
+        this experience. No second entry is made.
+
+        Usage: ``await journey.resume_from_me(await fanfare.experiences.get_me())``
+        """
+        self._ensure_alive()
+        projection = me.journey_for(self.experience_id)
+        if projection is None:
+            return False
+        self._send(ResumedFromMe(at=self._now(), projection=projection, waitlists=me.waitlists))
+
+        def loaded(experience: wire.Experience) -> Message:
+            return ExperienceLoaded(at=self._now(), experience=experience)
+
+        refresh = fx.experience_for(self._effects, fresh=True).pipe(ops.map(loaded))
+        try:
+            await self._run("resume", refresh, "resume")
+        except FanfareError:
+            pass  # folded as an error event; the projection itself was applied
+        return True
+
+    async def resume_from_server(
+        self,
+        sequence_id: str | Mapping[str, Any],
+        waitlist: tuple[str, int | None] | Mapping[str, Any] | None = None,
+    ) -> JourneySnapshot:
+        """Resume into a known sequence (and, optionally, a waitlist ``(id, entered_at_ms)``),
+        then fetch the participation's status. The docs' object form works too:
+        ``{"sequenceId": ..., "waitlist": {"waitlistId": ..., "enteredAt": ...}}``.
+
+        Usage: ``await journey.resume_from_server(sequence_id="seq-1")``
+        """
+        self._ensure_alive()
+        target, waitlist_id, entered_at = resume_target(sequence_id, waitlist)
+
+        def to_message(experience: wire.Experience) -> Message:
+            return ResumedFromServer(
+                at=self._now(), experience=experience, sequence_id=target,
+                waitlist_id=waitlist_id, waitlist_entered_at=entered_at,
+            )
+
+        effect = reactivex.concat(
+            fx.experience_for(self._effects, fresh=True).pipe(ops.map(to_message)),
+            fx.status_follow_up(self._effects),
+        )
+        return await self._run("resume", effect, "resume")
+

@@ -1,0 +1,52 @@
+"""The fold's delivery order: a message sent while a snapshot is being published (from a
+listener) waits its turn on the trampoline, so every subscriber sees revisions in order."""
+
+from __future__ import annotations
+
+from fanfare_rx.models.journey import JourneySnapshot
+from fanfare_rx.testing import JourneyHarness
+from fanfare_rx.testing import builders as b
+
+
+def routed() -> JourneyHarness:
+    h = JourneyHarness(b.experience("queue"))
+    h.server.on_route("-r|", r=b.routed())
+    h.server.on_status("(s|)", s=b.queued(3))
+    return h
+
+
+def test_a_message_sent_from_a_listener_is_folded_after_the_current_publish() -> None:
+    h = routed()
+    first: list[int] = []
+    second: list[int] = []
+
+    def ack_on_participating(snap: JourneySnapshot) -> None:
+        first.append(snap.revision)
+        if snap.sequence_stage.value == "participating" and snap.last_seen_event_id is None:
+            h.journey.ack_all_events()  # re-entrant: queued, not nested
+
+    h.journey.state.listen(ack_on_participating)
+    h.journey.state.listen(lambda snap: second.append(snap.revision))
+    h.act("s", s="start")
+    h.advance(3)
+    assert second == first  # the second listener saw every revision, in the same order
+    assert second == sorted(second) and len(set(second)) == len(second)
+    assert h.journey.state.get().last_seen_event_id is not None  # the ack was folded
+
+
+def test_destroy_from_a_listener_drops_what_is_still_queued() -> None:
+    h = routed()
+    seen: list[str] = []
+
+    def destroy_on_routed(snap: JourneySnapshot) -> None:
+        seen.append(snap.journey_stage.value)
+        if snap.journey_stage.value == "routed":
+            h.journey.ack_all_events()  # queued behind this publish ...
+            h.journey.destroy()  # ... and dropped by the destroy
+
+    h.journey.state.listen(destroy_on_routed)
+    h.act("s", s="start")
+    h.advance(3)
+    assert h.journey.destroyed
+    assert seen[-1] == "routed" and seen.count("routed") == 1
+    assert h.journey.state.get().last_seen_event_id is None
