@@ -90,9 +90,11 @@ class EffectContext:
 def failure_message(action: JourneyAction | SequenceAction | str, error: Exception, at: int) -> ActionFailed:
     """An :class:`ActionFailed` for any exception (secrets never appear: errors carry none)."""
     if isinstance(error, FanfareError):
+        hint = error.details.get("action") if isinstance(error.details, Mapping) else None
         return ActionFailed(
             at=at, action=action, code=error.code, message=error.message,
             status=error.status, retryable=error.retryable,
+            hint=hint if isinstance(hint, str) else None,
         )
     return ActionFailed(at=at, action=action, code="UNKNOWN_ERROR", message=f"{type(error).__name__}: {error}")
 
@@ -138,7 +140,7 @@ def _to_status(
 _NO_STATUS_STAGES = frozenset({_Stage.NONE, _Stage.UPCOMING, _Stage.WAITLIST_ENTERED, _Stage.ENDED})
 
 
-def _route(ctx: EffectContext, *, fresh_experience: bool) -> Observable[Message]:
+def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -> Observable[Message]:
     def build() -> Observable[Message]:
         snap = ctx.snapshot()
         experience_id = snap.context.experience_id
@@ -147,7 +149,8 @@ def _route(ctx: EffectContext, *, fresh_experience: bool) -> Observable[Message]
         def route_with(experience: wire.Experience) -> Observable[Message]:
             def to_message(result: wire.RouteResult) -> Message:
                 _checked(result, _ROUTE_RESULTS, "RouteResult")
-                return RouteResolved(at=ctx.now_ms(), result=result, experience=experience)
+                return RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
+                                     follow=follow)
 
             return ctx.port.route(experience_id, code).pipe(ops.map(to_message))
 
@@ -155,6 +158,26 @@ def _route(ctx: EffectContext, *, fresh_experience: bool) -> Observable[Message]
             ops.flat_map(route_with)
         )
         return reactivex.concat(routed, status_follow_up(ctx))
+
+    return reactivex.defer(lambda _: build())
+
+
+def _probe_route(ctx: EffectContext) -> Observable[Message]:
+    """The route with the cached experience, as a probe (``follow=False``), no status after."""
+
+    def build() -> Observable[Message]:
+        snap = ctx.snapshot()
+
+        def route_with(experience: wire.Experience) -> Observable[Message]:
+            def to_message(result: wire.RouteResult) -> Message:
+                _checked(result, _ROUTE_RESULTS, "RouteResult")
+                return RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
+                                     follow=False)
+
+            return ctx.port.route(snap.context.experience_id, snap.context.access_code).pipe(
+                ops.map(to_message))
+
+        return experience_for(ctx, fresh=False).pipe(ops.flat_map(route_with))
 
     return reactivex.defer(lambda _: build())
 
@@ -239,6 +262,24 @@ def _bid(ctx: EffectContext, amount: str) -> Observable[Message]:
 PLACE_BID = "place_bid"
 
 
+def _follow_reroute_hint(
+    ctx: EffectContext, action: JourneyAction | SequenceAction | str
+) -> Callable[[Exception, Observable[Message]], Observable[Message]]:
+    """An entry refused with ``action: reroute`` (e.g. 409 ``DISTRIBUTION_ORDER_LIMIT``): the
+    refusal is folded, then the journey routes again as the server asks."""
+
+    def handler(error: Exception, _: Observable[Message]) -> Observable[Message]:
+        failure = failure_message(action, error, ctx.now_ms())
+        if failure.hint != "reroute":
+            return reactivex.throw(error)
+        return reactivex.concat(
+            reactivex.defer(lambda _: reactivex.just(failure_message(action, error, ctx.now_ms()))),
+            _route(ctx, fresh_experience=False),
+        )
+
+    return handler
+
+
 def effect_for(
     ctx: EffectContext, action: JourneyAction | SequenceAction | str, arg: str | None
 ) -> Observable[Message]:
@@ -247,7 +288,11 @@ def effect_for(
     Usage: ``effect_for(ctx, SequenceAction.ENTER_QUEUE, None).subscribe(inbox.on_next)``
     """
     A, S = JourneyAction, SequenceAction
-    if action in (A.START, A.RETRY, A.REFRESH_DISTRIBUTION):
+    if action is A.REFRESH_DISTRIBUTION:
+        # Reload the experience and the participation's status; the route only tells how the
+        # current distribution stands (it never moves the journey: see request_reroute).
+        return _route(ctx, fresh_experience=True, follow=False)
+    if action in (A.START, A.RETRY):
         fresh = action is not A.RETRY or ctx.experience is None
         return _route(ctx, fresh_experience=fresh)
     if action in (A.AUTHENTICATE, A.PROVIDE_ACCESS_CODE, A.SKIP_ACCESS_CODE, A.REQUEST_REROUTE):
@@ -255,7 +300,9 @@ def effect_for(
     if action is A.COMPLETE_BOT_CHECK:
         return _bot_check(ctx, arg)
     if action in (S.ENTER_QUEUE, S.ENTER_DRAW, S.ENTER_TIMED_RELEASE, S.ENTER_AUCTION):
-        entered = _distribution_call(ctx, lambda port: port.enter)
+        entered = _distribution_call(ctx, lambda port: port.enter).pipe(
+            ops.catch(_follow_reroute_hint(ctx, action))
+        )
         if action is S.ENTER_AUCTION and arg is not None:
             return reactivex.concat(entered, _bid(ctx, arg))
         return entered
@@ -275,22 +322,34 @@ def effect_for(
 def poll_effect(ctx: EffectContext) -> Observable[Message]:
     """One poll: what the current stage depends on.
 
-    ``upcoming``/``waitlist_entered`` → route again (the server says when it opens);
-    ``active_enterable``/``participating``/``admitted`` → the participation's status;
-    anything else → nothing.
+    ``upcoming``/``waitlist_entered``/``active_enterable`` (and a draw entry, which may be
+    settling) → the route, which says whether the distribution opened or closed (it
+    never moves the journey), then the participation's status;
+    ``participating``/``admitted`` → the participation's status; anything else → nothing.
     """
 
     def build() -> Observable[Message]:
         snap = ctx.snapshot()
         if snap.journey_stage.value != "routed":
             return reactivex.empty()
+        distribution = snap.context.distribution
+        # A draw entry may be settling (closed, results pending: no leave then); an auction
+        # offers no action while participating anyway.
+        settling_kind = distribution is not None and distribution.type is wire.DistributionType.DRAW
         if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
-            return _route(ctx, fresh_experience=False)
-        if snap.sequence_stage in (_Stage.ACTIVE_ENTERABLE, _Stage.PARTICIPATING, _Stage.ADMITTED):
+            return _route(ctx, fresh_experience=False, follow=False)  # status once it opened
+        if snap.sequence_stage is _Stage.ACTIVE_ENTERABLE or (
+            snap.sequence_stage is _Stage.PARTICIPATING and settling_kind
+        ):
+            # Both at once: the poll takes no longer than the slower of the two.
+            return reactivex.merge(_probe_route(ctx), status_follow_up(ctx))
+        if snap.sequence_stage in (_Stage.PARTICIPATING, _Stage.ADMITTED):
             return status_follow_up(ctx)
         return reactivex.empty()
 
     return reactivex.defer(lambda _: build())
+
+
 
 
 def poll_interval_ms(snapshot: JourneySnapshot) -> int:

@@ -104,6 +104,15 @@ def stage_events(old: JourneySnapshot, new: JourneySnapshot) -> list[NewEvent]:
             events.append(analytics("journey_granted"))
         elif new.sequence_stage is SS.ENDED:
             events.append(analytics("journey_ended", outcome=outcome))
+    settling = new.sequence_stage is SS.PARTICIPATING and tables.is_settling(new.context)
+    was_settling = old.sequence_stage is SS.PARTICIPATING and tables.is_settling(old.context)
+    if settling and not was_settling:
+        distribution = new.context.distribution
+        events.append(
+            user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.INFO,
+                 "Entries are closed: waiting for the results",
+                 situation="settling", distribution_id=distribution.id if distribution else None)
+        )
     old_d, new_d = old.context.distribution, new.context.distribution
     if old_d is not None and new_d is not None and old_d.id == new_d.id and old_d.status != new_d.status:
         events.append(

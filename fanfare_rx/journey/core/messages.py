@@ -68,11 +68,15 @@ class ExperienceLoaded:
 @attrs.frozen
 class RouteResolved:
     """``POST /experiences/{id}/route`` answered; ``experience`` locates the sequence's
-    distribution (the route result names only the sequence)."""
+    distribution (the route result names only the sequence). Only a route the consumer asked
+    for (start, a gate resolved, ``request_reroute``) moves the journey to another sequence."""
 
     at: int
     result: wire.RouteResult
     experience: wire.Experience
+    #: ``False`` for a refresh or a poll: the answer only tells how the current sequence's
+    #: distribution stands; the journey is never moved to another sequence by it.
+    follow: bool = True
 
 
 @attrs.frozen
@@ -104,6 +108,8 @@ class ActionFailed:
     message: str
     status: int | None = None
     retryable: bool = False
+    #: The server's hint of what to do next (structured errors' ``action``, e.g. ``reroute``).
+    hint: str | None = None
 
 
 @attrs.frozen

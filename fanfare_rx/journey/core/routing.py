@@ -184,18 +184,97 @@ def left_sequence(ctx: JourneyContext) -> JourneyContext:
     )
 
 
+#: Sequence stages in which the consumer holds an entry the server keeps.
+_HOLDING = frozenset({SS.PARTICIPATING, SS.ADMITTED, SS.WAITLIST_ENTERED})
+
+
+def _code_rejected(result: wire.RouteResult) -> bool:
+    gates: list[wire.Gate] = []
+    if isinstance(result, wire.RouteRouted):
+        gates = [gate for offer in result.offers for gate in offer.gates]
+    elif isinstance(result, wire.RouteGated):
+        gates = list(result.selected.gates)
+    return any(
+        isinstance(gate, wire.AccessCodeGate) and gate.reason.code is wire.ReasonCode.ACCESS_CODE_INVALID
+        for gate in gates
+    )
+
+
+def _rejected_while_routed(snap: JourneySnapshot, ctx: JourneyContext) -> Draft:
+    """A code tried from a routed journey matched nothing: everything stays as it was."""
+    ctx = attrs.evolve(ctx, access_code=None, offers=snap.context.offers)
+    draft = attrs.evolve(snap, journey_stage=JS.ROUTED, context=ctx)
+    event = user(EventKind.REQUIREMENT, EventSeverity.WARNING, "Access code rejected",
+                 requirement=RequirementType.ACCESS_CODE.value, required=False,
+                 reason=wire.ReasonCode.ACCESS_CODE_INVALID.value,
+                 sequence_id=snap.context.sequence_id)
+    return draft, [event]
+
+
+def _no_access(snap: JourneySnapshot, ctx: JourneyContext, result: wire.RouteNoAccess) -> Draft:
+    reasons = [r.code.value for r in result.outcome_reasons]
+    details = [r.detail for r in result.outcome_reasons if r.detail]
+    if snap.context.distribution is not None and snap.sequence_stage in _HOLDING:
+        # The server still holds the entry: it is followed until its status says otherwise.
+        draft = attrs.evolve(snap, journey_stage=JS.ROUTED, context=snap.context)
+        return draft, [user(EventKind.INFO, EventSeverity.WARNING, "No other sequence is available",
+                            code="NO_SEQUENCE_AVAILABLE", reasons=reasons)]
+    if snap.context.distribution is not None:
+        # The sequence the journey stood in is gone (closed) before any entry: it ended.
+        distribution = attrs.evolve(snap.context.distribution, status=DS.CLOSED)
+        ended = attrs.evolve(left_sequence(ctx), distribution=distribution, outcome="closed")
+        draft = attrs.evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.ENDED,
+                             requirements=(), context=ended)
+        return draft, [user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.WARNING,
+                            "The distribution has closed", code="DISTRIBUTION_CLOSED",
+                            reasons=reasons, details=details)]
+    draft = attrs.evolve(
+        snap, journey_stage=JS.ROUTING, sequence_stage=SS.NONE, requirements=(),
+        context=attrs.evolve(left_sequence(ctx), last_error="NO_SEQUENCE_AVAILABLE", offers=()),
+    )
+    event = user(EventKind.ERROR, EventSeverity.ERROR, "No sequence is available",
+                 code="NO_SEQUENCE_AVAILABLE", reasons=reasons)
+    return draft, [event]
+
+
+def _probe(snap: JourneySnapshot, msg: RouteResolved, ctx: JourneyContext) -> Draft | None:
+    """A refresh's or a poll's route: it may tell how the current distribution stands, never
+    move the journey. None when the answer is about the current sequence (applied as usual)."""
+    result = msg.result
+    if snap.journey_stage is not JS.ROUTED:
+        return snap, []
+    if isinstance(result, wire.RouteNoAccess):
+        return _no_access(snap, ctx, result)
+    if isinstance(result, wire.RouteRouted) and result.selected.sequence.id == snap.context.sequence_id:
+        return None
+    return snap, []  # another sequence or a gate: only request_reroute() acts on that
+
+
+def _entry_left_behind(snap: JourneySnapshot, to_sequence_id: str) -> list[NewEvent]:
+    participation = snap.context.participation
+    if snap.sequence_stage not in _HOLDING or participation is None:
+        return []
+    return [user(
+        EventKind.REROUTE, EventSeverity.WARNING,
+        f"Rerouted: the {participation.type.value} entry in the previous sequence is no longer followed",
+        entry="kept_on_server_not_followed", participation_type=participation.type.value,
+        participation_id=participation.id, participation_status=participation.status,
+        from_sequence_id=snap.context.sequence_id, to_sequence_id=to_sequence_id,
+    )]
+
+
 def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     """``POST /experiences/{id}/route`` answered."""
     result, ctx = msg.result, attrs.evolve(snap.context, experience_name=msg.experience.name, last_error=None)
+    was_routed = snap.context.distribution is not None
+    if not msg.follow:
+        probed = _probe(snap, msg, ctx)
+        if probed is not None:
+            return probed
+    elif was_routed and _code_rejected(result):
+        return _rejected_while_routed(snap, ctx)
     if isinstance(result, wire.RouteNoAccess):
-        draft = attrs.evolve(
-            snap, journey_stage=JS.ROUTING, sequence_stage=SS.NONE, requirements=(),
-            context=attrs.evolve(left_sequence(ctx), last_error="NO_SEQUENCE_AVAILABLE", offers=()),
-        )
-        reasons = [r.code.value for r in result.outcome_reasons]
-        event = user(EventKind.ERROR, EventSeverity.ERROR, "No sequence is available",
-                     code="NO_SEQUENCE_AVAILABLE", reasons=reasons)
-        return draft, [event]
+        return _no_access(snap, ctx, result)
     if isinstance(result, wire.RouteGated):
         requirements = requirements_from_gates(result.selected.gates)
         invalid_code = any(
@@ -213,15 +292,11 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         return draft, [*events, analytics("journey_gated", gates=[r.type.value for r in requirements])]
     offers = offers_from_wire(result.offers)
     code_offers = [o for o in offers if _code_only(o)]
-    code_rejected = any(
-        isinstance(gate, wire.AccessCodeGate)
-        and gate.reason.code is wire.ReasonCode.ACCESS_CODE_INVALID
-        for offer in result.offers
-        for gate in offer.gates
-    )
+    code_rejected = _code_rejected(result)
     if code_rejected:  # the code matched no sequence: never kept, asked again
         ctx = attrs.evolve(ctx, access_code=None)
-    if code_offers and (code_rejected or (ctx.access_code is None and not ctx.access_code_skipped)):
+    ask = code_rejected or (ctx.access_code is None and not ctx.access_code_skipped)
+    if code_offers and ask and msg.follow:
         # An optional access code: the consumer chooses to provide one or skip.
         reason = (wire.ReasonCode.ACCESS_CODE_INVALID if code_rejected
                   else wire.ReasonCode.ACCESS_CODE_REQUIRED)
@@ -244,6 +319,13 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         and distribution is not None
         and snap.context.distribution.id == distribution.id
     )
+    if not same and was_routed:
+        events += _entry_left_behind(snap, sequence.id)
+    if same and distribution is not None and snap.context.distribution is not None:
+        # Keep what the journey learnt of this distribution (e.g. a waitlist id from resume).
+        distribution = attrs.evolve(
+            distribution, waitlist_id=distribution.waitlist_id or snap.context.distribution.waitlist_id
+        )
     ctx = attrs.evolve(
         ctx, sequence_id=sequence.id, sequence_name=sequence.name,
         sequence_priority=sequence.priority, offers=offers, distribution=distribution,
@@ -258,6 +340,8 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     stage = stage_from_distribution(stage, ctx)
     if stage in (SS.ACTIVE_ENTERABLE, SS.ENDED):
         ctx = attrs.evolve(ctx, waitlist_entered_at=None)
+    if stage is SS.ENDED and ctx.outcome is None and status is DS.CLOSED:
+        ctx = attrs.evolve(ctx, outcome="closed")
     draft = attrs.evolve(
         snap, journey_stage=JS.ROUTED, sequence_stage=stage, requirements=(), context=ctx
     )

@@ -31,8 +31,11 @@ __all__ = [
     "SEQUENCE_STAGE_MESSAGES",
     "StatusOutcome",
     "available_actions",
+    "is_settling",
+    "sequence_stage_for",
     "sequence_stage_for_distribution",
     "sequence_stage_for_status",
+    "status_of",
 ]
 
 DT = wire.DistributionType
@@ -116,9 +119,26 @@ def _upcoming(context: JourneyContext) -> tuple[SequenceAction, ...]:
     return (SequenceAction.ENTER_WAITLIST,) if has_waitlist else ()
 
 
+#: Draw/auction timings in which an entry waits for results: closed to action (settling).
+SETTLING_STATUSES = frozenset({DistributionStatus.SETTLING, DistributionStatus.CLOSED})
+SETTLING_TYPES = frozenset({DT.DRAW, DT.AUCTION})
+
+
+def is_settling(context: JourneyContext) -> bool:
+    """Whether the participation waits for a draw's or auction's results (no action then)."""
+    distribution = context.distribution
+    return (
+        distribution is not None
+        and distribution.type in SETTLING_TYPES
+        and distribution.status in SETTLING_STATUSES
+    )
+
+
 def _participating(context: JourneyContext) -> tuple[SequenceAction, ...]:
-    # No auction leave endpoint exists in any API generation.
+    # No auction leave endpoint exists in any API generation; nothing to do while settling.
     if context.distribution is not None and context.distribution.type is DT.AUCTION:
+        return ()
+    if is_settling(context):
         return ()
     return (SequenceAction.LEAVE_PARTICIPATION,)
 
@@ -171,7 +191,8 @@ def available_actions(
 
 
 # --------------------------------------------------------------------------------------------
-# Consumer status -> sequence stage
+# Consumer status -> sequence stage: ONE mapping for the live status endpoints and the
+# ``/consumers/me`` projection (both reduce to a mechanism, a status, a reason and a grant).
 
 
 @attrs.frozen
@@ -182,42 +203,43 @@ class StatusOutcome:
     participating: bool = False
     grant: str | None = None
     outcome: str | None = None
+    #: The mechanism/status pair was not known: the stage came from the distribution alone.
+    unknown: bool = False
 
 
 _ENTERABLE = "enterable"  # stage depends on whether the distribution is still open
+_GRANTED_IF_TOKEN = "granted_if_token"  # participating, or admitted when it carries a grant
 _EXPIRED_REASON = "ADMISSION_EXPIRED"
 
-
-def _status_table() -> dict[tuple[type, str], str | SequenceStage]:
-    S = SequenceStage
-    return {
-        (wire.QueueNotQueued, "NOT_QUEUED"): _ENTERABLE,
-        (wire.QueueQueued, "QUEUED"): S.PARTICIPATING,
-        (wire.QueueGranted, "GRANTED"): S.ADMITTED,
-        (wire.QueueLeft, "LEFT"): _ENTERABLE,
-        (wire.QueueCompleted, "COMPLETED"): S.ENDED,
-        (wire.QueueDenied, "DENIED"): S.ENDED,
-        (wire.DrawNotEntered, "NOT_ENTERED"): _ENTERABLE,
-        (wire.DrawEntered, "ENTERED"): S.PARTICIPATING,
-        (wire.DrawWon, "WON"): S.ADMITTED,
-        (wire.DrawCompleted, "COMPLETED"): S.ENDED,
-        (wire.DrawDenied, "DENIED"): S.ENDED,
-        (wire.AuctionConsumerState, "NOT_BID"): _ENTERABLE,
-        (wire.AuctionConsumerState, "BIDDING"): S.PARTICIPATING,
-        (wire.AuctionConsumerState, "WINNING"): S.PARTICIPATING,
-        (wire.AuctionConsumerState, "OUTBID"): S.PARTICIPATING,
-        (wire.AuctionConsumerState, "WON"): S.ADMITTED,
-        (wire.AuctionConsumerState, "LOST"): S.ENDED,
-        (wire.TimedReleaseConsumerState, "NOT_ENTERED"): _ENTERABLE,
-        (wire.TimedReleaseConsumerState, "ENTERED"): S.PARTICIPATING,
-        (wire.TimedReleaseConsumerState, "GRANTED"): S.ADMITTED,
-        (wire.TimedReleaseConsumerState, "COMPLETED"): S.ENDED,
-        (wire.TimedReleaseConsumerState, "DENIED"): S.ENDED,
-        (wire.TimedReleaseConsumerState, "LEFT"): _ENTERABLE,
-    }
-
-
-_STATUS_TABLE = _status_table()
+_S = SequenceStage
+#: (mechanism, upper-case status) -> stage. Gen A/B names (``ADMITTED``) are mapped by the codec.
+_STATUS_TABLE: Mapping[tuple[wire.DistributionType, str], str | SequenceStage] = {
+    (DT.QUEUE, "NOT_QUEUED"): _ENTERABLE,
+    (DT.QUEUE, "QUEUED"): _S.PARTICIPATING,
+    (DT.QUEUE, "GRANTED"): _S.ADMITTED,
+    (DT.QUEUE, "LEFT"): _ENTERABLE,
+    (DT.QUEUE, "COMPLETED"): _S.ENDED,
+    (DT.QUEUE, "DENIED"): _S.ENDED,
+    (DT.DRAW, "NOT_ENTERED"): _ENTERABLE,
+    (DT.DRAW, "ENTERED"): _S.PARTICIPATING,
+    (DT.DRAW, "WON"): _S.ADMITTED,
+    (DT.DRAW, "COMPLETED"): _S.ENDED,
+    (DT.DRAW, "DENIED"): _S.ENDED,
+    (DT.DRAW, "LEFT"): _ENTERABLE,
+    (DT.AUCTION, "NOT_BID"): _ENTERABLE,
+    (DT.AUCTION, "BIDDING"): _S.PARTICIPATING,
+    (DT.AUCTION, "WINNING"): _S.PARTICIPATING,
+    (DT.AUCTION, "OUTBID"): _S.PARTICIPATING,
+    (DT.AUCTION, "WON"): _S.ADMITTED,
+    (DT.AUCTION, "LOST"): _S.ENDED,
+    (DT.TIMED_RELEASE, "NOT_ENTERED"): _ENTERABLE,
+    # Gen C: an entry holding an admission grant is the admission (spec §4.7, §5.4).
+    (DT.TIMED_RELEASE, "ENTERED"): _GRANTED_IF_TOKEN,
+    (DT.TIMED_RELEASE, "GRANTED"): _S.ADMITTED,
+    (DT.TIMED_RELEASE, "COMPLETED"): _S.ENDED,
+    (DT.TIMED_RELEASE, "DENIED"): _S.ENDED,
+    (DT.TIMED_RELEASE, "LEFT"): _ENTERABLE,
+}
 
 #: Why a participation ended, by the status that ended it (``outcome`` of the projection).
 _OUTCOME_FOR_STATUS: Mapping[str, str] = {
@@ -225,6 +247,15 @@ _OUTCOME_FOR_STATUS: Mapping[str, str] = {
     "DENIED": "denied",
     "LOST": "lost",
     "WON": "won",
+}
+
+#: Distribution timing with no participation deciding -> stage.
+_STAGE_FOR_DISTRIBUTION: Mapping[DistributionStatus | None, SequenceStage] = {
+    None: SequenceStage.ACTIVE_ENTERABLE,
+    DistributionStatus.UPCOMING: SequenceStage.UPCOMING,
+    DistributionStatus.OPEN: SequenceStage.ACTIVE_ENTERABLE,
+    DistributionStatus.SETTLING: SequenceStage.ENDED,
+    DistributionStatus.CLOSED: SequenceStage.ENDED,
 }
 
 
@@ -235,42 +266,38 @@ def sequence_stage_for_distribution(
 
     Usage: ``sequence_stage_for_distribution(DistributionStatus.UPCOMING)`` -> ``upcoming``
     """
-    if status is DistributionStatus.UPCOMING:
-        return SequenceStage.WAITLIST_ENTERED if on_waitlist else SequenceStage.UPCOMING
-    if status is DistributionStatus.CLOSED:
-        return SequenceStage.ENDED
-    if status is DistributionStatus.SETTLING:
-        return SequenceStage.ENDED
-    return SequenceStage.ACTIVE_ENTERABLE
+    stage = _STAGE_FOR_DISTRIBUTION[status]
+    if stage is SequenceStage.UPCOMING and on_waitlist:
+        return SequenceStage.WAITLIST_ENTERED
+    return stage
 
 
-def _status_of(state: Any) -> str:
-    value = getattr(state, "status", None) or getattr(type(state), "STATUS", "")
-    return str(value)
-
-
-def sequence_stage_for_status(
-    state: Any, distribution_status: DistributionStatus | None, *, on_waitlist: bool = False
+def sequence_stage_for(
+    mechanism: wire.DistributionType,
+    status: str,
+    distribution_status: DistributionStatus | None,
+    *,
+    reason: str | None = None,
+    grant: str | None = None,
+    on_waitlist: bool = False,
 ) -> StatusOutcome:
-    """Map one consumer state (queue/draw/auction/timed release) to a sequence stage.
+    """THE mapping from a consumer's server state to a sequence stage, for the live status
+    endpoints and the ``/consumers/me`` projection alike.
 
-    Usage: ``sequence_stage_for_status(QueueQueued(position=3, ...), OPEN).stage``
+    Usage: ``sequence_stage_for(DistributionType.QUEUE, "QUEUED", DistributionStatus.OPEN).stage``
     -> ``participating``
     """
-    status = _status_of(state)
-    grant: str | None = getattr(state, "admission_grant", None)
-    stage = _STATUS_TABLE.get((type(state), status))
-    if stage is None:
-        # A status this table does not know: keep what the distribution says.
+    status = status.upper()
+    stage = _STATUS_TABLE.get((mechanism, status))
+    if stage is None or stage == _ENTERABLE:
+        # An entry that is gone (or a status this table does not know): the timing decides.
         return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist)
+            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
+            unknown=stage is None,
         )
-    if stage == _ENTERABLE:
-        return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist)
-        )
+    if stage == _GRANTED_IF_TOKEN:
+        stage = SequenceStage.ADMITTED if grant else SequenceStage.PARTICIPATING
     assert isinstance(stage, SequenceStage)
-    reason = getattr(state, "reason", None)
     if status == "DENIED" and reason == _EXPIRED_REASON:
         return StatusOutcome(stage=SequenceStage.ADMISSION_EXPIRED, outcome="expired")
     if stage is SequenceStage.ADMITTED and not grant:
@@ -281,8 +308,47 @@ def sequence_stage_for_status(
         return StatusOutcome(stage=stage, outcome=outcome)
     return StatusOutcome(
         stage=stage,
-        participating=stage in (SequenceStage.PARTICIPATING, SequenceStage.ADMITTED),
+        participating=True,
         grant=grant if stage is SequenceStage.ADMITTED else None,
+    )
+
+
+#: The mechanism of each live consumer-state type (auction and timed release share one type).
+_MECHANISM_OF_STATE: Mapping[type, wire.DistributionType] = {
+    **{t: DT.QUEUE for t in (wire.QueueNotQueued, wire.QueueQueued, wire.QueueGranted,
+                             wire.QueueLeft, wire.QueueCompleted, wire.QueueDenied)},
+    **{t: DT.DRAW for t in (wire.DrawNotEntered, wire.DrawEntered, wire.DrawWon,
+                            wire.DrawCompleted, wire.DrawDenied)},
+    wire.AuctionConsumerState: DT.AUCTION,
+    wire.TimedReleaseConsumerState: DT.TIMED_RELEASE,
+}
+
+
+def status_of(state: Any) -> str:
+    """The wire status name of a live consumer state (``QUEUED``, ``WON`` ...)."""
+    value = getattr(state, "status", None) or getattr(type(state), "STATUS", "")
+    return str(value)
+
+
+def sequence_stage_for_status(
+    state: Any, distribution_status: DistributionStatus | None, *, on_waitlist: bool = False
+) -> StatusOutcome:
+    """Map one live consumer state (queue/draw/auction/timed release) to a sequence stage,
+    through :func:`sequence_stage_for`.
+
+    Usage: ``sequence_stage_for_status(QueueQueued(position=3, ...), OPEN).stage``
+    -> ``participating``
+    """
+    mechanism = _MECHANISM_OF_STATE.get(type(state))
+    if mechanism is None:
+        return StatusOutcome(
+            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
+            unknown=True,
+        )
+    return sequence_stage_for(
+        mechanism, status_of(state), distribution_status,
+        reason=getattr(state, "reason", None), grant=getattr(state, "admission_grant", None),
+        on_waitlist=on_waitlist,
     )
 
 
