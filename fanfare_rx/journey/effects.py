@@ -13,6 +13,7 @@ from reactivex import Observable
 from reactivex import operators as ops
 
 from fanfare_rx.errors import DecodeError, FanfareError, ValidationError
+from fanfare_rx.journey.core import locate
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ConsumerState,
@@ -21,7 +22,7 @@ from fanfare_rx.journey.core.messages import (
     StatusReceived,
     WaitlistChanged,
 )
-from fanfare_rx.journey.ports import JourneyEffects
+from fanfare_rx.journey.ports import ConsumerMeSource, JourneyEffects
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     JourneyAction,
@@ -147,12 +148,16 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
         code = snap.context.access_code
 
         def route_with(experience: wire.Experience) -> Observable[Message]:
-            def to_message(result: wire.RouteResult) -> Message:
+            def to_message(result: wire.RouteResult) -> Observable[Message]:
                 _checked(result, _ROUTE_RESULTS, "RouteResult")
-                return RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
-                                     follow=follow)
 
-            return ctx.port.route(experience_id, code).pipe(ops.map(to_message))
+                def resolved(projection: wire.JourneyProjection | None) -> Message:
+                    return RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
+                                         follow=follow, projection=projection)
+
+                return _with_projection(ctx, experience, result).pipe(ops.map(resolved))
+
+            return ctx.port.route(experience_id, code).pipe(ops.flat_map(to_message))
 
         routed: Observable[Message] = experience_for(ctx, fresh=fresh_experience).pipe(
             ops.flat_map(route_with)
@@ -160,6 +165,24 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
         return reactivex.concat(routed, status_follow_up(ctx))
 
     return reactivex.defer(lambda _: build())
+
+
+def _with_projection(
+    ctx: EffectContext, experience: wire.Experience, result: wire.RouteResult
+) -> Observable[wire.JourneyProjection | None]:
+    """The ``/consumers/me`` journey when the experience lists no distribution for the routed
+    sequence (gen C timed releases) and the port can fetch it; else None at once."""
+    if not isinstance(result, wire.RouteRouted) or not isinstance(ctx.port, ConsumerMeSource):
+        return reactivex.just(None)
+    sequence = locate.find_sequence(experience, result.selected.sequence.id)
+    if sequence is not None and locate.summaries(sequence):
+        return reactivex.just(None)
+
+    def journey_of(me: wire.ConsumerMe) -> wire.JourneyProjection | None:
+        _checked(me, (wire.ConsumerMe,), "ConsumerMe")
+        return me.journey_for(experience.id)
+
+    return ctx.port.load_me().pipe(ops.map(journey_of))
 
 
 def _probe_route(ctx: EffectContext) -> Observable[Message]:
@@ -262,6 +285,24 @@ def _bid(ctx: EffectContext, amount: str) -> Observable[Message]:
 PLACE_BID = "place_bid"
 
 
+def _listed(experience: wire.Experience | None, distribution_id: str) -> bool:
+    return experience is not None and any(
+        summary.id == distribution_id
+        for sequence in experience.sequences or ()
+        for summary in locate.summaries(sequence)
+    )
+
+
+def _complete_timed_release(ctx: EffectContext) -> Observable[Message]:
+    """Gen C has no completion endpoint (spec §4.7, §9): a timed release found through
+    ``/consumers/me`` completes with the purchase, and the status says so. A server that lists
+    timed releases in the experience (gen A/B) takes ``POST /timed-releases/{id}/complete``."""
+    distribution = ctx.snapshot().context.distribution
+    if distribution is not None and not _listed(ctx.experience, distribution.id):
+        return status_follow_up(ctx)
+    return _distribution_call(ctx, lambda port: port.complete)
+
+
 def _follow_reroute_hint(
     ctx: EffectContext, action: JourneyAction | SequenceAction | str
 ) -> Callable[[Exception, Observable[Message]], Observable[Message]]:
@@ -309,7 +350,7 @@ def effect_for(
     if action is S.LEAVE_PARTICIPATION:
         return _distribution_call(ctx, lambda port: port.leave)
     if action is S.COMPLETE_TIMED_RELEASE:
-        return _distribution_call(ctx, lambda port: port.complete)
+        return reactivex.defer(lambda _: _complete_timed_release(ctx))
     if action is S.ENTER_WAITLIST:
         return _waitlist_call(ctx, enter=True)
     if action is S.LEAVE_WAITLIST:

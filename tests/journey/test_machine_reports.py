@@ -267,3 +267,35 @@ def test_an_appointment_projection_becomes_an_event_not_an_error() -> None:
     assert snap.context.sequence_id == SEQUENCE_ID
     codes = [e.detail.get("code") for e in snap.events if e.detail]
     assert "UNSUPPORTED_MECHANISM" in codes
+
+
+def _gen_c_experience() -> wire.Experience:
+    """A gen C experience: its sequence lists no timed releases (spec §4.3)."""
+    return wire.Experience(id=EXPERIENCE_ID, name="Drop", time_zone="UTC", currency_code="USD",
+                           sequences=(wire.Sequence(id=SEQUENCE_ID, name="Release", priority=1),))
+
+
+def test_gen_c_timed_release_is_found_through_consumers_me() -> None:
+    exp = _gen_c_experience()
+    projection = me_projection("enterable", "timed_release", consumer_status="not_entered")
+    snap = reduce(started(), RouteResolved(at=T0 + 1, result=routed(), experience=exp,
+                                           projection=projection))
+    distribution = snap.context.distribution
+    assert distribution is not None
+    assert (distribution.type, distribution.id) == (wire.DistributionType.TIMED_RELEASE,
+                                                   dist_id("timed_release"))
+    assert snap.available_actions.sequence == (SA.ENTER_TIMED_RELEASE,)
+    # a later route (a poll, a refresh) without the projection keeps the located distribution
+    again = reduce(snap, _probe(routed(), exp))
+    assert again.context.distribution == distribution
+    granted = wire.TimedReleaseConsumerState(status=wire.TimedReleaseStatus.ENTERED,
+                                             admission_grant="tok-c")
+    admitted = reduce(again, status(granted, kind="timed_release", at=T0 + 60))
+    assert admitted.sequence_stage is SS.ADMITTED
+    assert admitted.context.admittance_token == "tok-c"
+
+
+def test_gen_c_experience_without_projection_has_no_distribution() -> None:
+    snap = reduce(started(), route(routed(), _gen_c_experience(), at=T0 + 1))
+    assert (snap.journey_stage, snap.sequence_stage) == (JS.ROUTED, SS.NONE)
+    assert snap.context.distribution is None

@@ -77,6 +77,9 @@ class RouteResolved:
     #: ``False`` for a refresh or a poll: the answer only tells how the current sequence's
     #: distribution stands; the journey is never moved to another sequence by it.
     follow: bool = True
+    #: The ``/consumers/me`` journey, fetched when the experience lists no distribution for
+    #: the routed sequence (gen C timed releases are found only there).
+    projection: wire.JourneyProjection | None = None
 
 
 @attrs.frozen

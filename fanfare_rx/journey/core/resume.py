@@ -21,7 +21,6 @@ from fanfare_rx.journey.core.routing import (
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,
-    DistributionSummary,
     JourneyContext,
     JourneySnapshot,
     JourneyStage,
@@ -35,13 +34,6 @@ __all__ = ["on_resume_me", "on_resume_server"]
 JS = JourneyStage
 SS = SequenceStage
 DS = DistributionStatus
-
-_LIFECYCLE = {
-    wire.DistributionLifecycle.SCHEDULED: DS.UPCOMING,
-    wire.DistributionLifecycle.OPEN: DS.OPEN,
-    wire.DistributionLifecycle.SETTLING: DS.SETTLING,
-    wire.DistributionLifecycle.CLOSED: DS.CLOSED,
-}
 
 #: Stages of phases without a consumer record (the rest go through the one status mapping).
 _PHASE_STAGE = {
@@ -59,14 +51,6 @@ _REASON_FOR_OUTCOME = {
     wire.OutcomeType.EXPIRED: "ADMISSION_EXPIRED",
     wire.OutcomeType.LOST: "NOT_SELECTED",
 }
-
-
-def _distribution(d: wire.DistributionProjection) -> DistributionSummary:
-    return DistributionSummary(
-        type=d.type, id=d.id, sequence_id=d.sequence_id, status=_LIFECYCLE[d.lifecycle],
-        opens_at=locate.ms(d.opens_at), closes_at=locate.ms(d.closes_at),
-        settles_at=locate.ms(d.settles_at),
-    )
 
 
 def _unsupported(snap: JourneySnapshot, base: JourneyContext, sequence_id: str, kind: object) -> Draft:
@@ -90,7 +74,7 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
         )
         return draft, requirement_events(snap.requirements, requirements)
     seq = projection.sequence
-    distribution = _distribution(seq.distribution) if seq.distribution is not None else None
+    distribution = locate.from_projection(seq.distribution) if seq.distribution is not None else None
     kind = distribution.type if distribution is not None else seq.mechanism
     if kind is not None and participation_type(kind) is None:
         return _unsupported(snap, base, projection.sequence_id, kind)

@@ -263,6 +263,11 @@ def _entry_left_behind(snap: JourneySnapshot, to_sequence_id: str) -> list[NewEv
     )]
 
 
+def same_sequence(snap: JourneySnapshot, sequence_id: str) -> bool:
+    """Whether the journey already stands in ``sequence_id`` with a located distribution."""
+    return snap.context.sequence_id == sequence_id and snap.context.distribution is not None
+
+
 def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     """``POST /experiences/{id}/route`` answered."""
     result, ctx = msg.result, attrs.evolve(snap.context, experience_name=msg.experience.name, last_error=None)
@@ -312,7 +317,11 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         return draft, requirement_events(snap.requirements, (requirement,))
     sequence = result.selected.sequence
     status = locate.availability_status(sequence.availability)
-    distribution = locate.distribution_for(msg.experience, sequence.id, status, msg.at)
+    distribution = locate.distribution_for(msg.experience, sequence.id, status, msg.at, msg.projection)
+    if distribution is None and same_sequence(snap, sequence.id):
+        distribution = snap.context.distribution  # located before (e.g. through /consumers/me)
+        if distribution is not None and status is not None:
+            distribution = attrs.evolve(distribution, status=status)
     events = _reroute_event(snap.context, sequence)
     same = (
         snap.context.distribution is not None
