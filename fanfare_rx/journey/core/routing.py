@@ -244,7 +244,8 @@ def _probe(snap: JourneySnapshot, msg: RouteResolved, ctx: JourneyContext) -> Dr
     if snap.journey_stage is not JS.ROUTED:
         return snap, []
     if isinstance(result, wire.RouteNoAccess):
-        return _no_access(snap, ctx, result)
+        # Tells that the distribution the journey stands in closed (if it stands in one).
+        return _no_access(snap, ctx, result) if snap.context.distribution is not None else (snap, [])
     if isinstance(result, wire.RouteRouted) and result.selected.sequence.id == snap.context.sequence_id:
         return None
     return snap, []  # another sequence or a gate: only request_reroute() acts on that
