@@ -65,15 +65,15 @@ def is_available(snapshot: JourneySnapshot, action: JourneyAction | SequenceActi
 
 
 def _dispatch(snapshot: JourneySnapshot, message: Message) -> Draft:
-    match message:
+    match message:  # the hot message (a poll's status) first
+        case StatusReceived():
+            return participation.on_status(snapshot, message)
         case ActionRequested():
             return routing.on_action(snapshot, message)
         case RouteResolved():
             return routing.on_route(snapshot, message)
         case ExperienceLoaded():
             return routing.on_experience(snapshot, message)
-        case StatusReceived():
-            return participation.on_status(snapshot, message)
         case WaitlistChanged():
             return participation.on_waitlist(snapshot, message)
         case ActionFailed():

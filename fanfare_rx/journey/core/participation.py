@@ -9,7 +9,8 @@ from __future__ import annotations
 import attrs
 
 from fanfare_rx.journey.core import locate, tables
-from fanfare_rx.journey.core.journal import Draft, NewEvent, user
+from fanfare_rx.journey.core._replace import replacer
+from fanfare_rx.journey.core.journal import Draft, NewEvent, Parts, user
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
     AdmissionMarked,
@@ -58,12 +59,19 @@ def money(value: object) -> str | None:
     return None if value is None else format(value, "f") if hasattr(value, "as_tuple") else str(value)
 
 
+# Keyed by value: a DistributionType (a StrEnum) finds its participation type directly.
+_PARTICIPATION_TYPES: dict[object, ParticipationType] = {t.value: t for t in ParticipationType}
+#: The context fields a consumer state sets, in the order ``on_status`` computes them.
+_STATUS_FIELDS = (
+    "distribution", "participation", "position", "estimated_wait_seconds", "current_bid",
+    "highest_bid", "admittance_token", "admittance_expires_at", "outcome", "waitlist_entered_at",
+)
+_with_status = replacer(JourneyContext, *_STATUS_FIELDS)
+
+
 def participation_type(kind: object) -> ParticipationType | None:
     """The participation type of a distribution type (None for one the journey cannot follow)."""
-    try:
-        return ParticipationType(str(kind))
-    except ValueError:
-        return None
+    return _PARTICIPATION_TYPES.get(kind if isinstance(kind, str) else str(kind))
 
 
 def unsupported_event(kind: object) -> NewEvent:
@@ -73,8 +81,24 @@ def unsupported_event(kind: object) -> NewEvent:
                 code="UNSUPPORTED_MECHANISM", mechanism=str(kind))
 
 
+def _participation(old: Participation | None, ident: str, kind: ParticipationType, status: str) -> Participation:
+    if old is not None and old.id == ident and old.type is kind and old.status == status:
+        return old  # the same entry: keep the object (cheap equality downstream)
+    return Participation(id=ident, type=kind, status=status)
+
+
+# Enum members bound once: the status fold is the hot path of polling.
+_ADMITTED, _EXPIRED, _PARTICIPATING = SS.ADMITTED, SS.ADMISSION_EXPIRED, SS.PARTICIPATING
+_WAITLIST, _ENDED = SS.WAITLIST_ENTERED, SS.ENDED
+_UPCOMING, _OPEN, _CLOSED = DS.UPCOMING, DS.OPEN, DS.CLOSED
+_GRANT_STAGES = frozenset({SS.ADMITTED, SS.ADMISSION_EXPIRED})
+
+
 def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
-    """A consumer state for the current distribution (enter, leave, status poll, bid)."""
+    """A consumer state for the current distribution (enter, leave, status poll, bid).
+
+    The hot path of polling: the new context is built once, the snapshot by ``finish``.
+    """
     ctx = snap.context
     distribution = ctx.distribution
     if distribution is None or distribution.id != msg.distribution_id:
@@ -83,44 +107,60 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     if ptype is None:
         return snap, [unsupported_event(distribution.type)]
     state = msg.state
-    outcome = tables.sequence_stage_for_status(
-        state, distribution.status, on_waitlist=ctx.waitlist_entered_at is not None
-    )
     status_text = tables.status_of(state)
+    mechanism = tables.mechanism_of(state)
+    grant: str | None = getattr(state, "admission_grant", None)
+    on_waitlist = ctx.waitlist_entered_at is not None
+    if mechanism is None:  # not a consumer state: the timing decides
+        outcome = tables.StatusOutcome(
+            stage=tables.sequence_stage_for_distribution(distribution.status, on_waitlist=on_waitlist),
+            unknown=True)
+    else:  # the one mapping shared with resume (tables.sequence_stage_for)
+        outcome = tables.stage_outcome(mechanism, status_text, distribution.status,
+                                       getattr(state, "reason", None), bool(grant), on_waitlist)
     events: list[NewEvent] = []
     if outcome.unknown:
         events.append(user(EventKind.INFO, EventSeverity.INFO, f"Unknown status {status_text!r}",
                            code="UNKNOWN_STATUS", status=status_text))
     stage = outcome.stage
-    if outcome.participating and distribution.status is DS.UPCOMING:
-        distribution = attrs.evolve(distribution, status=DS.OPEN)  # the server says it is open
+    if outcome.participating and distribution.status is _UPCOMING:
+        distribution = attrs.evolve(distribution, status=_OPEN)  # the server says it is open
     participation: Participation | None = None
-    if outcome.participating or stage is SS.ADMISSION_EXPIRED:
-        participation = Participation(id=distribution.id, type=ptype, status=status_text)
-    elif stage is SS.WAITLIST_ENTERED:
+    if outcome.participating or stage is _EXPIRED:
+        participation = _participation(ctx.participation, distribution.id, ptype, status_text)
+    elif stage is _WAITLIST:
         participation = ctx.participation  # still on the waitlist: that entry stays
-    expires = locate.ms(getattr(state, "expires_at", None))
-    token, ended_as = outcome.grant, outcome.outcome
-    if stage is SS.ADMITTED and expires is not None and expires <= msg.at:
-        stage, token, ended_as = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
-    if stage is SS.ENDED and ended_as is None and distribution.status is DS.CLOSED:
+    expires_at = getattr(state, "expires_at", None)
+    expires = None if expires_at is None else locate.ms(expires_at)
+    token = grant if outcome.stage is _ADMITTED else None
+    ended_as = outcome.outcome
+    if stage is _ADMITTED and expires is not None and expires <= msg.at:
+        stage, token, ended_as = _EXPIRED, None, "expired"  # as a Tick would
+    if stage is _ENDED and ended_as is None and distribution.status is _CLOSED:
         ended_as = "closed"
-    ctx = attrs.evolve(
-        ctx,
-        distribution=distribution,
-        participation=participation,
-        position=getattr(state, "position", None) if stage is SS.PARTICIPATING else None,
-        estimated_wait_seconds=getattr(state, "estimated_wait_time_in_seconds", None)
-        if stage is SS.PARTICIPATING
-        else None,
-        current_bid=money(getattr(state, "last_bid_amount", None)),
-        highest_bid=money(getattr(state, "highest_bid", None) or getattr(state, "winning_bid_amount", None)),
-        admittance_token=token if stage is SS.ADMITTED else None,
-        admittance_expires_at=expires if stage in (SS.ADMITTED, SS.ADMISSION_EXPIRED) else None,
-        outcome=ended_as,
-        waitlist_entered_at=ctx.waitlist_entered_at if stage is SS.WAITLIST_ENTERED else None,
+    participating = stage is _PARTICIPATING
+    last_bid = getattr(state, "last_bid_amount", None)
+    highest = getattr(state, "highest_bid", None) or getattr(state, "winning_bid_amount", None)
+    values = (
+        distribution,
+        participation,
+        getattr(state, "position", None) if participating else None,
+        getattr(state, "estimated_wait_time_in_seconds", None) if participating else None,
+        None if last_bid is None else money(last_bid),
+        None if highest is None else money(highest),
+        token if stage is _ADMITTED else None,
+        expires if stage in _GRANT_STAGES else None,
+        ended_as,
+        ctx.waitlist_entered_at if stage is _WAITLIST else None,
     )
-    return attrs.evolve(snap, sequence_stage=stage, context=ctx), events
+    if stage is snap.sequence_stage and values == (
+        ctx.distribution, ctx.participation, ctx.position, ctx.estimated_wait_seconds,
+        ctx.current_bid, ctx.highest_bid, ctx.admittance_token, ctx.admittance_expires_at,
+        ctx.outcome, ctx.waitlist_entered_at,
+    ):
+        return snap, events  # the same answer again: nothing to build
+    ctx = _with_status(ctx, *values)
+    return Parts(snap.journey_stage, stage, snap.requirements, ctx, snap.last_seen_event_id, True), events
 
 
 def on_waitlist(snap: JourneySnapshot, msg: WaitlistChanged) -> Draft:
@@ -157,13 +197,13 @@ def _not_open(msg: ActionFailed) -> bool:
     return msg.status == 423 or msg.code == "NOT_OPEN_YET" or msg.code.endswith("_NOT_OPEN")
 
 
-def _ended(snap: JourneySnapshot, ctx: JourneyContext, outcome: str, status: DS | None) -> Draft:
+def _ended(snap: JourneySnapshot, ctx: JourneyContext, outcome: str, status: DS | None) -> JourneySnapshot:
     distribution = ctx.distribution
     if distribution is not None and status is not None:
         distribution = attrs.evolve(distribution, status=status)
     ctx = attrs.evolve(ctx, distribution=distribution, outcome=outcome, participation=None,
                        admittance_token=None, waitlist_entered_at=None)
-    return attrs.evolve(snap, sequence_stage=SS.ENDED, context=ctx), []
+    return attrs.evolve(snap, sequence_stage=SS.ENDED, context=ctx)
 
 
 def _needs_auth(snap: JourneySnapshot, ctx: JourneyContext, msg: ActionFailed) -> Draft:
@@ -210,9 +250,9 @@ def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
     if snap.journey_stage is not JS.ROUTED or ctx.distribution is None or stage not in _ENTRY_STAGES:
         draft = attrs.evolve(snap, context=ctx)
     elif msg.code in REROUTE_CODES or msg.hint == "reroute":
-        draft, _ = _ended(snap, ctx, "order_limit", None)
+        draft = _ended(snap, ctx, "order_limit", None)
     elif msg.code in CLOSED_CODES:
-        draft, _ = _ended(snap, ctx, "closed", DS.CLOSED)
+        draft = _ended(snap, ctx, "closed", DS.CLOSED)
     elif _not_open(msg) and stage is SS.ACTIVE_ENTERABLE:
         # The server says the distribution is not open after all.
         ctx = attrs.evolve(ctx, distribution=attrs.evolve(ctx.distribution, status=DS.UPCOMING))

@@ -329,6 +329,8 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         and distribution is not None
         and snap.context.distribution.id == distribution.id
     )
+    if not same and not msg.follow and snap.sequence_stage in _HOLDING:
+        return snap, []  # a refresh never trades a held entry for another distribution
     if not same and was_routed:
         events += _entry_left_behind(snap, sequence.id)
     if same and distribution is not None and snap.context.distribution is not None:

@@ -6,6 +6,7 @@ Pure: imports only models. :mod:`fanfare_rx.journey.core.machine` reads these ta
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -32,9 +33,11 @@ __all__ = [
     "StatusOutcome",
     "available_actions",
     "is_settling",
+    "mechanism_of",
     "sequence_stage_for",
     "sequence_stage_for_distribution",
     "sequence_stage_for_status",
+    "stage_outcome",
     "status_of",
 ]
 
@@ -287,8 +290,30 @@ def sequence_stage_for(
     Usage: ``sequence_stage_for(DistributionType.QUEUE, "QUEUED", DistributionStatus.OPEN).stage``
     -> ``participating``
     """
-    status = status.upper()
+    outcome = stage_outcome(mechanism, status, distribution_status, reason, bool(grant), on_waitlist)
+    if outcome.stage is SequenceStage.ADMITTED:
+        return attrs.evolve(outcome, grant=grant)
+    return outcome
+
+
+@functools.lru_cache(maxsize=4096)
+def stage_outcome(
+    mechanism: wire.DistributionType,
+    status: str,
+    distribution_status: DistributionStatus | None,
+    reason: str | None,
+    has_grant: bool,
+    on_waitlist: bool,
+) -> StatusOutcome:
+    """:func:`sequence_stage_for` without the grant (cached: a poll's answer repeats the same
+    few inputs, and the grant itself is never a key); ``grant`` of the outcome is None.
+
+    Usage: ``stage_outcome(DistributionType.QUEUE, "QUEUED", OPEN, None, False, False).stage``
+    """
     stage = _STATUS_TABLE.get((mechanism, status))
+    if stage is None:
+        status = status.upper()
+        stage = _STATUS_TABLE.get((mechanism, status))
     if stage is None or stage == _ENTERABLE:
         # An entry that is gone (or a status this table does not know): the timing decides.
         return StatusOutcome(
@@ -296,21 +321,17 @@ def sequence_stage_for(
             unknown=stage is None,
         )
     if stage == _GRANTED_IF_TOKEN:
-        stage = SequenceStage.ADMITTED if grant else SequenceStage.PARTICIPATING
+        stage = SequenceStage.ADMITTED if has_grant else SequenceStage.PARTICIPATING
     assert isinstance(stage, SequenceStage)
     if status == "DENIED" and reason == _EXPIRED_REASON:
         return StatusOutcome(stage=SequenceStage.ADMISSION_EXPIRED, outcome="expired")
-    if stage is SequenceStage.ADMITTED and not grant:
+    if stage is SequenceStage.ADMITTED and not has_grant:
         # Won, but no grant to hand off: nothing left to do in this sequence.
         return StatusOutcome(stage=SequenceStage.ENDED, outcome=_OUTCOME_FOR_STATUS.get(status))
     if stage is SequenceStage.ENDED:
         outcome = "lost" if reason == "NOT_SELECTED" else _OUTCOME_FOR_STATUS.get(status)
         return StatusOutcome(stage=stage, outcome=outcome)
-    return StatusOutcome(
-        stage=stage,
-        participating=True,
-        grant=grant if stage is SequenceStage.ADMITTED else None,
-    )
+    return StatusOutcome(stage=stage, participating=True)
 
 
 #: The mechanism of each live consumer-state type (auction and timed release share one type).
@@ -322,6 +343,11 @@ _MECHANISM_OF_STATE: Mapping[type, wire.DistributionType] = {
     wire.AuctionConsumerState: DT.AUCTION,
     wire.TimedReleaseConsumerState: DT.TIMED_RELEASE,
 }
+
+
+def mechanism_of(state: object) -> wire.DistributionType | None:
+    """The mechanism of a live consumer state (None for an object that is none)."""
+    return _MECHANISM_OF_STATE.get(type(state))
 
 
 def status_of(state: Any) -> str:
