@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from fanfare_rx.journey.core import tables
+from fanfare_rx.journey.core._replace import constructor
 from fanfare_rx.journey.core.messages import AllEventsAcked, EventAcked
 from fanfare_rx.models.journey import (
     EventAudience,
@@ -187,9 +188,10 @@ def finish(
     Usage: ``finish(snap, draft, events, message.at)``
     """
     parts = parts_of(draft) if isinstance(draft, JourneySnapshot) else draft
-    automatic = stage_events(old, parts)
-    if automatic:
-        new_events = [*new_events, *automatic]
+    if parts.sequence_stage is not old.sequence_stage or parts.context.distribution is not old.context.distribution:
+        automatic = stage_events(old, parts)
+        if automatic:
+            new_events = [*new_events, *automatic]
     if not new_events and not parts.changed and _same(old, parts):
         return old
     if _actions_unchanged(old, parts):
@@ -213,21 +215,12 @@ def finish(
         # `latest_event` assumes.
         events = (*events, *added)[-MAX_EVENTS:]
     return _snapshot(
-        parts.journey_stage, parts.sequence_stage, parts.context, revision,
-        max(old.updated_at, at), parts.requirements, actions, events,
-        parts.last_seen_event_id,
+        journey_stage=parts.journey_stage, sequence_stage=parts.sequence_stage,
+        context=parts.context, revision=revision, updated_at=max(old.updated_at, at),
+        requirements=parts.requirements, available_actions=actions, events=events,
+        last_seen_event_id=parts.last_seen_event_id,
     )
 
 
-def _check_snapshot_order() -> type[JourneySnapshot]:
-    """The snapshot's constructor, positional (its cheapest call); the field order it assumes
-    is checked once here."""
-    names = [f.name for f in attrs.fields(JourneySnapshot)]
-    expected = ["journey_stage", "sequence_stage", "context", "revision", "updated_at",
-                "requirements", "available_actions", "events", "last_seen_event_id"]
-    if names != expected:
-        raise RuntimeError(f"JourneySnapshot fields changed: {names}")
-    return JourneySnapshot
-
-
-_snapshot = _check_snapshot_order()
+#: JourneySnapshot's constructor, generated to fill the slots directly.
+_snapshot = constructor(JourneySnapshot)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from fanfare_rx.journey.core import journal, participation, resume, routing, tables
-from fanfare_rx.journey.core.journal import MAX_EVENTS, Draft
+from fanfare_rx.journey.core.journal import MAX_EVENTS, Parts
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ActionRequested,
@@ -64,36 +64,6 @@ def is_available(snapshot: JourneySnapshot, action: JourneyAction | SequenceActi
     return action in snapshot.available_actions.sequence
 
 
-def _dispatch(snapshot: JourneySnapshot, message: Message) -> Draft:
-    match message:  # the hot message (a poll's status) first
-        case StatusReceived():
-            return participation.on_status(snapshot, message)
-        case ActionRequested():
-            return routing.on_action(snapshot, message)
-        case RouteResolved():
-            return routing.on_route(snapshot, message)
-        case ExperienceLoaded():
-            return routing.on_experience(snapshot, message)
-        case WaitlistChanged():
-            return participation.on_waitlist(snapshot, message)
-        case ActionFailed():
-            return participation.on_failure(snapshot, message)
-        case Tick():
-            return participation.on_tick(snapshot, message)
-        case AdmissionMarked():
-            return participation.on_marked(snapshot, message)
-        case EventAcked():
-            return journal.on_ack(snapshot, message)
-        case AllEventsAcked():
-            return journal.on_ack_all(snapshot, message)
-        case ResumedFromMe():
-            return resume.on_resume_me(snapshot, message)
-        case ResumedFromServer():
-            return resume.on_resume_server(snapshot, message)
-        case _:
-            assert_never(message)
-
-
 def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
     """Fold one message into the snapshot. Pure: the same inputs give the same output.
 
@@ -102,11 +72,37 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
 
     Usage: ``snap = reduce(snap, ActionRequested(at=now_ms, action=JourneyAction.START))``
     """
-    if isinstance(message, ActionRequested):
-        start_over = message.action is JourneyAction.START and message.reset
-        if not start_over and not is_available(snapshot, message.action):
-            return snapshot
-    draft, new_events = _dispatch(snapshot, message)
+    draft: JourneySnapshot | Parts
+    match message:  # the hot message (a poll's status) first
+        case StatusReceived():
+            draft, new_events = participation.on_status(snapshot, message)
+        case ActionRequested():
+            start_over = message.action is JourneyAction.START and message.reset
+            if not start_over and not is_available(snapshot, message.action):
+                return snapshot
+            draft, new_events = routing.on_action(snapshot, message)
+        case RouteResolved():
+            draft, new_events = routing.on_route(snapshot, message)
+        case ExperienceLoaded():
+            draft, new_events = routing.on_experience(snapshot, message)
+        case WaitlistChanged():
+            draft, new_events = participation.on_waitlist(snapshot, message)
+        case ActionFailed():
+            draft, new_events = participation.on_failure(snapshot, message)
+        case Tick():
+            draft, new_events = participation.on_tick(snapshot, message)
+        case AdmissionMarked():
+            draft, new_events = participation.on_marked(snapshot, message)
+        case EventAcked():
+            draft, new_events = journal.on_ack(snapshot, message)
+        case AllEventsAcked():
+            draft, new_events = journal.on_ack_all(snapshot, message)
+        case ResumedFromMe():
+            draft, new_events = resume.on_resume_me(snapshot, message)
+        case ResumedFromServer():
+            draft, new_events = resume.on_resume_server(snapshot, message)
+        case _:
+            assert_never(message)
     if draft is snapshot and not new_events:
         return snapshot
     return journal.finish(snapshot, draft, new_events, message.at)

@@ -103,7 +103,7 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     distribution = ctx.distribution
     if distribution is None or distribution.id != msg.distribution_id:
         return snap, []  # stale: an answer for a distribution the journey left
-    ptype = participation_type(distribution.type)
+    ptype = _PARTICIPATION_TYPES.get(distribution.type)
     if ptype is None:
         return snap, [unsupported_event(distribution.type)]
     state = msg.state
