@@ -164,19 +164,6 @@ def _same(old: JourneySnapshot, new: Parts) -> bool:
     )
 
 
-def _actions_unchanged(old: JourneySnapshot, new: Parts) -> bool:
-    """Whether the inputs of the availability table are the very same objects."""
-    old_ctx, new_ctx = old.context, new.context
-    return (
-        new.journey_stage is old.journey_stage
-        and new.sequence_stage is old.sequence_stage
-        and new.requirements is old.requirements
-        and new_ctx.distribution is old_ctx.distribution
-        and new_ctx.offers is old_ctx.offers
-        and (new_ctx.last_error is None) is (old_ctx.last_error is None)
-    )
-
-
 def finish(
     old: JourneySnapshot, draft: JourneySnapshot | Parts, new_events: list[NewEvent], at: int
 ) -> JourneySnapshot:
@@ -194,7 +181,15 @@ def finish(
             new_events = [*new_events, *automatic]
     if not new_events and not parts.changed and _same(old, parts):
         return old
-    if _actions_unchanged(old, parts):
+    old_ctx, new_ctx = old.context, parts.context
+    if (  # the inputs of the availability table are the very same objects: same actions
+        parts.journey_stage is old.journey_stage
+        and parts.sequence_stage is old.sequence_stage
+        and parts.requirements is old.requirements
+        and new_ctx.distribution is old_ctx.distribution
+        and new_ctx.offers is old_ctx.offers
+        and (new_ctx.last_error is None) is (old_ctx.last_error is None)
+    ):
         actions = old.available_actions
     else:
         actions = tables.available_actions(

@@ -81,12 +81,6 @@ def unsupported_event(kind: object) -> NewEvent:
                 code="UNSUPPORTED_MECHANISM", mechanism=str(kind))
 
 
-def _participation(old: Participation | None, ident: str, kind: ParticipationType, status: str) -> Participation:
-    if old is not None and old.id == ident and old.type is kind and old.status == status:
-        return old  # the same entry: keep the object (cheap equality downstream)
-    return Participation(id=ident, type=kind, status=status)
-
-
 # Enum members bound once: the status fold is the hot path of polling.
 _ADMITTED, _EXPIRED, _PARTICIPATING = SS.ADMITTED, SS.ADMISSION_EXPIRED, SS.PARTICIPATING
 _WAITLIST, _ENDED = SS.WAITLIST_ENTERED, SS.ENDED
@@ -107,17 +101,14 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     if ptype is None:
         return snap, [unsupported_event(distribution.type)]
     state = msg.state
-    status_text = tables.status_of(state)
-    mechanism = tables.mechanism_of(state)
+    state_type: type = type(state)
+    status_value = getattr(state, "status", None) or getattr(state_type, "STATUS", "")
+    status_text = status_value if type(status_value) is str else str(status_value)
     grant: str | None = getattr(state, "admission_grant", None)
-    on_waitlist = ctx.waitlist_entered_at is not None
-    if mechanism is None:  # not a consumer state: the timing decides
-        outcome = tables.StatusOutcome(
-            stage=tables.sequence_stage_for_distribution(distribution.status, on_waitlist=on_waitlist),
-            unknown=True)
-    else:  # the one mapping shared with resume (tables.sequence_stage_for)
-        outcome = tables.stage_outcome(mechanism, status_text, distribution.status,
-                                       getattr(state, "reason", None), bool(grant), on_waitlist)
+    # The one mapping shared with resume (tables.sequence_stage_for), cached per state type.
+    outcome = tables.state_outcome(state_type, status_text, distribution.status,
+                                   getattr(state, "reason", None), bool(grant),
+                                   ctx.waitlist_entered_at is not None)
     events: list[NewEvent] = []
     if outcome.unknown:
         events.append(user(EventKind.INFO, EventSeverity.INFO, f"Unknown status {status_text!r}",
@@ -127,7 +118,11 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
         distribution = attrs.evolve(distribution, status=_OPEN)  # the server says it is open
     participation: Participation | None = None
     if outcome.participating or stage is _EXPIRED:
-        participation = _participation(ctx.participation, distribution.id, ptype, status_text)
+        participation = ctx.participation
+        if participation is None or not (participation.id == distribution.id
+                                         and participation.type is ptype
+                                         and participation.status == status_text):
+            participation = Participation(id=distribution.id, type=ptype, status=status_text)
     elif stage is _WAITLIST:
         participation = ctx.participation  # still on the waitlist: that entry stays
     expires_at = getattr(state, "expires_at", None)
@@ -160,7 +155,9 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     ):
         return snap, events  # the same answer again: nothing to build
     ctx = _with_status(ctx, *values)
-    return Parts(snap.journey_stage, stage, snap.requirements, ctx, snap.last_seen_event_id, True), events
+    # Changed Parts, built without the named tuple's Python-level __new__.
+    parts = (snap.journey_stage, stage, snap.requirements, ctx, snap.last_seen_event_id, True)
+    return tuple.__new__(Parts, parts), events
 
 
 def on_waitlist(snap: JourneySnapshot, msg: WaitlistChanged) -> Draft:

@@ -38,6 +38,7 @@ __all__ = [
     "sequence_stage_for_distribution",
     "sequence_stage_for_status",
     "stage_outcome",
+    "state_outcome",
     "status_of",
 ]
 
@@ -343,6 +344,30 @@ _MECHANISM_OF_STATE: Mapping[type, wire.DistributionType] = {
     wire.AuctionConsumerState: DT.AUCTION,
     wire.TimedReleaseConsumerState: DT.TIMED_RELEASE,
 }
+
+
+@functools.lru_cache(maxsize=4096)
+def state_outcome(
+    state_type: type,
+    status: str,
+    distribution_status: DistributionStatus | None,
+    reason: str | None,
+    has_grant: bool,
+    on_waitlist: bool,
+) -> StatusOutcome:
+    """:func:`stage_outcome` for a live consumer state's type (cached as a whole: the status
+    fold is the hot path of polling). A type that is no consumer state gives the stage of the
+    distribution's timing, marked ``unknown``.
+
+    Usage: ``state_outcome(QueueQueued, "QUEUED", OPEN, None, False, False).stage``
+    """
+    mechanism = _MECHANISM_OF_STATE.get(state_type)
+    if mechanism is None:
+        return StatusOutcome(
+            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
+            unknown=True,
+        )
+    return stage_outcome(mechanism, status, distribution_status, reason, has_grant, on_waitlist)
 
 
 def mechanism_of(state: object) -> wire.DistributionType | None:
