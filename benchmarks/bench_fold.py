@@ -1,7 +1,7 @@
 """The journey reducer's cost per message next to a bare fold into a frozen attrs snapshot,
 measured in the same run: queue-status polls whose position moves each time.
 
-Run: ``python benchmarks/bench_fold.py [--messages 20000] [--repeats 7]``
+Run: ``python -m benchmarks fold [--messages 20000] [--repeats 9]``
 """
 
 from __future__ import annotations
@@ -101,7 +101,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.messages, args.repeats = 500, 3
     messages = status_messages(args.messages)
     start = _routed_snapshot()
     final = reducer_fold(start, messages)  # warm-up, and a check that every message counted

@@ -14,11 +14,13 @@ from reactivex import operators as ops
 
 from fanfare_rx.errors import DecodeError, FanfareError, ValidationError
 from fanfare_rx.journey.core import locate
+from fanfare_rx.journey.core.machine import reduce
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ConsumerState,
     Message,
     RouteResolved,
+    RoutingStarted,
     StatusReceived,
     WaitlistChanged,
 )
@@ -27,6 +29,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     JourneyAction,
     JourneySnapshot,
+    JourneyStage,
     RequirementType,
     SequenceAction,
     SequenceStage,
@@ -62,6 +65,8 @@ _CONSUMER_STATES: tuple[type, ...] = (
     wire.DrawCompleted, wire.DrawDenied, wire.AuctionConsumerState, wire.TimedReleaseConsumerState,
 )
 _ROUTE_RESULTS: tuple[type, ...] = (wire.RouteRouted, wire.RouteGated, wire.RouteNoAccess)
+#: Journey stages a route answer leaves when nothing stops it (routed, or no_access).
+_ROUTES = frozenset({JourneyStage.ROUTED, JourneyStage.ROUTING})
 
 
 def _checked(value: Any, expected: tuple[type, ...], model: str) -> Any:
@@ -148,16 +153,23 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
         code = snap.context.access_code
 
         def route_with(experience: wire.Experience) -> Observable[Message]:
-            def to_message(result: wire.RouteResult) -> Observable[Message]:
+            def to_messages(result: wire.RouteResult) -> Observable[Message]:
                 _checked(result, _ROUTE_RESULTS, "RouteResult")
 
-                def resolved(projection: wire.JourneyProjection | None) -> Message:
-                    return RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
-                                         follow=follow, projection=projection)
+                def resolved(projection: wire.JourneyProjection | None) -> Observable[Message]:
+                    answer = RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
+                                           follow=follow, projection=projection)
+                    # An answer that routes an entering journey passes through routing (the
+                    # docs' stage list); one that stops it for a requirement does not.
+                    snapshot = ctx.snapshot()
+                    after = reduce(snapshot, answer).journey_stage
+                    if snapshot.journey_stage is JourneyStage.ENTERING and after in _ROUTES:
+                        return reactivex.of(RoutingStarted(at=answer.at), answer)
+                    return reactivex.just(answer)
 
-                return _with_projection(ctx, experience, result).pipe(ops.map(resolved))
+                return _with_projection(ctx, experience, result).pipe(ops.flat_map(resolved))
 
-            return ctx.port.route(experience_id, code).pipe(ops.flat_map(to_message))
+            return ctx.port.route(experience_id, code).pipe(ops.flat_map(to_messages))
 
         routed: Observable[Message] = experience_for(ctx, fresh=fresh_experience).pipe(
             ops.flat_map(route_with)

@@ -4,6 +4,8 @@ releases and unsupported mechanisms. Each test failed on the reducer before its 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from factories import (
     EXPERIENCE_ID,
@@ -189,15 +191,16 @@ def test_a_poll_learns_that_an_enterable_distribution_closed() -> None:
 
 
 def test_a_distribution_that_closed_before_entry_ends_instead_of_no_sequence() -> None:
+    """A refresh or poll answered ``no_access`` while the journey stands in a distribution
+    (no entry): it closed; a route the consumer asked for still finds no sequence."""
     snap = snapshot_at("draw")
-    for message in (_probe(no_access(), experience(sequence("draw"))),
-                    route(no_access(), experience(sequence("draw")), at=T0 + 60)):
-        if message.follow:
-            snap = reduce(snap, act(JA.REQUEST_REROUTE, at=T0 + 59))
-        closed = reduce(snap, message)
-        assert (closed.journey_stage, closed.sequence_stage) == (JS.ROUTED, SS.ENDED)
-        assert closed.context.outcome == "closed"
-        assert not any(e.message == "No sequence is available" for e in closed.events)
+    closed = reduce(snap, _probe(no_access(), experience(sequence("draw"))))
+    assert (closed.journey_stage, closed.sequence_stage) == (JS.ROUTED, SS.ENDED)
+    assert closed.context.outcome == "closed"
+    assert not any(e.message == "No sequence is available" for e in closed.events)
+    asked = fold(snap, act(JA.REQUEST_REROUTE, at=T0 + 59),
+                 route(no_access(), experience(sequence("draw")), at=T0 + 60))
+    assert (asked.journey_stage, asked.sequence_stage) == (JS.ROUTING, SS.NONE)
 
 
 def test_a_poll_learns_that_an_upcoming_distribution_opened() -> None:
@@ -252,7 +255,7 @@ def test_timed_release_entered_with_a_grant_is_admitted_with_the_token() -> None
 # --- 11. unsupported mechanisms --------------------------------------------------------------
 
 
-def test_an_appointment_projection_becomes_an_event_not_an_error() -> None:
+def test_an_appointment_projection_resumes_instead_of_failing() -> None:
     projection = wire.RoutedJourneyProjection(
         experience_id=EXPERIENCE_ID, sequence_id=SEQUENCE_ID,
         sequence=wire.SequenceProjection(
@@ -263,10 +266,19 @@ def test_an_appointment_projection_becomes_an_event_not_an_error() -> None:
             consumer=wire.ConsumerProjection(status="booked", id="booking-1")),
     )
     snap = _resumed(projection)
-    assert snap.journey_stage is JS.ROUTED and snap.sequence_stage is SS.NONE
-    assert snap.context.sequence_id == SEQUENCE_ID
-    codes = [e.detail.get("code") for e in snap.events if e.detail]
-    assert "UNSUPPORTED_MECHANISM" in codes
+    assert (snap.journey_stage, snap.sequence_stage) == (JS.ROUTED, SS.PARTICIPATING)
+    assert snap.context.participation is not None
+    assert snap.context.participation.type == "appointment"
+    assert not any(e.detail and e.detail.get("code") == "INTERNAL_ERROR" for e in snap.events)
+
+
+def test_an_answer_that_is_no_consumer_state_becomes_an_event() -> None:
+    snap = snapshot_at("queue", state="QUEUED")
+    odd: Any = wire.SuccessResult(success=True)  # e.g. a port that answered the wrong body
+    after = reduce(snap, status(odd, at=T0 + 9))
+    assert after.events[-1].detail is not None
+    assert after.events[-1].detail["code"] == "UNKNOWN_STATUS"
+    assert (after.sequence_stage, after.context) == (snap.sequence_stage, snap.context)
 
 
 def _gen_c_experience() -> wire.Experience:

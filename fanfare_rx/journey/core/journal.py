@@ -35,6 +35,7 @@ __all__ = [
     "on_ack",
     "on_ack_all",
     "parts_of",
+    "snapshot_of",
     "stage_events",
     "system",
     "user",
@@ -152,6 +153,13 @@ def parts_of(snap: JourneySnapshot) -> Parts:
     """The handler-decided fields of a snapshot."""
     return Parts(snap.journey_stage, snap.sequence_stage, snap.requirements, snap.context,
                  snap.last_seen_event_id)
+
+
+def snapshot_of(old: JourneySnapshot, parts: Parts) -> JourneySnapshot:
+    """A draft snapshot of ``parts`` (for code written against snapshots; the slow path)."""
+    return attrs.evolve(old, journey_stage=parts.journey_stage, sequence_stage=parts.sequence_stage,
+                        requirements=parts.requirements, context=parts.context,
+                        last_seen_event_id=parts.last_seen_event_id)
 
 
 def _same(old: JourneySnapshot, new: Parts) -> bool:

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from fanfare_rx.journey.core import journal, participation, resume, routing, tables
+from fanfare_rx.journey.core import current_sdk, journal, participation, resume, routing, tables
 from fanfare_rx.journey.core.journal import MAX_EVENTS, Parts
 from fanfare_rx.journey.core.messages import (
+    AccessCodeAdvanced,
     ActionFailed,
     ActionRequested,
     AdmissionMarked,
     AllEventsAcked,
     EventAcked,
     ExperienceLoaded,
+    GrantClaimed,
     Message,
     ResumedFromMe,
     ResumedFromServer,
     RouteResolved,
+    RoutingStarted,
     StatusReceived,
     Tick,
     WaitlistChanged,
@@ -101,8 +104,18 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
             draft, new_events = resume.on_resume_me(snapshot, message)
         case ResumedFromServer():
             draft, new_events = resume.on_resume_server(snapshot, message)
+        case GrantClaimed():
+            draft, new_events = current_sdk.on_claimed(snapshot, message)
+        case AccessCodeAdvanced():
+            draft, new_events = current_sdk.on_code_advanced(snapshot, message)
+        case RoutingStarted():
+            draft, new_events = current_sdk.on_routing_started(snapshot, message)
         case _:
             assert_never(message)
     if draft is snapshot and not new_events:
         return snapshot
+    if draft.context.checkout_started and draft.sequence_stage is not SequenceStage.ADMITTED:
+        draft = current_sdk.without_stale_checkout(
+            draft if isinstance(draft, JourneySnapshot) else journal.snapshot_of(snapshot, draft)
+        )
     return journal.finish(snapshot, draft, new_events, message.at)

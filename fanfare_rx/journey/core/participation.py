@@ -110,9 +110,9 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
                                    getattr(state, "reason", None), bool(grant),
                                    ctx.waitlist_entered_at is not None)
     events: list[NewEvent] = []
-    if outcome.unknown:
-        events.append(user(EventKind.INFO, EventSeverity.INFO, f"Unknown status {status_text!r}",
-                           code="UNKNOWN_STATUS", status=status_text))
+    if outcome.unknown:  # never a crash, never a dropped entry: an event, the stage stays
+        return snap, [user(EventKind.INFO, EventSeverity.INFO, f"Unknown status {status_text!r}",
+                           code="UNKNOWN_STATUS", status=status_text)]
     stage = outcome.stage
     if outcome.participating and distribution.status is _UPCOMING:
         distribution = attrs.evolve(distribution, status=_OPEN)  # the server says it is open
@@ -129,7 +129,8 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     expires = None if expires_at is None else locate.ms(expires_at)
     token = grant if outcome.stage is _ADMITTED else None
     ended_as = outcome.outcome
-    if stage is _ADMITTED and expires is not None and expires <= msg.at:
+    claimed = ctx.checkout_started  # after claim() the server reservation owns the deadline
+    if stage is _ADMITTED and expires is not None and expires <= msg.at and not claimed:
         stage, token, ended_as = _EXPIRED, None, "expired"  # as a Tick would
     if stage is _ENDED and ended_as is None and distribution.status is _CLOSED:
         ended_as = "closed"
@@ -263,7 +264,8 @@ def on_tick(snap: JourneySnapshot, msg: Tick) -> Draft:
     """A timer fired: an admission whose deadline passed expires."""
     ctx = snap.context
     deadline = ctx.admittance_expires_at
-    if snap.sequence_stage is SS.ADMITTED and deadline is not None and msg.at >= deadline:
+    claimed = ctx.checkout_started  # after claim() the server reservation owns the deadline
+    if snap.sequence_stage is SS.ADMITTED and deadline is not None and msg.at >= deadline and not claimed:
         ctx = attrs.evolve(ctx, admittance_token=None, outcome="expired")
         return attrs.evolve(snap, sequence_stage=SS.ADMISSION_EXPIRED, context=ctx), []
     return snap, []

@@ -53,6 +53,23 @@ _REASON_FOR_OUTCOME = {
 }
 
 
+#: Stages the live mapping may give that a projection phase of ``ended`` also allows: an
+#: expired grant (re-enter while open), an entry left while open, an ended participation.
+_ENDED_AGREES = frozenset({SS.ENDED, SS.ADMISSION_EXPIRED, SS.ACTIVE_ENTERABLE})
+
+
+def _reconciled(phase: wire.SequencePhase, mapped: tables.StatusOutcome) -> SequenceStage:
+    """The stage of a consumer record, through the live mapping, where the server's phase
+    agrees; the phase where the record is unknown or contradicts it."""
+    if mapped.unknown:
+        return _PHASE_STAGE[phase]
+    if phase is wire.SequencePhase.ENDED and mapped.stage not in _ENDED_AGREES:
+        return SS.ENDED
+    if phase is wire.SequencePhase.SETTLING:
+        return SS.PARTICIPATING  # results pending: no action (see tables.is_settling)
+    return mapped.stage
+
+
 def _unsupported(snap: JourneySnapshot, base: JourneyContext, sequence_id: str, kind: object) -> Draft:
     ctx = attrs.evolve(base, sequence_id=sequence_id)
     draft = attrs.evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.NONE, requirements=(), context=ctx)
@@ -94,14 +111,15 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
             distribution.type, consumer.status, distribution.status,
             reason=reason, grant=token or consumer.admission_grant,
         )
-        stage = mapped.stage
+        stage = _reconciled(seq.phase, mapped)
         if seq.outcome is not None and seq.outcome.type is wire.OutcomeType.EXPIRED:
             stage, outcome = SS.ADMISSION_EXPIRED, "expired"
-        elif mapped.outcome is not None or stage is not SS.ENDED:
+        elif stage is not SS.ENDED or mapped.stage is SS.ENDED and mapped.outcome is not None:
             outcome = mapped.outcome
         token = mapped.grant if stage is SS.ADMITTED else None
         ptype = participation_type(distribution.type)
-        if (mapped.participating or stage is SS.ADMISSION_EXPIRED) and ptype is not None:
+        holding = stage in (SS.PARTICIPATING, SS.ADMITTED, SS.ADMISSION_EXPIRED)
+        if holding and ptype is not None:
             participation = Participation(id=consumer.id or distribution.id, type=ptype,
                                           status=consumer.status.upper())
     else:

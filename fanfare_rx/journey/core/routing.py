@@ -149,7 +149,10 @@ def _code_only(offer: Offer) -> bool:
     return bool(offer.gates) and all(g is RequirementType.ACCESS_CODE for g in offer.gates)
 
 
-def _reroute_event(old: JourneyContext, sequence: wire.SequenceRef) -> list[NewEvent]:
+def _reroute_event(snap: JourneySnapshot, sequence: wire.SequenceRef) -> list[NewEvent]:
+    """The reroute event; while the consumer holds an entry it also says what happens to it
+    (it stays with the server, the journey no longer follows it)."""
+    old = snap.context
     if old.sequence_id is None or old.sequence_id == sequence.id:
         return []
     if old.sequence_priority is None:
@@ -161,14 +164,22 @@ def _reroute_event(old: JourneyContext, sequence: wire.SequenceRef) -> list[NewE
     else:
         direction = "lateral"
     downgrade = direction == "downgrade"
+    text = "Sequence downgraded" if downgrade else "Sequence changed"
+    entry: dict[str, Any] = {}
+    participation = old.participation
+    if snap.sequence_stage in _HOLDING and participation is not None:
+        text += f": the {participation.type.value} entry in the previous sequence is no longer followed"
+        entry = {"entry": "kept_on_server_not_followed", "participation_type": participation.type.value,
+                 "participation_id": participation.id, "participation_status": participation.status}
     return [
         user(
             EventKind.REROUTE,
-            EventSeverity.WARNING if downgrade else EventSeverity.INFO,
-            "Sequence downgraded" if downgrade else "Sequence changed",
+            EventSeverity.WARNING if downgrade or entry else EventSeverity.INFO,
+            text,
             direction=direction,
             from_sequence_id=old.sequence_id,
             to_sequence_id=sequence.id,
+            **entry,
         )
     ]
 
@@ -211,7 +222,12 @@ def _rejected_while_routed(snap: JourneySnapshot, ctx: JourneyContext) -> Draft:
     return draft, [event]
 
 
-def _no_access(snap: JourneySnapshot, ctx: JourneyContext, result: wire.RouteNoAccess) -> Draft:
+def _no_access(
+    snap: JourneySnapshot, ctx: JourneyContext, result: wire.RouteNoAccess, *, probe: bool
+) -> Draft:
+    """``no_access``: a held entry stays followed; a refresh or poll learns that the
+    distribution the journey stood in is gone (ended, closed); a route the consumer asked
+    for finds no sequence (routing, ``NO_SEQUENCE_AVAILABLE``)."""
     reasons = [r.code.value for r in result.outcome_reasons]
     details = [r.detail for r in result.outcome_reasons if r.detail]
     if snap.context.distribution is not None and snap.sequence_stage in _HOLDING:
@@ -219,7 +235,7 @@ def _no_access(snap: JourneySnapshot, ctx: JourneyContext, result: wire.RouteNoA
         draft = attrs.evolve(snap, journey_stage=JS.ROUTED, context=snap.context)
         return draft, [user(EventKind.INFO, EventSeverity.WARNING, "No other sequence is available",
                             code="NO_SEQUENCE_AVAILABLE", reasons=reasons)]
-    if snap.context.distribution is not None:
+    if probe and snap.context.distribution is not None:
         # The sequence the journey stood in is gone (closed) before any entry: it ended.
         distribution = attrs.evolve(snap.context.distribution, status=DS.CLOSED)
         ended = attrs.evolve(left_sequence(ctx), distribution=distribution, outcome="closed")
@@ -245,23 +261,10 @@ def _probe(snap: JourneySnapshot, msg: RouteResolved, ctx: JourneyContext) -> Dr
         return snap, []
     if isinstance(result, wire.RouteNoAccess):
         # Tells that the distribution the journey stands in closed (if it stands in one).
-        return _no_access(snap, ctx, result) if snap.context.distribution is not None else (snap, [])
+        return _no_access(snap, ctx, result, probe=True) if snap.context.distribution is not None else (snap, [])
     if isinstance(result, wire.RouteRouted) and result.selected.sequence.id == snap.context.sequence_id:
         return None
     return snap, []  # another sequence or a gate: only request_reroute() acts on that
-
-
-def _entry_left_behind(snap: JourneySnapshot, to_sequence_id: str) -> list[NewEvent]:
-    participation = snap.context.participation
-    if snap.sequence_stage not in _HOLDING or participation is None:
-        return []
-    return [user(
-        EventKind.REROUTE, EventSeverity.WARNING,
-        f"Rerouted: the {participation.type.value} entry in the previous sequence is no longer followed",
-        entry="kept_on_server_not_followed", participation_type=participation.type.value,
-        participation_id=participation.id, participation_status=participation.status,
-        from_sequence_id=snap.context.sequence_id, to_sequence_id=to_sequence_id,
-    )]
 
 
 def same_sequence(snap: JourneySnapshot, sequence_id: str) -> bool:
@@ -280,7 +283,7 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     elif was_routed and _code_rejected(result):
         return _rejected_while_routed(snap, ctx)
     if isinstance(result, wire.RouteNoAccess):
-        return _no_access(snap, ctx, result)
+        return _no_access(snap, ctx, result, probe=False)
     if isinstance(result, wire.RouteGated):
         requirements = requirements_from_gates(result.selected.gates)
         invalid_code = any(
@@ -323,7 +326,7 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         distribution = snap.context.distribution  # located before (e.g. through /consumers/me)
         if distribution is not None and status is not None:
             distribution = attrs.evolve(distribution, status=status)
-    events = _reroute_event(snap.context, sequence)
+    events = _reroute_event(snap, sequence)
     same = (
         snap.context.distribution is not None
         and distribution is not None
@@ -331,8 +334,6 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     )
     if not same and not msg.follow and snap.sequence_stage in _HOLDING:
         return snap, []  # a refresh never trades a held entry for another distribution
-    if not same and was_routed:
-        events += _entry_left_behind(snap, sequence.id)
     if same and distribution is not None and snap.context.distribution is not None:
         # Keep what the journey learnt of this distribution (e.g. a waitlist id from resume).
         distribution = attrs.evolve(

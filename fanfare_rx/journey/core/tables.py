@@ -243,6 +243,13 @@ _STATUS_TABLE: Mapping[tuple[wire.DistributionType, str], str | SequenceStage] =
     (DT.TIMED_RELEASE, "COMPLETED"): _S.ENDED,
     (DT.TIMED_RELEASE, "DENIED"): _S.ENDED,
     (DT.TIMED_RELEASE, "LEFT"): _ENTERABLE,
+    # Appointments: known from /consumers/me only (no status endpoint); never granted.
+    (DT.APPOINTMENT, "NOT_BOOKED"): _ENTERABLE,
+    (DT.APPOINTMENT, "BOOKED"): _S.PARTICIPATING,
+    (DT.APPOINTMENT, "CHECKED_IN"): _S.PARTICIPATING,
+    (DT.APPOINTMENT, "COMPLETED"): _S.ENDED,
+    (DT.APPOINTMENT, "CANCELLED"): _S.ENDED,
+    (DT.APPOINTMENT, "NO_SHOW"): _S.ENDED,
 }
 
 #: Why a participation ended, by the status that ended it (``outcome`` of the projection).
@@ -251,6 +258,8 @@ _OUTCOME_FOR_STATUS: Mapping[str, str] = {
     "DENIED": "denied",
     "LOST": "lost",
     "WON": "won",
+    "CANCELLED": "cancelled",
+    "NO_SHOW": "no_show",
 }
 
 #: Distribution timing with no participation deciding -> stage.
