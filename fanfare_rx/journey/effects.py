@@ -186,9 +186,13 @@ def _with_projection(
     sequence (gen C timed releases) and the port can fetch it; else None at once."""
     if not isinstance(result, wire.RouteRouted) or not isinstance(ctx.port, ConsumerMeSource):
         return reactivex.just(None)
-    sequence = locate.find_sequence(experience, result.selected.sequence.id)
+    sequence_id = result.selected.sequence.id
+    sequence = locate.find_sequence(experience, sequence_id)
     if sequence is not None and locate.summaries(sequence):
         return reactivex.just(None)
+    context = ctx.snapshot().context
+    if context.sequence_id == sequence_id and context.distribution is not None:
+        return reactivex.just(None)  # located before: the reducer keeps it
 
     def journey_of(me: wire.ConsumerMe) -> wire.JourneyProjection | None:
         _checked(me, (wire.ConsumerMe,), "ConsumerMe")

@@ -59,3 +59,8 @@ async def test_gen_c_timed_release_upcoming_open_admitted(gen_c: tuple[Sandbox, 
     engine = engine_of(sb, "x")
     assert snap.context.admittance_token == engine.entries[consumer_id(fanfare)].grant.token
     assert snap.available_actions.sequence == ("complete_timed_release",)
+    # Gen C has no completion endpoint: completing asks the status (the purchase completes the
+    # participation server-side); the gen B POST .../complete is never sent.
+    await journey.complete_timed_release()
+    assert engine.entries[consumer_id(fanfare)].status.value != "COMPLETED"
+    assert journey.sequence_stage.get() == "admitted"
