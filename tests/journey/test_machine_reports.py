@@ -198,6 +198,10 @@ def test_a_distribution_that_closed_before_entry_ends_instead_of_no_sequence() -
     assert (closed.journey_stage, closed.sequence_stage) == (JS.ROUTED, SS.ENDED)
     assert closed.context.outcome == "closed"
     assert not any(e.message == "No sequence is available" for e in closed.events)
+    again = reduce(closed, _probe(no_access(), experience(sequence("draw")), at=T0 + 55))
+    assert again is closed  # a later poll or refresh tells nothing new
+    queued = snapshot_at("draw", state="ENTERED")
+    assert reduce(queued, _probe(no_access(), experience(sequence("draw")))) is queued
     asked = fold(snap, act(JA.REQUEST_REROUTE, at=T0 + 59),
                  route(no_access(), experience(sequence("draw")), at=T0 + 60))
     assert (asked.journey_stage, asked.sequence_stage) == (JS.ROUTING, SS.NONE)

@@ -260,8 +260,11 @@ def _probe(snap: JourneySnapshot, msg: RouteResolved, ctx: JourneyContext) -> Dr
     if snap.journey_stage is not JS.ROUTED:
         return snap, []
     if isinstance(result, wire.RouteNoAccess):
-        # Tells that the distribution the journey stands in closed (if it stands in one).
-        return _no_access(snap, ctx, result, probe=True) if snap.context.distribution is not None else (snap, [])
+        # Tells that the distribution the journey stands in (with no entry) closed; a held
+        # entry is followed through its status, an ended journey has nothing more to learn.
+        quiet = (snap.context.distribution is None or snap.sequence_stage in _HOLDING
+                 or snap.sequence_stage is SS.ENDED)
+        return (snap, []) if quiet else _no_access(snap, ctx, result, probe=True)
     if isinstance(result, wire.RouteRouted) and result.selected.sequence.id == snap.context.sequence_id:
         return None
     return snap, []  # another sequence or a gate: only request_reroute() acts on that
