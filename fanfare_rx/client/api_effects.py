@@ -80,6 +80,9 @@ class ApiEffects:
     def load_experience(self, experience_id: str) -> Observable[wire.Experience]:
         return from_coroutine(lambda: self._api.get_experience(experience_id))
 
+    def load_me(self) -> Observable[wire.ConsumerMe]:
+        return from_coroutine(self._api.get_me)
+
     def route(self, experience_id: str, access_code: str | None) -> Observable[wire.RouteResult]:
         return from_coroutine(lambda: self._api.route(experience_id, access_code))
 

@@ -14,6 +14,7 @@ from reactivex import operators as ops
 
 from fanfare_rx.errors import DecodeError, FanfareError, ValidationError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
+from fanfare_rx.journey.core import locate
 from fanfare_rx.journey.core.machine import reduce
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
@@ -24,7 +25,7 @@ from fanfare_rx.journey.core.messages import (
     StatusReceived,
     WaitlistChanged,
 )
-from fanfare_rx.journey.ports import JourneyEffects
+from fanfare_rx.journey.ports import ConsumerMeSource, JourneyEffects
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     JourneyAction,
@@ -88,9 +89,11 @@ class EffectContext:
 def failure_message(action: JourneyAction | SequenceAction | str, error: Exception, at: int) -> ActionFailed:
     """An :class:`ActionFailed` for any exception (secrets never appear: errors carry none)."""
     if isinstance(error, FanfareError):
+        hint = error.details.get("action") if isinstance(error.details, Mapping) else None
         return ActionFailed(
             at=at, action=action, code=error.code, message=error.message,
             status=error.status, retryable=error.retryable,
+            hint=hint if isinstance(hint, str) else None,
         )
     return ActionFailed(at=at, action=action, code="UNKNOWN_ERROR", message=f"{type(error).__name__}: {error}")
 
@@ -136,7 +139,7 @@ def _to_status(
 _NO_STATUS_STAGES = frozenset({_Stage.NONE, _Stage.UPCOMING, _Stage.WAITLIST_ENTERED, _Stage.ENDED})
 
 
-def _route(ctx: EffectContext, *, fresh_experience: bool) -> Observable[Message]:
+def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -> Observable[Message]:
     def build() -> Observable[Message]:
         snap = ctx.snapshot()
         experience_id = snap.context.experience_id
@@ -145,14 +148,19 @@ def _route(ctx: EffectContext, *, fresh_experience: bool) -> Observable[Message]
         def route_with(experience: wire.Experience) -> Observable[Message]:
             def to_messages(result: wire.RouteResult) -> Observable[Message]:
                 _checked(result, _ROUTE_RESULTS, "RouteResult")
-                resolved = RouteResolved(at=ctx.now_ms(), result=result, experience=experience)
-                # An answer that routes an entering journey passes through routing (the
-                # docs' stage list); one that stops it for a requirement does not.
-                snapshot = ctx.snapshot()
-                after = reduce(snapshot, resolved).journey_stage
-                if snapshot.journey_stage is JourneyStage.ENTERING and after in _ROUTES:
-                    return reactivex.of(RoutingStarted(at=resolved.at), resolved)
-                return reactivex.just(resolved)
+
+                def resolved(projection: wire.JourneyProjection | None) -> Observable[Message]:
+                    answer = RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
+                                           follow=follow, projection=projection)
+                    # An answer that routes an entering journey passes through routing (the
+                    # docs' stage list); one that stops it for a requirement does not.
+                    snapshot = ctx.snapshot()
+                    after = reduce(snapshot, answer).journey_stage
+                    if snapshot.journey_stage is JourneyStage.ENTERING and after in _ROUTES:
+                        return reactivex.of(RoutingStarted(at=answer.at), answer)
+                    return reactivex.just(answer)
+
+                return _with_projection(ctx, experience, result).pipe(ops.flat_map(resolved))
 
             return ctx.port.route(experience_id, code).pipe(ops.flat_map(to_messages))
 
@@ -160,6 +168,48 @@ def _route(ctx: EffectContext, *, fresh_experience: bool) -> Observable[Message]
             ops.flat_map(route_with)
         )
         return reactivex.concat(routed, status_follow_up(ctx))
+
+    return reactivex.defer(lambda _: build())
+
+
+def _with_projection(
+    ctx: EffectContext, experience: wire.Experience, result: wire.RouteResult
+) -> Observable[wire.JourneyProjection | None]:
+    """The ``/consumers/me`` journey when the experience lists no distribution for the routed
+    sequence (gen C timed releases) and the port can fetch it; else None at once."""
+    if not isinstance(result, wire.RouteRouted) or not isinstance(ctx.port, ConsumerMeSource):
+        return reactivex.just(None)
+    sequence_id = result.selected.sequence.id
+    sequence = locate.find_sequence(experience, sequence_id)
+    if sequence is not None and locate.summaries(sequence):
+        return reactivex.just(None)
+    context = ctx.snapshot().context
+    if context.sequence_id == sequence_id and context.distribution is not None:
+        return reactivex.just(None)  # located before: the reducer keeps it
+
+    def journey_of(me: wire.ConsumerMe) -> wire.JourneyProjection | None:
+        _checked(me, (wire.ConsumerMe,), "ConsumerMe")
+        return me.journey_for(experience.id)
+
+    return ctx.port.load_me().pipe(ops.map(journey_of))
+
+
+def _probe_route(ctx: EffectContext) -> Observable[Message]:
+    """The route with the cached experience, as a probe (``follow=False``), no status after."""
+
+    def build() -> Observable[Message]:
+        snap = ctx.snapshot()
+
+        def route_with(experience: wire.Experience) -> Observable[Message]:
+            def to_message(result: wire.RouteResult) -> Message:
+                _checked(result, _ROUTE_RESULTS, "RouteResult")
+                return RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
+                                     follow=False)
+
+            return ctx.port.route(snap.context.experience_id, snap.context.access_code).pipe(
+                ops.map(to_message))
+
+        return experience_for(ctx, fresh=False).pipe(ops.flat_map(route_with))
 
     return reactivex.defer(lambda _: build())
 
@@ -244,16 +294,55 @@ def _bid(ctx: EffectContext, amount: str) -> Observable[Message]:
 PLACE_BID = "place_bid"
 
 
+def _listed(experience: wire.Experience | None, distribution_id: str) -> bool:
+    return experience is not None and any(
+        summary.id == distribution_id
+        for sequence in experience.sequences or ()
+        for summary in locate.summaries(sequence)
+    )
+
+
+def _complete_timed_release(ctx: EffectContext) -> Observable[Message]:
+    """Gen C has no completion endpoint (spec §4.7, §9): a timed release found through
+    ``/consumers/me`` completes with the purchase, and the status says so. A server that lists
+    timed releases in the experience (gen A/B) takes ``POST /timed-releases/{id}/complete``."""
+    distribution = ctx.snapshot().context.distribution
+    if distribution is not None and not _listed(ctx.experience, distribution.id):
+        return status_follow_up(ctx)
+    return _distribution_call(ctx, lambda port: port.complete)
+
+
+def _follow_reroute_hint(
+    ctx: EffectContext, action: JourneyAction | SequenceAction | str
+) -> Callable[[Exception, Observable[Message]], Observable[Message]]:
+    """An entry refused with ``action: reroute`` (e.g. 409 ``DISTRIBUTION_ORDER_LIMIT``): the
+    refusal is folded, then the journey routes again as the server asks."""
+
+    def handler(error: Exception, _: Observable[Message]) -> Observable[Message]:
+        failure = failure_message(action, error, ctx.now_ms())
+        if failure.hint != "reroute":
+            return reactivex.throw(error)
+        return reactivex.concat(
+            reactivex.defer(lambda _: reactivex.just(failure_message(action, error, ctx.now_ms()))),
+            _route(ctx, fresh_experience=False),
+        )
+
+    return handler
+
+
 _Effect = Callable[[EffectContext, str | None], Observable[Message]]
 
 
-def _enter(ctx: EffectContext, _: str | None) -> Observable[Message]:
-    return _distribution_call(ctx, lambda port: port.enter)
+def _entering(action: SequenceAction) -> _Effect:
+    """An entry; refused with the server's ``action: reroute`` hint, the journey routes again."""
 
+    def effect(ctx: EffectContext, amount: str | None) -> Observable[Message]:
+        entered = _distribution_call(ctx, lambda port: port.enter).pipe(
+            ops.catch(_follow_reroute_hint(ctx, action))
+        )
+        return entered if amount is None else reactivex.concat(entered, _bid(ctx, amount))
 
-def _enter_auction(ctx: EffectContext, amount: str | None) -> Observable[Message]:
-    entered = _enter(ctx, None)
-    return entered if amount is None else reactivex.concat(entered, _bid(ctx, amount))
+    return effect
 
 
 def _route_fresh(ctx: EffectContext, _: str | None) -> Observable[Message]:
@@ -267,7 +356,10 @@ def _route_cached(ctx: EffectContext, _: str | None) -> Observable[Message]:
 #: Each action's effect, given the context and the action's argument.
 _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
     JourneyAction.START: _route_fresh,
-    JourneyAction.REFRESH_DISTRIBUTION: _route_fresh,
+    # Reload the experience and the participation's status; the route only tells how the
+    # current distribution stands (it never moves the journey: see request_reroute).
+    JourneyAction.REFRESH_DISTRIBUTION: lambda ctx, _: _route(ctx, fresh_experience=True,
+                                                              follow=False),
     # a retry reloads the experience only when none was loaded yet
     JourneyAction.RETRY: lambda ctx, _: _route(ctx, fresh_experience=ctx.experience is None),
     JourneyAction.AUTHENTICATE: _route_cached,
@@ -275,12 +367,13 @@ _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
     JourneyAction.SKIP_ACCESS_CODE: _route_cached,
     JourneyAction.REQUEST_REROUTE: _route_cached,
     JourneyAction.COMPLETE_BOT_CHECK: _bot_check,
-    SequenceAction.ENTER_QUEUE: _enter,
-    SequenceAction.ENTER_DRAW: _enter,
-    SequenceAction.ENTER_TIMED_RELEASE: _enter,
-    SequenceAction.ENTER_AUCTION: _enter_auction,
+    SequenceAction.ENTER_QUEUE: _entering(SequenceAction.ENTER_QUEUE),
+    SequenceAction.ENTER_DRAW: _entering(SequenceAction.ENTER_DRAW),
+    SequenceAction.ENTER_TIMED_RELEASE: _entering(SequenceAction.ENTER_TIMED_RELEASE),
+    SequenceAction.ENTER_AUCTION: _entering(SequenceAction.ENTER_AUCTION),
     SequenceAction.LEAVE_PARTICIPATION: lambda ctx, _: _distribution_call(ctx, lambda port: port.leave),
-    SequenceAction.COMPLETE_TIMED_RELEASE: lambda ctx, _: _distribution_call(ctx, lambda port: port.complete),
+    SequenceAction.COMPLETE_TIMED_RELEASE: lambda ctx, _: reactivex.defer(
+        lambda _: _complete_timed_release(ctx)),
     SequenceAction.ENTER_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=True),
     SequenceAction.LEAVE_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=False),
     PLACE_BID: lambda ctx, amount: reactivex.empty() if amount is None else _bid(ctx, amount),
@@ -303,9 +396,10 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
     """One poll of what the current stage depends on, built when the poll is due (subscribe
     at once: the snapshot is read now, not on subscription)::
 
-        upcoming / waitlist_entered                 : route again (the server says when it opens)
-        active_enterable / participating / admitted : the participation's status
-        anything else                               : nothing (empty)
+        upcoming / waitlist_entered      : the route (says when it opened; never moves the journey)
+        active_enterable, a draw entry   : the route (opened? closed? settling?) and the status
+        participating / admitted         : the participation's status
+        anything else                    : nothing (empty)
 
     Usage: ``poll_effect(ctx).subscribe(on_next=send, scheduler=scheduler)``
     """
@@ -313,14 +407,22 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
     if snap.journey_stage.value != "routed":
         return reactivex.empty()
     if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
-        return _route(ctx, fresh_experience=False)
+        return _route(ctx, fresh_experience=False, follow=False)  # status once it opened
     distribution = snap.context.distribution
+    # A draw entry may be settling (closed, results pending: no leave then); an auction
+    # offers no action while participating anyway.
+    settling_kind = distribution is not None and distribution.type is wire.DistributionType.DRAW
+    if snap.sequence_stage is _Stage.ACTIVE_ENTERABLE or (
+        snap.sequence_stage is _Stage.PARTICIPATING and settling_kind
+    ):
+        # Both at once: the poll takes no longer than the slower of the two.
+        return reactivex.merge(_probe_route(ctx), status_follow_up(ctx))
     if distribution is None or snap.sequence_stage not in _STATUS_POLL_STAGES:
         return reactivex.empty()
     return ctx.port.fetch_status(distribution).pipe(_to_status(ctx, distribution.id))
 
 
-_STATUS_POLL_STAGES = frozenset({_Stage.ACTIVE_ENTERABLE, _Stage.PARTICIPATING, _Stage.ADMITTED})
+_STATUS_POLL_STAGES = frozenset({_Stage.PARTICIPATING, _Stage.ADMITTED})
 
 
 def poll_interval_ms(snapshot: JourneySnapshot) -> int:

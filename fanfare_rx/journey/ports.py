@@ -17,7 +17,7 @@ from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 
-__all__ = ["JourneyEffects"]
+__all__ = ["ConsumerMeSource", "JourneyEffects"]
 
 
 @runtime_checkable
@@ -66,4 +66,17 @@ class JourneyEffects(Protocol):
 
     def verify_bot_check(self, challenge_id: str, token: str) -> Observable[bool]:
         """Pass a bot-check challenge with the verification token."""
+        ...
+
+
+@runtime_checkable
+class ConsumerMeSource(Protocol):
+    """Optional on a port: ``GET /consumers/me``. A gen C experience lists no timed releases;
+    the journey finds the routed sequence's distribution in this projection instead.
+
+    Usage: ``isinstance(port, ConsumerMeSource) and port.load_me()``
+    """
+
+    def load_me(self) -> Observable[wire.ConsumerMe]:
+        """``GET /consumers/me``."""
         ...

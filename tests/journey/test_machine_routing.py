@@ -247,14 +247,18 @@ def test_no_access_sets_error_event_and_retry() -> None:
     assert reduce(retried, route(routed(), at=T0 + 6)).journey_stage is JS.ROUTED
 
 
-def test_no_access_after_admission_leaves_the_sequence_behind() -> None:
+def test_no_access_after_admission_keeps_the_admission() -> None:
+    """The server still holds the grant: a reroute that finds no sequence drops nothing."""
     snap = snapshot_at("queue", state="GRANTED")
     assert snap.context.admittance_token == "grant-1"
+    before = snap
     snap = reduce(snap, act(JA.REQUEST_REROUTE, at=T0 + 10))
     snap = reduce(snap, route(no_access(), at=T0 + 11))
-    assert snap.sequence_stage is SequenceStage.NONE
-    assert snap.context.admittance_token is None
-    assert snap.context.distribution is None and snap.context.participation is None
+    assert (snap.journey_stage, snap.sequence_stage) == (JS.ROUTED, SequenceStage.ADMITTED)
+    assert snap.context.admittance_token == "grant-1"
+    assert snap.context.participation == before.context.participation
+    assert snap.events[-1].detail is not None
+    assert snap.events[-1].detail["code"] == "NO_SEQUENCE_AVAILABLE"
 
 
 def test_gated_after_participation_leaves_the_sequence_behind() -> None:

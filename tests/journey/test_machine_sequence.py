@@ -190,7 +190,8 @@ def test_upcoming_then_opens_then_ends() -> None:
                  route(routed(availability="closed"), at=T0 + 8))
     assert ended.sequence_stage is SS.ENDED
     event = [e for e in ended.events if e.kind is EventKind.SEQUENCE_CHANGE][-1]
-    assert (event.message, event.audience) == ("Ended", EventAudience.USER)
+    assert (event.message, event.audience) == ("Ended: closed", EventAudience.USER)
+    assert ended.context.outcome == "closed"
 
 
 def test_participation_survives_a_reroute_to_the_same_distribution() -> None:

@@ -166,6 +166,18 @@ class JourneyMachine(RuleBasedStateMachine):
     def route(self, result: wire.RouteResult, delta: int) -> None:
         self.apply(RouteResolved(at=self.at(delta), result=result, experience=EXPERIENCE))
 
+    @rule(result=route_results, delta=st.integers(0, 5_000))
+    def probe_route(self, result: wire.RouteResult, delta: int) -> None:
+        """A refresh's or a poll's route never moves the journey nor drops an entry."""
+        before = self.snap
+        self.apply(RouteResolved(at=self.at(delta), result=result, experience=EXPERIENCE,
+                                 follow=False))
+        after = self.snap
+        assert after.context.sequence_id == before.context.sequence_id
+        assert after.journey_stage is before.journey_stage
+        if before.sequence_stage in (SequenceStage.PARTICIPATING, SequenceStage.ADMITTED):
+            assert after.context.participation == before.context.participation
+
     @rule(kind=kinds, data=st.data(), current=st.booleans(), delta=st.integers(0, 60_000),
           expires=st.one_of(st.none(), st.integers(-60_000, 600_000)),
           grant=st.one_of(st.none(), st.just("tok")),
@@ -211,10 +223,17 @@ class JourneyMachine(RuleBasedStateMachine):
     def ack_all(self) -> None:
         self.apply(AllEventsAcked(at=self.at(1)))
 
-    @rule(code=st.sampled_from(["NETWORK_ERROR", "NOT_OPEN_YET", "QUEUE_FULL", "RATE_LIMITED"]),
-          action=st.sampled_from([*JourneyAction, *SequenceAction, "poll"]))
-    def failure(self, code: str, action: JourneyAction | SequenceAction | str) -> None:
-        self.apply(ActionFailed(at=self.at(1), action=action, code=code, message=code))
+    @rule(code=st.sampled_from(["NETWORK_ERROR", "NOT_OPEN_YET", "QUEUE_FULL", "RATE_LIMITED",
+                                "AUTHENTICATION_REQUIRED", "DRAW_CLOSED", "QUEUE_CLOSED",
+                                "DISTRIBUTION_ORDER_LIMIT"]),
+          action=st.sampled_from([*JourneyAction, *SequenceAction, "poll"]),
+          hint=st.sampled_from([None, "reroute", "other"]))
+    def failure(self, code: str, action: JourneyAction | SequenceAction | str, hint: str | None) -> None:
+        before = self.snap
+        self.apply(ActionFailed(at=self.at(1), action=action, code=code, message=code, hint=hint))
+        if before.sequence_stage in (SequenceStage.PARTICIPATING, SequenceStage.ADMITTED):
+            # a failure never drops an entry the server holds
+            assert self.snap.context.participation == before.context.participation
 
     @rule()
     def experience_loaded(self) -> None:

@@ -39,7 +39,10 @@ def test_type_cadence_is_per_distribution_type() -> None:
     draw = started("draw", status=b.draw_entered())
     draw.journey.start_polling(cadence="type")
     draw.advance(25)
-    assert draw.server.call_times("fetch_status") == [2.0, 12.0, 22.0]  # draws: 10 s
+    # draws: 10 s after each poll; a draw entry's poll also routes (is it settling?), and the
+    # scripted route takes 2 s: 12 (done 14), 24
+    assert draw.server.call_times("fetch_status") == [2.0, 12.0, 24.0]
+    assert draw.server.call_times("route")[1:] == [12.0, 24.0]
 
     auction = started("auction", status=b.auction_state("BIDDING", last_bid="10"))
     auction.journey.start_polling(cadence="type")

@@ -6,18 +6,22 @@ Pure: imports only models and tables.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
 from fanfare_rx.journey.core import tables
+from fanfare_rx.journey.core._replace import constructor
 from fanfare_rx.journey.core.messages import AllEventsAcked, EventAcked
 from fanfare_rx.models.journey import (
     EventAudience,
     EventKind,
     EventSeverity,
+    JourneyContext,
     JourneyEvent,
     JourneySnapshot,
+    JourneyStage,
+    Requirement,
     SequenceStage,
 )
 
@@ -25,10 +29,14 @@ __all__ = [
     "MAX_EVENTS",
     "Draft",
     "NewEvent",
+    "Parts",
     "analytics",
     "finish",
     "on_ack",
     "on_ack_all",
+    "parts_of",
+    "snapshot_of",
+    "stage_events",
     "system",
     "user",
 ]
@@ -50,8 +58,22 @@ class NewEvent:
     detail: dict[str, Any] | None = None
 
 
-#: What a handler returns: the draft snapshot and the events the step adds.
-Draft = tuple[JourneySnapshot, list[NewEvent]]
+class Parts(NamedTuple):
+    """The fields of a snapshot a handler decides (the rest is bookkeeping :func:`finish`
+    derives): a cheap draft, so that a step builds its snapshot once."""
+
+    journey_stage: JourneyStage
+    sequence_stage: SequenceStage
+    requirements: tuple[Requirement, ...]
+    context: JourneyContext
+    last_seen_event_id: str | None
+    #: The handler knows the parts differ from the snapshot's (spares the comparison).
+    changed: bool = False
+
+
+#: What a handler returns: a draft (a snapshot, or just its parts on hot paths) and the events
+#: the step adds.
+Draft = tuple[JourneySnapshot | Parts, list[NewEvent]]
 
 
 def user(kind: EventKind, severity: EventSeverity, message: str, **detail: Any) -> NewEvent:
@@ -87,12 +109,16 @@ def on_ack_all(snap: JourneySnapshot, msg: AllEventsAcked) -> Draft:
     return attrs.evolve(snap, last_seen_event_id=snap.events[-1].id), []
 
 
-def stage_events(old: JourneySnapshot, new: JourneySnapshot) -> list[NewEvent]:
+def stage_events(old: JourneySnapshot, new: Parts) -> list[NewEvent]:
     """The events a change of sequence stage or distribution status tells."""
+    old_ctx, new_ctx = old.context, new.context
+    old_d, new_d = old_ctx.distribution, new_ctx.distribution
+    if new.sequence_stage is old.sequence_stage and (new_d is old_d or new_d == old_d):
+        return []  # the common case (a poll that moved a position): nothing to tell
     events: list[NewEvent] = []
     if new.sequence_stage is not old.sequence_stage and new.sequence_stage is not SS.NONE:
         severity, text = tables.SEQUENCE_STAGE_MESSAGES[new.sequence_stage]
-        outcome = new.context.outcome
+        outcome = new_ctx.outcome
         if new.sequence_stage is SS.ENDED and outcome is not None:
             text = f"Ended: {outcome}"
             severity = EventSeverity.SUCCESS if outcome in ("won", "completed") else EventSeverity.WARNING
@@ -104,7 +130,14 @@ def stage_events(old: JourneySnapshot, new: JourneySnapshot) -> list[NewEvent]:
             events.append(analytics("journey_granted"))
         elif new.sequence_stage is SS.ENDED:
             events.append(analytics("journey_ended", outcome=outcome))
-    old_d, new_d = old.context.distribution, new.context.distribution
+    settling = new.sequence_stage is SS.PARTICIPATING and tables.is_settling(new_ctx)
+    was_settling = old.sequence_stage is SS.PARTICIPATING and tables.is_settling(old_ctx)
+    if settling and not was_settling:
+        events.append(
+            user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.INFO,
+                 "Entries are closed: waiting for the results",
+                 situation="settling", distribution_id=new_d.id if new_d else None)
+        )
     if old_d is not None and new_d is not None and old_d.id == new_d.id and old_d.status != new_d.status:
         events.append(
             system(EventKind.DISTRIBUTION_CHANGE,
@@ -116,35 +149,81 @@ def stage_events(old: JourneySnapshot, new: JourneySnapshot) -> list[NewEvent]:
     return events
 
 
-def _without_bookkeeping(snap: JourneySnapshot) -> JourneySnapshot:
-    return attrs.evolve(snap, revision=0, updated_at=0)
+def parts_of(snap: JourneySnapshot) -> Parts:
+    """The handler-decided fields of a snapshot."""
+    return Parts(snap.journey_stage, snap.sequence_stage, snap.requirements, snap.context,
+                 snap.last_seen_event_id)
 
 
-def finish(old: JourneySnapshot, draft: JourneySnapshot, new_events: list[NewEvent], at: int) -> JourneySnapshot:
-    """Finish one step: available actions, automatic events, revision and bounded history.
+def snapshot_of(old: JourneySnapshot, parts: Parts) -> JourneySnapshot:
+    """A draft snapshot of ``parts`` (for code written against snapshots; the slow path)."""
+    return attrs.evolve(old, journey_stage=parts.journey_stage, sequence_stage=parts.sequence_stage,
+                        requirements=parts.requirements, context=parts.context,
+                        last_seen_event_id=parts.last_seen_event_id)
+
+
+def _same(old: JourneySnapshot, new: Parts) -> bool:
+    return (
+        new.journey_stage is old.journey_stage
+        and new.sequence_stage is old.sequence_stage
+        and new.last_seen_event_id == old.last_seen_event_id
+        and (new.requirements is old.requirements or new.requirements == old.requirements)
+        and (new.context is old.context or new.context == old.context)
+    )
+
+
+def finish(
+    old: JourneySnapshot, draft: JourneySnapshot | Parts, new_events: list[NewEvent], at: int
+) -> JourneySnapshot:
+    """Finish one step: available actions, automatic events, revision and bounded history;
+    the new snapshot is built once.
 
     Returns ``old`` itself when nothing changed.
 
     Usage: ``finish(snap, draft, events, message.at)``
     """
-    draft = attrs.evolve(
-        draft,
-        available_actions=tables.available_actions(
-            draft.journey_stage, draft.sequence_stage, draft.requirements, draft.context
-        ),
-    )
-    new_events = [*new_events, *stage_events(old, draft)]
-    if not new_events and _without_bookkeeping(draft) == _without_bookkeeping(old):
+    parts = parts_of(draft) if isinstance(draft, JourneySnapshot) else draft
+    if parts.sequence_stage is not old.sequence_stage or parts.context.distribution is not old.context.distribution:
+        automatic = stage_events(old, parts)
+        if automatic:
+            new_events = [*new_events, *automatic]
+    if not new_events and not parts.changed and _same(old, parts):
         return old
-    revision = old.revision + 1
-    added = tuple(
-        JourneyEvent(
-            id=f"evt-{revision}-{index}", ts=at, kind=e.kind, severity=e.severity,
-            audience=e.audience, message=e.message, detail=e.detail,
+    old_ctx, new_ctx = old.context, parts.context
+    if (  # the inputs of the availability table are the very same objects: same actions
+        parts.journey_stage is old.journey_stage
+        and parts.sequence_stage is old.sequence_stage
+        and parts.requirements is old.requirements
+        and new_ctx.distribution is old_ctx.distribution
+        and new_ctx.offers is old_ctx.offers
+        and (new_ctx.last_error is None) is (old_ctx.last_error is None)
+    ):
+        actions = old.available_actions
+    else:
+        actions = tables.available_actions(
+            parts.journey_stage, parts.sequence_stage, parts.requirements, parts.context
         )
-        for index, e in enumerate(new_events)
+    revision = old.revision + 1
+    events = old.events
+    if new_events:
+        added = tuple(
+            JourneyEvent(
+                id=f"evt-{revision}-{index}", ts=at, kind=e.kind, severity=e.severity,
+                audience=e.audience, message=e.message, detail=e.detail,
+            )
+            for index, e in enumerate(new_events)
+        )
+        # Bounded history; an acknowledged event that ages out leaves its id as the marker,
+        # and every event still kept is newer than it (so unacknowledged), as
+        # `latest_event` assumes.
+        events = (*events, *added)[-MAX_EVENTS:]
+    return _snapshot(
+        journey_stage=parts.journey_stage, sequence_stage=parts.sequence_stage,
+        context=parts.context, revision=revision, updated_at=max(old.updated_at, at),
+        requirements=parts.requirements, available_actions=actions, events=events,
+        last_seen_event_id=parts.last_seen_event_id,
     )
-    # Bounded history; an acknowledged event that ages out leaves its id as the marker, and
-    # every event still kept is newer than it (so unacknowledged), as `latest_event` assumes.
-    events = (*draft.events, *added)[-MAX_EVENTS:]
-    return attrs.evolve(draft, revision=revision, updated_at=max(at, old.updated_at), events=events)
+
+
+#: JourneySnapshot's constructor, generated to fill the slots directly.
+_snapshot = constructor(JourneySnapshot)

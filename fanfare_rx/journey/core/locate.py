@@ -14,9 +14,11 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionStatus, DistributionSummary
 
 __all__ = [
+    "LIFECYCLE_STATUS",
     "availability_status",
     "distribution_for",
     "find_sequence",
+    "from_projection",
     "ms",
     "summaries",
     "timing_status",
@@ -29,6 +31,15 @@ _AVAILABILITY: dict[wire.Availability, DistributionStatus] = {
     wire.Availability.UPCOMING: DS.UPCOMING,
     wire.Availability.WAITLIST: DS.UPCOMING,
     wire.Availability.CLOSED: DS.CLOSED,
+}
+
+
+#: The ``/consumers/me`` distribution ``lifecycle`` in the journey's vocabulary.
+LIFECYCLE_STATUS: dict[wire.DistributionLifecycle, DistributionStatus] = {
+    wire.DistributionLifecycle.SCHEDULED: DS.UPCOMING,
+    wire.DistributionLifecycle.OPEN: DS.OPEN,
+    wire.DistributionLifecycle.SETTLING: DS.SETTLING,
+    wire.DistributionLifecycle.CLOSED: DS.CLOSED,
 }
 
 
@@ -88,20 +99,48 @@ def summaries(sequence: wire.Sequence) -> list[DistributionSummary]:
     ]
 
 
+def from_projection(d: wire.DistributionProjection) -> DistributionSummary:
+    """A ``/consumers/me`` distribution as the journey's summary.
+
+    Usage: ``from_projection(me.journey_for("exp-1").sequence.distribution)``
+    """
+    return DistributionSummary(
+        type=d.type, id=d.id, sequence_id=d.sequence_id, status=LIFECYCLE_STATUS[d.lifecycle],
+        opens_at=ms(d.opens_at), closes_at=ms(d.closes_at), settles_at=ms(d.settles_at),
+    )
+
+
+def _from_me(
+    projection: wire.JourneyProjection | None, experience: wire.Experience, sequence_id: str,
+    status: DistributionStatus | None,
+) -> DistributionSummary | None:
+    if not isinstance(projection, wire.RoutedJourneyProjection) or projection.sequence_id != sequence_id:
+        return None
+    found = projection.sequence.distribution
+    if found is None:
+        return None
+    summary = from_projection(found)
+    sequence = find_sequence(experience, sequence_id)
+    waitlist_id = sequence.waitlist.id if sequence is not None and sequence.waitlist else None
+    return attrs.evolve(summary, status=status or summary.status, waitlist_id=waitlist_id)
+
+
 def distribution_for(
-    experience: wire.Experience, sequence_id: str, status: DistributionStatus | None, at: int
+    experience: wire.Experience, sequence_id: str, status: DistributionStatus | None, at: int,
+    projection: wire.JourneyProjection | None = None,
 ) -> DistributionSummary | None:
     """The sequence's current distribution: its first one (a sequence normally has one).
 
     ``status`` comes from the server (route availability); the client clock is consulted
-    only when the server gave none.
+    only when the server gave none. A gen C experience lists no timed releases: then the
+    ``/consumers/me`` ``projection`` of the journey, if given, names the distribution.
 
     Usage: ``distribution_for(experience, "seq-1", DistributionStatus.OPEN, now_ms)``
     """
     sequence = find_sequence(experience, sequence_id)
     found = summaries(sequence) if sequence is not None else []
     if not found:
-        return None
+        return _from_me(projection, experience, sequence_id, status)
     summary = found[0]
     return attrs.evolve(
         summary, status=status or timing_status(summary.opens_at, summary.closes_at, at)

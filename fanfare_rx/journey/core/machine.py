@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from fanfare_rx.journey.core import current_sdk, journal, participation, resume, routing, tables
-from fanfare_rx.journey.core.journal import MAX_EVENTS, Draft
+from fanfare_rx.journey.core.journal import MAX_EVENTS, Parts
 from fanfare_rx.journey.core.messages import (
     AccessCodeAdvanced,
     ActionFailed,
@@ -67,42 +67,6 @@ def is_available(snapshot: JourneySnapshot, action: JourneyAction | SequenceActi
     return action in snapshot.available_actions.sequence
 
 
-def _dispatch(snapshot: JourneySnapshot, message: Message) -> Draft:
-    match message:
-        case ActionRequested():
-            return routing.on_action(snapshot, message)
-        case RouteResolved():
-            return routing.on_route(snapshot, message)
-        case ExperienceLoaded():
-            return routing.on_experience(snapshot, message)
-        case StatusReceived():
-            return participation.on_status(snapshot, message)
-        case WaitlistChanged():
-            return participation.on_waitlist(snapshot, message)
-        case ActionFailed():
-            return participation.on_failure(snapshot, message)
-        case Tick():
-            return participation.on_tick(snapshot, message)
-        case AdmissionMarked():
-            return participation.on_marked(snapshot, message)
-        case EventAcked():
-            return journal.on_ack(snapshot, message)
-        case AllEventsAcked():
-            return journal.on_ack_all(snapshot, message)
-        case ResumedFromMe():
-            return resume.on_resume_me(snapshot, message)
-        case ResumedFromServer():
-            return resume.on_resume_server(snapshot, message)
-        case GrantClaimed():
-            return current_sdk.on_claimed(snapshot, message)
-        case AccessCodeAdvanced():
-            return current_sdk.on_code_advanced(snapshot, message)
-        case RoutingStarted():
-            return current_sdk.on_routing_started(snapshot, message)
-        case _:
-            assert_never(message)
-
-
 def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
     """Fold one message into the snapshot. Pure: the same inputs give the same output.
 
@@ -111,12 +75,47 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
 
     Usage: ``snap = reduce(snap, ActionRequested(at=now_ms, action=JourneyAction.START))``
     """
-    if isinstance(message, ActionRequested):
-        start_over = message.action is JourneyAction.START and message.reset
-        if not start_over and not is_available(snapshot, message.action):
-            return snapshot
-    draft, new_events = _dispatch(snapshot, message)
+    draft: JourneySnapshot | Parts
+    match message:  # the hot message (a poll's status) first
+        case StatusReceived():
+            draft, new_events = participation.on_status(snapshot, message)
+        case ActionRequested():
+            start_over = message.action is JourneyAction.START and message.reset
+            if not start_over and not is_available(snapshot, message.action):
+                return snapshot
+            draft, new_events = routing.on_action(snapshot, message)
+        case RouteResolved():
+            draft, new_events = routing.on_route(snapshot, message)
+        case ExperienceLoaded():
+            draft, new_events = routing.on_experience(snapshot, message)
+        case WaitlistChanged():
+            draft, new_events = participation.on_waitlist(snapshot, message)
+        case ActionFailed():
+            draft, new_events = participation.on_failure(snapshot, message)
+        case Tick():
+            draft, new_events = participation.on_tick(snapshot, message)
+        case AdmissionMarked():
+            draft, new_events = participation.on_marked(snapshot, message)
+        case EventAcked():
+            draft, new_events = journal.on_ack(snapshot, message)
+        case AllEventsAcked():
+            draft, new_events = journal.on_ack_all(snapshot, message)
+        case ResumedFromMe():
+            draft, new_events = resume.on_resume_me(snapshot, message)
+        case ResumedFromServer():
+            draft, new_events = resume.on_resume_server(snapshot, message)
+        case GrantClaimed():
+            draft, new_events = current_sdk.on_claimed(snapshot, message)
+        case AccessCodeAdvanced():
+            draft, new_events = current_sdk.on_code_advanced(snapshot, message)
+        case RoutingStarted():
+            draft, new_events = current_sdk.on_routing_started(snapshot, message)
+        case _:
+            assert_never(message)
     if draft is snapshot and not new_events:
         return snapshot
-    draft = current_sdk.without_stale_checkout(draft)
+    if draft.context.checkout_started and draft.sequence_stage is not SequenceStage.ADMITTED:
+        draft = current_sdk.without_stale_checkout(
+            draft if isinstance(draft, JourneySnapshot) else journal.snapshot_of(snapshot, draft)
+        )
     return journal.finish(snapshot, draft, new_events, message.at)

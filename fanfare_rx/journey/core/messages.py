@@ -71,11 +71,18 @@ class ExperienceLoaded:
 @attrs.frozen
 class RouteResolved:
     """``POST /experiences/{id}/route`` answered; ``experience`` locates the sequence's
-    distribution (the route result names only the sequence)."""
+    distribution (the route result names only the sequence). Only a route the consumer asked
+    for (start, a gate resolved, ``request_reroute``) moves the journey to another sequence."""
 
     at: int
     result: wire.RouteResult
     experience: wire.Experience
+    #: ``False`` for a refresh or a poll: the answer only tells how the current sequence's
+    #: distribution stands; the journey is never moved to another sequence by it.
+    follow: bool = True
+    #: The ``/consumers/me`` journey, fetched when the experience lists no distribution for
+    #: the routed sequence (gen C timed releases are found only there).
+    projection: wire.JourneyProjection | None = None
 
 
 @attrs.frozen
@@ -115,6 +122,8 @@ class ActionFailed:
     message: str
     status: int | None = None
     retryable: bool = False
+    #: The server's hint of what to do next (structured errors' ``action``, e.g. ``reroute``).
+    hint: str | None = None
 
 
 @attrs.frozen

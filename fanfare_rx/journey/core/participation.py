@@ -9,7 +9,8 @@ from __future__ import annotations
 import attrs
 
 from fanfare_rx.journey.core import locate, tables
-from fanfare_rx.journey.core.journal import Draft, user
+from fanfare_rx.journey.core._replace import replacer
+from fanfare_rx.journey.core.journal import Draft, NewEvent, Parts, user
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
     AdmissionMarked,
@@ -17,20 +18,38 @@ from fanfare_rx.journey.core.messages import (
     Tick,
     WaitlistChanged,
 )
+from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,
     EventKind,
     EventSeverity,
     JourneyAction,
+    JourneyContext,
     JourneySnapshot,
+    JourneyStage,
     Participation,
     ParticipationType,
+    Requirement,
+    RequirementType,
     SequenceAction,
     SequenceStage,
 )
 
-__all__ = ["money", "on_failure", "on_marked", "on_status", "on_tick", "on_waitlist"]
+__all__ = [
+    "AUTH_CODES",
+    "CLOSED_CODES",
+    "REROUTE_CODES",
+    "money",
+    "on_failure",
+    "on_marked",
+    "on_status",
+    "on_tick",
+    "on_waitlist",
+    "participation_type",
+    "unsupported_event",
+]
 
+JS = JourneyStage
 SS = SequenceStage
 DS = DistributionStatus
 
@@ -40,47 +59,106 @@ def money(value: object) -> str | None:
     return None if value is None else format(value, "f") if hasattr(value, "as_tuple") else str(value)
 
 
+# Keyed by value: a DistributionType (a StrEnum) finds its participation type directly.
+_PARTICIPATION_TYPES: dict[object, ParticipationType] = {t.value: t for t in ParticipationType}
+#: The context fields a consumer state sets, in the order ``on_status`` computes them.
+_STATUS_FIELDS = (
+    "distribution", "participation", "position", "estimated_wait_seconds", "current_bid",
+    "highest_bid", "admittance_token", "admittance_expires_at", "outcome", "waitlist_entered_at",
+)
+_with_status = replacer(JourneyContext, *_STATUS_FIELDS)
+
+
+def participation_type(kind: object) -> ParticipationType | None:
+    """The participation type of a distribution type (None for one the journey cannot follow)."""
+    return _PARTICIPATION_TYPES.get(kind if isinstance(kind, str) else str(kind))
+
+
+def unsupported_event(kind: object) -> NewEvent:
+    """The event for a mechanism the journey cannot follow (never an internal error)."""
+    return user(EventKind.ERROR, EventSeverity.WARNING,
+                f"{kind} distributions are not supported by this journey",
+                code="UNSUPPORTED_MECHANISM", mechanism=str(kind))
+
+
+# Enum members bound once: the status fold is the hot path of polling.
+_ADMITTED, _EXPIRED, _PARTICIPATING = SS.ADMITTED, SS.ADMISSION_EXPIRED, SS.PARTICIPATING
+_WAITLIST, _ENDED = SS.WAITLIST_ENTERED, SS.ENDED
+_UPCOMING, _OPEN, _CLOSED = DS.UPCOMING, DS.OPEN, DS.CLOSED
+_GRANT_STAGES = frozenset({SS.ADMITTED, SS.ADMISSION_EXPIRED})
+
+
 def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
-    """A consumer state for the current distribution (enter, leave, status poll, bid)."""
+    """A consumer state for the current distribution (enter, leave, status poll, bid).
+
+    The hot path of polling: the new context is built once, the snapshot by ``finish``.
+    """
     ctx = snap.context
     distribution = ctx.distribution
     if distribution is None or distribution.id != msg.distribution_id:
         return snap, []  # stale: an answer for a distribution the journey left
+    ptype = _PARTICIPATION_TYPES.get(distribution.type)
+    if ptype is None:
+        return snap, [unsupported_event(distribution.type)]
     state = msg.state
-    outcome = tables.sequence_stage_for_status(
-        state, distribution.status, on_waitlist=ctx.waitlist_entered_at is not None
-    )
+    state_type: type = type(state)
+    status_value = getattr(state, "status", None) or getattr(state_type, "STATUS", "")
+    status_text = status_value if type(status_value) is str else str(status_value)
+    grant: str | None = getattr(state, "admission_grant", None)
+    # The one mapping shared with resume (tables.sequence_stage_for), cached per state type.
+    outcome = tables.state_outcome(state_type, status_text, distribution.status,
+                                   getattr(state, "reason", None), bool(grant),
+                                   ctx.waitlist_entered_at is not None)
+    events: list[NewEvent] = []
+    if outcome.unknown:  # never a crash, never a dropped entry: an event, the stage stays
+        return snap, [user(EventKind.INFO, EventSeverity.INFO, f"Unknown status {status_text!r}",
+                           code="UNKNOWN_STATUS", status=status_text)]
     stage = outcome.stage
-    if outcome.participating and distribution.status is DS.UPCOMING:
-        distribution = attrs.evolve(distribution, status=DS.OPEN)  # the server says it is open
-    ptype = ParticipationType(distribution.type.value)
-    status_text = str(getattr(state, "status", None) or type(state).STATUS)  # type: ignore[union-attr]
+    if outcome.participating and distribution.status is _UPCOMING:
+        distribution = attrs.evolve(distribution, status=_OPEN)  # the server says it is open
     participation: Participation | None = None
-    if outcome.participating or stage is SS.ADMISSION_EXPIRED:
-        participation = Participation(id=distribution.id, type=ptype, status=status_text)
-    elif stage is SS.WAITLIST_ENTERED:
+    if outcome.participating or stage is _EXPIRED:
+        participation = ctx.participation
+        if participation is None or not (participation.id == distribution.id
+                                         and participation.type is ptype
+                                         and participation.status == status_text):
+            participation = Participation(id=distribution.id, type=ptype, status=status_text)
+    elif stage is _WAITLIST:
         participation = ctx.participation  # still on the waitlist: that entry stays
-    expires = locate.ms(getattr(state, "expires_at", None))
-    token, ended_as = outcome.grant, outcome.outcome
+    expires_at = getattr(state, "expires_at", None)
+    expires = None if expires_at is None else locate.ms(expires_at)
+    token = grant if outcome.stage is _ADMITTED else None
+    ended_as = outcome.outcome
     claimed = ctx.checkout_started  # after claim() the server reservation owns the deadline
-    if stage is SS.ADMITTED and expires is not None and expires <= msg.at and not claimed:
-        stage, token, ended_as = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
-    ctx = attrs.evolve(
-        ctx,
-        distribution=distribution,
-        participation=participation,
-        position=getattr(state, "position", None) if stage is SS.PARTICIPATING else None,
-        estimated_wait_seconds=getattr(state, "estimated_wait_time_in_seconds", None)
-        if stage is SS.PARTICIPATING
-        else None,
-        current_bid=money(getattr(state, "last_bid_amount", None)),
-        highest_bid=money(getattr(state, "highest_bid", None) or getattr(state, "winning_bid_amount", None)),
-        admittance_token=token if stage is SS.ADMITTED else None,
-        admittance_expires_at=expires if stage in (SS.ADMITTED, SS.ADMISSION_EXPIRED) else None,
-        outcome=ended_as,
-        waitlist_entered_at=ctx.waitlist_entered_at if stage is SS.WAITLIST_ENTERED else None,
+    if stage is _ADMITTED and expires is not None and expires <= msg.at and not claimed:
+        stage, token, ended_as = _EXPIRED, None, "expired"  # as a Tick would
+    if stage is _ENDED and ended_as is None and distribution.status is _CLOSED:
+        ended_as = "closed"
+    participating = stage is _PARTICIPATING
+    last_bid = getattr(state, "last_bid_amount", None)
+    highest = getattr(state, "highest_bid", None) or getattr(state, "winning_bid_amount", None)
+    values = (
+        distribution,
+        participation,
+        getattr(state, "position", None) if participating else None,
+        getattr(state, "estimated_wait_time_in_seconds", None) if participating else None,
+        None if last_bid is None else money(last_bid),
+        None if highest is None else money(highest),
+        token if stage is _ADMITTED else None,
+        expires if stage in _GRANT_STAGES else None,
+        ended_as,
+        ctx.waitlist_entered_at if stage is _WAITLIST else None,
     )
-    return attrs.evolve(snap, sequence_stage=stage, context=ctx), []
+    if stage is snap.sequence_stage and values == (
+        ctx.distribution, ctx.participation, ctx.position, ctx.estimated_wait_seconds,
+        ctx.current_bid, ctx.highest_bid, ctx.admittance_token, ctx.admittance_expires_at,
+        ctx.outcome, ctx.waitlist_entered_at,
+    ):
+        return snap, events  # the same answer again: nothing to build
+    ctx = _with_status(ctx, *values)
+    # Changed Parts, built without the named tuple's Python-level __new__.
+    parts = (snap.journey_stage, stage, snap.requirements, ctx, snap.last_seen_event_id, True)
+    return tuple.__new__(Parts, parts), events
 
 
 def on_waitlist(snap: JourneySnapshot, msg: WaitlistChanged) -> Draft:
@@ -100,21 +178,86 @@ def on_waitlist(snap: JourneySnapshot, msg: WaitlistChanged) -> Draft:
     return snap, []
 
 
+#: Error codes saying the distribution no longer takes entries.
+CLOSED_CODES = frozenset({
+    "QUEUE_CLOSED", "DRAW_CLOSED", "AUCTION_CLOSED", "AUCTION_ENDED", "TIMED_RELEASE_CLOSED",
+    "TIMED_RELEASE_ENDED", "DISTRIBUTION_CLOSED", "WAITLIST_CLOSED",
+})
+#: Error codes saying the consumer must sign in first (whatever the HTTP status).
+AUTH_CODES = frozenset({"AUTHENTICATION_REQUIRED", "AUTH_REQUIRED"})
+#: Error codes saying this sequence is not for the consumer: route elsewhere.
+REROUTE_CODES = frozenset({"DISTRIBUTION_ORDER_LIMIT"})
+#: Sequence stages in which an entry may be attempted (so the server's refusal ends them).
+_ENTRY_STAGES = frozenset({SS.ACTIVE_ENTERABLE, SS.ADMISSION_EXPIRED, SS.UPCOMING})
+
+
+def _not_open(msg: ActionFailed) -> bool:
+    return msg.status == 423 or msg.code == "NOT_OPEN_YET" or msg.code.endswith("_NOT_OPEN")
+
+
+def _ended(snap: JourneySnapshot, ctx: JourneyContext, outcome: str, status: DS | None) -> JourneySnapshot:
+    distribution = ctx.distribution
+    if distribution is not None and status is not None:
+        distribution = attrs.evolve(distribution, status=status)
+    ctx = attrs.evolve(ctx, distribution=distribution, outcome=outcome, participation=None,
+                       admittance_token=None, waitlist_entered_at=None)
+    return attrs.evolve(snap, sequence_stage=SS.ENDED, context=ctx)
+
+
+def _needs_auth(snap: JourneySnapshot, ctx: JourneyContext, msg: ActionFailed) -> Draft:
+    requirement = Requirement(type=RequirementType.AUTHENTICATION, required=True,
+                              reason=wire.ReasonCode.AUTH_REQUIRED.value,
+                              metadata={"status": "required", "code": msg.code})
+    requirements = (requirement, *(r for r in snap.requirements if r.type is not requirement.type))
+    event = user(EventKind.REQUIREMENT, EventSeverity.INFO,
+                 tables.REQUIREMENT_MESSAGES[RequirementType.AUTHENTICATION],
+                 requirement=requirement.type.value, required=True, reason=requirement.reason)
+    draft = attrs.evolve(snap, journey_stage=JS.NEEDS_AUTH, requirements=requirements, context=ctx)
+    return draft, [event]
+
+
 def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
-    """An action or a poll failed: an error event; the stage stays unless the server said why."""
+    """An action or a poll failed: an error event, and what the server's answer implies:
+
+    ========================================  =================================================
+    the answer                                the journey
+    ========================================  =================================================
+    ``AUTHENTICATION_REQUIRED`` (any status)  ``needs_auth`` with an ``authentication`` requirement
+    423 / not open yet, while enterable       ``upcoming``
+    ``*_CLOSED``, while entry is possible     ``ended`` (outcome ``closed``)
+    ``action: reroute`` (order limit)         ``ended`` (outcome ``order_limit``); the effect reroutes
+    a failed route while routed               back to ``routed``, the participation untouched
+    anything else                             the stage stays
+    ========================================  =================================================
+    """
     action = msg.action.value if isinstance(msg.action, JourneyAction | SequenceAction) else msg.action
     ctx = attrs.evolve(snap.context, last_error=msg.code)
     event = user(
         EventKind.ERROR, EventSeverity.ERROR, msg.message,
         code=msg.code, action=action, status=msg.status, retryable=msg.retryable,
+        **({"hint": msg.hint} if msg.hint else {}),
     )
     stage = snap.sequence_stage
-    not_open = msg.status == 423 or msg.code == "NOT_OPEN_YET" or msg.code.endswith("_NOT_OPEN")
-    if not_open and ctx.distribution is not None and stage is SS.ACTIVE_ENTERABLE:
+    if snap.journey_stage is JS.ROUTING and ctx.distribution is not None:
+        # A reroute or an access code failed in flight: the journey stays where it stood.
+        snap = attrs.evolve(snap, journey_stage=JS.ROUTED)
+    if msg.code in AUTH_CODES and snap.journey_stage is not JS.NOT_STARTED:
+        signed_out, events = _needs_auth(snap, ctx, msg)
+        return signed_out, [event, *events]
+    draft: JourneySnapshot
+    if snap.journey_stage is not JS.ROUTED or ctx.distribution is None or stage not in _ENTRY_STAGES:
+        draft = attrs.evolve(snap, context=ctx)
+    elif msg.code in REROUTE_CODES or msg.hint == "reroute":
+        draft = _ended(snap, ctx, "order_limit", None)
+    elif msg.code in CLOSED_CODES:
+        draft = _ended(snap, ctx, "closed", DS.CLOSED)
+    elif _not_open(msg) and stage is SS.ACTIVE_ENTERABLE:
         # The server says the distribution is not open after all.
         ctx = attrs.evolve(ctx, distribution=attrs.evolve(ctx.distribution, status=DS.UPCOMING))
-        stage = SS.UPCOMING
-    return attrs.evolve(snap, sequence_stage=stage, context=ctx), [event]
+        draft = attrs.evolve(snap, sequence_stage=SS.UPCOMING, context=ctx)
+    else:
+        draft = attrs.evolve(snap, context=ctx)
+    return draft, [event]
 
 
 def on_tick(snap: JourneySnapshot, msg: Tick) -> Draft:

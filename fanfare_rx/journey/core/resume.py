@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import attrs
 
-from fanfare_rx.journey.core import locate
+from fanfare_rx.journey.core import locate, tables
 from fanfare_rx.journey.core.journal import Draft
 from fanfare_rx.journey.core.messages import ResumedFromMe, ResumedFromServer
-from fanfare_rx.journey.core.participation import money
+from fanfare_rx.journey.core.participation import money, participation_type, unsupported_event
 from fanfare_rx.journey.core.routing import (
     offers_from_wire,
     requirement_events,
@@ -21,7 +21,6 @@ from fanfare_rx.journey.core.routing import (
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,
-    DistributionSummary,
     JourneyContext,
     JourneySnapshot,
     JourneyStage,
@@ -36,13 +35,7 @@ JS = JourneyStage
 SS = SequenceStage
 DS = DistributionStatus
 
-_LIFECYCLE = {
-    wire.DistributionLifecycle.SCHEDULED: DS.UPCOMING,
-    wire.DistributionLifecycle.OPEN: DS.OPEN,
-    wire.DistributionLifecycle.SETTLING: DS.SETTLING,
-    wire.DistributionLifecycle.CLOSED: DS.CLOSED,
-}
-
+#: Stages of phases without a consumer record (the rest go through the one status mapping).
 _PHASE_STAGE = {
     wire.SequencePhase.UNAVAILABLE: SS.NONE,
     wire.SequencePhase.SCHEDULED: SS.UPCOMING,
@@ -53,9 +46,39 @@ _PHASE_STAGE = {
     wire.SequencePhase.ENDED: SS.ENDED,
 }
 
+#: A projection outcome that carries the reason the live status would give.
+_REASON_FOR_OUTCOME = {
+    wire.OutcomeType.EXPIRED: "ADMISSION_EXPIRED",
+    wire.OutcomeType.LOST: "NOT_SELECTED",
+}
+
+
+#: Stages the live mapping may give that a projection phase of ``ended`` also allows: an
+#: expired grant (re-enter while open), an entry left while open, an ended participation.
+_ENDED_AGREES = frozenset({SS.ENDED, SS.ADMISSION_EXPIRED, SS.ACTIVE_ENTERABLE})
+
+
+def _reconciled(phase: wire.SequencePhase, mapped: tables.StatusOutcome) -> SequenceStage:
+    """The stage of a consumer record, through the live mapping, where the server's phase
+    agrees; the phase where the record is unknown or contradicts it."""
+    if mapped.unknown:
+        return _PHASE_STAGE[phase]
+    if phase is wire.SequencePhase.ENDED and mapped.stage not in _ENDED_AGREES:
+        return SS.ENDED
+    if phase is wire.SequencePhase.SETTLING:
+        return SS.PARTICIPATING  # results pending: no action (see tables.is_settling)
+    return mapped.stage
+
+
+def _unsupported(snap: JourneySnapshot, base: JourneyContext, sequence_id: str, kind: object) -> Draft:
+    ctx = attrs.evolve(base, sequence_id=sequence_id)
+    draft = attrs.evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.NONE, requirements=(), context=ctx)
+    return draft, [unsupported_event(kind)]
+
 
 def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
-    """A ``/consumers/me`` projection for this experience."""
+    """A ``/consumers/me`` projection for this experience: the consumer record goes through
+    the same mapping as a live status (:func:`tables.sequence_stage_for`)."""
     projection = msg.projection
     base = JourneyContext(experience_id=snap.context.experience_id,
                           experience_name=snap.context.experience_name,
@@ -68,37 +91,51 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
         )
         return draft, requirement_events(snap.requirements, requirements)
     seq = projection.sequence
-    stage = _PHASE_STAGE[seq.phase]
-    distribution: DistributionSummary | None = None
-    if seq.distribution is not None:
-        d = seq.distribution
-        distribution = DistributionSummary(
-            type=d.type, id=d.id, sequence_id=d.sequence_id, status=_LIFECYCLE[d.lifecycle],
-            opens_at=locate.ms(d.opens_at), closes_at=locate.ms(d.closes_at),
-            settles_at=locate.ms(d.settles_at),
-        )
+    distribution = locate.from_projection(seq.distribution) if seq.distribution is not None else None
+    kind = distribution.type if distribution is not None else seq.mechanism
+    if kind is not None and participation_type(kind) is None:
+        return _unsupported(snap, base, projection.sequence_id, kind)
     waitlist = next((w for w in msg.waitlists if w.sequence_id == projection.sequence_id), None)
     if waitlist is not None and distribution is not None:
         distribution = attrs.evolve(distribution, waitlist_id=waitlist.waitlist_id)
     consumer = seq.consumer
+    grant = seq.grant if seq.phase is wire.SequencePhase.GRANTED else None
+    token = grant.token if grant is not None else None
+    outcome: str | None = seq.outcome.type.value if seq.outcome is not None else None
     participation: Participation | None = None
-    if consumer is not None and distribution is not None and stage in (SS.PARTICIPATING, SS.ADMITTED):
-        participation = Participation(
-            id=consumer.id or distribution.id,
-            type=ParticipationType(distribution.type.value),
-            status=consumer.status.upper(),
+    if consumer is not None and distribution is not None:
+        reason = consumer.denied_reason
+        if seq.outcome is not None:
+            reason = reason or seq.outcome.reason or _REASON_FOR_OUTCOME.get(seq.outcome.type)
+        mapped = tables.sequence_stage_for(
+            distribution.type, consumer.status, distribution.status,
+            reason=reason, grant=token or consumer.admission_grant,
         )
+        stage = _reconciled(seq.phase, mapped)
+        if seq.outcome is not None and seq.outcome.type is wire.OutcomeType.EXPIRED:
+            stage, outcome = SS.ADMISSION_EXPIRED, "expired"
+        elif stage is not SS.ENDED or mapped.stage is SS.ENDED and mapped.outcome is not None:
+            outcome = mapped.outcome
+        token = mapped.grant if stage is SS.ADMITTED else None
+        ptype = participation_type(distribution.type)
+        holding = stage in (SS.PARTICIPATING, SS.ADMITTED, SS.ADMISSION_EXPIRED)
+        if holding and ptype is not None:
+            participation = Participation(id=consumer.id or distribution.id, type=ptype,
+                                          status=consumer.status.upper())
+    else:
+        stage = _PHASE_STAGE[seq.phase]
+        if distribution is not None and stage is not SS.NONE:
+            stage = tables.sequence_stage_for_distribution(distribution.status)
     waitlist_at: int | None = None
     if stage is SS.UPCOMING and waitlist is not None:
         stage = SS.WAITLIST_ENTERED
         waitlist_at = locate.ms(waitlist.entered_at) or msg.at
         participation = Participation(id=waitlist.waitlist_id, type=ParticipationType.WAITLIST)
-    grant = seq.grant if stage is SS.ADMITTED else None  # a grant counts only while granted
     grant_expires = locate.ms(grant.expires_at) if grant is not None else None
-    token = grant.token if grant is not None else None
-    outcome = seq.outcome.type.value if seq.outcome is not None else None
-    if grant_expires is not None and grant_expires <= msg.at:
+    if stage is SS.ADMITTED and grant_expires is not None and grant_expires <= msg.at:
         stage, token, outcome = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
+    if stage is SS.ENDED and outcome is None and distribution is not None and distribution.status is DS.CLOSED:
+        outcome = "closed"
     ctx = attrs.evolve(
         base,
         sequence_id=projection.sequence_id,
@@ -107,8 +144,8 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
         position=consumer.position if consumer is not None and stage is SS.PARTICIPATING else None,
         current_bid=money(consumer.current_bid) if consumer is not None else None,
         highest_bid=money(consumer.highest_bid) if consumer is not None else None,
-        admittance_token=token,
-        admittance_expires_at=grant_expires,
+        admittance_token=token if stage is SS.ADMITTED else None,
+        admittance_expires_at=grant_expires if stage in (SS.ADMITTED, SS.ADMISSION_EXPIRED) else None,
         outcome=outcome,
         waitlist_entered_at=waitlist_at,
         offers=offers_from_wire(projection.offers),

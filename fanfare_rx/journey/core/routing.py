@@ -149,7 +149,10 @@ def _code_only(offer: Offer) -> bool:
     return bool(offer.gates) and all(g is RequirementType.ACCESS_CODE for g in offer.gates)
 
 
-def _reroute_event(old: JourneyContext, sequence: wire.SequenceRef) -> list[NewEvent]:
+def _reroute_event(snap: JourneySnapshot, sequence: wire.SequenceRef) -> list[NewEvent]:
+    """The reroute event; while the consumer holds an entry it also says what happens to it
+    (it stays with the server, the journey no longer follows it)."""
+    old = snap.context
     if old.sequence_id is None or old.sequence_id == sequence.id:
         return []
     if old.sequence_priority is None:
@@ -161,14 +164,22 @@ def _reroute_event(old: JourneyContext, sequence: wire.SequenceRef) -> list[NewE
     else:
         direction = "lateral"
     downgrade = direction == "downgrade"
+    text = "Sequence downgraded" if downgrade else "Sequence changed"
+    entry: dict[str, Any] = {}
+    participation = old.participation
+    if snap.sequence_stage in _HOLDING and participation is not None:
+        text += f": the {participation.type.value} entry in the previous sequence is no longer followed"
+        entry = {"entry": "kept_on_server_not_followed", "participation_type": participation.type.value,
+                 "participation_id": participation.id, "participation_status": participation.status}
     return [
         user(
             EventKind.REROUTE,
-            EventSeverity.WARNING if downgrade else EventSeverity.INFO,
-            "Sequence downgraded" if downgrade else "Sequence changed",
+            EventSeverity.WARNING if downgrade or entry else EventSeverity.INFO,
+            text,
             direction=direction,
             from_sequence_id=old.sequence_id,
             to_sequence_id=sequence.id,
+            **entry,
         )
     ]
 
@@ -184,18 +195,98 @@ def left_sequence(ctx: JourneyContext) -> JourneyContext:
     )
 
 
+#: Sequence stages in which the consumer holds an entry the server keeps.
+_HOLDING = frozenset({SS.PARTICIPATING, SS.ADMITTED, SS.WAITLIST_ENTERED})
+
+
+def _code_rejected(result: wire.RouteResult) -> bool:
+    gates: list[wire.Gate] = []
+    if isinstance(result, wire.RouteRouted):
+        gates = [gate for offer in result.offers for gate in offer.gates]
+    elif isinstance(result, wire.RouteGated):
+        gates = list(result.selected.gates)
+    return any(
+        isinstance(gate, wire.AccessCodeGate) and gate.reason.code is wire.ReasonCode.ACCESS_CODE_INVALID
+        for gate in gates
+    )
+
+
+def _rejected_while_routed(snap: JourneySnapshot, ctx: JourneyContext) -> Draft:
+    """A code tried from a routed journey matched nothing: everything stays as it was."""
+    ctx = attrs.evolve(ctx, access_code=None, offers=snap.context.offers)
+    draft = attrs.evolve(snap, journey_stage=JS.ROUTED, context=ctx)
+    event = user(EventKind.REQUIREMENT, EventSeverity.WARNING, "Access code rejected",
+                 requirement=RequirementType.ACCESS_CODE.value, required=False,
+                 reason=wire.ReasonCode.ACCESS_CODE_INVALID.value,
+                 sequence_id=snap.context.sequence_id)
+    return draft, [event]
+
+
+def _no_access(
+    snap: JourneySnapshot, ctx: JourneyContext, result: wire.RouteNoAccess, *, probe: bool
+) -> Draft:
+    """``no_access``: a held entry stays followed; a refresh or poll learns that the
+    distribution the journey stood in is gone (ended, closed); a route the consumer asked
+    for finds no sequence (routing, ``NO_SEQUENCE_AVAILABLE``)."""
+    reasons = [r.code.value for r in result.outcome_reasons]
+    details = [r.detail for r in result.outcome_reasons if r.detail]
+    if snap.context.distribution is not None and snap.sequence_stage in _HOLDING:
+        # The server still holds the entry: it is followed until its status says otherwise.
+        draft = attrs.evolve(snap, journey_stage=JS.ROUTED, context=snap.context)
+        return draft, [user(EventKind.INFO, EventSeverity.WARNING, "No other sequence is available",
+                            code="NO_SEQUENCE_AVAILABLE", reasons=reasons)]
+    if probe and snap.context.distribution is not None:
+        # The sequence the journey stood in is gone (closed) before any entry: it ended.
+        distribution = attrs.evolve(snap.context.distribution, status=DS.CLOSED)
+        ended = attrs.evolve(left_sequence(ctx), distribution=distribution, outcome="closed")
+        draft = attrs.evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.ENDED,
+                             requirements=(), context=ended)
+        return draft, [user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.WARNING,
+                            "The distribution has closed", code="DISTRIBUTION_CLOSED",
+                            reasons=reasons, details=details)]
+    draft = attrs.evolve(
+        snap, journey_stage=JS.ROUTING, sequence_stage=SS.NONE, requirements=(),
+        context=attrs.evolve(left_sequence(ctx), last_error="NO_SEQUENCE_AVAILABLE", offers=()),
+    )
+    event = user(EventKind.ERROR, EventSeverity.ERROR, "No sequence is available",
+                 code="NO_SEQUENCE_AVAILABLE", reasons=reasons)
+    return draft, [event]
+
+
+def _probe(snap: JourneySnapshot, msg: RouteResolved, ctx: JourneyContext) -> Draft | None:
+    """A refresh's or a poll's route: it may tell how the current distribution stands, never
+    move the journey. None when the answer is about the current sequence (applied as usual)."""
+    result = msg.result
+    if snap.journey_stage is not JS.ROUTED:
+        return snap, []
+    if isinstance(result, wire.RouteNoAccess):
+        # Tells that the distribution the journey stands in (with no entry) closed; a held
+        # entry is followed through its status, an ended journey has nothing more to learn.
+        quiet = (snap.context.distribution is None or snap.sequence_stage in _HOLDING
+                 or snap.sequence_stage is SS.ENDED)
+        return (snap, []) if quiet else _no_access(snap, ctx, result, probe=True)
+    if isinstance(result, wire.RouteRouted) and result.selected.sequence.id == snap.context.sequence_id:
+        return None
+    return snap, []  # another sequence or a gate: only request_reroute() acts on that
+
+
+def same_sequence(snap: JourneySnapshot, sequence_id: str) -> bool:
+    """Whether the journey already stands in ``sequence_id`` with a located distribution."""
+    return snap.context.sequence_id == sequence_id and snap.context.distribution is not None
+
+
 def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     """``POST /experiences/{id}/route`` answered."""
     result, ctx = msg.result, attrs.evolve(snap.context, experience_name=msg.experience.name, last_error=None)
+    was_routed = snap.context.distribution is not None
+    if not msg.follow:
+        probed = _probe(snap, msg, ctx)
+        if probed is not None:
+            return probed
+    elif was_routed and _code_rejected(result):
+        return _rejected_while_routed(snap, ctx)
     if isinstance(result, wire.RouteNoAccess):
-        draft = attrs.evolve(
-            snap, journey_stage=JS.ROUTING, sequence_stage=SS.NONE, requirements=(),
-            context=attrs.evolve(left_sequence(ctx), last_error="NO_SEQUENCE_AVAILABLE", offers=()),
-        )
-        reasons = [r.code.value for r in result.outcome_reasons]
-        event = user(EventKind.ERROR, EventSeverity.ERROR, "No sequence is available",
-                     code="NO_SEQUENCE_AVAILABLE", reasons=reasons)
-        return draft, [event]
+        return _no_access(snap, ctx, result, probe=False)
     if isinstance(result, wire.RouteGated):
         requirements = requirements_from_gates(result.selected.gates)
         invalid_code = any(
@@ -213,15 +304,11 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         return draft, [*events, analytics("journey_gated", gates=[r.type.value for r in requirements])]
     offers = offers_from_wire(result.offers)
     code_offers = [o for o in offers if _code_only(o)]
-    code_rejected = any(
-        isinstance(gate, wire.AccessCodeGate)
-        and gate.reason.code is wire.ReasonCode.ACCESS_CODE_INVALID
-        for offer in result.offers
-        for gate in offer.gates
-    )
+    code_rejected = _code_rejected(result)
     if code_rejected:  # the code matched no sequence: never kept, asked again
         ctx = attrs.evolve(ctx, access_code=None)
-    if code_offers and (code_rejected or (ctx.access_code is None and not ctx.access_code_skipped)):
+    ask = code_rejected or (ctx.access_code is None and not ctx.access_code_skipped)
+    if code_offers and ask and msg.follow:
         # An optional access code: the consumer chooses to provide one or skip.
         reason = (wire.ReasonCode.ACCESS_CODE_INVALID if code_rejected
                   else wire.ReasonCode.ACCESS_CODE_REQUIRED)
@@ -237,13 +324,24 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         return draft, requirement_events(snap.requirements, (requirement,))
     sequence = result.selected.sequence
     status = locate.availability_status(sequence.availability)
-    distribution = locate.distribution_for(msg.experience, sequence.id, status, msg.at)
-    events = _reroute_event(snap.context, sequence)
+    distribution = locate.distribution_for(msg.experience, sequence.id, status, msg.at, msg.projection)
+    if distribution is None and same_sequence(snap, sequence.id):
+        distribution = snap.context.distribution  # located before (e.g. through /consumers/me)
+        if distribution is not None and status is not None:
+            distribution = attrs.evolve(distribution, status=status)
+    events = _reroute_event(snap, sequence)
     same = (
         snap.context.distribution is not None
         and distribution is not None
         and snap.context.distribution.id == distribution.id
     )
+    if not same and not msg.follow and snap.sequence_stage in _HOLDING:
+        return snap, []  # a refresh never trades a held entry for another distribution
+    if same and distribution is not None and snap.context.distribution is not None:
+        # Keep what the journey learnt of this distribution (e.g. a waitlist id from resume).
+        distribution = attrs.evolve(
+            distribution, waitlist_id=distribution.waitlist_id or snap.context.distribution.waitlist_id
+        )
     ctx = attrs.evolve(
         ctx, sequence_id=sequence.id, sequence_name=sequence.name,
         sequence_priority=sequence.priority, offers=offers, distribution=distribution,
@@ -258,6 +356,8 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     stage = stage_from_distribution(stage, ctx)
     if stage in (SS.ACTIVE_ENTERABLE, SS.ENDED):
         ctx = attrs.evolve(ctx, waitlist_entered_at=None)
+    if stage is SS.ENDED and ctx.outcome is None and status is DS.CLOSED:
+        ctx = attrs.evolve(ctx, outcome="closed")
     draft = attrs.evolve(
         snap, journey_stage=JS.ROUTED, sequence_stage=stage, requirements=(), context=ctx
     )

@@ -1,5 +1,5 @@
-"""The journey's rules as data: which actions are available in which state, how a consumer
-status maps to a sequence stage, and what each stage change tells the user.
+"""The journey's rules as data: which actions are available in which state and what each
+stage change tells the user; the consumer-status mapping of :mod:`.stages` is re-exported.
 
 Pure: imports only models. :mod:`fanfare_rx.journey.core.machine` reads these tables.
 """
@@ -7,10 +7,17 @@ Pure: imports only models. :mod:`fanfare_rx.journey.core.machine` reads these ta
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
-import attrs
-
+from fanfare_rx.journey.core.stages import (
+    StatusOutcome,
+    mechanism_of,
+    sequence_stage_for,
+    sequence_stage_for_distribution,
+    sequence_stage_for_status,
+    stage_outcome,
+    state_outcome,
+    status_of,
+)
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     AvailableActions,
@@ -31,8 +38,14 @@ __all__ = [
     "SEQUENCE_STAGE_MESSAGES",
     "StatusOutcome",
     "available_actions",
+    "is_settling",
+    "mechanism_of",
+    "sequence_stage_for",
     "sequence_stage_for_distribution",
     "sequence_stage_for_status",
+    "stage_outcome",
+    "state_outcome",
+    "status_of",
 ]
 
 DT = wire.DistributionType
@@ -116,9 +129,26 @@ def _upcoming(context: JourneyContext) -> tuple[SequenceAction, ...]:
     return (SequenceAction.ENTER_WAITLIST,) if has_waitlist else ()
 
 
+#: Draw/auction timings in which an entry waits for results: closed to action (settling).
+SETTLING_STATUSES = frozenset({DistributionStatus.SETTLING, DistributionStatus.CLOSED})
+SETTLING_TYPES = frozenset({DT.DRAW, DT.AUCTION})
+
+
+def is_settling(context: JourneyContext) -> bool:
+    """Whether the participation waits for a draw's or auction's results (no action then)."""
+    distribution = context.distribution
+    return (
+        distribution is not None
+        and distribution.type in SETTLING_TYPES
+        and distribution.status in SETTLING_STATUSES
+    )
+
+
 def _participating(context: JourneyContext) -> tuple[SequenceAction, ...]:
-    # No auction leave endpoint exists in any API generation.
+    # No auction leave endpoint exists in any API generation; nothing to do while settling.
     if context.distribution is not None and context.distribution.type is DT.AUCTION:
+        return ()
+    if is_settling(context):
         return ()
     return (SequenceAction.LEAVE_PARTICIPATION,)
 
@@ -168,122 +198,6 @@ def available_actions(
     if journey_stage is JourneyStage.ROUTED:
         sequence = _SEQUENCE_TABLE[sequence_stage](context)
     return AvailableActions(journey=tuple(journey), sequence=sequence)
-
-
-# --------------------------------------------------------------------------------------------
-# Consumer status -> sequence stage
-
-
-@attrs.frozen
-class StatusOutcome:
-    """What one consumer status means for the journey."""
-
-    stage: SequenceStage
-    participating: bool = False
-    grant: str | None = None
-    outcome: str | None = None
-
-
-_ENTERABLE = "enterable"  # stage depends on whether the distribution is still open
-_EXPIRED_REASON = "ADMISSION_EXPIRED"
-
-
-def _status_table() -> dict[tuple[type, str], str | SequenceStage]:
-    S = SequenceStage
-    return {
-        (wire.QueueNotQueued, "NOT_QUEUED"): _ENTERABLE,
-        (wire.QueueQueued, "QUEUED"): S.PARTICIPATING,
-        (wire.QueueGranted, "GRANTED"): S.ADMITTED,
-        (wire.QueueLeft, "LEFT"): _ENTERABLE,
-        (wire.QueueCompleted, "COMPLETED"): S.ENDED,
-        (wire.QueueDenied, "DENIED"): S.ENDED,
-        (wire.DrawNotEntered, "NOT_ENTERED"): _ENTERABLE,
-        (wire.DrawEntered, "ENTERED"): S.PARTICIPATING,
-        (wire.DrawWon, "WON"): S.ADMITTED,
-        (wire.DrawCompleted, "COMPLETED"): S.ENDED,
-        (wire.DrawDenied, "DENIED"): S.ENDED,
-        (wire.AuctionConsumerState, "NOT_BID"): _ENTERABLE,
-        (wire.AuctionConsumerState, "BIDDING"): S.PARTICIPATING,
-        (wire.AuctionConsumerState, "WINNING"): S.PARTICIPATING,
-        (wire.AuctionConsumerState, "OUTBID"): S.PARTICIPATING,
-        (wire.AuctionConsumerState, "WON"): S.ADMITTED,
-        (wire.AuctionConsumerState, "LOST"): S.ENDED,
-        (wire.TimedReleaseConsumerState, "NOT_ENTERED"): _ENTERABLE,
-        (wire.TimedReleaseConsumerState, "ENTERED"): S.PARTICIPATING,
-        (wire.TimedReleaseConsumerState, "GRANTED"): S.ADMITTED,
-        (wire.TimedReleaseConsumerState, "COMPLETED"): S.ENDED,
-        (wire.TimedReleaseConsumerState, "DENIED"): S.ENDED,
-        (wire.TimedReleaseConsumerState, "LEFT"): _ENTERABLE,
-    }
-
-
-_STATUS_TABLE = _status_table()
-
-#: Why a participation ended, by the status that ended it (``outcome`` of the projection).
-_OUTCOME_FOR_STATUS: Mapping[str, str] = {
-    "COMPLETED": "completed",
-    "DENIED": "denied",
-    "LOST": "lost",
-    "WON": "won",
-}
-
-
-def sequence_stage_for_distribution(
-    status: DistributionStatus | None, *, on_waitlist: bool = False
-) -> SequenceStage:
-    """The stage when only the distribution's timing is known (no participation).
-
-    Usage: ``sequence_stage_for_distribution(DistributionStatus.UPCOMING)`` -> ``upcoming``
-    """
-    if status is DistributionStatus.UPCOMING:
-        return SequenceStage.WAITLIST_ENTERED if on_waitlist else SequenceStage.UPCOMING
-    if status is DistributionStatus.CLOSED:
-        return SequenceStage.ENDED
-    if status is DistributionStatus.SETTLING:
-        return SequenceStage.ENDED
-    return SequenceStage.ACTIVE_ENTERABLE
-
-
-def _status_of(state: Any) -> str:
-    value = getattr(state, "status", None) or getattr(type(state), "STATUS", "")
-    return str(value)
-
-
-def sequence_stage_for_status(
-    state: Any, distribution_status: DistributionStatus | None, *, on_waitlist: bool = False
-) -> StatusOutcome:
-    """Map one consumer state (queue/draw/auction/timed release) to a sequence stage.
-
-    Usage: ``sequence_stage_for_status(QueueQueued(position=3, ...), OPEN).stage``
-    -> ``participating``
-    """
-    status = _status_of(state)
-    grant: str | None = getattr(state, "admission_grant", None)
-    stage = _STATUS_TABLE.get((type(state), status))
-    if stage is None:
-        # A status this table does not know: keep what the distribution says.
-        return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist)
-        )
-    if stage == _ENTERABLE:
-        return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist)
-        )
-    assert isinstance(stage, SequenceStage)
-    reason = getattr(state, "reason", None)
-    if status == "DENIED" and reason == _EXPIRED_REASON:
-        return StatusOutcome(stage=SequenceStage.ADMISSION_EXPIRED, outcome="expired")
-    if stage is SequenceStage.ADMITTED and not grant:
-        # Won, but no grant to hand off: nothing left to do in this sequence.
-        return StatusOutcome(stage=SequenceStage.ENDED, outcome=_OUTCOME_FOR_STATUS.get(status))
-    if stage is SequenceStage.ENDED:
-        outcome = "lost" if reason == "NOT_SELECTED" else _OUTCOME_FOR_STATUS.get(status)
-        return StatusOutcome(stage=stage, outcome=outcome)
-    return StatusOutcome(
-        stage=stage,
-        participating=stage in (SequenceStage.PARTICIPATING, SequenceStage.ADMITTED),
-        grant=grant if stage is SequenceStage.ADMITTED else None,
-    )
 
 
 # --------------------------------------------------------------------------------------------

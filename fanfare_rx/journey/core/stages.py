@@ -1,0 +1,245 @@
+"""The one mapping from a consumer's server state to a sequence stage, shared by the live
+status endpoints and the ``/consumers/me`` projection (resume), as tables.
+
+Pure: imports only models. Re-exported by :mod:`fanfare_rx.journey.core.tables`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from fanfare_rx.models import wire
+from fanfare_rx.models.journey import DistributionStatus, SequenceStage
+
+__all__ = [
+    "StatusOutcome",
+    "mechanism_of",
+    "sequence_stage_for",
+    "sequence_stage_for_distribution",
+    "sequence_stage_for_status",
+    "stage_outcome",
+    "state_outcome",
+    "status_of",
+]
+
+DT = wire.DistributionType
+
+
+# Both sources reduce to a mechanism, a status, a reason and whether a grant is held.
+
+
+@attrs.frozen
+class StatusOutcome:
+    """What one consumer status means for the journey."""
+
+    stage: SequenceStage
+    participating: bool = False
+    grant: str | None = None
+    outcome: str | None = None
+    #: The mechanism/status pair was not known: the stage came from the distribution alone.
+    unknown: bool = False
+
+
+_ENTERABLE = "enterable"  # stage depends on whether the distribution is still open
+_GRANTED_IF_TOKEN = "granted_if_token"  # participating, or admitted when it carries a grant
+_EXPIRED_REASON = "ADMISSION_EXPIRED"
+
+_S = SequenceStage
+#: (mechanism, upper-case status) -> stage. Gen A/B names (``ADMITTED``) are mapped by the codec.
+_STATUS_TABLE: Mapping[tuple[wire.DistributionType, str], str | SequenceStage] = {
+    (DT.QUEUE, "NOT_QUEUED"): _ENTERABLE,
+    (DT.QUEUE, "QUEUED"): _S.PARTICIPATING,
+    (DT.QUEUE, "GRANTED"): _S.ADMITTED,
+    (DT.QUEUE, "LEFT"): _ENTERABLE,
+    (DT.QUEUE, "COMPLETED"): _S.ENDED,
+    (DT.QUEUE, "DENIED"): _S.ENDED,
+    (DT.DRAW, "NOT_ENTERED"): _ENTERABLE,
+    (DT.DRAW, "ENTERED"): _S.PARTICIPATING,
+    (DT.DRAW, "WON"): _S.ADMITTED,
+    (DT.DRAW, "COMPLETED"): _S.ENDED,
+    (DT.DRAW, "DENIED"): _S.ENDED,
+    (DT.DRAW, "LEFT"): _ENTERABLE,
+    (DT.AUCTION, "NOT_BID"): _ENTERABLE,
+    (DT.AUCTION, "BIDDING"): _S.PARTICIPATING,
+    (DT.AUCTION, "WINNING"): _S.PARTICIPATING,
+    (DT.AUCTION, "OUTBID"): _S.PARTICIPATING,
+    (DT.AUCTION, "WON"): _S.ADMITTED,
+    (DT.AUCTION, "LOST"): _S.ENDED,
+    (DT.TIMED_RELEASE, "NOT_ENTERED"): _ENTERABLE,
+    # Gen C: an entry holding an admission grant is the admission (spec §4.7, §5.4).
+    (DT.TIMED_RELEASE, "ENTERED"): _GRANTED_IF_TOKEN,
+    (DT.TIMED_RELEASE, "GRANTED"): _S.ADMITTED,
+    (DT.TIMED_RELEASE, "COMPLETED"): _S.ENDED,
+    (DT.TIMED_RELEASE, "DENIED"): _S.ENDED,
+    (DT.TIMED_RELEASE, "LEFT"): _ENTERABLE,
+    # Appointments: known from /consumers/me only (no status endpoint); never granted.
+    (DT.APPOINTMENT, "NOT_BOOKED"): _ENTERABLE,
+    (DT.APPOINTMENT, "BOOKED"): _S.PARTICIPATING,
+    (DT.APPOINTMENT, "CHECKED_IN"): _S.PARTICIPATING,
+    (DT.APPOINTMENT, "COMPLETED"): _S.ENDED,
+    (DT.APPOINTMENT, "CANCELLED"): _S.ENDED,
+    (DT.APPOINTMENT, "NO_SHOW"): _S.ENDED,
+}
+
+#: Why a participation ended, by the status that ended it (``outcome`` of the projection).
+_OUTCOME_FOR_STATUS: Mapping[str, str] = {
+    "COMPLETED": "completed",
+    "DENIED": "denied",
+    "LOST": "lost",
+    "WON": "won",
+    "CANCELLED": "cancelled",
+    "NO_SHOW": "no_show",
+}
+
+#: Distribution timing with no participation deciding -> stage.
+_STAGE_FOR_DISTRIBUTION: Mapping[DistributionStatus | None, SequenceStage] = {
+    None: SequenceStage.ACTIVE_ENTERABLE,
+    DistributionStatus.UPCOMING: SequenceStage.UPCOMING,
+    DistributionStatus.OPEN: SequenceStage.ACTIVE_ENTERABLE,
+    DistributionStatus.SETTLING: SequenceStage.ENDED,
+    DistributionStatus.CLOSED: SequenceStage.ENDED,
+}
+
+
+def sequence_stage_for_distribution(
+    status: DistributionStatus | None, *, on_waitlist: bool = False
+) -> SequenceStage:
+    """The stage when only the distribution's timing is known (no participation).
+
+    Usage: ``sequence_stage_for_distribution(DistributionStatus.UPCOMING)`` -> ``upcoming``
+    """
+    stage = _STAGE_FOR_DISTRIBUTION[status]
+    if stage is SequenceStage.UPCOMING and on_waitlist:
+        return SequenceStage.WAITLIST_ENTERED
+    return stage
+
+
+def sequence_stage_for(
+    mechanism: wire.DistributionType,
+    status: str,
+    distribution_status: DistributionStatus | None,
+    *,
+    reason: str | None = None,
+    grant: str | None = None,
+    on_waitlist: bool = False,
+) -> StatusOutcome:
+    """THE mapping from a consumer's server state to a sequence stage, for the live status
+    endpoints and the ``/consumers/me`` projection alike.
+
+    Usage: ``sequence_stage_for(DistributionType.QUEUE, "QUEUED", DistributionStatus.OPEN).stage``
+    -> ``participating``
+    """
+    outcome = stage_outcome(mechanism, status, distribution_status, reason, bool(grant), on_waitlist)
+    if outcome.stage is SequenceStage.ADMITTED:
+        return attrs.evolve(outcome, grant=grant)
+    return outcome
+
+
+@functools.lru_cache(maxsize=4096)
+def stage_outcome(
+    mechanism: wire.DistributionType,
+    status: str,
+    distribution_status: DistributionStatus | None,
+    reason: str | None,
+    has_grant: bool,
+    on_waitlist: bool,
+) -> StatusOutcome:
+    """:func:`sequence_stage_for` without the grant (cached: a poll's answer repeats the same
+    few inputs, and the grant itself is never a key); ``grant`` of the outcome is None.
+
+    Usage: ``stage_outcome(DistributionType.QUEUE, "QUEUED", OPEN, None, False, False).stage``
+    """
+    stage = _STATUS_TABLE.get((mechanism, status))
+    if stage is None:
+        status = status.upper()
+        stage = _STATUS_TABLE.get((mechanism, status))
+    if stage is None or stage == _ENTERABLE:
+        # An entry that is gone (or a status this table does not know): the timing decides.
+        return StatusOutcome(
+            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
+            unknown=stage is None,
+        )
+    if stage == _GRANTED_IF_TOKEN:
+        stage = SequenceStage.ADMITTED if has_grant else SequenceStage.PARTICIPATING
+    assert isinstance(stage, SequenceStage)
+    if status == "DENIED" and reason == _EXPIRED_REASON:
+        return StatusOutcome(stage=SequenceStage.ADMISSION_EXPIRED, outcome="expired")
+    if stage is SequenceStage.ADMITTED and not has_grant:
+        # Won, but no grant to hand off: nothing left to do in this sequence.
+        return StatusOutcome(stage=SequenceStage.ENDED, outcome=_OUTCOME_FOR_STATUS.get(status))
+    if stage is SequenceStage.ENDED:
+        outcome = "lost" if reason == "NOT_SELECTED" else _OUTCOME_FOR_STATUS.get(status)
+        return StatusOutcome(stage=stage, outcome=outcome)
+    return StatusOutcome(stage=stage, participating=True)
+
+
+#: The mechanism of each live consumer-state type (auction and timed release share one type).
+_MECHANISM_OF_STATE: Mapping[type, wire.DistributionType] = {
+    **{t: DT.QUEUE for t in (wire.QueueNotQueued, wire.QueueQueued, wire.QueueGranted,
+                             wire.QueueLeft, wire.QueueCompleted, wire.QueueDenied)},
+    **{t: DT.DRAW for t in (wire.DrawNotEntered, wire.DrawEntered, wire.DrawWon,
+                            wire.DrawCompleted, wire.DrawDenied)},
+    wire.AuctionConsumerState: DT.AUCTION,
+    wire.TimedReleaseConsumerState: DT.TIMED_RELEASE,
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def state_outcome(
+    state_type: type,
+    status: str,
+    distribution_status: DistributionStatus | None,
+    reason: str | None,
+    has_grant: bool,
+    on_waitlist: bool,
+) -> StatusOutcome:
+    """:func:`stage_outcome` for a live consumer state's type (cached as a whole: the status
+    fold is the hot path of polling). A type that is no consumer state gives the stage of the
+    distribution's timing, marked ``unknown``.
+
+    Usage: ``state_outcome(QueueQueued, "QUEUED", OPEN, None, False, False).stage``
+    """
+    mechanism = _MECHANISM_OF_STATE.get(state_type)
+    if mechanism is None:
+        return StatusOutcome(
+            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
+            unknown=True,
+        )
+    return stage_outcome(mechanism, status, distribution_status, reason, has_grant, on_waitlist)
+
+
+def mechanism_of(state: object) -> wire.DistributionType | None:
+    """The mechanism of a live consumer state (None for an object that is none)."""
+    return _MECHANISM_OF_STATE.get(type(state))
+
+
+def status_of(state: Any) -> str:
+    """The wire status name of a live consumer state (``QUEUED``, ``WON`` ...)."""
+    value = getattr(state, "status", None) or getattr(type(state), "STATUS", "")
+    return str(value)
+
+
+def sequence_stage_for_status(
+    state: Any, distribution_status: DistributionStatus | None, *, on_waitlist: bool = False
+) -> StatusOutcome:
+    """Map one live consumer state (queue/draw/auction/timed release) to a sequence stage,
+    through :func:`sequence_stage_for`.
+
+    Usage: ``sequence_stage_for_status(QueueQueued(position=3, ...), OPEN).stage``
+    -> ``participating``
+    """
+    mechanism = _MECHANISM_OF_STATE.get(type(state))
+    if mechanism is None:
+        return StatusOutcome(
+            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
+            unknown=True,
+        )
+    return sequence_stage_for(
+        mechanism, status_of(state), distribution_status,
+        reason=getattr(state, "reason", None), grant=getattr(state, "admission_grant", None),
+        on_waitlist=on_waitlist,
+    )
