@@ -31,44 +31,44 @@ def test_backends_satisfy_the_protocol(tmp_path: Path) -> None:
     assert isinstance(FileStorage(tmp_path), SessionStorage)
 
 
-def test_memory_storage_round_trip() -> None:
+async def test_memory_storage_round_trip() -> None:
     storage = MemoryStorage()
-    assert storage.load("org") is None
-    storage.save("org", _stored())
-    assert storage.load("org") == _stored() and storage.load("other") is None
-    storage.clear("org")
-    storage.clear("org")
-    assert storage.load("org") is None
+    assert await storage.load("org") is None
+    await storage.save("org", _stored())
+    assert await storage.load("org") == _stored() and await storage.load("other") is None
+    await storage.clear("org")
+    await storage.clear("org")
+    assert await storage.load("org") is None
 
 
-def test_file_round_trip_keeps_journeys(tmp_path: Path) -> None:
+async def test_file_round_trip_keeps_journeys(tmp_path: Path) -> None:
     storage = FileStorage(tmp_path / "state")
     stored = _stored(journeys={"exp-1": '{"revision":2,"journeyStage":"routed"}'})
-    storage.save("org-1", stored)
-    assert storage.load("org-1") == stored
-    assert storage.load("org-2") is None
-    storage.save("org-2", _stored("guest_2"))
-    loaded = storage.load("org-2")
+    await storage.save("org-1", stored)
+    assert await storage.load("org-1") == stored
+    assert await storage.load("org-2") is None
+    await storage.save("org-2", _stored("guest_2"))
+    loaded = await storage.load("org-2")
     assert loaded is not None and loaded.session.consumer_id == "guest_2"
-    assert storage.load("org-1") == stored  # one file per organization
+    assert await storage.load("org-1") == stored  # one file per organization
 
 
-def test_file_and_directory_modes(tmp_path: Path) -> None:
+async def test_file_and_directory_modes(tmp_path: Path) -> None:
     directory = tmp_path / "nested" / "state"
     storage = FileStorage(directory)
-    storage.save("org", _stored())
+    await storage.save("org", _stored())
     path = storage.path_for("org")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-    storage.save("org", _stored("guest_2"))  # replacing keeps the mode
+    await storage.save("org", _stored("guest_2"))  # replacing keeps the mode
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert sorted(p.name for p in directory.iterdir()) == [path.name]  # no temp files left
 
 
-def test_write_is_atomic_when_replacing_fails(tmp_path: Path,
+async def test_write_is_atomic_when_replacing_fails(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     storage = FileStorage(tmp_path)
-    storage.save("org", _stored("guest_old"))
+    await storage.save("org", _stored("guest_old"))
     before = storage.path_for("org").read_bytes()
 
     def fail(src: str, dst: str) -> None:
@@ -76,7 +76,7 @@ def test_write_is_atomic_when_replacing_fails(tmp_path: Path,
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError):
-        storage.save("org", _stored("guest_new"))
+        await storage.save("org", _stored("guest_new"))
     monkeypatch.undo()
     assert storage.path_for("org").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [storage.path_for("org").name]
@@ -84,23 +84,23 @@ def test_write_is_atomic_when_replacing_fails(tmp_path: Path,
 
 @pytest.mark.parametrize("content", [b"{not json", b"[]", b'{"version": 99}',
                                      b'{"version": 1, "accessToken": "acc.SECRETSECRET"}'])
-def test_corrupt_file_is_no_session_and_logged_without_content(
+async def test_corrupt_file_is_no_session_and_logged_without_content(
         tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes) -> None:
     storage = FileStorage(tmp_path)
     storage.path_for("org").write_bytes(content)
     with caplog.at_level(logging.DEBUG, logger="fanfare_rx"):
-        assert storage.load("org") is None
+        assert await storage.load("org") is None
     assert caplog.records, "a corrupt file is reported"
     assert all("SECRET" not in r.getMessage() and "not json" not in r.getMessage()
                for r in caplog.records)
 
 
-def test_clear_removes_the_file_and_is_idempotent(tmp_path: Path) -> None:
+async def test_clear_removes_the_file_and_is_idempotent(tmp_path: Path) -> None:
     storage = FileStorage(tmp_path)
-    storage.save("org", _stored())
-    storage.clear("org")
-    storage.clear("org")
-    assert storage.load("org") is None and not storage.path_for("org").exists()
+    await storage.save("org", _stored())
+    await storage.clear("org")
+    await storage.clear("org")
+    assert await storage.load("org") is None and not storage.path_for("org").exists()
 
 
 def test_organization_ids_cannot_escape_the_directory(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from fanfare_rx.journey.core.messages import (
     ResumedFromMe,
     ResumedFromServer,
     RouteResolved,
+    SessionLost,
     StatusReceived,
     Tick,
     WaitlistChanged,
@@ -563,6 +564,20 @@ def _on_resume_server(snap: JourneySnapshot, msg: ResumedFromServer) -> _Draft:
     return draft, []
 
 
+def _on_session_lost(snap: JourneySnapshot, msg: SessionLost) -> _Draft:
+    """The session is gone: sign in again; the participation stays as the server had it."""
+    if snap.journey_stage is JS.NOT_STARTED:
+        return snap, []
+    requirement = Requirement(type=RequirementType.AUTHENTICATION, required=True,
+                              reason=msg.code, metadata={"status": "session_lost"})
+    others = tuple(r for r in snap.requirements if r.type is not RequirementType.AUTHENTICATION)
+    draft = attrs.evolve(snap, journey_stage=JS.NEEDS_AUTH, requirements=(requirement, *others),
+                         context=attrs.evolve(snap.context, last_error=msg.code))
+    event = _user(EventKind.ERROR, EventSeverity.ERROR, msg.message, code=msg.code,
+                  action="session", status=401, retryable=False)
+    return draft, [event, *_requirement_events(snap.requirements, (requirement,))]
+
+
 _HANDLERS: dict[type, Callable[[JourneySnapshot, Any], _Draft]] = {
     ActionRequested: _on_action,
     RouteResolved: _on_route,
@@ -576,6 +591,7 @@ _HANDLERS: dict[type, Callable[[JourneySnapshot, Any], _Draft]] = {
     AllEventsAcked: _on_ack_all,
     ResumedFromMe: _on_resume_me,
     ResumedFromServer: _on_resume_server,
+    SessionLost: _on_session_lost,
 }
 
 
