@@ -1,16 +1,25 @@
-"""Session storage: the memory and file backends, atomic 0600 writes, corrupt files, redaction."""
+"""Session storage: the memory and file backends, atomic 0600 writes, corrupt files, redaction,
+the fcntl-locked exclusive section and the removal of temp files of an interrupted save."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import stat
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from fanfare_rx.client.storage import FileStorage, MemoryStorage, SessionStorage, StoredSession
+from fanfare_rx.client.storage import (
+    FileStorage,
+    MemoryStorage,
+    SessionStorage,
+    StorageLockTimeout,
+    StoredSession,
+)
 from fanfare_rx.models import wire
 
 ACCESS = "acc." + "A" * 60
@@ -119,3 +128,54 @@ def test_json_form_uses_wire_names() -> None:
     text = _stored().to_json()
     assert '"accessToken"' in text and '"refreshExpiresAt"' in text and '"version":1' in text
     assert StoredSession.from_json(text) == _stored()
+
+
+async def test_file_exclusive_section_excludes_another_storage_on_the_same_directory(
+        tmp_path: Path) -> None:
+    first, second = FileStorage(tmp_path), FileStorage(tmp_path, lock_timeout=5)
+    order: list[str] = []
+
+    async def hold(storage: FileStorage, name: str, started: asyncio.Event | None) -> None:
+        async with storage.exclusive("org"):
+            order.append(f"{name} in")
+            if started is not None:
+                started.set()
+            await asyncio.sleep(0.05)
+            order.append(f"{name} out")
+
+    started = asyncio.Event()
+    task = asyncio.create_task(hold(first, "a", started))
+    await started.wait()
+    await hold(second, "b", None)
+    await task
+    assert order == ["a in", "a out", "b in", "b out"]
+    assert stat.S_IMODE(first.lock_path_for("org").stat().st_mode) == 0o600
+
+
+async def test_file_exclusive_section_times_out_with_a_typed_error(tmp_path: Path) -> None:
+    holder, waiter = FileStorage(tmp_path), FileStorage(tmp_path, lock_timeout=0.05)
+    async with holder.exclusive("org"):
+        with pytest.raises(StorageLockTimeout) as raised:
+            async with waiter.exclusive("org"):
+                pass
+    assert raised.value.retryable
+    async with waiter.exclusive("org"):  # released with the holder's block
+        pass
+
+
+def test_stale_temp_files_of_an_interrupted_save_are_removed_on_open(tmp_path: Path) -> None:
+    old = tmp_path / ".session-org.json.k1l2m3.tmp"
+    fresh = tmp_path / ".session-org.json.n4o5p6.tmp"
+    foreign = tmp_path / ".notes.tmp"
+    for path in (old, fresh, foreign):
+        path.write_text('{"accessToken": "acc.secret"}')
+    long_ago = time.time() - 3600
+    os.utime(old, (long_ago, long_ago))
+    os.utime(foreign, (long_ago, long_ago))
+    storage = FileStorage(tmp_path)
+    assert storage.removed_temp_files == 1
+    assert not old.exists() and fresh.exists() and foreign.exists()
+
+
+def test_opening_a_missing_directory_is_fine(tmp_path: Path) -> None:
+    assert FileStorage(tmp_path / "not-yet").removed_temp_files == 0
