@@ -343,7 +343,7 @@ class SessionManager(StoredSessionHolder):
     async def _session_gone(self, stored: StoredSession,
                             error: FanfareError | None) -> wire.SessionInfo:
         known = self.participations() if self.participations is not None else None
-        held = None if known is None else known + len(self._journeys)
+        held = None if known is None else max(known, len(self._journeys))
         replace = stored.session.type == wire.SessionType.GUEST and held == 0
         reason = error.code if error is not None else "REFRESH_REJECTED"
         _log.warning("session of %s lost (%s); %s", redact(stored.session.consumer_id), reason,
