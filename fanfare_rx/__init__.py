@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from fanfare_rx.journey.store import (
         Store,
     )
+    from fanfare_rx.models._redact import redact
     from fanfare_rx.models.journey import (
         AvailableActions,
         DistributionStatus,
@@ -146,6 +147,7 @@ _EXPORTS: dict[str, str] = {
     "TimeoutError": "fanfare_rx.errors",
     "UnknownActionError": "fanfare_rx.errors",
     "ValidationError": "fanfare_rx.errors",
+    "redact": "fanfare_rx.models._redact",
     "snapshot_from_json": "fanfare_rx.wire.codec",
     "snapshot_to_json": "fanfare_rx.wire.codec",
 }
@@ -202,6 +204,7 @@ __all__ = [
     "UnknownActionError",
     "ValidationError",
     "__version__",
+    "redact",
     "snapshot_from_json",
     "snapshot_to_json",
 ]
