@@ -16,7 +16,7 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from fanfare_rx.client.api_effects import ApiEffects
 from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events
-from fanfare_rx.client.session import AUTH_SESSION_LOST, SessionManager
+from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.errors import ConfigError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
@@ -78,6 +78,14 @@ def _holds_participation(snapshot: JourneySnapshot) -> bool:
             and snapshot.sequence_stage is not SequenceStage.ENDED)
 
 
+def _may_hold_participation(snapshot: JourneySnapshot) -> bool:
+    """Holds one, or may: a started journey that has not ended may have entered with the
+    answer lost on the way."""
+    return _holds_participation(snapshot) or (
+        snapshot.journey_stage is not JourneyStage.NOT_STARTED
+        and snapshot.sequence_stage is not SequenceStage.ENDED)
+
+
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -116,12 +124,13 @@ class Experiences:
         return journey
 
     def live_participations(self) -> int:
-        """How many live journeys hold a participation (a queue place, a draw entry ...).
+        """How many live journeys hold a participation (a queue place, a draw entry ...) or
+        may hold one (started, not ended: an entry's answer may have been lost).
 
         Usage: ``fanfare.experiences.live_participations()`` -> ``1``
         """
         return sum(1 for journey in self._journeys.values()
-                   if not journey.destroyed and _holds_participation(journey.state.get()))
+                   if not journey.destroyed and _may_hold_participation(journey.state.get()))
 
     def _forget(self, journey: ExperienceJourney) -> None:
         if self._journeys.get(journey.experience_id) is journey:
@@ -338,6 +347,14 @@ class Fanfare:
 
         journey.state.pipe(ops.pairwise()).subscribe(publish)
         journey.state.subscribe(lambda snapshot: self._keep_record(journey, snapshot))
+        journey.state.subscribe(lambda snapshot: self._still_lost(journey, snapshot))
+
+    def _still_lost(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
+        # A journey started (or acting) while the session is lost asks to sign in too.
+        if (snapshot.context.last_error == SESSION_LOST
+                and snapshot.journey_stage is not JourneyStage.NEEDS_AUTH
+                and self.sessions.lost_session is not None and not journey.destroyed):
+            journey.session_lost()
 
     def _on_session_lost(self, payload: Mapping[str, object]) -> None:
         if payload.get("replaced"):
@@ -350,7 +367,7 @@ class Fanfare:
     def _keep_record(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
         """Keep the snapshot of a journey holding a participation with the session (another
         replica sharing the storage sees it); forget it once the participation is over."""
-        if snapshot.journey_stage is JourneyStage.NOT_STARTED:
+        if snapshot.journey_stage is JourneyStage.NOT_STARTED or self.sessions.storage is None:
             return
         experience_id = journey.experience_id
         held = _holds_participation(snapshot)

@@ -78,15 +78,45 @@ async def test_a_lost_guest_with_a_place_is_replaced_only_when_the_app_asks(
 async def test_a_lost_guest_holding_nothing_becomes_a_new_guest(
         sb: Sandbox, fanfare: Fanfare) -> None:
     events = BusEvents(fanfare)
-    journey = fanfare.experiences.create_journey(sb.experiences["queue"])
-    await journey.start()
+    await fanfare.experiences.get_me()  # a guest session, no journey started
     first = consumer_id(fanfare)
     _revoke_all_sessions(sb)
-    await journey.refresh_distribution()
+    await fanfare.experiences.get_me()
     assert consumer_id(fanfare) != first
-    assert events.of("auth:session_lost")[0]["replaced"] is True
-    assert events.names.index("auth:session_lost") < len(events.names) - 1
-    snap = journey.state.get()
-    assert (snap.journey_stage, snap.sequence_stage) == ("routed", "active_enterable")
+    lost = events.of("auth:session_lost")
+    assert len(lost) == 1 and lost[0]["replaced"] is True and lost[0]["participations"] == 0
+    assert events.names[-1] == "auth:authenticated"
+    journey = fanfare.experiences.create_journey(sb.experiences["queue"])
+    await journey.start()
     await journey.enter_queue()
     assert journey.state.get().sequence_stage == "participating"
+
+
+async def test_a_started_journey_counts_as_a_possible_participation(
+        sb: Sandbox, fanfare: Fanfare) -> None:
+    # Started and not ended: an entry's answer may have been lost, so no silent new guest.
+    journey = fanfare.experiences.create_journey(sb.experiences["queue"])
+    await journey.start()
+    assert fanfare.experiences.live_participations() == 1
+    _revoke_all_sessions(sb)
+    with pytest.raises(FanfareError):
+        await journey.refresh_distribution()
+    assert fanfare.auth.session is None
+    assert journey.state.get().journey_stage == "needs_auth"
+
+
+async def test_a_journey_started_while_the_session_is_lost_asks_to_sign_in(
+        sb: Sandbox, fanfare: Fanfare) -> None:
+    first = fanfare.experiences.create_journey(sb.experiences["queue"])
+    await first.start()
+    await first.enter_queue()
+    _revoke_all_sessions(sb)
+    with pytest.raises(FanfareError):
+        await first.refresh_distribution()
+    second = fanfare.experiences.create_journey(sb.experiences["draw"])
+    with pytest.raises(FanfareError) as raised:
+        await second.start()
+    assert raised.value.code == "SESSION_LOST"
+    snap = second.state.get()
+    assert snap.journey_stage == "needs_auth"
+    assert [r.type for r in snap.requirements] == [RequirementType.AUTHENTICATION]
