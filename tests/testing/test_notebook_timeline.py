@@ -41,6 +41,7 @@ def test_recorder_timestamps_stage_changes_and_positions() -> None:
     assert stages == [
         (0.0, "not_started", "none"),
         (1.0, "entering", "none"),
+        (2.0, "routing", "none"),  # an ungated start passes through routing
         (2.0, "routed", "active_enterable"),
         (7.0, "routed", "participating"),
         (14.0, "routed", "admitted"),
@@ -51,7 +52,8 @@ def test_recorder_timestamps_stage_changes_and_positions() -> None:
         (0.0, 2.0, "none"), (2.0, 7.0, "active_enterable"), (7.0, 14.0, "participating"),
         (14.0, 20.0, "admitted"),
     ]
-    assert [s for _, _, s in rec.segments("journey", until=20)] == ["not_started", "entering", "routed"]
+    assert [s for _, _, s in rec.segments("journey", until=20)] == [
+        "not_started", "entering", "routing", "routed"]
     h.destroy()
     assert rec.stopped_at == 14.0  # stopped with the journey
     assert repr(rec) == "StageRecording('queue', none → active_enterable → participating → admitted)"
@@ -116,7 +118,7 @@ def test_timeline_of_journeys_and_journey_stages() -> None:
     fig = timeline(rec, kind="journey")
     try:
         legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-        assert legend == ["not_started", "entering", "routed"]
+        assert legend == ["not_started", "entering", "routing", "routed"]
     finally:
         plt.close(fig)
     fig = timeline(q.journey)  # rebuilt from the events

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from fanfare_rx.journey.core import journal, participation, resume, routing, tables
+from fanfare_rx.journey.core import current_sdk, journal, participation, resume, routing, tables
 from fanfare_rx.journey.core.journal import MAX_EVENTS, Draft
 from fanfare_rx.journey.core.messages import (
+    AccessCodeAdvanced,
     ActionFailed,
     ActionRequested,
     AdmissionMarked,
     AllEventsAcked,
     EventAcked,
     ExperienceLoaded,
+    GrantClaimed,
     Message,
     ResumedFromMe,
     ResumedFromServer,
     RouteResolved,
+    RoutingStarted,
     SessionLost,
     StatusReceived,
     Tick,
@@ -93,6 +96,12 @@ def _dispatch(snapshot: JourneySnapshot, message: Message) -> Draft:
             return resume.on_resume_server(snapshot, message)
         case SessionLost():
             return routing.on_session_lost(snapshot, message)
+        case GrantClaimed():
+            return current_sdk.on_claimed(snapshot, message)
+        case AccessCodeAdvanced():
+            return current_sdk.on_code_advanced(snapshot, message)
+        case RoutingStarted():
+            return current_sdk.on_routing_started(snapshot, message)
         case _:
             assert_never(message)
 
@@ -112,4 +121,5 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
     draft, new_events = _dispatch(snapshot, message)
     if draft is snapshot and not new_events:
         return snapshot
+    draft = current_sdk.without_stale_checkout(draft)
     return journal.finish(snapshot, draft, new_events, message.at)

@@ -62,7 +62,8 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
         participation = ctx.participation  # still on the waitlist: that entry stays
     expires = locate.ms(getattr(state, "expires_at", None))
     token, ended_as = outcome.grant, outcome.outcome
-    if stage is SS.ADMITTED and expires is not None and expires <= msg.at:
+    claimed = ctx.checkout_started  # after claim() the server reservation owns the deadline
+    if stage is SS.ADMITTED and expires is not None and expires <= msg.at and not claimed:
         stage, token, ended_as = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
     ctx = attrs.evolve(
         ctx,
@@ -120,7 +121,8 @@ def on_tick(snap: JourneySnapshot, msg: Tick) -> Draft:
     """A timer fired: an admission whose deadline passed expires."""
     ctx = snap.context
     deadline = ctx.admittance_expires_at
-    if snap.sequence_stage is SS.ADMITTED and deadline is not None and msg.at >= deadline:
+    claimed = ctx.checkout_started  # after claim() the server reservation owns the deadline
+    if snap.sequence_stage is SS.ADMITTED and deadline is not None and msg.at >= deadline and not claimed:
         ctx = attrs.evolve(ctx, admittance_token=None, outcome="expired")
         return attrs.evolve(snap, sequence_stage=SS.ADMISSION_EXPIRED, context=ctx), []
     return snap, []
