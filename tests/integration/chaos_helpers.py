@@ -83,9 +83,9 @@ async def persist(call: Callable[[], Awaitable[Any]], *, attempts: int = 12) -> 
     for attempt in range(attempts):
         try:
             return await call()
-        except FanfareError:
-            if attempt == attempts - 1:
-                raise
+        except FanfareError as exc:
+            if exc.code == "SESSION_LOST" or attempt == attempts - 1:
+                raise  # a lost session is the app's decision, not something to repeat
             await asyncio.sleep(0.05 * (attempt + 1))
     return None
 
