@@ -21,8 +21,8 @@ from fanfare_rx.wire.codec import snapshot_from_json
 from fanfare_rx.wire.retry import RetryPolicy
 
 SHARED_FAULTS = {"seed": 11, "rules": [
-    {"match": "POST /auth/refresh", "kind": "status", "status": 503, "probability": 0.3},
-    {"match": "POST /auth/refresh", "kind": "drop", "when": "before", "probability": 0.2},
+    {"match": "POST /auth/refresh", "kind": "status", "status": 503, "times": 2},
+    {"match": "POST /auth/refresh", "kind": "drop", "when": "before", "times": 2},
     {"match": "POST /auth/refresh", "kind": "delay", "seconds": 0.05, "probability": 0.5},
     {"match": "POST /queues/*/enter", "kind": "drop", "when": "after", "probability": 0.5},
     {"match": "GET /queues/*/status", "kind": "status", "status": 503, "probability": 0.2},
@@ -88,13 +88,13 @@ async def test_two_replicas_refreshing_one_session_keep_one_consumer_and_one_ent
     refreshes = [n.items.count("auth:refreshed") for n in names]
     print(f"\ntwo replicas on Redis: refreshes seen {refreshes}, faults fired {fired}, "
           f"consumers {len(sb.world.accounts.consumers)}, entries {len(engine.records)}")
-    assert sum(fired[:2]) > 0, "no refresh was faulted: the run proves nothing"
+    assert fired[:2] == [2, 2]  # the first refreshes met a 503 and a dropped connection
     assert all(s is not None and s.consumer_id == consumer.consumer_id for s in sessions)
     assert len(sb.world.accounts.consumers) == 1  # nobody became a new guest
     assert list(engine.records) == [consumer.consumer_id]
     assert engine.line.count(consumer.consumer_id) == 1
     assert all("auth:session_lost" not in n.items for n in names)
-    assert min(refreshes) >= 3  # both replicas kept refreshing (rotating or adopting)
+    assert min(refreshes) >= 2  # both replicas kept refreshing (rotating or adopting)
     for journey in (journey_a, journey_b):
         snap = journey.state.get()
         assert snap.sequence_stage == "participating" and snap.context.position == 41
