@@ -115,7 +115,8 @@ async def run_demo(experience: str = "queue", *, speed: float | None = None,
             access_code=sandbox.access_codes.get(experience), otp_code=sandbox.otp_code,
             bot_check_token=sandbox.bot_check_token, poll_ms=poll_ms, timeout=timeout,
         )
-        return await run_journey(options, LiveView(out, tty=tty), out)
+        view = LiveView(out, tty=tty, clock=lambda: sandbox.now().timestamp(), speed=speed)
+        return await run_journey(options, view, out)
 
 
 async def _interruptible(run: Coroutine[Any, Any, int], out: TextIO, cleaned: str) -> int:

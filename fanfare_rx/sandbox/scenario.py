@@ -17,6 +17,7 @@ import attrs
 
 __all__ = [
     "DISTRIBUTION_TYPES",
+    "TIMED_RELEASE_SHAPES",
     "DistributionSpec",
     "ExperienceSpec",
     "Scenario",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 DISTRIBUTION_TYPES = ("queue", "draw", "auction", "timed_release")
+TIMED_RELEASE_SHAPES = ("compat", "genC")
 T = TypeVar("T")
 _MISSING: Any = object()
 
@@ -115,6 +117,11 @@ class Scenario:
     bot_check_token: str = attrs.field(default="sandbox-bot-check-pass", repr=False)
     access_token_ttl_seconds: int = 3600
     refresh_token_ttl_seconds: int = 2_592_000
+    #: Seconds a just-rotated refresh token still yields the pair its rotation issued (0: off).
+    refresh_reuse_grace_seconds: int = 0
+    #: ``compat``: timed releases listed in experiences, granted entries ``GRANTED``; ``genC``:
+    #: not listed (found through ``/consumers/me``), granted entries ``ENTERED`` + grant.
+    timed_release_shape: str = "compat"
     requests_per_minute: int = 6000
     experiences: tuple[ExperienceSpec, ...] = ()
     #: The default cycle of the experiences that do not set their own (None: no cycle).
@@ -335,12 +342,18 @@ def parse_scenario(data: Any) -> Scenario:
         bot_check_token=r.get("botCheckToken", _str, "sandbox-bot-check-pass"),
         access_token_ttl_seconds=r.get("accessTokenTtlSeconds", _int, 3600),
         refresh_token_ttl_seconds=r.get("refreshTokenTtlSeconds", _int, 2_592_000),
+        refresh_reuse_grace_seconds=r.get("refreshReuseGraceSeconds", _int, 0),
+        timed_release_shape=r.get("timedReleaseShape", _str, "compat"),
         requests_per_minute=r.get("requestsPerMinute", _int, 6000),
         experiences=tuple(_experience(item, f"experiences[{i}]", cycle)
                           for i, item in enumerate(experiences)),
         cycle_seconds=cycle,
     )
     r.finish()
+    if scenario.timed_release_shape not in TIMED_RELEASE_SHAPES:
+        raise ScenarioError("timedReleaseShape",
+                            f"expected one of {', '.join(TIMED_RELEASE_SHAPES)}, "
+                            f"got {scenario.timed_release_shape!r}")
     if not scenario.publishable_key.startswith("pk_test_"):
         raise ScenarioError("publishableKey", "must start with pk_test_")
     if not scenario.secret_key.startswith("sk_test_"):

@@ -79,8 +79,9 @@ class World:
             self.engines[engine.id] = engine
             self.engine_of_sequence[sequence.id] = engine
         if sequence.waitlist is not None:
+            opens_at = self.engines[spec.id].open_at if spec is not None else None
             waitlist = WaitlistEngine(sequence.waitlist, sequence_id=sequence.id,
-                                      experience_id=experience.id)
+                                      experience_id=experience.id, opens_at=opens_at)
             self.waitlists[waitlist.id] = waitlist
             self.waitlist_of_sequence[sequence.id] = waitlist
 
@@ -124,9 +125,15 @@ class World:
                 self._build_experience(experience, cycle)
         for engine in self.engines.values():
             engine.advance(now)
-        for challenge_id, (_, _, expiry) in list(self.challenges.items()):
-            if expiry <= now:
-                del self.challenges[challenge_id]
+        for waitlist in self.waitlists.values():
+            waitlist.advance(now)
+        expired = []
+        for challenge_id, (_, _, expiry) in self.challenges.items():
+            if expiry > now:
+                break  # same lifetime, made in time order: the rest expire later
+            expired.append(challenge_id)
+        for challenge_id in expired:
+            del self.challenges[challenge_id]
         return now
 
     # --- lookups --------------------------------------------------------------------------------

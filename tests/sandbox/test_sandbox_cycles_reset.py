@@ -51,14 +51,15 @@ async def test_default_draw_is_enterable_again_after_its_cycle(api: Api) -> None
 
 async def test_a_cycle_leaves_other_experiences_alone(api: Api) -> None:
     token = await api.guest()
-    waitlist_id = (await api.experience("waitlist"))["sequences"][0]["waitlist"]["id"]
-    assert (await api.call("POST", f"/waitlists/{waitlist_id}/enter", token=token)).status == 200
-    await api.sandbox.advance(1201)  # the draw and auction start over, the waitlist (80 min) not
-    status = await api.call("GET", f"/waitlists/{waitlist_id}/status", token=token)
-    assert status.body["isEntered"] is True
+    queue_id = (await api.experience("waitlist"))["sequences"][0]["queues"][0]["id"]
+    await api.sandbox.advance(601)  # the waitlist experience's queue opens at 600
+    assert (await api.call("POST", f"/queues/{queue_id}/enter", token=token)).status == 200
+    await api.sandbox.advance(600)  # the draw and auction start over (20 min), this one not
+    status = await api.call("GET", f"/queues/{queue_id}/status", token=token)
+    assert status.body["status"] != "NOT_QUEUED"
     await api.sandbox.advance(4800 - 1201)  # now the waitlist experience starts over too
-    status = await api.call("GET", f"/waitlists/{waitlist_id}/status", token=token)
-    assert status.body["isEntered"] is False
+    status = await api.call("GET", f"/queues/{queue_id}/status", token=token)
+    assert status.body["status"] == "NOT_QUEUED"
 
 
 async def test_a_cycle_runs_the_draw_again(custom: Any) -> None:

@@ -35,6 +35,8 @@ class Queue:
     sequence_id: str | None = None
     name: str | None = None
     archived: bool | None = None
+    created_at: datetime | None = None
+    created_by: str | None = None
 
 
 @attrs.frozen
