@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 from client_helpers import Events, distribution_id
 
@@ -18,7 +19,8 @@ from fanfare_rx.client.session import SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import FileStorage, MemoryStorage, SessionStorage
 from fanfare_rx.errors import AuthError
 from fanfare_rx.models import wire
-from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.sandbox import Sandbox, default_scenario
+from fanfare_rx.testing import RecordedSleep
 from fanfare_rx.wire.client import ConsumerApi
 
 pytestmark = pytest.mark.integration
@@ -180,3 +182,28 @@ async def test_ensure_adopts_a_stored_session_instead_of_minting_a_guest(
     assert await late.ensure() == session  # restore() was forgotten: still the same consumer
     assert len(sandbox.world.accounts.consumers) == 1
     assert late.session is not None and late.session.type == wire.SessionType.GUEST
+
+
+async def test_with_a_reuse_grace_a_lost_refresh_answer_is_recovered(events: Events) -> None:
+    scenario = attrs.evolve(default_scenario(), refresh_reuse_grace_seconds=30)
+    async with Sandbox(scenario, clock="manual", seed=0) as sb:
+        clock = Clock(sb)
+        sessions = SessionManager(sb.organization_id, on_event=events, clock=clock)
+        async with ConsumerApi(sb.base_url, sb.publishable_key, organization_id=sb.organization_id,
+                               sessions=sessions, sleep=RecordedSleep()) as api:
+            queue_id = await _queue_id(api, sb)
+            entered = await api.enter_queue(queue_id)
+            consumer, token = sessions.session, sessions.current_access_token
+            clock.near_expiry(sessions, 60)
+            sb.faults.set({"rules": [{"match": "POST /auth/refresh", "kind": "drop",
+                                      "when": "after", "times": 1}]})
+            assert await api.queue_status(queue_id) == entered
+            assert sb.faults.fired == [1]
+            # The retry presented the rotated-out token within the grace: the same new pair.
+            assert sessions.current_access_token != token
+            assert sessions.session is not None and consumer is not None
+            assert sessions.session.consumer_id == consumer.consumer_id
+            assert events.names == ["auth:authenticated", "auth:refreshed"]
+            clock.near_expiry(sessions, -1)  # even past the old token's expiry all is well
+            assert await api.queue_status(queue_id) == entered
+            assert "auth:session_lost" not in events.names

@@ -1,8 +1,9 @@
 """Chaos run of the shopper's identity: a few hundred queue journeys against the real sandbox
 over loopback with a seeded fault plan (a fifth of the refresh answers lost after the server
-rotated, entries answered and dropped, 5xx, malformed bodies) and 4-second access tokens, so
-every shopper refreshes several times. Nobody switches identity, nobody holds two entries, every
-journey ends where the server says; ``pytest -s`` prints the figures."""
+rotated, entries answered and dropped, 5xx, malformed bodies) and 5-second access tokens, so
+every shopper refreshes several times; with and without the sandbox's refresh-token reuse grace.
+Nobody switches identity, nobody holds two entries, every journey ends where the server says;
+``pytest -s`` prints the figures."""
 
 from __future__ import annotations
 
@@ -35,8 +36,10 @@ ARRIVAL_SECONDS = 3.0
 
 
 @pytest.mark.timeout(180)
-async def test_chaos_keeps_every_shopper_s_identity_and_single_entry() -> None:
-    scenario = chaos_scenario(shoppers=SHOPPERS, token_ttl=TOKEN_TTL, admit_seconds=ADMIT_SECONDS)
+@pytest.mark.parametrize("grace", [0, 30], ids=["no-reuse-grace", "reuse-grace-30s"])
+async def test_chaos_keeps_every_shopper_s_identity_and_single_entry(grace: int) -> None:
+    scenario = chaos_scenario(shoppers=SHOPPERS, token_ttl=TOKEN_TTL, admit_seconds=ADMIT_SECONDS,
+                              extra={"refreshReuseGraceSeconds": grace})
     started = time.monotonic()
     async with Sandbox(scenario, clock="real", seed=7, faults=fault_plan(20261129)) as sb:
         shoppers = [Shopper(index=i, signs_in=i % 2 == 0) for i in range(SHOPPERS)]
@@ -102,7 +105,8 @@ async def test_chaos_keeps_every_shopper_s_identity_and_single_entry() -> None:
     admitted = sum(1 for s in shoppers if s.final is not None
                    and s.final.sequence_stage is SequenceStage.ADMITTED)
     lost_guests = sum(1 for s in shoppers if not s.signs_in and s.lost)
-    print(f"\nchaos: {SHOPPERS} shoppers ({SHOPPERS // 2} signed in), {TOKEN_TTL} s tokens, "
+    print(f"\nchaos ({'no reuse grace' if not grace else f'{grace} s reuse grace'}): "
+          f"{SHOPPERS} shoppers ({SHOPPERS // 2} signed in), {TOKEN_TTL} s tokens, "
           f"{requests} requests, {faults} faulted ({100 * faults / max(1, requests):.1f}%), "
           f"{finished:.1f} s ({elapsed:.1f} s with teardown)")
     print("  faults: " + ", ".join(f"{name} {count}" for name, count in zip(FAULT_NAMES, fired)))
@@ -124,4 +128,8 @@ async def test_chaos_keeps_every_shopper_s_identity_and_single_entry() -> None:
     assert wrong == [], [(i, shoppers[i].error) for i in wrong[:5]]
     assert all(s.final is not None and s.final.sequence_stage is SequenceStage.ADMITTED
                for s in shoppers if s.signs_in)  # signing in again recovered every one
+    if grace:  # a lost refresh answer is recovered by presenting the old token again
+        assert sum(s.lost for s in shoppers) == 0 and admitted == SHOPPERS
+    else:  # without it a lost answer ends the session when the access token expires
+        assert sum(s.lost for s in shoppers) > 0
     assert elapsed < 120  # about 20 s on an idle machine
