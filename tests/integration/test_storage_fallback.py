@@ -4,15 +4,17 @@ warning is logged and the bus says ``storage:fallback`` once."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import MakeFanfare
 from integration_helpers import BusEvents
 
-from fanfare_rx import FileStorage
+from fanfare_rx import Fanfare, FileStorage
 from fanfare_rx.client.storage import MemoryStorage
 from fanfare_rx.sandbox import Sandbox
+
+MakeFanfare = Callable[..., Awaitable[Fanfare]]
 
 
 async def test_an_unwritable_storage_falls_back_to_memory_with_one_warning(

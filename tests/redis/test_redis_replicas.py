@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
-from conftest import MakeFanfare
 
 from fanfare_rx import Fanfare
 from fanfare_rx.client.redis_storage import RedisStorage
@@ -28,6 +27,8 @@ SHARED_FAULTS = {"seed": 11, "rules": [
     {"match": "GET /queues/*/status", "kind": "status", "status": 503, "probability": 0.2},
     {"match": "*", "kind": "malformed", "probability": 0.02},
 ]}
+
+MakeFanfare = Callable[..., Awaitable[Fanfare]]
 
 
 def _queue_engine(sb: Sandbox) -> QueueEngine:
