@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     )
     from fanfare_rx.models._redact import redact
     from fanfare_rx.models.journey import (
+        AuctionTerms,
         AvailableActions,
         DistributionStatus,
         DistributionSummary,
@@ -134,6 +135,7 @@ _EXPORTS: dict[str, str] = {
     "AdmissionGrant": "fanfare_rx.models.view",
     "Auth": "fanfare_rx.client.fanfare",
     "AuthError": "fanfare_rx.errors",
+    "AuctionTerms": "fanfare_rx.models.journey",
     "AvailableActions": "fanfare_rx.models.journey",
     "Challenges": "fanfare_rx.client.fanfare",
     "ConfigError": "fanfare_rx.errors",
@@ -209,6 +211,7 @@ __all__ = [
     "AccessCodeSubmitResult",
     "ActionNotAvailableError",
     "AdmissionGrant",
+    "AuctionTerms",
     "Auth",
     "AuthError",
     "AvailableActions",

@@ -86,14 +86,23 @@ class EffectContext:
         self.experience: wire.Experience | None = None
 
 
+def _amount_text(value: object) -> str | None:
+    """A money amount of an error's details as text (None for anything else)."""
+    return str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+
+
 def failure_message(action: JourneyAction | SequenceAction | str, error: Exception, at: int) -> ActionFailed:
     """An :class:`ActionFailed` for any exception (secrets never appear: errors carry none)."""
     if isinstance(error, FanfareError):
         hint = error.details.get("action") if isinstance(error.details, Mapping) else None
+        server = error.details.get("details") if isinstance(error.details, Mapping) else None
+        server = server if isinstance(server, Mapping) else {}
         return ActionFailed(
             at=at, action=action, code=error.code, message=error.message,
             status=error.status, retryable=error.retryable,
             hint=hint if isinstance(hint, str) else None,
+            min_bid=_amount_text(server.get("minBid")),
+            current_highest=_amount_text(server.get("currentHighest")),
         )
     return ActionFailed(at=at, action=action, code="UNKNOWN_ERROR", message=f"{type(error).__name__}: {error}")
 
