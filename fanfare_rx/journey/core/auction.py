@@ -1,7 +1,7 @@
 """Auction terms in the journey context: start price, reserve, increment, end time and the
 minimum next bid, and the wording of a refused (too low) bid.
 
-Pure: imports only models and the journal's draft types.
+Pure: imports only models, the messages and the journal's draft types.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Participation: consumer states from the status endpoints, waitlist changes, failed
 actions, admission marks and expiry ticks.
 
-Pure: imports only models, tables, locate and the journal.
+Pure: imports only models, tables, locate, the auction rules and the journal.
 """
 
 from __future__ import annotations
