@@ -17,13 +17,14 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from fanfare_rx.client.api_effects import ApiEffects
 from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events
-from fanfare_rx.client.session import SessionManager
+from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.errors import ConfigError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
-from fanfare_rx.models.journey import JourneySnapshot
+from fanfare_rx.models.journey import JourneySnapshot, JourneyStage, SequenceStage
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.codec import snapshot_to_json
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
@@ -76,6 +77,20 @@ def scheduler_sleep(scheduler: abc.SchedulerBase) -> Sleep:
     return sleep
 
 
+def _holds_participation(snapshot: JourneySnapshot) -> bool:
+    """A participation the server still keeps (the journey must not lose it)."""
+    return (snapshot.context.participation is not None
+            and snapshot.sequence_stage is not SequenceStage.ENDED)
+
+
+def _may_hold_participation(snapshot: JourneySnapshot) -> bool:
+    """Holds one, or may: a started journey that has not ended may have entered with the
+    answer lost on the way."""
+    return _holds_participation(snapshot) or (
+        snapshot.journey_stage is not JourneyStage.NOT_STARTED
+        and snapshot.sequence_stage is not SequenceStage.ENDED)
+
+
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -125,6 +140,15 @@ class Experiences:
         self._journeys[experience_id] = journey
         self._fanfare._publish_events_of(journey)
         return journey
+
+    def live_participations(self) -> int:
+        """How many live journeys hold a participation (a queue place, a draw entry ...) or
+        may hold one (started, not ended: an entry's answer may have been lost).
+
+        Usage: ``fanfare.experiences.live_participations()`` -> ``1``
+        """
+        return sum(1 for journey in self._journeys.values()
+                   if not journey.destroyed and _may_hold_participation(journey.state.get()))
 
     def _forget(self, journey: ExperienceJourney) -> None:
         if self._journeys.get(journey.experience_id) is journey:
@@ -249,6 +273,12 @@ class Auth:
         """Sign in with an exchange code from your backend (``POST /auth/external/exchange``)."""
         return await self._fanfare.sessions.exchange_external(exchange_code)
 
+    async def start_new_guest(self) -> wire.SessionInfo:
+        """After ``auth:session_lost``: continue as a new guest (the lost consumer's
+        participations stay with it on the server; the library never does this by itself
+        while a journey holds one)."""
+        return await self._fanfare.sessions.start_new_guest()
+
     async def refresh(self) -> wire.SessionInfo:
         """Refresh the access token now (normally automatic)."""
         return await self._fanfare.sessions.refresh()
@@ -289,6 +319,11 @@ class Fanfare:
         self.journeys = Journeys(self.experiences)
         self.challenges = Challenges(self)
         self.auth = Auth(self)
+        self._writes: set[asyncio.Task[None]] = set()
+        self._record_keys: dict[str, object] = {}
+        if sessions.participations is None:
+            sessions.participations = self.experiences.live_participations
+        bus.on(AUTH_SESSION_LOST, self._on_session_lost)
 
     @classmethod
     async def init(
@@ -364,7 +399,7 @@ class Fanfare:
         Usage: ``session = await fanfare.restore()``
         """
         self._ensure_alive()
-        return self.sessions.restore()
+        return await self.sessions.restore()
 
     def on(self, name: str, handler: EventHandler) -> Off:
         """Subscribe to an SDK event (``auth:authenticated``, ``queue:position-changed`` …);
@@ -380,6 +415,51 @@ class Fanfare:
                 self._bus.emit(name, payload)
 
         journey.state.pipe(ops.pairwise()).subscribe(publish)
+        journey.state.subscribe(lambda snapshot: self._keep_record(journey, snapshot))
+        journey.state.subscribe(lambda snapshot: self._still_lost(journey, snapshot))
+
+    def _still_lost(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
+        # A journey started (or acting) while the session is lost asks to sign in too.
+        if (snapshot.context.last_error == SESSION_LOST
+                and snapshot.journey_stage is not JourneyStage.NEEDS_AUTH
+                and self.sessions.lost_session is not None and not journey.destroyed):
+            journey.session_lost()
+
+    def _on_session_lost(self, payload: Mapping[str, object]) -> None:
+        if payload.get("replaced"):
+            return
+        for journey in self.experiences.journeys.values():
+            if not journey.destroyed and journey.state.get().journey_stage is not (
+                    JourneyStage.NOT_STARTED):
+                journey.session_lost()
+
+    def _keep_record(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
+        """Keep the snapshot of a journey holding a participation with the session (another
+        replica sharing the storage sees it); forget it once the participation is over."""
+        if snapshot.journey_stage is JourneyStage.NOT_STARTED or self.sessions.storage is None:
+            return
+        experience_id = journey.experience_id
+        held = _holds_participation(snapshot)
+        key = (snapshot.sequence_stage, snapshot.context.participation) if held else None
+        if experience_id in self._record_keys and self._record_keys[experience_id] == key:
+            return
+        self._record_keys[experience_id] = key
+        if not held and experience_id not in self.sessions.journeys:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        write = (self.sessions.save_journey(experience_id, snapshot_to_json(snapshot))
+                 if held else self.sessions.forget_journey(experience_id))
+        task = loop.create_task(write)
+        self._writes.add(task)
+        task.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("could not store a journey record: %r", task.exception())
 
     @property
     def destroyed(self) -> bool:
@@ -395,6 +475,8 @@ class Fanfare:
             return
         self._destroyed = True
         self.experiences.destroy_all()
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
         await self.api.close()
         self._bus.clear()
 

@@ -33,6 +33,7 @@ __all__ = [
     "ResumedFromServer",
     "RouteResolved",
     "RoutingStarted",
+    "SessionLost",
     "StatusReceived",
     "Tick",
     "WaitlistChanged",
@@ -197,6 +198,16 @@ class ResumedFromServer:
     waitlist_entered_at: int | None = None
 
 
+@attrs.frozen
+class SessionLost:
+    """The consumer session is gone (access token expired or rejected, refresh rejected): the
+    journey asks for authentication again and keeps its participation as it was."""
+
+    at: int
+    code: str
+    message: str
+
+
 Message: TypeAlias = (
     ActionRequested
     | ExperienceLoaded
@@ -213,9 +224,11 @@ Message: TypeAlias = (
     | AllEventsAcked
     | ResumedFromMe
     | ResumedFromServer
+    | SessionLost
 )
 
 
 def distribution_key(summary: DistributionSummary | None) -> str | None:
     """The id a :class:`StatusReceived` must carry to apply to ``summary``."""
     return None if summary is None else summary.id
+
