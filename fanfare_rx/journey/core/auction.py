@@ -36,6 +36,7 @@ BID_TOO_LOW = "BID_TOO_LOW"
 #: Sequence stages in which no bid can be placed any more (no minimum next bid then).
 _NO_BIDDING = frozenset({SequenceStage.ENDED, SequenceStage.ADMITTED, SequenceStage.ADMISSION_EXPIRED})
 _NO_BIDDING_STATUS = frozenset({DistributionStatus.SETTLING, DistributionStatus.CLOSED})
+_AUCTION = wire.DistributionType.AUCTION  # bound once: refresh runs on every message
 #: Messages carrying the experience, so the terms are (re)read from it.
 _WITH_EXPERIENCE = (ExperienceLoaded, RouteResolved, AccessCodeAdvanced, ResumedFromServer)
 
@@ -93,7 +94,7 @@ def minimum_next_bid(terms: AuctionTerms, highest_bid: str | None) -> str | None
 
 def _current_terms(before: JourneyContext, ctx: JourneyContext, message: Message) -> AuctionTerms | None:
     distribution = ctx.distribution
-    if distribution is None or distribution.type is not wire.DistributionType.AUCTION:
+    if distribution is None or distribution.type is not _AUCTION:
         return None
     if isinstance(message, _WITH_EXPERIENCE):
         found = terms_for(message.experience, distribution.id)
@@ -111,9 +112,10 @@ def refresh(before: JourneySnapshot, draft: JourneySnapshot | Parts, message: Me
     Usage: ``draft = refresh(snapshot, draft, message)`` (in :func:`..machine.reduce`)
     """
     ctx = draft.context
-    if ctx.auction is None and (ctx.distribution is None
-                                or ctx.distribution.type is not wire.DistributionType.AUCTION):
-        return draft  # the common case: not in an auction
+    if ctx.auction is None:
+        distribution = ctx.distribution
+        if distribution is None or distribution.type is not _AUCTION:
+            return draft  # the common case: not in an auction
     terms = _current_terms(before.context, ctx, message)
     if terms is not None:
         closed = (draft.sequence_stage in _NO_BIDDING
