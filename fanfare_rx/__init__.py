@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     )
     from fanfare_rx.models._redact import redact
     from fanfare_rx.models.journey import (
+        AuctionTerms,
         AvailableActions,
         DistributionStatus,
         DistributionSummary,
@@ -136,6 +137,7 @@ _EXPORTS: dict[str, str] = {
     "AdmissionGrant": "fanfare_rx.models.view",
     "Auth": "fanfare_rx.client.namespaces",
     "AuthError": "fanfare_rx.errors",
+    "AuctionTerms": "fanfare_rx.models.journey",
     "AvailableActions": "fanfare_rx.models.journey",
     "Challenges": "fanfare_rx.client.namespaces",
     "ConfigError": "fanfare_rx.errors",
@@ -211,6 +213,7 @@ __all__ = [
     "AccessCodeSubmitResult",
     "ActionNotAvailableError",
     "AdmissionGrant",
+    "AuctionTerms",
     "Auth",
     "AuthError",
     "AvailableActions",

@@ -52,6 +52,9 @@ class ViewState:
     error: str | None = None
     opens_at: int | None = None
     settles_at: int | None = None
+    currency: str | None = None
+    minimum_next_bid: str | None = None
+    ends_at: int | None = None
 
 
 def view_state(snapshot: JourneySnapshot) -> ViewState:
@@ -60,6 +63,8 @@ def view_state(snapshot: JourneySnapshot) -> ViewState:
     Usage: ``state = view_state(journey.state.get())``
     """
     ctx = snapshot.context
+    auction = ctx.auction
+    settles_at = ctx.distribution.settles_at if ctx.distribution else None
     return ViewState(
         journey_stage=snapshot.journey_stage.value,
         sequence_stage=snapshot.sequence_stage.value,
@@ -76,7 +81,10 @@ def view_state(snapshot: JourneySnapshot) -> ViewState:
         offers=tuple(o.name for o in ctx.offers),
         error=ctx.last_error,
         opens_at=ctx.distribution.opens_at if ctx.distribution else None,
-        settles_at=ctx.distribution.settles_at if ctx.distribution else None,
+        settles_at=settles_at,
+        currency=auction.currency if auction else None,
+        minimum_next_bid=auction.minimum_next_bid if auction else None,
+        ends_at=auction.ends_at if auction and auction.ends_at is not None else settles_at,
     )
 
 
@@ -136,10 +144,30 @@ def _until(label: str, at_ms: int, now: float, speed: float) -> str:
     return f"{when}, in {duration(left)}" + ("" if speed == 1.0 else f" {_real(left, speed)}")
 
 
+#: Sequence stages in which an auction takes bids (its line shows the bids and the minimum).
+_BIDDING = frozenset({SequenceStage.PARTICIPATING.value, SequenceStage.ACTIVE_ENTERABLE.value})
+
+
+def _bid_parts(state: ViewState) -> list[str]:
+    """``your bid 100.00 USD, highest 100.00 USD, next bid at least 105.00 USD``."""
+    if state.distribution != "auction" or state.sequence_stage not in _BIDDING:
+        return []
+    currency = state.currency
+    bids: list[str] = []
+    if state.current_bid is not None or state.highest_bid is not None:
+        bids.append(f"your bid {money(state.current_bid, currency)},"
+                    f" highest {money(state.highest_bid, currency)}")
+    if state.minimum_next_bid is not None:
+        label = "next bid" if state.highest_bid is not None else "first bid"
+        bids.append(f"{label} at least {money(state.minimum_next_bid, currency)}")
+    return [", ".join(bids)] if bids else []
+
+
 #: Which time a waiting line counts down to, by sequence stage and distribution type.
 _WAITING: dict[tuple[str, str | None], tuple[str, str]] = {
     ("participating", "draw"): ("draw", "settles_at"),
-    ("participating", "auction"): ("ends", "settles_at"),
+    ("participating", "auction"): ("ends", "ends_at"),
+    ("active_enterable", "auction"): ("ends", "ends_at"),
     ("upcoming", None): ("opens", "opens_at"),
     ("waitlist_entered", None): ("opens", "opens_at"),
 }
@@ -165,9 +193,7 @@ def progress_line(state: ViewState, start_position: int | None, *, now: float | 
         if state.estimated_wait_seconds is not None:
             line += f" wait ~{wait_text(state.estimated_wait_seconds, speed)}"
         return line
-    bids = state.current_bid is not None or state.highest_bid is not None
-    if bids and state.sequence_stage == SequenceStage.PARTICIPATING.value:
-        parts.append(f"your bid {money(state.current_bid)}, highest {money(state.highest_bid)}")
+    parts.extend(_bid_parts(state))
     waiting = _WAITING.get((state.sequence_stage, state.distribution)) or _WAITING.get(
         (state.sequence_stage, None))
     if waiting is not None:

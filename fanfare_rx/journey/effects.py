@@ -4,6 +4,7 @@ pattern). Effects call the port and read the current snapshot; they never write 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,7 +15,7 @@ from reactivex import operators as ops
 
 from fanfare_rx.errors import DecodeError, FanfareError, ValidationError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
-from fanfare_rx.journey.core import locate
+from fanfare_rx.journey.core import auction, locate
 from fanfare_rx.journey.core.machine import reduce
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
@@ -86,14 +87,23 @@ class EffectContext:
         self.experience: wire.Experience | None = None
 
 
+def _amount_text(value: object) -> str | None:
+    """A money amount of an error's details as text (None for anything else)."""
+    return str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+
+
 def failure_message(action: JourneyAction | SequenceAction | str, error: Exception, at: int) -> ActionFailed:
     """An :class:`ActionFailed` for any exception (secrets never appear: errors carry none)."""
     if isinstance(error, FanfareError):
         hint = error.details.get("action") if isinstance(error.details, Mapping) else None
+        server = error.details.get("details") if isinstance(error.details, Mapping) else None
+        server = server if isinstance(server, Mapping) else {}
         return ActionFailed(
             at=at, action=action, code=error.code, message=error.message,
             status=error.status, retryable=error.retryable,
             hint=hint if isinstance(hint, str) else None,
+            min_bid=_amount_text(server.get("minBid")),
+            current_highest=_amount_text(server.get("currentHighest")),
         )
     return ActionFailed(at=at, action=action, code="UNKNOWN_ERROR", message=f"{type(error).__name__}: {error}")
 
@@ -285,10 +295,28 @@ def _bid(ctx: EffectContext, amount: str) -> Observable[Message]:
         if distribution is None or distribution.type is not wire.DistributionType.AUCTION:
             return reactivex.throw(ValidationError("the journey is not in an auction"))
         return ctx.port.place_bid(distribution.id, parse_amount(amount)).pipe(
-            _to_status(ctx, distribution.id)
+            _to_status(ctx, distribution.id), ops.catch(_explain_too_low(ctx))
         )
 
     return reactivex.defer(lambda _: build())
+
+
+def _explain_too_low(ctx: EffectContext) -> Callable[[Exception, Observable[Message]], Observable[Message]]:
+    """A refused too-low bid raises with the message the journey's event shows (the minimum
+    acceptable amount, or the starting price while nobody has bid), not the server's
+    "higher than current bid"; the error stays the same type with the same code and details."""
+
+    def handler(error: Exception, _: Observable[Message]) -> Observable[Message]:
+        if not isinstance(error, FanfareError) or error.code != auction.BID_TOO_LOW:
+            return reactivex.throw(error)
+        failure = failure_message(PLACE_BID, error, 0)
+        text = auction.bid_too_low_message(ctx.snapshot().context, failure.min_bid,
+                                           failure.current_highest)
+        explained = copy.copy(error)
+        explained.message, explained.args = text, (text,)
+        return reactivex.throw(explained)
+
+    return handler
 
 
 PLACE_BID = "place_bid"

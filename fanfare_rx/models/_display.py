@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "OUTCOME_COLORS",
+    "amount",
     "clock_time",
     "duration",
     "money",
@@ -35,22 +36,47 @@ OUTCOME_COLORS: Mapping[str, str] = {
 }
 
 
-def money(amount: object, currency: str | None = None) -> str:
-    """An amount with the currency's decimals (2 unless the currency has none); text that is
-    not a number is returned unchanged.
+def _decimal(value: object) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
-    Usage: ``money("100")`` -> ``'100.00'``; ``money(1500, "JPY")`` -> ``'1500'``
+
+def _places(currency: str | None) -> int:
+    return 0 if (currency or "").upper() in _ZERO_DECIMAL else 2
+
+
+def amount(value: object, currency: str | None = None) -> str:
+    """An amount as decimal text with the currency's decimals (2 unless the currency has none;
+    more when the amount has more: a stated amount is never rounded), without the currency
+    code; text that is not a number is returned unchanged.
+
+    Usage: ``amount(100)`` -> ``'100.00'``; ``amount("1500", "JPY")`` -> ``'1500'``
+    """
+    number = _decimal(value)
+    if number is None:
+        return str(value)
+    places = _places(currency)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        places = -exponent
+    return f"{number:.{places}f}"
+
+
+def money(amount: object, currency: str | None = None) -> str:
+    """An amount with the currency's decimals (2 unless the currency has none) and the
+    currency code when given; text that is not a number is returned unchanged.
+
+    Usage: ``money("100")`` -> ``'100.00'``; ``money(1500, "JPY")`` -> ``'1500 JPY'``
     """
     if amount is None:
         return "-"
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation:
+    number = _decimal(amount)
+    if number is None:
         return str(amount)
-    if not value.is_finite():
-        return str(amount)
-    places = 0 if (currency or "").upper() in _ZERO_DECIMAL else 2
-    text = f"{value:,.{places}f}".replace(",", "")
+    text = f"{number:.{_places(currency)}f}"
     return f"{text} {currency.upper()}" if currency else text
 
 

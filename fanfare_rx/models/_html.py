@@ -16,7 +16,12 @@ from fanfare_rx.models._display import OUTCOME_COLORS, duration, money, outcome_
 from fanfare_rx.models._redact import redact
 
 if TYPE_CHECKING:
-    from fanfare_rx.models.journey import JourneyContext, JourneyEvent, JourneySnapshot
+    from fanfare_rx.models.journey import (
+        AuctionTerms,
+        JourneyContext,
+        JourneyEvent,
+        JourneySnapshot,
+    )
 
 __all__ = ["SECRET_KEYS", "STAGE_COLORS", "event_html", "events_html", "snapshot_html"]
 
@@ -108,6 +113,20 @@ def _rows(pairs: Iterable[tuple[str, str]]) -> str:
     return "".join(f"<tr><th {_HEAD}>{_e(k)}</th><td {_CELL}>{v}</td></tr>" for k, v in pairs)
 
 
+def _auction_rows(terms: AuctionTerms) -> list[tuple[str, str]]:
+    """The auction's terms the server stated (start price, reserve, increment, minimum next
+    bid, end time, auto-extend)."""
+    rows = [(name, _e(money(value, terms.currency))) for name, value in (
+        ("start price", terms.start_price), ("reserve price", terms.reserve_price),
+        ("minimum increment", terms.min_bid_increment), ("minimum next bid", terms.minimum_next_bid),
+    ) if value is not None]
+    if terms.ends_at is not None:
+        rows.append(("auction ends at", _e(_time(terms.ends_at))))
+    if terms.auto_extend_seconds:
+        rows.append(("auto-extend", _e(duration(terms.auto_extend_seconds))))
+    return rows
+
+
 def _context_rows(ctx: JourneyContext) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = [("experience", _e(ctx.experience_name or ctx.experience_id))]
     if ctx.sequence_id is not None:
@@ -126,9 +145,12 @@ def _context_rows(ctx: JourneyContext) -> list[tuple[str, str]]:
         rows.append(("position", _e(ctx.position)))
     if ctx.estimated_wait_seconds is not None:
         rows.append(("estimated wait", _e(duration(ctx.estimated_wait_seconds))))
+    currency = ctx.auction.currency if ctx.auction is not None else None
     for name, bid in (("your bid", ctx.current_bid), ("highest bid", ctx.highest_bid)):
         if bid is not None:
-            rows.append((name, _e(money(bid))))
+            rows.append((name, _e(money(bid, currency))))
+    if ctx.auction is not None:
+        rows.extend(_auction_rows(ctx.auction))
     if ctx.access_code is not None:
         rows.append(("access code", _e(redact(ctx.access_code))))
     if ctx.admittance_token is not None:

@@ -18,6 +18,7 @@ from fanfare_rx.models._redact import redact
 from fanfare_rx.models.wire import DistributionType
 
 __all__ = [
+    "AuctionTerms",
     "AvailableActions",
     "DistributionStatus",
     "DistributionSummary",
@@ -218,11 +219,33 @@ class AvailableActions:
 
 
 @attrs.frozen
+class AuctionTerms:
+    """The routed auction's terms as the server states them (money as decimal text with the
+    currency's decimals, ``ends_at`` in epoch ms); ``None`` where the server says nothing.
+
+    ``minimum_next_bid`` is ``max(start_price, highest_bid + min_bid_increment)``, computed
+    only from the server's numbers (the start price before any bid; unknown when the
+    increment is not published).
+
+    Usage: ``journey.context.get().auction.minimum_next_bid`` -> ``'110.00'``
+    """
+
+    currency: str | None = None
+    start_price: str | None = None
+    reserve_price: str | None = None
+    min_bid_increment: str | None = None
+    minimum_next_bid: str | None = None
+    ends_at: int | None = None
+    auto_extend_seconds: int | None = None
+
+
+@attrs.frozen
 class JourneyContext:
     """What the journey knows about the experience, sequence and participation.
 
     The docs' fields (``experience_id`` … ``admittance_expires_at``) come first; the rest
-    are what the live view needs (queue position, wait estimate, bids, offers, the outcome).
+    are what the live view needs (queue position, wait estimate, bids, the auction's terms,
+    offers, the outcome).
     Secrets are redacted in the repr.
     """
 
@@ -246,6 +269,7 @@ class JourneyContext:
     outcome: str | None = None
     last_error: str | None = None
     checkout_started: bool = False
+    auction: AuctionTerms | None = None
 
     @property
     def experience(self) -> ExperienceSession:

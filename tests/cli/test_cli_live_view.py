@@ -18,6 +18,7 @@ from fanfare_rx.cli.live_view import (
     wait_text,
 )
 from fanfare_rx.models.journey import (
+    AuctionTerms,
     DistributionSummary,
     EventAudience,
     EventKind,
@@ -242,3 +243,36 @@ def test_tick_counts_down_on_a_tty_only() -> None:
     countdown = [line.split(", ")[-1] for line in shown[True].split("\r\x1b[K")[1:]]
     assert countdown == ["in 1 min 40 s", "in 1 min 10 s", "in 40 s\n"]
     assert shown[False].count("draw at 12:05:00 UTC") == 1
+
+
+# --- the auction line: minimum next bid and end time (auto-extend read from the terms) ------
+
+TERMS = AuctionTerms(currency="USD", start_price="100.00", min_bid_increment="5.00",
+                     minimum_next_bid="110.50", ends_at=int((NOON + 70) * 1000),
+                     auto_extend_seconds=30)
+
+
+def test_the_auction_line_shows_the_minimum_next_bid_and_the_end_time() -> None:
+    state = view_state(snap("routed", "participating", distribution=AUCTION, auction=TERMS,
+                            current_bid="100.00", highest_bid="105.50"))
+    # The terms' end time (extended past the distribution's settles_at) is the one shown.
+    assert progress_line(state, None, now=NOON) == (
+        "your bid 100.00 USD, highest 105.50 USD, next bid at least 110.50 USD;"
+        " ends at 12:01:10 UTC, in 1 min 10 s")
+
+
+def test_an_enterable_auction_shows_the_first_bid_and_the_end_time() -> None:
+    first = attrs.evolve(TERMS, minimum_next_bid="100.00")
+    state = view_state(snap("routed", "active_enterable", distribution=AUCTION, auction=first))
+    assert progress_line(state, None, now=NOON) == (
+        "first bid at least 100.00 USD; ends at 12:01:10 UTC, in 1 min 10 s")
+    jpy = AuctionTerms(currency="JPY", minimum_next_bid="1500")
+    state = view_state(snap("routed", "active_enterable", distribution=AUCTION, auction=jpy))
+    assert progress_line(state, None, now=NOON) == (
+        "first bid at least 1500 JPY; ends at 12:00:40 UTC, in 40 s")
+
+
+def test_an_ended_auction_shows_no_bid_line() -> None:
+    state = view_state(snap("routed", "ended", distribution=AUCTION, auction=TERMS,
+                            current_bid="100.00", highest_bid="105.50", outcome="lost"))
+    assert progress_line(state, None, now=NOON) is None

@@ -19,7 +19,7 @@ EXPECTED_TOP_LEVEL = {
     "APIStatusError",
     "APIConnectionError", "APITimeoutError", "JourneyError", "HttpConfig",
     "HttpPool",
-    "ServerCadence",
+    "ServerCadence", "AuctionTerms",
 }
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from fanfare_rx.models._display import clock_time, duration, money, outcome_kind, shown
+from fanfare_rx.models._display import amount, clock_time, duration, money, outcome_kind, shown
 from fanfare_rx.models.journey import SequenceStage
 
 
@@ -41,3 +41,12 @@ def test_clock_time_and_enum_values() -> None:
 ])
 def test_outcome_kind(stage: str, outcome: str | None, kind: str | None) -> None:
     assert outcome_kind(stage, outcome) == kind
+
+
+@pytest.mark.parametrize(("value", "currency", "text"), [
+    ("100", None, "100.00"), (100, "USD", "100.00"), (Decimal("105.5"), "usd", "105.50"),
+    ("1500", "JPY", "1500"), ("0.005", "USD", "0.005"), ("n/a", None, "n/a"), ("NaN", None, "NaN"),
+])
+def test_amount_has_the_currency_decimals_and_never_rounds(value: object, currency: str | None,
+                                                           text: str) -> None:
+    assert amount(value, currency) == text

@@ -11,6 +11,7 @@ from reactivex.testing import TestScheduler
 from fanfare_rx.errors import ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.journey import (
+    AuctionTerms,
     DistributionStatus,
     DistributionSummary,
     EventAudience,
@@ -134,3 +135,22 @@ def test_bids_show_as_money_and_an_ended_stage_by_outcome() -> None:
     admitted = JourneySnapshot(journey_stage=JourneyStage.ROUTED,
                                sequence_stage=SequenceStage.ADMITTED, context=context)._repr_html_()
     assert ">admitted</span>" in admitted and "background:#2e7d32" in admitted
+
+
+def test_snapshot_html_shows_the_auction_terms() -> None:
+    terms = AuctionTerms(currency="USD", start_price="100.00", reserve_price="150.00",
+                         min_bid_increment="5.00", minimum_next_bid="115.00",
+                         ends_at=1_700_000_000_000, auto_extend_seconds=30)
+    context = JourneyContext(
+        experience_id="exp-1", current_bid="100.00", highest_bid="110.00", auction=terms,
+        distribution=DistributionSummary(type=DistributionType.AUCTION, id="auction-1"),
+    )
+    page = JourneySnapshot(journey_stage=JourneyStage.ROUTED,
+                           sequence_stage=SequenceStage.PARTICIPATING, context=context)._repr_html_()
+    for label, value in (("your bid", "100.00 USD"), ("highest bid", "110.00 USD"),
+                         ("start price", "100.00 USD"), ("reserve price", "150.00 USD"),
+                         ("minimum increment", "5.00 USD"), ("minimum next bid", "115.00 USD"),
+                         ("auction ends at", "2023-11-14 22:13:20 UTC"), ("auto-extend", "30 s")):
+        assert f">{label}</th>" in page and f">{value}</td>" in page, label
+    # Without auction terms no auction row appears.
+    assert "minimum next bid" not in _snapshot()._repr_html_()

@@ -242,6 +242,34 @@ def test_snapshot_written_by_javascript_decodes() -> None:
     assert snapshot.last_seen_event_id is None
 
 
+def test_snapshot_auction_terms_use_camel_case_names_and_round_trip() -> None:
+    terms = j.AuctionTerms(currency="USD", start_price="100.00", reserve_price="150.00",
+                           min_bid_increment="5.00", minimum_next_bid="115.00",
+                           ends_at=1717250700000, auto_extend_seconds=30)
+    snapshot = j.JourneySnapshot(
+        journey_stage=j.JourneyStage.ROUTED, sequence_stage=j.SequenceStage.PARTICIPATING,
+        context=j.JourneyContext(experience_id="exp-1", current_bid="100.00",
+                                 highest_bid="110.00", auction=terms),
+    )
+    data = json.loads(snapshot_to_json(snapshot))
+    assert data["context"]["currentBid"] == "100.00" and data["context"]["highestBid"] == "110.00"
+    assert data["context"]["auction"] == {
+        "currency": "USD", "startPrice": "100.00", "reservePrice": "150.00",
+        "minBidIncrement": "5.00", "minimumNextBid": "115.00", "endsAt": 1717250700000,
+        "autoExtendSeconds": 30,
+    }
+    assert snapshot_from_json(json.dumps(data)) == snapshot
+    # A snapshot written before the terms existed (or by the JS SDK) decodes without them.
+    del data["context"]["auction"]
+    assert snapshot_from_json(json.dumps(data)).context.auction is None
+    # Unknown terms are left out rather than written as null.
+    partial = attrs.evolve(snapshot, context=attrs.evolve(
+        snapshot.context, auction=j.AuctionTerms(currency="USD", ends_at=1717250700000)))
+    assert json.loads(snapshot_to_json(partial))["context"]["auction"] == {
+        "currency": "USD", "endsAt": 1717250700000}
+    assert snapshot_from_json(snapshot_to_json(partial)) == partial
+
+
 # --- encoding details --------------------------------------------------------------------------
 
 CEST = timezone(timedelta(hours=2))

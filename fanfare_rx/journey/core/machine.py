@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from fanfare_rx.journey.core import current_sdk, journal, participation, resume, routing, tables
+from fanfare_rx.journey.core import (
+    auction,
+    current_sdk,
+    journal,
+    participation,
+    resume,
+    routing,
+    tables,
+)
 from fanfare_rx.journey.core.journal import MAX_EVENTS, Parts
 from fanfare_rx.journey.core.messages import (
     AccessCodeAdvanced,
@@ -115,6 +123,7 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
             draft, new_events = routing.on_session_lost(snapshot, message)
         case _:
             assert_never(message)
+    draft = auction.refresh(snapshot, draft, message)
     if draft is snapshot and not new_events:
         return snapshot
     if draft.context.checkout_started and draft.sequence_stage is not SequenceStage.ADMITTED:

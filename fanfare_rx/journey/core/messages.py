@@ -125,6 +125,10 @@ class ActionFailed:
     retryable: bool = False
     #: The server's hint of what to do next (structured errors' ``action``, e.g. ``reroute``).
     hint: str | None = None
+    #: ``BID_TOO_LOW``: the server's minimum acceptable bid (``details.minBid``), if it said.
+    min_bid: str | None = None
+    #: ``BID_TOO_LOW``: the server's highest bid (``details.currentHighest``), if it said.
+    current_highest: str | None = None
 
 
 @attrs.frozen

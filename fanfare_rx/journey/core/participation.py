@@ -1,7 +1,7 @@
 """Participation: consumer states from the status endpoints, waitlist changes, failed
 actions, admission marks and expiry ticks.
 
-Pure: imports only models, tables, locate and the journal.
+Pure: imports only models, tables, locate, the auction rules and the journal.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import attrs
 
 from fanfare_rx.journey.core import locate, tables
 from fanfare_rx.journey.core._replace import replacer
+from fanfare_rx.journey.core.auction import BID_TOO_LOW, bid_too_low_message
 from fanfare_rx.journey.core.journal import Draft, NewEvent, Parts, user
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
@@ -19,6 +20,7 @@ from fanfare_rx.journey.core.messages import (
     WaitlistChanged,
 )
 from fanfare_rx.models import wire
+from fanfare_rx.models._display import amount
 from fanfare_rx.models.journey import (
     DistributionStatus,
     EventKind,
@@ -54,9 +56,12 @@ SS = SequenceStage
 DS = DistributionStatus
 
 
-def money(value: object) -> str | None:
-    """A money amount as its decimal text (None stays None)."""
-    return None if value is None else format(value, "f") if hasattr(value, "as_tuple") else str(value)
+def money(value: object, currency: str | None = None) -> str | None:
+    """A money amount as decimal text with the currency's decimals (None stays None).
+
+    Usage: ``money(Decimal("100"), "USD")`` -> ``'100.00'``
+    """
+    return None if value is None else amount(value, currency)
 
 
 # Keyed by value: a DistributionType (a StrEnum) finds its participation type directly.
@@ -137,13 +142,14 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     participating = stage is _PARTICIPATING
     last_bid = getattr(state, "last_bid_amount", None)
     highest = getattr(state, "highest_bid", None) or getattr(state, "winning_bid_amount", None)
+    currency = ctx.auction.currency if ctx.auction is not None else None
     values = (
         distribution,
         participation,
         getattr(state, "position", None) if participating else None,
         getattr(state, "estimated_wait_time_in_seconds", None) if participating else None,
-        None if last_bid is None else money(last_bid),
-        None if highest is None else money(highest),
+        None if last_bid is None else money(last_bid, currency),
+        None if highest is None else money(highest, currency),
         token if stage is _ADMITTED else None,
         expires if stage in _GRANT_STAGES else None,
         ended_as,
@@ -232,10 +238,15 @@ def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
     """
     action = msg.action.value if isinstance(msg.action, JourneyAction | SequenceAction) else msg.action
     ctx = attrs.evolve(snap.context, last_error=msg.code)
+    message, extra = msg.message, {"hint": msg.hint} if msg.hint else {}
+    if msg.code == BID_TOO_LOW:
+        message = bid_too_low_message(ctx, msg.min_bid, msg.current_highest)
+        minimum = msg.min_bid or (ctx.auction.minimum_next_bid if ctx.auction else None)
+        if minimum is not None:
+            extra["minimum_bid"] = amount(minimum, ctx.auction.currency if ctx.auction else None)
     event = user(
-        EventKind.ERROR, EventSeverity.ERROR, msg.message,
-        code=msg.code, action=action, status=msg.status, retryable=msg.retryable,
-        **({"hint": msg.hint} if msg.hint else {}),
+        EventKind.ERROR, EventSeverity.ERROR, message,
+        code=msg.code, action=action, status=msg.status, retryable=msg.retryable, **extra,
     )
     stage = snap.sequence_stage
     if snap.journey_stage is JS.ROUTING and ctx.distribution is not None:
