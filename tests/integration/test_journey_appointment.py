@@ -46,7 +46,8 @@ async def test_book_reschedule_cancel_through_the_view(sb: Sandbox, fanfare: Fan
     display = sequence.display.get()
     assert display is not None and display.mechanism == "appointment"
     assert (display.status, display.slot_id) == ("BOOKED", first)
-    assert display.location_id == engine.slots[0].location_id is not None
+    assert engine.slots[0].location_id is not None
+    assert display.location_id == engine.slots[0].location_id
     booking = engine.bookings[consumer_id(fanfare)]
     assert booking.slot.id == first and booking.status == "booked"
 
