@@ -213,6 +213,11 @@ async def run(consumers: int, requests: int, concurrency: int, repeats: int) -> 
     return results
 
 
+def _ratio(top: float, bottom: float) -> float:
+    """``top / bottom``; NaN when a quick run measured no CPU at all (clock ticks are coarse)."""
+    return top / bottom if bottom else float("nan")
+
+
 def report(results: dict[str, float], consumers: int) -> list[str]:
     """The printed lines: each figure beside its baseline with the ratio."""
     lines = ["server CPU µs per queue-status request (median; user+system, user only):"]
@@ -223,11 +228,11 @@ def report(results: dict[str, float], consumers: int) -> list[str]:
             f"  [{label}]",
             f"  bare aiohttp JSON handler:            {bare:7.1f}",
             (f"  sandbox, empty queue (position 1):    {empty:7.1f}   bare/sandbox = "
-             f"{bare / empty:4.2f}x (goal >= 0.70)"),
+             f"{_ratio(bare, empty):4.2f}x (goal >= 0.70)"),
             (f"  sandbox, {consumers:,} in queue, last in line: {full:7.1f}   full/empty = "
-             f"{full / empty:4.2f}x (goal <= 1.20), bare/sandbox = {bare / full:4.2f}x"),
+             f"{_ratio(full, empty):4.2f}x (goal <= 1.20), bare/sandbox = {_ratio(bare, full):4.2f}x"),
             (f"  sandbox, {consumers:,} in queue, each in turn: {every:7.1f}   full/empty = "
-             f"{every / empty:4.2f}x, bare/sandbox = {bare / every:4.2f}x"),
+             f"{_ratio(every, empty):4.2f}x, bare/sandbox = {_ratio(bare, every):4.2f}x"),
         ]
     lines.append("minor page faults per request (system time follows them): " + ", ".join(
         f"{name} {results[name + '_faults']:.2f}" for name in ("bare", "empty", "full", "full_all")))

@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from fanfare_rx.client.fanfare import (
         DEVELOPMENT_BASE_URL,
         PRODUCTION_BASE_URL,
+        Fanfare,
+    )
+    from fanfare_rx.client.namespaces import (
         Auth,
         Challenges,
         Experiences,
-        Fanfare,
         Journeys,
     )
     from fanfare_rx.client.session import (
@@ -132,10 +134,10 @@ _EXPORTS: dict[str, str] = {
     "APITimeoutError": "fanfare_rx.errors",
     "ActionNotAvailableError": "fanfare_rx.errors",
     "AdmissionGrant": "fanfare_rx.models.view",
-    "Auth": "fanfare_rx.client.fanfare",
+    "Auth": "fanfare_rx.client.namespaces",
     "AuthError": "fanfare_rx.errors",
     "AvailableActions": "fanfare_rx.models.journey",
-    "Challenges": "fanfare_rx.client.fanfare",
+    "Challenges": "fanfare_rx.client.namespaces",
     "ConfigError": "fanfare_rx.errors",
     "ConflictError": "fanfare_rx.errors",
     "ConsumerApi": "fanfare_rx.wire.client",
@@ -150,7 +152,7 @@ _EXPORTS: dict[str, str] = {
     "EventSeverity": "fanfare_rx.models.journey",
     "ExperienceJourney": "fanfare_rx.journey.journey",
     "ExperienceSession": "fanfare_rx.models.journey",
-    "Experiences": "fanfare_rx.client.fanfare",
+    "Experiences": "fanfare_rx.client.namespaces",
     "Fanfare": "fanfare_rx.client.fanfare",
     "FanfareError": "fanfare_rx.errors",
     "FileStorage": "fanfare_rx.client.storage",
@@ -166,7 +168,7 @@ _EXPORTS: dict[str, str] = {
     "JourneyStage": "fanfare_rx.models.journey",
     "JourneyView": "fanfare_rx.models.view",
     "JourneyViewStage": "fanfare_rx.models.view",
-    "Journeys": "fanfare_rx.client.fanfare",
+    "Journeys": "fanfare_rx.client.namespaces",
     "LiveJourneyView": "fanfare_rx.journey.view",
     "LiveSequenceView": "fanfare_rx.journey.view",
     "Mechanism": "fanfare_rx.models.view",

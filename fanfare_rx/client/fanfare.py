@@ -15,15 +15,22 @@ from reactivex import abc
 from reactivex import operators as ops
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
-from fanfare_rx.client.api_effects import ApiEffects
 from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events
-from fanfare_rx.client.session import SessionManager
+from fanfare_rx.client.namespaces import (
+    Auth,
+    Challenges,
+    Experiences,
+    Journeys,
+    holds_participation,
+)
+from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.errors import ConfigError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
-from fanfare_rx.models.journey import JourneySnapshot
+from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.codec import snapshot_to_json
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
@@ -32,11 +39,7 @@ from fanfare_rx.wire.transport import Sleep
 __all__ = [
     "DEVELOPMENT_BASE_URL",
     "PRODUCTION_BASE_URL",
-    "Auth",
-    "Challenges",
-    "Experiences",
     "Fanfare",
-    "Journeys",
     "scheduler_sleep",
 ]
 
@@ -94,170 +97,6 @@ def _http_config(http: HttpConfig | None, *, timeout: float | None, retry: Retry
     return config
 
 
-class Experiences:
-    """``fanfare.experiences``: journeys and the ``/consumers/me`` projection."""
-
-    def __init__(self, fanfare: Fanfare) -> None:
-        self._fanfare = fanfare
-        self._journeys: dict[str, ExperienceJourney] = {}
-
-    @property
-    def journeys(self) -> Mapping[str, ExperienceJourney]:
-        """The live journeys by experience id."""
-        return dict(self._journeys)
-
-    def create_journey(self, experience_id: str) -> ExperienceJourney:
-        """The journey of ``experience_id`` — the same object for the same id (idempotent)
-        until it is destroyed.
-
-        Usage: ``journey = fanfare.experiences.create_journey("exp-1")``
-        """
-        self._fanfare._ensure_alive()
-        journey = self._journeys.get(experience_id)
-        if journey is not None and not journey.destroyed:
-            return journey
-        journey = ExperienceJourney(
-            experience_id,
-            ApiEffects(self._fanfare.api),
-            scheduler=self._fanfare.scheduler,
-            on_destroy=self._forget,
-        )
-        self._journeys[experience_id] = journey
-        self._fanfare._publish_events_of(journey)
-        return journey
-
-    def _forget(self, journey: ExperienceJourney) -> None:
-        if self._journeys.get(journey.experience_id) is journey:
-            del self._journeys[journey.experience_id]
-
-    async def get_me(self) -> wire.ConsumerMe:
-        """``GET /consumers/me``: the consumer's active journeys and waitlists.
-
-        Usage: ``me = await fanfare.experiences.get_me()``
-        """
-        self._fanfare._ensure_alive()
-        return await self._fanfare.api.get_me()
-
-    async def resume_all(self) -> list[ExperienceJourney]:
-        """Create and resume a journey for every experience ``/consumers/me`` lists.
-
-        Usage: ``for journey in await fanfare.experiences.resume_all(): journey.start_polling()``
-        """
-        me = await self.get_me()
-        resumed: list[ExperienceJourney] = []
-        for projection in me.active.journeys:
-            journey = self.create_journey(projection.experience_id)
-            if await journey.resume_from_me(me):
-                resumed.append(journey)
-        return resumed
-
-    def destroy_all(self) -> None:
-        for journey in list(self._journeys.values()):
-            journey.destroy()
-        self._journeys.clear()
-
-
-class Journeys:
-    """``fanfare.journeys``: the current SDK's names for the same journeys
-    (``sdk.journeys.get`` / ``resumeAll``); render from ``journey.view``.
-
-    Usage::
-
-        await fanfare.journeys.resume_all()
-        journey = fanfare.journeys.get("exp-1")
-        async for view in journey.view: ...
-    """
-
-    def __init__(self, experiences: Experiences) -> None:
-        self._experiences = experiences
-
-    def get(self, experience_id: str) -> ExperienceJourney:
-        """The journey handle of ``experience_id`` (the same object as
-        ``experiences.create_journey``). Usage: ``journey = fanfare.journeys.get("exp-1")``"""
-        return self._experiences.create_journey(experience_id)
-
-    async def resume_all(self) -> list[ExperienceJourney]:
-        """Reconstruct every journey ``/consumers/me`` lists (call after init, before rendering).
-
-        Usage: ``await fanfare.journeys.resume_all()``
-        """
-        return await self._experiences.resume_all()
-
-
-class Challenges:
-    """``fanfare.challenges``: pass a bot-check challenge (then ``view.reroute()``).
-
-    Usage: ``await fanfare.challenges.verify(challenge_id=gate.challenge_id, token=token)``
-    """
-
-    def __init__(self, fanfare: Fanfare) -> None:
-        self._fanfare = fanfare
-
-    async def verify(self, *, challenge_id: str, token: str) -> bool:
-        """``POST /challenges/verify``; raises when the token is refused."""
-        self._fanfare._ensure_alive()
-        result = await self._fanfare.api.verify_bot_check(challenge_id, token)
-        return result.verified
-
-
-class Auth:
-    """``fanfare.auth``: guest sessions, OTP sign-in, external exchange, logout.
-
-    Usage::
-
-        await fanfare.auth.request_otp(email="ada@example.com")
-        await fanfare.auth.verify_otp("424242", email="ada@example.com")
-        await journey.authenticate()
-    """
-
-    def __init__(self, fanfare: Fanfare) -> None:
-        self._fanfare = fanfare
-
-    @property
-    def session(self) -> wire.SessionInfo | None:
-        """The current session (no tokens), or None."""
-        return self._fanfare.sessions.session
-
-    @property
-    def is_authenticated(self) -> bool:
-        """True for an identified (not guest) consumer."""
-        return self._fanfare.sessions.is_authenticated
-
-    async def guest(self) -> wire.SessionInfo:
-        """Start a guest session (``POST /auth/guest``)."""
-        return await self._fanfare.sessions.guest()
-
-    async def request_otp(
-        self, *, email: str | None = None, phone: str | None = None,
-        default_country: str | None = None,
-    ) -> bool:
-        """Send a one-time code by email or SMS (``POST /auth/otp/request``)."""
-        return await self._fanfare.sessions.request_otp(
-            email=email, phone=phone, default_country=default_country
-        )
-
-    async def verify_otp(
-        self, code: str, *, email: str | None = None, phone: str | None = None,
-        default_country: str | None = None,
-    ) -> wire.SessionInfo:
-        """Sign in with the code; a guest session is linked (its participations are kept)."""
-        return await self._fanfare.sessions.verify_otp(
-            code, email=email, phone=phone, default_country=default_country
-        )
-
-    async def exchange_external(self, exchange_code: str) -> wire.SessionInfo:
-        """Sign in with an exchange code from your backend (``POST /auth/external/exchange``)."""
-        return await self._fanfare.sessions.exchange_external(exchange_code)
-
-    async def refresh(self) -> wire.SessionInfo:
-        """Refresh the access token now (normally automatic)."""
-        return await self._fanfare.sessions.refresh()
-
-    async def logout(self) -> None:
-        """Log out: revoke, clear the stored session (journeys keep their last state)."""
-        await self._fanfare.sessions.logout()
-
-
 class Fanfare:
     """The SDK: one HTTP session, one consumer session, any number of journeys.
 
@@ -289,6 +128,11 @@ class Fanfare:
         self.journeys = Journeys(self.experiences)
         self.challenges = Challenges(self)
         self.auth = Auth(self)
+        self._writes: set[asyncio.Task[None]] = set()
+        self._record_keys: dict[str, object] = {}
+        if sessions.participations is None:
+            sessions.participations = self.experiences.live_participations
+        bus.on(AUTH_SESSION_LOST, self._on_session_lost)
 
     @classmethod
     async def init(
@@ -364,7 +208,7 @@ class Fanfare:
         Usage: ``session = await fanfare.restore()``
         """
         self._ensure_alive()
-        return self.sessions.restore()
+        return await self.sessions.restore()
 
     def on(self, name: str, handler: EventHandler) -> Off:
         """Subscribe to an SDK event (``auth:authenticated``, ``queue:position-changed`` …);
@@ -380,6 +224,51 @@ class Fanfare:
                 self._bus.emit(name, payload)
 
         journey.state.pipe(ops.pairwise()).subscribe(publish)
+        journey.state.subscribe(lambda snapshot: self._keep_record(journey, snapshot))
+        journey.state.subscribe(lambda snapshot: self._still_lost(journey, snapshot))
+
+    def _still_lost(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
+        # A journey started (or acting) while the session is lost asks to sign in too.
+        if (snapshot.context.last_error == SESSION_LOST
+                and snapshot.journey_stage is not JourneyStage.NEEDS_AUTH
+                and self.sessions.lost_session is not None and not journey.destroyed):
+            journey.session_lost()
+
+    def _on_session_lost(self, payload: Mapping[str, object]) -> None:
+        if payload.get("replaced"):
+            return
+        for journey in self.experiences.journeys.values():
+            if not journey.destroyed and journey.state.get().journey_stage is not (
+                    JourneyStage.NOT_STARTED):
+                journey.session_lost()
+
+    def _keep_record(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
+        """Keep the snapshot of a journey holding a participation with the session (another
+        replica sharing the storage sees it); forget it once the participation is over."""
+        if snapshot.journey_stage is JourneyStage.NOT_STARTED or self.sessions.storage is None:
+            return
+        experience_id = journey.experience_id
+        held = holds_participation(snapshot)
+        key = (snapshot.sequence_stage, snapshot.context.participation) if held else None
+        if experience_id in self._record_keys and self._record_keys[experience_id] == key:
+            return
+        self._record_keys[experience_id] = key
+        if not held and experience_id not in self.sessions.journeys:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        write = (self.sessions.save_journey(experience_id, snapshot_to_json(snapshot))
+                 if held else self.sessions.forget_journey(experience_id))
+        task = loop.create_task(write)
+        self._writes.add(task)
+        task.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("could not store a journey record: %r", task.exception())
 
     @property
     def destroyed(self) -> bool:
@@ -395,6 +284,8 @@ class Fanfare:
             return
         self._destroyed = True
         self.experiences.destroy_all()
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
         await self.api.close()
         self._bus.clear()
 

@@ -1,5 +1,5 @@
-"""The consumer session: a guest session on demand, OTP and external sign-in, refresh before
-expiry and after a 401, logout, persistence through a :class:`~fanfare_rx.client.storage.SessionStorage`.
+"""The consumer session: a guest session on demand, OTP and external sign-in, early refresh
+coordinated across processes through the storage, an explicit "session lost" outcome, logout.
 """
 
 from __future__ import annotations
@@ -7,12 +7,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import attrs
 
+from fanfare_rx.client.session_store import (
+    AUTH_AUTHENTICATED,
+    AUTH_REFRESHED,
+    STORAGE_FALLBACK,
+    SessionEventHandler,
+    StoredSessionHolder,
+)
 from fanfare_rx.client.storage import SessionStorage, StoredSession
 from fanfare_rx.errors import AuthError, ErrorCode, FanfareError, ValidationError
 from fanfare_rx.models import wire
@@ -24,23 +30,33 @@ __all__ = [
     "AUTH_ERROR",
     "AUTH_LOGOUT",
     "AUTH_REFRESHED",
+    "AUTH_SESSION_LOST",
     "DEFAULT_REFRESH_MARGIN",
+    "SESSION_LOST",
+    "STORAGE_FALLBACK",
     "AuthEndpoints",
+    "ParticipationCount",
     "SessionEventHandler",
     "SessionManager",
 ]
 
-AUTH_AUTHENTICATED = "auth:authenticated"
-AUTH_REFRESHED = "auth:refreshed"
 AUTH_LOGOUT = "auth:logout"
 AUTH_ERROR = "auth:error"
+AUTH_SESSION_LOST = "auth:session_lost"
+#: The error code of calls made while the session is lost (sign in or start a new guest).
+SESSION_LOST = "SESSION_LOST"
 
-#: Refresh this many seconds before the access token expires.
-DEFAULT_REFRESH_MARGIN = 60.0
-#: Assumed access-token lifetime when a refresh answer does not say (spec §2.4: 1 hour).
+#: Refresh at most this many seconds before the access token expires ...
+DEFAULT_REFRESH_MARGIN = 300.0
+#: ... and at most this share of its lifetime (a 60 s token refreshes 30 s before expiry).
+_MARGIN_SHARE = 0.5
+#: Assumed access-token lifetime when the server does not say (spec §2.4: 1 hour).
 _DEFAULT_ACCESS_TTL = 3600.0
+#: After a refresh failed on the network, wait this share of the time left before the next try.
+_RETRY_SHARE = 0.1
 
-SessionEventHandler = Callable[[str, Mapping[str, Any]], None]
+#: How many live participations the consumer holds now (None: unknown).
+ParticipationCount = Callable[[], int | None]
 _log = logging.getLogger("fanfare_rx.client.session")
 
 
@@ -48,22 +64,35 @@ def _from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-class SessionManager:
-    """Holds the consumer session of one organization and keeps it usable.
+class SessionManager(StoredSessionHolder):
+    """Holds the consumer session of one organization and keeps it usable, never replacing
+    the consumer silently.
 
-    ``ensure()`` creates a guest session when there is none and refreshes the access token
-    ``refresh_margin`` seconds before it expires; a refresh the server rejects falls back to a
-    new guest session. Every change is saved to ``storage`` and announced through ``on_event``
-    as ``auth:authenticated`` ``{session, is_new}``, ``auth:refreshed`` ``{session}``,
-    ``auth:logout`` ``{reason}`` or ``auth:error`` ``{error, context}``; payloads carry the
-    :class:`~fanfare_rx.models.wire.SessionInfo`, never a token.
+    ``ensure()`` adopts the stored session or creates a guest when there is none, and refreshes
+    the access token early (``refresh_margin`` seconds before expiry, at most half its
+    lifetime), so a refresh that fails can be tried again while the token is still valid.
+    Refreshes run inside the storage's ``exclusive`` section after reading the record again:
+    tokens another process already rotated are adopted without a request. When the session is
+    truly gone (access token expired or rejected, refresh rejected) ``auth:session_lost`` is
+    emitted; a new guest replaces it only when it was a guest holding no participation
+    (``participations() == 0``), otherwise calls raise ``AuthError(code="SESSION_LOST")`` until
+    the app signs in again or calls :meth:`start_new_guest`.
+
+    Events through ``on_event(name, payload)`` (payloads carry the
+    :class:`~fanfare_rx.models.wire.SessionInfo`, never a token): ``auth:authenticated``
+    ``{session, is_new}``, ``auth:refreshed`` ``{session}``, ``auth:logout`` ``{reason}``,
+    ``auth:error`` ``{error, context}``, ``auth:session_lost`` ``{session, reason, replaced,
+    participations}``, ``storage:fallback`` ``{storage, error}`` (an unusable storage is
+    replaced by memory, logged once).
 
     Args:
         organization_id: the organization the session belongs to (the storage key).
-        storage: where the session survives restarts (None: memory of this object only).
+        storage: where the session survives restarts and is shared (None: this object only).
         on_event: ``handler(name, payload)`` for the events above.
         clock: epoch seconds now (injectable for tests).
-        refresh_margin: seconds before access-token expiry at which ``ensure()`` refreshes.
+        refresh_margin: the most seconds before access-token expiry at which to refresh.
+        participations: how many live participations the consumer holds (the Fanfare facade
+            counts its journeys); None or a None answer counts as "maybe some".
 
     Usage: ``sessions = SessionManager(org_id, storage=FileStorage("~/.fanfare"))``
     """
@@ -76,15 +105,16 @@ class SessionManager:
         on_event: SessionEventHandler | None = None,
         clock: Callable[[], float] = time.time,
         refresh_margin: float = DEFAULT_REFRESH_MARGIN,
+        participations: ParticipationCount | None = None,
     ) -> None:
-        self.organization_id = organization_id
-        self.storage = storage
-        self.on_event = on_event
+        if refresh_margin < 0:
+            raise ValueError("refresh_margin must not be negative")
+        super().__init__(organization_id, storage, on_event)
         self.clock = clock
         self.refresh_margin = refresh_margin
+        self.participations = participations
         self._endpoints: AuthEndpoints | None = None
-        self._stored: StoredSession | None = None
-        self._journeys: dict[str, str] = {}
+        self._not_before = 0.0
         self._lock = asyncio.Lock()
 
     # --- wiring and state -------------------------------------------------------------------
@@ -102,6 +132,11 @@ class SessionManager:
         return self._stored.session if self._stored is not None else None
 
     @property
+    def lost_session(self) -> wire.SessionInfo | None:
+        """The session that was lost and not yet replaced (sign in or start a new guest)."""
+        return self._lost
+
+    @property
     def is_authenticated(self) -> bool:
         """True when the session is a signed-in (not guest) one."""
         session = self.session
@@ -117,66 +152,22 @@ class SessionManager:
         """The access token held now, without creating or refreshing anything."""
         return self._stored.access_token if self._stored is not None else None
 
-    @property
-    def journeys(self) -> Mapping[str, str]:
-        """Experience id -> journey snapshot JSON saved alongside the session."""
-        return dict(self._journeys)
-
-    def save_journey(self, experience_id: str, snapshot_json: str) -> None:
-        """Keep a journey's snapshot with the session (persisted when a session exists).
-
-        Usage: ``sessions.save_journey("exp-1", snapshot_to_json(journey.state.get()))``
-        """
-        self._journeys[experience_id] = snapshot_json
-        self._persist()
-
-    def forget_journey(self, experience_id: str) -> None:
-        """Drop a saved journey snapshot.
-
-        Usage: ``sessions.forget_journey("exp-1")``
-        """
-        if self._journeys.pop(experience_id, None) is not None:
-            self._persist()
-
-    def restore(self) -> wire.SessionInfo | None:
-        """Load the session from storage (an expired access token is refreshed by ``ensure``).
-
-        Usage: ``if sessions.restore() is None: await sessions.ensure()``
-        """
-        if self.storage is None:
-            return self.session
-        stored = self.storage.load(self.organization_id)
-        if stored is None:
-            return None
-        self._stored = stored
-        self._journeys = dict(stored.journeys)
-        self._emit(AUTH_AUTHENTICATED, {"session": stored.session, "is_new": False})
-        return stored.session
-
-    def clear(self) -> None:
-        """Forget the session and saved journeys locally and in storage (no request).
-
-        Usage: ``sessions.clear()``
-        """
-        self._stored = None
-        self._journeys = {}
-        if self.storage is not None:
-            self.storage.clear(self.organization_id)
-
     # --- operations -------------------------------------------------------------------------
 
     async def ensure(self) -> wire.SessionInfo:
-        """A usable session: the current one, a refreshed one, or a new guest session.
+        """A usable session: the current one, a refreshed one, the stored one or a new guest.
+
+        Raises:
+            AuthError: code ``SESSION_LOST`` while the session is lost.
 
         Usage: ``session = await sessions.ensure()``
         """
         async with self._lock:
+            self._check_not_lost()
             stored = self._stored
-            if stored is None:
-                return await self._new_guest()
-            if self._expires_in(stored) > self.refresh_margin:
+            if stored is not None and not self._due(stored):
                 return stored.session
-            return await self._refresh_or_guest(stored, context="refresh")
+            return await self._renew("refresh", None)
 
     async def access_token(self) -> str:
         """The bearer token to send, after :meth:`ensure`.
@@ -188,37 +179,45 @@ class SessionManager:
         return self._stored.access_token
 
     async def handle_unauthorized(self, rejected_token: str) -> None:
-        """React to a 401 for ``rejected_token``: refresh once, or start a new guest session.
+        """React to a 401 for ``rejected_token``: adopt tokens another process rotated, or
+        refresh once; a session that is truly gone is reported (see the class doc).
 
-        A token that is no longer current (another request already replaced it) changes
-        nothing, so concurrent 401s lead to one refresh.
+        A token that is no longer current changes nothing, so concurrent 401s lead to one
+        refresh.
 
         Usage: ``await sessions.handle_unauthorized(token_sent)``
         """
         async with self._lock:
+            self._check_not_lost()
             stored = self._stored
             if stored is None or stored.access_token != rejected_token:
                 return
-            await self._refresh_or_guest(stored, context="unauthorized")
+            await self._renew("unauthorized", rejected_token)
 
     async def guest(self) -> wire.SessionInfo:
-        """Replace the session with a new guest session.
+        """Replace the session with a new guest session (an explicit choice of the app).
 
         Usage: ``await sessions.guest()``
         """
-        async with self._lock:
+        async with self._lock, self._exclusive():
             return await self._new_guest()
 
+    async def start_new_guest(self) -> wire.SessionInfo:
+        """Give up a lost session and continue as a new guest (participations of the lost
+        consumer stay with it on the server).
+
+        Usage: ``await sessions.start_new_guest()``
+        """
+        return await self.guest()
+
     async def refresh(self) -> wire.SessionInfo:
-        """Refresh the access token now; a rejected refresh starts a new guest session.
+        """Refresh the access token now (inside the storage's exclusive section).
 
         Usage: ``await sessions.refresh()``
         """
         async with self._lock:
-            stored = self._stored
-            if stored is None:
-                return await self._new_guest()
-            return await self._refresh_or_guest(stored, context="refresh")
+            self._check_not_lost()
+            return await self._renew("forced", None)
 
     async def request_otp(
         self,
@@ -245,14 +244,15 @@ class SessionManager:
         default_country: str | None = None,
     ) -> wire.SessionInfo:
         """Sign in with the code; a guest session held now is sent along so it is linked.
+        Signing in again after ``auth:session_lost`` recovers an OTP-linked consumer.
 
         Usage: ``session = await sessions.verify_otp("424242", email="ada@example.com")``
         """
         body = wire.OtpVerify(code=code, email=email, phone=phone,
                               default_country=default_country)
-        async with self._lock:
+        async with self._lock, self._exclusive():
             envelope = await self._calls().check_otp(body, self._guest_bearer())
-            return self._adopt(envelope)
+            return await self._adopt(envelope)
 
     async def exchange_external(self, exchange_code: str) -> wire.SessionInfo:
         """Sign in with a one-time exchange code of an external identity provider.
@@ -260,9 +260,9 @@ class SessionManager:
         Usage: ``await sessions.exchange_external("exc_...")``
         """
         body = wire.ExternalExchange(exchange_code=exchange_code)
-        async with self._lock:
+        async with self._lock, self._exclusive():
             envelope = await self._calls().exchange(body, self._guest_bearer())
-            return self._adopt(envelope)
+            return await self._adopt(envelope)
 
     async def logout(self, reason: str = "logout") -> None:
         """End the session on the server (best effort) and forget it locally and in storage.
@@ -277,10 +277,93 @@ class SessionManager:
                 except FanfareError as exc:
                     _log.info("logout request failed (%s); forgetting the session anyway",
                               exc.code)
-            self.clear()
+            await self.clear()
         self._emit(AUTH_LOGOUT, {"reason": reason})
 
-    # --- internals --------------------------------------------------------------------------
+    # --- refresh and loss -------------------------------------------------------------------
+
+    def _margin(self, stored: StoredSession) -> float:
+        if stored.access_issued_at is not None:
+            lifetime = (stored.access_expires_at - stored.access_issued_at).total_seconds()
+        else:
+            lifetime = _DEFAULT_ACCESS_TTL
+        return min(self.refresh_margin, _MARGIN_SHARE * max(0.0, lifetime))
+
+    def _expires_in(self, stored: StoredSession) -> float:
+        return stored.access_expires_at.timestamp() - self.clock()
+
+    def _due(self, stored: StoredSession) -> bool:
+        left = self._expires_in(stored)
+        if left <= 0:
+            return True
+        return left <= self._margin(stored) and self.clock() >= self._not_before
+
+    async def _renew(self, context: str, rejected: str | None) -> wire.SessionInfo:
+        async with self._exclusive():
+            await self._sync_from_storage()
+            stored = self._stored
+            if stored is None:
+                return await self._new_guest()
+            if context == "refresh" and not self._due(stored):
+                return stored.session  # another holder refreshed it meanwhile
+            if context == "unauthorized" and stored.access_token != rejected:
+                return stored.session
+            return await self._rotate(stored, context)
+
+    async def _rotate(self, stored: StoredSession, context: str) -> wire.SessionInfo:
+        token = stored.refresh_token
+        if token is None or token == self._rejected_refresh:
+            return await self._after_rejection(stored, context, None)
+        try:
+            result = await self._calls().rotate(token)
+        except (AuthError, ValidationError) as exc:
+            self._rejected_refresh = token
+            self._emit(AUTH_ERROR, {"error": exc, "context": context})
+            return await self._after_rejection(stored, context, exc)
+        except FanfareError as exc:
+            left = self._expires_in(stored)
+            if context != "unauthorized" and left > 0:
+                self._not_before = self.clock() + _RETRY_SHARE * left
+                _log.info("refresh failed (%s); the access token is valid for %.0f s more",
+                          exc.code, left)
+                return stored.session
+            self._emit(AUTH_ERROR, {"error": exc, "context": context})
+            raise
+        return await self._apply_refresh(stored, result)
+
+    async def _after_rejection(self, stored: StoredSession, context: str,
+                               error: FanfareError | None) -> wire.SessionInfo:
+        left = self._expires_in(stored)
+        if context != "unauthorized" and left > 0:
+            _log.warning("the refresh token was rejected; the access token stays valid for "
+                         "%.0f s, then the session is lost", left)
+            return stored.session
+        return await self._session_gone(stored, error)
+
+    async def _session_gone(self, stored: StoredSession,
+                            error: FanfareError | None) -> wire.SessionInfo:
+        known = self.participations() if self.participations is not None else None
+        held = None if known is None else max(known, len(self._journeys))
+        replace = stored.session.type == wire.SessionType.GUEST and held == 0
+        reason = error.code if error is not None else "REFRESH_REJECTED"
+        _log.warning("session of %s lost (%s); %s", redact(stored.session.consumer_id), reason,
+                     "starting a new guest" if replace else "sign in again or start a new guest")
+        self._emit(AUTH_SESSION_LOST, {"session": stored.session, "reason": reason,
+                                       "replaced": replace, "participations": held})
+        if replace:
+            return await self._new_guest()
+        self._stored, self._lost = None, stored.session
+        raise self._lost_error()
+
+    def _check_not_lost(self) -> None:
+        if self._lost is not None:
+            raise self._lost_error()
+
+    def _lost_error(self) -> AuthError:
+        return AuthError("the session was lost: sign in again or start a new guest session",
+                         code=SESSION_LOST)
+
+    # --- adopting answers -------------------------------------------------------------------
 
     def _calls(self) -> AuthEndpoints:
         if self._endpoints is None:
@@ -294,52 +377,37 @@ class SessionManager:
             return None
         return stored.access_token
 
-    def _expires_in(self, stored: StoredSession) -> float:
-        return stored.access_expires_at.timestamp() - self.clock()
-
     async def _new_guest(self) -> wire.SessionInfo:
-        return self._adopt(await self._calls().create_guest())
+        return await self._adopt(await self._calls().create_guest())
 
-    def _adopt(self, envelope: wire.SessionEnvelope) -> wire.SessionInfo:
+    async def _adopt(self, envelope: wire.SessionEnvelope) -> wire.SessionInfo:
         now = self.clock()
         ttl = envelope.refresh_token_ttl_seconds
-        self._stored = StoredSession(
+        previous = self._stored.session if self._stored is not None else self._lost
+        same = previous is not None and previous.consumer_id == envelope.session.consumer_id
+        self._take(StoredSession(
             session=envelope.session,
             access_token=envelope.access_token,
             access_expires_at=envelope.session.expires_at,
             refresh_token=envelope.refresh_token,
             refresh_expires_at=_from_epoch(now + ttl) if ttl is not None else None,
-            journeys=self._journeys,
-        )
-        self._persist()
+            journeys=self._journeys if same else {},
+            access_issued_at=_from_epoch(now),
+        ))
+        self._not_before = 0.0
+        await self._save()
         _log.debug("session %s (%s)", envelope.session.type.value,
                    redact(envelope.session.consumer_id))
         self._emit(AUTH_AUTHENTICATED, {"session": envelope.session, "is_new": True})
         return envelope.session
 
-    async def _refresh_or_guest(self, stored: StoredSession, *, context: str) -> wire.SessionInfo:
-        if stored.refresh_token is None:
-            return await self._new_guest()
-        try:
-            result = await self._calls().rotate(stored.refresh_token)
-        except (AuthError, ValidationError) as exc:
-            # Rejected: the documented fallback is a new guest session.
-            self._emit(AUTH_ERROR, {"error": exc, "context": context})
-            return await self._new_guest()
-        except FanfareError as exc:
-            if context == "refresh" and self._expires_in(stored) > 0:
-                _log.info("refresh failed (%s); the access token is still valid", exc.code)
-                return stored.session
-            self._emit(AUTH_ERROR, {"error": exc, "context": context})
-            raise
-        return self._apply_refresh(stored, result)
-
-    def _apply_refresh(self, stored: StoredSession, result: wire.RefreshResult) -> wire.SessionInfo:
+    async def _apply_refresh(self, stored: StoredSession,
+                             result: wire.RefreshResult) -> wire.SessionInfo:
         now = self.clock()
         expires = result.access_token_expires_at or _from_epoch(now + _DEFAULT_ACCESS_TTL)
         ttl = result.refresh_token_ttl_seconds
         session = attrs.evolve(stored.session, expires_at=expires)
-        self._stored = attrs.evolve(
+        self._take(attrs.evolve(
             stored,
             session=session,
             access_token=result.access_token,
@@ -349,30 +417,18 @@ class SessionManager:
                 _from_epoch(now + ttl) if ttl is not None else stored.refresh_expires_at
             ),
             journeys=self._journeys,
-        )
-        self._persist()
+            access_issued_at=_from_epoch(now),
+        ))
+        self._not_before = 0.0
+        await self._save()
         self._emit(AUTH_REFRESHED, {"session": session})
         return session
-
-    def _persist(self) -> None:
-        if self.storage is None or self._stored is None:
-            return
-        if dict(self._stored.journeys) != self._journeys:
-            self._stored = attrs.evolve(self._stored, journeys=self._journeys)
-        self.storage.save(self.organization_id, self._stored)
-
-    def _emit(self, name: str, payload: Mapping[str, Any]) -> None:
-        if self.on_event is None:
-            return
-        try:
-            self.on_event(name, payload)
-        except Exception:  # noqa: BLE001 - a listener must not break the session
-            _log.exception("session event handler failed for %s", name)
 
     def __repr__(self) -> str:
         stored = self._stored
         if stored is None:
-            return f"SessionManager(organization_id={self.organization_id!r}, session=None)"
+            lost = "" if self._lost is None else ", lost=True"
+            return f"SessionManager(organization_id={self.organization_id!r}, session=None{lost})"
         return (
             f"SessionManager(organization_id={self.organization_id!r}, "
             f"type={stored.session.type.value!r}, consumer_id={stored.session.consumer_id!r}, "

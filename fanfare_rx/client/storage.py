@@ -1,30 +1,45 @@
-"""Session persistence: the :class:`SessionStorage` protocol, an in-memory backend and a file
-backend (one JSON file per organization, written atomically with mode 0600).
+"""Session persistence: the async :class:`SessionStorage` protocol (load, save, clear and a
+cross-process ``exclusive`` section), an in-memory backend and a file backend (fcntl-locked).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import json
 import logging
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from fanfare_rx.errors import DecodeError
+from fanfare_rx.errors import DecodeError, FanfareError
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.wire import codec
 
-__all__ = ["FileStorage", "MemoryStorage", "SessionStorage", "StoredSession"]
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "FileStorage",
+    "MemoryStorage",
+    "SessionStorage",
+    "StorageLockTimeout",
+    "StoredSession",
+]
 
 _log = logging.getLogger("fanfare_rx.client.storage")
 _FORMAT_VERSION = 1
+#: Seconds a caller waits for another process's exclusive section before giving up.
+DEFAULT_LOCK_TIMEOUT = 30.0
+#: Temporary files of an interrupted save older than this are removed when a storage opens.
+_STALE_TEMP_SECONDS = 10.0
 
 
 def _journeys(value: Mapping[str, str]) -> Mapping[str, str]:
@@ -42,6 +57,8 @@ class StoredSession:
         refresh_token: the rotating refresh token, if the server sent one (redacted in repr).
         refresh_expires_at: when the refresh token expires, if known.
         journeys: experience id -> journey snapshot JSON text (opaque here).
+        access_issued_at: when the access token was received (its lifetime sets how early
+            it is refreshed), if known.
 
     Usage: ``StoredSession(session=env.session, access_token=env.access_token,
     access_expires_at=env.session.expires_at)``
@@ -53,6 +70,7 @@ class StoredSession:
     refresh_token: str | None = attrs.field(default=None, repr=redact)
     refresh_expires_at: datetime | None = None
     journeys: Mapping[str, str] = attrs.field(factory=dict, converter=_journeys, repr=False)
+    access_issued_at: datetime | None = None
 
     def to_json(self) -> str:
         """The JSON text a :class:`FileStorage` writes.
@@ -79,75 +97,136 @@ class StoredSession:
         return result
 
 
+class StorageLockTimeout(FanfareError):
+    """Another holder kept a storage's exclusive section longer than the lock timeout."""
+
+    default_retryable = True
+
+
 @runtime_checkable
 class SessionStorage(Protocol):
     """Where a :class:`~fanfare_rx.client.session.SessionManager` keeps the session of each
-    organization (synchronous: the records are tiny).
+    organization, shared by every process that uses the same backend.
+
+    ``exclusive(organization_id)`` is an async context manager that only one holder at a time
+    (across processes) is inside; the session manager refreshes tokens and writes inside it
+    after reading the record again, so one refresh happens at a time per stored session.
 
     Usage: ``SessionManager(org_id, storage=FileStorage("~/.fanfare"))``
     """
 
-    def load(self, organization_id: str) -> StoredSession | None:
+    async def load(self, organization_id: str) -> StoredSession | None:
         """The stored session, or None when there is none (or it is unreadable)."""
         ...
 
-    def save(self, organization_id: str, stored: StoredSession) -> None:
+    async def save(self, organization_id: str, stored: StoredSession) -> None:
         """Replace the stored session."""
         ...
 
-    def clear(self, organization_id: str) -> None:
+    async def clear(self, organization_id: str) -> None:
         """Forget the stored session (no error when there is none)."""
+        ...
+
+    def exclusive(self, organization_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold the organization's record exclusively (across processes where the backend is
+        shared) until the block ends."""
         ...
 
 
 class MemoryStorage:
-    """Sessions in a dict; lives as long as the object.
+    """Sessions in a dict; lives as long as the object (instances sharing it coordinate
+    through an asyncio lock per organization).
 
-    Usage: ``storage = MemoryStorage(); storage.load("org") is None``
+    Usage: ``storage = MemoryStorage(); await storage.load("org") is None``
     """
 
     def __init__(self) -> None:
         self._records: dict[str, StoredSession] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
-    def load(self, organization_id: str) -> StoredSession | None:
+    async def load(self, organization_id: str) -> StoredSession | None:
         return self._records.get(organization_id)
 
-    def save(self, organization_id: str, stored: StoredSession) -> None:
+    async def save(self, organization_id: str, stored: StoredSession) -> None:
         self._records[organization_id] = stored
 
-    def clear(self, organization_id: str) -> None:
+    async def clear(self, organization_id: str) -> None:
         self._records.pop(organization_id, None)
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, organization_id: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(organization_id, asyncio.Lock())
+        async with lock:
+            yield
 
     def __repr__(self) -> str:
         return f"MemoryStorage(organizations={sorted(self._records)!r})"
 
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+_TEMP_NAME = re.compile(r"^\.session-.*\.json\..*\.tmp$")
 
 
 class FileStorage:
     """One JSON file per organization in ``directory``: written to a temporary file in the same
     directory, flushed and ``os.replace``-d (atomic), mode 0600; the directory is created 0700.
-    A corrupt or unreadable file counts as no session.
+    A corrupt or unreadable file counts as no session. ``exclusive`` takes an OS file lock
+    (``fcntl.flock`` on ``.session-<org>.lock``), so processes sharing the directory refresh
+    one at a time. Opening a storage removes temporary files of an interrupted save (ours,
+    older than a few seconds): they hold tokens.
 
     Args:
         directory: where the files live (``~`` is expanded).
+        lock_timeout: seconds to wait for another process's exclusive section.
 
-    Usage: ``FileStorage("~/.config/fanfare").save(org_id, stored)``
+    Usage: ``await FileStorage("~/.config/fanfare").save(org_id, stored)``
     """
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    def __init__(self, directory: str | os.PathLike[str], *,
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         self.directory = Path(directory).expanduser()
+        self.lock_timeout = lock_timeout
+        self.removed_temp_files = self._remove_stale_temp_files()
 
     def path_for(self, organization_id: str) -> Path:
         """The file of one organization.
 
         Usage: ``FileStorage("/tmp/s").path_for("org-1")`` -> ``/tmp/s/session-org-1.json``
         """
-        name = _SAFE_NAME.sub("_", organization_id) or "_"
-        return self.directory / f"session-{name}.json"
+        return self.directory / f"session-{self._name(organization_id)}.json"
 
-    def load(self, organization_id: str) -> StoredSession | None:
+    def lock_path_for(self, organization_id: str) -> Path:
+        """The lock file of one organization (never holds data)."""
+        return self.directory / f".session-{self._name(organization_id)}.lock"
+
+    @staticmethod
+    def _name(organization_id: str) -> str:
+        return _SAFE_NAME.sub("_", organization_id) or "_"
+
+    def _remove_stale_temp_files(self) -> int:
+        removed = 0
+        try:
+            entries = list(os.scandir(self.directory))
+        except OSError:
+            return 0
+        now, uid = time.time(), os.getuid()
+        for entry in entries:
+            if not _TEMP_NAME.match(entry.name):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+                if info.st_uid != uid or now - info.st_mtime < _STALE_TEMP_SECONDS:
+                    continue
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                continue
+        if removed:
+            _log.warning("removed %d temporary session file(s) of an interrupted save in %s",
+                         removed, self.directory)
+        return removed
+
+    async def load(self, organization_id: str) -> StoredSession | None:
         path = self.path_for(organization_id)
         try:
             text = path.read_bytes()
@@ -163,7 +242,7 @@ class FileStorage:
             _log.warning("ignoring corrupt stored session %s (%s)", path, exc.path)
             return None
 
-    def save(self, organization_id: str, stored: StoredSession) -> None:
+    async def save(self, organization_id: str, stored: StoredSession) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.path_for(organization_id)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.directory)
@@ -181,11 +260,39 @@ class FileStorage:
                 pass
             raise
 
-    def clear(self, organization_id: str) -> None:
+    async def clear(self, organization_id: str) -> None:
         try:
             self.path_for(organization_id).unlink()
         except FileNotFoundError:
             pass
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, organization_id: str) -> AsyncIterator[None]:
+        """``flock`` the organization's lock file, polling without blocking the event loop
+        (another ``FileStorage`` on the same directory, in this process or another, waits).
+
+        Usage: ``async with storage.exclusive(org): ...``
+        """
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.lock_path_for(organization_id), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.lock_timeout
+            delay = 0.002
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if loop.time() >= deadline:
+                        raise StorageLockTimeout(
+                            f"the session lock of {organization_id!r} is held by another "
+                            f"process for more than {self.lock_timeout:g} s") from None
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 0.05)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
 
     def __repr__(self) -> str:
         return f"FileStorage({str(self.directory)!r})"

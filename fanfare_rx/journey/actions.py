@@ -32,6 +32,7 @@ from fanfare_rx.journey.core.messages import (
     Message,
     ResumedFromMe,
     ResumedFromServer,
+    SessionLost,
 )
 from fanfare_rx.journey.pipeline import ActionName, JourneyPipeline
 from fanfare_rx.journey.resume_args import resume_target
@@ -258,6 +259,17 @@ class JourneyActions(JourneyPipeline):
         """Acknowledge every event so far."""
         self._ensure_alive()
         self._send(AllEventsAcked(at=self._now()))
+
+    def session_lost(self, code: str = "SESSION_LOST",
+                     message: str = "The session was lost: sign in again") -> None:
+        """The consumer session is gone: the journey asks for authentication (``needs_auth``)
+        and keeps its participation; ``authenticate()`` after signing in routes again. The
+        Fanfare facade calls it on ``auth:session_lost``.
+
+        Usage: ``journey.session_lost()``
+        """
+        self._ensure_alive()
+        self._send(SessionLost(at=self._now(), code=code, message=message))
 
     async def resume_from_me(self, me: wire.ConsumerMe) -> bool:
         """Resume from a ``/consumers/me`` projection; ``False`` when it has no journey for

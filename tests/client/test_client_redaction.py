@@ -28,8 +28,8 @@ async def test_secrets_never_reach_reprs_logs_events_or_errors(
     secrets: set[str] = {sandbox.otp_code, sandbox.access_codes["vip"]}
     texts: list[str] = []
 
-    def collect() -> None:
-        stored = storage.load(sandbox.organization_id)
+    async def collect() -> None:
+        stored = await storage.load(sandbox.organization_id)
         if stored is not None:
             secrets.update(t for t in (stored.access_token, stored.refresh_token) if t)
         texts.extend([repr(api), repr(api.sessions), repr(stored)])
@@ -39,23 +39,23 @@ async def test_secrets_never_reach_reprs_logs_events_or_errors(
         queue_id = distribution_id(experience, "queues")
         await api.route(sandbox.experiences["vip"], access_code=sandbox.access_codes["vip"])
         await api.enter_queue(queue_id)
-        collect()
+        await collect()
         await sandbox.advance(90)
         granted = await api.queue_status(queue_id)
         assert isinstance(granted, wire.QueueGranted)
         secrets.add(granted.admission_grant)
         texts.append(repr(granted))
         await api.refresh()
-        collect()
+        await collect()
         sandbox.world.accounts.wall = lambda: time.time() + 7200  # 401 -> refresh -> retry
         await api.queue_status(queue_id)
-        collect()
+        await collect()
         try:
             await api.verify_otp("000000", email="ada@example.com")
         except FanfareError as exc:
             texts.extend([str(exc), repr(exc)])
         await api.verify_otp(sandbox.otp_code, email="ada@example.com")
-        collect()
+        await collect()
         await api.logout()
 
     assert any(r.name == "fanfare_rx.http" for r in caplog.records)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from client_helpers import Events, distribution_id
 
-from fanfare_rx.client.session import SessionManager
+from fanfare_rx.client.session import SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import FileStorage, MemoryStorage
-from fanfare_rx.errors import FanfareError
+from fanfare_rx.errors import AuthError, FanfareError
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire.client import ConsumerApi
@@ -79,21 +79,63 @@ async def test_concurrent_401s_share_one_refresh(api: ConsumerApi, sandbox: Sand
     assert api.sessions.session.consumer_id == consumer.consumer_id
 
 
-async def test_failed_refresh_falls_back_to_a_new_guest(api: ConsumerApi, sandbox: Sandbox,
-                                                        events: Events) -> None:
+async def test_a_gone_session_is_lost_not_replaced_when_participations_may_exist(
+        api: ConsumerApi, sandbox: Sandbox, events: Events) -> None:
     queue_id = await _queue_id(api, sandbox)
-    await api.enter_queue(queue_id)
+    entered = await api.enter_queue(queue_id)
     first = api.sessions.session
+    assert first is not None
     _revoke_all_sessions(sandbox)
-    state = await api.queue_status(queue_id)
-    assert isinstance(state, wire.QueueNotQueued)  # a new consumer is not in the queue
-    second = api.sessions.session
-    assert first is not None and second is not None
-    assert second.consumer_id != first.consumer_id and second.type == wire.SessionType.GUEST
-    assert events.names == ["auth:authenticated", "auth:error", "auth:authenticated"]
+    with pytest.raises(AuthError) as raised:
+        await api.queue_status(queue_id)
+    assert raised.value.code == SESSION_LOST
+    assert api.sessions.session is None and api.sessions.lost_session == first
+    assert events.names == ["auth:authenticated", "auth:error", "auth:session_lost"]
     error_payload = events.items[1][1]
     assert error_payload["context"] == "unauthorized"
     assert isinstance(error_payload["error"], FanfareError) and error_payload["error"].status == 401
+    assert events.items[2][1] == {"session": first, "reason": "INVALID_TOKEN", "replaced": False,
+                                  "participations": None}
+    with pytest.raises(AuthError):  # every call says so until the app decides
+        await api.queue_status(queue_id)
+    assert len(sandbox.world.accounts.consumers) == 1  # no guest was minted behind its back
+    second = await api.sessions.start_new_guest()
+    assert second.consumer_id != first.consumer_id and api.sessions.lost_session is None
+    assert isinstance(await api.queue_status(queue_id), wire.QueueNotQueued)
+    assert entered.position is not None
+
+
+async def test_a_gone_guest_session_without_participations_becomes_a_new_guest(
+        make_api: Callable[..., ConsumerApi], sandbox: Sandbox, events: Events) -> None:
+    sessions = SessionManager(sandbox.organization_id, on_event=events,
+                              participations=lambda: 0)
+    api = make_api(sessions=sessions)
+    queue_id = await _queue_id(api, sandbox)
+    await api.queue_status(queue_id)
+    first = sessions.session
+    _revoke_all_sessions(sandbox)
+    assert isinstance(await api.queue_status(queue_id), wire.QueueNotQueued)
+    second = sessions.session
+    assert first is not None and second is not None and second.consumer_id != first.consumer_id
+    assert events.names == ["auth:authenticated", "auth:error", "auth:session_lost",
+                            "auth:authenticated"]
+    assert events.items[2][1]["replaced"] is True
+
+
+async def test_signing_in_again_after_a_lost_session_recovers_the_consumer(
+        make_api: Callable[..., ConsumerApi], sandbox: Sandbox, events: Events) -> None:
+    sessions = SessionManager(sandbox.organization_id, on_event=events,
+                              participations=lambda: 0)
+    api = make_api(sessions=sessions)
+    queue_id = await _queue_id(api, sandbox)
+    entered = await api.enter_queue(queue_id)
+    signed_in = await api.verify_otp(sandbox.otp_code, email="ada@example.com")
+    _revoke_all_sessions(sandbox)
+    with pytest.raises(AuthError):  # signed in: never replaced by a guest
+        await api.queue_status(queue_id)
+    again = await api.verify_otp(sandbox.otp_code, email="ada@example.com")
+    assert again.consumer_id == signed_in.consumer_id
+    assert await api.queue_status(queue_id) == entered
 
 
 async def test_refresh_happens_before_expiry(make_api: Callable[..., ConsumerApi],
@@ -106,7 +148,7 @@ async def test_refresh_happens_before_expiry(make_api: Callable[..., ConsumerApi
     await api.enter_queue(queue_id)
     expires = sessions.access_expires_at
     assert expires is not None
-    offset[0] = expires.timestamp() - time.time() - 30  # inside the 60 s margin
+    offset[0] = expires.timestamp() - time.time() - 30  # inside the refresh margin
     old_token = sessions.current_access_token
     assert isinstance(await api.queue_status(queue_id), wire.QueueQueued)
     assert sessions.current_access_token != old_token
@@ -175,7 +217,7 @@ async def test_restore_from_file_storage_resumes_the_same_consumer(
     first = make_api(storage=FileStorage(tmp_path))
     queue_id = await _queue_id(first, sandbox)
     entered = await first.enter_queue(queue_id)
-    first.sessions.save_journey(sandbox.experiences["queue"], '{"revision": 3}')
+    await first.sessions.save_journey(sandbox.experiences["queue"], '{"revision": 3}')
     consumer = first.sessions.session
     await first.close()
 
@@ -183,7 +225,7 @@ async def test_restore_from_file_storage_resumes_the_same_consumer(
     sessions = SessionManager(sandbox.organization_id, storage=FileStorage(tmp_path),
                               on_event=seen)
     second = make_api(sessions=sessions)
-    restored = sessions.restore()
+    restored = await sessions.restore()
     assert restored == consumer
     assert seen.items == [("auth:authenticated", {"session": restored, "is_new": False})]
     assert sessions.journeys == {sandbox.experiences["queue"]: '{"revision": 3}'}
@@ -193,7 +235,7 @@ async def test_restore_from_file_storage_resumes_the_same_consumer(
 
 async def test_restore_with_nothing_stored(make_api: Callable[..., ConsumerApi]) -> None:
     api = make_api(storage=MemoryStorage())
-    assert api.sessions.restore() is None and api.sessions.session is None
+    assert await api.sessions.restore() is None and api.sessions.session is None
 
 
 async def test_a_raising_event_handler_does_not_break_the_session(

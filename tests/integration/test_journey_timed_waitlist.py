@@ -58,6 +58,7 @@ async def test_a_423_on_enter_turns_the_journey_back_to_upcoming(
     assert journey.sequence_stage.get() == "active_enterable"
     await sb.stop()
     await sb.start()  # a fresh world on the same port: the window opens two minutes from now
+    await fanfare.auth.start_new_guest()  # it forgot every consumer: never replaced silently
     with pytest.raises(NotOpenYetError):
         await journey.enter_timed_release()
     snap = journey.state.get()

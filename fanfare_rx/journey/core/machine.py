@@ -25,6 +25,7 @@ from fanfare_rx.journey.core.messages import (
     ResumedFromServer,
     RouteResolved,
     RoutingStarted,
+    SessionLost,
     StatusReceived,
     Tick,
     WaitlistChanged,
@@ -110,6 +111,8 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
             draft, new_events = current_sdk.on_code_advanced(snapshot, message)
         case RoutingStarted():
             draft, new_events = current_sdk.on_routing_started(snapshot, message)
+        case SessionLost():
+            draft, new_events = routing.on_session_lost(snapshot, message)
         case _:
             assert_never(message)
     if draft is snapshot and not new_events:

@@ -34,6 +34,7 @@ __all__ = [
     "ResumedFromServer",
     "RouteResolved",
     "RoutingStarted",
+    "SessionLost",
     "StatusReceived",
     "Tick",
     "WaitlistChanged",
@@ -228,6 +229,16 @@ class ResumedFromServer:
     waitlist_entered_at: int | None = None
 
 
+@attrs.frozen
+class SessionLost:
+    """The consumer session is gone (access token expired or rejected, refresh rejected): the
+    journey asks for authentication again and keeps its participation as it was."""
+
+    at: int
+    code: str
+    message: str
+
+
 Message: TypeAlias = (
     ActionRequested
     | ExperienceLoaded
@@ -244,9 +255,11 @@ Message: TypeAlias = (
     | AllEventsAcked
     | ResumedFromMe
     | ResumedFromServer
+    | SessionLost
 )
 
 
 def distribution_key(summary: DistributionSummary | None) -> str | None:
     """The id a :class:`StatusReceived` must carry to apply to ``summary``."""
     return None if summary is None else summary.id
+

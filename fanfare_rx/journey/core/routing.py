@@ -13,7 +13,12 @@ import attrs
 
 from fanfare_rx.journey.core import locate, tables
 from fanfare_rx.journey.core.journal import Draft, NewEvent, analytics, user
-from fanfare_rx.journey.core.messages import ActionRequested, ExperienceLoaded, RouteResolved
+from fanfare_rx.journey.core.messages import (
+    ActionRequested,
+    ExperienceLoaded,
+    RouteResolved,
+    SessionLost,
+)
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,
@@ -35,6 +40,7 @@ __all__ = [
     "on_action",
     "on_experience",
     "on_route",
+    "on_session_lost",
     "requirement_events",
     "requirements_from_gates",
     "stage_for_requirements",
@@ -389,3 +395,18 @@ def on_experience(snap: JourneySnapshot, msg: ExperienceLoaded) -> Draft:
         if fresh is not None and fresh.id == current.id:
             ctx = attrs.evolve(ctx, distribution=fresh)
     return attrs.evolve(snap, context=ctx), []
+
+
+def on_session_lost(snap: JourneySnapshot, msg: SessionLost) -> Draft:
+    """The session is gone: sign in again; the participation stays as the server had it."""
+    if snap.journey_stage is JourneyStage.NOT_STARTED:
+        return snap, []
+    requirement = Requirement(type=RequirementType.AUTHENTICATION, required=True,
+                              reason=msg.code, metadata={"status": "session_lost"})
+    others = _without(snap.requirements, RequirementType.AUTHENTICATION)
+    draft = attrs.evolve(snap, journey_stage=JourneyStage.NEEDS_AUTH,
+                         requirements=(requirement, *others),
+                         context=attrs.evolve(snap.context, last_error=msg.code))
+    event = user(EventKind.ERROR, EventSeverity.ERROR, msg.message, code=msg.code,
+                 action="session", status=401, retryable=False)
+    return draft, [event, *requirement_events(snap.requirements, (requirement,))]

