@@ -75,6 +75,18 @@ class _InstantPort:
     def verify_bot_check(self, challenge_id: str, token: str) -> Observable[bool]:
         return reactivex.just(True)
 
+    def book_appointment(self, appointment_id: str, slot_id: str,
+                         location_id: str | None) -> Observable[ConsumerState]:
+        return reactivex.throw(ValueError("not an appointment"))
+
+    def cancel_appointment(self, appointment_id: str, slot_id: str,
+                           reason: str | None) -> Observable[ConsumerState]:
+        return reactivex.throw(ValueError("not an appointment"))
+
+    def reschedule_appointment(self, appointment_id: str, new_slot_id: str,
+                               new_location_id: str | None) -> Observable[ConsumerState]:
+        return reactivex.throw(ValueError("not an appointment"))
+
 
 def _queued_journey(index: int, port: _InstantPort, scheduler: TestScheduler) -> ExperienceJourney:
     """A journey routed into a queue and participating (40th), nothing listening."""

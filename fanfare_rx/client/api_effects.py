@@ -17,7 +17,7 @@ from reactivex import Observable
 
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.errors import ValidationError
-from fanfare_rx.journey.core.messages import ConsumerState
+from fanfare_rx.journey.core.messages import AppointmentState, ConsumerState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 from fanfare_rx.wire.client import ConsumerApi
@@ -41,11 +41,17 @@ def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
 
 _Call = Callable[[ConsumerApi[SessionManager], str], Awaitable[object]]
 
+async def _appointment_status(api: ConsumerApi[SessionManager], appointment_id: str) -> ConsumerState:
+    """An appointment has no status endpoint: the consumer's booking stands in for it."""
+    return AppointmentState.from_me(await api.my_appointment(appointment_id))
+
+
 _STATUS: Mapping[DT, Callable[[ConsumerApi[SessionManager], str], Awaitable[ConsumerState]]] = {
     DT.QUEUE: ConsumerApi.queue_status,
     DT.DRAW: ConsumerApi.draw_status,
     DT.AUCTION: ConsumerApi.auction_status,
     DT.TIMED_RELEASE: ConsumerApi.timed_release_status,
+    DT.APPOINTMENT: _appointment_status,
 }
 
 # (call, whether its answer is the consumer state); the others answer ``{success}`` and are
@@ -136,3 +142,32 @@ class ApiEffects:
             return True
 
         return from_coroutine(verify)
+
+    def book_appointment(
+        self, appointment_id: str, slot_id: str, location_id: str | None
+    ) -> Observable[ConsumerState]:
+        async def book() -> ConsumerState:
+            booking = await self._api.book_appointment(appointment_id, slot_id,
+                                                       location_id=location_id)
+            return AppointmentState.from_booking(booking)
+
+        return from_coroutine(book)
+
+    def cancel_appointment(
+        self, appointment_id: str, slot_id: str, reason: str | None
+    ) -> Observable[ConsumerState]:
+        async def cancel() -> ConsumerState:
+            await self._api.cancel_appointment(appointment_id, slot_id, reason=reason)
+            return await _appointment_status(self._api, appointment_id)
+
+        return from_coroutine(cancel)
+
+    def reschedule_appointment(
+        self, appointment_id: str, new_slot_id: str, new_location_id: str | None
+    ) -> Observable[ConsumerState]:
+        async def reschedule() -> ConsumerState:
+            await self._api.reschedule_appointment(appointment_id, new_slot_id,
+                                                   new_location_id=new_location_id)
+            return await _appointment_status(self._api, appointment_id)
+
+        return from_coroutine(reschedule)

@@ -48,6 +48,12 @@ from fanfare_rx.models.journey import (
 __all__ = ["JourneyActions"]
 
 _BIDDING_STAGES = (SequenceStage.ACTIVE_ENTERABLE, SequenceStage.PARTICIPATING)
+#: The sequence stage each appointment action needs (book a slot, then cancel or move it).
+_APPOINTMENT_STAGES: Mapping[str, SequenceStage] = {
+    fx.BOOK_APPOINTMENT: SequenceStage.ACTIVE_ENTERABLE,
+    fx.CANCEL_APPOINTMENT: SequenceStage.PARTICIPATING,
+    fx.RESCHEDULE_APPOINTMENT: SequenceStage.PARTICIPATING,
+}
 
 
 class JourneyActions(JourneyPipeline):
@@ -83,6 +89,9 @@ class JourneyActions(JourneyPipeline):
                 raise ValidationError("place_bid needs an amount")
             fx.parse_amount(arg)
             return self._run(key, fx.effect_for(self._effects, name, arg), name)
+        if name in _APPOINTMENT_STAGES:
+            self._check_appointment(snapshot, name)
+            return self._run(key, fx.effect_for(self._effects, name, arg), name)
         assert isinstance(name, JourneyAction | SequenceAction)
         start_over = name is JourneyAction.START and reset
         if not start_over and not is_available(snapshot, name):
@@ -110,8 +119,8 @@ class JourneyActions(JourneyPipeline):
                 return enum_type(action)
             except ValueError:
                 continue
-        if action == fx.PLACE_BID:
-            return fx.PLACE_BID
+        if action == fx.PLACE_BID or action in fx.APPOINTMENT_ACTIONS:
+            return action
         raise UnknownActionError(f"unknown journey action {action!r}")
 
     def _check_can_bid(self, snapshot: JourneySnapshot) -> None:
@@ -126,6 +135,16 @@ class JourneyActions(JourneyPipeline):
             raise ActionNotAvailableError(
                 "'place_bid' needs an open auction the consumer can bid in"
             )
+
+    @staticmethod
+    def _check_appointment(snapshot: JourneySnapshot, name: str) -> None:
+        distribution = snapshot.context.distribution
+        if not (snapshot.journey_stage is JourneyStage.ROUTED and distribution is not None
+                and distribution.type is wire.DistributionType.APPOINTMENT
+                and snapshot.sequence_stage is _APPOINTMENT_STAGES[name]):
+            raise ActionNotAvailableError(
+                f"{name!r} needs an appointment in sequence stage "
+                f"{_APPOINTMENT_STAGES[name].value!r} (now {snapshot.sequence_stage.value!r})")
 
     async def perform(self, action: str, arg: str | None = None) -> JourneySnapshot:
         """Generic dispatcher by action name.

@@ -5,6 +5,7 @@ pattern). Effects call the port and read the current snapshot; they never write 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,6 +20,7 @@ from fanfare_rx.journey.core import auction, locate
 from fanfare_rx.journey.core.machine import reduce
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
+    AppointmentState,
     ConsumerState,
     Message,
     RouteResolved,
@@ -38,8 +40,13 @@ from fanfare_rx.models.journey import (
 )
 
 __all__ = [
+    "APPOINTMENT_ACTIONS",
+    "BOOK_APPOINTMENT",
+    "CANCEL_APPOINTMENT",
     "DEFAULT_POLL_INTERVAL_MS",
+    "RESCHEDULE_APPOINTMENT",
     "EffectContext",
+    "appointment_arg",
     "effect_for",
     "experience_for",
     "failure_message",
@@ -55,6 +62,7 @@ _CONSUMER_STATES: tuple[type, ...] = (
     wire.QueueQueued, wire.QueueNotQueued, wire.QueueLeft, wire.QueueGranted,
     wire.QueueCompleted, wire.QueueDenied, wire.DrawNotEntered, wire.DrawEntered, wire.DrawWon,
     wire.DrawCompleted, wire.DrawDenied, wire.AuctionConsumerState, wire.TimedReleaseConsumerState,
+    AppointmentState,
 )
 _ROUTE_RESULTS: tuple[type, ...] = (wire.RouteRouted, wire.RouteGated, wire.RouteNoAccess)
 #: Journey stages a route answer leaves when nothing stops it (routed, or no_access).
@@ -320,6 +328,59 @@ def _explain_too_low(ctx: EffectContext) -> Callable[[Exception, Observable[Mess
 
 
 PLACE_BID = "place_bid"
+#: The appointment actions (the current SDK's ``book``, ``cancel``, ``reschedule``).
+BOOK_APPOINTMENT = "book_appointment"
+CANCEL_APPOINTMENT = "cancel_appointment"
+RESCHEDULE_APPOINTMENT = "reschedule_appointment"
+APPOINTMENT_ACTIONS = frozenset({BOOK_APPOINTMENT, CANCEL_APPOINTMENT, RESCHEDULE_APPOINTMENT})
+
+
+def appointment_arg(slot_id: str, location_id: str | None) -> str:
+    """The one-string argument of ``book_appointment`` / ``reschedule_appointment``.
+
+    Usage: ``journey.request(BOOK_APPOINTMENT, appointment_arg("slot-1", None))``
+    """
+    if not isinstance(slot_id, str) or not slot_id.strip():
+        raise ValidationError(f"slot_id must be a non-empty string, got {slot_id!r}")
+    if location_id is not None and (not isinstance(location_id, str) or not location_id.strip()):
+        raise ValidationError(f"location_id must be a non-empty string or None, got {location_id!r}")
+    return json.dumps([slot_id, location_id])
+
+
+def _slot_and_location(arg: str | None) -> tuple[str, str | None]:
+    try:
+        slot_id, location_id = json.loads(arg or "")
+    except (ValueError, TypeError):
+        raise ValidationError("an appointment action needs a slot (see appointment_arg)") from None
+    if not isinstance(slot_id, str) or not (location_id is None or isinstance(location_id, str)):
+        raise ValidationError("an appointment action needs a slot (see appointment_arg)")
+    return slot_id, location_id
+
+
+def _appointment(ctx: EffectContext, action: str, arg: str | None) -> Observable[Message]:
+    """Book, cancel (the booked slot, ``arg`` the reason) or reschedule; the answer is folded
+    as the consumer's booking state."""
+
+    def build() -> Observable[Message]:
+        snap = ctx.snapshot()
+        distribution = snap.context.distribution
+        if distribution is None or distribution.type is not wire.DistributionType.APPOINTMENT:
+            return reactivex.throw(ValidationError("the journey is not in an appointment"))
+        port = ctx.port
+        states: Observable[ConsumerState]
+        if action == CANCEL_APPOINTMENT:
+            participation = snap.context.participation
+            slot_id = participation.slot_id if participation is not None else None
+            if slot_id is None:
+                return reactivex.throw(ValidationError("no booked slot to cancel"))
+            states = port.cancel_appointment(distribution.id, slot_id, arg)
+        elif action == BOOK_APPOINTMENT:
+            states = port.book_appointment(distribution.id, *_slot_and_location(arg))
+        else:
+            states = port.reschedule_appointment(distribution.id, *_slot_and_location(arg))
+        return states.pipe(_to_status(ctx, distribution.id))
+
+    return reactivex.defer(lambda _: build())
 
 
 def _listed(experience: wire.Experience | None, distribution_id: str) -> bool:
@@ -405,6 +466,8 @@ _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
     SequenceAction.ENTER_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=True),
     SequenceAction.LEAVE_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=False),
     PLACE_BID: lambda ctx, amount: reactivex.empty() if amount is None else _bid(ctx, amount),
+    **{name: (lambda ctx, arg, name=name: _appointment(ctx, name, arg))  # type: ignore[misc]
+       for name in APPOINTMENT_ACTIONS},
 }
 
 

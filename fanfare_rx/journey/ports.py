@@ -68,6 +68,24 @@ class JourneyEffects(Protocol):
         """Pass a bot-check challenge with the verification token."""
         ...
 
+    def book_appointment(
+        self, appointment_id: str, slot_id: str, location_id: str | None
+    ) -> Observable[ConsumerState]:
+        """``POST /appointments/{id}/book``, answered as the consumer's booking state."""
+        ...
+
+    def cancel_appointment(
+        self, appointment_id: str, slot_id: str, reason: str | None
+    ) -> Observable[ConsumerState]:
+        """``POST /appointments/{id}/cancel`` of the booked slot, answered as the booking state."""
+        ...
+
+    def reschedule_appointment(
+        self, appointment_id: str, new_slot_id: str, new_location_id: str | None
+    ) -> Observable[ConsumerState]:
+        """``POST /appointments/{id}/reschedule``, answered as the booking state."""
+        ...
+
 
 @runtime_checkable
 class ConsumerMeSource(Protocol):

@@ -67,13 +67,6 @@ def _not_available(name: str, where: str, actions: frozenset[str]) -> ActionNotA
     )
 
 
-def _no_appointment_port(name: str) -> ActionNotAvailableError:
-    return ActionNotAvailableError(
-        f"{name!r}: this client has no appointment endpoints yet (booking is done elsewhere)",
-        details={"mechanism": "appointment"},
-    )
-
-
 class _Live:
     """Equality, hashing and repr by the wrapped value; ``name in live`` asks "may I?"."""
 
@@ -246,21 +239,36 @@ class LiveSequenceView(_Live):
         return act(self._journey, SequenceAction.COMPLETE_TIMED_RELEASE)
 
     def book(self, slot_id: str, location_id: str | None = None) -> Observable[LiveJourneyView]:
-        """``enterable`` appointment: book a slot (no appointment port yet: raises)."""
+        """``enterable`` appointment: book a slot (``POST /appointments/{id}/book``); the
+        journey becomes ``participating`` with the slot in ``display``.
+
+        Usage: ``await live.sequence.book(slot.id)``
+        """
         self._require("book")
-        raise _no_appointment_port("book")
+        return act(self._journey, fx.BOOK_APPOINTMENT, fx.appointment_arg(slot_id, location_id))
 
     def cancel(self, reason: str | None = None) -> Observable[LiveJourneyView]:
-        """``participating`` appointment: cancel the booking (no appointment port yet)."""
+        """``participating`` appointment: cancel the booked slot (``POST …/cancel``); the
+        sequence ends with outcome ``cancelled`` and the place is freed.
+
+        Usage: ``await live.sequence.cancel("cannot make it")``
+        """
         self._require("cancel")
-        raise _no_appointment_port("cancel")
+        if reason is not None and not isinstance(reason, str):
+            raise ValidationError(f"reason must be a string or None, got {reason!r}")
+        return act(self._journey, fx.CANCEL_APPOINTMENT, reason)
 
     def reschedule(
         self, new_slot_id: str, new_location_id: str | None = None
     ) -> Observable[LiveJourneyView]:
-        """``participating`` appointment: move the booking (no appointment port yet)."""
+        """``participating`` appointment: move the booking to another slot (``POST
+        …/reschedule``); ``display`` then shows the new slot.
+
+        Usage: ``await live.sequence.reschedule(later_slot.id)``
+        """
         self._require("reschedule")
-        raise _no_appointment_port("reschedule")
+        return act(self._journey, fx.RESCHEDULE_APPOINTMENT,
+                   fx.appointment_arg(new_slot_id, new_location_id))
 
     def claim(self) -> AdmissionGrant:
         """``granted``: hand the grant to checkout. Synchronous; marks checkout started and

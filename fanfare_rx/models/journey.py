@@ -176,6 +176,9 @@ class Participation:
     id: str
     type: ParticipationType
     status: str | None = None
+    #: Appointment only: the booked slot and its location.
+    slot_id: str | None = None
+    location_id: str | None = None
 
 
 @attrs.frozen

@@ -9,6 +9,7 @@ from aiohttp import web
 from fanfare_rx.sandbox import (
     context,
     control,
+    handlers_appointments,
     handlers_auth,
     handlers_distributions,
     handlers_experiences,
@@ -33,6 +34,6 @@ def create_app(world: World, *, faults: Faults | None = None,
     app[context.LIMITER] = limiter or RateLimiter(world.scenario.requests_per_minute)
     app[BODY_TIMEOUT] = body_timeout
     for table in (handlers_auth.routes, handlers_experiences.routes,
-                  handlers_distributions.routes, control.routes):
+                  handlers_distributions.routes, handlers_appointments.routes, control.routes):
         app.router.add_routes(table)
     return app

@@ -14,7 +14,7 @@ __all__ = ["consumer_me", "sequence_projection"]
 
 P = wire.SequencePhase
 _NOT_YET = {"queue": "not_queued", "draw": "not_entered", "auction": "not_bid",
-            "timed_release": "not_entered"}
+            "timed_release": "not_entered", "appointment": "not_booked"}
 
 
 def sequence_projection(world: World, consumer: Consumer, sequence_id: str,

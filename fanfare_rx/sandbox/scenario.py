@@ -18,6 +18,7 @@ import attrs
 __all__ = [
     "DISTRIBUTION_TYPES",
     "TIMED_RELEASE_SHAPES",
+    "AppointmentLocation",
     "DistributionSpec",
     "ExperienceSpec",
     "Scenario",
@@ -29,7 +30,7 @@ __all__ = [
     "parse_scenario",
 ]
 
-DISTRIBUTION_TYPES = ("queue", "draw", "auction", "timed_release")
+DISTRIBUTION_TYPES = ("queue", "draw", "auction", "timed_release", "appointment")
 TIMED_RELEASE_SHAPES = ("compat", "genC")
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -54,6 +55,14 @@ class WaitlistSpec:
 
 
 @attrs.frozen
+class AppointmentLocation:
+    """A place an appointment's slots are offered at (every slot time at every location)."""
+
+    id: str
+    name: str
+
+
+@attrs.frozen
 class DistributionSpec:
     """One distribution; fields that do not apply to ``type`` stay None."""
 
@@ -75,6 +84,14 @@ class DistributionSpec:
     reserve_price: Decimal | None = None
     min_bid_increment: Decimal | None = None
     auto_extend_seconds: int | None = None
+    #: Appointment: ``slot_count`` slots from ``first_slot_at``, each ``slot_duration_minutes``
+    #: long and ``buffer_minutes`` apart, ``max_capacity_per_slot`` bookings each.
+    first_slot_at: float | None = None
+    slot_count: int | None = None
+    slot_duration_minutes: int | None = None
+    buffer_minutes: int | None = None
+    max_capacity_per_slot: int | None = None
+    locations: tuple[AppointmentLocation, ...] = ()
 
 
 @attrs.frozen
@@ -239,7 +256,8 @@ def _distribution(value: Any, path: str) -> DistributionSpec:
         "id": r.get("id", _str),
         "open_at": r.get("openAt", _number, 0.0),
         "close_at": r.get("closeAt", _number, None),
-        "supports_guest": r.get("supportsGuest", _bool, True),
+        # Guests take part by default, except in appointments (spec §5, guest defaults).
+        "supports_guest": r.get("supportsGuest", _bool, kind != "appointment"),
         "admission_expiration_seconds": r.get("admissionExpirationSeconds", _int, None),
         "order_limit": r.get("orderLimit", _int, None),
     }
@@ -264,11 +282,44 @@ def _distribution(value: Any, path: str) -> DistributionSpec:
         fields["auto_extend_seconds"] = r.get("autoExtendSeconds", _int, None)
         if fields["settle_at"] < fields["open_at"]:
             raise ScenarioError(r.at("settleAt"), "must not be before openAt")
+    elif kind == "appointment":
+        fields.update(_appointment(r, fields["open_at"]))
     close_at = fields["close_at"]
     if close_at is not None and close_at < fields["open_at"]:
         raise ScenarioError(r.at("closeAt"), "must not be before openAt")
     r.finish()
     return DistributionSpec(**fields)
+
+
+def _appointment(r: _Reader, open_at: float) -> dict[str, Any]:
+    """The appointment fields of a distribution (slots, capacity, locations)."""
+    fields: dict[str, Any] = {
+        "first_slot_at": r.get("firstSlotAt", _number, open_at),
+        "slot_count": r.get("slotCount", _int),
+        "slot_duration_minutes": r.get("slotDurationMinutes", _int, 30),
+        "buffer_minutes": r.get("bufferMinutes", _int, 0),
+        "max_capacity_per_slot": r.get("maxCapacityPerSlot", _int, 1),
+    }
+    for key, name in (("slot_count", "slotCount"), ("slot_duration_minutes", "slotDurationMinutes"),
+                      ("max_capacity_per_slot", "maxCapacityPerSlot")):
+        if fields[key] < 1:
+            raise ScenarioError(r.at(name), "must be at least 1")
+    items = r.get("locations", _list, [])
+    locations = tuple(_location(item, f"{r.at('locations')}[{i}]") for i, item in enumerate(items))
+    seen: set[str] = set()
+    for i, location in enumerate(locations):
+        if location.id in seen:
+            raise ScenarioError(f"{r.at('locations')}[{i}].id", f"duplicate id {location.id!r}")
+        seen.add(location.id)
+    fields["locations"] = locations
+    return fields
+
+
+def _location(value: Any, path: str) -> AppointmentLocation:
+    r = _Reader(value, path)
+    location = AppointmentLocation(id=r.get("id", _str), name=r.get("name", _str))
+    r.finish()
+    return location
 
 
 def _waitlist(value: Any, path: str) -> WaitlistSpec:
@@ -316,7 +367,8 @@ def _check_cycle(experience: ExperienceSpec, cycle: float, path: str) -> None:
         spec = sequence.distribution
         if spec is None:
             continue
-        times = {"openAt": spec.open_at, "drawAt": spec.draw_at, "settleAt": spec.settle_at}
+        times = {"openAt": spec.open_at, "drawAt": spec.draw_at, "settleAt": spec.settle_at,
+                 "firstSlotAt": spec.first_slot_at}
         for name, at in times.items():
             if at is not None and at >= cycle:
                 raise ScenarioError(path, f"must be greater than {name} {at:g} of "

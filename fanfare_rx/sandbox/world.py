@@ -11,6 +11,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.sandbox.auth import Accounts, TokenSigner
 from fanfare_rx.sandbox.clock import SandboxClock, to_datetime
 from fanfare_rx.sandbox.engines import (
+    AppointmentEngine,
     AuctionEngine,
     DrawEngine,
     Engine,
@@ -25,9 +26,10 @@ __all__ = ["World"]
 
 E = TypeVar("E", bound=Engine)
 _ENGINES: dict[str, type[Engine]] = {"queue": QueueEngine, "draw": DrawEngine,
-                                     "auction": AuctionEngine, "timed_release": TimedReleaseEngine}
+                                     "auction": AuctionEngine, "timed_release": TimedReleaseEngine,
+                                     "appointment": AppointmentEngine}
 _NOUNS = {QueueEngine: "Queue", DrawEngine: "Draw", AuctionEngine: "Auction",
-          TimedReleaseEngine: "Timed release"}
+          TimedReleaseEngine: "Timed release", AppointmentEngine: "Appointment"}
 
 
 class World:
@@ -187,7 +189,8 @@ class World:
             lists: dict[str, tuple[object, ...]] = {}
             if engine is not None:
                 field = {"queue": "queues", "draw": "draws", "auction": "auctions",
-                         "timed_release": "timed_releases"}[engine.kind]
+                         "timed_release": "timed_releases",
+                         "appointment": "appointments"}[engine.kind]
                 lists[field] = (engine.model(),)
                 opens.append(engine.open_at)
                 closes.extend(t for t in (engine.close_at, engine.settles_at()) if t is not None)

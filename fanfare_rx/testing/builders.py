@@ -15,12 +15,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from fanfare_rx.journey.core.messages import AppointmentState
 from fanfare_rx.models import wire
 
 __all__ = [
     "EXPERIENCE_ID",
     "SEQUENCE_ID",
     "access_code_gate",
+    "appointment_state",
     "at",
     "auction_lost",
     "auction_outbid",
@@ -97,6 +99,7 @@ def experience(
     draws: tuple[wire.Draw, ...] | None = None
     auctions: tuple[wire.Auction, ...] | None = None
     releases: tuple[wire.TimedRelease, ...] | None = None
+    appointments: tuple[wire.Appointment, ...] | None = None
     if kind is wire.DistributionType.QUEUE:
         queues = (
             wire.Queue(
@@ -128,16 +131,38 @@ def experience(
                 close_at=close_at, admission_expiration_seconds=admission_expiration_seconds,
             ),
         )
+    elif kind is wire.DistributionType.APPOINTMENT:
+        appointments = (
+            wire.Appointment(
+                id=dist_id, time_zone=zone, slot_duration_minutes=30, buffer_minutes=10,
+                max_capacity_per_slot=1, open_at=open_at, close_at=close_at,
+            ),
+        )
     else:
         raise ValueError(f"no builder for distribution type {kind.value!r}")
     sequence = wire.Sequence(
         id=sequence_id, name="General", priority=1, experience_id=experience_id,
         queues=queues, draws=draws, auctions=auctions, timed_releases=releases,
+        appointments=appointments,
         waitlist=wire.WaitlistRef(id=f"waitlist-{sequence_id}") if waitlist else None,
     )
     return wire.Experience(
         id=experience_id, name="Drop", time_zone=zone, currency_code="USD",
         sequences=(sequence, *extra_sequences),
+    )
+
+
+def appointment_state(
+    status: str, slot_id: str | None = None, *, location_id: str | None = None
+) -> AppointmentState:
+    """The consumer's booking as the journey sees it (``NOT_BOOKED``, ``BOOKED``, ``CANCELLED``).
+
+    Usage: ``b.appointment_state("BOOKED", "slot-1", location_id="soho")``
+    """
+    booked = status.upper() != "NOT_BOOKED"
+    return AppointmentState(
+        status=status.upper(), booking_id="booking-1" if booked else None, slot_id=slot_id,
+        location_id=location_id, confirmation_code="CONF1234" if booked else None,
     )
 
 

@@ -51,6 +51,9 @@ PORT_METHODS = (
     "enter_waitlist",
     "leave_waitlist",
     "verify_bot_check",
+    "book_appointment",
+    "cancel_appointment",
+    "reschedule_appointment",
 )
 
 
@@ -174,6 +177,18 @@ class ScriptedEffects:
         """Script ``verify_bot_check``. Usage: ``server.on_verify_bot_check("-v|", v=True)``"""
         return self.script("verify_bot_check", *marbles, error=error, **values)
 
+    def on_book(self, *marbles: str, error: Exception | None = None, **values: Any) -> ScriptedEffects:
+        """Script ``book_appointment``. Usage: ``server.on_book("-b|", b=b.appointment_state("BOOKED", "s1"))``"""
+        return self.script("book_appointment", *marbles, error=error, **values)
+
+    def on_cancel(self, *marbles: str, error: Exception | None = None, **values: Any) -> ScriptedEffects:
+        """Script ``cancel_appointment``. Usage: ``server.on_cancel("-c|", c=b.appointment_state("CANCELLED", "s1"))``"""
+        return self.script("cancel_appointment", *marbles, error=error, **values)
+
+    def on_reschedule(self, *marbles: str, error: Exception | None = None, **values: Any) -> ScriptedEffects:
+        """Script ``reschedule_appointment``. Usage: ``server.on_reschedule("-r|", r=b.appointment_state("BOOKED", "s2"))``"""
+        return self.script("reschedule_appointment", *marbles, error=error, **values)
+
     # ----------------------------------------------------------------------------------------
     # What happened
 
@@ -240,3 +255,18 @@ class ScriptedEffects:
 
     def verify_bot_check(self, challenge_id: str, token: str) -> Observable[bool]:
         return self._answer("verify_bot_check", challenge_id, token)
+
+    def book_appointment(
+        self, appointment_id: str, slot_id: str, location_id: str | None
+    ) -> Observable[ConsumerState]:
+        return self._answer("book_appointment", appointment_id, slot_id, location_id)
+
+    def cancel_appointment(
+        self, appointment_id: str, slot_id: str, reason: str | None
+    ) -> Observable[ConsumerState]:
+        return self._answer("cancel_appointment", appointment_id, slot_id, reason)
+
+    def reschedule_appointment(
+        self, appointment_id: str, new_slot_id: str, new_location_id: str | None
+    ) -> Observable[ConsumerState]:
+        return self._answer("reschedule_appointment", appointment_id, new_slot_id, new_location_id)

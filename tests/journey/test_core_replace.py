@@ -54,10 +54,11 @@ def test_generated_objects_stay_frozen_and_redacted() -> None:
 
 def test_constructor_equals_the_attrs_constructor() -> None:
     make = constructor(Participation)
-    assert make("q-1", ParticipationType.QUEUE, "QUEUED") == Participation(
+    assert make("q-1", ParticipationType.QUEUE, "QUEUED", None, None) == Participation(
         id="q-1", type=ParticipationType.QUEUE, status="QUEUED")
-    assert make(id="q-1", type=ParticipationType.QUEUE, status=None) == Participation(
-        id="q-1", type=ParticipationType.QUEUE)
+    assert make(id="a-1", type=ParticipationType.APPOINTMENT, status=None, slot_id="s1",
+                location_id=None) == Participation(
+        id="a-1", type=ParticipationType.APPOINTMENT, slot_id="s1")
 
 
 def test_a_class_with_a_validator_goes_through_its_init() -> None:

@@ -192,11 +192,14 @@ AUCTION_ITEM = Obj({"id": "str", "timeZone": "str", "settleAt": "time", "currenc
                    extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num")})
 TIMED_RELEASE_ITEM = Obj({"id": "str", "timeZone": "str", "supportsGuest": "bool"}, _WINDOW,
                          extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num")})
+APPOINTMENT_ITEM = Obj({"id": "str", "timeZone": "str"},
+                       {"bufferMinutes": Null("num"), "slotDurationMinutes": Null("num"),
+                        "maxCapacityPerSlot": Null("num"), "locationId": Null("str"), **_WINDOW})
 SEQUENCE = Obj({"id": "str", "name": "str", "priority": "num"},
                {"audienceId": Null("str"), "experienceId": Null("str"),
                 "productSelectionMode": Null(Enum.of("USER_SELECTED", "SYSTEM_ASSIGNED")),
                 "queues": Null(Arr(QUEUE_ITEM)), "draws": Null(Arr(DRAW_ITEM)),
-                "auctions": Null(Arr(AUCTION_ITEM)), "appointments": Null(Arr("any")),
+                "auctions": Null(Arr(AUCTION_ITEM)), "appointments": Null(Arr(APPOINTMENT_ITEM)),
                 "waitlist": Null(Obj({"id": "str"}, {"capacity": Null("num")}))},
                # gen A listed timedReleases; the sandbox's compat shape keeps it
                extensions={"timedReleases": Arr(TIMED_RELEASE_ITEM)})
@@ -245,6 +248,11 @@ CONSUMER_PROJECTION = {
                    {"currentBid": "str", "highestBid": "str", **_COMMON}, closed=True),
     "timed_release": Obj({"status": Enum.of("not_entered", "entered", "completed", "denied",
                                             "left")}, _COMMON, closed=True),
+    "appointment": Obj({"status": Enum.of("not_booked", "booked", "checked_in", "completed",
+                                          "cancelled", "no_show")},
+                       {"bookedAt": "str", "cancelledAt": "str", "checkedInAt": "str",
+                        "completedAt": "str", "noShowAt": "str", "slotId": "str",
+                        "locationId": "str", "distributionId": "str", "id": "str"}, closed=True),
 }
 GRANT_PROJECTION = Obj({"token": "str", "distributionType": TYPES4, "distributionId": "str",
                         "sequenceId": "str", "experienceId": "str"},
@@ -343,6 +351,19 @@ TIMED_RELEASE_STATE = Obj({"status": "str"},
                            "leftAt": "time", "selectedVariantId": "str", "expiresAt": "time"},
                           # why a DENIED entry ended (ADMISSION_EXPIRED), as in QueueDenied
                           extensions={"reason": "str"})
+_NULLABLE_STR = Null("str")
+APPOINTMENT_SLOTS = Obj({"slots": Arr(Obj(
+    {"id": "str", "startTime": "time", "endTime": "time", "capacity": "num", "available": "num"},
+    {"locationId": "str", "locationName": "str", "timezone": "str"}))})
+APPOINTMENT_BOOKING = Obj({"bookingId": "str", "appointmentId": "str", "consumerId": "str",
+                           "slotId": "str", "startTime": "time", "endTime": "time",
+                           "confirmationCode": "str", "status": "str", "createdAt": "time"},
+                          {"locationId": _NULLABLE_STR, "locationName": _NULLABLE_STR})
+APPOINTMENT_ME = Obj({}, {"booking": Null(Obj(
+    {"bookingId": "str", "appointmentId": "str", "consumerId": "str", "status": "str",
+     "confirmationCode": "str"},
+    {"slotId": _NULLABLE_STR, "startTime": Null("time"), "endTime": Null("time"),
+     "locationId": _NULLABLE_STR, "locationName": _NULLABLE_STR}))})
 SUCCESS = Obj({"success": "bool"})
 SUCCESS_WITH_GRANT = Obj({"success": "bool"}, {"admissionGrant": "str"})  # gen B
 
@@ -391,6 +412,14 @@ SHAPES: dict[tuple[str, str], Any] = {
     ("DELETE", "/waitlists/{id}/leave"): Obj({"left": "bool"}),
     ("GET", "/waitlists/{id}/status"): Obj({"waitlistId": "str", "isEntered": "bool"},
                                            {"enteredAt": "time", "sequenceId": "str"}),
+    ("GET", "/appointments/{id}"): APPOINTMENT_ITEM,
+    ("GET", "/appointments/{id}/slots"): APPOINTMENT_SLOTS,
+    ("POST", "/appointments/{id}/book"): APPOINTMENT_BOOKING,
+    ("GET", "/appointments/{id}/me"): APPOINTMENT_ME,
+    ("POST", "/appointments/{id}/reschedule"): Obj({"bookingId": "str", "previousSlotId": "str",
+                                                    "newSlotId": "str", "confirmationCode": "str",
+                                                    "status": "str"}),
+    ("POST", "/appointments/{id}/cancel"): Obj({"message": "str", "bookingId": "str"}),
 }
 
 # --- errors (§3.1) ----------------------------------------------------------------------------

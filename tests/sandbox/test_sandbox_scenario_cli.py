@@ -13,7 +13,8 @@ import pytest
 from fanfare_rx.sandbox import Sandbox, ScenarioError, default_scenario, load_scenario
 from fanfare_rx.sandbox.scenario import parse_scenario
 
-LABELS = ["queue", "draw", "auction", "timed_release", "waitlist", "vip", "signin", "botcheck"]
+LABELS = ["queue", "draw", "auction", "timed_release", "waitlist", "vip", "signin", "botcheck",
+          "appointment"]
 
 
 def _base() -> dict[str, Any]:
@@ -58,7 +59,8 @@ def test_default_scenario_has_every_label() -> None:
     scenario = default_scenario()
     assert [e.label for e in scenario.experiences] == LABELS
     grants = [s.distribution.admission_expiration_seconds for e in scenario.experiences
-              for s in e.sequences if s.distribution is not None]
+              for s in e.sequences
+              if s.distribution is not None and s.distribution.type != "appointment"]
     assert all(isinstance(seconds, int) and seconds > 0 for seconds in grants)
 
 

@@ -67,7 +67,8 @@ def _compile(cls: type, name: str, parameters: str, values: list[str]) -> Callab
 def constructor(cls: type[T]) -> Callable[..., T]:
     """``cls``'s constructor taking every field positionally, in declaration order.
 
-    Usage: ``make = constructor(Participation); make("q-1", ParticipationType.QUEUE, "QUEUED")``
+    Usage: ``make = constructor(Participation); make("q-1", ParticipationType.QUEUE, "QUEUED",
+    None, None)``
     """
     names = _plain_fields(cls)
     make: Callable[..., T] = _compile(cls, "construct", ", ".join(names), names)

@@ -67,7 +67,7 @@ def find_sequence(experience: wire.Experience, sequence_id: str) -> wire.Sequenc
     return next((s for s in experience.sequences or () if s.id == sequence_id), None)
 
 
-_Item = wire.Queue | wire.Draw | wire.Auction | wire.TimedRelease
+_Item = wire.Queue | wire.Draw | wire.Auction | wire.TimedRelease | wire.Appointment
 
 
 def _settles_at(item: _Item) -> datetime | None:
@@ -79,20 +79,23 @@ def _settles_at(item: _Item) -> datetime | None:
 
 
 def summaries(sequence: wire.Sequence) -> list[DistributionSummary]:
-    """Every distribution of a sequence, in the order queues, draws, auctions, timed releases."""
+    """Every distribution of a sequence, in the order queues, draws, auctions, timed releases,
+    appointments."""
     waitlist_id = sequence.waitlist.id if sequence.waitlist else None
     groups: Iterable[tuple[wire.DistributionType, Iterable[_Item]]] = (
         (wire.DistributionType.QUEUE, sequence.queues or ()),
         (wire.DistributionType.DRAW, sequence.draws or ()),
         (wire.DistributionType.AUCTION, sequence.auctions or ()),
         (wire.DistributionType.TIMED_RELEASE, sequence.timed_releases or ()),
+        (wire.DistributionType.APPOINTMENT, sequence.appointments or ()),
     )
     return [
         DistributionSummary(
             type=kind, id=item.id, sequence_id=sequence.id,
             opens_at=ms(item.open_at), closes_at=ms(item.close_at),
             settles_at=ms(_settles_at(item)), waitlist_id=waitlist_id,
-            admission_expiration_seconds=item.admission_expiration_seconds,
+            # appointments never grant: no grant lifetime
+            admission_expiration_seconds=getattr(item, "admission_expiration_seconds", None),
         )
         for kind, items in groups
         for item in items

@@ -124,10 +124,15 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     participation: Participation | None = None
     if outcome.participating or stage is _EXPIRED:
         participation = ctx.participation
+        slot_id: str | None = getattr(state, "slot_id", None)  # appointments: the booked slot
+        location_id: str | None = getattr(state, "location_id", None)
         if participation is None or not (participation.id == distribution.id
                                          and participation.type is ptype
-                                         and participation.status == status_text):
-            participation = Participation(id=distribution.id, type=ptype, status=status_text)
+                                         and participation.status == status_text
+                                         and participation.slot_id == slot_id
+                                         and participation.location_id == location_id):
+            participation = Participation(id=distribution.id, type=ptype, status=status_text,
+                                          slot_id=slot_id, location_id=location_id)
     elif stage is _WAITLIST:
         participation = ctx.participation  # still on the waitlist: that entry stays
     expires_at = getattr(state, "expires_at", None)

@@ -121,7 +121,9 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
         holding = stage in (SS.PARTICIPATING, SS.ADMITTED, SS.ADMISSION_EXPIRED)
         if holding and ptype is not None:
             participation = Participation(id=consumer.id or distribution.id, type=ptype,
-                                          status=consumer.status.upper())
+                                          status=consumer.status.upper(),
+                                          slot_id=consumer.slot_id,
+                                          location_id=consumer.location_id)
     else:
         stage = _PHASE_STAGE[seq.phase]
         if distribution is not None and stage is not SS.NONE:

@@ -1,7 +1,7 @@
 """The one mapping from a consumer's server state to a sequence stage, shared by the live
 status endpoints and the ``/consumers/me`` projection (resume), as tables.
 
-Pure: imports only models. Re-exported by :mod:`fanfare_rx.journey.core.tables`.
+Pure: imports only models and messages. Re-exported by :mod:`fanfare_rx.journey.core.tables`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from fanfare_rx.journey.core.messages import AppointmentState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionStatus, SequenceStage
 
@@ -185,6 +186,7 @@ _MECHANISM_OF_STATE: Mapping[type, wire.DistributionType] = {
                             wire.DrawCompleted, wire.DrawDenied)},
     wire.AuctionConsumerState: DT.AUCTION,
     wire.TimedReleaseConsumerState: DT.TIMED_RELEASE,
+    AppointmentState: DT.APPOINTMENT,
 }
 
 

@@ -277,4 +277,6 @@ def display_of(snapshot: JourneySnapshot) -> ParticipatingDisplay | None:
         status=participation.status if participation is not None else None,
         position=ctx.position, estimated_wait_seconds=ctx.estimated_wait_seconds,
         current_bid=ctx.current_bid, highest_bid=ctx.highest_bid,
+        slot_id=participation.slot_id if participation is not None else None,
+        location_id=participation.location_id if participation is not None else None,
     )

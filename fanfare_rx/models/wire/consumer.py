@@ -54,6 +54,14 @@ class ConsumerProjection:
     id: str | None = None
     current_bid: Decimal | None = None
     highest_bid: Decimal | None = None
+    #: Appointment only: the booked slot and location, and when the booking changed state.
+    slot_id: str | None = None
+    location_id: str | None = None
+    booked_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    completed_at: datetime | None = None
+    no_show_at: datetime | None = None
 
 
 @attrs.frozen

@@ -19,7 +19,8 @@ from fanfare_rx.sandbox.scenario import DistributionSpec
 __all__ = ["Engine", "Grant", "Projection", "not_open_yet", "order_limit_reached"]
 
 #: Display names used in error texts ("Queue is not open yet", "Timed release not found").
-NOUNS = {"queue": "Queue", "draw": "Draw", "auction": "Auction", "timed_release": "Timed release"}
+NOUNS = {"queue": "Queue", "draw": "Draw", "auction": "Auction", "timed_release": "Timed release",
+         "appointment": "Appointment"}
 
 
 @attrs.frozen

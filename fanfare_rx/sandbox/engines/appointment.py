@@ -1,0 +1,214 @@
+"""The appointment engine: slots spaced by duration + buffer, each with a capacity, offered at
+every location; booking is confirmed at once with a code, cancelling frees the place (§5.6).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, tzinfo
+from typing import Any
+
+import attrs
+
+from fanfare_rx.models import wire
+from fanfare_rx.sandbox.clock import to_datetime
+from fanfare_rx.sandbox.engines.base import Engine, Projection, not_open_yet
+from fanfare_rx.sandbox.http import ApiError, conflict, not_found
+
+__all__ = ["AppointmentEngine", "Slot"]
+
+_CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@attrs.frozen
+class Slot:
+    """One bookable slot (times are sandbox epochs)."""
+
+    id: str
+    start: float
+    end: float
+    capacity: int
+    location_id: str | None = None
+    location_name: str | None = None
+
+
+@attrs.define
+class _Booking:
+    booking_id: str
+    slot: Slot
+    confirmation_code: str = attrs.field(repr=False)
+    created_at: float
+    status: str = "booked"
+    cancelled_at: float | None = None
+
+
+def _confirmation_code() -> str:
+    return "".join(secrets.choice(_CODE_LETTERS) for _ in range(8))
+
+
+class AppointmentEngine(Engine):
+    """Booking is open from ``openAt`` until ``closeAt``; slots that have started are hidden
+    and cannot be booked. One live booking per consumer; the order limit counts bookings.
+
+    Usage: ``engine.book("cns_1", engine.slots[0].id, None, guest=False, now=t)``
+    """
+
+    kind = "appointment"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        spec = self.spec
+        duration = (spec.slot_duration_minutes or 30) * 60
+        step = duration + (spec.buffer_minutes or 0) * 60
+        first = self.start + (spec.first_slot_at if spec.first_slot_at is not None else spec.open_at)
+        places = spec.locations or ()
+        self.slots: list[Slot] = []
+        for index in range(spec.slot_count or 0):
+            start = first + index * step
+            for place in places or (None,):
+                suffix = f"{place.id}-{index + 1}" if place else f"{index + 1}"
+                self.slots.append(Slot(
+                    id=f"slot-{self.id[:8]}-{suffix}", start=start, end=start + duration,
+                    capacity=spec.max_capacity_per_slot or 1,
+                    location_id=place.id if place else None,
+                    location_name=place.name if place else None))
+        self._slot_by_id = {slot.id: slot for slot in self.slots}
+        self.booked: dict[str, int] = {}  # slot id -> live bookings
+        self.bookings: dict[str, _Booking] = {}  # consumer id -> latest booking
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def model(self) -> wire.Appointment:
+        locations = self.spec.locations
+        return wire.Appointment(
+            id=self.id, time_zone=self.time_zone, buffer_minutes=self.spec.buffer_minutes,
+            slot_duration_minutes=self.spec.slot_duration_minutes,
+            max_capacity_per_slot=self.spec.max_capacity_per_slot,
+            location_id=locations[0].id if len(locations) == 1 else None,
+            open_at=self.dt(self.open_at), close_at=self.dt(self.close_at))
+
+    def available(self, slot: Slot) -> int:
+        return slot.capacity - self.booked.get(slot.id, 0)
+
+    def slot_list(self, start_date: date, end_date: date, zone: tzinfo,
+                  now: float) -> wire.AppointmentSlots:
+        """Slots not yet started whose start falls in ``[start_date, end_date]`` in ``zone``."""
+        found = []
+        for slot in self.slots:
+            day = to_datetime(slot.start).astimezone(zone).date()
+            if slot.start > now and start_date <= day <= end_date:
+                found.append(wire.AppointmentSlot(
+                    id=slot.id, start_time=to_datetime(slot.start), end_time=to_datetime(slot.end),
+                    capacity=slot.capacity, available=self.available(slot),
+                    location_id=slot.location_id, location_name=slot.location_name,
+                    timezone=self.time_zone))
+        return wire.AppointmentSlots(slots=tuple(found))
+
+    def me(self, consumer_id: str) -> wire.AppointmentMe:
+        booking = self.bookings.get(consumer_id)
+        if booking is None:
+            return wire.AppointmentMe(booking=None)
+        slot = booking.slot
+        return wire.AppointmentMe(booking=wire.BookingSummary(
+            booking_id=booking.booking_id, appointment_id=self.id, consumer_id=consumer_id,
+            status=booking.status, confirmation_code=booking.confirmation_code, slot_id=slot.id,
+            start_time=to_datetime(slot.start), end_time=to_datetime(slot.end),
+            location_id=slot.location_id, location_name=slot.location_name))
+
+    # --- changes ----------------------------------------------------------------------------
+
+    def _bookable(self, slot_id: str, location_id: str | None, now: float) -> Slot:
+        """The slot, if it exists, matches the location, has not started and has a place."""
+        slot = self._slot_by_id.get(slot_id)
+        if slot is None:
+            raise not_found("Slot")
+        if location_id is not None and location_id != slot.location_id:
+            raise ApiError(400, {"error": "Slot is not offered at this location",
+                                 "code": "SLOT_LOCATION_MISMATCH"})
+        if slot.start <= now:
+            raise ApiError(400, {"error": "Slot has already started", "code": "SLOT_STARTED"})
+        if self.available(slot) <= 0:
+            raise conflict("Slot is full", "SLOT_FULL")
+        return slot
+
+    def _window(self, now: float) -> None:
+        if now < self.open_at:
+            raise not_open_yet("Appointment", "APPOINTMENT_NOT_OPEN", self.open_at)
+        if not self.accepts_entries(now):
+            raise ApiError(400, {"error": "Appointment is closed", "code": "APPOINTMENT_CLOSED"})
+
+    def _live(self, consumer_id: str) -> _Booking:
+        booking = self.bookings.get(consumer_id)
+        if booking is None or booking.status != "booked":
+            raise ApiError(404, wire.WireError(error="not_found", message="Booking not found",
+                                               code="BOOKING_NOT_FOUND"))
+        return booking
+
+    def book(self, consumer_id: str, slot_id: str, location_id: str | None, *, guest: bool,
+             now: float) -> wire.AppointmentBooking:
+        current = self.bookings.get(consumer_id)
+        if current is not None and current.status == "booked":
+            raise conflict("Already booked", "ALREADY_BOOKED")
+        self._window(now)
+        self.check_guest(guest)
+        slot = self._bookable(slot_id, location_id, now)
+        self.count_entry(consumer_id)
+        booking = _Booking(booking_id=f"bkg_{secrets.token_hex(8)}", slot=slot,
+                           confirmation_code=_confirmation_code(), created_at=now)
+        self.bookings[consumer_id] = booking
+        self.booked[slot.id] = self.booked.get(slot.id, 0) + 1
+        return wire.AppointmentBooking(
+            booking_id=booking.booking_id, appointment_id=self.id, consumer_id=consumer_id,
+            slot_id=slot.id, start_time=to_datetime(slot.start), end_time=to_datetime(slot.end),
+            confirmation_code=booking.confirmation_code, status=booking.status,
+            created_at=to_datetime(now), location_id=slot.location_id,
+            location_name=slot.location_name)
+
+    def reschedule(self, consumer_id: str, new_slot_id: str, new_location_id: str | None, *,
+                   now: float) -> wire.RescheduleAppointmentResult:
+        booking = self._live(consumer_id)
+        self._window(now)
+        previous = booking.slot
+        if new_slot_id != previous.id:
+            slot = self._bookable(new_slot_id, new_location_id, now)
+            self.booked[previous.id] -= 1
+            self.booked[slot.id] = self.booked.get(slot.id, 0) + 1
+            booking.slot = slot
+        return wire.RescheduleAppointmentResult(
+            booking_id=booking.booking_id, previous_slot_id=previous.id,
+            new_slot_id=booking.slot.id, confirmation_code=booking.confirmation_code,
+            status=booking.status)
+
+    def cancel(self, consumer_id: str, slot_id: str, location_id: str | None, *,
+               now: float) -> wire.CancelAppointmentResult:
+        booking = self._live(consumer_id)
+        if slot_id != booking.slot.id or (location_id is not None
+                                          and location_id != booking.slot.location_id):
+            raise conflict("The booking is for another slot", "BOOKING_SLOT_MISMATCH")
+        booking.status, booking.cancelled_at = "cancelled", now
+        self.booked[booking.slot.id] -= 1
+        return wire.CancelAppointmentResult(message="Booking cancelled",
+                                            booking_id=booking.booking_id)
+
+    # --- projection -------------------------------------------------------------------------
+
+    def participants(self) -> set[str]:
+        return set(self.bookings)
+
+    def has_participant(self, consumer_id: str) -> bool:
+        return consumer_id in self.bookings
+
+    def projection(self, consumer_id: str, now: float) -> Projection | None:
+        """``participating`` while booked (slot and location in the consumer record);
+        ``ended`` with outcome ``cancelled`` once cancelled. Never ``granted``."""
+        booking = self.bookings.get(consumer_id)
+        if booking is None:
+            return None
+        consumer = wire.ConsumerProjection(
+            status=booking.status, distribution_id=self.id, id=booking.booking_id,
+            slot_id=booking.slot.id, location_id=booking.slot.location_id,
+            booked_at=self.dt(booking.created_at), cancelled_at=self.dt(booking.cancelled_at))
+        if booking.status == "booked":
+            return Projection(wire.SequencePhase.PARTICIPATING, consumer)
+        return Projection(wire.SequencePhase.ENDED, consumer, outcome=wire.OutcomeType.CANCELLED,
+                          outcome_at=booking.cancelled_at)
