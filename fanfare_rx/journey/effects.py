@@ -4,29 +4,41 @@ pattern). Effects call the port and read the current snapshot; they never write 
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import reactivex
 from reactivex import Observable
 from reactivex import operators as ops
 
-from fanfare_rx.errors import DecodeError, FanfareError, ValidationError
+from fanfare_rx.errors import ValidationError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
-from fanfare_rx.journey.core import auction, locate
+from fanfare_rx.journey.core import locate
 from fanfare_rx.journey.core.machine import reduce
 from fanfare_rx.journey.core.messages import (
-    ActionFailed,
-    AppointmentState,
     ConsumerState,
     Message,
     RouteResolved,
     RoutingStarted,
-    StatusReceived,
     WaitlistChanged,
+)
+from fanfare_rx.journey.effect_context import (
+    ROUTE_RESULTS,
+    EffectContext,
+    checked,
+    failure_message,
+    to_status,
+)
+from fanfare_rx.journey.mechanism_effects import (
+    APPOINTMENT_ACTIONS,
+    BOOK_APPOINTMENT,
+    CANCEL_APPOINTMENT,
+    PLACE_BID,
+    RESCHEDULE_APPOINTMENT,
+    appointment,
+    appointment_arg,
+    bid,
+    parse_amount,
 )
 from fanfare_rx.journey.ports import ConsumerMeSource, JourneyEffects
 from fanfare_rx.models import wire
@@ -44,6 +56,7 @@ __all__ = [
     "BOOK_APPOINTMENT",
     "CANCEL_APPOINTMENT",
     "DEFAULT_POLL_INTERVAL_MS",
+    "PLACE_BID",
     "RESCHEDULE_APPOINTMENT",
     "EffectContext",
     "appointment_arg",
@@ -57,64 +70,7 @@ __all__ = [
 ]
 
 _Stage = SequenceStage
-
-_CONSUMER_STATES: tuple[type, ...] = (
-    wire.QueueQueued, wire.QueueNotQueued, wire.QueueLeft, wire.QueueGranted,
-    wire.QueueCompleted, wire.QueueDenied, wire.DrawNotEntered, wire.DrawEntered, wire.DrawWon,
-    wire.DrawCompleted, wire.DrawDenied, wire.AuctionConsumerState, wire.TimedReleaseConsumerState,
-    AppointmentState,
-)
-_ROUTE_RESULTS: tuple[type, ...] = (wire.RouteRouted, wire.RouteGated, wire.RouteNoAccess)
-#: Journey stages a route answer leaves when nothing stops it (routed, or no_access).
 _ROUTES = frozenset({JourneyStage.ROUTED, JourneyStage.ROUTING})
-
-
-def _checked(value: Any, expected: tuple[type, ...], model: str) -> Any:
-    """A port answer of the wrong type fails the action as a :class:`DecodeError` (folded as
-    an error event) instead of reaching the reducer."""
-    if not isinstance(value, expected):
-        raise DecodeError(f"the port answered {type(value).__name__}, not a {model}", model=model)
-    return value
-
-
-class EffectContext:
-    """What an effect may read: the port, the current snapshot, the clock, the cached
-    experience. Built once per journey, on its first effect."""
-
-    __slots__ = ("experience", "now_ms", "port", "snapshot")
-
-    def __init__(
-        self,
-        port: JourneyEffects,
-        snapshot: Callable[[], JourneySnapshot],
-        now_ms: Callable[[], int],
-    ) -> None:
-        self.port = port
-        self.snapshot = snapshot
-        self.now_ms = now_ms
-        self.experience: wire.Experience | None = None
-
-
-def _amount_text(value: object) -> str | None:
-    """A money amount of an error's details as text (None for anything else)."""
-    return str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
-
-
-def failure_message(action: JourneyAction | SequenceAction | str, error: Exception, at: int) -> ActionFailed:
-    """An :class:`ActionFailed` for any exception (secrets never appear: errors carry none)."""
-    if isinstance(error, FanfareError):
-        hint = error.details.get("action") if isinstance(error.details, Mapping) else None
-        server = error.details.get("details") if isinstance(error.details, Mapping) else None
-        server = server if isinstance(server, Mapping) else {}
-        return ActionFailed(
-            at=at, action=action, code=error.code, message=error.message,
-            status=error.status, retryable=error.retryable,
-            hint=hint if isinstance(hint, str) else None,
-            min_bid=_amount_text(server.get("minBid")),
-            current_highest=_amount_text(server.get("currentHighest")),
-        )
-    return ActionFailed(at=at, action=action, code="UNKNOWN_ERROR", message=f"{type(error).__name__}: {error}")
-
 
 def experience_for(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experience]:
     """The journey's experience: the cached one, or ``GET /experiences/{id}`` when ``fresh``."""
@@ -123,7 +79,7 @@ def experience_for(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experi
     experience_id = ctx.snapshot().context.experience_id
 
     def remember(experience: wire.Experience) -> wire.Experience:
-        _checked(experience, (wire.Experience,), "Experience")
+        checked(experience, (wire.Experience,), "Experience")
         ctx.experience = experience
         return experience
 
@@ -138,19 +94,9 @@ def status_follow_up(ctx: EffectContext) -> Observable[Message]:
         distribution = snap.context.distribution
         if distribution is None or snap.sequence_stage in _NO_STATUS_STAGES:
             return reactivex.empty()
-        return ctx.port.fetch_status(distribution).pipe(_to_status(ctx, distribution.id))
+        return ctx.port.fetch_status(distribution).pipe(to_status(ctx, distribution.id))
 
     return reactivex.defer(lambda _: build())
-
-
-def _to_status(
-    ctx: EffectContext, distribution_id: str
-) -> Callable[[Observable[ConsumerState]], Observable[Message]]:
-    def to_message(state: ConsumerState) -> Message:
-        _checked(state, _CONSUMER_STATES, "ConsumerState")
-        return StatusReceived(at=ctx.now_ms(), distribution_id=distribution_id, state=state)
-
-    return ops.map(to_message)
 
 
 #: Stages where the consumer has no participation status worth fetching.
@@ -165,7 +111,7 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
 
         def route_with(experience: wire.Experience) -> Observable[Message]:
             def to_messages(result: wire.RouteResult) -> Observable[Message]:
-                _checked(result, _ROUTE_RESULTS, "RouteResult")
+                checked(result, ROUTE_RESULTS, "RouteResult")
 
                 def resolved(projection: wire.JourneyProjection | None) -> Observable[Message]:
                     answer = RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
@@ -206,7 +152,7 @@ def _with_projection(
         return reactivex.just(None)  # located before: the reducer keeps it
 
     def journey_of(me: wire.ConsumerMe) -> wire.JourneyProjection | None:
-        _checked(me, (wire.ConsumerMe,), "ConsumerMe")
+        checked(me, (wire.ConsumerMe,), "ConsumerMe")
         return me.journey_for(experience.id)
 
     return ctx.port.load_me().pipe(ops.map(journey_of))
@@ -220,7 +166,7 @@ def _probe_route(ctx: EffectContext) -> Observable[Message]:
 
         def route_with(experience: wire.Experience) -> Observable[Message]:
             def to_message(result: wire.RouteResult) -> Message:
-                _checked(result, _ROUTE_RESULTS, "RouteResult")
+                checked(result, ROUTE_RESULTS, "RouteResult")
                 return RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
                                      follow=False)
 
@@ -241,7 +187,7 @@ def _distribution_call(
             return reactivex.throw(ValidationError("the journey has no distribution"))
         method = call(ctx.port)
         states: Observable[ConsumerState] = method(distribution)
-        return states.pipe(_to_status(ctx, distribution.id))
+        return states.pipe(to_status(ctx, distribution.id))
 
     return reactivex.defer(lambda _: build())
 
@@ -255,7 +201,7 @@ def _waitlist_call(ctx: EffectContext, *, enter: bool) -> Observable[Message]:
         call = ctx.port.enter_waitlist if enter else ctx.port.leave_waitlist
 
         def to_message(status: wire.WaitlistStatus) -> Message:
-            _checked(status, (wire.WaitlistStatus,), "WaitlistStatus")
+            checked(status, (wire.WaitlistStatus,), "WaitlistStatus")
             entered_at = status.entered_at
             return WaitlistChanged(
                 at=ctx.now_ms(), waitlist_id=waitlist_id, entered=status.is_entered,
@@ -282,103 +228,6 @@ def _bot_check(ctx: EffectContext, token: str | None) -> Observable[Message]:
             ops.ignore_elements()  # type: ignore[arg-type]
         )
         return reactivex.concat(verified, reroute)
-
-    return reactivex.defer(lambda _: build())
-
-
-def parse_amount(value: str | Decimal) -> Decimal:
-    """A bid amount as a Decimal; raises :class:`ValidationError` when it is not one."""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ValidationError(f"invalid bid amount {value!r}") from None
-    if not amount.is_finite() or amount <= 0:
-        raise ValidationError(f"invalid bid amount {value!r}")
-    return amount
-
-
-def _bid(ctx: EffectContext, amount: str) -> Observable[Message]:
-    def build() -> Observable[Message]:
-        distribution = ctx.snapshot().context.distribution
-        if distribution is None or distribution.type is not wire.DistributionType.AUCTION:
-            return reactivex.throw(ValidationError("the journey is not in an auction"))
-        return ctx.port.place_bid(distribution.id, parse_amount(amount)).pipe(
-            _to_status(ctx, distribution.id), ops.catch(_explain_too_low(ctx))
-        )
-
-    return reactivex.defer(lambda _: build())
-
-
-def _explain_too_low(ctx: EffectContext) -> Callable[[Exception, Observable[Message]], Observable[Message]]:
-    """A refused too-low bid raises with the message the journey's event shows (the minimum
-    acceptable amount, or the starting price while nobody has bid), not the server's
-    "higher than current bid"; the error stays the same type with the same code and details."""
-
-    def handler(error: Exception, _: Observable[Message]) -> Observable[Message]:
-        if not isinstance(error, FanfareError) or error.code != auction.BID_TOO_LOW:
-            return reactivex.throw(error)
-        failure = failure_message(PLACE_BID, error, 0)
-        text = auction.bid_too_low_message(ctx.snapshot().context, failure.min_bid,
-                                           failure.current_highest)
-        explained = copy.copy(error)
-        explained.message, explained.args = text, (text,)
-        return reactivex.throw(explained)
-
-    return handler
-
-
-PLACE_BID = "place_bid"
-#: The appointment actions (the current SDK's ``book``, ``cancel``, ``reschedule``).
-BOOK_APPOINTMENT = "book_appointment"
-CANCEL_APPOINTMENT = "cancel_appointment"
-RESCHEDULE_APPOINTMENT = "reschedule_appointment"
-APPOINTMENT_ACTIONS = frozenset({BOOK_APPOINTMENT, CANCEL_APPOINTMENT, RESCHEDULE_APPOINTMENT})
-
-
-def appointment_arg(slot_id: str, location_id: str | None) -> str:
-    """The one-string argument of ``book_appointment`` / ``reschedule_appointment``.
-
-    Usage: ``journey.request(BOOK_APPOINTMENT, appointment_arg("slot-1", None))``
-    """
-    if not isinstance(slot_id, str) or not slot_id.strip():
-        raise ValidationError(f"slot_id must be a non-empty string, got {slot_id!r}")
-    if location_id is not None and (not isinstance(location_id, str) or not location_id.strip()):
-        raise ValidationError(f"location_id must be a non-empty string or None, got {location_id!r}")
-    return json.dumps([slot_id, location_id])
-
-
-def _slot_and_location(arg: str | None) -> tuple[str, str | None]:
-    try:
-        slot_id, location_id = json.loads(arg or "")
-    except (ValueError, TypeError):
-        raise ValidationError("an appointment action needs a slot (see appointment_arg)") from None
-    if not isinstance(slot_id, str) or not (location_id is None or isinstance(location_id, str)):
-        raise ValidationError("an appointment action needs a slot (see appointment_arg)")
-    return slot_id, location_id
-
-
-def _appointment(ctx: EffectContext, action: str, arg: str | None) -> Observable[Message]:
-    """Book, cancel (the booked slot, ``arg`` the reason) or reschedule; the answer is folded
-    as the consumer's booking state."""
-
-    def build() -> Observable[Message]:
-        snap = ctx.snapshot()
-        distribution = snap.context.distribution
-        if distribution is None or distribution.type is not wire.DistributionType.APPOINTMENT:
-            return reactivex.throw(ValidationError("the journey is not in an appointment"))
-        port = ctx.port
-        states: Observable[ConsumerState]
-        if action == CANCEL_APPOINTMENT:
-            participation = snap.context.participation
-            slot_id = participation.slot_id if participation is not None else None
-            if slot_id is None:
-                return reactivex.throw(ValidationError("no booked slot to cancel"))
-            states = port.cancel_appointment(distribution.id, slot_id, arg)
-        elif action == BOOK_APPOINTMENT:
-            states = port.book_appointment(distribution.id, *_slot_and_location(arg))
-        else:
-            states = port.reschedule_appointment(distribution.id, *_slot_and_location(arg))
-        return states.pipe(_to_status(ctx, distribution.id))
 
     return reactivex.defer(lambda _: build())
 
@@ -429,7 +278,7 @@ def _entering(action: SequenceAction) -> _Effect:
         entered = _distribution_call(ctx, lambda port: port.enter).pipe(
             ops.catch(_follow_reroute_hint(ctx, action))
         )
-        return entered if amount is None else reactivex.concat(entered, _bid(ctx, amount))
+        return entered if amount is None else reactivex.concat(entered, bid(ctx, amount))
 
     return effect
 
@@ -465,8 +314,8 @@ _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
         lambda _: _complete_timed_release(ctx)),
     SequenceAction.ENTER_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=True),
     SequenceAction.LEAVE_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=False),
-    PLACE_BID: lambda ctx, amount: reactivex.empty() if amount is None else _bid(ctx, amount),
-    **{name: (lambda ctx, arg, name=name: _appointment(ctx, name, arg))  # type: ignore[misc]
+    PLACE_BID: lambda ctx, amount: reactivex.empty() if amount is None else bid(ctx, amount),
+    **{name: (lambda ctx, arg, name=name: appointment(ctx, name, arg))  # type: ignore[misc]
        for name in APPOINTMENT_ACTIONS},
 }
 
@@ -510,7 +359,7 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
         return reactivex.merge(_probe_route(ctx), status_follow_up(ctx))
     if distribution is None or snap.sequence_stage not in _STATUS_POLL_STAGES:
         return reactivex.empty()
-    return ctx.port.fetch_status(distribution).pipe(_to_status(ctx, distribution.id))
+    return ctx.port.fetch_status(distribution).pipe(to_status(ctx, distribution.id))
 
 
 _STATUS_POLL_STAGES = frozenset({_Stage.PARTICIPATING, _Stage.ADMITTED})
