@@ -7,13 +7,24 @@ whose message names the offending field, e.g. ``experiences[0].sequences[1].dist
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
+
+from fanfare_rx.sandbox._scenario_values import (
+    Reader,
+    ScenarioError,
+    read_bool,
+    read_int,
+    read_list,
+    read_money,
+    read_number,
+    read_positive,
+    read_str,
+)
 
 __all__ = [
     "DISTRIBUTION_TYPES",
@@ -34,17 +45,6 @@ DISTRIBUTION_TYPES = ("queue", "draw", "auction", "timed_release", "appointment"
 TIMED_RELEASE_SHAPES = ("compat", "genC")
 T = TypeVar("T")
 _MISSING: Any = object()
-
-
-class ScenarioError(ValueError):
-    """A scenario file or dict that does not match the schema; ``field`` names the culprit.
-
-    Usage: ``except ScenarioError as exc: print(exc.field)``
-    """
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 @attrs.frozen
@@ -158,128 +158,40 @@ class Scenario:
         return codes
 
 
-class _Reader:
-    """Typed field access on one JSON object with the path kept for error messages."""
-
-    def __init__(self, value: Any, path: str) -> None:
-        if not isinstance(value, Mapping):
-            raise ScenarioError(path or "$", f"expected an object, got {_kind(value)}")
-        self.value = value
-        self.path = path
-        self.used: set[str] = set()
-
-    def at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def get(self, key: str, check: Callable[[Any, str], T], default: Any = _MISSING) -> T:
-        self.used.add(key)
-        if key not in self.value:
-            if default is _MISSING:
-                raise ScenarioError(self.at(key), "required field missing")
-            return default  # type: ignore[no-any-return]
-        raw = self.value[key]
-        if raw is None and default is not _MISSING and default is None:
-            none: Any = None
-            return none  # type: ignore[no-any-return]
-        return check(raw, self.at(key))
-
-    def finish(self) -> None:
-        extra = sorted(set(self.value) - self.used)
-        if extra:
-            raise ScenarioError(self.at(extra[0]), "unknown field")
-
-
-def _kind(value: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "null" if value is None else "number")
-
-
-def _str(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ScenarioError(path, f"expected a non-empty string, got {_kind(value)}")
-    return value
-
-
-def _bool(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise ScenarioError(path, f"expected a boolean, got {_kind(value)}")
-    return value
-
-
-def _number(value: Any, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(path, f"expected a number, got {_kind(value)}")
-    if value < 0:
-        raise ScenarioError(path, f"must not be negative, got {value}")
-    return float(value)
-
-
-def _int(value: Any, path: str) -> int:
-    number = _number(value, path)
-    if not number.is_integer():
-        raise ScenarioError(path, f"expected a whole number, got {value}")
-    return int(number)
-
-
-def _money(value: Any, path: str) -> Decimal:
-    if not isinstance(value, str):
-        raise ScenarioError(path, f"expected a decimal string like \"10.00\", got {_kind(value)}")
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise ScenarioError(path, f"expected a decimal string, got {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise ScenarioError(path, f"expected a non-negative amount, got {value!r}")
-    return amount
-
-
-def _positive(value: Any, path: str) -> float:
-    number = _number(value, path)
-    if number <= 0:
-        raise ScenarioError(path, "must be greater than 0")
-    return number
-
-
-def _list(value: Any, path: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ScenarioError(path, f"expected an array, got {_kind(value)}")
-    return value
-
-
 def _distribution(value: Any, path: str) -> DistributionSpec:
-    r = _Reader(value, path)
-    kind = r.get("type", _str)
+    r = Reader(value, path)
+    kind = r.get("type", read_str)
     if kind not in DISTRIBUTION_TYPES:
         raise ScenarioError(r.at("type"), f"expected one of {', '.join(DISTRIBUTION_TYPES)}, got {kind!r}")
     fields: dict[str, Any] = {
         "type": kind,
-        "id": r.get("id", _str),
-        "open_at": r.get("openAt", _number, 0.0),
-        "close_at": r.get("closeAt", _number, None),
+        "id": r.get("id", read_str),
+        "open_at": r.get("openAt", read_number, 0.0),
+        "close_at": r.get("closeAt", read_number, None),
         # Guests take part by default, except in appointments (spec §5, guest defaults).
-        "supports_guest": r.get("supportsGuest", _bool, kind != "appointment"),
-        "admission_expiration_seconds": r.get("admissionExpirationSeconds", _int, None),
-        "order_limit": r.get("orderLimit", _int, None),
+        "supports_guest": r.get("supportsGuest", read_bool, kind != "appointment"),
+        "admission_expiration_seconds": r.get("admissionExpirationSeconds", read_int, None),
+        "order_limit": r.get("orderLimit", read_int, None),
     }
     if kind in ("queue", "draw"):
-        fields["capacity"] = r.get("capacity", _int, None)
-        fields["crowd"] = r.get("crowd", _int, 0)
+        fields["capacity"] = r.get("capacity", read_int, None)
+        fields["crowd"] = r.get("crowd", read_int, 0)
     if kind == "queue":
-        fields["admit_rate"] = r.get("admitRate", _number)
+        fields["admit_rate"] = r.get("admitRate", read_number)
         if fields["admit_rate"] <= 0:
             raise ScenarioError(r.at("admitRate"), "must be greater than 0")
-        fields["max_admissions"] = r.get("maxAdmissions", _int, None)
+        fields["max_admissions"] = r.get("maxAdmissions", read_int, None)
     elif kind == "draw":
-        fields["draw_at"] = r.get("drawAt", _number)
-        fields["winner_count"] = r.get("winnerCount", _int)
+        fields["draw_at"] = r.get("drawAt", read_number)
+        fields["winner_count"] = r.get("winnerCount", read_int)
         if fields["draw_at"] < fields["open_at"]:
             raise ScenarioError(r.at("drawAt"), "must not be before openAt")
     elif kind == "auction":
-        fields["settle_at"] = r.get("settleAt", _number)
-        fields["start_price"] = r.get("startPrice", _money, None)
-        fields["reserve_price"] = r.get("reservePrice", _money, None)
-        fields["min_bid_increment"] = r.get("minBidIncrement", _money, None)
-        fields["auto_extend_seconds"] = r.get("autoExtendSeconds", _int, None)
+        fields["settle_at"] = r.get("settleAt", read_number)
+        fields["start_price"] = r.get("startPrice", read_money, None)
+        fields["reserve_price"] = r.get("reservePrice", read_money, None)
+        fields["min_bid_increment"] = r.get("minBidIncrement", read_money, None)
+        fields["auto_extend_seconds"] = r.get("autoExtendSeconds", read_int, None)
         if fields["settle_at"] < fields["open_at"]:
             raise ScenarioError(r.at("settleAt"), "must not be before openAt")
     elif kind == "appointment":
@@ -291,20 +203,20 @@ def _distribution(value: Any, path: str) -> DistributionSpec:
     return DistributionSpec(**fields)
 
 
-def _appointment(r: _Reader, open_at: float) -> dict[str, Any]:
+def _appointment(r: Reader, open_at: float) -> dict[str, Any]:
     """The appointment fields of a distribution (slots, capacity, locations)."""
     fields: dict[str, Any] = {
-        "first_slot_at": r.get("firstSlotAt", _number, open_at),
-        "slot_count": r.get("slotCount", _int),
-        "slot_duration_minutes": r.get("slotDurationMinutes", _int, 30),
-        "buffer_minutes": r.get("bufferMinutes", _int, 0),
-        "max_capacity_per_slot": r.get("maxCapacityPerSlot", _int, 1),
+        "first_slot_at": r.get("firstSlotAt", read_number, open_at),
+        "slot_count": r.get("slotCount", read_int),
+        "slot_duration_minutes": r.get("slotDurationMinutes", read_int, 30),
+        "buffer_minutes": r.get("bufferMinutes", read_int, 0),
+        "max_capacity_per_slot": r.get("maxCapacityPerSlot", read_int, 1),
     }
     for key, name in (("slot_count", "slotCount"), ("slot_duration_minutes", "slotDurationMinutes"),
                       ("max_capacity_per_slot", "maxCapacityPerSlot")):
         if fields[key] < 1:
             raise ScenarioError(r.at(name), "must be at least 1")
-    items = r.get("locations", _list, [])
+    items = r.get("locations", read_list, [])
     locations = tuple(_location(item, f"{r.at('locations')}[{i}]") for i, item in enumerate(items))
     seen: set[str] = set()
     for i, location in enumerate(locations):
@@ -316,27 +228,27 @@ def _appointment(r: _Reader, open_at: float) -> dict[str, Any]:
 
 
 def _location(value: Any, path: str) -> AppointmentLocation:
-    r = _Reader(value, path)
-    location = AppointmentLocation(id=r.get("id", _str), name=r.get("name", _str))
+    r = Reader(value, path)
+    location = AppointmentLocation(id=r.get("id", read_str), name=r.get("name", read_str))
     r.finish()
     return location
 
 
 def _waitlist(value: Any, path: str) -> WaitlistSpec:
-    r = _Reader(value, path)
-    spec = WaitlistSpec(id=r.get("id", _str), capacity=r.get("capacity", _int, None),
-                        order_limit=r.get("orderLimit", _int, None))
+    r = Reader(value, path)
+    spec = WaitlistSpec(id=r.get("id", read_str), capacity=r.get("capacity", read_int, None),
+                        order_limit=r.get("orderLimit", read_int, None))
     r.finish()
     return spec
 
 
 def _sequence(value: Any, path: str) -> SequenceSpec:
-    r = _Reader(value, path)
+    r = Reader(value, path)
     spec = SequenceSpec(
-        id=r.get("id", _str), name=r.get("name", _str), priority=r.get("priority", _number),
-        color=r.get("color", _str, None), access_code=r.get("accessCode", _str, None),
-        requires_sign_in=r.get("requiresSignIn", _bool, False),
-        bot_check=r.get("botCheck", _bool, False),
+        id=r.get("id", read_str), name=r.get("name", read_str), priority=r.get("priority", read_number),
+        color=r.get("color", read_str, None), access_code=r.get("accessCode", read_str, None),
+        requires_sign_in=r.get("requiresSignIn", read_bool, False),
+        bot_check=r.get("botCheck", read_bool, False),
         distribution=r.get("distribution", _distribution, None),
         waitlist=r.get("waitlist", _waitlist, None),
     )
@@ -345,13 +257,13 @@ def _sequence(value: Any, path: str) -> SequenceSpec:
 
 
 def _experience(value: Any, path: str, default_cycle: float | None) -> ExperienceSpec:
-    r = _Reader(value, path)
-    sequences = r.get("sequences", _list, [])
-    cycle = r.get("cycleSeconds", _positive, None) if "cycleSeconds" in r.value else default_cycle
+    r = Reader(value, path)
+    sequences = r.get("sequences", read_list, [])
+    cycle = r.get("cycleSeconds", read_positive, None) if "cycleSeconds" in r.value else default_cycle
     spec = ExperienceSpec(
-        id=r.get("id", _str), label=r.get("label", _str), name=r.get("name", _str),
-        time_zone=r.get("timeZone", _str, "UTC"), currency_code=r.get("currencyCode", _str, "USD"),
-        archived=r.get("archived", _bool, False),
+        id=r.get("id", read_str), label=r.get("label", read_str), name=r.get("name", read_str),
+        time_zone=r.get("timeZone", read_str, "UTC"), currency_code=r.get("currencyCode", read_str, "USD"),
+        archived=r.get("archived", read_bool, False),
         sequences=tuple(_sequence(item, f"{r.at('sequences')}[{i}]") for i, item in enumerate(sequences)),
         cycle_seconds=cycle,
     )
@@ -383,20 +295,20 @@ def parse_scenario(data: Any) -> Scenario:
 
     Usage: ``parse_scenario(json.loads(text))``
     """
-    r = _Reader(data, "")
-    experiences = r.get("experiences", _list)
-    cycle = r.get("cycleSeconds", _positive, None)
+    r = Reader(data, "")
+    experiences = r.get("experiences", read_list)
+    cycle = r.get("cycleSeconds", read_positive, None)
     scenario = Scenario(
-        organization_id=r.get("organizationId", _str, "org_sandbox"),
-        publishable_key=r.get("publishableKey", _str, "pk_test_sandbox"),
-        secret_key=r.get("secretKey", _str, "sk_test_sandbox"),
-        otp_code=r.get("otpCode", _str, "424242"),
-        bot_check_token=r.get("botCheckToken", _str, "sandbox-bot-check-pass"),
-        access_token_ttl_seconds=r.get("accessTokenTtlSeconds", _int, 3600),
-        refresh_token_ttl_seconds=r.get("refreshTokenTtlSeconds", _int, 2_592_000),
-        refresh_reuse_grace_seconds=r.get("refreshReuseGraceSeconds", _int, 0),
-        timed_release_shape=r.get("timedReleaseShape", _str, "compat"),
-        requests_per_minute=r.get("requestsPerMinute", _int, 6000),
+        organization_id=r.get("organizationId", read_str, "org_sandbox"),
+        publishable_key=r.get("publishableKey", read_str, "pk_test_sandbox"),
+        secret_key=r.get("secretKey", read_str, "sk_test_sandbox"),
+        otp_code=r.get("otpCode", read_str, "424242"),
+        bot_check_token=r.get("botCheckToken", read_str, "sandbox-bot-check-pass"),
+        access_token_ttl_seconds=r.get("accessTokenTtlSeconds", read_int, 3600),
+        refresh_token_ttl_seconds=r.get("refreshTokenTtlSeconds", read_int, 2_592_000),
+        refresh_reuse_grace_seconds=r.get("refreshReuseGraceSeconds", read_int, 0),
+        timed_release_shape=r.get("timedReleaseShape", read_str, "compat"),
+        requests_per_minute=r.get("requestsPerMinute", read_int, 6000),
         experiences=tuple(_experience(item, f"experiences[{i}]", cycle)
                           for i, item in enumerate(experiences)),
         cycle_seconds=cycle,
