@@ -30,15 +30,17 @@ class WorkerPlan:
     """How every worker is set up: target, pacing, the fleet's start time."""
 
     def __init__(self, target: FleetTarget, *, concurrency: int, started_at: float,
-                 shopper_timeout: float | None) -> None:
+                 shopper_timeout: float | None, spawn_rate: float | None = None) -> None:
         self.target = target
+        self.spawn_rate = spawn_rate
         self.concurrency = concurrency
         self.started_at = started_at
         self.shopper_timeout = shopper_timeout
 
     def worker(self, shopper: Shopper, index: int) -> ShopperWorker:
         return ShopperWorker(self.target, shopper, index=index, concurrency=self.concurrency,
-                             started_at=self.started_at, shopper_timeout=self.shopper_timeout)
+                             started_at=self.started_at, shopper_timeout=self.shopper_timeout,
+                             spawn_rate=self.spawn_rate)
 
 
 class Backend(Protocol):

@@ -54,6 +54,7 @@ class Fleet:
         concurrency: shoppers one worker runs at once.
         interval: seconds between batches; changes within one are coalesced per shopper.
         shopper_timeout: seconds one behaviour may take before it counts as an error.
+        spawn_rate: shoppers started per second across the fleet (None: no pacing).
 
     The streams are hot: subscribe before :meth:`run`; they complete when it ends (an error
     is raised by :meth:`run`, not sent down the streams)::
@@ -72,7 +73,8 @@ class Fleet:
     def __init__(self, target: FleetTarget, *, shoppers: int | Sequence[str],
                  backend: str | Backend = "local", actors: int = 2,
                  concurrency: int = DEFAULT_CONCURRENCY, interval: float = DEFAULT_INTERVAL,
-                 shopper_timeout: float | None = None) -> None:
+                 shopper_timeout: float | None = None,
+                 spawn_rate: float | None = None) -> None:
         if isinstance(backend, str):
             if backend not in BACKENDS:
                 raise ConfigError(f"unknown fleet backend {backend!r} "
@@ -87,6 +89,8 @@ class Fleet:
             raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
         if interval <= 0:
             raise ConfigError(f"interval must be positive, got {interval}")
+        if spawn_rate is not None and spawn_rate <= 0:
+            raise ConfigError(f"spawn_rate must be positive, got {spawn_rate}")
         self.target = target
         self.ids = shopper_ids(shoppers) if isinstance(shoppers, int) else list(shoppers)
         if not self.ids or len(set(self.ids)) != len(self.ids):
@@ -96,6 +100,7 @@ class Fleet:
         self.concurrency = concurrency
         self.interval = interval
         self.shopper_timeout = shopper_timeout
+        self.spawn_rate = spawn_rate
         self._changes: Subject[ShopperChange] = Subject()
         self._events: Subject[ShopperEvent] = Subject()
         self._progress: Subject[FleetSummary] = Subject()
@@ -131,10 +136,12 @@ class Fleet:
         await self.backend.prepare()
         started_at = time.time()
         fold = SummaryFold(len(self.ids), self.workers)
+        groups = _split(self.ids, self.workers)
+        rate = None if self.spawn_rate is None else self.spawn_rate / len(groups)
         plan = WorkerPlan(self.target, concurrency=self.concurrency, started_at=started_at,
-                          shopper_timeout=self.shopper_timeout)
+                          shopper_timeout=self.shopper_timeout, spawn_rate=rate)
         try:
-            await self.backend.start(shopper, _split(self.ids, self.workers), plan)
+            await self.backend.start(shopper, groups, plan)
             while not fold.done:
                 await asyncio.sleep(self.interval)
                 for batch in await self.backend.drain():

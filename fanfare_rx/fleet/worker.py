@@ -87,6 +87,8 @@ class ShopperWorker:
         concurrency: shoppers running at once.
         started_at: the fleet's start (epoch seconds); ``at`` fields count from it.
         shopper_timeout: seconds one behaviour may take before it counts as an error.
+        spawn_rate: shoppers started per second at most (None: as fast as ``concurrency``
+            lets), so that a thousand shoppers do not all connect in the same millisecond.
 
     Usage::
 
@@ -97,15 +99,20 @@ class ShopperWorker:
 
     def __init__(self, target: FleetTarget, shopper: Shopper, *, index: int = 0,
                  concurrency: int = DEFAULT_CONCURRENCY, started_at: float | None = None,
-                 shopper_timeout: float | None = None) -> None:
+                 shopper_timeout: float | None = None,
+                 spawn_rate: float | None = None) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        if spawn_rate is not None and spawn_rate <= 0:
+            raise ValueError(f"spawn_rate must be positive, got {spawn_rate}")
         self.target = target
         self.shopper = shopper
         self.index = index
         self.concurrency = concurrency
         self.started_at = time.time() if started_at is None else started_at
         self.shopper_timeout = shopper_timeout
+        self.spawn_rate = spawn_rate
+        self._next_spawn = 0.0
         self.changes: dict[str, ShopperChange] = {}
         self.events: list[ShopperEvent] = []
         self.results: list[ShopperResult] = []
@@ -127,9 +134,19 @@ class ShopperWorker:
 
     async def _runner(self, pending: Iterator[str]) -> None:
         for shopper_id in pending:
+            await self._spawn_slot()
             self.started += 1
             result = await self._one(shopper_id)
             self.results.append(result)  # after the await: drain() swaps the list
+
+    async def _spawn_slot(self) -> None:
+        if self.spawn_rate is None:
+            return
+        now = asyncio.get_running_loop().time()
+        at = max(now, self._next_spawn)
+        self._next_spawn = at + 1.0 / self.spawn_rate
+        if at > now:
+            await asyncio.sleep(at - now)
 
     async def _one(self, shopper_id: str) -> ShopperResult:
         observer = _Observer(self, shopper_id)

@@ -77,7 +77,7 @@ def test_shopper_ids_sort_as_numbers() -> None:
 
 @pytest.mark.parametrize("kwargs", [
     {"backend": "threads"}, {"actors": 0}, {"concurrency": 0}, {"interval": 0},
-    {"shoppers": 0}, {"shoppers": ["a", "a"]},
+    {"shoppers": 0}, {"shoppers": ["a", "a"]}, {"spawn_rate": 0},
 ])
 def test_bad_fleet_options_are_config_errors(kwargs: dict[str, object]) -> None:
     options: dict[str, object] = {"shoppers": 3, **kwargs}
