@@ -23,8 +23,10 @@ from fanfare_rx.journey.journey import ExperienceJourney
 __all__ = ["main", "measure"]
 
 
-def _backend(name: str, cpus: int) -> Backend:
-    return LocalBackend() if name == "local" else RayBackend(num_cpus=cpus)
+def _backend(name: str, args: argparse.Namespace) -> Backend:
+    if name == "local":
+        return LocalBackend()
+    return RayBackend(num_cpus=args.num_cpus, worker_niceness=args.niceness)
 
 
 async def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -34,7 +36,7 @@ async def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     async def shopper(journey: ExperienceJourney) -> str:
         return await enter_and_wait(journey, poll_ms=poll_ms, timeout=1800)
 
-    backend = _backend(name, args.num_cpus)
+    backend = _backend(name, args)
     await backend.prepare()  # a local Ray starts outside the timed part
     with SandboxProcess(drop_scenario(admit_rate=args.admit_rate), speed=args.speed) as sandbox:
         target = FleetTarget(sandbox.base_url, sandbox.organization_id, sandbox.publishable_key,
@@ -61,6 +63,7 @@ async def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "journeys_per_total_cpu_s": round(done / (client_cpu + sandbox_cpu), 1),
         "journeys_per_wall_s": round(done / summary.elapsed, 1),
         "load_average": [round(load0, 1), round(os.getloadavg()[0], 1)],
+        "actor_niceness": None if name == "local" else args.niceness,
     }
 
 
@@ -82,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--num-cpus", type=int, default=os.cpu_count() or 1,
                         help="CPUs of the local Ray (default: this machine's)")
     parser.add_argument("--backends", default="local,ray")
+    parser.add_argument("--niceness", type=int, default=0,
+                        help="nice value of the Ray actors (default 0, as the one process; "
+                             "Ray's own default is 15)")
     parser.add_argument("--concurrency", type=int, default=1000,
                         help="shoppers at once per worker (default 1000)")
     parser.add_argument("--spawn-rate", type=float, default=500.0)

@@ -136,6 +136,9 @@ class RayBackend:
             cluster's CPUs when there are more actors than CPUs).
         init_options: more ``ray.init`` options (``runtime_env`` ...), over
             :data:`RAY_INIT_DEFAULTS`.
+        worker_niceness: the ``nice`` value of a local Ray's worker processes. Ray's default
+            (15) lets anything else on the machine (the sandbox, other programs) go first;
+            0 runs the actors at the same priority as the rest.
 
     Ray stays initialised after the fleet (the next fleet reuses it); ``ray.shutdown()`` ends it.
 
@@ -143,11 +146,13 @@ class RayBackend:
     """
 
     def __init__(self, *, address: str | None = None, num_cpus: int | None = None,
-                 actor_cpus: float | None = None, init_options: Mapping[str, Any] | None = None) -> None:
+                 actor_cpus: float | None = None, init_options: Mapping[str, Any] | None = None,
+                 worker_niceness: int | None = None) -> None:
         self.address = address
         self.num_cpus = num_cpus
         self.actor_cpus = actor_cpus
         self.init_options = dict(RAY_INIT_DEFAULTS, **(init_options or {}))
+        self.worker_niceness = worker_niceness
         self._actors: list[Any] = []
         self._runs: list[Any] = []
 
@@ -158,6 +163,8 @@ class RayBackend:
             options = dict(self.init_options)
             if self.address is None:
                 options["num_cpus"] = self.num_cpus or os.cpu_count() or 1
+                if self.worker_niceness is not None:  # read by the raylet it starts
+                    os.environ["RAY_worker_niceness"] = str(self.worker_niceness)
             ray.init(address=self.address, **options)
 
     async def start(self, shopper: Shopper, groups: Sequence[Sequence[str]],
