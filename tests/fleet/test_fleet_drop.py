@@ -15,6 +15,7 @@ from fanfare_rx.fleet import (
     FleetSummary,
     ShopperChange,
     ShopperEvent,
+    ShopperWorker,
     enter_and_wait,
     shopper_ids,
 )
@@ -48,6 +49,8 @@ async def test_a_fleet_admits_everyone_and_the_driver_sees_every_shopper(
     fleet = Fleet(target_of(fast_sandbox), shoppers=SHOPPERS, backend=backend, actors=2,
                   interval=0.2)
     last: dict[str, ShopperChange] = {}
+    received: list[ShopperChange] = []
+    fleet.changes.subscribe(received.append)
     events: dict[str, list[ShopperEvent]] = defaultdict(list)
     progress: list[FleetSummary] = []
     completed: list[str] = []
@@ -61,6 +64,7 @@ async def test_a_fleet_admits_everyone_and_the_driver_sees_every_shopper(
     everyone = set(shopper_ids(SHOPPERS))
     assert set(last) == everyone
     assert {change.state.sequence_stage for change in last.values()} == {"admitted"}
+    assert len(received) >= SHOPPERS
     assert set(events) == everyone
     assert summary.admitted == summary.finished == summary.started == SHOPPERS
     assert summary.admitted == queue_of(fast_sandbox).admitted
@@ -86,6 +90,25 @@ async def test_no_admission_grant_reaches_the_driver(fast_sandbox: Sandbox,
     assert summary.admitted == len(grants) == 10
     text = "\n".join(seen)
     assert not [grant for grant in grants if grant in text]
+
+
+async def test_a_worker_coalesces_changes_between_drains(fast_sandbox: Sandbox) -> None:
+    worker = ShopperWorker(target_of(fast_sandbox), admitted_quickly)
+    ids = shopper_ids(5)
+
+    await worker.run(ids)
+    batch = worker.drain()
+
+    # One change per shopper (its latest), though each went through several revisions.
+    assert [change.shopper_id for change in batch.changes] == ids
+    assert {change.state.sequence_stage for change in batch.changes} == {"admitted"}
+    assert min(change.state.revision for change in batch.changes) > 1
+    assert {result.shopper_id for result in batch.results} == set(ids)
+    assert (batch.started, batch.done) == (5, True)
+    for shopper in ids:  # every event, in order, none twice
+        stamps = [event.event.id for event in batch.events if event.shopper_id == shopper]
+        assert stamps and len(stamps) == len(set(stamps))
+    assert worker.drain().changes == ()
 
 
 async def in_line_then_odd_fail(journey: ExperienceJourney) -> str:
