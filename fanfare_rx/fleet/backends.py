@@ -126,6 +126,27 @@ def _shipped(ray: Any, shopper: Shopper) -> Any:
             ray.cloudpickle.unregister_pickle_by_value(module)
 
 
+#: Seconds an actor may take to hand over its batch before the fleet gives up on it.
+DRAIN_TIMEOUT = 300.0
+
+
+async def _gathered(ray: Any, refs: list[Any]) -> list[Any]:
+    """The values of ``refs``, waiting by polling ``ray.wait`` from this loop: awaiting an
+    ObjectRef relies on a callback from Ray's thread, which was seen to never arrive in a
+    Jupyter kernel's loop."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DRAIN_TIMEOUT
+    delay = 0.001
+    while True:
+        _, pending = ray.wait(refs, num_returns=len(refs), timeout=0)
+        if not pending:
+            return list(ray.get(refs))
+        if loop.time() > deadline:
+            raise FleetError(f"{len(pending)} fleet actor(s) did not answer in {DRAIN_TIMEOUT} s")
+        await asyncio.sleep(delay)
+        delay = min(0.05, delay * 2)
+
+
 class RayBackend:
     """One Ray actor per worker, each an asyncio loop running its share of the shoppers.
 
@@ -189,7 +210,7 @@ class RayBackend:
                 ray.get(ref)
             except Exception as exc:
                 raise FleetError(f"a fleet actor failed: {exc}") from exc
-        batches: list[Batch] = await asyncio.gather(*(a.drain.remote() for a in self._actors))
+        batches: list[Batch] = await _gathered(ray, [a.drain.remote() for a in self._actors])
         return batches
 
     async def close(self) -> None:

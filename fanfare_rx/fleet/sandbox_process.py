@@ -4,6 +4,7 @@ shares nothing with the shoppers' loops): the scenario, the process, its CPU tim
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -105,6 +106,7 @@ class SandboxProcess:
             [sys.executable, "-m", "fanfare_rx.cli", "sandbox", "--port", "0",
              "--speed", str(self.speed), "--scenario", file.name],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        atexit.register(self.stop)  # an interpreter that exits leaves no sandbox behind
         try:
             self._read_banner(self._process)
         except BaseException:
@@ -142,6 +144,7 @@ class SandboxProcess:
     def stop(self) -> None:
         """Stop the process (SIGTERM, then SIGKILL after 10 s) and remove the scenario file."""
         process, self._process = self._process, None
+        atexit.unregister(self.stop)
         if process is not None:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
