@@ -1,7 +1,8 @@
 """Queue-status polls per second: the sandbox next to a bare aiohttp JSON handler, measured in
 the same run with the same client loop over loopback.
 
-Run: ``python benchmarks/bench_sandbox.py [--requests 3000] [--concurrency 16]``
+Run: ``python -m benchmarks sandbox`` or ``python benchmarks/bench_sandbox.py [--requests 3000]
+[--concurrency 16]``
 """
 
 from __future__ import annotations
@@ -85,11 +86,14 @@ async def run(requests: int, concurrency: int) -> tuple[float, float]:
     return sandbox_rate, bare_rate
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="tiny size (smoke test)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.requests, args.concurrency = 100, 4
     sandbox_rate, bare_rate = asyncio.run(run(args.requests, args.concurrency))
     print(f"sandbox queue-status polls: {sandbox_rate:8.0f} req/s")
     print(f"bare aiohttp JSON handler:  {bare_rate:8.0f} req/s")

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
         DEVELOPMENT_BASE_URL,
         PRODUCTION_BASE_URL,
         Auth,
+        Challenges,
         Experiences,
         Fanfare,
+        Journeys,
     )
     from fanfare_rx.client.session import (
         SessionManager,
@@ -62,6 +64,11 @@ if TYPE_CHECKING:
     from fanfare_rx.journey.store import (
         Store,
     )
+    from fanfare_rx.journey.view import (
+        LiveJourneyView,
+        LiveSequenceView,
+    )
+    from fanfare_rx.models._redact import redact
     from fanfare_rx.models.journey import (
         AvailableActions,
         DistributionStatus,
@@ -69,6 +76,7 @@ if TYPE_CHECKING:
         EventAudience,
         EventKind,
         EventSeverity,
+        ExperienceSession,
         JourneyAction,
         JourneyContext,
         JourneyEvent,
@@ -81,6 +89,15 @@ if TYPE_CHECKING:
         RequirementType,
         SequenceAction,
         SequenceStage,
+    )
+    from fanfare_rx.models.view import (
+        AccessCodeSubmitResult,
+        AdmissionGrant,
+        JourneyView,
+        JourneyViewStage,
+        Mechanism,
+        SequencePhase,
+        SequenceView,
     )
     from fanfare_rx.wire.client import (
         ConsumerApi,
@@ -96,10 +113,13 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "AccessCodeSubmitResult": "fanfare_rx.models.view",
     "ActionNotAvailableError": "fanfare_rx.errors",
+    "AdmissionGrant": "fanfare_rx.models.view",
     "Auth": "fanfare_rx.client.fanfare",
     "AuthError": "fanfare_rx.errors",
     "AvailableActions": "fanfare_rx.models.journey",
+    "Challenges": "fanfare_rx.client.fanfare",
     "ConfigError": "fanfare_rx.errors",
     "ConflictError": "fanfare_rx.errors",
     "ConsumerApi": "fanfare_rx.wire.client",
@@ -113,6 +133,7 @@ _EXPORTS: dict[str, str] = {
     "EventKind": "fanfare_rx.models.journey",
     "EventSeverity": "fanfare_rx.models.journey",
     "ExperienceJourney": "fanfare_rx.journey.journey",
+    "ExperienceSession": "fanfare_rx.models.journey",
     "Experiences": "fanfare_rx.client.fanfare",
     "Fanfare": "fanfare_rx.client.fanfare",
     "FanfareError": "fanfare_rx.errors",
@@ -124,6 +145,12 @@ _EXPORTS: dict[str, str] = {
     "JourneyEvent": "fanfare_rx.models.journey",
     "JourneySnapshot": "fanfare_rx.models.journey",
     "JourneyStage": "fanfare_rx.models.journey",
+    "JourneyView": "fanfare_rx.models.view",
+    "JourneyViewStage": "fanfare_rx.models.view",
+    "Journeys": "fanfare_rx.client.fanfare",
+    "LiveJourneyView": "fanfare_rx.journey.view",
+    "LiveSequenceView": "fanfare_rx.journey.view",
+    "Mechanism": "fanfare_rx.models.view",
     "MemoryStorage": "fanfare_rx.client.storage",
     "NetworkError": "fanfare_rx.errors",
     "NotFoundError": "fanfare_rx.errors",
@@ -137,7 +164,9 @@ _EXPORTS: dict[str, str] = {
     "RequirementType": "fanfare_rx.models.journey",
     "RetryPolicy": "fanfare_rx.wire.retry",
     "SequenceAction": "fanfare_rx.models.journey",
+    "SequencePhase": "fanfare_rx.models.view",
     "SequenceStage": "fanfare_rx.models.journey",
+    "SequenceView": "fanfare_rx.models.view",
     "ServerError": "fanfare_rx.errors",
     "SessionManager": "fanfare_rx.client.session",
     "SessionStorage": "fanfare_rx.client.storage",
@@ -146,6 +175,7 @@ _EXPORTS: dict[str, str] = {
     "TimeoutError": "fanfare_rx.errors",
     "UnknownActionError": "fanfare_rx.errors",
     "ValidationError": "fanfare_rx.errors",
+    "redact": "fanfare_rx.models._redact",
     "snapshot_from_json": "fanfare_rx.wire.codec",
     "snapshot_to_json": "fanfare_rx.wire.codec",
 }
@@ -153,10 +183,13 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "DEVELOPMENT_BASE_URL",
     "PRODUCTION_BASE_URL",
+    "AccessCodeSubmitResult",
     "ActionNotAvailableError",
+    "AdmissionGrant",
     "Auth",
     "AuthError",
     "AvailableActions",
+    "Challenges",
     "ConfigError",
     "ConflictError",
     "ConsumerApi",
@@ -169,6 +202,7 @@ __all__ = [
     "EventKind",
     "EventSeverity",
     "ExperienceJourney",
+    "ExperienceSession",
     "Experiences",
     "Fanfare",
     "FanfareError",
@@ -180,6 +214,12 @@ __all__ = [
     "JourneyEvent",
     "JourneySnapshot",
     "JourneyStage",
+    "JourneyView",
+    "JourneyViewStage",
+    "Journeys",
+    "LiveJourneyView",
+    "LiveSequenceView",
+    "Mechanism",
     "MemoryStorage",
     "NetworkError",
     "NotFoundError",
@@ -192,7 +232,9 @@ __all__ = [
     "RequirementType",
     "RetryPolicy",
     "SequenceAction",
+    "SequencePhase",
     "SequenceStage",
+    "SequenceView",
     "ServerError",
     "SessionManager",
     "SessionStorage",
@@ -202,6 +244,7 @@ __all__ = [
     "UnknownActionError",
     "ValidationError",
     "__version__",
+    "redact",
     "snapshot_from_json",
     "snapshot_to_json",
 ]

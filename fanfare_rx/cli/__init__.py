@@ -5,6 +5,6 @@ Usage: ``fanfare-rx demo`` (or ``python -m fanfare_rx.cli demo``)
 
 from __future__ import annotations
 
-from fanfare_rx.cli.commands import main
+from fanfare_rx.cli.commands import build_parser, main
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]

@@ -19,8 +19,9 @@ from fanfare_rx.cli.demo_runner import (
     run_journey,
 )
 from fanfare_rx.cli.live_view import LiveView
+from fanfare_rx.sandbox.cli import positive_float, positive_int
 from fanfare_rx.sandbox.control import describe_experience
-from fanfare_rx.sandbox.server import Sandbox
+from fanfare_rx.sandbox.server import DEFAULT_SEED, Sandbox
 
 __all__ = [
     "DEFAULT_SEED",
@@ -47,8 +48,6 @@ DEMO_SPEEDS: Mapping[str, float] = {
     "botcheck": 5.0,
 }
 DEMO_EXPERIENCES = tuple(DEMO_SPEEDS)
-#: With this seed the default draw (20 simulated entrants, 5 winners) picks the demo consumer.
-DEFAULT_SEED = 3
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_POLL_MS = 500
 
@@ -60,14 +59,14 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("--experience", choices=DEMO_EXPERIENCES, default="queue",
                         help="which sandbox experience to run (default queue)")
-    parser.add_argument("--speed", type=float, default=None,
+    parser.add_argument("--speed", type=positive_float, default=None,
                         help="sandbox seconds per wall second (default: per experience, "
                              + ", ".join(f"{k} {v:g}" for k, v in DEMO_SPEEDS.items()) + ")")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"sandbox seed; the default {DEFAULT_SEED} makes the draw a win")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+    parser.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT,
                         help=f"give up after S wall seconds (default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--poll-ms", type=int, default=DEFAULT_POLL_MS,
+    parser.add_argument("--poll-ms", type=positive_int, default=DEFAULT_POLL_MS,
                         help=f"polling interval in ms (default {DEFAULT_POLL_MS})")
 
 
@@ -84,11 +83,11 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--email", default=None, help="email to sign in with when required")
     parser.add_argument("--otp", default=None, help="one-time code to sign in with")
     parser.add_argument("--bot-check-token", default=None, help="token that passes a bot check")
-    parser.add_argument("--poll-ms", type=int, default=DEFAULT_POLL_MS,
+    parser.add_argument("--poll-ms", type=positive_int, default=DEFAULT_POLL_MS,
                         help=f"polling interval in ms (default {DEFAULT_POLL_MS})")
     parser.add_argument("--enter", action=argparse.BooleanOptionalAction, default=True,
                         help="enter the distribution (or waitlist) when possible (default on)")
-    parser.add_argument("--timeout", type=float, default=None,
+    parser.add_argument("--timeout", type=positive_float, default=None,
                         help="give up after S seconds (default: wait until a terminal stage)")
 
 
@@ -116,7 +115,8 @@ async def run_demo(experience: str = "queue", *, speed: float | None = None,
             access_code=sandbox.access_codes.get(experience), otp_code=sandbox.otp_code,
             bot_check_token=sandbox.bot_check_token, poll_ms=poll_ms, timeout=timeout,
         )
-        return await run_journey(options, LiveView(out, tty=tty), out)
+        view = LiveView(out, tty=tty, clock=lambda: sandbox.now().timestamp(), speed=speed)
+        return await run_journey(options, view, out)
 
 
 async def _interruptible(run: Coroutine[Any, Any, int], out: TextIO, cleaned: str) -> int:

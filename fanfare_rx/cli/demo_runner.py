@@ -254,6 +254,7 @@ async def run_journey(options: JourneyOptions, view: LiveView, out: TextIO | Non
         view.note(f"create_journey({options.experience_id!r}); state.listen(live view)")
         runner = _Runner(fanfare, journey, options, view)
         off = journey.state.listen(runner.on_change)
+        ticker = asyncio.create_task(_tick(view))
         try:
             async with asyncio.timeout(options.timeout):
                 view.note("start()")
@@ -277,12 +278,20 @@ async def run_journey(options: JourneyOptions, view: LiveView, out: TextIO | Non
         except errors.FanfareError as exc:
             return _failed(view, out, exc)
         finally:
+            ticker.cancel()
             off()
             journey.stop_polling()
         view.close()
         ctx = admitted.context
         print("admitted: admission token " + redact(ctx.admittance_token), file=out)
         return EXIT_OK
+
+
+async def _tick(view: LiveView) -> None:
+    """Redraw the live view's countdown every second (a no-op off a TTY)."""
+    while True:
+        await asyncio.sleep(1.0)
+        view.tick()
 
 
 def _failed(view: LiveView, out: TextIO, exc: errors.FanfareError) -> int:

@@ -1,17 +1,32 @@
-"""A text live view of a journey for terminals and CI logs: a line per stage change and a
-progress bar for queue position / estimated wait, redrawn in place on a TTY.
+"""A text live view of a journey for terminals and CI logs: a line per stage change, a
+progress bar for the queue and a waiting line for draws, auctions and openings.
 """
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from typing import TextIO
 
 import attrs
 
+from fanfare_rx.models._display import clock_time, duration, money
 from fanfare_rx.models.journey import EventAudience, JourneySnapshot, SequenceStage
 
-__all__ = ["LiveView", "ViewState", "progress_bar", "progress_line", "stage_line", "view_state"]
+__all__ = [
+    "Clock",
+    "LiveView",
+    "ViewState",
+    "progress_bar",
+    "progress_line",
+    "stage_line",
+    "view_state",
+    "wait_text",
+]
+
+#: Server time in epoch seconds (the sandbox's accelerated clock in ``fanfare-rx demo``).
+Clock = Callable[[], float]
 
 _BAR_WIDTH = 24
 
@@ -35,6 +50,8 @@ class ViewState:
     requirements: tuple[str, ...] = ()
     offers: tuple[str, ...] = ()
     error: str | None = None
+    opens_at: int | None = None
+    settles_at: int | None = None
 
 
 def view_state(snapshot: JourneySnapshot) -> ViewState:
@@ -58,6 +75,8 @@ def view_state(snapshot: JourneySnapshot) -> ViewState:
         ),
         offers=tuple(o.name for o in ctx.offers),
         error=ctx.last_error,
+        opens_at=ctx.distribution.opens_at if ctx.distribution else None,
+        settles_at=ctx.distribution.settles_at if ctx.distribution else None,
     )
 
 
@@ -93,29 +112,72 @@ def progress_bar(done: float, width: int = _BAR_WIDTH) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-def _wait_text(seconds: float) -> str:
-    whole = round(seconds)
-    if whole >= 60:
-        return f"~{whole // 60} min {whole % 60:02d} s wait"
-    return f"~{whole} s wait"
+def _real(seconds: float, speed: float) -> str:
+    real = seconds / speed
+    return f"(~{duration(real)} real, clock x{speed:g})" if real >= 0.5 else f"(<1 s real, clock x{speed:g})"
 
 
-def progress_line(state: ViewState, start_position: int | None) -> str | None:
-    """The progress line of a participation, or None when there is nothing to measure: the
-    queue position against the first position seen (a bar), or the bids of an auction.
+def wait_text(seconds: float, speed: float = 1.0) -> str:
+    """A wait in server seconds; on an accelerated clock (``speed`` server seconds per real
+    second) it says so and gives the real wait too.
 
-    Usage: ``progress_line(view_state(snap), start_position=40)``
+    Usage: ``wait_text(41, speed=5)`` -> ``'41 s sandbox time (~8 s real, clock x5)'``
     """
-    if state.position is not None:
-        first = max(start_position or state.position, state.position, 1)
-        done = (first - state.position) / first
+    if speed == 1.0:
+        return duration(seconds)
+    return f"{duration(seconds)} sandbox time {_real(seconds, speed)}"
+
+
+def _until(label: str, at_ms: int, now: float, speed: float) -> str:
+    left = at_ms / 1000 - now
+    when = f"{label} at {clock_time(at_ms / 1000)}" + ("" if speed == 1.0 else " sandbox time")
+    if left < 0.5:
+        return f"{when}, due now"
+    return f"{when}, in {duration(left)}" + ("" if speed == 1.0 else f" {_real(left, speed)}")
+
+
+#: Which time a waiting line counts down to, by sequence stage and distribution type.
+_WAITING: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("participating", "draw"): ("draw", "settles_at"),
+    ("participating", "auction"): ("ends", "settles_at"),
+    ("upcoming", None): ("opens", "opens_at"),
+    ("waitlist_entered", None): ("opens", "opens_at"),
+}
+
+
+def progress_line(state: ViewState, start_position: int | None, *, now: float | None = None,
+                  speed: float = 1.0) -> str | None:
+    """The progress line of a participation, or None when there is nothing to show: the queue
+    position against the largest position seen (a bar, full once admitted), the bids of an
+    auction, and what a draw, an auction or an opening waits for (a countdown to ``now``, in
+    server seconds; ``speed`` is the server clock's acceleration).
+
+    Usage: ``progress_line(view_state(snap), start_position=40, now=time.time())``
+    """
+    parts: list[str] = []
+    first = max(start_position or 0, state.position or 0, 1)
+    if state.sequence_stage == SequenceStage.ADMITTED.value and start_position is not None:
+        return f"admitted: {first} of {first} through the line {progress_bar(1.0)}"
+    if state.position is not None and state.sequence_stage == SequenceStage.PARTICIPATING.value:
+        # Position P of N: N - P + 1 of N places done; full only once admitted.
+        done = min((first - state.position + 1) / first, 1 - 1 / _BAR_WIDTH)
         line = f"position {state.position} of {first} {progress_bar(done)}"
         if state.estimated_wait_seconds is not None:
-            line += f" {_wait_text(state.estimated_wait_seconds)}"
+            line += f" wait ~{wait_text(state.estimated_wait_seconds, speed)}"
         return line
-    if state.current_bid is not None or state.highest_bid is not None:
-        return f"bid {state.current_bid or '-'}, highest {state.highest_bid or '-'}"
-    return None
+    bids = state.current_bid is not None or state.highest_bid is not None
+    if bids and state.sequence_stage == SequenceStage.PARTICIPATING.value:
+        parts.append(f"your bid {money(state.current_bid)}, highest {money(state.highest_bid)}")
+    waiting = _WAITING.get((state.sequence_stage, state.distribution)) or _WAITING.get(
+        (state.sequence_stage, None))
+    if waiting is not None:
+        label, field = waiting
+        at_ms = getattr(state, field)
+        if at_ms is not None and now is not None:
+            parts.append(_until(label, at_ms, now, speed))
+        elif not parts and state.sequence_stage == SequenceStage.PARTICIPATING.value:
+            parts.append(f"waiting for the {state.distribution}")
+    return "; ".join(parts) or None
 
 
 class LiveView:
@@ -125,6 +187,9 @@ class LiveView:
     Args:
         out: where to write (default ``sys.stdout``).
         tty: force TTY (redraw) mode on or off; default: ``out.isatty()``.
+        clock: the server's time in epoch seconds for countdowns (default ``time.time``).
+        speed: server seconds per real second (the sandbox's ``--speed``); waits then say
+            they are sandbox time and give the real wait.
 
     Usage::
 
@@ -133,12 +198,15 @@ class LiveView:
         view.note("entering the queue")
     """
 
-    def __init__(self, out: TextIO | None = None, *, tty: bool | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, *, tty: bool | None = None,
+                 clock: Clock | None = None, speed: float = 1.0) -> None:
         self._out = out if out is not None else sys.stdout
         if tty is None:
             isatty = getattr(self._out, "isatty", None)
             tty = bool(isatty()) if callable(isatty) else False
         self._tty = tty
+        self._clock = clock if clock is not None else time.time
+        self._speed = speed
         self._last: ViewState | None = None
         self._last_stage: str | None = None
         self._last_progress: str | None = None
@@ -157,6 +225,8 @@ class LiveView:
         Usage: ``journey.state.listen(view.update)``
         """
         state = view_state(snapshot)
+        if state != self._last and state.sequence_stage == SequenceStage.ADMITTED.value:
+            self._show_progress(state)  # the bar fills in place before the admitted lines
         for event in snapshot.events:
             if event.id in self._seen_events:
                 continue
@@ -174,7 +244,19 @@ class LiveView:
             self._start_position is None or state.position > self._start_position
         ):
             self._start_position = state.position
-        progress = progress_line(state, self._start_position)
+        self._show_progress(state)
+
+    def tick(self) -> None:
+        """Redraw the countdown of the progress line (on a TTY; a log gets no ticks).
+
+        Usage: ``loop.call_later(1, view.tick)``
+        """
+        if self._tty and self._last is not None and self._open_line:
+            self._show_progress(self._last)
+
+    def _show_progress(self, state: ViewState) -> None:
+        progress = progress_line(state, self._start_position, now=self._clock(),
+                                 speed=self._speed)
         if progress is not None and progress != self._last_progress:
             self._last_progress = progress
             self._progress(progress)

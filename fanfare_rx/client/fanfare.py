@@ -30,8 +30,10 @@ __all__ = [
     "DEVELOPMENT_BASE_URL",
     "PRODUCTION_BASE_URL",
     "Auth",
+    "Challenges",
     "Experiences",
     "Fanfare",
+    "Journeys",
     "scheduler_sleep",
 ]
 
@@ -139,6 +141,49 @@ class Experiences:
         self._journeys.clear()
 
 
+class Journeys:
+    """``fanfare.journeys``: the current SDK's names for the same journeys
+    (``sdk.journeys.get`` / ``resumeAll``); render from ``journey.view``.
+
+    Usage::
+
+        await fanfare.journeys.resume_all()
+        journey = fanfare.journeys.get("exp-1")
+        async for view in journey.view: ...
+    """
+
+    def __init__(self, experiences: Experiences) -> None:
+        self._experiences = experiences
+
+    def get(self, experience_id: str) -> ExperienceJourney:
+        """The journey handle of ``experience_id`` (the same object as
+        ``experiences.create_journey``). Usage: ``journey = fanfare.journeys.get("exp-1")``"""
+        return self._experiences.create_journey(experience_id)
+
+    async def resume_all(self) -> list[ExperienceJourney]:
+        """Reconstruct every journey ``/consumers/me`` lists (call after init, before rendering).
+
+        Usage: ``await fanfare.journeys.resume_all()``
+        """
+        return await self._experiences.resume_all()
+
+
+class Challenges:
+    """``fanfare.challenges``: pass a bot-check challenge (then ``view.reroute()``).
+
+    Usage: ``await fanfare.challenges.verify(challenge_id=gate.challenge_id, token=token)``
+    """
+
+    def __init__(self, fanfare: Fanfare) -> None:
+        self._fanfare = fanfare
+
+    async def verify(self, *, challenge_id: str, token: str) -> bool:
+        """``POST /challenges/verify``; raises when the token is refused."""
+        self._fanfare._ensure_alive()
+        result = await self._fanfare.api.verify_bot_check(challenge_id, token)
+        return result.verified
+
+
 class Auth:
     """``fanfare.auth``: guest sessions, OTP sign-in, external exchange, logout.
 
@@ -225,6 +270,8 @@ class Fanfare:
         self._bus = bus
         self._destroyed = False
         self.experiences = Experiences(self)
+        self.journeys = Journeys(self.experiences)
+        self.challenges = Challenges(self)
         self.auth = Auth(self)
 
     @classmethod

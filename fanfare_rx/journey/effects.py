@@ -13,11 +13,13 @@ from reactivex import Observable
 from reactivex import operators as ops
 
 from fanfare_rx.errors import DecodeError, FanfareError, ValidationError
+from fanfare_rx.journey.core.machine import reduce
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ConsumerState,
     Message,
     RouteResolved,
+    RoutingStarted,
     StatusReceived,
     WaitlistChanged,
 )
@@ -26,6 +28,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     JourneyAction,
     JourneySnapshot,
+    JourneyStage,
     RequirementType,
     SequenceAction,
     SequenceStage,
@@ -61,6 +64,8 @@ _CONSUMER_STATES: tuple[type, ...] = (
     wire.DrawCompleted, wire.DrawDenied, wire.AuctionConsumerState, wire.TimedReleaseConsumerState,
 )
 _ROUTE_RESULTS: tuple[type, ...] = (wire.RouteRouted, wire.RouteGated, wire.RouteNoAccess)
+#: Journey stages a route answer leaves when nothing stops it (routed, or no_access).
+_ROUTES = frozenset({JourneyStage.ROUTED, JourneyStage.ROUTING})
 
 
 def _checked(value: Any, expected: tuple[type, ...], model: str) -> Any:
@@ -145,11 +150,18 @@ def _route(ctx: EffectContext, *, fresh_experience: bool) -> Observable[Message]
         code = snap.context.access_code
 
         def route_with(experience: wire.Experience) -> Observable[Message]:
-            def to_message(result: wire.RouteResult) -> Message:
+            def to_messages(result: wire.RouteResult) -> Observable[Message]:
                 _checked(result, _ROUTE_RESULTS, "RouteResult")
-                return RouteResolved(at=ctx.now_ms(), result=result, experience=experience)
+                resolved = RouteResolved(at=ctx.now_ms(), result=result, experience=experience)
+                # An answer that routes an entering journey passes through routing (the
+                # docs' stage list); one that stops it for a requirement does not.
+                snapshot = ctx.snapshot()
+                after = reduce(snapshot, resolved).journey_stage
+                if snapshot.journey_stage is JourneyStage.ENTERING and after in _ROUTES:
+                    return reactivex.of(RoutingStarted(at=resolved.at), resolved)
+                return reactivex.just(resolved)
 
-            return ctx.port.route(experience_id, code).pipe(ops.map(to_message))
+            return ctx.port.route(experience_id, code).pipe(ops.flat_map(to_messages))
 
         routed: Observable[Message] = experience_for(ctx, fresh=fresh_experience).pipe(
             ops.flat_map(route_with)

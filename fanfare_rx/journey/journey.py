@@ -8,9 +8,10 @@ operators on it. Time comes only from the injected scheduler.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -38,13 +39,16 @@ from fanfare_rx.journey.core.messages import (
     AllEventsAcked,
     EventAcked,
     ExperienceLoaded,
+    GrantClaimed,
     Message,
     ResumedFromMe,
     ResumedFromServer,
     Tick,
 )
 from fanfare_rx.journey.ports import JourneyEffects
+from fanfare_rx.journey.resume_args import resume_target
 from fanfare_rx.journey.store import Store
+from fanfare_rx.journey.view_store import ViewStore, view_store
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     AvailableActions,
@@ -204,7 +208,7 @@ class ExperienceJourney:
         """
 
         def deadline(snap: JourneySnapshot) -> int | None:
-            if snap.sequence_stage is SequenceStage.ADMITTED:
+            if snap.sequence_stage is SequenceStage.ADMITTED and not snap.context.checkout_started:
                 return snap.context.admittance_expires_at
             return None
 
@@ -426,6 +430,27 @@ class ExperienceJourney:
         self._ensure_alive()
         self._send(AdmissionMarked(at=self._now(), token=token, expires_at=expires_at_ms))
 
+    def mark_checkout_started(self) -> None:
+        """Checkout started with the current grant (the current SDK's ``claim()``): the client
+        stops expiring it, the server reservation owns the deadline. Synchronous.
+
+        Usage: ``journey.mark_checkout_started()``
+        """
+        self._ensure_alive()
+        self._send(GrantClaimed(at=self._now()))
+
+    @functools.cached_property
+    def view(self) -> ViewStore:
+        """The current SDK's ``view$``: a store of live :class:`~fanfare_rx.journey.view.LiveJourneyView`
+        values derived from the same snapshots (actions live on the view)::
+
+            state : -s1---s2---s3--   (s2 only moves the queue position)
+            view  : -v1--------v3--
+
+        Usage: ``async for view in journey.view: ...``
+        """
+        return view_store(self)
+
     def ack_event(self, event_id: str) -> None:
         """Acknowledge an event: ``latest_event`` moves past it."""
         self._ensure_alive()
@@ -459,20 +484,23 @@ class ExperienceJourney:
         return True
 
     async def resume_from_server(
-        self, sequence_id: str, waitlist: tuple[str, int | None] | None = None
+        self,
+        sequence_id: str | Mapping[str, Any],
+        waitlist: tuple[str, int | None] | Mapping[str, Any] | None = None,
     ) -> JourneySnapshot:
         """Resume into a known sequence (and, optionally, a waitlist ``(id, entered_at_ms)``),
-        then fetch the participation's status.
+        then fetch the participation's status. The docs' object form works too:
+        ``{"sequenceId": ..., "waitlist": {"waitlistId": ..., "enteredAt": ...}}``.
 
         Usage: ``await journey.resume_from_server(sequence_id="seq-1")``
         """
         self._ensure_alive()
+        sequence_id, waitlist_id, entered_at = resume_target(sequence_id, waitlist)
 
         def to_message(experience: wire.Experience) -> Message:
             return ResumedFromServer(
                 at=self._now(), experience=experience, sequence_id=sequence_id,
-                waitlist_id=waitlist[0] if waitlist else None,
-                waitlist_entered_at=waitlist[1] if waitlist else None,
+                waitlist_id=waitlist_id, waitlist_entered_at=entered_at,
             )
 
         effect = reactivex.concat(

@@ -1,7 +1,7 @@
 """Models: journey snapshot types (G1) and gen C Consumer API wire bodies. Imports nothing else
 of fanfare_rx but ``errors``."""
 
-from fanfare_rx.models import journey, wire
+from fanfare_rx.models import journey, view, wire
 from fanfare_rx.models.journey import *
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "EventAudience",
     "EventKind",
     "EventSeverity",
+    "ExperienceSession",
     "JourneyAction",
     "JourneyContext",
     "JourneyEvent",
@@ -24,5 +25,6 @@ __all__ = [
     "SequenceAction",
     "SequenceStage",
     "journey",
+    "view",
     "wire",
 ]

@@ -1,15 +1,18 @@
 """HTML renderings of journey snapshots and events for Jupyter (``_repr_html_``).
 
-Plain inline-styled tables, readable on a code host too; secrets appear redacted.
+Plain inline-styled tables, readable on a code host too; secrets appear redacted, enums as
+their values, money with two decimals, virtual (test scheduler) times as seconds.
 """
 
 from __future__ import annotations
 
+import enum
 import html
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from fanfare_rx.models._display import OUTCOME_COLORS, duration, money, outcome_kind
 from fanfare_rx.models._redact import redact
 
 if TYPE_CHECKING:
@@ -54,18 +57,37 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _badge(stage: str) -> str:
-    color = STAGE_COLORS.get(stage, "#757575")
+def _badge(stage: str, outcome: str | None = None) -> str:
+    """A stage badge; a final sequence stage is coloured by its outcome and names it."""
+    kind = outcome_kind(stage, outcome) if outcome is not None or stage in (
+        "admitted", "admission_expired") else None
+    color = OUTCOME_COLORS[kind] if kind is not None else STAGE_COLORS.get(stage, "#757575")
+    text = f"{stage} · {outcome}" if outcome is not None and stage == "ended" else stage
     return (
         f'<span style="background:{color};color:white;border-radius:3px;padding:1px 6px;'
-        f'font-family:monospace">{_e(stage)}</span>'
+        f'font-family:monospace">{_e(text)}</span>'
     )
 
 
-def _time(ms: int | None) -> str:
-    if not ms:
+#: Epoch milliseconds below this are virtual times (a ``TestScheduler`` counts from 0).
+_VIRTUAL_BEFORE_MS = 100_000_000_000  # 1973-03-03
+
+
+def _time(ms: int | None, *, date: bool = True) -> str:
+    """``2026-11-25 07:55:21 UTC`` (``07:55:21.356`` without the date); a virtual time
+    (a test scheduler's, counting from the epoch) as ``t=5 s``."""
+    if ms is None:
         return ""
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+    if ms < _VIRTUAL_BEFORE_MS:
+        return f"t={ms / 1000:g} s"
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    if date:
+        return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.strftime("%H:%M:%S.%f")[:-3]
+
+
+def _value(value: object) -> str:
+    return repr(value.value) if isinstance(value, enum.Enum) else repr(value)
 
 
 def _is_secret(key: str) -> bool:
@@ -77,7 +99,7 @@ def _detail(detail: Mapping[str, Any] | None) -> str:
         return ""
     parts = []
     for key, value in detail.items():
-        shown = redact(value) if _is_secret(str(key)) else repr(value)
+        shown = redact(value) if _is_secret(str(key)) else _value(value)
         parts.append(f"{_e(key)}={_e(shown)}")
     return ", ".join(parts)
 
@@ -103,10 +125,10 @@ def _context_rows(ctx: JourneyContext) -> list[tuple[str, str]]:
     if ctx.position is not None:
         rows.append(("position", _e(ctx.position)))
     if ctx.estimated_wait_seconds is not None:
-        rows.append(("estimated wait", _e(f"{ctx.estimated_wait_seconds:g} s")))
-    for name, bid in (("current bid", ctx.current_bid), ("highest bid", ctx.highest_bid)):
+        rows.append(("estimated wait", _e(duration(ctx.estimated_wait_seconds))))
+    for name, bid in (("your bid", ctx.current_bid), ("highest bid", ctx.highest_bid)):
         if bid is not None:
-            rows.append((name, _e(bid)))
+            rows.append((name, _e(money(bid))))
     if ctx.access_code is not None:
         rows.append(("access code", _e(redact(ctx.access_code))))
     if ctx.admittance_token is not None:
@@ -137,14 +159,14 @@ def event_html(event: JourneyEvent) -> str:
 
 
 def _event_header() -> str:
-    names = ("time", "kind", "severity", "audience", "message", "detail")
+    names = ("time (UTC)", "kind", "severity", "audience", "message", "detail")
     return "<tr>" + "".join(f"<th {_HEAD}>{n}</th>" for n in names) + "</tr>"
 
 
 def _event_row(event: JourneyEvent) -> str:
     color = _SEVERITY_COLORS.get(event.severity.value, "#757575")
     cells = (
-        _e(_time(event.ts)),
+        _e(_time(event.ts, date=False)),
         _e(event.kind.value),
         f'<span style="color:{color}">{_e(event.severity.value)}</span>',
         _e(event.audience.value),
@@ -175,7 +197,8 @@ def snapshot_html(snapshot: JourneySnapshot, *, title: str | None = None, event_
     heading = _e(title) if title is not None else "JourneySnapshot"
     head = (
         f'<div style="font-family:sans-serif;font-size:13px;margin-bottom:4px"><b>{heading}</b> '
-        f"journey {_badge(snapshot.journey_stage.value)} sequence {_badge(snapshot.sequence_stage.value)} "
+        f"journey {_badge(snapshot.journey_stage.value)} sequence "
+        f"{_badge(snapshot.sequence_stage.value, snapshot.context.outcome)} "
         f'<span style="color:#757575">revision {snapshot.revision}'
         f"{' · ' + _e(_time(snapshot.updated_at)) if snapshot.updated_at else ''}</span></div>"
     )

@@ -24,6 +24,7 @@ __all__ = [
     "EventAudience",
     "EventKind",
     "EventSeverity",
+    "ExperienceSession",
     "JourneyAction",
     "JourneyContext",
     "JourneyEvent",
@@ -119,6 +120,7 @@ class ParticipationType(enum.StrEnum):
     AUCTION = "auction"
     WAITLIST = "waitlist"
     TIMED_RELEASE = "timed_release"
+    APPOINTMENT = "appointment"
 
 
 class DistributionStatus(enum.StrEnum):
@@ -201,6 +203,15 @@ class Offer:
 
 
 @attrs.frozen
+class ExperienceSession:
+    """The experience the journey is in (``context.experience`` of the docs; the docs leave
+    its shape open: id and name)."""
+
+    experience_id: str
+    name: str | None = None
+
+
+@attrs.frozen
 class AvailableActions:
     journey: tuple[JourneyAction, ...] = ()
     sequence: tuple[SequenceAction, ...] = ()
@@ -234,6 +245,15 @@ class JourneyContext:
     offers: tuple[Offer, ...] = ()
     outcome: str | None = None
     last_error: str | None = None
+    checkout_started: bool = False
+
+    @property
+    def experience(self) -> ExperienceSession:
+        """The experience session (``context.experience``), from the id and loaded name.
+
+        Usage: ``journey.context.get().experience.name``
+        """
+        return ExperienceSession(experience_id=self.experience_id, name=self.experience_name)
 
 
 @attrs.frozen

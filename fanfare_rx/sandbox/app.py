@@ -14,7 +14,7 @@ from fanfare_rx.sandbox import (
     handlers_experiences,
 )
 from fanfare_rx.sandbox.faults import Faults
-from fanfare_rx.sandbox.middlewares import MAX_BODY_BYTES, middlewares
+from fanfare_rx.sandbox.middlewares import BODY_TIMEOUT, MAX_BODY_BYTES, middlewares
 from fanfare_rx.sandbox.ratelimit import RateLimiter
 from fanfare_rx.sandbox.world import World
 
@@ -22,7 +22,7 @@ __all__ = ["create_app"]
 
 
 def create_app(world: World, *, faults: Faults | None = None,
-               limiter: RateLimiter | None = None) -> web.Application:
+               limiter: RateLimiter | None = None, body_timeout: float = 30.0) -> web.Application:
     """Build the application around a world.
 
     Usage: ``app = create_app(World(default_scenario(), SandboxClock("manual")))``
@@ -31,6 +31,7 @@ def create_app(world: World, *, faults: Faults | None = None,
     app[context.WORLD] = world
     app[context.FAULTS] = faults or Faults()
     app[context.LIMITER] = limiter or RateLimiter(world.scenario.requests_per_minute)
+    app[BODY_TIMEOUT] = body_timeout
     for table in (handlers_auth.routes, handlers_experiences.routes,
                   handlers_distributions.routes, control.routes):
         app.router.add_routes(table)

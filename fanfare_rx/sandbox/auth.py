@@ -1,7 +1,9 @@
 """Sandbox identities: HMAC-signed access, refresh and grant tokens, sessions and consumers.
 
 The signing secret is drawn fresh at every start, so tokens of an earlier run never validate.
-Refresh tokens rotate (only the newest one of a session works); logout revokes the session.
+Refresh tokens rotate (only the newest one of a session works, unless a reuse grace is set:
+then the token just rotated away still yields the pair its rotation issued for a few seconds);
+logout revokes the session.
 Token lifetimes run on the wall clock (what a client compares ``expiresAt`` with), not on the
 sandbox clock, so advancing a manual clock by hours never logs a test's consumer out.
 """
@@ -15,11 +17,14 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-__all__ = ["Accounts", "Consumer", "Identity", "Session", "TokenSigner"]
+if TYPE_CHECKING:
+    from fanfare_rx.sandbox.external import ExternalIdentities
+
+__all__ = ["Accounts", "Consumer", "Identity", "Rotation", "Session", "TokenSigner"]
 
 
 def _b64(data: bytes) -> str:
@@ -36,8 +41,12 @@ class TokenSigner:
     Usage: ``signer.verify(signer.sign("acc", {"sid": "s1"}), "acc")["sid"] == "s1"``
     """
 
+    #: How many verified tokens are remembered (a token is checked once, then looked up).
+    CACHE_SIZE = 65536
+
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret or secrets.token_bytes(32)
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def sign(self, kind: str, claims: dict[str, Any]) -> str:
         body = _b64(json.dumps({"k": kind, **claims}, separators=(",", ":")).encode())
@@ -45,7 +54,20 @@ class TokenSigner:
         return f"{kind}.{body}.{_b64(mac)}"
 
     def verify(self, token: str, kind: str) -> dict[str, Any] | None:
-        """The claims of a token of ``kind`` with a valid signature, else None."""
+        """The claims of a token of ``kind`` with a valid signature, else None (a copy: the
+        claims of tokens already verified are remembered)."""
+        known = self._verified.get(token)
+        if known is not None:
+            return dict(known) if known["k"] == kind else None
+        claims = self._check(token, kind)
+        if claims is not None:
+            if len(self._verified) >= self.CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+            return dict(claims)
+        return None
+
+    def _check(self, token: str, kind: str) -> dict[str, Any] | None:
         parts = token.split(".")
         if len(parts) != 3 or parts[0] != kind:
             return None
@@ -67,12 +89,23 @@ class Consumer:
     phone: str | None = None
 
 
+@attrs.frozen
+class Rotation:
+    """The last rotation of a session: the refresh token id it retired, when (wall clock), and
+    the pair it issued (access, refresh, access expiry)."""
+
+    retired_jti: str = attrs.field(repr=False)
+    at: float
+    issued: tuple[str, str, float] = attrs.field(repr=False)
+
+
 @attrs.define
 class Session:
     id: str
     consumer_id: str
-    refresh_jti: str
+    refresh_jti: str = attrs.field(repr=False)
     revoked: bool = False
+    last_rotation: Rotation | None = None
 
 
 @attrs.frozen
@@ -98,6 +131,8 @@ class Accounts:
         self._by_contact: dict[str, str] = {}
         #: The clock token lifetimes are measured on (replaceable in tests).
         self.wall: Callable[[], float] = time.time
+        #: Partner identities (``/auth/external/*``), see :mod:`fanfare_rx.sandbox.external`.
+        self.external: ExternalIdentities | None = None
 
     def new_guest(self) -> Consumer:
         consumer = Consumer(id=f"guest_{secrets.token_hex(8)}")
@@ -150,17 +185,31 @@ class Accounts:
         consumer = self.consumers.get(session.consumer_id)
         return None if consumer is None else Identity(consumer=consumer, session=session)
 
-    def refresh(self, token: str) -> tuple[str, str, float] | None:
-        """Rotate: the presented refresh token must be the session's newest one."""
+    def refresh(self, token: str, *, reuse_grace: float = 0.0) -> tuple[str, str, float] | None:
+        """Rotate: the presented refresh token must be the session's newest one; or, within
+        ``reuse_grace`` seconds of its rotation, the one just rotated away, which yields again
+        the pair that rotation issued (two tabs refreshing at once keep one session).
+
+        Usage: ``accounts.refresh(refresh_token, reuse_grace=30)``
+        """
         claims = self.signer.verify(token, "ref")
         now = self.wall()
         if claims is None or not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
             return None
         session = self.sessions.get(str(claims.get("sid")))
-        if session is None or session.revoked or claims.get("jti") != session.refresh_jti:
+        if session is None or session.revoked:
+            return None
+        jti = claims.get("jti")
+        if jti != session.refresh_jti:
+            last = session.last_rotation
+            if (reuse_grace > 0 and last is not None and jti == last.retired_jti
+                    and now - last.at <= reuse_grace):
+                return last.issued
             return None
         session.refresh_jti = secrets.token_hex(8)
-        return self._tokens(session, now)
+        issued = self._tokens(session, now)
+        session.last_rotation = Rotation(retired_jti=str(jti), at=now, issued=issued)
+        return issued
 
     def logout(self, session: Session) -> None:
         session.revoked = True

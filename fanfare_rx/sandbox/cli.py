@@ -1,66 +1,183 @@
 """``fanfare-rx sandbox``: serve the sandbox from the command line and print its start banner
-(base URL, organization id, keys, development OTP, experiences) one item per line.
+(base URL, keys, how to call the API, experiences) one item per line; ``sandbox reset``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import shlex
 import signal
 import sys
-from typing import TextIO
+import urllib.error
+import urllib.request
+from typing import Any, TextIO
 
+from fanfare_rx.sandbox.clock import CLOCK_MODES
+from fanfare_rx.sandbox.connections import ServerLimits
 from fanfare_rx.sandbox.control import describe_experience
-from fanfare_rx.sandbox.scenario import ScenarioError, load_scenario
-from fanfare_rx.sandbox.server import Sandbox
+from fanfare_rx.sandbox.scenario import ExperienceSpec, ScenarioError, load_scenario
+from fanfare_rx.sandbox.server import DEFAULT_SEED, Sandbox
 
-__all__ = ["DEFAULT_PORT", "add_arguments", "banner_lines", "run", "serve"]
+__all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_SECRET_KEY",
+    "add_arguments",
+    "banner_lines",
+    "port_number",
+    "positive_float",
+    "positive_int",
+    "reset_remote",
+    "run",
+    "serve",
+]
 
 DEFAULT_PORT = 4802
+#: The default scenario's secret key, which ``sandbox reset`` sends unless told otherwise.
+DEFAULT_SECRET_KEY = "sk_test_fanfare_sandbox"
 
+
+# --- argparse types -----------------------------------------------------------------------------
+
+def positive_int(text: str) -> int:
+    """An argparse ``type=``: a whole number > 0 (``--poll-ms``, ``--max-connections``).
+
+    Usage: ``parser.add_argument("--poll-ms", type=positive_int)``
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An argparse ``type=``: a finite number > 0 (``--speed``, ``--timeout``).
+
+    Usage: ``parser.add_argument("--timeout", type=positive_float)``
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, got {text}")
+    return value
+
+
+def port_number(text: str) -> int:
+    """An argparse ``type=``: a TCP port 0-65535 (0 picks a free one).
+
+    Usage: ``parser.add_argument("--port", type=port_number)``
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {value}")
+    return value
+
+
+class _CheckClock(argparse.Action):
+    """``--speed`` runs the real clock: refuse it together with ``--clock manual``."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        if namespace.clock == "manual" and namespace.speed is not None:
+            parser.error("--speed applies to the real clock; it cannot be used with "
+                         "--clock manual")
+
+
+# --- parser -------------------------------------------------------------------------------------
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The sandbox subcommand's options.
+    """The sandbox subcommand's options, and its ``reset`` action.
 
     Usage: ``add_arguments(subparsers.add_parser("sandbox"))``
     """
+    limits = ServerLimits()
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                         help=f"TCP port, 0 for any free one (default {DEFAULT_PORT})")
     parser.add_argument("--scenario", metavar="FILE", help="scenario JSON (default: built-in)")
-    parser.add_argument("--speed", type=float, default=None,
+    parser.add_argument("--speed", type=positive_float, default=None, action=_CheckClock,
                         help="accelerate the real clock: N sandbox seconds per second")
-    parser.add_argument("--clock", choices=("real", "manual"), default="real",
+    parser.add_argument("--clock", choices=CLOCK_MODES, default=None, action=_CheckClock,
                         help="real (default) or manual (advance via POST /_sandbox/clock/advance)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help=f"seed of the draws (default {DEFAULT_SEED}: the first consumer "
+                             "wins the default draw)")
+    parser.add_argument("--max-connections", type=positive_int, default=limits.max_connections,
+                        help="open connections kept at most; past it the least recently active "
+                             f"one is closed (default {limits.max_connections})")
+    parser.add_argument("--idle-timeout", type=positive_float, default=limits.idle_timeout,
+                        help="close a connection that sends no complete request for S seconds "
+                             f"(default {limits.idle_timeout:g})")
+    actions = parser.add_subparsers(dest="sandbox_action", metavar="ACTION")
+    reset = actions.add_parser("reset", help="start a running sandbox's scenario over",
+                               description="Start the scenario of a running sandbox over "
+                                           "(POST /_sandbox/reset): distributions afresh, "
+                                           "consumers and tokens kept.")
+    reset.add_argument("--url", default=f"http://127.0.0.1:{DEFAULT_PORT}",
+                       help=f"the sandbox's base URL (default http://127.0.0.1:{DEFAULT_PORT})")
+    reset.add_argument("--secret-key", default=DEFAULT_SECRET_KEY,
+                       help=f"the scenario's secret key (default {DEFAULT_SECRET_KEY})")
+    reset.add_argument("--seed", dest="reset_seed", type=int, default=None,
+                       help="a new seed for the draws (default: keep the current one)")
+
+
+# --- banner -------------------------------------------------------------------------------------
+
+def _cycle(experience: ExperienceSpec) -> str:
+    seconds = experience.cycle_seconds
+    if seconds is None:
+        return ""
+    amount = f"{seconds / 60:g} min" if seconds % 60 == 0 else f"{seconds:g} s"
+    return f", starts over every {amount}"
 
 
 def banner_lines(sandbox: Sandbox) -> list[str]:
-    """The start banner, one fact per line.
+    """The start banner, one fact per line; the last line starts with ``ready``.
 
     Usage: ``print("\\n".join(banner_lines(sandbox)))``
     """
+    url, key = sandbox.base_url, sandbox.publishable_key
+    guest = (f"curl -s -X POST {shlex.quote(url + '/auth/guest')} "
+             f"-H {shlex.quote('X-Publishable-Key: ' + key)}")
     lines = [
-        f"Fanfare sandbox (clock: {sandbox.world.clock.describe()})",
-        f"base URL: {sandbox.base_url}",
+        f"Fanfare sandbox (clock: {sandbox.world.clock.describe()}, seed {sandbox.seed})",
+        f"base URL: {url}",
         f"organization id: {sandbox.organization_id}",
-        f"publishable key: {sandbox.publishable_key}",
+        f"publishable key: {key}",
         f"secret key: {sandbox.secret_key}",
         f"development OTP: {sandbox.otp_code}",
         f"bot check token: {sandbox.bot_check_token}",
+        f"header on every API call: X-Publishable-Key: {key}",
+        "header on consumer calls: Authorization: Bearer <accessToken from POST /auth/guest>",
+        f"guest session: {guest}",
     ]
     lines += [f"access code ({label}): {code}" for label, code in sandbox.access_codes.items()]
-    lines += [f"experience {e.label}: {e.id} ({describe_experience(e)})"
+    lines += [f"experience {e.label}: {e.id} ({describe_experience(e)}){_cycle(e)}"
               for e in sandbox.scenario.experiences]
+    lines.append(f"ready: start over with `fanfare-rx sandbox reset --url {url}`; "
+                 "Ctrl-C stops")
     return lines
 
+
+# --- serve / reset ------------------------------------------------------------------------------
 
 async def serve(args: argparse.Namespace, out: TextIO = sys.stdout) -> None:
     """Start, print the banner, serve until SIGINT/SIGTERM, stop."""
     scenario = load_scenario(args.scenario) if args.scenario else None
-    clock = "real" if args.speed is not None else args.clock
+    clock = args.clock or "real"
+    limits = ServerLimits(max_connections=args.max_connections, idle_timeout=args.idle_timeout)
     sandbox = Sandbox(scenario, clock=clock, speed=args.speed, seed=args.seed, port=args.port,
-                      host=args.host)
+                      host=args.host, limits=limits)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -77,11 +194,48 @@ async def serve(args: argparse.Namespace, out: TextIO = sys.stdout) -> None:
         print("sandbox stopped", file=out, flush=True)
 
 
+def reset_remote(url: str, secret_key: str = DEFAULT_SECRET_KEY, seed: int | None = None,
+                 timeout: float = 10.0) -> dict[str, Any]:
+    """``POST /_sandbox/reset`` on a running sandbox; returns its clock facts.
+
+    Raises ``urllib.error.HTTPError`` (refused) or ``OSError`` (unreachable). Proxies from the
+    environment are ignored, as the sandbox is normally local.
+
+    Usage: ``reset_remote("http://127.0.0.1:4802", seed=7)["elapsedSeconds"] == 0``
+    """
+    body = json.dumps({} if seed is None else {"seed": seed}).encode()
+    request = urllib.request.Request(
+        url.rstrip("/") + "/_sandbox/reset", data=body, method="POST",
+        headers={"Authorization": f"Bearer {secret_key}", "Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=timeout) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
+
+
+def _reset(args: argparse.Namespace) -> int:
+    try:
+        answer = reset_remote(args.url, args.secret_key, args.reset_seed)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace")[:200]
+        print(f"fanfare-rx sandbox reset: {args.url} answered {exc.code}: {detail}",
+              file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        print(f"fanfare-rx sandbox reset: cannot reach {args.url}: {reason}", file=sys.stderr)
+        return 1
+    print(f"sandbox reset: {args.url} (seed {answer.get('seed')}, now {answer.get('now')})")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``fanfare-rx sandbox``; returns the exit status.
 
     Usage: ``run(parser.parse_args(["sandbox", "--port", "0"]))``
     """
+    if getattr(args, "sandbox_action", None) == "reset":
+        return _reset(args)
     try:
         asyncio.run(serve(args))
     except ScenarioError as exc:

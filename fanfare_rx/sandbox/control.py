@@ -17,7 +17,7 @@ from fanfare_rx.sandbox.http import ApiError, read_body, validation_error
 from fanfare_rx.sandbox.scenario import ExperienceSpec
 from fanfare_rx.sandbox.world import World
 
-__all__ = ["ClockAdvance", "describe_experience", "info", "routes"]
+__all__ = ["ClockAdvance", "ResetRequest", "describe_experience", "info", "routes"]
 
 routes = web.RouteTableDef()
 
@@ -31,6 +31,13 @@ class ClockAdvance:
     """``POST /_sandbox/clock/advance`` body."""
 
     seconds: float
+
+
+@attrs.frozen
+class ResetRequest:
+    """``POST /_sandbox/reset`` body (optional): a new draw seed."""
+
+    seed: int | None = None
 
 
 def describe_experience(experience: ExperienceSpec) -> str:
@@ -76,7 +83,7 @@ def _clock(world: World) -> dict[str, Any]:
     clock = world.clock
     return {"now": to_datetime(clock.time()).isoformat().replace("+00:00", "Z"),
             "mode": clock.mode, "speed": clock.speed,
-            "elapsedSeconds": round(clock.time() - clock.start, 3)}
+            "elapsedSeconds": round(clock.time() - world.origin, 3), "seed": world.seed}
 
 
 @routes.get("/_sandbox/info")
@@ -99,6 +106,14 @@ async def advance_clock(request: web.Request) -> web.Response:
     world = context.world(request)
     world.clock.advance(body.seconds)
     world.tick()
+    return web.json_response(_clock(world))
+
+
+@routes.post("/_sandbox/reset")
+async def reset_world(request: web.Request) -> web.Response:
+    body = await read_body(request, ResetRequest, optional=True)
+    world = context.world(request)
+    world.reset(seed=body.seed)
     return web.json_response(_clock(world))
 
 

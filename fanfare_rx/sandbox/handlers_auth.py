@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 
 from aiohttp import web
 
@@ -12,6 +13,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.auth import Consumer
 from fanfare_rx.sandbox.clock import to_datetime
+from fanfare_rx.sandbox.external import ExternalAuthorize, ExternalAuthorized, external_identities
 from fanfare_rx.sandbox.http import ApiError, json_response, read_body, validation_error
 from fanfare_rx.sandbox.projection import consumer_me
 
@@ -61,6 +63,46 @@ async def otp_verify(request: web.Request) -> web.Response:
     return json_response(_envelope(request, consumer))
 
 
+@routes.post("/auth/external/authorize")
+async def external_authorize(request: web.Request) -> web.Response:
+    """Secret key: resolve a partner identity and mint a one-time exchange code."""
+    context.require_secret(request)
+    body = await read_body(request, ExternalAuthorize)
+    claims = json.loads(await request.read()).get("claims")
+    if claims is not None and len(json.dumps(claims, separators=(",", ":"))) > _MAX_CLAIMS:
+        raise validation_error(f"claims must not exceed {_MAX_CLAIMS} JSON characters",
+                               ["claims"], body={"claims": "..."},
+                               expected=f"at most {_MAX_CLAIMS} characters", type_="too_big")
+    for name in ("provider", "issuer", "subject"):
+        if not getattr(body, name):
+            raise validation_error(f"{name} must not be empty", [name], body={name: ""},
+                                   expected="non-empty string", type_="too_small")
+    if body.canonical_subject is not None and not 1 <= len(body.canonical_subject) <= 255:
+        raise validation_error("canonicalSubject must be 1-255 characters", ["canonicalSubject"],
+                               body={"canonicalSubject": body.canonical_subject},
+                               expected="1-255 characters", type_="too_big")
+    code, expires, resolution = external_identities(context.world(request).accounts).authorize(body)
+    iso = to_datetime(expires).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return json_response(ExternalAuthorized(exchange_code=code, expires_at=iso,
+                                            resolution=resolution))
+
+
+#: Claims of an authorize call may take at most this many JSON characters.
+_MAX_CLAIMS = 10_000
+
+
+@routes.post("/auth/external/exchange")
+async def external_exchange(request: web.Request) -> web.Response:
+    """Publishable key: trade an ``exc_`` code for a session (a guest caller is upgraded when
+    the code's consumer is new)."""
+    body = await read_body(request, wire.ExternalExchange)
+    world = context.world(request)
+    identity = context.state(request).identity
+    current = identity.consumer if identity is not None else None
+    consumer = external_identities(world.accounts).exchange(body.exchange_code, current)
+    return json_response(_envelope(request, consumer))
+
+
 @routes.post("/auth/refresh")
 async def refresh(request: web.Request) -> web.Response:
     body = await read_body(request, wire.RefreshRequest, optional=True)
@@ -68,7 +110,8 @@ async def refresh(request: web.Request) -> web.Response:
         raise validation_error("refreshToken is required", ["refreshToken"], body={},
                                expected="string", type_="missing")
     world = context.world(request)
-    rotated = world.accounts.refresh(body.refresh_token)
+    rotated = world.accounts.refresh(body.refresh_token,
+                                     reuse_grace=world.scenario.refresh_reuse_grace_seconds)
     if rotated is None:
         raise ApiError(401, {"error": "invalid refresh token", "code": "INVALID_TOKEN"})
     access, new_refresh, expires = rotated

@@ -4,7 +4,8 @@ and waitlists. Entering checks the sequence's gates (access code, sign-in, bot c
 
 from __future__ import annotations
 
-from typing import TypeVar
+import json
+from typing import Any, TypeVar
 
 import attrs
 from aiohttp import web
@@ -12,6 +13,7 @@ from aiohttp import web
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.auth import Identity
+from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.engines import (
     AuctionEngine,
     DrawEngine,
@@ -25,6 +27,8 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 E = TypeVar("E", bound=Engine)
+#: ``createdBy`` of the sandbox's resources (the scenario stands in for a dashboard user).
+CREATED_BY = "sandbox-scenario"
 
 
 def _engine(request: web.Request, cls: type[E]) -> E:
@@ -60,7 +64,9 @@ async def get_queue(request: web.Request) -> web.Response:
     world = context.world(request)
     _, sequence = world.sequences[engine.sequence_id]
     return json_response(attrs.evolve(engine.model(), organization_id=world.scenario.organization_id,
-                                      name=sequence.name, archived=False))
+                                      name=sequence.name, archived=False,
+                                      created_at=to_datetime(world.clock.start),
+                                      created_by=CREATED_BY))
 
 
 @routes.post("/queues/{id}/enter")
@@ -155,9 +161,17 @@ async def bid(request: web.Request) -> web.Response:
     if body.amount is None:
         raise validation_error("amount is required", ["amount"], body={}, expected="string",
                                type_="missing")
+    _money_is_a_string(json.loads(await request.read()))
     _eligible(request, identity, engine)
     return json_response(engine.bid(identity.consumer.id, body.amount,
                                     guest=identity.consumer.guest, now=now))
+
+
+def _money_is_a_string(raw: dict[str, Any]) -> None:
+    """Money is a decimal string on the wire; a JSON number (binary float) is refused."""
+    if not isinstance(raw.get("amount"), str):
+        raise validation_error('amount must be a decimal string like "1500.00"', ["amount"],
+                               body=raw, expected="string", type_="invalid_type")
 
 
 @routes.get("/auctions/{id}/status")
@@ -185,8 +199,8 @@ async def enter_timed_release(request: web.Request) -> web.Response:
     identity, engine, now = _participant(request, TimedReleaseEngine)
     body = await read_body(request, wire.TimedReleaseEnterRequest, optional=True)
     _eligible(request, identity, engine)
-    return json_response(engine.enter(identity.consumer.id, body.variant_id,
-                                      guest=identity.consumer.guest, now=now))
+    return json_response(_shaped(request, engine.enter(identity.consumer.id, body.variant_id,
+                                                       guest=identity.consumer.guest, now=now)))
 
 
 @routes.post("/timed-releases/{id}/leave")
@@ -204,7 +218,17 @@ async def complete_timed_release(request: web.Request) -> web.Response:
 @routes.get("/timed-releases/{id}/status")
 async def timed_release_status(request: web.Request) -> web.Response:
     identity, engine, _ = _participant(request, TimedReleaseEngine)
-    return json_response(engine.state(identity.consumer.id))
+    return json_response(_shaped(request, engine.state(identity.consumer.id)))
+
+
+def _shaped(request: web.Request,
+            state: wire.TimedReleaseConsumerState) -> wire.TimedReleaseConsumerState:
+    """Gen C (scenario ``timedReleaseShape: "genC"``) has no ``GRANTED`` timed-release status:
+    a granted entry is ``ENTERED`` with its ``admissionGrant``."""
+    if (state.status is wire.TimedReleaseStatus.GRANTED
+            and context.world(request).scenario.timed_release_shape == "genC"):
+        return attrs.evolve(state, status=wire.TimedReleaseStatus.ENTERED)
+    return state
 
 
 # --- waitlists --------------------------------------------------------------------------------

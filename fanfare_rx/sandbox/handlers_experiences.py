@@ -4,6 +4,7 @@ the archived-status resolver.
 
 from __future__ import annotations
 
+import attrs
 from aiohttp import web
 
 from fanfare_rx.models import wire
@@ -11,10 +12,23 @@ from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.http import json_response, read_body
 from fanfare_rx.sandbox.routing import route as route_consumer
+from fanfare_rx.sandbox.scenario import ExperienceSpec
+from fanfare_rx.sandbox.world import World
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
+
+
+def _experience(world: World, experience: ExperienceSpec) -> wire.Experience:
+    """The experience body; gen C sequences (scenario ``timedReleaseShape: "genC"``) list no
+    timed releases (§4.3: no ``timedReleases`` array in gen B/C): a client finds one through the
+    routed sequence's ``distribution`` in ``GET /consumers/me``."""
+    model = world.experience_model(experience)
+    if world.scenario.timed_release_shape != "genC" or not model.sequences:
+        return model
+    return attrs.evolve(model, sequences=tuple(attrs.evolve(s, timed_releases=None)
+                                               for s in model.sequences))
 
 
 @routes.post("/experiences/archived-status")
@@ -30,7 +44,7 @@ async def archived_status(request: web.Request) -> web.Response:
 async def get_experience(request: web.Request) -> web.Response:
     world = context.world(request)
     experience = world.experience(request.match_info["experience_id"])
-    return json_response(world.experience_model(experience))
+    return json_response(_experience(world, experience))
 
 
 @routes.post("/experiences/{experience_id}/enter")
@@ -42,7 +56,7 @@ async def enter_experience(request: web.Request) -> web.Response:
     world.touch_journey(identity.consumer.id, experience.id, now)
     return json_response(wire.ExperienceEntered(experience_id=experience.id,
                                                 entered_at=to_datetime(now),
-                                                experience=world.experience_model(experience)))
+                                                experience=_experience(world, experience)))
 
 
 @routes.delete("/experiences/{experience_id}/leave")

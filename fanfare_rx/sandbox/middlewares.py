@@ -16,7 +16,7 @@ from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.http import ApiError
 from fanfare_rx.sandbox.ratelimit import RateWindow
 
-__all__ = ["CONTROL_PREFIX", "MAX_BODY_BYTES", "middlewares"]
+__all__ = ["BODY_TIMEOUT", "CONTROL_PREFIX", "MAX_BODY_BYTES", "middlewares", "next_request_id"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONTROL_PREFIX = "/_sandbox/"
@@ -24,12 +24,22 @@ MAX_BODY_BYTES = 64 * 1024
 _log = logging.getLogger("fanfare_rx.sandbox")
 _ids = itertools.count(1)
 _HTTP_ERRORS = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+#: Seconds to receive a request body before answering 408 and closing the connection.
+BODY_TIMEOUT = web.AppKey("body_timeout", float)
+
+
+def next_request_id() -> str:
+    """A new ``X-Request-Id`` value (``req_000001``, ...).
+
+    Usage: ``response.headers["X-Request-Id"] = next_request_id()``
+    """
+    return f"req_{next(_ids):06d}"
 
 
 @web.middleware
 async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every answer is JSON and carries ``X-Request-Id`` and ``X-RateLimit-*``."""
-    request_id = f"req_{next(_ids):06d}"
+    request_id = next_request_id()
     call = context.state(request)
     call.request_id = request_id
     try:
@@ -42,6 +52,11 @@ async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse
         response = web.json_response(body, status=exc.status)
     except asyncio.CancelledError:
         raise
+    except ConnectionError:  # the client went away (e.g. mid-body): nothing to answer
+        _log.debug("client disconnected during %s %s (%s)", request.method, request.path,
+                   request_id)
+        response = web.json_response({"error": "client_disconnected"}, status=400)
+        response.force_close()
     except Exception:  # noqa: BLE001 - the server must answer, never crash
         _log.exception("unhandled error in %s %s", request.method, request.path)
         response = web.json_response({"error": "internal_error", "message": "Internal server error",
@@ -57,10 +72,23 @@ async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse
 
 @web.middleware
 async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """413 before reading when the declared body is too large (every route)."""
+    """413 before reading when the declared body is too large (every route); else the body is
+    read here, within ``BODY_TIMEOUT`` (408 and the connection closes past it)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise ApiError(413, {"error": "payload_too_large",
                              "message": f"Request body exceeds {MAX_BODY_BYTES} bytes"})
+    if request.body_exists:
+        seconds = request.app.get(BODY_TIMEOUT, 30.0)
+        try:
+            async with asyncio.timeout(seconds):
+                await request.read()  # kept by aiohttp for the handler's own read()
+        except TimeoutError:
+            _log.info("request body not received within %gs: %s %s", seconds, request.method,
+                      request.path)
+            response = ApiError(408, {"error": "request_timeout", "message":
+                                      f"Request body not received within {seconds:g} s"}).response()
+            response.force_close()
+            return response
     return await handler(request)
 
 

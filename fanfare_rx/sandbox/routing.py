@@ -54,9 +54,17 @@ def _gates(world: World, consumer: Consumer, experience: ExperienceSpec, sequenc
     return gates
 
 
+def _ended(world: World, sequences: list[SequenceSpec]) -> str:
+    """The ``detail`` of ``NO_ACCESS`` when every sequence has closed: why, per distinct cause
+    in priority order, e.g. ``every sequence has ended: draw already drawn``."""
+    causes = [engine.closed_detail() if (engine := world.engine_of_sequence.get(s.id))
+              else "no distribution" for s in sequences]
+    return "every sequence has ended: " + ", ".join(dict.fromkeys(causes))
+
+
 def _participated(world: World, consumer: Consumer, sequence: SequenceSpec) -> bool:
     engine = world.engine_of_sequence.get(sequence.id)
-    return engine is not None and consumer.id in engine.participants()
+    return engine is not None and engine.has_participant(consumer.id)
 
 
 def route(world: World, consumer: Consumer, experience: ExperienceSpec, access_code: str | None,
@@ -95,7 +103,7 @@ def route(world: World, consumer: Consumer, experience: ExperienceSpec, access_c
                   or _participated(world, consumer, s)]
     if not candidates:
         return wire.RouteNoAccess(experience_id=experience.id,
-                                  outcome_reasons=(wire.Reason(R.NO_ACCESS, "every sequence has ended"),))
+                                  outcome_reasons=(wire.Reason(R.NO_ACCESS, _ended(world, ordered)),))
     gated: list[tuple[SequenceSpec, list[wire.Gate]]] = []
     saved = world.unlocked.get(consumer.id)
     world.unlocked[consumer.id] = unlocked

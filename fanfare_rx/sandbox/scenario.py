@@ -17,6 +17,7 @@ import attrs
 
 __all__ = [
     "DISTRIBUTION_TYPES",
+    "TIMED_RELEASE_SHAPES",
     "DistributionSpec",
     "ExperienceSpec",
     "Scenario",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 DISTRIBUTION_TYPES = ("queue", "draw", "auction", "timed_release")
+TIMED_RELEASE_SHAPES = ("compat", "genC")
 T = TypeVar("T")
 _MISSING: Any = object()
 
@@ -97,6 +99,8 @@ class ExperienceSpec:
     currency_code: str = "USD"
     archived: bool = False
     sequences: tuple[SequenceSpec, ...] = ()
+    #: Seconds after which the experience starts over (None: it runs once).
+    cycle_seconds: float | None = None
 
 
 @attrs.frozen
@@ -113,8 +117,15 @@ class Scenario:
     bot_check_token: str = attrs.field(default="sandbox-bot-check-pass", repr=False)
     access_token_ttl_seconds: int = 3600
     refresh_token_ttl_seconds: int = 2_592_000
+    #: Seconds a just-rotated refresh token still yields the pair its rotation issued (0: off).
+    refresh_reuse_grace_seconds: int = 0
+    #: ``compat``: timed releases listed in experiences, granted entries ``GRANTED``; ``genC``:
+    #: not listed (found through ``/consumers/me``), granted entries ``ENTERED`` + grant.
+    timed_release_shape: str = "compat"
     requests_per_minute: int = 6000
     experiences: tuple[ExperienceSpec, ...] = ()
+    #: The default cycle of the experiences that do not set their own (None: no cycle).
+    cycle_seconds: float | None = None
 
     @property
     def access_codes(self) -> dict[str, str]:
@@ -205,6 +216,13 @@ def _money(value: Any, path: str) -> Decimal:
     return amount
 
 
+def _positive(value: Any, path: str) -> float:
+    number = _number(value, path)
+    if number <= 0:
+        raise ScenarioError(path, "must be greater than 0")
+    return number
+
+
 def _list(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list):
         raise ScenarioError(path, f"expected an array, got {_kind(value)}")
@@ -275,17 +293,37 @@ def _sequence(value: Any, path: str) -> SequenceSpec:
     return spec
 
 
-def _experience(value: Any, path: str) -> ExperienceSpec:
+def _experience(value: Any, path: str, default_cycle: float | None) -> ExperienceSpec:
     r = _Reader(value, path)
     sequences = r.get("sequences", _list, [])
+    cycle = r.get("cycleSeconds", _positive, None) if "cycleSeconds" in r.value else default_cycle
     spec = ExperienceSpec(
         id=r.get("id", _str), label=r.get("label", _str), name=r.get("name", _str),
         time_zone=r.get("timeZone", _str, "UTC"), currency_code=r.get("currencyCode", _str, "USD"),
         archived=r.get("archived", _bool, False),
         sequences=tuple(_sequence(item, f"{r.at('sequences')}[{i}]") for i, item in enumerate(sequences)),
+        cycle_seconds=cycle,
     )
     r.finish()
+    if cycle is not None:
+        _check_cycle(spec, cycle, r.at("cycleSeconds") if "cycleSeconds" in r.value else "cycleSeconds")
     return spec
+
+
+def _check_cycle(experience: ExperienceSpec, cycle: float, path: str) -> None:
+    """Every time of the experience must fall inside one cycle (closing may end it)."""
+    for sequence in experience.sequences:
+        spec = sequence.distribution
+        if spec is None:
+            continue
+        times = {"openAt": spec.open_at, "drawAt": spec.draw_at, "settleAt": spec.settle_at}
+        for name, at in times.items():
+            if at is not None and at >= cycle:
+                raise ScenarioError(path, f"must be greater than {name} {at:g} of "
+                                          f"distribution {spec.id!r}, got {cycle:g}")
+        if spec.close_at is not None and spec.close_at > cycle:
+            raise ScenarioError(path, f"must not be less than closeAt {spec.close_at:g} of "
+                                      f"distribution {spec.id!r}, got {cycle:g}")
 
 
 def parse_scenario(data: Any) -> Scenario:
@@ -295,6 +333,7 @@ def parse_scenario(data: Any) -> Scenario:
     """
     r = _Reader(data, "")
     experiences = r.get("experiences", _list)
+    cycle = r.get("cycleSeconds", _positive, None)
     scenario = Scenario(
         organization_id=r.get("organizationId", _str, "org_sandbox"),
         publishable_key=r.get("publishableKey", _str, "pk_test_sandbox"),
@@ -303,10 +342,18 @@ def parse_scenario(data: Any) -> Scenario:
         bot_check_token=r.get("botCheckToken", _str, "sandbox-bot-check-pass"),
         access_token_ttl_seconds=r.get("accessTokenTtlSeconds", _int, 3600),
         refresh_token_ttl_seconds=r.get("refreshTokenTtlSeconds", _int, 2_592_000),
+        refresh_reuse_grace_seconds=r.get("refreshReuseGraceSeconds", _int, 0),
+        timed_release_shape=r.get("timedReleaseShape", _str, "compat"),
         requests_per_minute=r.get("requestsPerMinute", _int, 6000),
-        experiences=tuple(_experience(item, f"experiences[{i}]") for i, item in enumerate(experiences)),
+        experiences=tuple(_experience(item, f"experiences[{i}]", cycle)
+                          for i, item in enumerate(experiences)),
+        cycle_seconds=cycle,
     )
     r.finish()
+    if scenario.timed_release_shape not in TIMED_RELEASE_SHAPES:
+        raise ScenarioError("timedReleaseShape",
+                            f"expected one of {', '.join(TIMED_RELEASE_SHAPES)}, "
+                            f"got {scenario.timed_release_shape!r}")
     if not scenario.publishable_key.startswith("pk_test_"):
         raise ScenarioError("publishableKey", "must start with pk_test_")
     if not scenario.secret_key.startswith("sk_test_"):

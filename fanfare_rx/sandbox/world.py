@@ -31,7 +31,12 @@ _NOUNS = {QueueEngine: "Queue", DrawEngine: "Draw", AuctionEngine: "Auction",
 
 
 class World:
-    """Usage: ``world = World(default_scenario(), SandboxClock("manual")); world.tick()``"""
+    """Usage: ``world = World(default_scenario(), SandboxClock("manual")); world.tick()``
+
+    Scenario time 0 is ``origin`` (the clock's start, moved by :meth:`reset`). An experience
+    with ``cycle_seconds`` starts over at every multiple of it: its distributions and waitlists
+    are rebuilt from the scenario with their times shifted by the elapsed cycles.
+    """
 
     def __init__(self, scenario: Scenario, clock: SandboxClock, *, seed: int = 0) -> None:
         self.scenario = scenario
@@ -50,38 +55,85 @@ class World:
         self.bot_verified: set[tuple[str, str]] = set()  # (consumer, experience)
         self.challenges: dict[str, tuple[str, str, float]] = {}  # id -> consumer, exp, expiry
         self.journeys: dict[str, dict[str, float]] = {}  # consumer -> experience -> updated
-        now = clock.time()
+        self.origin = clock.start
+        self.cycles: dict[str, int] = {}  # experience id -> the cycle its engines belong to
         for experience in scenario.experiences:
-            for sequence in experience.sequences:
-                self._build(experience, sequence, now)
+            self._build_experience(experience, 0)
 
-    def _build(self, experience: ExperienceSpec, sequence: SequenceSpec, now: float) -> None:
+    def _build_experience(self, experience: ExperienceSpec, cycle: int) -> None:
+        """(Re)build the engines of one experience for ``cycle`` (0 is the first)."""
+        start = self.origin + cycle * (experience.cycle_seconds or 0.0)
+        self.cycles[experience.id] = cycle
+        for sequence in experience.sequences:
+            self._build(experience, sequence, start)
+
+    def _build(self, experience: ExperienceSpec, sequence: SequenceSpec, start: float) -> None:
         self.sequences[sequence.id] = (experience, sequence)
         spec = sequence.distribution
         if spec is not None:
             cls = _ENGINES[spec.type]
             extra = {"seed": self.seed} if cls is DrawEngine else {}
-            engine = cls(spec, start=self.clock.start, sequence_id=sequence.id,
+            engine = cls(spec, start=start, sequence_id=sequence.id,
                          experience_id=experience.id, signer=self.signer,
-                         time_zone=experience.time_zone, now=now, **extra)
+                         time_zone=experience.time_zone, now=start, **extra)
             self.engines[engine.id] = engine
             self.engine_of_sequence[sequence.id] = engine
         if sequence.waitlist is not None:
+            opens_at = self.engines[spec.id].open_at if spec is not None else None
             waitlist = WaitlistEngine(sequence.waitlist, sequence_id=sequence.id,
-                                      experience_id=experience.id)
+                                      experience_id=experience.id, opens_at=opens_at)
             self.waitlists[waitlist.id] = waitlist
             self.waitlist_of_sequence[sequence.id] = waitlist
 
+    def reset(self, seed: int | None = None) -> None:
+        """Start the scenario over at the current time, optionally with a new draw seed.
+
+        Distributions, waitlists, unlocked codes, bot checks and challenges start afresh;
+        consumers and their tokens are kept, so running clients keep their identity.
+
+        Usage: ``world.reset(seed=7)``
+        """
+        if seed is not None:
+            self.seed = seed
+        self.origin = float(int(self.clock.time()))
+        self.unlocked.clear()
+        self.challenges.clear()
+        self.journeys.clear()
+        self.bot_verified.clear()
+        for experience in self.scenario.experiences:
+            self._build_experience(experience, 0)
+        self.tick()
+
     # --- time -----------------------------------------------------------------------------------
 
+    def cycle_of(self, experience: ExperienceSpec, now: float) -> int:
+        """The cycle ``now`` falls in for ``experience`` (always 0 without a cycle).
+
+        Usage: ``world.cycle_of(experience, world.clock.time())``
+        """
+        if experience.cycle_seconds is None:
+            return 0
+        return max(0, int((now - self.origin) // experience.cycle_seconds))
+
     def tick(self) -> float:
-        """Run every engine's due work up to the clock's now; returns now."""
+        """Start over the experiences whose cycle ended, then run every engine's due work up
+        to the clock's now; returns now."""
         now = self.clock.time()
+        for experience in self.scenario.experiences:
+            cycle = self.cycle_of(experience, now)
+            if cycle != self.cycles.get(experience.id, 0):
+                self._build_experience(experience, cycle)
         for engine in self.engines.values():
             engine.advance(now)
-        for challenge_id, (_, _, expiry) in list(self.challenges.items()):
-            if expiry <= now:
-                del self.challenges[challenge_id]
+        for waitlist in self.waitlists.values():
+            waitlist.advance(now)
+        expired = []
+        for challenge_id, (_, _, expiry) in self.challenges.items():
+            if expiry > now:
+                break  # same lifetime, made in time order: the rest expire later
+            expired.append(challenge_id)
+        for challenge_id in expired:
+            del self.challenges[challenge_id]
         return now
 
     # --- lookups --------------------------------------------------------------------------------

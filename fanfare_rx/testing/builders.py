@@ -22,11 +22,17 @@ __all__ = [
     "SEQUENCE_ID",
     "access_code_gate",
     "at",
+    "auction_lost",
+    "auction_outbid",
     "auction_state",
+    "auction_winning",
+    "auction_won",
     "auth_gate",
     "bot_check_gate",
     "distribution_id",
+    "draw_completed",
     "draw_entered",
+    "draw_lost",
     "draw_not_entered",
     "draw_won",
     "experience",
@@ -34,11 +40,14 @@ __all__ = [
     "no_access",
     "not_queued",
     "offer",
+    "queue_completed",
     "queue_denied",
     "queue_granted",
+    "queue_left",
     "queued",
     "routed",
     "sequence_ref",
+    "timed_release_granted",
     "timed_release_state",
     "waitlist_status",
 ]
@@ -260,6 +269,16 @@ def queue_denied(reason: str = "ADMISSION_EXPIRED") -> wire.QueueDenied:
     return wire.QueueDenied(reason=reason)
 
 
+def queue_left() -> wire.QueueLeft:
+    """Queue status ``LEFT`` (the shopper left the line). Usage: ``b.queue_left()``"""
+    return wire.QueueLeft()
+
+
+def queue_completed() -> wire.QueueCompleted:
+    """Queue status ``COMPLETED`` (the admission was used). Usage: ``b.queue_completed()``"""
+    return wire.QueueCompleted()
+
+
 def draw_not_entered() -> wire.DrawNotEntered:
     """Draw status ``NOT_ENTERED``. Usage: ``b.draw_not_entered()``"""
     return wire.DrawNotEntered()
@@ -273,6 +292,19 @@ def draw_entered() -> wire.DrawEntered:
 def draw_won(grant: str = "grant-1", *, expires_at: datetime | None = None) -> wire.DrawWon:
     """Draw status ``WON`` with an admission grant. Usage: ``b.draw_won(expires_at=b.at(90))``"""
     return wire.DrawWon(admission_grant=grant, expires_at=expires_at)
+
+
+def draw_lost(reason: str = "NOT_SELECTED") -> wire.DrawDenied:
+    """Draw status ``DENIED`` with reason ``NOT_SELECTED``: the draw was lost (outcome ``lost``).
+
+    Usage: ``server.on_status("-l|", l=b.draw_lost())``
+    """
+    return wire.DrawDenied(reason=reason)
+
+
+def draw_completed() -> wire.DrawCompleted:
+    """Draw status ``COMPLETED`` (a won admission was used). Usage: ``b.draw_completed()``"""
+    return wire.DrawCompleted()
 
 
 def auction_state(
@@ -296,6 +328,40 @@ def auction_state(
     )
 
 
+def auction_winning(bid: str, *, highest_bid: str | None = None) -> wire.AuctionConsumerState:
+    """Auction status ``WINNING``: ``bid`` is the highest bid so far.
+
+    Usage: ``server.on_bid("-w|", w=b.auction_winning("120.00"))``
+    """
+    return auction_state("WINNING", last_bid=bid, highest_bid=highest_bid or bid)
+
+
+def auction_outbid(bid: str, highest_bid: str) -> wire.AuctionConsumerState:
+    """Auction status ``OUTBID``: someone bid ``highest_bid`` over ``bid``.
+
+    Usage: ``b.auction_outbid("120.00", highest_bid="130.00")``
+    """
+    return auction_state("OUTBID", last_bid=bid, highest_bid=highest_bid)
+
+
+def auction_won(
+    bid: str = "100.00", grant: str = "grant-1", *, expires_at: datetime | None = None
+) -> wire.AuctionConsumerState:
+    """Auction status ``WON`` with an admission grant: ``bid`` won.
+
+    Usage: ``b.auction_won("150.00", expires_at=b.at(90))``
+    """
+    return wire.AuctionConsumerState(
+        status=wire.AuctionStatus.WON, admission_grant=grant, last_bid_amount=Decimal(bid),
+        winning_bid_amount=Decimal(bid), highest_bid=Decimal(bid), expires_at=expires_at,
+    )
+
+
+def auction_lost(bid: str | None = None, *, highest_bid: str | None = None) -> wire.AuctionConsumerState:
+    """Auction status ``LOST`` (outcome ``lost``). Usage: ``b.auction_lost("120.00", highest_bid="200.00")``"""
+    return auction_state("LOST", last_bid=bid, highest_bid=highest_bid)
+
+
 def timed_release_state(
     status: wire.TimedReleaseStatus | str,
     *,
@@ -306,6 +372,16 @@ def timed_release_state(
     return wire.TimedReleaseConsumerState(
         status=wire.TimedReleaseStatus(status), admission_grant=grant, expires_at=expires_at
     )
+
+
+def timed_release_granted(
+    grant: str = "grant-1", *, expires_at: datetime | None = None
+) -> wire.TimedReleaseConsumerState:
+    """Timed-release status ``GRANTED`` with an admission grant.
+
+    Usage: ``server.on_enter("-g|", g=b.timed_release_granted())``
+    """
+    return timed_release_state("GRANTED", grant=grant, expires_at=expires_at)
 
 
 def waitlist_status(entered: bool, *, waitlist_id: str = f"waitlist-{SEQUENCE_ID}") -> wire.WaitlistStatus:

@@ -19,6 +19,7 @@ quiet frame, ``(ab)`` values at one time (the group's width advances time, as in
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
@@ -229,6 +230,11 @@ def _same(expected: _Event, actual: _Event, any_error: bool) -> bool:
     return True
 
 
+def _plain(value: Any) -> Any:
+    """An enum as its value in failure messages (``'admitted'``, not ``<SequenceStage...>``)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def assert_marbles(
     recording: Recording[Any], marbles: str, *, error: Exception | None = None, **values: Any
 ) -> None:
@@ -250,7 +256,7 @@ def assert_marbles(
     drawn_expected = marbles.replace(" ", "")
     drawn_actual = render_marbles(actual, names, recording.timespan)
     listing = ", ".join(
-        f"{t:g}s:{n.value!r}" if isinstance(n, OnNext) else f"{t:g}s:{_symbol(n, names)}"
+        f"{t:g}s:{_plain(n.value)!r}" if isinstance(n, OnNext) else f"{t:g}s:{_symbol(n, names)}"
         for t, n in actual
     )
     raise AssertionError(

@@ -3,12 +3,20 @@ redraws on a TTY, a progress bar against the first position, and no secret ever 
 
 from __future__ import annotations
 
+import functools
 import io
 
 import attrs
 import pytest
 
-from fanfare_rx.cli.live_view import LiveView, progress_bar, progress_line, stage_line, view_state
+from fanfare_rx.cli.live_view import (
+    LiveView,
+    progress_bar,
+    progress_line,
+    stage_line,
+    view_state,
+    wait_text,
+)
 from fanfare_rx.models.journey import (
     DistributionSummary,
     EventAudience,
@@ -64,8 +72,9 @@ def test_non_tty_prints_one_line_per_change() -> None:
         "stage: entering / none",
         "stage: routed / active_enterable (General queue, queue)",
         "stage: routed / participating (General queue, queue)",
-        "  position 4 of 4 [------------------------] ~4 s wait",
-        "  position 2 of 4 [############------------] ~2 s wait",
+        "  position 4 of 4 [######------------------] wait ~4 s",
+        "  position 2 of 4 [##################------] wait ~2 s",
+        "  admitted: 4 of 4 through the line [########################]",
         "stage: routed / admitted (General queue, queue)",
     ]
     assert "\r" not in text and "\x1b" not in text
@@ -74,10 +83,11 @@ def test_non_tty_prints_one_line_per_change() -> None:
 def test_tty_redraws_the_progress_line_in_place() -> None:
     text = render([queued(10, 600.0), queued(5, 300.0), queued(1, 60.0),
                    snap("routed", "admitted", distribution=QUEUE)], tty=True)
-    assert text.count("\r\x1b[K") == 3
-    assert "  position 5 of 10 [############------------] ~5 min 00 s wait" in text
-    # The open progress line is ended before the next stage line.
-    assert "~1 min 00 s wait\nstage: routed / admitted (queue)\n" in text
+    assert text.count("\r\x1b[K") == 4
+    assert "  position 5 of 10 [##############----------] wait ~5 min" in text
+    # The bar fills in place, then the open progress line is ended before the stage line.
+    assert ("wait ~1 min\r\x1b[K  admitted: 10 of 10 through the line [########################]"
+            "\nstage: routed / admitted (queue)\n") in text
     assert text.endswith("\n")
 
 
@@ -88,10 +98,11 @@ def test_bar_measures_against_the_largest_position_seen() -> None:
         view.update(queued(position))
     lines = out.getvalue().splitlines()[1:]
     assert lines == [
-        "  position 3 of 3 [------------------------]",
-        "  position 8 of 8 [------------------------]",
-        "  position 6 of 8 [######------------------]",
-        "  position 0 of 8 [########################]",
+        "  position 3 of 3 [########----------------]",
+        "  position 8 of 8 [###---------------------]",
+        "  position 6 of 8 [#########---------------]",
+        # Full only once admitted: first in line is nearly full.
+        "  position 0 of 8 [#######################-]",
     ]
 
 
@@ -143,7 +154,7 @@ def test_auction_progress_shows_bids() -> None:
     auction = DistributionSummary(type=DistributionType.AUCTION, id="a-1")
     state = view_state(snap("routed", "participating", distribution=auction,
                             current_bid="100.00", highest_bid="105.00"))
-    assert progress_line(state, None) == "bid 100.00, highest 105.00"
+    assert progress_line(state, None) == "your bid 100.00, highest 105.00"
     assert progress_line(view_state(snap("routed", "upcoming")), None) is None
 
 
@@ -153,3 +164,81 @@ def test_auction_progress_shows_bids() -> None:
 ])
 def test_progress_bar(fraction: float, bar: str) -> None:
     assert progress_bar(fraction, 10) == bar
+
+
+# --- what a newcomer saw: full bars, accelerated clocks, silent draws and auctions ---------
+
+NOON = 1_767_268_800.0  # 2026-01-01 12:00:00 UTC
+DRAW = DistributionSummary(type=DistributionType.DRAW, id="d-1", settles_at=int((NOON + 300) * 1000))
+AUCTION = DistributionSummary(type=DistributionType.AUCTION, id="a-1",
+                              settles_at=int((NOON + 40) * 1000))
+
+
+def test_first_of_one_is_nearly_full_and_admitted_is_full() -> None:
+    lines = render([queued(1, 1.0), snap("routed", "admitted", distribution=QUEUE)]).splitlines()
+    assert lines == [
+        "stage: routed / participating (General queue, queue)",
+        "  position 1 of 1 [#######################-] wait ~1 s",
+        "  admitted: 1 of 1 through the line [########################]",
+        "stage: routed / admitted (queue)",
+    ]
+
+
+def test_admitted_without_a_queue_draws_no_bar() -> None:
+    text = render([snap("routed", "participating", distribution=DRAW),
+                   snap("routed", "admitted", distribution=DRAW)])
+    assert "[" not in text
+
+
+def test_waits_on_an_accelerated_clock_say_so() -> None:
+    assert wait_text(41) == "41 s"
+    assert wait_text(41, speed=5) == "41 s sandbox time (~8 s real, clock x5)"
+    assert wait_text(240, speed=10) == "4 min sandbox time (~24 s real, clock x10)"
+    assert wait_text(2, speed=5) == "2 s sandbox time (<1 s real, clock x5)"
+    state = view_state(queued(30, 240.0))
+    assert progress_line(state, 30, speed=10) == (
+        "position 30 of 30 [#-----------------------] wait ~4 min sandbox time (~24 s real, clock x10)")
+
+
+def test_a_draw_shows_when_it_is_drawn() -> None:
+    state = view_state(snap("routed", "participating", distribution=DRAW))
+    assert progress_line(state, None, now=NOON + 260) == "draw at 12:05:00 UTC, in 40 s"
+    assert progress_line(state, None, now=NOON + 260, speed=60) == (
+        "draw at 12:05:00 UTC sandbox time, in 40 s (~1 s real, clock x60)")
+    assert progress_line(state, None, now=NOON + 301) == "draw at 12:05:00 UTC, due now"
+    # Without a clock or a draw time it still says what it waits for.
+    assert progress_line(state, None) == "waiting for the draw"
+
+
+def test_an_auction_shows_bids_as_money_and_when_it_ends() -> None:
+    state = view_state(snap("routed", "participating", distribution=AUCTION,
+                            current_bid="100", highest_bid="105.5"))
+    assert progress_line(state, None, now=NOON) == (
+        "your bid 100.00, highest 105.50; ends at 12:00:40 UTC, in 40 s")
+
+
+def test_an_upcoming_distribution_shows_when_it_opens() -> None:
+    opening = DistributionSummary(type=DistributionType.QUEUE, id="q-2",
+                                  opens_at=int((NOON + 600) * 1000))
+    for stage in ("upcoming", "waitlist_entered"):
+        state = view_state(snap("routed", stage, distribution=opening))
+        assert progress_line(state, None, now=NOON) == "opens at 12:10:00 UTC, in 10 min"
+
+
+def test_tick_counts_down_on_a_tty_only() -> None:
+    shown: dict[bool, str] = {}
+    for tty in (True, False):
+        now = [NOON + 200.0]
+        out = io.StringIO()
+        view = LiveView(out, tty=tty, clock=functools.partial(min, now))  # reads now[0]
+        view.update(snap("routed", "participating", distribution=DRAW))
+        now[0] += 30
+        view.tick()
+        view.tick()  # same second: nothing new
+        now[0] += 30
+        view.tick()
+        view.close()
+        shown[tty] = out.getvalue()
+    countdown = [line.split(", ")[-1] for line in shown[True].split("\r\x1b[K")[1:]]
+    assert countdown == ["in 1 min 40 s", "in 1 min 10 s", "in 40 s\n"]
+    assert shown[False].count("draw at 12:05:00 UTC") == 1

@@ -15,6 +15,7 @@ EXPECTED_TOP_LEVEL = {
     "JourneyAction", "SequenceAction", "Requirement", "JourneyEvent", "FanfareError",
     "DecodeError", "ActionNotAvailableError", "ConsumerApi", "RetryPolicy", "FileStorage",
     "MemoryStorage", "snapshot_to_json", "snapshot_from_json",
+    "JourneyView", "SequenceView", "LiveJourneyView", "AccessCodeSubmitResult", "Journeys",
 }
 
 

@@ -52,12 +52,16 @@ def test_codec_snippet_raises_the_documented_error() -> None:
     assert "expected an integer, got str @ $.position" in str(caught.value)
 
 
-def test_testing_section_runs_as_a_users_test_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["strict", "auto"])
+def test_testing_section_runs_as_a_users_test_file(tmp_path: Path, mode: str) -> None:
+    """Pasted into a fresh project (no conftest, no pytest config: pytest-asyncio's default is
+    strict mode), the README's test file passes as it is."""
     block = next(b for b in _python_blocks() if "journey_harness" in b)
     (tmp_path / "test_user_code.py").write_text(block, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # stop the rootdir here
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function",
+         "-o", f"asyncio_mode={mode}", "-o", "asyncio_default_fixture_loop_scope=function",
          str(tmp_path / "test_user_code.py")],
         capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
     )

@@ -31,7 +31,7 @@ def test_queue_start_enter_polls_with_decreasing_positions_then_admitted() -> No
     # start at 1; route answers at 2; status follow-up 3..5; enter at 4 answers at 5;
     # polls every 2 s after the previous one finished: 8..10, 12..14, 16..18.
     h.act("-s--q-P", s="start", q="enter_queue", P=poll(2000))
-    h.expect(h.journey.journey_stage, "ser", **JOURNEY_STAGES)
+    h.expect(h.journey.journey_stage, "se(gr)", **JOURNEY_STAGES)  # through routing
     h.expect(h.journey.sequence_stage, "n-e--p-----------a", **SEQUENCE_STAGES)
     h.expect(
         h.journey.state.derive(lambda s: s.context.position),

@@ -82,7 +82,7 @@ def test_cli_banner(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None
         lines = []
-        while len(lines) < 8 + 7 + 1:
+        while not lines or not lines[-1].startswith("ready"):
             line = process.stdout.readline()
             if not line:
                 break

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import html
 
+import attrs
 from reactivex.testing import TestScheduler
 
+from fanfare_rx.errors import ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.journey import (
     DistributionStatus,
@@ -62,7 +64,8 @@ def test_snapshot_html_shows_stages_context_and_events() -> None:
     assert "Sneaker &lt;drop&gt;" in page and "<drop>" not in page
     assert "queue queue-1, open" in page
     assert "bot_check (optional) [BOT_REQUIRED]" in page
-    assert "2023-11-14 22:23:20.000Z" in page  # opens_at
+    assert "2023-11-14 22:13:20 UTC" in page  # opens_at
+    assert "22:13:20.000</td>" in page  # the event's time of day
     assert "boom &amp; co" in page
     assert "Admitted" in page and "to_stage=&#x27;admitted&#x27;" in page
 
@@ -96,3 +99,38 @@ def test_journey_html_delegates_to_its_snapshot_with_the_experience_id() -> None
         assert "no events" in page
     finally:
         journey.destroy()
+
+
+def test_virtual_times_show_as_seconds_not_1970() -> None:
+    context = JourneyContext(experience_id="exp-1", admittance_expires_at=30_000,
+                             distribution=DistributionSummary(type=DistributionType.DRAW, id="d",
+                                                              settles_at=3_600_000))
+    event = JourneyEvent(id="e", ts=5_000, kind=EventKind.ERROR, severity=EventSeverity.ERROR,
+                         audience=EventAudience.USER, message="Queue is full",
+                         detail={"code": ErrorCode.RATE_LIMITED, "retryable": True})
+    page = JourneySnapshot(journey_stage=JourneyStage.ROUTED, sequence_stage=SequenceStage.ADMITTED,
+                           context=context, updated_at=6_000, events=(event,))._repr_html_()
+    assert "1970" not in page
+    assert "t=5 s</td>" in page and "t=30 s" in page and "t=3600 s" in page and "t=6 s" in page
+    # Enums in event details show as their values, not as reprs.
+    assert "code=&#x27;RATE_LIMITED&#x27;" in page and "ErrorCode" not in page and "&lt;" not in page
+
+
+def test_bids_show_as_money_and_an_ended_stage_by_outcome() -> None:
+    context = JourneyContext(
+        experience_id="exp-1", outcome="lost", current_bid="100", highest_bid="120.5",
+        distribution=DistributionSummary(type=DistributionType.AUCTION, id="a"),
+        estimated_wait_seconds=280.0,
+    )
+    lost = JourneySnapshot(journey_stage=JourneyStage.ROUTED, sequence_stage=SequenceStage.ENDED,
+                           context=context)._repr_html_()
+    assert "<td style=\"border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top\">100.00</td>" in lost
+    assert ">120.50</td>" in lost and "4 min 40 s" in lost
+    assert ">ended · lost</span>" in lost and "background:#c62828" in lost  # failure red
+    completed = attrs.evolve(context, outcome="completed")
+    done = JourneySnapshot(journey_stage=JourneyStage.ROUTED, sequence_stage=SequenceStage.ENDED,
+                           context=completed)._repr_html_()
+    assert ">ended · completed</span>" in done and "background:#2e7d32" in done  # success green
+    admitted = JourneySnapshot(journey_stage=JourneyStage.ROUTED,
+                               sequence_stage=SequenceStage.ADMITTED, context=context)._repr_html_()
+    assert ">admitted</span>" in admitted and "background:#2e7d32" in admitted

@@ -94,7 +94,7 @@ def _projection(draw: st.DrawFn) -> w.SequenceProjection:
     phase = draw(st.sampled_from(list(w.SequencePhase)))
     mechanisms = _PHASE_MECHANISMS.get(phase, tuple(w.DistributionType))
     fields: dict[str, Any] = {"phase": phase}
-    required = w._PHASE_REQUIRES[phase]
+    required = w.consumer.PHASE_REQUIRES[phase]
     hints = typing.get_type_hints(w.SequenceProjection)
     for a in attrs.fields(w.SequenceProjection)[1:]:
         if a.name == "mechanism":

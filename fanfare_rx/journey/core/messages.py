@@ -19,6 +19,7 @@ from fanfare_rx.models.journey import (
 )
 
 __all__ = [
+    "AccessCodeAdvanced",
     "ActionFailed",
     "ActionRequested",
     "AdmissionMarked",
@@ -26,10 +27,12 @@ __all__ = [
     "ConsumerState",
     "EventAcked",
     "ExperienceLoaded",
+    "GrantClaimed",
     "Message",
     "ResumedFromMe",
     "ResumedFromServer",
     "RouteResolved",
+    "RoutingStarted",
     "StatusReceived",
     "Tick",
     "WaitlistChanged",
@@ -73,6 +76,14 @@ class RouteResolved:
     at: int
     result: wire.RouteResult
     experience: wire.Experience
+
+
+@attrs.frozen
+class RoutingStarted:
+    """Entering is done and no requirement stopped it: ``entering → routing`` (the docs'
+    stage list), folded just before the route answer that routes the journey."""
+
+    at: int
 
 
 @attrs.frozen
@@ -123,6 +134,25 @@ class AdmissionMarked:
 
 
 @attrs.frozen
+class GrantClaimed:
+    """``claim()`` of the current SDK: checkout started; the client stops expiring the grant
+    (the server reservation owns the deadline)."""
+
+    at: int
+
+
+@attrs.frozen
+class AccessCodeAdvanced:
+    """``submit_access_code`` unlocked a sequence: ``result`` (routed with ``code``) is folded
+    as a route answer and ``code`` becomes the stored access code."""
+
+    at: int
+    code: str = attrs.field(repr=redact)
+    result: wire.RouteResult
+    experience: wire.Experience
+
+
+@attrs.frozen
 class EventAcked:
     at: int
     event_id: str
@@ -158,11 +188,14 @@ Message: TypeAlias = (
     ActionRequested
     | ExperienceLoaded
     | RouteResolved
+    | RoutingStarted
     | StatusReceived
     | WaitlistChanged
     | ActionFailed
     | Tick
     | AdmissionMarked
+    | GrantClaimed
+    | AccessCodeAdvanced
     | EventAcked
     | AllEventsAcked
     | ResumedFromMe

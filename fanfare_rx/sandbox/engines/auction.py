@@ -44,6 +44,9 @@ class AuctionEngine(Engine):
     def settles_at(self) -> float | None:
         return self.settle_at
 
+    def closed_detail(self) -> str:
+        return "auction settled" if self.settled else "auction closed"
+
     def advance(self, now: float) -> None:
         if not self.settled and now >= self.settle_at:
             self.settled = True
@@ -105,10 +108,19 @@ class AuctionEngine(Engine):
         leading = self.highest is not None and self.highest[0] == consumer_id
         return wire.AuctionStatus.WINNING if leading else wire.AuctionStatus.OUTBID
 
+    def grant_live(self) -> bool:
+        """The winner's grant exists and has not expired (as of the last advance)."""
+        grant = self.grant
+        return grant is not None and (grant.expires_at is None
+                                      or self.clock_at < grant.expires_at)
+
     def state(self, consumer_id: str) -> wire.AuctionConsumerState:
+        """``BidState``. A won grant that expired is no longer handed out: the status stays
+        ``WON`` (BidState has no expired status) without ``admissionGrant``/``expiresAt``; the
+        ``/consumers/me`` projection shows it ``ended`` with outcome ``expired``."""
         bidder = self.bidders.get(consumer_id)
         status = self.status_of(consumer_id)
-        won = status is wire.AuctionStatus.WON and self.grant is not None
+        won = status is wire.AuctionStatus.WON and self.grant_live()
         return wire.AuctionConsumerState(
             status=status,
             admission_grant=self.grant.token if won and self.grant else None,
@@ -133,6 +145,9 @@ class AuctionEngine(Engine):
 
     def participants(self) -> set[str]:
         return set(self.bidders)
+
+    def has_participant(self, consumer_id: str) -> bool:
+        return consumer_id in self.bidders
 
     def projection(self, consumer_id: str, now: float) -> Projection | None:
         bidder = self.bidders.get(consumer_id)

@@ -113,6 +113,10 @@ class Engine:
     def settles_at(self) -> float | None:
         return None
 
+    def closed_detail(self) -> str:
+        """Why the distribution takes no one any more (``detail`` of a ``NO_ACCESS`` reason)."""
+        return f"{NOUNS[self.kind].lower()} closed"
+
     # --- participation helpers --------------------------------------------------------------
 
     def count_entry(self, consumer_id: str) -> None:
@@ -148,3 +152,7 @@ class Engine:
 
     def participants(self) -> set[str]:
         raise NotImplementedError
+
+    def has_participant(self, consumer_id: str) -> bool:
+        """Whether the consumer took part (O(1) in every engine)."""
+        return consumer_id in self.participants()

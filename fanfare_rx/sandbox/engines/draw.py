@@ -4,6 +4,7 @@ seeded RNG (everyone wins when entries are fewer); winners get grants that expir
 
 from __future__ import annotations
 
+import heapq
 import random
 from typing import Any
 
@@ -37,6 +38,8 @@ class DrawEngine(Engine):
         self.crowd = [f"crowd-{i + 1:04d}" for i in range(self.spec.crowd)]
         self.entries: dict[str, _Entry] = {}
         self.drawn = False
+        #: (expires_at, winner) of every winner's grant, earliest first.
+        self._expiries: list[tuple[float, str]] = []
 
     def accepts_entries(self, now: float) -> bool:
         return super().accepts_entries(now) and now < self.draw_at and not self.drawn
@@ -51,15 +54,19 @@ class DrawEngine(Engine):
     def settles_at(self) -> float | None:
         return self.draw_at
 
+    def closed_detail(self) -> str:
+        return "draw already drawn" if self.drawn else "draw closed"
+
     def advance(self, now: float) -> None:
         if not self.drawn and now >= self.draw_at:
             self._draw(self.draw_at)
-        for entry in self.entries.values():
-            grant = entry.grant
-            if (entry.status is wire.DrawStatus.WON and grant is not None
-                    and grant.expires_at is not None and grant.expires_at <= now):
+        heap = self._expiries
+        while heap and heap[0][0] <= now:
+            expires_at, who = heapq.heappop(heap)
+            entry = self.entries.get(who)
+            if entry is not None and entry.status is wire.DrawStatus.WON:
                 entry.status, entry.reason = wire.DrawStatus.DENIED, "ADMISSION_EXPIRED"
-                entry.decided_at = grant.expires_at
+                entry.decided_at = expires_at
         super().advance(now)
 
     def _draw(self, at: float) -> None:
@@ -76,6 +83,8 @@ class DrawEngine(Engine):
             entry.decided_at = at
             if who in winners:
                 entry.status, entry.grant = wire.DrawStatus.WON, self.issue_grant(who, at)
+                if entry.grant.expires_at is not None:
+                    heapq.heappush(self._expiries, (entry.grant.expires_at, who))
             else:
                 entry.status, entry.reason = wire.DrawStatus.DENIED, "NOT_SELECTED"
 
@@ -126,6 +135,9 @@ class DrawEngine(Engine):
 
     def participants(self) -> set[str]:
         return set(self.entries)
+
+    def has_participant(self, consumer_id: str) -> bool:
+        return consumer_id in self.entries
 
     def projection(self, consumer_id: str, now: float) -> Projection | None:
         entry = self.entries.get(consumer_id)

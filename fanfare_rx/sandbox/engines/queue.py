@@ -4,12 +4,14 @@ with capacity, admission limits, grant expiry (spot lost, re-entry allowed) and 
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 import attrs
 
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, not_open_yet
+from fanfare_rx.sandbox.engines.line import Line
 from fanfare_rx.sandbox.http import ApiError, conflict
 
 __all__ = ["QueueEngine"]
@@ -29,15 +31,21 @@ class _Record:
 
 
 class QueueEngine(Engine):
-    """Usage: ``engine.enter("cns_1", guest=False, now=clock.time())``"""
+    """Positions come from :class:`Line` (O(log n)) and grant expiries from a heap, so a
+    status request never walks the queue.
+
+    Usage: ``engine.enter("cns_1", guest=False, now=clock.time())``
+    """
 
     kind = "queue"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rate = float(self.spec.admit_rate or 1.0)
-        self.line: list[str] = [f"crowd-{i + 1:04d}" for i in range(self.spec.crowd)]
+        self.line = Line([f"crowd-{i + 1:04d}" for i in range(self.spec.crowd)])
         self.records: dict[str, _Record] = {}
+        #: (expires_at, consumer, grant token) of grants issued; stale items are skipped.
+        self._expiries: list[tuple[float, str, str]] = []
         self.admitted = 0
         self.closed = False
         self.acc = 0.0
@@ -56,11 +64,9 @@ class QueueEngine(Engine):
             events.append((self.open_at, "open"))
         if self._admitting():
             events.append((self.t + max(0.0, 1.0 - self.acc) * 60.0 / self.rate, "admit"))
-        expiries = [r.grant.expires_at for r in self.records.values()
-                    if r.status is wire.QueueStatus.GRANTED and r.grant is not None
-                    and r.grant.expires_at is not None]
-        if expiries:
-            events.append((min(expiries), "expire"))
+        expiry = self._next_expiry()
+        if expiry is not None:
+            events.append((expiry, "expire"))
         if self.close_at is not None and not self.closed:
             events.append((self.close_at, "close"))
         return min(events) if events else None
@@ -85,20 +91,40 @@ class QueueEngine(Engine):
         self.t = max(self.t, now)
         super().advance(now)
 
+    def _grant(self, who: str, record: _Record, at: float) -> None:
+        record.status, record.grant = wire.QueueStatus.GRANTED, self.issue_grant(who, at)
+        record.dequeued_at = at
+        if record.grant.expires_at is not None:
+            heapq.heappush(self._expiries, (record.grant.expires_at, who, record.grant.token))
+
+    def _live_grant(self, who: str, token: str) -> _Record | None:
+        record = self.records.get(who)
+        if (record is None or record.status is not wire.QueueStatus.GRANTED
+                or record.grant is None or record.grant.token != token):
+            return None
+        return record
+
+    def _next_expiry(self) -> float | None:
+        """Earliest expiry of a grant still held (stale heap items dropped on the way)."""
+        heap = self._expiries
+        while heap and self._live_grant(heap[0][1], heap[0][2]) is None:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
     def _admit_front(self, at: float) -> None:
-        who = self.line.pop(0)
+        who = self.line.popleft()
         self.admitted += 1
         record = self.records.get(who)
         if record is not None:
-            record.status = wire.QueueStatus.GRANTED
-            record.grant = self.issue_grant(who, at)
-            record.dequeued_at, record.position = at, 1
+            self._grant(who, record, at)
+            record.position = 1
 
     def _expire(self, at: float) -> None:
-        for record in self.records.values():
-            grant = record.grant
-            if (record.status is wire.QueueStatus.GRANTED and grant is not None
-                    and grant.expires_at is not None and grant.expires_at <= at):
+        heap = self._expiries
+        while heap and heap[0][0] <= at:
+            _, who, token = heapq.heappop(heap)
+            record = self._live_grant(who, token)
+            if record is not None:
                 record.status, record.reason = wire.QueueStatus.DENIED, "ADMISSION_EXPIRED"
 
     def _close(self, at: float) -> None:
@@ -135,18 +161,17 @@ class QueueEngine(Engine):
                                                     wire.QueueStatus.GRANTED):
             raise _not_in_queue()
         if record.status is wire.QueueStatus.QUEUED:
-            record.position = self.line.index(consumer_id) + 1
+            record.position = self.line.position(consumer_id)
             self.line.remove(consumer_id)
         record.status, record.dequeued_at, record.grant = wire.QueueStatus.LEFT, now, None
         return self.state(consumer_id)
 
     def admit(self, consumer_id: str, now: float) -> wire.QueueConsumerState:
         record = self._queued(consumer_id)
-        record.position = self.line.index(consumer_id) + 1
+        record.position = self.line.position(consumer_id)
         self.line.remove(consumer_id)
         self.admitted += 1
-        record.status, record.grant = wire.QueueStatus.GRANTED, self.issue_grant(consumer_id, now)
-        record.dequeued_at = now
+        self._grant(consumer_id, record, now)
         return self.state(consumer_id)
 
     def deny(self, consumer_id: str, reason: str, now: float) -> wire.QueueConsumerState:
@@ -155,7 +180,7 @@ class QueueEngine(Engine):
                                                     wire.QueueStatus.GRANTED):
             raise _not_in_queue()
         if consumer_id in self.line:
-            record.position = self.line.index(consumer_id) + 1
+            record.position = self.line.position(consumer_id)
             self.line.remove(consumer_id)
         record.status, record.reason, record.dequeued_at = wire.QueueStatus.DENIED, reason, now
         record.grant = None
@@ -178,7 +203,7 @@ class QueueEngine(Engine):
             return wire.QueueNotQueued()
         status = record.status
         if status is wire.QueueStatus.QUEUED:
-            position = self.line.index(consumer_id) + 1
+            position = self.line.position(consumer_id)
             return wire.QueueQueued(position=position,
                                     estimated_wait_time_in_seconds=self.wait_seconds(position),
                                     position_display_mode="precise")
@@ -205,6 +230,9 @@ class QueueEngine(Engine):
 
     def participants(self) -> set[str]:
         return set(self.records)
+
+    def has_participant(self, consumer_id: str) -> bool:
+        return consumer_id in self.records
 
     def projection(self, consumer_id: str, now: float) -> Projection | None:
         record = self.records.get(consumer_id)

@@ -4,6 +4,7 @@ entry is refused with 423 and ``Retry-After``; ``complete`` marks the purchase d
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 import attrs
@@ -37,12 +38,16 @@ class TimedReleaseEngine(Engine):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entries: dict[str, _Entry] = {}
+        #: (expires_at, consumer, grant token) of grants issued; stale items are skipped.
+        self._expiries: list[tuple[float, str, str]] = []
 
     def advance(self, now: float) -> None:
-        for entry in self.entries.values():
-            grant = entry.grant
-            if (entry.status is S.GRANTED and grant is not None and grant.expires_at is not None
-                    and grant.expires_at <= now):
+        heap = self._expiries
+        while heap and heap[0][0] <= now:
+            _, who, token = heapq.heappop(heap)
+            entry = self.entries.get(who)
+            if (entry is not None and entry.status is S.GRANTED and entry.grant is not None
+                    and entry.grant.token == token):
                 entry.status, entry.reason = S.DENIED, "ADMISSION_EXPIRED"
         super().advance(now)
 
@@ -57,9 +62,11 @@ class TimedReleaseEngine(Engine):
             raise ApiError(400, {"error": "Timed release is closed", "code": "TIMED_RELEASE_CLOSED"})
         self.check_guest(guest)
         self.count_entry(consumer_id)
-        self.entries[consumer_id] = _Entry(status=S.GRANTED, entered_at=now,
-                                           grant=self.issue_grant(consumer_id, now),
+        grant = self.issue_grant(consumer_id, now)
+        self.entries[consumer_id] = _Entry(status=S.GRANTED, entered_at=now, grant=grant,
                                            variant_id=variant_id)
+        if grant.expires_at is not None:
+            heapq.heappush(self._expiries, (grant.expires_at, consumer_id, grant.token))
         return self.state(consumer_id)
 
     def _entry(self, consumer_id: str) -> _Entry:
@@ -107,6 +114,9 @@ class TimedReleaseEngine(Engine):
 
     def participants(self) -> set[str]:
         return set(self.entries)
+
+    def has_participant(self, consumer_id: str) -> bool:
+        return consumer_id in self.entries
 
     def projection(self, consumer_id: str, now: float) -> Projection | None:
         entry = self.entries.get(consumer_id)

@@ -1,0 +1,280 @@
+"""The current SDK's view (G3 ``view$``) derived from the one G1 snapshot: ``view_of(snapshot)``
+maps stages to the four journey stages and seven phases; the legal actions are tables.
+
+Pure: imports only models. No second state machine: every view is a function of a snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from fanfare_rx.models.journey import (
+    DistributionStatus,
+    JourneySnapshot,
+    JourneyStage,
+    Requirement,
+    SequenceStage,
+)
+from fanfare_rx.models.view import (
+    AdmissionGrant,
+    Gate,
+    JourneyView,
+    JourneyViewStage,
+    Mechanism,
+    Outcome,
+    OutcomeType,
+    ParticipatingDisplay,
+    SequencePhase,
+    SequenceView,
+    WaitlistAttachmentStatus,
+    WaitlistAttachmentView,
+)
+
+__all__ = [
+    "NO_SEQUENCE_AVAILABLE",
+    "PHASE_ACTIONS",
+    "STAGE_ACTIONS",
+    "display_of",
+    "journey_stage_of",
+    "sequence_view_of",
+    "view_of",
+]
+
+P = SequencePhase
+M = Mechanism
+JS = JourneyStage
+SS = SequenceStage
+V = JourneyViewStage
+
+#: The ``last_error`` of a ``no_access`` route: the view shows ``routed`` / ``unavailable``.
+NO_SEQUENCE_AVAILABLE = "NO_SEQUENCE_AVAILABLE"
+
+#: Journey-level actions per view stage (spec §1.3); ``routing`` offers ``retry`` only after
+#: a failure (``error`` set), so a failed start is never a dead end.
+STAGE_ACTIONS: Mapping[JourneyViewStage, frozenset[str]] = {
+    V.READY: frozenset({"start"}),
+    V.ROUTING: frozenset(),
+    V.GATED: frozenset({"reroute", "retry"}),
+    V.ROUTED: frozenset({"reroute", "retry", "submit_access_code"}),
+}
+
+_ENTER = frozenset({"enter"})
+
+#: Sequence actions per (phase, mechanism) (spec §1.4). Where the table and the wire disagree
+#: the wire wins: no API generation has an auction leave endpoint, so a participating auction
+#: offers ``bid`` only; ``complete`` (after purchase) belongs to a granted timed release.
+PHASE_ACTIONS: Mapping[tuple[SequencePhase, Mechanism], frozenset[str]] = {
+    **{(P.ENTERABLE, m): _ENTER for m in (M.QUEUE, M.DRAW, M.TIMED_RELEASE)},
+    (P.ENTERABLE, M.AUCTION): frozenset({"bid"}),
+    (P.ENTERABLE, M.APPOINTMENT): frozenset({"book"}),
+    **{(P.PARTICIPATING, m): frozenset({"leave"}) for m in (M.QUEUE, M.DRAW, M.TIMED_RELEASE)},
+    (P.PARTICIPATING, M.AUCTION): frozenset({"bid"}),
+    (P.PARTICIPATING, M.APPOINTMENT): frozenset({"cancel", "reschedule"}),
+    **{(P.GRANTED, m): frozenset({"claim"}) for m in (M.QUEUE, M.DRAW, M.AUCTION)},
+    (P.GRANTED, M.TIMED_RELEASE): frozenset({"claim", "complete"}),
+}
+
+_PHASE_OF_STAGE: Mapping[SequenceStage, SequencePhase] = {
+    SS.NONE: P.UNAVAILABLE,
+    SS.UPCOMING: P.SCHEDULED,
+    SS.WAITLIST_ENTERED: P.SCHEDULED,
+    SS.ACTIVE_ENTERABLE: P.ENTERABLE,
+    SS.PARTICIPATING: P.PARTICIPATING,
+    SS.ADMITTED: P.GRANTED,
+    SS.ADMISSION_EXPIRED: P.ENDED,  # an unclaimed grant lapses to ended / expired
+    SS.ENDED: P.ENDED,
+}
+
+_STAGE_OF_JOURNEY: Mapping[JourneyStage, JourneyViewStage] = {
+    JS.NOT_STARTED: V.READY,
+    JS.ENTERING: V.ROUTING,
+    JS.NEEDS_AUTH: V.GATED,
+    JS.NEEDS_ACCESS_CODE: V.GATED,
+    JS.ROUTING: V.ROUTING,
+    JS.ROUTED: V.ROUTED,
+}
+
+
+def journey_stage_of(snapshot: JourneySnapshot) -> JourneyViewStage:
+    """The view stage of a snapshot: a bot check gates, ``no_access`` is routed, the old
+    model's stop for an optional access code is still routing (the live view skips it).
+
+    Usage: ``journey_stage_of(initial_snapshot("exp-1"))`` -> ``ready``
+    """
+    stage = snapshot.journey_stage
+    if stage is JS.ROUTING and snapshot.requirements:
+        return V.GATED  # a bot check is pending
+    if stage is JS.ROUTING and snapshot.context.last_error == NO_SEQUENCE_AVAILABLE:
+        return V.ROUTED  # no_access: routed / unavailable
+    if stage is JS.NEEDS_ACCESS_CODE and not any(r.required for r in snapshot.requirements):
+        return V.ROUTING  # an optional code is no gate: the view routes on, offers list it
+    return _STAGE_OF_JOURNEY[stage]
+
+
+def _gate(requirement: Requirement) -> Gate:
+    metadata = requirement.metadata or {}
+    status = metadata.get("status")
+    if not requirement.required:
+        status = "optional"
+    challenge_id = metadata.get("challenge_id")
+    challenge_url = metadata.get("challenge_url")
+    return Gate(
+        type=requirement.type,
+        status=str(status) if status is not None else "required",
+        reason=requirement.reason,
+        challenge_id=challenge_id if isinstance(challenge_id, str) else None,
+        challenge_url=challenge_url if isinstance(challenge_url, str) else None,
+    )
+
+
+def _mechanism(snapshot: JourneySnapshot) -> Mechanism | None:
+    distribution = snapshot.context.distribution
+    return None if distribution is None else Mechanism(distribution.type.value)
+
+
+def _phase(snapshot: JourneySnapshot, mechanism: Mechanism | None) -> SequencePhase:
+    if mechanism is None:
+        return P.UNAVAILABLE
+    phase = _PHASE_OF_STAGE[snapshot.sequence_stage]
+    distribution = snapshot.context.distribution
+    settling = distribution is not None and distribution.status is DistributionStatus.SETTLING
+    if phase is P.PARTICIPATING and settling and mechanism in (M.DRAW, M.AUCTION):
+        return P.SETTLING
+    if phase is P.GRANTED and mechanism is M.APPOINTMENT:
+        return P.PARTICIPATING  # appointments never produce a granted phase
+    return phase
+
+
+def _waitlist(snapshot: JourneySnapshot) -> WaitlistAttachmentView | None:
+    ctx = snapshot.context
+    waitlist_id = ctx.distribution.waitlist_id if ctx.distribution is not None else None
+    if waitlist_id is None:
+        return None
+    if snapshot.sequence_stage is SS.WAITLIST_ENTERED:
+        return WaitlistAttachmentView(
+            waitlist_id=waitlist_id, status=WaitlistAttachmentStatus.WAITLISTED,
+            entered_at=ctx.waitlist_entered_at, actions=frozenset({"leave"}),
+        )
+    return WaitlistAttachmentView(
+        waitlist_id=waitlist_id, status=WaitlistAttachmentStatus.NOT_WAITLISTED,
+        actions=frozenset({"join"}),
+    )
+
+
+def _grant(snapshot: JourneySnapshot, mechanism: Mechanism) -> AdmissionGrant | None:
+    ctx = snapshot.context
+    if ctx.admittance_token is None or ctx.distribution is None:
+        return None
+    return AdmissionGrant(
+        token=ctx.admittance_token, distribution_type=mechanism,
+        distribution_id=ctx.distribution.id, sequence_id=ctx.sequence_id,
+        experience_id=ctx.experience_id, expires_at=ctx.admittance_expires_at,
+    )
+
+
+def _outcome(snapshot: JourneySnapshot) -> Outcome:
+    ctx = snapshot.context
+    distribution_id = ctx.distribution.id if ctx.distribution is not None else None
+    if snapshot.sequence_stage is SS.ADMISSION_EXPIRED:
+        return Outcome(type=OutcomeType.EXPIRED, distribution_id=distribution_id)
+    try:
+        kind = OutcomeType(ctx.outcome) if ctx.outcome is not None else OutcomeType.CLOSED
+    except ValueError:
+        kind = OutcomeType.CLOSED
+    return Outcome(type=kind, distribution_id=distribution_id)
+
+
+_Fields = Callable[[SequenceView, JourneySnapshot, Mechanism], SequenceView]
+
+
+def _scheduled(view: SequenceView, snap: JourneySnapshot, _: Mechanism) -> SequenceView:
+    distribution = snap.context.distribution
+    return attrs.evolve(view, starts_at=distribution.opens_at if distribution else None,
+                        waitlist=_waitlist(snap))
+
+
+def _granted(view: SequenceView, snap: JourneySnapshot, mechanism: Mechanism) -> SequenceView:
+    return attrs.evolve(view, grant=_grant(snap, mechanism),
+                        checkout_started=snap.context.checkout_started)
+
+
+def _ended(view: SequenceView, snap: JourneySnapshot, _: Mechanism) -> SequenceView:
+    return attrs.evolve(view, outcome=_outcome(snap))
+
+
+def _as_is(view: SequenceView, snap: JourneySnapshot, _: Mechanism) -> SequenceView:
+    return view
+
+
+#: The fields each phase carries beyond phase and mechanism (spec §1.4), as data.
+_PHASE_FIELDS: Mapping[SequencePhase, _Fields] = {
+    P.SCHEDULED: _scheduled,
+    P.GRANTED: _granted,
+    P.ENDED: _ended,
+}
+
+
+def sequence_view_of(snapshot: JourneySnapshot) -> SequenceView:
+    """The routed sequence of a snapshot as a :class:`SequenceView` value.
+
+    Usage: ``sequence_view_of(snap).phase`` -> ``"participating"``
+    """
+    ctx = snapshot.context
+    mechanism = _mechanism(snapshot)
+    phase = _phase(snapshot, mechanism)
+    if mechanism is None or phase is P.UNAVAILABLE:
+        return SequenceView(phase=P.UNAVAILABLE, sequence_id=ctx.sequence_id,
+                            sequence_name=ctx.sequence_name)
+    base = SequenceView(
+        phase=phase, mechanism=mechanism, sequence_id=ctx.sequence_id,
+        sequence_name=ctx.sequence_name,
+        distribution_id=ctx.distribution.id if ctx.distribution else None,
+        actions=PHASE_ACTIONS.get((phase, mechanism), frozenset()),
+    )
+    return _PHASE_FIELDS.get(phase, _as_is)(base, snapshot, mechanism)
+
+
+def view_of(snapshot: JourneySnapshot) -> JourneyView:
+    """The current SDK's ``JourneyView`` of one snapshot (a pure function: same snapshot, same
+    view; a poll that only moves the queue position leaves the view equal).
+
+    Usage: ``view_of(journey.state.get()).journey_stage`` -> ``"routed"``
+    """
+    ctx = snapshot.context
+    stage = journey_stage_of(snapshot)
+    actions = STAGE_ACTIONS[stage]
+    if stage is V.ROUTING and ctx.last_error is not None:
+        actions = frozenset({"retry"})
+    error = ctx.last_error
+    if stage is V.GATED:
+        gates = tuple(_gate(r) for r in snapshot.requirements)
+        return JourneyView(journey_stage=stage, experience_id=ctx.experience_id, gates=gates,
+                           error=error, actions=actions)
+    if stage is V.ROUTED:
+        no_access = snapshot.journey_stage is JS.ROUTING
+        sequence = (SequenceView(phase=P.UNAVAILABLE) if no_access
+                    else sequence_view_of(snapshot))
+        return JourneyView(journey_stage=stage, experience_id=ctx.experience_id,
+                           sequence=sequence, offers=ctx.offers, error=error, actions=actions)
+    return JourneyView(journey_stage=stage, experience_id=ctx.experience_id, error=error,
+                       actions=actions)
+
+
+def display_of(snapshot: JourneySnapshot) -> ParticipatingDisplay | None:
+    """The live participating data (``sequence.display``), None outside ``participating``.
+
+    Usage: ``display_of(snap).position`` -> ``3``
+    """
+    view = sequence_view_of(snapshot) if journey_stage_of(snapshot) is V.ROUTED else None
+    if view is None or view.phase is not P.PARTICIPATING or view.mechanism is None:
+        return None
+    ctx = snapshot.context
+    participation = ctx.participation
+    return ParticipatingDisplay(
+        mechanism=view.mechanism,
+        status=participation.status if participation is not None else None,
+        position=ctx.position, estimated_wait_seconds=ctx.estimated_wait_seconds,
+        current_bid=ctx.current_bid, highest_bid=ctx.highest_bid,
+    )

@@ -1,0 +1,130 @@
+"""The enums of the gen C Consumer API bodies, with their exact wire values.
+
+Every status, outcome, phase and type a body may carry; decoding an unknown value fails.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "AuctionStatus", "Availability", "DistributionLifecycle", "DistributionType", "DrawStatus",
+    "GateType", "OutcomeType", "QueueStatus", "ReasonCode", "RouteOutcome", "SequencePhase",
+    "SessionType", "TimedReleaseStatus",
+]
+
+
+class SessionType(enum.StrEnum):
+    GUEST = "guest"
+    AUTHENTICATED = "authenticated"
+
+
+class DistributionType(enum.StrEnum):
+    QUEUE = "queue"
+    DRAW = "draw"
+    AUCTION = "auction"
+    TIMED_RELEASE = "timed_release"
+    APPOINTMENT = "appointment"
+
+
+class RouteOutcome(enum.StrEnum):
+    ROUTED = "routed"
+    GATED = "gated"
+    NO_ACCESS = "no_access"
+
+
+class GateType(enum.StrEnum):
+    AUTHENTICATION = "authentication"
+    ACCESS_CODE = "access_code"
+    BOT_CHECK = "bot_check"
+
+
+class ReasonCode(enum.StrEnum):
+    NO_SEQUENCES = "NO_SEQUENCES"
+    NO_ACCESS = "NO_ACCESS"
+    AUTH_REQUIRED = "AUTH_REQUIRED"
+    ACCESS_CODE_REQUIRED = "ACCESS_CODE_REQUIRED"
+    ACCESS_CODE_INVALID = "ACCESS_CODE_INVALID"
+    AUDIENCE_NOT_MEMBER = "AUDIENCE_NOT_MEMBER"
+    BOT_REQUIRED = "BOT_REQUIRED"
+    BOT_BLOCKED = "BOT_BLOCKED"
+
+
+class Availability(enum.StrEnum):
+    OPEN = "open"
+    UPCOMING = "upcoming"
+    WAITLIST = "waitlist"
+    CLOSED = "closed"
+
+
+class QueueStatus(enum.StrEnum):
+    """Queue consumer status (gen C); gen A/B ``ADMITTED`` decodes as ``GRANTED``."""
+
+    NOT_QUEUED = "NOT_QUEUED"
+    QUEUED = "QUEUED"
+    GRANTED = "GRANTED"
+    LEFT = "LEFT"
+    DENIED = "DENIED"
+    COMPLETED = "COMPLETED"
+
+
+class DrawStatus(enum.StrEnum):
+    NOT_ENTERED = "NOT_ENTERED"
+    ENTERED = "ENTERED"
+    WON = "WON"
+    COMPLETED = "COMPLETED"
+    DENIED = "DENIED"
+
+
+class AuctionStatus(enum.StrEnum):
+    """Auction bid status; gen A ``ACTIVE`` decodes as ``BIDDING``, ``BID_WON``/``BID_LOST``
+    as ``WON``/``LOST``."""
+
+    NOT_BID = "NOT_BID"
+    BIDDING = "BIDDING"
+    WINNING = "WINNING"
+    OUTBID = "OUTBID"
+    WON = "WON"
+    LOST = "LOST"
+
+
+class TimedReleaseStatus(enum.StrEnum):
+    """Timed-release consumer status (free string in OpenAPI; values of the old SDK types and
+    the gen C projection, upper-cased). ``GRANTED`` is the sandbox's and the projection's
+    name for an entry that holds an admission grant."""
+
+    NOT_ENTERED = "NOT_ENTERED"
+    ENTERED = "ENTERED"
+    GRANTED = "GRANTED"
+    COMPLETED = "COMPLETED"
+    DENIED = "DENIED"
+    LEFT = "LEFT"
+
+
+class SequencePhase(enum.StrEnum):
+    UNAVAILABLE = "unavailable"
+    SCHEDULED = "scheduled"
+    ENTERABLE = "enterable"
+    PARTICIPATING = "participating"
+    SETTLING = "settling"
+    GRANTED = "granted"
+    ENDED = "ended"
+
+
+class DistributionLifecycle(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    SETTLING = "settling"
+    CLOSED = "closed"
+
+
+class OutcomeType(enum.StrEnum):
+    WON = "won"
+    LOST = "lost"
+    COMPLETED = "completed"
+    DENIED = "denied"
+    LEFT = "left"
+    EXPIRED = "expired"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"

@@ -1,0 +1,88 @@
+"""Queue consumer states (one class per ``status``, a tagged union) and the secret-key
+admit/deny requests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, TypeAlias
+
+import attrs
+
+from fanfare_rx.models._redact import redact
+from fanfare_rx.models.wire._common import _secret
+from fanfare_rx.models.wire.enums import (
+    QueueStatus,
+)
+
+__all__ = [
+    "QueueAdmitRequest", "QueueCompleted", "QueueConsumerState", "QueueDenied",
+    "QueueDenyRequest", "QueueGranted", "QueueLeft", "QueueNotQueued", "QueueQueued",
+]
+
+
+@attrs.frozen
+class QueueQueued:
+    STATUS: ClassVar[QueueStatus] = QueueStatus.QUEUED
+    position: int
+    estimated_wait_time_in_seconds: float
+    position_display_mode: str | None = None
+
+
+@attrs.frozen
+class QueueNotQueued:
+    STATUS: ClassVar[QueueStatus] = QueueStatus.NOT_QUEUED
+    dequeued_at: datetime | None = None
+    position: int | None = None
+
+
+@attrs.frozen
+class QueueLeft:
+    STATUS: ClassVar[QueueStatus] = QueueStatus.LEFT
+    dequeued_at: datetime | None = None
+    position: int | None = None
+
+
+@attrs.frozen
+class QueueGranted:
+    STATUS: ClassVar[QueueStatus] = QueueStatus.GRANTED
+    admission_grant: str = attrs.field(repr=redact)
+    dequeued_at: datetime | None = None
+    expires_at: datetime | None = None
+    position: int | None = None
+
+
+@attrs.frozen
+class QueueCompleted:
+    STATUS: ClassVar[QueueStatus] = QueueStatus.COMPLETED
+    completed_at: datetime | None = None
+    position: int | None = None
+    admission_grant: str | None = _secret()
+
+
+@attrs.frozen
+class QueueDenied:
+    STATUS: ClassVar[QueueStatus] = QueueStatus.DENIED
+    reason: str
+    dequeued_at: datetime | None = None
+    position: int | None = None
+
+
+@attrs.frozen
+class QueueAdmitRequest:
+    """``POST /queues/{id}/admit`` (secret key)."""
+
+    consumer_id: str
+
+
+@attrs.frozen
+class QueueDenyRequest:
+    """``POST /queues/{id}/deny`` (secret key); ``reason`` is one of the REST deny reasons."""
+
+    consumer_id: str
+    reason: str
+
+
+QueueConsumerState: TypeAlias = (
+    QueueQueued | QueueNotQueued | QueueLeft | QueueGranted | QueueCompleted | QueueDenied
+)

@@ -1,0 +1,103 @@
+"""The notebook live view: a journey's snapshot as HTML that follows every change, as an
+ipywidgets ``HTML`` widget or a ``display(..., display_id=True)`` updated in place.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from reactivex import operators as ops
+
+from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.models._html import snapshot_html
+from fanfare_rx.models.journey import JourneySnapshot
+
+__all__ = ["LiveView", "live", "require"]
+
+
+def require(module: str, extra: str = "notebook") -> ModuleType:
+    """Import ``module`` or raise an ImportError naming the extra that provides it.
+
+    Usage: ``plt = require("matplotlib.pyplot")``
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"{module} is needed for this; install it with: pip install 'fanfare_rx[{extra}]'"
+        ) from exc
+
+
+
+
+class LiveView:
+    """A display of a journey's snapshot that follows every change until :meth:`close` or
+    until the journey is destroyed.
+
+    Usage: ``view = live(journey); ...; view.close()``
+    """
+
+    def __init__(self, journey: ExperienceJourney, *, widget: bool | None = None) -> None:
+        self.journey = journey
+        self.updates = 0
+        """How many times the view was re-rendered."""
+        self._title = f"ExperienceJourney {journey.experience_id}"
+        self._widget: Any = None
+        self._handle: Any = None
+        display_mod = require("IPython.display")
+        if widget is None or widget:
+            try:
+                widgets = importlib.import_module("ipywidgets")
+            except ImportError:
+                if widget:
+                    require("ipywidgets")
+                widgets = None
+            if widgets is not None:
+                self._widget = widgets.HTML(value=self._render(journey.state.get()))
+                display_mod.display(self._widget)
+        if self._widget is None:
+            self._html_cls = display_mod.HTML
+            self._handle = display_mod.display(
+                display_mod.HTML(self._render(journey.state.get())), display_id=True
+            )
+        self._subscription = journey.state.pipe(ops.skip(1)).subscribe(
+            on_next=self._update, on_error=lambda _: self.close(), on_completed=self.close
+        )
+
+    @property
+    def uses_widget(self) -> bool:
+        """Whether the view is an ipywidgets ``HTML`` widget (else a display update)."""
+        return self._widget is not None
+
+    def _render(self, snapshot: JourneySnapshot) -> str:
+        return snapshot_html(snapshot, title=self._title)
+
+    def _update(self, snapshot: JourneySnapshot) -> None:
+        html = self._render(snapshot)
+        if self._widget is not None:
+            self._widget.value = html
+        elif self._handle is not None:
+            self._handle.update(self._html_cls(html))
+        self.updates += 1
+
+    def close(self) -> None:
+        """Stop following the journey (the last rendering stays). Usage: ``view.close()``"""
+        subscription = getattr(self, "_subscription", None)
+        if subscription is not None:
+            subscription.dispose()
+
+
+def live(journey: ExperienceJourney, *, widget: bool | None = None) -> LiveView:
+    """Display ``journey`` and keep the display current while it runs (top-level ``await``).
+
+    With ipywidgets installed the view is an ``HTML`` widget; without it (or ``widget=False``,
+    which also keeps a stored notebook readable on a code host) it is an
+    ``IPython.display.display(..., display_id=True)`` updated in place.
+
+    Usage: ``view = live(journey)``
+    """
+    return LiveView(journey, widget=widget)
+
+

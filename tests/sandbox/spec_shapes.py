@@ -1,0 +1,444 @@
+"""The Consumer API response shapes of /work/shared/spec/consumer-api.md (gen C) written as data,
+and a small validator, so tests can check every sandbox response body against the spec.
+
+A shape is ``Obj(required, optional, closed)``; field types are the strings ``str``, ``num``,
+``int``, ``bool``, ``time`` (ISO date-time string), ``money`` (``^\\d{1,12}(\\.\\d{1,8})?$``),
+``any``, or ``Enum``, ``Const``, ``Arr``, ``Null`` (nullable), ``OneOf`` (by a discriminator
+field) and nested ``Obj``. Open objects (the spec does not say ``additionalProperties: false``)
+may carry only the extra fields listed in ``extensions``: documented sandbox additions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+MONEY = re.compile(r"^\d{1,12}(\.\d{1,8})?$")
+CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+@attrs.frozen
+class Enum:
+    values: frozenset[Any]
+
+    @classmethod
+    def of(cls, *values: Any) -> Enum:
+        return cls(frozenset(values))
+
+
+@attrs.frozen
+class Const:
+    value: Any
+
+
+@attrs.frozen
+class Arr:
+    item: Any
+
+
+@attrs.frozen
+class Null:
+    inner: Any
+
+
+@attrs.frozen
+class Obj:
+    required: dict[str, Any] = attrs.field(factory=dict)
+    optional: dict[str, Any] = attrs.field(factory=dict)
+    closed: bool = False
+    extensions: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class OneOf:
+    """Variants chosen by the value of ``field``."""
+
+    field: str
+    variants: dict[Any, Obj]
+
+
+def validate(value: Any, shape: Any, path: str = "$") -> list[str]:
+    """Every way ``value`` departs from ``shape`` (empty when it conforms)."""
+    if isinstance(shape, Null):
+        return [] if value is None else validate(value, shape.inner, path)
+    if isinstance(shape, str):
+        return _scalar(value, shape, path)
+    if isinstance(shape, Enum):
+        return [] if value in shape.values else [f"{path}: {value!r} not in {sorted(shape.values)}"]
+    if isinstance(shape, Const):
+        return [] if value == shape.value else [f"{path}: {value!r} != {shape.value!r}"]
+    if isinstance(shape, Arr):
+        if not isinstance(value, list):
+            return [f"{path}: expected an array, got {type(value).__name__}"]
+        return [e for i, item in enumerate(value) for e in validate(item, shape.item, f"{path}[{i}]")]
+    if isinstance(shape, OneOf):
+        if not isinstance(value, dict):
+            return [f"{path}: expected an object"]
+        variant = shape.variants.get(value.get(shape.field))
+        if variant is None:
+            return [(f"{path}.{shape.field}: {value.get(shape.field)!r} not in "
+                     f"{sorted(map(str, shape.variants))}")]
+        return validate(value, variant, path)
+    if isinstance(shape, Obj):
+        return _object(value, shape, path)
+    raise TypeError(f"unknown shape {shape!r}")
+
+
+def _scalar(value: Any, kind: str, path: str) -> list[str]:
+    ok = {
+        "any": lambda v: True,
+        "str": lambda v: isinstance(v, str),
+        "bool": lambda v: isinstance(v, bool),
+        "num": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "money": lambda v: isinstance(v, str) and MONEY.match(v) is not None,
+        "time": _is_time,
+        "code": lambda v: isinstance(v, str) and CODE.match(v) is not None,
+    }[kind](value)
+    return [] if ok else [f"{path}: {value!r} is not {kind}"]
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _object(value: Any, shape: Obj, path: str) -> list[str]:
+    if not isinstance(value, dict):
+        return [f"{path}: expected an object, got {type(value).__name__}"]
+    errors: list[str] = []
+    for name, kind in shape.required.items():
+        if name not in value:
+            errors.append(f"{path}.{name}: required field missing")
+        else:
+            errors += validate(value[name], kind, f"{path}.{name}")
+    known = {**shape.optional, **({} if shape.closed else shape.extensions)}
+    for name, item in value.items():
+        if name in shape.required:
+            continue
+        if name in known:
+            errors += validate(item, known[name], f"{path}.{name}")
+        else:
+            errors.append(f"{path}.{name}: field not in the spec"
+                          + ("" if shape.closed else " nor a listed sandbox extension"))
+    return errors
+
+
+# --- shared pieces ----------------------------------------------------------------------------
+
+TYPES5 = Enum.of("queue", "draw", "auction", "timed_release", "appointment")
+TYPES4 = Enum.of("queue", "draw", "auction", "timed_release")
+REASON_CODES = Enum.of("NO_SEQUENCES", "NO_ACCESS", "AUTH_REQUIRED", "ACCESS_CODE_REQUIRED",
+                       "ACCESS_CODE_INVALID", "AUDIENCE_NOT_MEMBER", "BOT_REQUIRED",
+                       "BOT_BLOCKED")
+
+
+def _reason(*codes: str) -> Obj:
+    return Obj({"code": Enum.of(*codes)}, {"detail": "str"})
+
+
+REASON = Obj({"code": REASON_CODES}, {"detail": "str"})
+CHALLENGE = Obj({"id": "str", "provider": Const("turnstile"),
+                 "type": Enum.of("turnstile_invisible", "turnstile_managed",
+                                 "turnstile_interactive"),
+                 "iframeUrl": "str", "expiresAt": "str"})
+MITIGATION = Obj({}, {"attemptsRemaining": "num", "blockedUntil": "str", "message": "str"})
+GATE = OneOf("type", {
+    "authentication": Obj({"type": "str", "status": Const("required"),
+                           "reason": _reason("AUTH_REQUIRED")}),
+    "access_code": Obj({"type": "str", "status": Enum.of("missing", "invalid"),
+                        "reason": _reason("ACCESS_CODE_REQUIRED", "ACCESS_CODE_INVALID")}),
+    "bot_check": Obj({"type": "str", "status": Enum.of("required", "blocked"),
+                      "reason": _reason("BOT_REQUIRED", "BOT_BLOCKED")},
+                     {"challenge": CHALLENGE, "mitigation": MITIGATION}),
+})
+
+SESSION = Obj({"session": Obj({"type": Enum.of("guest", "authenticated"), "consumerId": "str",
+                               "expiresAt": "time"},
+                              {"email": "str", "phone": "str"},
+                              extensions={"guestId": "str"}),  # gen B / prose: = consumerId
+               "accessToken": "str", "refreshToken": "str", "refreshTokenTtlSeconds": "num",
+               "beaconToken": "str"})
+
+# --- experiences ------------------------------------------------------------------------------
+
+_WINDOW = {"openAt": Null("time"), "closeAt": Null("time"), "statusOverride": Null(Const("ended")),
+           "statusOverrideAt": Null("str"), "statusOverrideBy": Null("str"),
+           "teardownStatus": Null(Enum.of("pending", "completed"))}
+_SEQUENCE_ID = {"sequenceId": "str"}  # sandbox: which sequence an item belongs to
+QUEUE_ITEM = Obj({"id": "str", "timeZone": "str", "admitRate": "num", "supportsGuest": "bool"},
+                 {"admissionExpirationSeconds": Null("num"), "capacity": Null("num"),
+                  "maxAdmissions": Null("num"), "loyaltyBiasEnabled": "bool", **_WINDOW},
+                 extensions=_SEQUENCE_ID)
+DRAW_ITEM = Obj({"id": "str", "timeZone": "str", "drawAt": "time", "supportsGuest": "bool"},
+                {"capacity": Null("num"), "continueSelectingUntilCompleted": Null("bool"),
+                 "loyaltyBiasEnabled": "bool", **_WINDOW},
+                # gen A listed winnerCount; the grant lifetime is the spec's distribution field
+                extensions={**_SEQUENCE_ID, "winnerCount": "num",
+                            "admissionExpirationSeconds": Null("num")})
+AUCTION_ITEM = Obj({"id": "str", "timeZone": "str", "settleAt": "time", "currencyCode": "str"},
+                   {"auctionType": Enum.of("english", "dutch"), "autoExtendSeconds": Null("num"),
+                    "startPrice": Null("money"), "reservePrice": Null("money"),
+                    "minBidIncrement": Null("money"), "floorPrice": Null("money"),
+                    "priceDropAmount": Null("money"), "priceDropIntervalSeconds": Null("num"),
+                    "quantity": "num", **_WINDOW},
+                   extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num")})
+TIMED_RELEASE_ITEM = Obj({"id": "str", "timeZone": "str", "supportsGuest": "bool"}, _WINDOW,
+                         extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num")})
+SEQUENCE = Obj({"id": "str", "name": "str", "priority": "num"},
+               {"audienceId": Null("str"), "experienceId": Null("str"),
+                "productSelectionMode": Null(Enum.of("USER_SELECTED", "SYSTEM_ASSIGNED")),
+                "queues": Null(Arr(QUEUE_ITEM)), "draws": Null(Arr(DRAW_ITEM)),
+                "auctions": Null(Arr(AUCTION_ITEM)), "appointments": Null(Arr("any")),
+                "waitlist": Null(Obj({"id": "str"}, {"capacity": Null("num")}))},
+               # gen A listed timedReleases; the sandbox's compat shape keeps it
+               extensions={"timedReleases": Arr(TIMED_RELEASE_ITEM)})
+EXPERIENCE = Obj({"id": "str", "name": "str", "timeZone": "str", "currencyCode": "str"},
+                 {"openAt": Null("time"), "closeAt": Null("time"),
+                  "hasProtectedSequences": "bool", "i18n": Null("any"), "products": Null("any"),
+                  "sequences": Null(Arr(SEQUENCE)), "theme": Null("any")})
+
+SEQUENCE_REF = Obj({"id": "str", "name": "str", "experienceId": "str", "priority": "num",
+                    "color": Null("str")},
+                   {"availability": Enum.of("open", "upcoming", "waitlist", "closed")})
+_GRANT_FIELDS = {"sequenceCapabilityGrant": "str", "sequenceCapabilityGrantExpiresAt": "str"}
+OFFER = Obj({"status": Const("gated"), "sequence": SEQUENCE_REF, "gates": Arr(GATE),
+             "reasons": Arr(REASON)}, _GRANT_FIELDS)
+
+
+def _selected(status: str) -> Obj:
+    return Obj({"status": Const(status), "sequence": SEQUENCE_REF, "gates": Arr(GATE),
+                "reasons": Arr(REASON)}, _GRANT_FIELDS)
+
+
+_ROUTE = {"schemaVersion": Const(1), "experienceId": "str", "outcomeReasons": Arr(REASON)}
+ROUTE = OneOf("outcome", {
+    "routed": Obj({**_ROUTE, "outcome": "str", "selected": _selected("admissible"),
+                   "offers": Arr(OFFER)}),
+    "gated": Obj({**_ROUTE, "outcome": "str", "selected": _selected("gated"),
+                  "offers": Const([])}),
+    "no_access": Obj({**_ROUTE, "outcome": "str", "offers": Const([])}),
+})
+
+# --- /consumers/me ----------------------------------------------------------------------------
+
+DISTRIBUTION_PROJECTION = Obj(
+    {"type": TYPES5, "id": "str", "sequenceId": "str",
+     "lifecycle": Enum.of("scheduled", "open", "settling", "closed")},
+    {"opensAt": "str", "closesAt": "str", "settlesAt": "str", "startsAt": "str", "details": "any"},
+    closed=True)
+_COMMON = {"admissionGrant": "str", "deniedReason": "str", "distributionId": "str",
+           "enteredAt": "str", "grantedAt": "str", "id": "str"}
+CONSUMER_PROJECTION = {
+    "queue": Obj({"status": Enum.of("not_queued", "queued", "granted", "completed", "denied",
+                                    "left")}, {"position": "num", **_COMMON}, closed=True),
+    "draw": Obj({"status": Enum.of("not_entered", "entered", "won", "completed", "denied")},
+                _COMMON, closed=True),
+    "auction": Obj({"status": Enum.of("not_bid", "bidding", "winning", "outbid", "won", "lost")},
+                   {"currentBid": "str", "highestBid": "str", **_COMMON}, closed=True),
+    "timed_release": Obj({"status": Enum.of("not_entered", "entered", "completed", "denied",
+                                            "left")}, _COMMON, closed=True),
+}
+GRANT_PROJECTION = Obj({"token": "str", "distributionType": TYPES4, "distributionId": "str",
+                        "sequenceId": "str", "experienceId": "str"},
+                       {"expiresAt": "str", "issuedAt": "str"}, closed=True)
+OUTCOME_PROJECTION = Obj({"type": Enum.of("won", "lost", "completed", "denied", "left",
+                                          "expired", "closed", "cancelled", "no_show")},
+                         {"at": "str", "distributionId": "str", "distributionType": TYPES5,
+                          "reason": "str"}, closed=True)
+#: phase -> (mechanisms allowed, fields required besides phase/mechanism)
+PHASES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "scheduled": (frozenset(TYPES5.values), ("distribution",)),
+    "enterable": (frozenset(TYPES5.values), ("distribution", "consumer")),
+    "participating": (frozenset(TYPES5.values), ("distribution", "consumer")),
+    "settling": (frozenset({"draw", "auction"}), ("distribution", "consumer")),
+    "granted": (frozenset(TYPES4.values), ("distribution", "consumer", "grant")),
+    "ended": (frozenset(TYPES5.values), ("distribution", "consumer", "outcome")),
+}
+
+
+def validate_sequence_projection(value: Any, path: str) -> list[str]:
+    """A ``SequenceProjection`` (closed objects, phase/mechanism combinations of §4.2)."""
+    if not isinstance(value, dict):
+        return [f"{path}: expected an object"]
+    phase = value.get("phase")
+    if phase == "unavailable":
+        return validate(value, Obj({"phase": "str"}, {"reason": "str"}, closed=True), path)
+    if phase not in PHASES:
+        return [f"{path}.phase: {phase!r} is not a phase"]
+    mechanisms, needed = PHASES[phase]
+    mechanism = value.get("mechanism")
+    if mechanism not in mechanisms:
+        return [f"{path}.mechanism: {mechanism!r} not allowed in phase {phase}"]
+    parts = {"distribution": DISTRIBUTION_PROJECTION, "grant": GRANT_PROJECTION,
+             "outcome": OUTCOME_PROJECTION,
+             "consumer": CONSUMER_PROJECTION.get(mechanism, Obj({"status": "str"}))}
+    shape = Obj({"phase": "str", "mechanism": "str", **{n: parts[n] for n in needed}},
+                closed=True)
+    return validate(value, shape, path)
+
+
+def validate_consumer_me(value: Any) -> list[str]:
+    """``GET /consumers/me`` (gen C)."""
+    top = Obj({"active": Obj({"journeys": Arr("any")}, closed=True)},
+              {"waitlists": Arr(Obj({"waitlistId": "str", "sequenceId": "str",
+                                     "experienceId": "str"},
+                                    {"enteredAt": "time", "position": "num"}))}, closed=True)
+    errors = validate(value, top)
+    journeys = value.get("active", {}).get("journeys", []) if isinstance(value, dict) else []
+    for i, journey in enumerate(journeys if isinstance(journeys, list) else []):
+        path = f"$.active.journeys[{i}]"
+        errors += validate(journey, OneOf("journeyStage", {
+            "gated": Obj({"experienceId": "str", "journeyStage": "str", "gates": Arr(GATE)},
+                         {"selected": Obj({"sequenceId": "str"}), "updatedAt": "str"}),
+            "routed": Obj({"experienceId": "str", "journeyStage": "str", "sequenceId": "str",
+                           "sequence": "any"}, {"offers": Arr("any"), "updatedAt": "str"}),
+        }), path)
+        if isinstance(journey, dict) and journey.get("journeyStage") == "routed":
+            errors += validate_sequence_projection(journey.get("sequence"), f"{path}.sequence")
+    return errors
+
+
+# --- distributions ----------------------------------------------------------------------------
+
+QUEUE_RESOURCE = Obj({"id": "str", "organizationId": "str", "createdAt": "time",
+                      "createdBy": "str", "archived": "bool", "sequenceId": "str",
+                      "name": "str", "timeZone": "str", "admitRate": "num",
+                      "supportsGuest": "bool"},
+                     {**QUEUE_ITEM.optional, "updatedAt": "str", "updatedBy": "str"})
+_POSITION = {"position": Null("num"), "dequeuedAt": Null("time")}
+QUEUE_STATE = OneOf("status", {
+    "QUEUED": Obj({"status": "str", "position": "num", "estimatedWaitTimeInSeconds": "num"},
+                  {"positionDisplayMode": Enum.of("precise", "qualitative")}),
+    "NOT_QUEUED": Obj({"status": "str"}, _POSITION),
+    "LEFT": Obj({"status": "str"}, _POSITION),
+    "GRANTED": Obj({"status": "str", "admissionGrant": "str"},
+                   {**_POSITION, "expiresAt": "time"}),
+    "COMPLETED": Obj({"status": "str"}, {"completedAt": Null("time"), "position": Null("num")}),
+    "DENIED": Obj({"status": "str", "reason": "str"}, _POSITION),
+})
+DRAW_STATE = OneOf("status", {
+    "NOT_ENTERED": Obj({"status": "str"}),
+    # the sandbox also says when the entry was made (gen A had enteredAt)
+    "ENTERED": Obj({"status": "str"}, extensions={"enteredAt": "time"}),
+    "WON": Obj({"status": "str", "admissionGrant": "str"},
+               {"wonAt": "time", "expiresAt": "time", "selectedProductId": "str"}),
+    "COMPLETED": Obj({"status": "str"}, {"completedAt": "time"}),
+    "DENIED": Obj({"status": "str", "reason": "str", "deniedAt": "time"}),
+})
+BID_STATE = Obj({"status": Enum.of("NOT_BID", "BIDDING", "WINNING", "OUTBID", "WON", "LOST")},
+                {"admissionGrant": "str", "bidCount": "num", "lastBidAmount": Null("money"),
+                 "winningBidAmount": "money"},
+                # the grant's expiry (as for every other grant) and the highest bid so far
+                extensions={"expiresAt": "time", "highestBid": "money"})
+TIMED_RELEASE_STATE = Obj({"status": "str"},
+                          {"admissionGrant": "str", "enteredAt": "time", "completedAt": "time",
+                           "leftAt": "time", "selectedVariantId": "str", "expiresAt": "time"},
+                          # why a DENIED entry ended (ADMISSION_EXPIRED), as in QueueDenied
+                          extensions={"reason": "str"})
+SUCCESS = Obj({"success": "bool"})
+SUCCESS_WITH_GRANT = Obj({"success": "bool"}, {"admissionGrant": "str"})  # gen B
+
+#: (method, path template) -> shape of the 200/201 body.
+SHAPES: dict[tuple[str, str], Any] = {
+    ("POST", "/auth/guest"): SESSION,
+    ("POST", "/auth/otp/request"): Obj({"ok": "bool"}),
+    ("POST", "/auth/otp/verify"): SESSION,
+    ("POST", "/auth/external/authorize"): Obj({"exchangeCode": "str", "expiresAt": "time",
+                                               "resolution": Enum.of("created", "existing",
+                                                                     "linked")}),
+    ("POST", "/auth/external/exchange"): SESSION,
+    ("POST", "/auth/refresh"): Obj({"accessToken": "str", "refreshToken": "str",
+                                    "refreshTokenTtlSeconds": "num",
+                                    "accessTokenExpiresAt": "str", "beaconToken": "str"}),
+    ("POST", "/auth/logout"): None,  # 204, no body
+    ("GET", "/consumers/me"): validate_consumer_me,
+    ("GET", "/experiences/{id}"): EXPERIENCE,
+    ("POST", "/experiences/{id}/enter"): Obj({"experienceId": "str", "enteredAt": "time",
+                                              "experience": EXPERIENCE}),
+    ("DELETE", "/experiences/{id}/leave"): Obj({"left": "bool"}),
+    ("POST", "/experiences/{id}/route"): ROUTE,
+    ("POST", "/experiences/archived-status"): Obj({"liveExperienceIds": Arr("str")}),
+    ("GET", "/queues/{id}"): QUEUE_RESOURCE,
+    ("POST", "/queues/{id}/enter"): QUEUE_STATE,
+    ("POST", "/queues/{id}/leave"): QUEUE_STATE,
+    ("GET", "/queues/{id}/status"): QUEUE_STATE,
+    ("POST", "/queues/{id}/admit"): QUEUE_STATE,
+    ("POST", "/queues/{id}/deny"): QUEUE_STATE,
+    ("GET", "/draws/{id}"): DRAW_ITEM,
+    ("POST", "/draws/{id}/enter"): DRAW_STATE,
+    ("POST", "/draws/{id}/leave"): DRAW_STATE,
+    ("GET", "/draws/{id}/status"): DRAW_STATE,
+    ("GET", "/auctions/{id}"): AUCTION_ITEM,
+    ("POST", "/auctions/{id}/enter"): SUCCESS,
+    ("POST", "/auctions/{id}/bid"): BID_STATE,
+    ("GET", "/auctions/{id}/status"): BID_STATE,
+    ("GET", "/auctions/{id}/highest-bid"): Obj({}, {"amount": Null("money")}),
+    ("GET", "/timed-releases/{id}"): TIMED_RELEASE_ITEM,
+    ("POST", "/timed-releases/{id}/enter"): TIMED_RELEASE_STATE,
+    ("POST", "/timed-releases/{id}/leave"): SUCCESS_WITH_GRANT,
+    ("GET", "/timed-releases/{id}/status"): TIMED_RELEASE_STATE,
+    ("POST", "/timed-releases/{id}/complete"): SUCCESS_WITH_GRANT,  # gen B only
+    ("POST", "/waitlists/{id}/enter"): Obj({"id": "str", "waitlistId": "str", "sequenceId": "str",
+                                            "consumerId": "str", "enteredAt": "time"}),
+    ("DELETE", "/waitlists/{id}/leave"): Obj({"left": "bool"}),
+    ("GET", "/waitlists/{id}/status"): Obj({"waitlistId": "str", "isEntered": "bool"},
+                                           {"enteredAt": "time", "sequenceId": "str"}),
+}
+
+# --- errors (§3.1) ----------------------------------------------------------------------------
+
+ISSUE = Obj({"kind": "str", "type": "str", "expected": "str", "received": "str", "message": "str",
+             "path": Arr(Obj({"type": "str", "origin": "str", "input": "any",
+                              "key": "any"}))})
+VALIDATION_ERROR = Obj({"error": Const("validation_error"), "issues": Arr(ISSUE)})
+STRUCTURED_ERROR = Obj({"code": "code"},
+                       {"message": "str", "action": "str", "details": "any",
+                        "issues": Arr(Obj({"message": "str"}, {"code": "str", "path": Arr("any")})),
+                        "support": Obj({}, {"confirmationCode": "str", "message": "str",
+                                            "referenceCode": "str"})})
+SIMPLE_ERROR = Obj({"error": "str"},
+                   {"message": "str", "code": "code", "details": "any", "requestId": "str",
+                    "retryAfter": "num"})
+
+
+def validate_error(value: Any) -> list[str]:
+    """An error body: validation error, structured error or simple error (§3.1)."""
+    if isinstance(value, dict) and value.get("error") == "validation_error":
+        return validate(value, VALIDATION_ERROR)
+    if isinstance(value, dict) and "error" not in value:
+        return validate(value, STRUCTURED_ERROR)
+    return validate(value, SIMPLE_ERROR)
+
+
+def template_of(method: str, path: str) -> tuple[str, str] | None:
+    """The ``SHAPES`` key a concrete request path belongs to."""
+    for key_method, template in SHAPES:
+        if key_method != method:
+            continue
+        pattern = "^" + re.sub(r"\\\{id\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path) and not (template == "/experiences/{id}"
+                                            and path == "/experiences/archived-status"):
+            return key_method, template
+    return None
+
+
+def check(method: str, path: str, status: int, body: Any) -> list[str]:
+    """Errors of one response against the spec (unknown endpoints are reported too)."""
+    key = template_of(method, path.split("?")[0])
+    if key is None:
+        return [f"{method} {path}: no spec shape for this endpoint"]
+    if status >= 400:
+        return [f"{method} {path} {status}: {e}" for e in validate_error(body)]
+    shape = SHAPES[key]
+    if shape is None:
+        return [] if status == 204 and body is None else [f"{method} {path}: expected 204"]
+    errors = shape(body) if callable(shape) else validate(body, shape)
+    return [f"{method} {path} {status}: {e}" for e in errors]

@@ -1,0 +1,230 @@
+"""Every response body the sandbox gives on a tour of all its Consumer API endpoints (over
+loopback, successes and errors) is checked against the spec's shapes in ``spec_shapes``; the
+tour must reach every endpoint there with a success, so new or drifting answers fail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+from sandbox_helpers import Api, Reply
+from spec_shapes import SHAPES, check, template_of
+
+from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.sandbox.scenario import Scenario, parse_scenario
+
+
+def _experience(key: str, *sequences: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"exp-{key}", "label": key, "name": key.title(), "sequences": list(sequences)}
+
+
+def _scenario(shape: str) -> Scenario:
+    queue = {"type": "queue", "id": "q1", "openAt": 0, "closeAt": 3600, "admitRate": 30,
+             "crowd": 1, "admissionExpirationSeconds": 30}
+    draw = {"type": "draw", "id": "d1", "openAt": 0, "drawAt": 100, "closeAt": 90,
+            "winnerCount": 1, "admissionExpirationSeconds": 60}
+    auction = {"type": "auction", "id": "a1", "openAt": 0, "settleAt": 100,
+               "startPrice": "10.00", "minBidIncrement": "1.00", "reservePrice": "11.00",
+               "admissionExpirationSeconds": 60}
+    timed = {"type": "timed_release", "id": "t1", "openAt": 50, "closeAt": 3600,
+             "admissionExpirationSeconds": 60}
+    early = {"type": "draw", "id": "d0", "openAt": 0, "drawAt": 10, "winnerCount": 1}
+    return parse_scenario({
+        "timedReleaseShape": shape,
+        "experiences": [
+            _experience("queue", {"id": "s-q", "name": "Q", "priority": 1, "distribution": queue}),
+            _experience("draw", {"id": "s-d", "name": "D", "priority": 1, "distribution": draw}),
+            _experience("auction", {"id": "s-a", "name": "A", "priority": 1,
+                                    "distribution": auction}),
+            _experience("timed", {"id": "s-t", "name": "T", "priority": 1, "distribution": timed,
+                                  "waitlist": {"id": "w1", "capacity": 10}}),
+            _experience("ended", {"id": "s-e", "name": "E", "priority": 1, "distribution": early}),
+            _experience("gates",
+                        {"id": "s-vip", "name": "VIP", "priority": 30, "accessCode": "VIP1",
+                         "distribution": {**queue, "id": "q-vip"}},
+                        {"id": "s-bot", "name": "Bot", "priority": 20, "botCheck": True,
+                         "distribution": {**queue, "id": "q-bot"}},
+                        {"id": "s-sign", "name": "Sign", "priority": 10, "requiresSignIn": True,
+                         "distribution": {**queue, "id": "q-sign"}}),
+        ]})
+
+
+class Recorder(Api):
+    """An :class:`Api` that remembers every answer."""
+
+    def __init__(self, session: aiohttp.ClientSession, sandbox: Sandbox) -> None:
+        super().__init__(session, sandbox)
+        self.seen: list[tuple[str, str, int, Any]] = []
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Reply:
+        reply = await super().call(method, path, **kwargs)
+        self.seen.append((method, path, reply.status, reply.body))
+        return reply
+
+
+async def _tour(api: Recorder) -> None:
+    call, secret = api.call, api.secret
+    a = await api.guest()
+    await call("POST", "/auth/otp/request", json={"email": "b@example.com"})
+    await call("POST", "/auth/otp/request", json={})  # 400
+    b = await api.signed_in("b@example.com")
+    await call("POST", "/auth/otp/verify", json={"code": "000000", "email": "x@example.com"})
+    code = (await secret("POST", "/auth/external/authorize",
+                         json={"provider": "p", "issuer": "i", "subject": "s"})).body
+    c = (await call("POST", "/auth/external/exchange",
+                    json={"exchangeCode": code["exchangeCode"]})).body["accessToken"]
+    await call("POST", "/auth/external/exchange", json={"exchangeCode": code["exchangeCode"]})
+    await call("POST", "/auth/external/authorize", json={"provider": "p"})  # 401
+    envelope = (await call("POST", "/auth/guest")).body
+    await call("POST", "/auth/refresh", json={"refreshToken": envelope["refreshToken"]})
+    await call("POST", "/auth/refresh", json={"refreshToken": envelope["refreshToken"]})  # 401
+    await call("GET", "/consumers/me", token=a)
+    await call("GET", "/consumers/me")  # 401
+
+    for key in ("queue", "draw", "auction", "timed", "ended", "gates"):
+        await call("GET", f"/experiences/exp-{key}")
+        await call("POST", f"/experiences/exp-{key}/route", token=a, json={})
+    await call("GET", "/experiences/nope")  # 404
+    await call("POST", "/experiences/exp-queue/enter", token=b)
+    await call("DELETE", "/experiences/exp-queue/leave", token=b)
+    await call("POST", "/experiences/archived-status", json={"experienceIds": ["exp-queue", "x"]})
+    await call("POST", "/experiences/exp-gates/route", token=a, json={"accessCode": "NOPE"})
+    await call("POST", "/experiences/exp-gates/route", token=b, json={})  # bot check challenge
+    await call("POST", "/experiences/exp-gates/route", token=c, json={"accessCode": "VIP1"})
+    await call("POST", "/queues/q-bot/enter", token=b)  # 403 bot check
+    await call("GET", "/consumers/me", token=b)
+
+    # queue
+    await call("GET", "/queues/q1")
+    await call("GET", "/queues/nope")  # 404
+    await call("GET", "/queues/q1/status", token=a)  # NOT_QUEUED
+    await call("POST", "/queues/q1/enter", token=a)
+    await call("POST", "/queues/q1/enter", token=a)  # 409
+    await call("POST", "/queues/q1/leave", token=a)
+    await call("POST", "/queues/q1/leave", token=a)  # 404
+    await call("POST", "/queues/q1/enter", token=a)
+    await call("POST", "/queues/q1/enter", token=b)
+    await call("POST", "/queues/q1/enter", token=c)
+    await call("GET", "/consumers/me", token=a)  # participating
+    await secret("POST", "/queues/q1/admit", json={"consumerId": "nobody"})  # 404
+    b_consumer = await _consumer_id(api, b)
+    await secret("POST", "/queues/q1/admit", json={"consumerId": b_consumer})
+    await call("GET", "/queues/q1/status", token=b)  # GRANTED
+    await call("GET", "/consumers/me", token=b)  # granted
+    await secret("POST", "/queues/q1/deny", json={"consumerId": await _consumer_id(api, c),
+                                                  "reason": "BOT_DETECTED"})
+    await secret("POST", "/queues/q1/deny", json={"consumerId": b_consumer, "reason": "nope"})
+    await call("GET", "/queues/q1/status", token=c)  # DENIED
+    await call("POST", "/queues/q1/admit", token=a, json={"consumerId": b_consumer})  # 401
+
+    # draw and auction before their end
+    await call("GET", "/draws/d1")
+    await call("GET", "/draws/d1/status", token=a)
+    await call("POST", "/draws/d1/enter", token=a)
+    await call("POST", "/draws/d1/enter", token=a)  # 409
+    await call("POST", "/draws/d1/enter", token=b)
+    await call("POST", "/draws/d1/leave", token=b)
+    await call("GET", "/draws/d1/status", token=a)
+    await call("GET", "/auctions/a1")
+    await call("GET", "/auctions/a1/highest-bid", token=a)
+    await call("POST", "/auctions/a1/enter", token=b)
+    await call("POST", "/auctions/a1/enter", token=b)  # 409
+    await call("GET", "/auctions/a1/status", token=b)  # NOT_BID
+    await call("POST", "/auctions/a1/bid", token=b, json={"amount": 12})  # 400 number
+    await call("POST", "/auctions/a1/bid", token=b, json={"amount": "9.00"})  # 400 too low
+    await call("POST", "/auctions/a1/bid", token=b, json={"amount": "10.00"})
+    await call("POST", "/auctions/a1/bid", token=c, json={"amount": "12.00"})
+    await call("GET", "/auctions/a1/status", token=b)  # OUTBID
+    await call("GET", "/auctions/a1/highest-bid", token=b)
+    await call("POST", "/experiences/exp-auction/route", token=c, json={})
+    await call("GET", "/consumers/me", token=c)
+
+    # timed release and its waitlist before the opening
+    await call("GET", "/timed-releases/t1")
+    await call("POST", "/timed-releases/t1/enter", token=a, json={})  # 423
+    await call("GET", "/waitlists/w1/status", token=a)
+    await call("POST", "/waitlists/w1/enter", token=a)
+    await call("POST", "/waitlists/w1/enter", token=a)  # 409
+    await call("GET", "/waitlists/w1/status", token=a)
+    await call("GET", "/consumers/me", token=a)
+    await call("DELETE", "/waitlists/w1/leave", token=a)
+    await call("POST", "/waitlists/w1/enter", token=a)
+    await call("POST", "/experiences/exp-timed/route", token=b, json={})
+    await call("GET", "/consumers/me", token=b)  # scheduled
+
+    await api.sandbox.advance(60)  # timed release open, waitlist closed
+    await call("POST", "/waitlists/w1/enter", token=b)  # 409 closed
+    await call("GET", "/consumers/me", token=b)  # enterable
+    await call("POST", "/timed-releases/t1/enter", token=a, json={})
+    await call("GET", "/timed-releases/t1/status", token=a)
+    await call("GET", "/consumers/me", token=a)  # granted timed release
+    await call("POST", "/timed-releases/t1/complete", token=a)
+    await call("POST", "/timed-releases/t1/leave", token=a)
+    await call("POST", "/timed-releases/t1/enter", token=b, json={"variantId": "v1"})
+    await call("POST", "/timed-releases/t1/leave", token=b)
+    await call("GET", "/timed-releases/t1/status", token=b)
+    await call("POST", "/timed-releases/t1/complete", token=c)  # 404
+    await call("POST", "/draws/d1/enter", token=b)  # b again before the draw
+
+    await api.sandbox.advance(35)  # draw entries closed, results pending: settling
+    await call("GET", "/consumers/me", token=a)
+    await call("GET", "/draws/d1/status", token=a)
+    await api.sandbox.advance(10)  # draw drawn, auction settled, queue grant expired
+    for token in (a, b, c):
+        await call("GET", "/draws/d1/status", token=token)
+        await call("GET", "/auctions/a1/status", token=token)
+        await call("GET", "/queues/q1/status", token=token)
+        await call("GET", "/consumers/me", token=token)
+    await call("POST", "/draws/d1/leave", token=a)  # 409 after the draw
+    await call("POST", "/draws/d1/enter", token=c)  # 400 closed
+    await call("POST", "/auctions/a1/bid", token=b, json={"amount": "20.00"})  # 400 closed
+    await call("POST", "/experiences/exp-ended/route", token=a, json={})  # no_access
+    await call("POST", "/experiences/exp-draw/route", token=a, json={})
+    await api.sandbox.advance(120)  # every grant expired
+    for token in (a, b, c):
+        await call("GET", "/consumers/me", token=token)
+        await call("GET", "/auctions/a1/status", token=token)
+        await call("GET", "/draws/d1/status", token=token)
+    await call("POST", "/auth/logout", token=c)
+    await call("POST", "/auth/logout", token=c)  # 401
+
+
+async def _consumer_id(api: Api, token: str) -> str:
+    """A consumer's id as the sandbox knows it (from its access token's session)."""
+    identity = api.sandbox.world.accounts.identify(token)
+    assert identity is not None
+    return identity.consumer.id
+
+
+@pytest.mark.parametrize("shape", ["compat", "genC"])
+async def test_every_answer_matches_the_spec(custom: Any, shape: str) -> None:
+    started: Api = await custom(_scenario(shape))
+    api = Recorder(started.session, started.sandbox)
+    await _tour(api)
+    errors = [e for method, path, status, body in api.seen
+              for e in check(method, path, status, body)]
+    assert errors == []
+    reached = {template_of(method, path) for method, path, status, _ in api.seen if status < 300}
+    assert set(SHAPES) - reached == set()
+    statuses = {status for _, _, status, _ in api.seen}
+    assert {200, 204, 400, 401, 403, 404, 409, 423} <= statuses
+
+
+def test_the_checker_catches_drift() -> None:
+    """The shapes are strict enough to notice a wrong enum, a missing field or an extra one."""
+    good = {"status": "QUEUED", "position": 3, "estimatedWaitTimeInSeconds": 3.0}
+    assert check("GET", "/queues/q/status", 200, good) == []
+    assert check("GET", "/queues/q/status", 200, {**good, "status": "ADMITTED"})
+    assert check("GET", "/queues/q/status", 200, {"status": "QUEUED", "position": 3})
+    assert check("GET", "/queues/q/status", 200, {**good, "eta": 3})
+    assert check("POST", "/auctions/a/bid", 200, {"status": "WON", "lastBidAmount": 12.5})
+    assert check("POST", "/auctions/a/bid", 400, {"error": "x", "code": "lower"})
+    projection = {"active": {"journeys": [{
+        "experienceId": "e", "journeyStage": "routed", "sequenceId": "s",
+        "sequence": {"phase": "settling", "mechanism": "queue",
+                     "distribution": {"type": "queue", "id": "q", "sequenceId": "s",
+                                      "lifecycle": "open"},
+                     "consumer": {"status": "queued"}}}]}}
+    assert check("GET", "/consumers/me", 200, projection)  # queues never settle
+    assert check("GET", "/nowhere", 200, {})
