@@ -56,6 +56,7 @@ async def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "backend": name, "actors": actors, "shoppers": args.shoppers, "finished": done,
         "admitted": summary.admitted, "errors": summary.error_count,
+        "error_types": dict(summary.errors), "error_samples": list(summary.error_samples[:2]),
         "wall_s": round(summary.elapsed, 1),
         "worker_cpu_s": round(summary.cpu_seconds, 1), "driver_cpu_s": round(driver_cpu, 1),
         "sandbox_cpu_s": round(sandbox_cpu, 1),
