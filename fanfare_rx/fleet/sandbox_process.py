@@ -20,10 +20,14 @@ from typing import IO, Any, Self
 
 from fanfare_rx.errors import ConfigError
 
-__all__ = ["DROP_REQUESTS_PER_MINUTE", "SandboxProcess", "drop_scenario", "process_cpu_seconds"]
+__all__ = ["DROP_MAX_CONNECTIONS", "DROP_REQUESTS_PER_MINUTE", "SandboxProcess", "drop_scenario", "process_cpu_seconds"]
 
 #: Per-caller request limit of a drop scenario: high enough that only the server's speed limits.
 DROP_REQUESTS_PER_MINUTE = 10_000_000
+
+#: Connections a drop's sandbox keeps open (one per running shopper; the sandbox's own default,
+#: 512, would close the oldest of a larger crowd's connections mid-request).
+DROP_MAX_CONNECTIONS = 16_384
 
 _BANNER_TIMEOUT = 60.0
 
@@ -67,6 +71,8 @@ class SandboxProcess:
     Args:
         scenario: a scenario dict (default: :func:`drop_scenario`).
         speed: sandbox seconds per real second.
+        max_connections: open connections the sandbox keeps (past it, it closes the least
+            recently active): a shopper holds one while it runs, so this is set for a crowd.
 
     Usage::
 
@@ -75,9 +81,13 @@ class SandboxProcess:
                                  sandbox.publishable_key, sandbox.experiences["queue"])
     """
 
-    def __init__(self, scenario: Mapping[str, Any] | None = None, *, speed: float = 10.0) -> None:
+    def __init__(self, scenario: Mapping[str, Any] | None = None, *, speed: float = 10.0,
+                 max_connections: int = DROP_MAX_CONNECTIONS) -> None:
         if speed <= 0:
             raise ConfigError(f"speed must be positive, got {speed}")
+        if max_connections < 1:
+            raise ConfigError(f"max_connections must be positive, got {max_connections}")
+        self.max_connections = max_connections
         self.scenario = dict(scenario) if scenario is not None else drop_scenario()
         self.speed = speed
         self.base_url = ""
@@ -104,7 +114,8 @@ class SandboxProcess:
         self._scenario_file = file.name
         self._process = subprocess.Popen(
             [sys.executable, "-m", "fanfare_rx.cli", "sandbox", "--port", "0",
-             "--speed", str(self.speed), "--scenario", file.name],
+             "--speed", str(self.speed), "--scenario", file.name,
+             "--max-connections", str(self.max_connections)],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         atexit.register(self.stop)  # an interpreter that exits leaves no sandbox behind
         try:
