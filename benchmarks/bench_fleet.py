@@ -97,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--admit-rate", type=float, default=60_000.0,
                         help="queue admissions per sandbox minute (default 60000: not a limit)")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--quick", action="store_true",
+                        help="40 shoppers, a smoke test (its figures mean nothing)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.shoppers, args.concurrency, args.speed = 40, 40, 20.0
     results = []
     for name in args.backends.split(","):
         _last_print[0] = 0.0
@@ -105,9 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results[-1]), flush=True)
     if len(results) == 2:
         base, fleet = results
-        print(f"{fleet['backend']} / {base['backend']}: wall time x"
-              f"{base['wall_s'] / fleet['wall_s']:.2f} faster, journeys per client CPU second "
-              f"x{(fleet['journeys_per_client_cpu_s'] or 0) / (base['journeys_per_client_cpu_s'] or 1):.2f}")
+        speedup = base["wall_s"] / fleet["wall_s"]
+        efficiency = ((fleet["journeys_per_client_cpu_s"] or 0)
+                      / (base["journeys_per_client_cpu_s"] or 1))
+        print(f"{fleet['backend']} ({fleet['actors']} actors) against one process: wall time "
+              f"{speedup:.2f}x faster, journeys per client CPU second ratio {efficiency:.2f}")
     if args.json:
         with open(args.json, "w") as file:
             json.dump(results, file, indent=2)
