@@ -45,6 +45,19 @@ def _add_watch(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=demo.run_watch_command)
 
 
+def _add_swarm(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from fanfare_rx.cli import swarm
+
+    parser = subparsers.add_parser(
+        "swarm", help="run a drop of many shoppers (one event loop or a Ray fleet)",
+        description="Run SHOPPERS journeys through one experience, against the embedded "
+                    "sandbox (its own process, accelerated clock) or --base-url, printing "
+                    "progress and a summary. Exit 0 all finished, 3 some shoppers failed, "
+                    "1 the fleet failed, 2 bad arguments.")
+    swarm.add_swarm_arguments(parser)
+    parser.set_defaults(run=swarm.run_swarm_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``fanfare-rx`` parser with every subcommand.
 
@@ -55,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sandbox(subparsers)
     _add_demo(subparsers)
     _add_watch(subparsers)
+    _add_swarm(subparsers)
     return parser
 
 

@@ -1,0 +1,124 @@
+"""A drop of many shoppers, end to end, in one process (the local backend) and on a local Ray
+fleet: journeys per CPU second (of the shoppers' processes, and of everything including the
+sandbox), wall time, and the sandbox's own CPU (it is one process and may be the bottleneck).
+
+Run: ``python benchmarks/bench_fleet.py [--shoppers 20000] [--actors 2] [--json out.json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from fanfare_rx.fleet import Fleet, FleetTarget, RayBackend, enter_and_wait
+from fanfare_rx.fleet.backends import Backend, LocalBackend
+from fanfare_rx.fleet.sandbox_process import SandboxProcess, drop_scenario
+from fanfare_rx.journey.journey import ExperienceJourney
+
+__all__ = ["main", "measure"]
+
+
+def _backend(name: str, args: argparse.Namespace) -> Backend:
+    if name == "local":
+        return LocalBackend()
+    return RayBackend(num_cpus=args.num_cpus, worker_niceness=args.niceness)
+
+
+async def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """One drop on a fresh sandbox process; the figures of that run."""
+    poll_ms = args.poll_ms
+
+    async def shopper(journey: ExperienceJourney) -> str:
+        return await enter_and_wait(journey, poll_ms=poll_ms, timeout=1800)
+
+    backend = _backend(name, args)
+    await backend.prepare()  # a local Ray starts outside the timed part
+    with SandboxProcess(drop_scenario(admit_rate=args.admit_rate), speed=args.speed) as sandbox:
+        target = FleetTarget(sandbox.base_url, sandbox.organization_id, sandbox.publishable_key,
+                             experience_id=sandbox.experiences["queue"])
+        actors = 1 if name == "local" else args.actors
+        fleet = Fleet(target, shoppers=args.shoppers, backend=backend, actors=actors,
+                      concurrency=args.concurrency, spawn_rate=args.spawn_rate)
+        fleet.progress.subscribe(lambda s: _progress(name, s.elapsed, s.finished, s.shoppers))
+        sandbox_cpu0 = sandbox.cpu_seconds() or 0.0
+        driver_cpu0, load0 = time.process_time(), os.getloadavg()[0]
+        summary = await fleet.run(shopper)
+        driver_cpu = time.process_time() - driver_cpu0
+        sandbox_cpu = (sandbox.cpu_seconds() or 0.0) - sandbox_cpu0
+    # The local worker is the driver's process: do not count its CPU twice.
+    client_cpu = summary.cpu_seconds if name == "local" else summary.cpu_seconds + driver_cpu
+    done = summary.finished
+    return {
+        "backend": name, "actors": actors, "shoppers": args.shoppers, "finished": done,
+        "admitted": summary.admitted, "errors": summary.error_count,
+        "error_types": dict(summary.errors), "error_samples": list(summary.error_samples[:2]),
+        "wall_s": round(summary.elapsed, 1),
+        "worker_cpu_s": round(summary.cpu_seconds, 1), "driver_cpu_s": round(driver_cpu, 1),
+        "sandbox_cpu_s": round(sandbox_cpu, 1),
+        "journeys_per_client_cpu_s": round(done / client_cpu, 1) if client_cpu else None,
+        "journeys_per_total_cpu_s": round(done / (client_cpu + sandbox_cpu), 1),
+        "journeys_per_wall_s": round(done / summary.elapsed, 1),
+        "load_average": [round(load0, 1), round(os.getloadavg()[0], 1)],
+        "actor_niceness": None if name == "local" else args.niceness,
+    }
+
+
+_last_print = [0.0]
+
+
+def _progress(name: str, elapsed: float, finished: int, shoppers: int) -> None:
+    if elapsed - _last_print[0] >= 15 or finished == shoppers:
+        _last_print[0] = elapsed
+        print(f"  {name}: {elapsed:6.1f} s, {finished}/{shoppers} finished", file=sys.stderr,
+              flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shoppers", type=int, default=5000,
+                        help="shoppers per run (default 5000; 20000 takes over 10 minutes on 2 cores)")
+    parser.add_argument("--actors", type=int, default=2)
+    parser.add_argument("--num-cpus", type=int, default=os.cpu_count() or 1,
+                        help="CPUs of the local Ray (default: this machine's)")
+    parser.add_argument("--backends", default="local,ray")
+    parser.add_argument("--niceness", type=int, default=0,
+                        help="nice value of the Ray actors (default 0, as the one process; "
+                             "Ray's own default is 15)")
+    parser.add_argument("--concurrency", type=int, default=1000,
+                        help="shoppers at once per worker (default 1000)")
+    parser.add_argument("--spawn-rate", type=float, default=500.0)
+    parser.add_argument("--poll-ms", type=int, default=1000)
+    parser.add_argument("--speed", type=float, default=10.0)
+    parser.add_argument("--admit-rate", type=float, default=60_000.0,
+                        help="queue admissions per sandbox minute (default 60000: not a limit)")
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--quick", action="store_true",
+                        help="40 shoppers, a smoke test (its figures mean nothing)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.shoppers, args.concurrency, args.speed = 40, 40, 20.0
+    results = []
+    for name in args.backends.split(","):
+        _last_print[0] = 0.0
+        results.append(asyncio.run(measure(name, args)))
+        print(json.dumps(results[-1]), flush=True)
+    if len(results) == 2:
+        base, fleet = results
+        speedup = base["wall_s"] / fleet["wall_s"]
+        efficiency = ((fleet["journeys_per_client_cpu_s"] or 0)
+                      / (base["journeys_per_client_cpu_s"] or 1))
+        print(f"{fleet['backend']} ({fleet['actors']} actors) against one process: wall time "
+              f"{speedup:.2f}x faster, journeys per client CPU second ratio {efficiency:.2f}")
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

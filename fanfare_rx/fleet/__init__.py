@@ -1,0 +1,44 @@
+"""Drops of many shoppers: journeys spread over processes and machines with Ray (or run in one
+event loop), seen by the driver as Rx streams of shopper changes and events, and a summary.
+
+Usage::
+
+    fleet = Fleet(FleetTarget(base_url, org_id, publishable_key, experience_id=exp),
+                  shoppers=20_000, backend="ray", actors=2)
+    fleet.progress.subscribe(lambda s: print(s.admitted, "admitted"))
+    summary = await fleet.run(enter_and_wait)
+"""
+
+from fanfare_rx.fleet.backends import FleetError, LocalBackend, RayBackend
+from fanfare_rx.fleet.fleet import Fleet, shopper_ids
+from fanfare_rx.fleet.records import (
+    Batch,
+    FleetTarget,
+    ShopperChange,
+    ShopperEvent,
+    ShopperResult,
+    ShopperState,
+)
+from fanfare_rx.fleet.shoppers import enter_and_wait
+from fanfare_rx.fleet.summary import FleetSummary, SummaryFold, TimelinePoint
+from fanfare_rx.fleet.worker import Shopper, ShopperWorker
+
+__all__ = [
+    "Batch",
+    "Fleet",
+    "FleetError",
+    "FleetSummary",
+    "FleetTarget",
+    "LocalBackend",
+    "RayBackend",
+    "Shopper",
+    "ShopperChange",
+    "ShopperEvent",
+    "ShopperResult",
+    "ShopperState",
+    "ShopperWorker",
+    "SummaryFold",
+    "TimelinePoint",
+    "enter_and_wait",
+    "shopper_ids",
+]

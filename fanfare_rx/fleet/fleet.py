@@ -1,0 +1,160 @@
+"""The driver of a drop: splits shoppers over workers (in-process or Ray actors), pulls their
+batches every interval and shows the whole drop as Rx streams and a :class:`FleetSummary`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from reactivex import Observable
+from reactivex.subject import Subject
+
+from fanfare_rx.errors import ConfigError
+from fanfare_rx.fleet.backends import Backend, LocalBackend, RayBackend, WorkerPlan
+from fanfare_rx.fleet.records import FleetTarget, ShopperChange, ShopperEvent
+from fanfare_rx.fleet.summary import FleetSummary, SummaryFold
+from fanfare_rx.fleet.worker import DEFAULT_CONCURRENCY, Shopper
+
+__all__ = ["BACKENDS", "DEFAULT_INTERVAL", "Fleet", "shopper_ids"]
+
+#: Seconds between two pulls of the workers' batches (and two progress summaries).
+DEFAULT_INTERVAL = 0.5
+
+#: Backends by name: ``"local"`` (one event loop, no Ray) and ``"ray"`` (a local Ray).
+BACKENDS: Mapping[str, Callable[[], Backend]] = {"local": LocalBackend, "ray": RayBackend}
+
+
+def shopper_ids(count: int) -> list[str]:
+    """``shopper-00001`` … as many as asked, zero-padded so they sort.
+
+    Usage: ``shopper_ids(3) == ["shopper-1", "shopper-2", "shopper-3"]``
+    """
+    if count < 1:
+        raise ConfigError(f"a fleet needs at least one shopper, got {count}")
+    width = len(str(count))
+    return [f"shopper-{i:0{width}d}" for i in range(1, count + 1)]
+
+
+def _split(ids: Sequence[str], parts: int) -> list[list[str]]:
+    parts = max(1, min(parts, len(ids)))
+    return [list(ids[i::parts]) for i in range(parts)]
+
+
+class Fleet:
+    """Many shoppers, each its own ``Fanfare`` and journey, running one behaviour.
+
+    Args:
+        target: the Consumer API and experience.
+        shoppers: how many (ids ``shopper-…``), or the ids themselves.
+        backend: ``"local"`` (the driver's loop, default), ``"ray"`` (a local Ray started
+            with defaults), or a backend object such as ``RayBackend(address=...)``.
+        actors: workers for a Ray backend (the local backend runs one).
+        concurrency: shoppers one worker runs at once.
+        interval: seconds between batches; changes within one are coalesced per shopper.
+        shopper_timeout: seconds one behaviour may take before it counts as an error.
+        spawn_rate: shoppers started per second across the fleet (None: no pacing).
+
+    The streams are hot: subscribe before :meth:`run`; they complete when it ends (an error
+    is raised by :meth:`run`, not sent down the streams)::
+
+        changes  : -c1-c2-c3--c1-c3---|   (a shopper's latest state per interval)
+        events   : -e-e--e-e-e--------|
+        progress : -s----s-----s-----s|   (one FleetSummary per interval, the last at the end)
+
+    Usage::
+
+        fleet = Fleet(target, shoppers=20_000, backend="ray", actors=2)
+        fleet.progress.subscribe(lambda s: print(s.admitted))
+        summary = await fleet.run(enter_and_wait)
+    """
+
+    def __init__(self, target: FleetTarget, *, shoppers: int | Sequence[str],
+                 backend: str | Backend = "local", actors: int = 2,
+                 concurrency: int = DEFAULT_CONCURRENCY, interval: float = DEFAULT_INTERVAL,
+                 shopper_timeout: float | None = None,
+                 spawn_rate: float | None = None) -> None:
+        if isinstance(backend, str):
+            if backend not in BACKENDS:
+                raise ConfigError(f"unknown fleet backend {backend!r} "
+                                  f"(use {' or '.join(sorted(BACKENDS))})")
+            self.backend_name = backend
+            backend = BACKENDS[backend]()
+        else:
+            self.backend_name = type(backend).__name__
+        if actors < 1:
+            raise ConfigError(f"a fleet needs at least one actor, got {actors}")
+        if concurrency < 1:
+            raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
+        if interval <= 0:
+            raise ConfigError(f"interval must be positive, got {interval}")
+        if spawn_rate is not None and spawn_rate <= 0:
+            raise ConfigError(f"spawn_rate must be positive, got {spawn_rate}")
+        self.target = target
+        self.ids = shopper_ids(shoppers) if isinstance(shoppers, int) else list(shoppers)
+        if not self.ids or len(set(self.ids)) != len(self.ids):
+            raise ConfigError("shopper ids must be given, and unique")
+        self.backend = backend
+        self.workers = 1 if isinstance(backend, LocalBackend) else actors
+        self.concurrency = concurrency
+        self.interval = interval
+        self.shopper_timeout = shopper_timeout
+        self.spawn_rate = spawn_rate
+        self._changes: Subject[ShopperChange] = Subject()
+        self._events: Subject[ShopperEvent] = Subject()
+        self._progress: Subject[FleetSummary] = Subject()
+        self._ran = False
+
+    @property
+    def changes(self) -> Observable[ShopperChange]:
+        """Every shopper's latest state once per interval in which it changed."""
+        return self._changes
+
+    @property
+    def events(self) -> Observable[ShopperEvent]:
+        """Every journey event of every shopper."""
+        return self._events
+
+    @property
+    def progress(self) -> Observable[FleetSummary]:
+        """A summary per interval, the final one last."""
+        return self._progress
+
+    async def run(self, shopper: Shopper) -> FleetSummary:
+        """Run ``shopper`` for every shopper to its end and return the final summary.
+
+        Raises:
+            FleetError: a worker failed as a whole (a shopper's own failure is only counted).
+            ConfigError: the fleet already ran, or Ray is missing for the ray backend.
+
+        Usage: ``summary = await fleet.run(enter_and_wait)``
+        """
+        if self._ran:
+            raise ConfigError("a fleet runs one drop; make a new Fleet for the next")
+        self._ran = True
+        await self.backend.prepare()
+        started_at = time.time()
+        fold = SummaryFold(len(self.ids), self.workers)
+        groups = _split(self.ids, self.workers)
+        rate = None if self.spawn_rate is None else self.spawn_rate / len(groups)
+        plan = WorkerPlan(self.target, concurrency=self.concurrency, started_at=started_at,
+                          shopper_timeout=self.shopper_timeout, spawn_rate=rate)
+        try:
+            await self.backend.start(shopper, groups, plan)
+            while not fold.done:
+                await asyncio.sleep(self.interval)
+                for batch in await self.backend.drain():
+                    fold.add(batch)
+                    for change in batch.changes:
+                        self._changes.on_next(change)
+                    for event in batch.events:
+                        self._events.on_next(event)
+                at = time.time() - started_at
+                fold.mark(at)
+                self._progress.on_next(fold.summary(at))
+        finally:
+            await self.backend.close()
+            for subject in (self._changes, self._events, self._progress):
+                subject.on_completed()
+        return fold.summary(time.time() - started_at)

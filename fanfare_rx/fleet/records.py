@@ -1,0 +1,124 @@
+"""What crosses from a fleet's workers to its driver: slim shopper states, journey events,
+per-shopper results and the batches that carry them (no secret leaves a worker).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from fanfare_rx.models._redact import redact
+from fanfare_rx.models.journey import JourneyEvent, JourneySnapshot, JourneyStage, SequenceStage
+
+__all__ = [
+    "Batch",
+    "FleetTarget",
+    "ShopperChange",
+    "ShopperEvent",
+    "ShopperResult",
+    "ShopperState",
+]
+
+
+@attrs.frozen
+class FleetTarget:
+    """Where every shopper of a fleet goes: the Consumer API and the experience.
+
+    Usage: ``FleetTarget(sandbox.base_url, sandbox.organization_id, sandbox.publishable_key,
+    experience_id=sandbox.experiences["queue"])``
+    """
+
+    base_url: str
+    organization_id: str
+    publishable_key: str = attrs.field(repr=redact)
+    experience_id: str
+    timeout: float = 30.0
+
+    def __attrs_post_init__(self) -> None:
+        from fanfare_rx.errors import ConfigError
+
+        for name in ("base_url", "organization_id", "publishable_key", "experience_id"):
+            if not getattr(self, name):
+                raise ConfigError(f"FleetTarget.{name} is required")
+        if self.timeout <= 0:
+            raise ConfigError(f"FleetTarget.timeout must be positive, got {self.timeout}")
+
+
+@attrs.frozen
+class ShopperState:
+    """The part of a journey snapshot a fleet reports: stages, revision, place in line.
+    The admission token and the access code stay in the worker.
+
+    Usage: ``ShopperState.of(journey.state.get()).sequence_stage``
+    """
+
+    journey_stage: JourneyStage
+    sequence_stage: SequenceStage
+    revision: int
+    position: int | None = None
+    estimated_wait_seconds: float | None = None
+    outcome: str | None = None
+    last_error: str | None = None
+
+    @classmethod
+    def of(cls, snapshot: JourneySnapshot) -> ShopperState:
+        context = snapshot.context
+        return cls(snapshot.journey_stage, snapshot.sequence_stage, snapshot.revision,
+                   context.position, context.estimated_wait_seconds, context.outcome,
+                   context.last_error)
+
+
+@attrs.frozen
+class ShopperChange:
+    """A shopper's latest state in one reporting interval (earlier ones in the same interval
+    are coalesced away); ``at`` is seconds since the fleet started.
+
+    Usage: ``fleet.changes.subscribe(lambda c: print(c.shopper_id, c.state.position))``
+    """
+
+    shopper_id: str
+    at: float
+    state: ShopperState
+
+
+@attrs.frozen
+class ShopperEvent:
+    """A journey event of one shopper (every one, in order), ``at`` seconds since the start.
+
+    Usage: ``fleet.events.subscribe(lambda e: print(e.shopper_id, e.event.message))``
+    """
+
+    shopper_id: str
+    at: float
+    event: JourneyEvent
+
+
+@attrs.frozen
+class ShopperResult:
+    """How one shopper's behaviour ended: its outcome (the string the behaviour returned, or
+    its last sequence stage), whether it was ever admitted, and the error if it raised.
+
+    Usage: ``result.outcome == "admitted"``
+    """
+
+    shopper_id: str
+    at: float
+    outcome: str
+    admitted: bool
+    error: str | None = None
+
+
+@attrs.frozen
+class Batch:
+    """What one worker reports per interval: coalesced changes, events, finished shoppers,
+    how many shoppers it started, its CPU seconds so far, and whether it is done.
+
+    Usage: ``summary_fold.add(worker.drain())``
+    """
+
+    worker: int
+    changes: tuple[ShopperChange, ...] = ()
+    events: tuple[ShopperEvent, ...] = ()
+    results: tuple[ShopperResult, ...] = ()
+    started: int = 0
+    cpu_seconds: float = 0.0
+    done: bool = False

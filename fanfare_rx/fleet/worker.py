@@ -1,0 +1,187 @@
+"""One event loop's share of a fleet: runs many shoppers' behaviours (one ``Fanfare`` each)
+and keeps what the driver should hear, coalesced, until the next :meth:`ShopperWorker.drain`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+
+from reactivex import abc
+
+from fanfare_rx.client.fanfare import Fanfare
+from fanfare_rx.fleet.records import (
+    Batch,
+    FleetTarget,
+    ShopperChange,
+    ShopperEvent,
+    ShopperResult,
+    ShopperState,
+)
+from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
+
+__all__ = ["DEFAULT_CONCURRENCY", "Shopper", "ShopperWorker", "describe_error"]
+
+#: A shopper's behaviour: an async function of its journey. A returned string is its outcome;
+#: otherwise the outcome is the journey's last sequence stage.
+Shopper = Callable[[ExperienceJourney], Awaitable[object]]
+
+#: Shoppers one worker runs at once (each holds a connection to the server while it runs).
+DEFAULT_CONCURRENCY = 1000
+
+_ERROR_CHARS = 200
+
+
+def describe_error(error: BaseException) -> str:
+    """``"TypeName: message"``, cut to a sane length for a summary.
+
+    Usage: ``describe_error(ValueError("no")) == "ValueError: no"``
+    """
+    text = f"{type(error).__name__}: {error}"
+    return text if len(text) <= _ERROR_CHARS else text[: _ERROR_CHARS - 1] + "…"
+
+
+class _Observer(abc.ObserverBase[JourneySnapshot]):
+    """Follows one shopper's journey: latest state, new events, whether it was admitted."""
+
+    def __init__(self, worker: ShopperWorker, shopper_id: str) -> None:
+        self.worker = worker
+        self.shopper_id = shopper_id
+        self.last_event_id: str | None = None
+        self.admitted = False
+
+    def on_next(self, value: JourneySnapshot) -> None:
+        at = self.worker.now()
+        if value.sequence_stage is SequenceStage.ADMITTED:
+            self.admitted = True
+        self.worker.changes[self.shopper_id] = ShopperChange(self.shopper_id, at,
+                                                             ShopperState.of(value))
+        events = value.events
+        start = 0
+        if self.last_event_id is not None:
+            for index in range(len(events) - 1, -1, -1):
+                if events[index].id == self.last_event_id:
+                    start = index + 1
+                    break
+        if start < len(events):
+            self.worker.events.extend(ShopperEvent(self.shopper_id, at, event)
+                                      for event in events[start:])
+            self.last_event_id = events[-1].id
+
+    def on_error(self, error: Exception) -> None:
+        pass  # the behaviour sees the failure through its own awaits
+
+    def on_completed(self) -> None:
+        pass
+
+
+class ShopperWorker:
+    """Runs shoppers in the current event loop, at most ``concurrency`` at a time.
+
+    Args:
+        target: the Consumer API and experience every shopper goes to.
+        shopper: the behaviour, ``async def shopper(journey): ...``.
+        index: this worker's number in its fleet.
+        concurrency: shoppers running at once.
+        started_at: the fleet's start (epoch seconds); ``at`` fields count from it.
+        shopper_timeout: seconds one behaviour may take before it counts as an error.
+        spawn_rate: shoppers started per second at most (None: as fast as ``concurrency``
+            lets), so that a thousand shoppers do not all connect in the same millisecond.
+
+    Usage::
+
+        worker = ShopperWorker(target, enter_and_wait)
+        task = asyncio.create_task(worker.run([f"shopper-{i}" for i in range(100)]))
+        batch = worker.drain()
+    """
+
+    def __init__(self, target: FleetTarget, shopper: Shopper, *, index: int = 0,
+                 concurrency: int = DEFAULT_CONCURRENCY, started_at: float | None = None,
+                 shopper_timeout: float | None = None,
+                 spawn_rate: float | None = None) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        if spawn_rate is not None and spawn_rate <= 0:
+            raise ValueError(f"spawn_rate must be positive, got {spawn_rate}")
+        self.target = target
+        self.shopper = shopper
+        self.index = index
+        self.concurrency = concurrency
+        self.started_at = time.time() if started_at is None else started_at
+        self.shopper_timeout = shopper_timeout
+        self.spawn_rate = spawn_rate
+        self._next_spawn = 0.0
+        self.changes: dict[str, ShopperChange] = {}
+        self.events: list[ShopperEvent] = []
+        self.results: list[ShopperResult] = []
+        self.started = 0
+        self.done = False
+        self._cpu_start = time.process_time()
+
+    def now(self) -> float:
+        return round(time.time() - self.started_at, 3)
+
+    async def run(self, shopper_ids: Sequence[str]) -> None:
+        """Run every shopper to its end; ``done`` is set even if this is cancelled."""
+        pending = iter(shopper_ids)
+        try:
+            runners = min(self.concurrency, len(shopper_ids))
+            await asyncio.gather(*(self._runner(pending) for _ in range(runners)))
+        finally:
+            self.done = True
+
+    async def _runner(self, pending: Iterator[str]) -> None:
+        for shopper_id in pending:
+            await self._spawn_slot()
+            self.started += 1
+            result = await self._one(shopper_id)
+            self.results.append(result)  # after the await: drain() swaps the list
+
+    async def _spawn_slot(self) -> None:
+        if self.spawn_rate is None:
+            return
+        now = asyncio.get_running_loop().time()
+        at = max(now, self._next_spawn)
+        self._next_spawn = at + 1.0 / self.spawn_rate
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    async def _one(self, shopper_id: str) -> ShopperResult:
+        observer = _Observer(self, shopper_id)
+        target = self.target
+        fanfare: Fanfare | None = None
+        try:
+            fanfare = await Fanfare.init(
+                organization_id=target.organization_id, publishable_key=target.publishable_key,
+                base_url=target.base_url, timeout=target.timeout, max_connections=1)
+            journey = fanfare.experiences.create_journey(target.experience_id)
+            subscription = journey.state.subscribe(observer)
+            try:
+                async with asyncio.timeout(self.shopper_timeout):
+                    returned = await self.shopper(journey)
+            finally:
+                subscription.dispose()
+            outcome = returned if isinstance(returned, str) else str(journey.state.get()
+                                                                      .sequence_stage)
+            return ShopperResult(shopper_id, self.now(), outcome, observer.admitted)
+        except Exception as exc:  # noqa: BLE001 - a shopper's failure is data, not a crash
+            return ShopperResult(shopper_id, self.now(), "error", observer.admitted,
+                                 describe_error(exc))
+        finally:
+            if fanfare is not None:
+                await fanfare.destroy()
+
+    def drain(self) -> Batch:
+        """What happened since the last drain: one change per shopper (its latest), every
+        event, every finished shopper.
+
+        Usage: ``batch = worker.drain()``
+        """
+        batch = Batch(
+            worker=self.index, changes=tuple(self.changes.values()), events=tuple(self.events),
+            results=tuple(self.results), started=self.started,
+            cpu_seconds=round(time.process_time() - self._cpu_start, 3), done=self.done)
+        self.changes, self.events, self.results = {}, [], []
+        return batch
