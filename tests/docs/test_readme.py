@@ -24,7 +24,7 @@ def test_readme_opens_with_the_two_commands() -> None:
     # The CI script runs the README's test command.
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert "python -m pytest" in ci
-    assert "'.[test,dev,notebook]'" in ci and "'.[test,dev,notebook]'" in bash[1]
+    assert "'.[test,dev,notebook,fleet]'" in ci and "'.[test,dev,notebook,fleet]'" in bash[1]
 
 
 def test_quickstart_runs_to_admitted() -> None:
