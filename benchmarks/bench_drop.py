@@ -11,20 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import inspect
-import json
-import os
 import resource
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any, Self
 
 import aiohttp
 
 from fanfare_rx import Fanfare
+from fanfare_rx.sandbox.process import SandboxProcess
 
 __all__ = ["main"]
 
@@ -61,39 +56,6 @@ class LagMonitor:
         ordered = sorted(self.lags)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
         return statistics.median(ordered) * 1e3, p99 * 1e3, ordered[-1] * 1e3
-
-
-class SandboxProcess:
-    """``fanfare-rx sandbox`` in a child process, its banner read for URL, org and key."""
-
-    def __init__(self, scenario: dict[str, Any], speed: float) -> None:
-        self._file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115
-        json.dump(scenario, self._file)
-        self._file.close()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "fanfare_rx.cli", "sandbox", "--port", "0", "--scenario",
-             self._file.name, "--speed", str(speed), "--max-connections", "60000"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        facts: dict[str, str] = {}
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            key, _, value = line.strip().partition(": ")
-            facts[key] = value
-            if line.startswith("ready"):
-                break
-        self.base_url = facts["base URL"]
-        self.organization_id = facts["organization id"]
-        self.publishable_key = facts["publishable key"]
-
-    def cpu_seconds(self) -> float:
-        """The child's user + system CPU so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        os.unlink(self._file.name)
 
 
 async def requests_served(session: aiohttp.ClientSession, sandbox: SandboxProcess) -> int:
@@ -199,20 +161,20 @@ async def _bare(sandbox: SandboxProcess, requests: int) -> dict[str, Any]:
 
 
 async def run(shoppers: int, speed: float, timeout: float, admit_wall: float) -> None:
-    sandbox = SandboxProcess(scenario(shoppers, admit_seconds=admit_wall * speed), speed)
+    sandbox = SandboxProcess(scenario(shoppers, admit_seconds=admit_wall * speed), speed=speed).start()
     try:
         async with aiohttp.ClientSession() as probe:
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             served = await requests_served(probe, sandbox)
-            server_cpu = sandbox.cpu_seconds()
+            server_cpu = sandbox.cpu_seconds() or 0.0
             drop = await _drop(sandbox, shoppers, timeout)
             requests = await requests_served(probe, sandbox) - served - 1
-            server_cpu = sandbox.cpu_seconds() - server_cpu
+            server_cpu = (sandbox.cpu_seconds() or 0.0) - server_cpu
             peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             bare = await _bare(sandbox, min(max(requests, 200), 20_000))
             bare_requests = min(max(requests, 200), 20_000)
     finally:
-        sandbox.close()
+        sandbox.stop()
     per_request = drop["cpu"] / max(requests, 1) * 1e6
     bare_per_request = bare["cpu"] / bare_requests * 1e6
     median, p99, worst = drop["lag"]

@@ -17,8 +17,8 @@ from typing import Any
 
 from fanfare_rx.fleet import Fleet, FleetTarget, RayBackend, enter_and_wait
 from fanfare_rx.fleet.backends import Backend, LocalBackend
-from fanfare_rx.fleet.sandbox_process import SandboxProcess, drop_scenario
 from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.sandbox.process import SandboxProcess, drop_scenario
 
 __all__ = ["main", "measure"]
 

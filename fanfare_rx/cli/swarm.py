@@ -14,8 +14,8 @@ from typing import TextIO
 from fanfare_rx.errors import FanfareError
 from fanfare_rx.fleet import Fleet, FleetSummary, FleetTarget, RayBackend, enter_and_wait
 from fanfare_rx.fleet.backends import Backend, LocalBackend
-from fanfare_rx.fleet.sandbox_process import SandboxProcess, drop_scenario
 from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.sandbox.process import SandboxProcess, drop_scenario
 
 __all__ = ["add_swarm_arguments", "progress_line", "run_swarm_command"]
 

@@ -4,30 +4,13 @@ fast queue (real clock, accelerated) or a still one (manual clock: nobody is adm
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
 import ray
+from fleet_helpers import queue_scenario
 
-from fanfare_rx.fleet import FleetTarget
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.sandbox.scenario import parse_scenario
-
-QUEUE_ID = "queue-drop"
-EXPERIENCE_ID = "exp-drop"
-
-
-def queue_scenario(admit_rate: int) -> dict[str, Any]:
-    return {
-        "requestsPerMinute": 1_000_000,
-        "experiences": [{
-            "id": EXPERIENCE_ID, "label": "drop", "name": "Fleet drop",
-            "sequences": [{
-                "id": "seq-general", "name": "General", "priority": 1,
-                "distribution": {"type": "queue", "id": QUEUE_ID, "admitRate": admit_rate},
-            }],
-        }],
-    }
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +33,3 @@ async def still_sandbox() -> AsyncIterator[Sandbox]:
     """A queue on a manual clock: shoppers get in line, nobody is admitted."""
     async with Sandbox(parse_scenario(queue_scenario(60))) as sandbox:
         yield sandbox
-
-
-def target_of(sandbox: Sandbox) -> FleetTarget:
-    return FleetTarget(sandbox.base_url, sandbox.organization_id, sandbox.publishable_key,
-                       experience_id=EXPERIENCE_ID)

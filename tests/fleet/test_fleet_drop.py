@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from conftest import QUEUE_ID, queue_scenario, target_of
+from fleet_helpers import QUEUE_ID, queue_scenario, target_of
 
 from fanfare_rx import ExperienceJourney
 from fanfare_rx.fleet import (

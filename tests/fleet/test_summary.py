@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import EXPERIENCE_ID
+from fleet_helpers import EXPERIENCE_ID
 
 from fanfare_rx import ConfigError, JourneyStage, SequenceStage
 from fanfare_rx.fleet import (

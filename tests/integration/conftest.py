@@ -3,18 +3,17 @@ bound to it over loopback HTTP, all destroyed (and checked for leaks) in teardow
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from integration_helpers import MakeFanfare
 
 from fanfare_rx import Fanfare
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.testing import RecordedSleep
 from fanfare_rx.wire.retry import RetryPolicy
-
-MakeFanfare = Callable[..., Awaitable[Fanfare]]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -3,7 +3,7 @@ collector of SDK bus events, and views of the sandbox's own records."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fanfare_rx import Fanfare
@@ -56,3 +56,6 @@ def distribution_id(journey: ExperienceJourney) -> str:
 async def settle(journey: ExperienceJourney) -> None:
     """Fetch what the journey's stage depends on now (one poll's worth, awaited)."""
     await journey.refresh_distribution()
+
+#: The ``make_fanfare`` fixture: ``await make_fanfare(storage=...)`` -> a Fanfare on the sandbox.
+MakeFanfare = Callable[..., Awaitable[Fanfare]]

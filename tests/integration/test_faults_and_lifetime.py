@@ -8,8 +8,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from conftest import MakeFanfare
-from integration_helpers import BusEvents, consumer_id, engine_of
+from integration_helpers import BusEvents, MakeFanfare, consumer_id, engine_of
 
 from fanfare_rx import Fanfare
 from fanfare_rx.errors import ConfigError, DecodeError, ErrorCode, JourneyDestroyedError

@@ -4,8 +4,7 @@ reserve, increment, end time and minimum next bid; a too-low bid says the minimu
 from __future__ import annotations
 
 import pytest
-from conftest import MakeFanfare
-from integration_helpers import BusEvents, engine_of
+from integration_helpers import BusEvents, MakeFanfare, engine_of
 
 from fanfare_rx.errors import ValidationError
 from fanfare_rx.models.journey import EventKind

@@ -6,8 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import MakeFanfare
-from integration_helpers import BusEvents, consumer_id, engine_of
+from integration_helpers import BusEvents, MakeFanfare, consumer_id, engine_of
 
 from fanfare_rx.errors import ValidationError
 from fanfare_rx.journey.journey import ExperienceJourney

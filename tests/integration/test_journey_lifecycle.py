@@ -6,8 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import MakeFanfare
-from integration_helpers import BusEvents, consumer_id, engine_of
+from integration_helpers import BusEvents, MakeFanfare, consumer_id, engine_of
 
 from fanfare_rx import Fanfare, FileStorage, JourneyContext
 from fanfare_rx.models.wire import QueueStatus, SessionInfo
