@@ -21,6 +21,7 @@ from fanfare_rx.fleet.records import (
 )
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
+from fanfare_rx.wire.pool import HttpPool
 
 __all__ = ["DEFAULT_CONCURRENCY", "Shopper", "ShopperWorker", "describe_error"]
 
@@ -77,6 +78,10 @@ class _Observer(abc.ObserverBase[JourneySnapshot]):
         pass
 
 
+#: Connections a worker's shared pool keeps open at most.
+_POOL_CONNECTIONS = 256
+
+
 class ShopperWorker:
     """Runs shoppers in the current event loop, at most ``concurrency`` at a time.
 
@@ -119,6 +124,7 @@ class ShopperWorker:
         self.started = 0
         self.done = False
         self._cpu_start = time.process_time()
+        self._pool: HttpPool | None = None
 
     def now(self) -> float:
         return round(time.time() - self.started_at, 3)
@@ -128,8 +134,13 @@ class ShopperWorker:
         pending = iter(shopper_ids)
         try:
             runners = min(self.concurrency, len(shopper_ids))
-            await asyncio.gather(*(self._runner(pending) for _ in range(runners)))
+            # One connection pool for every shopper of this worker (each keeps its own
+            # session and tokens): a few KiB per shopper instead of a pool and socket each.
+            async with HttpPool(max_connections=min(runners, _POOL_CONNECTIONS)) as pool:
+                self._pool = pool
+                await asyncio.gather(*(self._runner(pending) for _ in range(runners)))
         finally:
+            self._pool = None
             self.done = True
 
     async def _runner(self, pending: Iterator[str]) -> None:
@@ -155,7 +166,7 @@ class ShopperWorker:
         try:
             fanfare = await Fanfare.init(
                 organization_id=target.organization_id, publishable_key=target.publishable_key,
-                base_url=target.base_url, timeout=target.timeout, max_connections=1)
+                base_url=target.base_url, timeout=target.timeout, pool=self._pool)
             journey = fanfare.experiences.create_journey(target.experience_id)
             subscription = journey.state.subscribe(observer)
             try:
