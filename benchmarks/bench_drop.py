@@ -18,7 +18,7 @@ from typing import Any, Self
 
 import aiohttp
 
-from fanfare_rx import Fanfare
+from fanfare_rx import Fanfare, ServerCadence
 from fanfare_rx.sandbox.process import SandboxProcess
 
 __all__ = ["main"]
@@ -75,7 +75,8 @@ def scenario(shoppers: int, admit_seconds: float) -> dict[str, Any]:
             "distribution": {"type": "queue", "id": "queue-drop", "admitRate": rate}}]}]}
 
 
-async def _drop(sandbox: SandboxProcess, shoppers: int, timeout: float) -> dict[str, Any]:
+async def _drop(sandbox: SandboxProcess, shoppers: int, timeout: float,
+                speed: float) -> dict[str, Any]:
     init_args: dict[str, Any] = {}
     pool: Any = None
     if "pool" in inspect.signature(Fanfare.init).parameters:  # one connection pool for all
@@ -99,7 +100,7 @@ async def _drop(sandbox: SandboxProcess, shoppers: int, timeout: float) -> dict[
                 await journey.enter_queue()
             except Exception:  # noqa: BLE001 - counted, the drop goes on
                 errors += 1
-            journey.start_polling()
+            journey.start_polling(cadence=ServerCadence(server_speed=speed))
             return fanfare
 
     done = asyncio.Event()
@@ -167,7 +168,7 @@ async def run(shoppers: int, speed: float, timeout: float, admit_wall: float) ->
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             served = await requests_served(probe, sandbox)
             server_cpu = sandbox.cpu_seconds() or 0.0
-            drop = await _drop(sandbox, shoppers, timeout)
+            drop = await _drop(sandbox, shoppers, timeout, speed)
             requests = await requests_served(probe, sandbox) - served - 1
             server_cpu = (sandbox.cpu_seconds() or 0.0) - server_cpu
             peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

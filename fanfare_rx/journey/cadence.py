@@ -7,6 +7,7 @@ marble tests pin it with a seeded ``random.Random``.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 
@@ -59,6 +60,11 @@ def _check_jitter(_: object, __: attrs.Attribute[float], value: float) -> None:
         raise ValidationError(f"jitter must be in [0, 1), got {value!r}")
 
 
+def _check_speed(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not math.isfinite(value) or value <= 0:
+        raise ValidationError(f"{attribute.name} must be a positive number, got {value!r}")
+
+
 @attrs.frozen
 class ServerCadence:
     """Poll rarely while far back, often near the front, never in lock-step.
@@ -82,6 +88,8 @@ class ServerCadence:
         near_front: queue positions at or under this poll every ``min_ms``.
         jitter: relative spread, ``0 <= jitter < 1`` (0.2: ±20 %).
         rng: the jitter's random source (seed it in tests); the module's by default.
+        server_speed: server seconds per real second in the server's wait estimates: 1 for a
+            real server; an accelerated sandbox's ``speed`` (its waits pass that much faster).
     """
 
     min_ms: int = attrs.field(default=2000, validator=_check_bounds)
@@ -90,6 +98,7 @@ class ServerCadence:
     near_front: int = 3
     jitter: float = attrs.field(default=0.2, validator=_check_jitter)
     rng: random.Random | None = attrs.field(default=None, eq=False, repr=False)
+    server_speed: float = attrs.field(default=1.0, validator=_check_speed)
 
     def expected_ms(self, snapshot: JourneySnapshot, now_ms: int) -> int | None:
         """How long until the server expects the next change, if it said (ms)."""
@@ -101,7 +110,7 @@ class ServerCadence:
         if ctx.position is not None and ctx.position <= self.near_front:
             return 0
         if ctx.estimated_wait_seconds is not None:
-            return int(ctx.estimated_wait_seconds * 1000)
+            return int(ctx.estimated_wait_seconds * 1000 / self.server_speed)
         settles_at = distribution.settles_at if distribution else None
         if snapshot.sequence_stage is SequenceStage.PARTICIPATING and settles_at is not None:
             return settles_at - now_ms

@@ -52,6 +52,16 @@ def test_delay_is_a_share_of_the_estimated_wait_within_bounds() -> None:
     assert delay(120, position=3) == 2_000  # near the front: min_ms whatever the estimate
 
 
+def test_an_accelerated_server_s_waits_are_read_at_its_speed() -> None:
+    """A sandbox at ``--speed 10`` says 120 s where 12 real seconds will pass."""
+    fast = attrs.evolve(STEADY, server_speed=10)
+    snap = snapshot_with(estimated_wait_seconds=120, position=50)
+    assert fast.delay_ms(snap, now_ms=0) == 4_000
+    assert STEADY.delay_ms(snap, now_ms=0) == 40_000
+    with pytest.raises(ValidationError):
+        ServerCadence(server_speed=0)
+
+
 def test_without_a_hint_the_per_type_interval_is_used() -> None:
     snap = snapshot_with(estimated_wait_seconds=None, position=None)
     assert STEADY.delay_ms(snap, now_ms=0) == 5_000
