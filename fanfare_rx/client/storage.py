@@ -87,10 +87,8 @@ class StoredSession:
 
         Usage: ``StoredSession.from_json(path.read_text())``
         """
-        try:
-            parsed: Any = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise DecodeError("malformed stored session JSON", model="StoredSession") from exc
+        # Untrusted like any body: too deep, NaN or malformed is a DecodeError (no session).
+        parsed: Any = codec.parse_json(text, "StoredSession")
         if not isinstance(parsed, dict) or parsed.get("version") != _FORMAT_VERSION:
             raise DecodeError("unknown stored session format", model="StoredSession")
         result: StoredSession = codec.structure(parsed, cls)

@@ -92,7 +92,9 @@ async def test_write_is_atomic_when_replacing_fails(tmp_path: Path,
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"[]", b'{"version": 99}',
-                                     b'{"version": 1, "accessToken": "acc.SECRETSECRET"}'])
+                                     b'{"version": 1, "accessToken": "acc.SECRETSECRET"}',
+                                     b"[" * 100_000 + b"]" * 100_000,  # would exhaust recursion
+                                     b'{"version": 1, "expiresAt": NaN}'])
 async def test_corrupt_file_is_no_session_and_logged_without_content(
         tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes) -> None:
     storage = FileStorage(tmp_path)

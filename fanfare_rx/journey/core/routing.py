@@ -6,7 +6,7 @@ Pure: imports only models, tables, locate and the journal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -105,6 +105,27 @@ def _without(requirements: tuple[Requirement, ...], kind: RequirementType) -> tu
     return tuple(r for r in requirements if r.type is not kind)
 
 
+#: What a routing action does before its route is asked for: the requirement it resolves, how
+#: it changes the context (given the action's argument) and what it says to the user.
+_ROUTING_ACTIONS: Mapping[
+    JourneyAction,
+    tuple[RequirementType | None, Callable[[JourneyContext, str | None], JourneyContext], str | None],
+] = {
+    JourneyAction.AUTHENTICATE: (RequirementType.AUTHENTICATION, lambda ctx, _: ctx, "Signed in"),
+    JourneyAction.PROVIDE_ACCESS_CODE: (
+        RequirementType.ACCESS_CODE,
+        lambda ctx, code: attrs.evolve(ctx, access_code=code, access_code_skipped=False),
+        None,
+    ),
+    JourneyAction.SKIP_ACCESS_CODE: (
+        RequirementType.ACCESS_CODE,
+        lambda ctx, _: attrs.evolve(ctx, access_code=None, access_code_skipped=True),
+        None,
+    ),
+    JourneyAction.REQUEST_REROUTE: (None, lambda ctx, _: ctx, None),
+}
+
+
 def on_action(snap: JourneySnapshot, msg: ActionRequested) -> Draft:
     """A journey or sequence action was requested (before its effect runs)."""
     action, ctx = msg.action, snap.context
@@ -119,22 +140,16 @@ def on_action(snap: JourneySnapshot, msg: ActionRequested) -> Draft:
     events: list[NewEvent] = []
     stage = snap.journey_stage
     requirements = snap.requirements
-    if action is JourneyAction.AUTHENTICATE:
+    rule = _ROUTING_ACTIONS.get(action) if isinstance(action, JourneyAction) else None
+    if rule is not None:
+        resolves, update, said = rule
         stage = JS.ROUTING
-        requirements = _without(requirements, RequirementType.AUTHENTICATION)
-        events.append(
-            user(EventKind.REQUIREMENT, EventSeverity.SUCCESS, "Signed in", requirement="authentication")
-        )
-    elif action is JourneyAction.PROVIDE_ACCESS_CODE:
-        stage = JS.ROUTING
-        ctx = attrs.evolve(ctx, access_code=msg.arg, access_code_skipped=False)
-        requirements = _without(requirements, RequirementType.ACCESS_CODE)
-    elif action is JourneyAction.SKIP_ACCESS_CODE:
-        stage = JS.ROUTING
-        ctx = attrs.evolve(ctx, access_code=None, access_code_skipped=True)
-        requirements = _without(requirements, RequirementType.ACCESS_CODE)
-    elif action is JourneyAction.REQUEST_REROUTE:
-        stage = JS.ROUTING
+        ctx = update(ctx, msg.arg)
+        if resolves is not None:
+            requirements = _without(requirements, resolves)
+        if said is not None:
+            events.append(user(EventKind.REQUIREMENT, EventSeverity.SUCCESS, said,
+                               requirement=str(resolves)))
     return attrs.evolve(snap, journey_stage=stage, requirements=requirements, context=ctx), events
 
 
