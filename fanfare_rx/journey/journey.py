@@ -60,7 +60,7 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
         on_destroy: called once when the journey is destroyed (the owner forgets it).
     """
 
-    __slots__ = ("_stores", "_view")
+    __slots__ = ("_stores", "_view", "auto_polling")
 
     def __init__(
         self,
@@ -74,6 +74,9 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
         self._poller = None
         self._stores: dict[str, Store[Any]] | None = None
         self._view: ViewStore | None = None
+        #: Poll by itself while ``view`` is listened to and routed (the current SDK's way);
+        #: set False to poll only when ``start_polling`` is called.
+        self.auto_polling = True
 
     # ----------------------------------------------------------------------------------------
     # Stores (made on first access; derived ones subscribe only while listened to)

@@ -8,7 +8,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+import reactivex
+from reactivex import Observable, abc
 from reactivex import operators as ops
+from reactivex.disposable import CompositeDisposable, Disposable
 
 from fanfare_rx.journey.core.view import view_of
 from fanfare_rx.journey.store import Store
@@ -18,7 +21,7 @@ from fanfare_rx.models.view import JourneyView
 if TYPE_CHECKING:
     from fanfare_rx.journey.journey import ExperienceJourney
 
-__all__ = ["ViewStore", "view_store"]
+__all__ = ["AutoPolling", "ViewStore", "view_store"]
 
 
 class ViewStore(Store[LiveJourneyView]):
@@ -63,14 +66,69 @@ class ViewStore(Store[LiveJourneyView]):
             subscription.dispose()
 
 
+class AutoPolling:
+    """The current SDK keeps a routed journey fresh by itself: while anyone listens to
+    ``journey.view`` and the journey is routed, it polls on the server's cadence unless the app
+    polls already or opted out (``journey.auto_polling = False``). Polling it started stops
+    when the last listener leaves::
+
+        view listeners : --1---------0--
+        journey_stage  : s--e-r-----------
+        polling        : ------on----off--   (started here; start_polling/stop_polling keep
+                                              their meaning for the app)
+
+    Usage: ``AutoPolling(journey).attach()`` -> a Disposable (one per listener)
+    """
+
+    def __init__(self, journey: ExperienceJourney) -> None:
+        self._journey = journey
+        self._listeners = 0
+        self._started = False
+        self._watch: abc.DisposableBase | None = None
+
+    def attach(self) -> abc.DisposableBase:
+        self._listeners += 1
+        if self._listeners == 1:
+            self._watch = self._journey.journey_stage.subscribe(self._on_stage)
+        return Disposable(self._detach)
+
+    def _on_stage(self, stage: object) -> None:
+        journey = self._journey
+        if (stage == "routed" and journey.auto_polling and not journey.destroyed
+                and not journey.is_polling):
+            journey.start_polling()
+            self._started = True
+
+    def _detach(self) -> None:
+        self._listeners -= 1
+        if self._listeners:
+            return
+        if self._watch is not None:
+            self._watch.dispose()
+            self._watch = None
+        if self._started and not self._journey.destroyed:
+            self._journey.stop_polling()
+        self._started = False
+
+
 def view_store(journey: ExperienceJourney) -> ViewStore:
-    """The view store of a journey: ``view_of`` over its snapshots, equal views suppressed.
+    """The view store of a journey: ``view_of`` over its snapshots, equal views suppressed;
+    listening to it keeps a routed journey polling (:class:`AutoPolling`).
 
     Usage: ``view_store(journey).get().journey_stage``
     """
     values = journey.state.derive(view_of)
+    auto = AutoPolling(journey)
 
     def bind(value: JourneyView) -> LiveJourneyView:
         return LiveJourneyView(value, journey)
 
-    return ViewStore(values.pipe(ops.map(bind)), lambda: bind(values.get()))
+    views = values.pipe(ops.map(bind))
+
+    def subscribe(observer: abc.ObserverBase[LiveJourneyView],
+                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        subscription = views.subscribe(observer, scheduler=scheduler)
+        return CompositeDisposable(subscription, auto.attach())
+
+    source: Observable[LiveJourneyView] = reactivex.create(subscribe)
+    return ViewStore(source, lambda: bind(values.get()))

@@ -170,6 +170,8 @@ class JourneyHarness:
         experience_id: the journey's experience id when no ``experience`` is given.
         timespan: virtual seconds per marble character (actions, answers and expectations).
         scheduler: an existing ``TestScheduler`` (a new one by default).
+        auto_polling: whether listening to ``journey.view`` starts polling by itself (off by
+            default: a marble test scripts every call, polls included).
     """
 
     def __init__(
@@ -179,12 +181,14 @@ class JourneyHarness:
         experience_id: str | None = None,
         timespan: float = 1.0,
         scheduler: TestScheduler | None = None,
+        auto_polling: bool = False,
     ) -> None:
         self.scheduler = scheduler or TestScheduler()
         self.timespan = timespan
         self.server = ScriptedEffects(self.scheduler, experience=experience, timespan=timespan)
         journey_id = experience_id or (experience.id if experience is not None else EXPERIENCE_ID)
         self.journey = ExperienceJourney(journey_id, self.server, scheduler=self.scheduler)
+        self.journey.auto_polling = auto_polling
         self.outcomes: list[ActionOutcome] = []
         self._expectations: list[tuple[Recording[Any], str, Exception | None, Mapping[str, Any]]] = []
 
