@@ -3,12 +3,16 @@ collector of SDK bus events, and views of the sandbox's own records."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from fanfare_rx import Fanfare
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.sandbox.scenario import parse_scenario
+from fanfare_rx.testing import RecordedSleep
+from fanfare_rx.wire.retry import RetryPolicy
 
 
 class BusEvents:
@@ -59,3 +63,34 @@ async def settle(journey: ExperienceJourney) -> None:
 
 #: The ``make_fanfare`` fixture: ``await make_fanfare(storage=...)`` -> a Fanfare on the sandbox.
 MakeFanfare = Callable[..., Awaitable[Fanfare]]
+
+
+#: Start a sandbox (manual clock) on one experience "x" with these sequences, and a Fanfare on it.
+StartOne = Callable[[list[dict[str, Any]]], Awaitable[tuple[Sandbox, Fanfare]]]
+
+
+@contextlib.asynccontextmanager
+async def one_experience_sandboxes() -> AsyncIterator[StartOne]:
+    """Sandboxes of one experience "x", each with a Fanfare; all stopped on exit.
+
+    Usage: ``async with one_experience_sandboxes() as start: sb, fanfare = await start([...])``
+    """
+    running: list[tuple[Sandbox, Fanfare]] = []
+
+    async def start(sequences: list[dict[str, Any]]) -> tuple[Sandbox, Fanfare]:
+        scenario = parse_scenario({"experiences": [
+            {"id": "exp-x", "label": "x", "name": "X", "sequences": sequences}]})
+        sandbox = await Sandbox(scenario, clock="manual", seed=0).start()
+        fanfare = await Fanfare.init(organization_id=sandbox.organization_id,
+                                     publishable_key=sandbox.publishable_key,
+                                     base_url=sandbox.base_url, retry=RetryPolicy(seed=0),
+                                     sleep=RecordedSleep())
+        running.append((sandbox, fanfare))
+        return sandbox, fanfare
+
+    try:
+        yield start
+    finally:
+        for sandbox, fanfare in running:
+            await fanfare.destroy()
+            await sandbox.stop()

@@ -8,15 +8,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from integration_helpers import consumer_id, engine_of
+from integration_helpers import consumer_id, engine_of, one_experience_sandboxes
 
 from fanfare_rx import Fanfare
 from fanfare_rx.errors import FanfareError
 from fanfare_rx.models.journey import RequirementType
 from fanfare_rx.sandbox import Sandbox
-from fanfare_rx.sandbox.scenario import parse_scenario
-from fanfare_rx.testing import RecordedSleep
-from fanfare_rx.wire.retry import RetryPolicy
 
 Custom = Callable[[list[dict[str, Any]]], Awaitable[tuple[Sandbox, Fanfare]]]
 
@@ -24,25 +21,8 @@ Custom = Callable[[list[dict[str, Any]]], Awaitable[tuple[Sandbox, Fanfare]]]
 @pytest.fixture
 async def custom() -> AsyncIterator[Custom]:
     """A sandbox (manual clock) on one experience "x" with these sequences, and a Fanfare on it."""
-    running: list[tuple[Sandbox, Fanfare]] = []
-
-    async def start(sequences: list[dict[str, Any]]) -> tuple[Sandbox, Fanfare]:
-        scenario = parse_scenario({"experiences": [
-            {"id": "exp-x", "label": "x", "name": "X", "sequences": sequences}]})
-        sandbox = await Sandbox(scenario, clock="manual", seed=0).start()
-        fanfare = await Fanfare.init(organization_id=sandbox.organization_id,
-                                     publishable_key=sandbox.publishable_key,
-                                     base_url=sandbox.base_url, retry=RetryPolicy(seed=0),
-                                     sleep=RecordedSleep())
-        running.append((sandbox, fanfare))
-        return sandbox, fanfare
-
-    try:
+    async with one_experience_sandboxes() as start:
         yield start
-    finally:
-        for sandbox, fanfare in running:
-            await fanfare.destroy()
-            await sandbox.stop()
 
 
 async def _sign_in(sb: Sandbox, fanfare: Fanfare) -> None:

@@ -7,15 +7,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from integration_helpers import one_experience_sandboxes
 
 from fanfare_rx import Fanfare
 from fanfare_rx.client.api_effects import ApiEffects
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.journey import AvailableActions, JourneySnapshot
 from fanfare_rx.sandbox import Sandbox
-from fanfare_rx.sandbox.scenario import parse_scenario
-from fanfare_rx.testing import RecordedSleep
-from fanfare_rx.wire.retry import RetryPolicy
 
 Face = tuple[str, str, AvailableActions]
 
@@ -49,27 +47,13 @@ class Pair:
 
 @pytest.fixture
 async def on_scenario() -> AsyncIterator[Callable[[dict[str, Any]], Awaitable[tuple[Sandbox, Fanfare]]]]:
-    running: list[tuple[Sandbox, Fanfare]] = []
+    async with one_experience_sandboxes() as start:
 
-    async def start(distribution: dict[str, Any]) -> tuple[Sandbox, Fanfare]:
-        scenario = parse_scenario({"experiences": [{"id": "exp-x", "label": "x", "name": "X",
-                                                    "sequences": [{"id": "seq-x", "name": "X",
-                                                                   "priority": 1,
-                                                                   "distribution": distribution}]}]})
-        sandbox = await Sandbox(scenario, clock="manual", seed=0).start()
-        fanfare = await Fanfare.init(organization_id=sandbox.organization_id,
-                                     publishable_key=sandbox.publishable_key,
-                                     base_url=sandbox.base_url, retry=RetryPolicy(seed=0),
-                                     sleep=RecordedSleep())
-        running.append((sandbox, fanfare))
-        return sandbox, fanfare
+        async def with_distribution(distribution: dict[str, Any]) -> tuple[Sandbox, Fanfare]:
+            return await start([{"id": "seq-x", "name": "X", "priority": 1,
+                                 "distribution": distribution}])
 
-    try:
-        yield start
-    finally:
-        for sandbox, fanfare in running:
-            await fanfare.destroy()
-            await sandbox.stop()
+        yield with_distribution
 
 
 async def test_queue_path_resumes_as_live(sb: Sandbox, fanfare: Fanfare) -> None:
