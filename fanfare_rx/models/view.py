@@ -14,6 +14,7 @@ import attrs
 
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import Offer, RequirementType
+from fanfare_rx.models.wire.enums import DistributionType
 
 __all__ = [
     "AccessCodeOutcome",
@@ -54,14 +55,9 @@ class SequencePhase(enum.StrEnum):
     ENDED = "ended"
 
 
-class Mechanism(enum.StrEnum):
-    """How a sequence distributes access (a waitlist is an attachment, not a mechanism)."""
-
-    QUEUE = "queue"
-    DRAW = "draw"
-    AUCTION = "auction"
-    APPOINTMENT = "appointment"
-    TIMED_RELEASE = "timed_release"
+#: How a sequence distributes access (a waitlist is an attachment, not a mechanism): the
+#: current SDK's name for the wire's distribution type, one enum for both.
+Mechanism = DistributionType
 
 
 class WaitlistAttachmentStatus(enum.StrEnum):
@@ -116,7 +112,7 @@ class AdmissionGrant:
     """
 
     token: str = attrs.field(repr=redact)
-    distribution_type: Mechanism = attrs.field(converter=Mechanism)
+    distribution_type: Mechanism = attrs.field(converter=DistributionType)
     distribution_id: str
     sequence_id: str | None
     experience_id: str
@@ -151,7 +147,7 @@ class ParticipatingDisplay:
     Usage: ``view.sequence.display.listen(lambda d: print(d.position))``
     """
 
-    mechanism: Mechanism = attrs.field(converter=Mechanism)
+    mechanism: Mechanism = attrs.field(converter=DistributionType)
     status: str | None = None
     position: int | None = None
     estimated_wait_seconds: float | None = None
@@ -171,7 +167,7 @@ class SequenceView:
 
     phase: SequencePhase = attrs.field(converter=SequencePhase)
     mechanism: Mechanism | None = attrs.field(
-        default=None, converter=attrs.converters.optional(Mechanism)
+        default=None, converter=attrs.converters.optional(DistributionType)
     )
     sequence_id: str | None = None
     sequence_name: str | None = None

@@ -131,7 +131,7 @@ def _gate(requirement: Requirement) -> Gate:
 
 def _mechanism(snapshot: JourneySnapshot) -> Mechanism | None:
     distribution = snapshot.context.distribution
-    return None if distribution is None else Mechanism(distribution.type.value)
+    return None if distribution is None else distribution.type
 
 
 def _phase(snapshot: JourneySnapshot, mechanism: Mechanism | None) -> SequencePhase:
