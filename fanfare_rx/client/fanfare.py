@@ -224,8 +224,12 @@ class Fanfare:
                 self._bus.emit(name, payload)
 
         journey.state.pipe(ops.pairwise()).subscribe(publish)
-        journey.state.subscribe(lambda snapshot: self._keep_record(journey, snapshot))
-        journey.state.subscribe(lambda snapshot: self._still_lost(journey, snapshot))
+
+        def follow(snapshot: JourneySnapshot) -> None:  # one listener for both, on every fold
+            self._keep_record(journey, snapshot)
+            self._still_lost(journey, snapshot)
+
+        journey.state.subscribe(follow)
 
     def _still_lost(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
         # A journey started (or acting) while the session is lost asks to sign in too.
