@@ -8,6 +8,9 @@ Families a caller can catch by type::
 
     FanfareError
     ├── ConfigError, DecodeError
+    ├── UsageError              (a bad argument, refused where it is given; also a ValueError)
+    ├── StorageError            (the session store failed or is unreachable)
+    │   └── StorageLockTimeout
     ├── APIStatusError          (an HTTP error status; ``status`` is set)
     │   ├── AuthError, ValidationError, NotFoundError, ConflictError
     │   └── NotOpenYetError, RateLimitedError, ServerError
@@ -43,8 +46,11 @@ __all__ = [
     "NotOpenYetError",
     "RateLimitedError",
     "ServerError",
+    "StorageError",
+    "StorageLockTimeout",
     "TimeoutError",
     "UnknownActionError",
+    "UsageError",
     "ValidationError",
 ]
 
@@ -112,6 +118,8 @@ class ErrorCode(enum.StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     DECODE_ERROR = "DECODE_ERROR"
+    USAGE_ERROR = "USAGE_ERROR"
+    STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     ACTION_NOT_AVAILABLE = "ACTION_NOT_AVAILABLE"
     UNKNOWN_ACTION = "UNKNOWN_ACTION"
     JOURNEY_DESTROYED = "JOURNEY_DESTROYED"
@@ -176,6 +184,35 @@ class ConfigError(FanfareError):
     """Invalid configuration (missing organization id or key, bad URL, bad option)."""
 
     default_code = ErrorCode.INVALID_CONFIG
+
+
+class UsageError(FanfareError, ValueError):
+    """A bad argument to the library itself, refused where it is given (no request was sent).
+
+    Local misuse, never the server's answer (that is :class:`ValidationError`). It is also a
+    :class:`ValueError`, so ``except ValueError`` keeps working.
+
+    Usage: ``except UsageError as err: print(err.message)``
+    """
+
+    default_code = ErrorCode.USAGE_ERROR
+
+
+class StorageError(FanfareError):
+    """The session store failed or cannot be reached (a Redis outage, an unreadable file).
+
+    The message never names the store's host or credentials. Journeys keep running from
+    memory while the store is away.
+
+    Usage: ``except StorageError: log.warning("session store unavailable")``
+    """
+
+    default_code = ErrorCode.STORAGE_UNAVAILABLE
+    default_retryable = True
+
+
+class StorageLockTimeout(StorageError):
+    """Another holder kept a storage's exclusive section longer than the lock timeout."""
 
 
 class DecodeError(FanfareError):

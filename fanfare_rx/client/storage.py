@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from fanfare_rx.errors import DecodeError, FanfareError
+from fanfare_rx.errors import DecodeError, StorageLockTimeout
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.wire import codec
@@ -93,12 +93,6 @@ class StoredSession:
             raise DecodeError("unknown stored session format", model="StoredSession")
         result: StoredSession = codec.structure(parsed, cls)
         return result
-
-
-class StorageLockTimeout(FanfareError):
-    """Another holder kept a storage's exclusive section longer than the lock timeout."""
-
-    default_retryable = True
 
 
 @runtime_checkable
