@@ -14,7 +14,8 @@ __all__ = ["lazy_exports"]
 def lazy_exports(
     package: str, exports: Mapping[str, str], namespace: dict[str, Any]
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """Module ``__getattr__`` and ``__dir__`` for ``exports`` (public name -> module).
+    """Module ``__getattr__`` and ``__dir__`` for ``exports`` (public name -> module; a name
+    mapped to ``f"{package}.{name}"`` is that submodule itself).
 
     Usage: ``__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())``
     """
@@ -23,7 +24,8 @@ def lazy_exports(
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        target = importlib.import_module(module)
+        value = target if module == f"{package}.{name}" else getattr(target, name)
         namespace[name] = value  # later lookups skip this function
         return value
 

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pytest
 
-from fanfare_rx.client.fanfare import Fanfare
-from fanfare_rx.sandbox import Sandbox, Scenario
-from fanfare_rx.sandbox.scenario import load_scenario, parse_scenario
-from fanfare_rx.testing.harness import JourneyHarness
+# The plugin loads in every pytest run of a project where fanfare_rx is installed: it imports
+# no layer of the library until one of its fixtures is used (coverage and start-up stay clean).
+if TYPE_CHECKING:
+    from fanfare_rx.client.fanfare import Fanfare
+    from fanfare_rx.sandbox import Sandbox, Scenario
+    from fanfare_rx.testing.harness import JourneyHarness
 
 try:
     import pytest_asyncio
@@ -50,7 +52,7 @@ __all__ = [
 #: The marker choosing a test's scenario: ``@pytest.mark.fanfare_scenario(path_or_dict, seed=1)``.
 MARKER = "fanfare_scenario"
 
-ScenarioSpec = Scenario | str | Path | Mapping[str, Any] | None
+ScenarioSpec: TypeAlias = "Scenario | str | Path | Mapping[str, Any] | None"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -67,6 +69,9 @@ def resolve_scenario(spec: ScenarioSpec) -> Scenario | None:
 
     Usage: ``resolve_scenario({"experiences": [...]})``
     """
+    from fanfare_rx.sandbox import Scenario
+    from fanfare_rx.sandbox.scenario import load_scenario, parse_scenario
+
     if spec is None or isinstance(spec, Scenario):
         return spec
     if isinstance(spec, str | Path):
@@ -109,6 +114,8 @@ if pytest_asyncio is not None:
     ) -> AsyncIterator[Sandbox]:
         """An in-process sandbox on a free port with a manual clock (``await sb.advance(s)``),
         stopped at teardown; scenario from the marker, else ``fanfare_scenario``."""
+        from fanfare_rx.sandbox import Sandbox
+
         scenario, options = _sandbox_args(request, fanfare_scenario)
         options.setdefault("clock", "manual")
         sandbox = Sandbox(scenario, port=0, **options)
@@ -122,6 +129,8 @@ if pytest_asyncio is not None:
     async def fanfare(fanfare_sandbox: Sandbox) -> AsyncIterator[Fanfare]:
         """A ``Fanfare`` bound to ``fanfare_sandbox`` (memory storage), destroyed at teardown
         (its journeys and HTTP session with it)."""
+        from fanfare_rx.client.fanfare import Fanfare
+
         client = await Fanfare.init(
             organization_id=fanfare_sandbox.organization_id,
             publishable_key=fanfare_sandbox.publishable_key,
@@ -154,6 +163,8 @@ def journey_harness() -> Iterator[Callable[..., JourneyHarness]]:
 
     Usage: ``h = journey_harness(b.experience("queue")); h.server.on_route(...); h.run()``
     """
+    from fanfare_rx.testing.harness import JourneyHarness
+
     made: list[JourneyHarness] = []
 
     def make(*args: Any, **kwargs: Any) -> JourneyHarness:

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+# The plugin imports the library only when a fixture runs. Each in-process run below restores
+# sys.modules afterwards, so a layer first imported inside one run would be imported again by
+# the next (two aiohttp/yarl copies); a user's pytest run is one process. Load them here once.
+import fanfare_rx.client.fanfare
+import fanfare_rx.sandbox
+import fanfare_rx.testing.harness  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 pytestmark = pytest.mark.integration
