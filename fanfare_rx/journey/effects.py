@@ -15,6 +15,7 @@ from fanfare_rx.errors import ValidationError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
 from fanfare_rx.journey.core import locate
 from fanfare_rx.journey.core.machine import reduce
+from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.core.messages import (
     ConsumerState,
     Message,
@@ -336,6 +337,7 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
     """One poll of what the current stage depends on, built when the poll is due (subscribe
     at once: the snapshot is read now, not on subscription)::
 
+        no_access (routing, no sequence)  : the route, followed (enterable once a sequence opens)
         upcoming / waitlist_entered      : the route (says when it opened; never moves the journey)
         active_enterable, a draw entry   : the route (opened? closed? settling?) and the status
         participating / admitted         : the participation's status
@@ -344,6 +346,9 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
     Usage: ``poll_effect(ctx).subscribe(on_next=send, scheduler=scheduler)``
     """
     snap = ctx.snapshot()
+    if awaits_sequence(snap):
+        # no_access: route again (a fresh experience: a sequence may have opened since).
+        return _route(ctx, fresh_experience=True)
     if snap.journey_stage.value != "routed":
         return reactivex.empty()
     if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):

@@ -35,6 +35,8 @@ from fanfare_rx.models.journey import (
 )
 
 __all__ = [
+    "NO_SEQUENCE_AVAILABLE",
+    "awaits_sequence",
     "left_sequence",
     "offers_from_wire",
     "on_action",
@@ -49,6 +51,8 @@ __all__ = [
 
 JS = JourneyStage
 SS = SequenceStage
+#: The ``last_error`` of a journey whose route found no sequence (``no_access``).
+NO_SEQUENCE_AVAILABLE = "NO_SEQUENCE_AVAILABLE"
 DS = DistributionStatus
 
 
@@ -265,13 +269,35 @@ def _no_access(
         return draft, [user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.WARNING,
                             "The distribution has closed", code="DISTRIBUTION_CLOSED",
                             reasons=reasons, details=details)]
+    if _still_no_access(snap, reasons, details):
+        return snap, []  # a poll finds what the journey already said: nothing new
     draft = attrs.evolve(
         snap, journey_stage=JS.ROUTING, sequence_stage=SS.NONE, requirements=(),
-        context=attrs.evolve(left_sequence(ctx), last_error="NO_SEQUENCE_AVAILABLE", offers=()),
+        context=attrs.evolve(left_sequence(ctx), last_error=NO_SEQUENCE_AVAILABLE, offers=()),
     )
-    event = user(EventKind.ERROR, EventSeverity.ERROR, "No sequence is available",
-                 code="NO_SEQUENCE_AVAILABLE", reasons=reasons)
+    said = f"No sequence is available: {'; '.join(details)}" if details else "No sequence is available"
+    event = user(EventKind.ERROR, EventSeverity.ERROR, said,
+                 code=NO_SEQUENCE_AVAILABLE, reasons=reasons, details=details)
     return draft, [event]
+
+
+def awaits_sequence(snap: JourneySnapshot) -> bool:
+    """Whether the journey stopped at ``no_access`` (routing, ``NO_SEQUENCE_AVAILABLE``): it
+    waits for a sequence to open, so polling routes it again.
+
+    Usage: ``if awaits_sequence(journey.state.get()): journey.start_polling()``
+    """
+    return snap.journey_stage is JS.ROUTING and snap.context.last_error == NO_SEQUENCE_AVAILABLE
+
+
+def _still_no_access(snap: JourneySnapshot, reasons: list[str], details: list[str]) -> bool:
+    """Whether the journey already stands at ``no_access`` for the same reasons (a poll's
+    route repeats it; an action clears ``last_error`` first, so it is answered afresh)."""
+    if not awaits_sequence(snap):
+        return False
+    said = next((e.detail for e in reversed(snap.events)
+                 if e.detail and e.detail.get("code") == NO_SEQUENCE_AVAILABLE), None)
+    return said is not None and (said.get("reasons"), said.get("details")) == (reasons, details)
 
 
 def _probe(snap: JourneySnapshot, msg: RouteResolved, ctx: JourneyContext) -> Draft | None:
