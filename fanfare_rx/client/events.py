@@ -26,7 +26,7 @@ Off = Callable[[], None]
 EVENT_NAMES: frozenset[str] = frozenset(
     {
         "auth:authenticated", "auth:refreshed", "auth:logout", "auth:error",
-        "auth:session_lost", "storage:fallback",
+        "auth:session_lost", "auth:guest_left", "storage:fallback",
         "queue:entered", "queue:left", "queue:position-changed", "queue:admitted",
         "queue:expired", "queue:denied",
         "draw:entered", "draw:left", "draw:won", "draw:lost", "draw:expired",
