@@ -15,7 +15,6 @@ from fanfare_rx.errors import ValidationError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
 from fanfare_rx.journey.core import locate
 from fanfare_rx.journey.core.machine import reduce
-from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.core.messages import (
     ConsumerState,
     Message,
@@ -23,6 +22,7 @@ from fanfare_rx.journey.core.messages import (
     RoutingStarted,
     WaitlistChanged,
 )
+from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.effect_context import (
     ROUTE_RESULTS,
     EffectContext,

@@ -29,6 +29,7 @@ async def test_no_access_event_carries_the_servers_reason(sb: Sandbox, fanfare: 
     bus = BusEvents(fanfare)
     journey = await _stopped_at_no_access(sb, fanfare)
     event = journey.state.get().events[-1]
+    assert event.detail is not None
     assert event.detail["code"] == "NO_SEQUENCE_AVAILABLE"
     assert event.detail["reasons"] == ["NO_ACCESS"]
     assert any("draw already drawn" in detail for detail in event.detail["details"])
