@@ -13,10 +13,22 @@ from typing import Any
 
 import cattrs
 
-__all__ = ["register_scalars", "type_name"]
+__all__ = ["MONEY_RULE", "is_money", "register_scalars", "type_name"]
 
 # ASCII digits only, matched against the whole string (``$`` alone would accept "1.00\\n").
 _MONEY = re.compile(r"[0-9]{1,12}(\.[0-9]{1,8})?")
+#: The spec's money rule (``^\d{1,12}(\.\d{1,8})?$``), in words for error messages.
+MONEY_RULE = "a decimal string of at most 12 digits before the point and 8 after, like '1500.00'"
+
+
+def is_money(text: str) -> bool:
+    """Whether ``text`` is a money value of the wire (spec §1: ``^\\d{1,12}(\\.\\d{1,8})?$``).
+
+    Usage: ``is_money("155.00")`` -> True; ``is_money("1.123456789")`` -> False
+    """
+    return _MONEY.fullmatch(text) is not None
+
+
 # A date-time must carry a time part: a bare date ("2024-05-01") is not a wire date-time.
 _HAS_TIME = re.compile(r"^[0-9]{4}-?[0-9]{2}-?[0-9]{2}[Tt ][0-9]")
 
@@ -68,7 +80,7 @@ def _structure_enum(value: Any, cls: Any) -> Any:
 
 def _structure_money(value: Any, _: type) -> Decimal:
     if isinstance(value, str):
-        if not _MONEY.fullmatch(value):
+        if not is_money(value):
             raise ValueError(f"expected a decimal string like '1500.00', got {value!r}")
         return Decimal(value)
     if isinstance(value, int | float) and not isinstance(value, bool):  # gen A sent numbers
