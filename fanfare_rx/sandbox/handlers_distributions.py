@@ -246,6 +246,9 @@ async def leave_timed_release(request: web.Request) -> web.Response:
 
 @routes.post("/timed-releases/{id}/complete")
 async def complete_timed_release(request: web.Request) -> web.Response:
+    """Gen B only (spec §4.7 ᴮ): in the gen C shape the path does not exist (404)."""
+    if context.world(request).scenario.timed_release_shape == "genC":
+        raise web.HTTPNotFound()
     identity, engine, now = _participant(request, TimedReleaseEngine)
     return json_response(engine.complete(identity.consumer.id, now))
 

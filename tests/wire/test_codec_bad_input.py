@@ -180,3 +180,14 @@ def test_a_negative_queue_position_is_a_decode_error(body: dict[str, Any]) -> No
 def test_a_negative_position_in_consumers_me_is_a_decode_error() -> None:
     with pytest.raises(DecodeError):
         structure({"status": "queued", "position": -2}, w.ConsumerProjection)
+
+
+@pytest.mark.parametrize(("raw", "status"), [
+    ("entered", w.TimedReleaseStatus.ENTERED),
+    ("not_entered", w.TimedReleaseStatus.NOT_ENTERED),
+    ("completed", w.TimedReleaseStatus.COMPLETED),
+    ("ADMITTED", w.TimedReleaseStatus.GRANTED),
+])
+def test_timed_release_statuses_decode_in_any_case(raw: str, status: w.TimedReleaseStatus) -> None:
+    """Timed-release statuses are free strings; the gen C projection writes them lower-case."""
+    assert decode(json.dumps({"status": raw}).encode(), w.TimedReleaseConsumerState).status is status
