@@ -428,8 +428,13 @@ def stage_from_distribution(stage: SequenceStage, ctx: JourneyContext) -> Sequen
 
 
 def on_experience(snap: JourneySnapshot, msg: ExperienceLoaded) -> Draft:
-    """``GET /experiences/{id}`` answered: the name and the current distribution's times."""
+    """``GET /experiences/{id}`` answered: the name, the routed sequence's name and priority
+    (a resumed journey learns them here, so a later reroute knows its direction) and the
+    current distribution's times."""
     ctx = attrs.evolve(snap.context, experience_name=msg.experience.name)
+    sequence = locate.find_sequence(msg.experience, ctx.sequence_id) if ctx.sequence_id else None
+    if sequence is not None:
+        ctx = attrs.evolve(ctx, sequence_name=sequence.name, sequence_priority=sequence.priority)
     current = ctx.distribution
     if current is not None and ctx.sequence_id is not None:
         fresh = locate.distribution_for(msg.experience, ctx.sequence_id, current.status, msg.at)
