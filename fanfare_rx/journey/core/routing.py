@@ -65,6 +65,12 @@ def requirements_from_gates(gates: Sequence[wire.Gate]) -> tuple[Requirement, ..
         if isinstance(gate, wire.BotCheckGate) and gate.challenge is not None:
             metadata["challenge_id"] = gate.challenge.id
             metadata["challenge_url"] = gate.challenge.iframe_url
+        if isinstance(gate, wire.BotCheckGate) and gate.mitigation is not None:
+            metadata["mitigation"] = {  # a blocked check: how many tries left, until when
+                "attempts_remaining": gate.mitigation.attempts_remaining,
+                "blocked_until": locate.ms(gate.mitigation.blocked_until),
+                "message": gate.mitigation.message,
+            }
         found.setdefault(
             kind, Requirement(type=kind, required=True, reason=gate.reason.code.value, metadata=metadata)
         )

@@ -19,6 +19,7 @@ from fanfare_rx.models.journey import (
 )
 from fanfare_rx.models.view import (
     AdmissionGrant,
+    BotMitigation,
     Gate,
     JourneyView,
     JourneyViewStage,
@@ -47,6 +48,9 @@ M = Mechanism
 JS = JourneyStage
 SS = SequenceStage
 V = JourneyViewStage
+
+#: The ``positionDisplayMode`` under which no exact place is shown.
+QUALITATIVE = "qualitative"
 
 #: The ``last_error`` of a ``no_access`` route: the view shows ``routed`` / ``unavailable``.
 NO_SEQUENCE_AVAILABLE = "NO_SEQUENCE_AVAILABLE"
@@ -120,12 +124,26 @@ def _gate(requirement: Requirement) -> Gate:
         status = "optional"
     challenge_id = metadata.get("challenge_id")
     challenge_url = metadata.get("challenge_url")
+    mitigation = metadata.get("mitigation")
     return Gate(
         type=requirement.type,
         status=str(status) if status is not None else "required",
         reason=requirement.reason,
         challenge_id=challenge_id if isinstance(challenge_id, str) else None,
         challenge_url=challenge_url if isinstance(challenge_url, str) else None,
+        mitigation=_mitigation(mitigation),
+    )
+
+
+def _mitigation(value: object) -> BotMitigation | None:
+    """The requirement's ``mitigation`` metadata (ints and a string, or absent)."""
+    if not isinstance(value, Mapping):
+        return None
+    attempts, until, message = (value.get(k) for k in ("attempts_remaining", "blocked_until", "message"))
+    return BotMitigation(
+        attempts_remaining=attempts if isinstance(attempts, int) else None,
+        blocked_until=until if isinstance(until, int) else None,
+        message=message if isinstance(message, str) else None,
     )
 
 
@@ -275,8 +293,10 @@ def display_of(snapshot: JourneySnapshot) -> ParticipatingDisplay | None:
     return ParticipatingDisplay(
         mechanism=view.mechanism,
         status=participation.status if participation is not None else None,
-        position=ctx.position, estimated_wait_seconds=ctx.estimated_wait_seconds,
+        position=None if ctx.position_display_mode == QUALITATIVE else ctx.position,
+        estimated_wait_seconds=ctx.estimated_wait_seconds,
         current_bid=ctx.current_bid, highest_bid=ctx.highest_bid,
         slot_id=participation.slot_id if participation is not None else None,
         location_id=participation.location_id if participation is not None else None,
+        position_display_mode=ctx.position_display_mode,
     )
