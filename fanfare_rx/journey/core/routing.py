@@ -35,6 +35,7 @@ from fanfare_rx.models.journey import (
 )
 
 __all__ = [
+    "DISTRIBUTION_NOT_LISTED",
     "NO_SEQUENCE_AVAILABLE",
     "awaits_sequence",
     "left_sequence",
@@ -51,6 +52,9 @@ __all__ = [
 
 JS = JourneyStage
 SS = SequenceStage
+#: The event code of a routed sequence whose distribution neither the experience nor
+#: ``/consumers/me`` names (yet).
+DISTRIBUTION_NOT_LISTED = "DISTRIBUTION_NOT_LISTED"
 #: The ``last_error`` of a journey whose route found no sequence (``no_access``).
 NO_SEQUENCE_AVAILABLE = "NO_SEQUENCE_AVAILABLE"
 DS = DistributionStatus
@@ -383,6 +387,13 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         if distribution is not None and status is not None:
             distribution = attrs.evolve(distribution, status=status)
     events = _reroute_event(snap, sequence)
+    if distribution is None and not (snap.journey_stage is JS.ROUTED
+                                     and snap.context.sequence_id == sequence.id
+                                     and snap.context.distribution is None):
+        # Neither the experience nor /consumers/me names it yet: say so (polls look again).
+        events.append(user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.WARNING,
+                           "The sequence's distribution is not known yet",
+                           code=DISTRIBUTION_NOT_LISTED, sequence_id=sequence.id))
     same = (
         snap.context.distribution is not None
         and distribution is not None
