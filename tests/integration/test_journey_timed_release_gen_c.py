@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import reactivex
-from reactivex import Observable
 from integration_helpers import consumer_id, engine_of
+from reactivex import Observable
 
 from fanfare_rx import Fanfare
 from fanfare_rx.client.api_effects import ApiEffects
