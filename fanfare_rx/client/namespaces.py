@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fanfare_rx.client.api_effects import ApiEffects
 from fanfare_rx.journey.journey import ExperienceJourney
@@ -76,13 +76,14 @@ class Experiences:
         return sum(1 for journey in self._journeys.values()
                    if not journey.destroyed and _may_hold_participation(journey.state.get()))
 
-    def places(self) -> list[dict[str, str | None]]:
+    def places(self) -> list[dict[str, Any]]:
         """The places live journeys hold or may hold: ``{experienceId, type, id,
-        sequenceStage}`` each (``type``/``id`` of the distribution, None when not located).
+        sequenceStage, held}`` each (``type``/``id`` of the distribution, None when not
+        located; ``held``: a participation the server keeps, not merely a started journey).
 
         Usage: ``fanfare.experiences.places()`` -> ``[{"experienceId": ..., "type": "queue", ...}]``
         """
-        found: list[dict[str, str | None]] = []
+        found: list[dict[str, Any]] = []
         for journey in self._journeys.values():
             snap = journey.state.get()
             if journey.destroyed or not _may_hold_participation(snap):
@@ -91,7 +92,8 @@ class Experiences:
             found.append({"experienceId": journey.experience_id,
                           "type": distribution.type.value if distribution else None,
                           "id": distribution.id if distribution else None,
-                          "sequenceStage": snap.sequence_stage.value})
+                          "sequenceStage": snap.sequence_stage.value,
+                          "held": holds_participation(snap)})
         return found
 
     def _forget(self, journey: ExperienceJourney) -> None:
@@ -219,10 +221,11 @@ class Auth:
         """
         fanfare = self._fanfare
         guest = fanfare.sessions.session
-        places = fanfare.experiences.places() if leave_guest else []
+        places = fanfare.experiences.places()
+        held = sum(1 for place in places if place["held"])
         session = await fanfare.sessions.verify_otp(
             code, email=email, phone=phone, default_country=default_country,
-            leave_guest=leave_guest)
+            leave_guest=leave_guest, guest_places=held)
         if (leave_guest and guest is not None and guest.type == wire.SessionType.GUEST
                 and guest.consumer_id != session.consumer_id):
             fanfare._bus.emit(AUTH_GUEST_LEFT, {"guest": guest, "session": session,

@@ -246,6 +246,7 @@ class SessionManager(StoredSessionHolder):
         phone: str | None = None,
         default_country: str | None = None,
         leave_guest: bool = False,
+        guest_places: int | None = None,
     ) -> wire.SessionInfo:
         """Sign in with the code; a guest session held now is sent along so it is linked (the
         server keeps its places, spec §4.1). Signing in again after ``auth:session_lost``
@@ -256,6 +257,7 @@ class SessionManager(StoredSessionHolder):
         answer naming another consumer is not adopted either; both raise
         :class:`~fanfare_rx.errors.ConflictError` (code ``ALREADY_LINKED``) and the guest
         session stays. ``leave_guest=True`` is the explicit choice to sign in without it.
+        ``guest_places`` counts the places the guest holds (default: ``participations()``).
 
         Usage: ``session = await sessions.verify_otp("424242", email="ada@example.com")``
         """
@@ -265,15 +267,17 @@ class SessionManager(StoredSessionHolder):
             bearer = None if leave_guest else self._guest_bearer()
             envelope = await self._calls().check_otp(body, bearer)
             if bearer is not None:
-                self._check_linked(envelope)
+                self._check_linked(envelope, guest_places)
             return await self._adopt(envelope)
 
-    def _check_linked(self, envelope: wire.SessionEnvelope) -> None:
+    def _check_linked(self, envelope: wire.SessionEnvelope, places: int | None) -> None:
         """Refuse an answer that replaced a guest holding places by another consumer."""
         guest = self.session
         if guest is None or guest.consumer_id == envelope.session.consumer_id:
             return
-        held = self.participations() if self.participations is not None else 0
+        held = places
+        if held is None:
+            held = self.participations() if self.participations is not None else 0
         if held:
             raise ConflictError(
                 "already_linked: this email or phone belongs to another account; the guest "

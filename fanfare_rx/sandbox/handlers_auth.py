@@ -60,7 +60,8 @@ async def otp_verify(request: web.Request) -> web.Response:
                              "code": "INVALID_OTP"})
     identity = context.state(request).identity
     current = identity.consumer if identity is not None else None
-    holds = current is not None and current.guest and holds_places(world, current.id)
+    holds = (current is not None and current.guest
+             and holds_places(world, current, context.now(request)))
     try:
         consumer = world.accounts.authenticate(body.email, body.phone, current,
                                                guest_holds_places=holds)
@@ -74,10 +75,18 @@ async def otp_verify(request: web.Request) -> web.Response:
     return json_response(_envelope(request, consumer))
 
 
-def holds_places(world: World, consumer_id: str) -> bool:
-    """Whether a consumer took part in any distribution or stands on a waitlist."""
-    return (any(engine.has_participant(consumer_id) for engine in world.engines.values())
-            or any(consumer_id in waitlist.members for waitlist in world.waitlists.values()))
+#: Phases of ``/consumers/me`` in which the consumer holds a place (an entry, a bid, a grant).
+_HOLDING = frozenset({wire.SequencePhase.PARTICIPATING, wire.SequencePhase.SETTLING,
+                      wire.SequencePhase.GRANTED})
+
+
+def holds_places(world: World, consumer: Consumer, now: float) -> bool:
+    """Whether a consumer holds a place now, as ``/consumers/me`` shows it: a participation
+    (participating, settling, granted) or a waitlist entry."""
+    me = consumer_me(world, consumer, now)
+    return bool(me.waitlists) or any(
+        isinstance(journey, wire.RoutedJourneyProjection) and journey.sequence.phase in _HOLDING
+        for journey in me.active.journeys)
 
 
 @routes.post("/auth/external/authorize")

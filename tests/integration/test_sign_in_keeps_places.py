@@ -75,7 +75,7 @@ async def test_leaving_the_guest_is_explicit_and_named_on_the_bus(
     assert left["session"].consumer_id == ada and left["guest"].type == "guest"
     assert left["places"] == [{"experienceId": sb.experiences["queue"], "type": "queue",
                                "id": distribution_id(journey),
-                               "sequenceStage": "participating"}]
+                               "sequenceStage": "participating", "held": True}]
 
 
 async def test_a_guest_holding_nothing_signs_in_to_the_existing_account(
@@ -85,3 +85,31 @@ async def test_a_guest_holding_nothing_signs_in_to_the_existing_account(
     await fanfare.auth.guest()
     session = await fanfare.auth.verify_otp(sb.otp_code, email=EMAIL)
     assert session.consumer_id == ada
+
+
+async def test_a_guest_that_only_looked_signs_in_to_the_existing_account(
+    sb: Sandbox, fanfare: Fanfare, make_fanfare: MakeFanfare
+) -> None:
+    ada = await _account(sb, make_fanfare)
+    journey = fanfare.experiences.create_journey(sb.experiences["queue"])
+    await journey.start()
+    assert journey.sequence_stage.get() == "active_enterable"  # routed, not entered
+    session = await fanfare.auth.verify_otp(sb.otp_code, email=EMAIL)
+    assert session.consumer_id == ada
+
+
+async def test_an_answer_naming_another_consumer_is_not_adopted_while_a_place_is_held(
+    sb: Sandbox, fanfare: Fanfare, make_fanfare: MakeFanfare
+) -> None:
+    """The server no longer sees the guest's place (left elsewhere), the journey still holds
+    it: the client does not swap the guest for the account behind the journey's back."""
+    await _account(sb, make_fanfare)
+    journey = await _queued_guest(sb, fanfare)
+    await fanfare.api.leave_queue(distribution_id(journey))  # behind the journey's back
+    guest = fanfare.auth.session
+    assert guest is not None
+    with pytest.raises(ConflictError) as caught:
+        await fanfare.auth.verify_otp(sb.otp_code, email=EMAIL)
+    assert caught.value.code == "ALREADY_LINKED" and caught.value.status is None
+    session = fanfare.auth.session
+    assert session is not None and session.consumer_id == guest.consumer_id
