@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
+from fanfare_rx.journey.core.routing import NO_SEQUENCE_AVAILABLE, awaits_sequence
 from fanfare_rx.models.journey import (
     DistributionStatus,
     JourneySnapshot,
@@ -52,8 +53,6 @@ V = JourneyViewStage
 #: The ``positionDisplayMode`` under which no exact place is shown.
 QUALITATIVE = "qualitative"
 
-#: The ``last_error`` of a ``no_access`` route: the view shows ``routed`` / ``unavailable``.
-NO_SEQUENCE_AVAILABLE = "NO_SEQUENCE_AVAILABLE"
 
 #: Journey-level actions per view stage (spec §1.3); ``routing`` offers ``retry`` only after
 #: a failure (``error`` set), so a failed start is never a dead end.
@@ -110,7 +109,7 @@ def journey_stage_of(snapshot: JourneySnapshot) -> JourneyViewStage:
     stage = snapshot.journey_stage
     if stage is JS.ROUTING and snapshot.requirements:
         return V.GATED  # a bot check is pending
-    if stage is JS.ROUTING and snapshot.context.last_error == NO_SEQUENCE_AVAILABLE:
+    if awaits_sequence(snapshot):
         return V.ROUTED  # no_access: routed / unavailable
     if stage is JS.NEEDS_ACCESS_CODE and not any(r.required for r in snapshot.requirements):
         return V.ROUTING  # an optional code is no gate: the view routes on, offers list it
