@@ -4,38 +4,19 @@ auctions, timed releases, waitlists), with "already in" on enter answered by the
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from fanfare_rx.errors import ConflictError, ErrorCode, UsageError
+from fanfare_rx.errors import ConflictError, UsageError
 from fanfare_rx.models import wire
 from fanfare_rx.wire._calls import Calls, segment
-from fanfare_rx.wire._scalars import MONEY_RULE, is_money
 from fanfare_rx.wire.http_errors import is_already_in
+from fanfare_rx.wire.money import bid_amount
 
-__all__ = ["DistributionCalls", "bid_amount"]
+__all__ = ["DistributionCalls"]
 
 T = TypeVar("T")
-
-
-def bid_amount(amount: Decimal | str) -> Decimal:
-    """A bid as the wire carries it (spec §1 money), or :class:`UsageError`.
-
-    Usage: ``bid_amount("155.00")`` -> ``Decimal("155.00")``
-    """
-    try:
-        value = amount if isinstance(amount, Decimal) else Decimal(amount)
-    except (InvalidOperation, TypeError, ValueError) as exc:
-        raise UsageError(f"bid amount is not a decimal: {amount!r}",
-                         code=ErrorCode.INVALID_BID_AMOUNT) from exc
-    if not value.is_finite() or value <= 0:
-        raise UsageError(f"bid amount must be positive: {amount!r}",
-                         code=ErrorCode.INVALID_BID_AMOUNT)
-    if not is_money(format(value, "f")):
-        raise UsageError(f"bid amount {amount!r} is not money on the wire: {MONEY_RULE}",
-                         code=ErrorCode.INVALID_BID_AMOUNT)
-    return value
 
 
 def _limit(limit: int | None) -> dict[str, str]:

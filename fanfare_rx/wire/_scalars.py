@@ -13,21 +13,9 @@ from typing import Any
 
 import cattrs
 
-__all__ = ["MONEY_RULE", "is_money", "register_scalars", "type_name"]
+from fanfare_rx.wire.money import is_money
 
-# ASCII digits only, matched against the whole string (``$`` alone would accept "1.00\\n").
-_MONEY = re.compile(r"[0-9]{1,12}(\.[0-9]{1,8})?")
-#: The spec's money rule (``^\d{1,12}(\.\d{1,8})?$``), in words for error messages.
-MONEY_RULE = "a decimal string of at most 12 digits before the point and 8 after, like '1500.00'"
-
-
-def is_money(text: str) -> bool:
-    """Whether ``text`` is a money value of the wire (spec §1: ``^\\d{1,12}(\\.\\d{1,8})?$``).
-
-    Usage: ``is_money("155.00")`` -> True; ``is_money("1.123456789")`` -> False
-    """
-    return _MONEY.fullmatch(text) is not None
-
+__all__ = ["register_scalars", "type_name"]
 
 # A date-time must carry a time part: a bare date ("2024-05-01") is not a wire date-time.
 _HAS_TIME = re.compile(r"^[0-9]{4}-?[0-9]{2}-?[0-9]{2}[Tt ][0-9]")
