@@ -138,6 +138,8 @@ class FanfareError(Exception):
         retryable: whether repeating the same call may succeed.
         retry_after: seconds the server asked us to wait, if it said.
         request_id: the server's ``X-Request-Id``, when sent.
+        correlation_id: the server's ``correlationId`` of the error body, when sent (quote it
+            to support together with ``request_id``).
         details: extra structured data (validation issues, the server's body fields).
     """
 
@@ -154,6 +156,7 @@ class FanfareError(Exception):
         retry_after: float | None = None,
         request_id: str | None = None,
         details: Mapping[str, Any] | None = None,
+        correlation_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -162,6 +165,7 @@ class FanfareError(Exception):
         self.retryable = self.default_retryable if retryable is None else retryable
         self.retry_after = retry_after
         self.request_id = request_id
+        self.correlation_id = correlation_id
         self.details: Mapping[str, Any] = dict(details or {})
 
     def __str__(self) -> str:
@@ -170,6 +174,8 @@ class FanfareError(Exception):
             parts.append(f"(HTTP {self.status})")
         if self.request_id:
             parts.append(f"request_id={self.request_id}")
+        if self.correlation_id:
+            parts.append(f"correlation_id={self.correlation_id}")
         return " ".join(parts)
 
     def __repr__(self) -> str:

@@ -11,33 +11,91 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
 
-__all__ = ["EVENT_NAMES", "EventBus", "EventHandler", "Off", "bus_events"]
+__all__ = ["EVENT_NAMES", "MECHANISM_EVENTS", "SESSION_EVENTS", "EventBus", "EventHandler",
+           "MechanismEvents", "Off", "bus_events"]
 
 log = logging.getLogger("fanfare_rx.client.events")
 
 EventHandler = Callable[[Mapping[str, Any]], Any]
 Off = Callable[[], None]
 
-#: Every name the bus emits (spec §3.5, the ones that apply to a Python journey), plus ``*``
-#: to receive them all (the handler then gets ``{"name": ..., **payload}``).
-EVENT_NAMES: frozenset[str] = frozenset(
-    {
-        "auth:authenticated", "auth:refreshed", "auth:logout", "auth:error",
-        "auth:session_lost", "storage:fallback",
-        "queue:entered", "queue:left", "queue:position-changed", "queue:admitted",
-        "queue:expired", "queue:denied",
-        "draw:entered", "draw:left", "draw:won", "draw:lost", "draw:expired",
-        "auction:entered", "auction:bid-placed", "auction:outbid", "auction:winning",
-        "auction:won", "auction:lost",
-        "waitlist:entered", "waitlist:left",
-        "timed_release:entered", "timed_release:left", "timed_release:completed",
-        "timed_release:expired",
-        "journey:error",
-    }
-)
+
+class MechanismEvents(NamedTuple):
+    """What the bus calls each moment of one mechanism's participation (None: the mechanism
+    has no such moment). The docs' names (journey-sdk §3.5) where they give one.
+
+    Usage: ``MECHANISM_EVENTS["draw"].granted`` -> ``"draw:won"``
+    """
+
+    entered: str
+    #: The participation ended by the consumer, back to enterable (leave, cancel).
+    left: str | None
+    #: The admission grant arrived (``admitted``).
+    granted: str | None
+    #: The grant lapsed (``admission_expired``).
+    expired: str | None
+    #: The participation ended, by outcome (``"*"``: any other outcome while it was live).
+    ended: Mapping[str, str]
+    #: The participation's status changed while the stage stayed.
+    status_updated: str | None
+    #: An error event while the journey stands in this mechanism's distribution.
+    error: str
+    #: The mechanism's own names (positions, bids), emitted by their own rules.
+    more: tuple[str, ...] = ()
+
+
+#: One declaration per mechanism: every bus name of a participation derives from it.
+MECHANISM_EVENTS: Mapping[str, MechanismEvents] = {
+    "queue": MechanismEvents(
+        entered="queue:entered", left="queue:left", granted="queue:admitted",
+        expired="queue:expired", ended={"completed": "queue:left", "*": "queue:denied"},
+        status_updated=None, error="queue:error", more=("queue:position-changed",)),
+    "draw": MechanismEvents(
+        entered="draw:entered", left="draw:left", granted="draw:won", expired="draw:expired",
+        ended={"completed": "draw:left", "lost": "draw:lost", "denied": "draw:lost"},
+        status_updated="draw:status-updated", error="draw:error"),
+    "auction": MechanismEvents(
+        entered="auction:entered", left="auction:left", granted="auction:won",
+        expired="auction:expired",
+        ended={"completed": "auction:left", "lost": "auction:lost", "denied": "auction:lost"},
+        status_updated="auction:status-updated", error="auction:error",
+        more=("auction:bid-placed", "auction:outbid", "auction:winning", "auction:bid-updated",
+              "auction:auto-rebid-enabled", "auction:auto-rebid-disabled")),
+    "timed_release": MechanismEvents(
+        entered="timed_release:entered", left="timed_release:left",
+        granted="timed_release:entered", expired="timed_release:expired",
+        ended={"completed": "timed_release:completed"},
+        status_updated="timed_release:status-updated", error="timed_release:error"),
+    "appointment": MechanismEvents(
+        entered="appointment:entered", left="appointment:cancelled", granted=None, expired=None,
+        ended={"completed": "appointment:completed", "cancelled": "appointment:cancelled",
+               "no_show": "appointment:no-show"},
+        status_updated="appointment:status-updated", error="appointment:error"),
+}
+
+#: Names outside a mechanism: the session's, the storage's, the waitlist attachment's and the
+#: journey's own error.
+SESSION_EVENTS: frozenset[str] = frozenset({
+    "auth:authenticated", "auth:refreshed", "auth:logout", "auth:error", "auth:session_lost",
+    "auth:guest_left", "storage:fallback",
+})
+_OTHER_EVENTS = frozenset({"waitlist:entered", "waitlist:left", "waitlist:error", "journey:error"})
+
+
+def _names_of(events: MechanismEvents) -> set[str]:
+    named = {events.entered, events.left, events.granted, events.expired, events.status_updated,
+             events.error, *events.ended.values(), *events.more}
+    return {name for name in named if name is not None}
+
+
+#: Every name the bus knows (documented ones and the library's own), plus ``*`` to receive
+#: them all (the handler then gets ``{"name": ..., **payload}``).
+EVENT_NAMES: frozenset[str] = frozenset().union(
+    SESSION_EVENTS, _OTHER_EVENTS, *(_names_of(e) for e in MECHANISM_EVENTS.values()))
 
 #: Stages from which reaching ``participating`` means the consumer just entered (a resume or a
 #: reroute straight into participation is not an entry).
@@ -46,7 +104,8 @@ _ENTERED_FROM = frozenset(
      SequenceStage.WAITLIST_ENTERED}
 )
 
-_ID_KEY = {"queue": "queueId", "draw": "drawId", "auction": "auctionId", "timed_release": "timedReleaseId"}
+_ID_KEY = {"queue": "queueId", "draw": "drawId", "auction": "auctionId",
+           "timed_release": "timedReleaseId", "appointment": "appointmentId"}
 
 
 class EventBus:
@@ -64,7 +123,8 @@ class EventBus:
     def on(self, name: str, handler: EventHandler) -> Off:
         """Register ``handler`` for ``name`` (or ``"*"``); returns the ``off`` callable."""
         if name != "*" and name not in EVENT_NAMES:
-            raise ValueError(f"unknown event name {name!r}; known: {', '.join(sorted(EVENT_NAMES))}")
+            raise UsageError(f"unknown event name {name!r}; known: {', '.join(sorted(EVENT_NAMES))}",
+                             details={"known": sorted(EVENT_NAMES)})
         self._handlers[name].append(handler)
 
         def off() -> None:
@@ -76,6 +136,8 @@ class EventBus:
 
     def emit(self, name: str, payload: Mapping[str, Any]) -> None:
         """Call every handler of ``name`` and of ``"*"``."""
+        if name not in EVENT_NAMES:  # a library bug: still delivered to "*", never raised
+            log.error("event %r is not in EVENT_NAMES", name)
         for handler in list(self._handlers.get(name, ())):
             self._call(handler, payload)
         for handler in list(self._handlers.get("*", ())):
@@ -123,46 +185,56 @@ class _Change(NamedTuple):
 _Events = list[tuple[str, dict[str, Any]]]
 S = SequenceStage
 
-#: ``admitted`` is named after the distribution type.
-_ADMITTED_NAME = {"queue": "queue:admitted", "draw": "draw:won", "auction": "auction:won"}
+def _declared(c: _Change) -> MechanismEvents | None:
+    return MECHANISM_EVENTS.get(c.kind) if c.kind else None
 
 
 def _entered(c: _Change) -> _Events:
-    if c.before not in _ENTERED_FROM or not c.kind:
+    events = _declared(c)
+    if c.before not in _ENTERED_FROM or events is None:
         return []
     payload = dict(c.base)
     if c.kind == "queue":
         payload["position"] = c.new.context.position
-    return [(f"{c.kind}:entered", payload)]
+    return [(events.entered, payload)]
 
 
 def _admitted(c: _Change) -> _Events:
-    if not c.kind:
+    events = _declared(c)
+    if events is None or events.granted is None:
         return []
     ctx = c.new.context
-    name = _ADMITTED_NAME.get(c.kind, "timed_release:entered")
-    return [(name, {**c.base, "token": redact(ctx.admittance_token), "expiresAt": ctx.admittance_expires_at})]
+    return [(events.granted, {**c.base, "token": redact(ctx.admittance_token),
+                              "expiresAt": ctx.admittance_expires_at})]
 
 
 def _expired(c: _Change) -> _Events:
-    return [(f"{c.kind}:expired", c.base)] if c.kind else []
+    events = _declared(c)
+    return [(events.expired, c.base)] if events is not None and events.expired else []
 
 
 def _left(c: _Change) -> _Events:
-    return [(f"{c.kind}:left", c.base)] if c.kind and c.before is S.PARTICIPATING else []
+    events = _declared(c)
+    if events is None or events.left is None or c.before is not S.PARTICIPATING:
+        return []
+    return [(events.left, c.base)]
 
 
 def _ended(c: _Change) -> _Events:
-    kind, ctx = c.kind, c.new.context
-    if not kind:
+    events, outcome = _declared(c), c.new.context.outcome
+    if events is None:
         return []
-    if ctx.outcome == "completed":
-        return [(f"{kind}:completed" if kind == "timed_release" else f"{kind}:left", c.base)]
-    if kind == "queue" and c.before in (S.PARTICIPATING, S.ACTIVE_ENTERABLE):
-        return [("queue:denied", {**c.base, "reason": ctx.outcome})]
-    if kind in ("draw", "auction") and ctx.outcome in ("lost", "denied"):
-        return [(f"{kind}:lost", {**c.base, "highestBid": ctx.highest_bid})]
-    return []
+    name = events.ended.get(outcome or "")
+    if name is None and c.before in (S.PARTICIPATING, S.ACTIVE_ENTERABLE):
+        name = events.ended.get("*")
+    if name is None:
+        return []
+    payload = {**c.base}
+    if name.endswith(":denied"):
+        payload["reason"] = outcome
+    if name.endswith(":lost"):
+        payload["highestBid"] = c.new.context.highest_bid
+    return [(name, payload)]
 
 
 def _waitlist_entered(c: _Change) -> _Events:
@@ -218,17 +290,38 @@ def _bid_standing(c: _Change) -> _Events:
     return [(_BID_STANDING[status], {**c.base, "amount": ctx.current_bid, "highestBid": ctx.highest_bid})]
 
 
+def _bid_updated(c: _Change) -> _Events:
+    ctx = c.new.context
+    if c.kind != "auction" or not ctx.highest_bid or ctx.highest_bid == c.old.context.highest_bid:
+        return []
+    return [("auction:bid-updated", {**c.base, "highestBid": ctx.highest_bid})]
+
+
+def _status_updated(c: _Change) -> _Events:
+    events, new, old = _declared(c), c.new.context.participation, c.old.context.participation
+    if (events is None or events.status_updated is None or new is None or old is None
+            or c.after is not c.before or new.status == old.status):
+        return []
+    return [(events.status_updated, {**c.base, "status": new.status})]
+
+
 def _errors(c: _Change) -> _Events:
     old_ids = {event.id for event in c.old.events}
-    return [
-        ("journey:error", {**c.base, "code": (e.detail or {}).get("code"), "message": e.message})
-        for e in c.new.events
-        if e.kind.value == "error" and e.id not in old_ids
-    ]
+    events = _declared(c) if c.new.context.distribution is not None else None
+    found: _Events = []
+    for e in c.new.events:
+        if e.kind.value != "error" or e.id in old_ids:
+            continue
+        payload = {**c.base, "code": (e.detail or {}).get("code"), "message": e.message}
+        if events is not None:
+            found.append((events.error, {**payload, "error": payload["code"]}))
+        found.append(("journey:error", payload))
+    return found
 
 
 #: Rules read on every change, after the stage's rule, in this order.
-_ALWAYS: tuple[Callable[[_Change], _Events], ...] = (_position_changed, _bid_placed, _bid_standing, _errors)
+_ALWAYS: tuple[Callable[[_Change], _Events], ...] = (
+    _position_changed, _bid_placed, _bid_standing, _bid_updated, _status_updated, _errors)
 
 
 def bus_events(old: JourneySnapshot, new: JourneySnapshot) -> list[tuple[str, dict[str, Any]]]:

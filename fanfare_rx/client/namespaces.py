@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fanfare_rx.client.api_effects import ApiEffects
 from fanfare_rx.journey.journey import ExperienceJourney
@@ -15,7 +15,10 @@ from fanfare_rx.models.journey import JourneySnapshot, JourneyStage, SequenceSta
 if TYPE_CHECKING:
     from fanfare_rx.client.fanfare import Fanfare
 
-__all__ = ["Auth", "Challenges", "Experiences", "Journeys", "holds_participation"]
+#: The bus event of a sign-in that left the guest and its places behind (``leave_guest=True``).
+AUTH_GUEST_LEFT = "auth:guest_left"
+
+__all__ = ["AUTH_GUEST_LEFT", "Auth", "Challenges", "Experiences", "Journeys", "holds_participation"]
 
 
 def holds_participation(snapshot: JourneySnapshot) -> bool:
@@ -72,6 +75,26 @@ class Experiences:
         """
         return sum(1 for journey in self._journeys.values()
                    if not journey.destroyed and _may_hold_participation(journey.state.get()))
+
+    def places(self) -> list[dict[str, Any]]:
+        """The places live journeys hold or may hold: ``{experienceId, type, id,
+        sequenceStage, held}`` each (``type``/``id`` of the distribution, None when not
+        located; ``held``: a participation the server keeps, not merely a started journey).
+
+        Usage: ``fanfare.experiences.places()`` -> ``[{"experienceId": ..., "type": "queue", ...}]``
+        """
+        found: list[dict[str, Any]] = []
+        for journey in self._journeys.values():
+            snap = journey.state.get()
+            if journey.destroyed or not _may_hold_participation(snap):
+                continue
+            distribution = snap.context.distribution
+            found.append({"experienceId": journey.experience_id,
+                          "type": distribution.type.value if distribution else None,
+                          "id": distribution.id if distribution else None,
+                          "sequenceStage": snap.sequence_stage.value,
+                          "held": holds_participation(snap)})
+        return found
 
     def _forget(self, journey: ExperienceJourney) -> None:
         if self._journeys.get(journey.experience_id) is journey:
@@ -185,12 +208,29 @@ class Auth:
 
     async def verify_otp(
         self, code: str, *, email: str | None = None, phone: str | None = None,
-        default_country: str | None = None,
+        default_country: str | None = None, leave_guest: bool = False,
     ) -> wire.SessionInfo:
-        """Sign in with the code; a guest session is linked (its participations are kept)."""
-        return await self._fanfare.sessions.verify_otp(
-            code, email=email, phone=phone, default_country=default_country
-        )
+        """Sign in with the code; a guest session is linked (its participations are kept).
+
+        When the email or phone already belongs to another account, a guest holding places
+        cannot be linked: this raises ``ConflictError`` (code ``ALREADY_LINKED``) and the guest
+        keeps its session and places. ``leave_guest=True`` signs in anyway, leaving the guest
+        and its places behind; the bus then emits ``auth:guest_left`` naming them.
+
+        Usage: ``await fanfare.auth.verify_otp("424242", email="ada@example.com")``
+        """
+        fanfare = self._fanfare
+        guest = fanfare.sessions.session
+        places = fanfare.experiences.places()
+        held = sum(1 for place in places if place["held"])
+        session = await fanfare.sessions.verify_otp(
+            code, email=email, phone=phone, default_country=default_country,
+            leave_guest=leave_guest, guest_places=held)
+        if (leave_guest and guest is not None and guest.type == wire.SessionType.GUEST
+                and guest.consumer_id != session.consumer_id):
+            fanfare._bus.emit(AUTH_GUEST_LEFT, {"guest": guest, "session": session,
+                                                "places": places})
+        return session
 
     async def exchange_external(self, exchange_code: str) -> wire.SessionInfo:
         """Sign in with an exchange code from your backend (``POST /auth/external/exchange``)."""

@@ -20,12 +20,13 @@ from fanfare_rx.client.session_store import (
     StoredSessionHolder,
 )
 from fanfare_rx.client.storage import SessionStorage, StoredSession
-from fanfare_rx.errors import AuthError, ErrorCode, FanfareError, ValidationError
+from fanfare_rx.errors import AuthError, ConflictError, ErrorCode, FanfareError, ValidationError
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.wire.auth import AuthEndpoints
 
 __all__ = [
+    "ALREADY_LINKED",
     "AUTH_AUTHENTICATED",
     "AUTH_ERROR",
     "AUTH_LOGOUT",
@@ -43,6 +44,8 @@ __all__ = [
 AUTH_LOGOUT = "auth:logout"
 AUTH_ERROR = "auth:error"
 AUTH_SESSION_LOST = "auth:session_lost"
+#: The code of a sign-in that would not link the guest (its contact has another account).
+ALREADY_LINKED = "ALREADY_LINKED"
 #: The error code of calls made while the session is lost (sign in or start a new guest).
 SESSION_LOST = "SESSION_LOST"
 
@@ -242,17 +245,44 @@ class SessionManager(StoredSessionHolder):
         email: str | None = None,
         phone: str | None = None,
         default_country: str | None = None,
+        leave_guest: bool = False,
+        guest_places: int | None = None,
     ) -> wire.SessionInfo:
-        """Sign in with the code; a guest session held now is sent along so it is linked.
-        Signing in again after ``auth:session_lost`` recovers an OTP-linked consumer.
+        """Sign in with the code; a guest session held now is sent along so it is linked (the
+        server keeps its places, spec §4.1). Signing in again after ``auth:session_lost``
+        recovers an OTP-linked consumer.
+
+        A guest that holds places is never swapped for another consumer here: when the email
+        or phone belongs to another account the server answers 409 ``already_linked``, and an
+        answer naming another consumer is not adopted either; both raise
+        :class:`~fanfare_rx.errors.ConflictError` (code ``ALREADY_LINKED``) and the guest
+        session stays. ``leave_guest=True`` is the explicit choice to sign in without it.
+        ``guest_places`` counts the places the guest holds (default: ``participations()``).
 
         Usage: ``session = await sessions.verify_otp("424242", email="ada@example.com")``
         """
         body = wire.OtpVerify(code=code, email=email, phone=phone,
                               default_country=default_country)
         async with self._lock, self._exclusive():
-            envelope = await self._calls().check_otp(body, self._guest_bearer())
+            bearer = None if leave_guest else self._guest_bearer()
+            envelope = await self._calls().check_otp(body, bearer)
+            if bearer is not None:
+                self._check_linked(envelope, guest_places)
             return await self._adopt(envelope)
+
+    def _check_linked(self, envelope: wire.SessionEnvelope, places: int | None) -> None:
+        """Refuse an answer that replaced a guest holding places by another consumer."""
+        guest = self.session
+        if guest is None or guest.consumer_id == envelope.session.consumer_id:
+            return
+        held = places
+        if held is None:
+            held = self.participations() if self.participations is not None else 0
+        if held:
+            raise ConflictError(
+                "already_linked: this email or phone belongs to another account; the guest "
+                f"session keeps its {held} place(s) (pass leave_guest=True to sign in without it)",
+                code=ALREADY_LINKED, details={"error": "already_linked", "participations": held})
 
     async def exchange_external(self, exchange_code: str) -> wire.SessionInfo:
         """Sign in with a one-time exchange code of an external identity provider.

@@ -287,8 +287,10 @@ class JourneyActions(JourneyPipeline):
             return ExperienceLoaded(at=self._now(), experience=experience)
 
         refresh = fx.experience_for(self._effects, fresh=True).pipe(ops.map(loaded))
+        # The projection has no wait estimate: the participation's status brings it.
+        refreshed = reactivex.concat(refresh, fx.status_follow_up(self._effects))
         try:
-            await self._run("resume", refresh, "resume")
+            await self._run("resume", refreshed, "resume")
         except FanfareError:
             pass  # folded as an error event; the projection itself was applied
         return True

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import attrs
 
 from fanfare_rx.errors import ValidationError
+from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
 
 __all__ = ["DEFAULT_INTERVAL_MS", "DEFAULT_POLL_INTERVAL_MS", "ServerCadence", "type_interval_ms"]
@@ -37,8 +38,8 @@ def type_interval_ms(snapshot: JourneySnapshot) -> int:
 
     Usage: ``type_interval_ms(journey.state.get())`` -> ``5000`` for a queue
     """
-    if snapshot.sequence_stage in _WAITING_TO_OPEN:
-        return DEFAULT_POLL_INTERVAL_MS["upcoming"]
+    if snapshot.sequence_stage in _WAITING_TO_OPEN or awaits_sequence(snapshot):
+        return DEFAULT_POLL_INTERVAL_MS["upcoming"]  # waiting for a sequence to open
     distribution = snapshot.context.distribution
     if distribution is None:
         return DEFAULT_INTERVAL_MS

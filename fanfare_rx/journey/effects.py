@@ -22,6 +22,7 @@ from fanfare_rx.journey.core.messages import (
     RoutingStarted,
     WaitlistChanged,
 )
+from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.effect_context import (
     ROUTE_RESULTS,
     EffectContext,
@@ -336,6 +337,8 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
     """One poll of what the current stage depends on, built when the poll is due (subscribe
     at once: the snapshot is read now, not on subscription)::
 
+        no_access (routing, no sequence)  : the route, followed (enterable once a sequence opens)
+        routed, distribution not known   : the route and /consumers/me (until it is listed)
         upcoming / waitlist_entered      : the route (says when it opened; never moves the journey)
         active_enterable, a draw entry   : the route (opened? closed? settling?) and the status
         participating / admitted         : the participation's status
@@ -344,8 +347,15 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
     Usage: ``poll_effect(ctx).subscribe(on_next=send, scheduler=scheduler)``
     """
     snap = ctx.snapshot()
+    if awaits_sequence(snap):
+        # no_access: route again (a fresh experience: a sequence may have opened since).
+        return _route(ctx, fresh_experience=True)
     if snap.journey_stage.value != "routed":
         return reactivex.empty()
+    if snap.context.distribution is None and snap.sequence_stage is _Stage.NONE:
+        # Routed to a sequence whose distribution is not known yet (gen C lists timed
+        # releases only in /consumers/me): route again, which asks /consumers/me.
+        return _route(ctx, fresh_experience=True, follow=False)
     if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
         return _route(ctx, fresh_experience=False, follow=False)  # status once it opened
     distribution = snap.context.distribution

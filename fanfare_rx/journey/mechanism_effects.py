@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import reactivex
 from reactivex import Observable
@@ -18,6 +18,7 @@ from fanfare_rx.journey.core import auction
 from fanfare_rx.journey.core.messages import ConsumerState, Message
 from fanfare_rx.journey.effect_context import EffectContext, failure_message, to_status
 from fanfare_rx.models import wire
+from fanfare_rx.wire.money import bid_amount
 
 __all__ = [
     "APPOINTMENT_ACTIONS",
@@ -33,14 +34,9 @@ __all__ = [
 
 
 def parse_amount(value: str | Decimal) -> Decimal:
-    """A bid amount as a Decimal; raises :class:`ValidationError` when it is not one."""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ValidationError(f"invalid bid amount {value!r}") from None
-    if not amount.is_finite() or amount <= 0:
-        raise ValidationError(f"invalid bid amount {value!r}")
-    return amount
+    """A bid amount as the wire carries it (the client's one rule, spec §1 money); raises
+    :class:`~fanfare_rx.errors.UsageError` (``INVALID_BID_AMOUNT``) when it is not one."""
+    return bid_amount(value)
 
 
 def bid(ctx: EffectContext, amount: str) -> Observable[Message]:

@@ -13,9 +13,11 @@ from reactivex import Observable, abc
 from reactivex import operators as ops
 from reactivex.disposable import CompositeDisposable, Disposable
 
+from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.core.view import view_of
 from fanfare_rx.journey.store import Store
 from fanfare_rx.journey.view import LiveJourneyView
+from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
 from fanfare_rx.models.view import JourneyView
 
 if TYPE_CHECKING:
@@ -66,9 +68,15 @@ class ViewStore(Store[LiveJourneyView]):
             subscription.dispose()
 
 
+def _polled(snapshot: JourneySnapshot) -> bool:
+    """Whether the view keeps the journey polling: routed, or stopped at ``no_access`` (the
+    view's ``routed`` / ``unavailable``, which routes again until a sequence opens)."""
+    return snapshot.journey_stage is JourneyStage.ROUTED or awaits_sequence(snapshot)
+
+
 class AutoPolling:
     """The current SDK keeps a routed journey fresh by itself: while anyone listens to
-    ``journey.view`` and the journey is routed, it polls on the server's cadence unless the app
+    ``journey.view`` and the journey is routed (or routed / unavailable), it polls on the server's cadence unless the app
     polls already or opted out (``journey.auto_polling = False``). Polling it started stops
     when the last listener leaves::
 
@@ -89,12 +97,12 @@ class AutoPolling:
     def attach(self) -> abc.DisposableBase:
         self._listeners += 1
         if self._listeners == 1:
-            self._watch = self._journey.journey_stage.subscribe(self._on_stage)
+            self._watch = self._journey.state.derive(_polled).subscribe(self._on_polled)
         return Disposable(self._detach)
 
-    def _on_stage(self, stage: object) -> None:
+    def _on_polled(self, polled: bool) -> None:
         journey = self._journey
-        if (stage == "routed" and journey.auto_polling and not journey.destroyed
+        if (polled and journey.auto_polling and not journey.destroyed
                 and not journey.is_polling):
             journey.start_polling()
             self._started = True

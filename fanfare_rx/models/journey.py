@@ -273,6 +273,9 @@ class JourneyContext:
     last_error: str | None = None
     checkout_started: bool = False
     auction: AuctionTerms | None = None
+    #: The queue's ``positionDisplayMode``: ``qualitative`` when admission order is not
+    #: guaranteed (show progress, not the exact place), ``precise`` or None otherwise.
+    position_display_mode: str | None = None
 
     @property
     def experience(self) -> ExperienceSession:

@@ -20,6 +20,7 @@ __all__ = [
     "AccessCodeOutcome",
     "AccessCodeSubmitResult",
     "AdmissionGrant",
+    "BotMitigation",
     "Gate",
     "JourneyView",
     "JourneyViewStage",
@@ -101,6 +102,21 @@ class Gate:
     reason: str | None = None
     challenge_id: str | None = None
     challenge_url: str | None = None
+    #: A blocked bot check: attempts left, blocked until (epoch ms), the server's message.
+    mitigation: BotMitigation | None = None
+
+
+@attrs.frozen
+class BotMitigation:
+    """What the server says of a blocked bot check (``gate.mitigation``): attempts left,
+    until when it is blocked (epoch ms) and a message to show.
+
+    Usage: ``if gate.mitigation: show(gate.mitigation.message)``
+    """
+
+    attempts_remaining: int | None = None
+    blocked_until: int | None = None
+    message: str | None = None
 
 
 @attrs.frozen
@@ -155,6 +171,9 @@ class ParticipatingDisplay:
     highest_bid: str | None = None
     slot_id: str | None = None
     location_id: str | None = None
+    #: ``qualitative``: the server does not guarantee the order, so ``position`` is None and
+    #: an app shows progress (the wait estimate) instead of a place.
+    position_display_mode: str | None = None
 
 
 @attrs.frozen

@@ -24,7 +24,7 @@ import attrs
 if TYPE_CHECKING:
     from fanfare_rx.sandbox.external import ExternalIdentities
 
-__all__ = ["Accounts", "Consumer", "Identity", "Rotation", "Session", "TokenSigner"]
+__all__ = ["Accounts", "AlreadyLinked", "Consumer", "Identity", "Rotation", "Session", "TokenSigner"]
 
 
 def _b64(data: bytes) -> str:
@@ -79,6 +79,15 @@ class TokenSigner:
         except (ValueError, UnicodeDecodeError):
             return None
         return claims if isinstance(claims, dict) and claims.get("k") == kind else None
+
+
+class AlreadyLinked(Exception):
+    """A guest holding places signed in with a contact of another consumer: the guest cannot
+    be linked to it (answered 409 ``already_linked``; the guest keeps its places)."""
+
+    def __init__(self, contact: str) -> None:
+        super().__init__("this contact already belongs to another consumer")
+        self.contact = contact
 
 
 @attrs.define
@@ -139,13 +148,23 @@ class Accounts:
         self.consumers[consumer.id] = consumer
         return consumer
 
-    def authenticate(self, email: str | None, phone: str | None,
-                     current: Consumer | None) -> Consumer:
+    def authenticate(self, email: str | None, phone: str | None, current: Consumer | None,
+                     *, guest_holds_places: bool = False) -> Consumer:
         """The consumer for a verified contact; a guest caller is upgraded in place so its
-        participations are kept."""
+        participations are kept (spec §4.1).
+
+        A contact that already belongs to another consumer cannot take a guest that holds
+        places along: that is the conflict the spec names, :class:`AlreadyLinked` (409
+        ``already_linked``), and nothing changes. A guest that holds nothing is simply left.
+
+        Usage: ``accounts.authenticate("ada@example.com", None, guest, guest_holds_places=True)``
+        """
         contact = (email or "").lower() or (phone or "")
         known = self._by_contact.get(contact) if contact else None
         if known is not None:
+            if (guest_holds_places and current is not None and current.guest
+                    and current.id != known):
+                raise AlreadyLinked(contact)
             return self.consumers[known]
         if current is not None and current.guest:
             consumer = current

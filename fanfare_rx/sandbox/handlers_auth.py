@@ -11,11 +11,12 @@ from aiohttp import web
 
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import context
-from fanfare_rx.sandbox.auth import Consumer
+from fanfare_rx.sandbox.auth import AlreadyLinked, Consumer
 from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.external import ExternalAuthorize, ExternalAuthorized, external_identities
 from fanfare_rx.sandbox.http import ApiError, json_response, read_body, validation_error
 from fanfare_rx.sandbox.projection import consumer_me
+from fanfare_rx.sandbox.world import World
 
 __all__ = ["routes"]
 
@@ -59,8 +60,33 @@ async def otp_verify(request: web.Request) -> web.Response:
                              "code": "INVALID_OTP"})
     identity = context.state(request).identity
     current = identity.consumer if identity is not None else None
-    consumer = world.accounts.authenticate(body.email, body.phone, current)
+    holds = (current is not None and current.guest
+             and holds_places(world, current, context.now(request)))
+    try:
+        consumer = world.accounts.authenticate(body.email, body.phone, current,
+                                               guest_holds_places=holds)
+    except AlreadyLinked:
+        raise ApiError(409, {
+            "error": "already_linked",
+            "code": "ALREADY_LINKED",
+            "message": "already_linked: this email or phone belongs to another account, so "
+                       "the guest session (and its places) cannot be linked to it",
+        }) from None
     return json_response(_envelope(request, consumer))
+
+
+#: Phases of ``/consumers/me`` in which the consumer holds a place (an entry, a bid, a grant).
+_HOLDING = frozenset({wire.SequencePhase.PARTICIPATING, wire.SequencePhase.SETTLING,
+                      wire.SequencePhase.GRANTED})
+
+
+def holds_places(world: World, consumer: Consumer, now: float) -> bool:
+    """Whether a consumer holds a place now, as ``/consumers/me`` shows it: a participation
+    (participating, settling, granted) or a waitlist entry."""
+    me = consumer_me(world, consumer, now)
+    return bool(me.waitlists) or any(
+        isinstance(journey, wire.RoutedJourneyProjection) and journey.sequence.phase in _HOLDING
+        for journey in me.active.journeys)
 
 
 @routes.post("/auth/external/authorize")

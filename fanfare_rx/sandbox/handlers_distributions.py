@@ -186,6 +186,41 @@ async def highest_bid(request: web.Request) -> web.Response:
     return json_response(engine.highest_bid())
 
 
+@routes.get("/auctions/{id}/bids")
+async def bids(request: web.Request) -> web.Response:
+    """Everyone's bids, newest first; ``organizationId`` is required (spec §4.6)."""
+    _, engine, _ = _participant(request, AuctionEngine)
+    organization = request.query.get("organizationId")
+    if not organization:
+        raise validation_error("organizationId is required", ["organizationId"], body={},
+                               expected="string", type_="missing")
+    return json_response(engine.bids(limit=_limit(request)))
+
+
+@routes.get("/auctions/{id}/bids/history")
+async def bid_history(request: web.Request) -> web.Response:
+    """The consumer's own bids, newest first."""
+    identity, engine, _ = _participant(request, AuctionEngine)
+    return json_response(engine.bids(limit=_limit(request), of=identity.consumer.id))
+
+
+@routes.get("/auctions/{id}/current-price")
+async def current_price(request: web.Request) -> web.Response:
+    context.now(request)  # engines advanced to the request's time
+    return json_response(_engine(request, AuctionEngine).current_price())
+
+
+def _limit(request: web.Request) -> int | None:
+    raw = request.query.get("limit")
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) <= 0:
+        raise validation_error("limit must be a positive integer", ["limit"],
+                               body={"limit": raw}, expected="positive integer",
+                               type_="invalid_type")
+    return int(raw)
+
+
 # --- timed releases ---------------------------------------------------------------------------
 
 
@@ -211,6 +246,9 @@ async def leave_timed_release(request: web.Request) -> web.Response:
 
 @routes.post("/timed-releases/{id}/complete")
 async def complete_timed_release(request: web.Request) -> web.Response:
+    """Gen B only (spec §4.7 ᴮ): in the gen C shape the path does not exist (404)."""
+    if context.world(request).scenario.timed_release_shape == "genC":
+        raise web.HTTPNotFound()
     identity, engine, now = _participant(request, TimedReleaseEngine)
     return json_response(engine.complete(identity.consumer.id, now))
 

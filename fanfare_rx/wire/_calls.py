@@ -31,6 +31,9 @@ class Calls:
     Usage: ``class AppointmentCalls(Calls): ...`` then ``await self._call("GET", path, Model)``
     """
 
+    #: The organization (some endpoints name it in the query).
+    organization_id: str
+
     async def _raw(self, method: str, path: str, *, body: object = None,
                    auth: Auth = "consumer") -> bytes:
         raise NotImplementedError

@@ -4,17 +4,27 @@ auctions, timed releases, waitlists), with "already in" on enter answered by the
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
-from fanfare_rx.errors import ConflictError, ValidationError
+from fanfare_rx.errors import ConflictError, UsageError
 from fanfare_rx.models import wire
 from fanfare_rx.wire._calls import Calls, segment
 from fanfare_rx.wire.http_errors import is_already_in
+from fanfare_rx.wire.money import bid_amount
 
 __all__ = ["DistributionCalls"]
 
 T = TypeVar("T")
+
+
+def _limit(limit: int | None) -> dict[str, str]:
+    if limit is None:
+        return {}
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise UsageError(f"limit must be a positive integer, got {limit!r}")
+    return {"limit": str(limit)}
 
 
 class DistributionCalls(Calls):
@@ -124,18 +134,46 @@ class DistributionCalls(Calls):
     async def place_bid(self, auction_id: str, amount: Decimal | str) -> wire.AuctionConsumerState:
         """``POST /auctions/{id}/bid`` with a money amount (``Decimal`` or decimal string).
 
+        An amount the wire cannot carry (not a decimal, not positive, more than 12 digits
+        before the point or 8 after) raises :class:`~fanfare_rx.errors.UsageError` (code
+        ``INVALID_BID_AMOUNT``) and nothing is sent.
+
         Usage: ``state = await api.place_bid(auction_id, "155.00")``
         """
-        try:
-            value = amount if isinstance(amount, Decimal) else Decimal(amount)
-        except InvalidOperation as exc:
-            raise ValidationError(f"bid amount is not a decimal: {amount!r}",
-                                  code="INVALID_BID_AMOUNT") from exc
-        if not value.is_finite() or value <= 0:
-            raise ValidationError(f"bid amount must be positive: {amount!r}",
-                                  code="INVALID_BID_AMOUNT")
+        value = bid_amount(amount)
         return await self._call("POST", f"/auctions/{segment(auction_id)}/bid",
                                 wire.AuctionConsumerState, body=wire.BidRequest(amount=value))
+
+    async def auction_bids(self, auction_id: str, *, limit: int | None = None
+                           ) -> tuple[wire.BidRecord, ...]:
+        """``GET /auctions/{id}/bids?organizationId=…[&limit=…]``: the auction's bids, newest
+        first (bidders by handle).
+
+        Usage: ``bids = await api.auction_bids(auction_id, limit=20)``
+        """
+        query = {"organizationId": self.organization_id, **_limit(limit)}
+        return await self._call("GET", f"/auctions/{segment(auction_id)}/bids?{urlencode(query)}",
+                                tuple[wire.BidRecord, ...])
+
+    async def auction_bid_history(self, auction_id: str, *, limit: int | None = None
+                                  ) -> tuple[wire.BidRecord, ...]:
+        """``GET /auctions/{id}/bids/history[?limit=…]``: the consumer's own bids, newest first.
+
+        Usage: ``mine = await api.auction_bid_history(auction_id)``
+        """
+        query = _limit(limit)
+        suffix = f"?{urlencode(query)}" if query else ""
+        return await self._call("GET", f"/auctions/{segment(auction_id)}/bids/history{suffix}",
+                                tuple[wire.BidRecord, ...])
+
+    async def auction_current_price(self, auction_id: str) -> wire.AuctionCurrentPrice:
+        """``GET /auctions/{id}/current-price``: the price now, the units left, whether it ended
+        (sends the bearer when a session exists: the credential is not documented).
+
+        Usage: ``(await api.auction_current_price(auction_id)).current_price``
+        """
+        return await self._call("GET", f"/auctions/{segment(auction_id)}/current-price",
+                                wire.AuctionCurrentPrice, auth="optional")
 
     async def auction_status(self, auction_id: str) -> wire.AuctionConsumerState:
         """``GET /auctions/{id}/status``.

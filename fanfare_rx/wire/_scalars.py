@@ -13,10 +13,10 @@ from typing import Any
 
 import cattrs
 
+from fanfare_rx.wire.money import is_money
+
 __all__ = ["register_scalars", "type_name"]
 
-# ASCII digits only, matched against the whole string (``$`` alone would accept "1.00\\n").
-_MONEY = re.compile(r"[0-9]{1,12}(\.[0-9]{1,8})?")
 # A date-time must carry a time part: a bare date ("2024-05-01") is not a wire date-time.
 _HAS_TIME = re.compile(r"^[0-9]{4}-?[0-9]{2}-?[0-9]{2}[Tt ][0-9]")
 
@@ -68,7 +68,7 @@ def _structure_enum(value: Any, cls: Any) -> Any:
 
 def _structure_money(value: Any, _: type) -> Decimal:
     if isinstance(value, str):
-        if not _MONEY.fullmatch(value):
+        if not is_money(value):
             raise ValueError(f"expected a decimal string like '1500.00', got {value!r}")
         return Decimal(value)
     if isinstance(value, int | float) and not isinstance(value, bool):  # gen A sent numbers

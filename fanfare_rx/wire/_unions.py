@@ -126,15 +126,20 @@ def _register_tagged_union(conv: cattrs.Converter, union: Any, tag_key: str, tag
     conv.register_structure_hook(union, structure_union)
 
 
-def _register_status_aliases(conv: cattrs.Converter, cls: type,
-                             aliases: Mapping[str, str]) -> None:
+def _register_status_aliases(conv: cattrs.Converter, cls: type, aliases: Mapping[str, str],
+                             *, fold_case: bool = False) -> None:
+    """Older spellings of ``status`` decode as their gen C names; with ``fold_case`` (a status
+    the spec leaves a free string) the projection's lower case is read as the upper case."""
     inner = conv.get_structure_hook(cls)
 
     def structure_with_alias(value: Any, t: Any) -> Any:
         mapping = require_mapping(value, cls)
         status = mapping.get("status")
-        if isinstance(status, str) and status in aliases:
-            mapping = {**mapping, "status": aliases[status]}
+        if isinstance(status, str):
+            named = status.upper() if fold_case else status
+            named = aliases.get(named, named)
+            if named != status:
+                mapping = {**mapping, "status": named}
         return inner(mapping, t)
 
     conv.register_structure_hook(cls, structure_with_alias)
@@ -180,5 +185,6 @@ def register_unions(conv: cattrs.Converter) -> None:
     for union, tag_key, tag_attr, aliases in _TAGGED:
         _register_tagged_union(conv, union, tag_key, tag_attr, aliases)
     _register_status_aliases(conv, wire.AuctionConsumerState, GEN_AB_STATUS_ALIASES["auction"])
+    # Timed-release statuses are free strings (spec §4.7); gen C writes them lower-case.
     _register_status_aliases(conv, wire.TimedReleaseConsumerState,
-                             GEN_AB_STATUS_ALIASES["timed_release"])
+                             GEN_AB_STATUS_ALIASES["timed_release"], fold_case=True)

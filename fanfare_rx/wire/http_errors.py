@@ -154,7 +154,20 @@ def error_from_response(
         retry_after=retry_after,
         request_id=request_id,
         details=_details(parsed),
+        correlation_id=_correlation_id(parsed),
     )
+
+
+def _correlation_id(parsed: wire.WireError | None) -> str | None:
+    """The body's ``correlationId``: top level, or inside ``details`` or ``support``."""
+    if parsed is None:
+        return None
+    if parsed.correlation_id:
+        return parsed.correlation_id
+    for nested in (parsed.details, parsed.support):
+        if isinstance(nested, dict) and isinstance(nested.get("correlationId"), str):
+            return str(nested["correlationId"])
+    return None
 
 
 def is_already_in(error: FanfareError) -> bool:

@@ -241,3 +241,19 @@ def test_every_status_has_a_typed_class() -> None:
         assert type(_error(status, {"error": "x"})) is cls, status
     assert _error(413, {"error": "payload_too_large"}).code == "PAYLOAD_TOO_LARGE"
 
+
+
+@pytest.mark.parametrize("body", [
+    {"error": "internal_error", "message": "boom", "correlationId": "corr-1"},
+    {"code": "DISTRIBUTION_ORDER_LIMIT", "details": {"correlationId": "corr-1"}},
+    {"code": "DISTRIBUTION_ORDER_LIMIT", "support": {"correlationId": "corr-1"}},
+])
+def test_the_correlation_id_of_an_error_body_is_kept(body: dict[str, object]) -> None:
+    err = _error(409 if "code" in body else 500, body)
+    assert err.correlation_id == "corr-1"
+    assert "correlation_id=corr-1" in str(err)
+
+
+def test_no_correlation_id_when_the_body_has_none() -> None:
+    err = _error(404, {"error": "not_found", "message": "Queue not found"})
+    assert err.correlation_id is None and "correlation_id" not in str(err)

@@ -5,11 +5,17 @@ and completion needs no gen B endpoint. Skipped while the sandbox cannot serve t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+import reactivex
 from integration_helpers import consumer_id, engine_of
+from reactivex import Observable
 
 from fanfare_rx import Fanfare
+from fanfare_rx.client.api_effects import ApiEffects
+from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.sandbox.scenario import ScenarioError, parse_scenario
 from fanfare_rx.testing import RecordedSleep
@@ -64,3 +70,37 @@ async def test_gen_c_timed_release_upcoming_open_admitted(gen_c: tuple[Sandbox, 
     await journey.complete_timed_release()
     assert engine.entries[consumer_id(fanfare)].status.value != "COMPLETED"
     assert journey.sequence_stage.get() == "admitted"
+
+
+class _NotListedAtFirst(ApiEffects):
+    """The real API, except that the first ``/consumers/me`` does not list the journey yet (as
+    a server whose projection lags behind the route)."""
+
+    def __init__(self, api: Any) -> None:
+        super().__init__(api)
+        self.me_calls = 0
+
+    def load_me(self) -> Observable[wire.ConsumerMe]:
+        self.me_calls += 1
+        if self.me_calls == 1:
+            return reactivex.just(wire.ConsumerMe(active=wire.ActiveJourneys(journeys=())))
+        return super().load_me()
+
+
+async def test_a_release_not_listed_yet_is_found_by_polling(gen_c: tuple[Sandbox, Fanfare]) -> None:
+    sb, fanfare = gen_c
+    effects = _NotListedAtFirst(fanfare.api)
+    journey = ExperienceJourney(sb.experiences["x"], effects=effects)
+    try:
+        await journey.start()
+        snap = journey.state.get()
+        assert (snap.journey_stage, snap.sequence_stage) == ("routed", "none")
+        assert snap.events[-1].detail is not None
+        assert snap.events[-1].detail["code"] == "DISTRIBUTION_NOT_LISTED"
+        journey.start_polling(20)
+        await journey.sequence_stage.wait_for(lambda s: s == "upcoming", timeout=10)
+        distribution = journey.state.get().context.distribution
+        assert distribution is not None and distribution.id == "t-1"
+        assert effects.me_calls >= 2
+    finally:
+        journey.destroy()

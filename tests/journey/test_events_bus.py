@@ -9,16 +9,34 @@ from factories import (
     EXPERIENCE_ID,
     T0,
     consumer_state,
+    fold,
     granted_state,
     me_projection,
+    route,
     snapshot_at,
+    started,
     status,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fanfare_rx.client.events import EVENT_NAMES, EventBus, bus_events
+from fanfare_rx.client.events import (
+    EVENT_NAMES,
+    MECHANISM_EVENTS,
+    SESSION_EVENTS,
+    EventBus,
+    bus_events,
+)
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce
-from fanfare_rx.journey.core.messages import ActionFailed, ResumedFromMe, Tick
+from fanfare_rx.journey.core.messages import (
+    ActionFailed,
+    ResumedFromMe,
+    StatusReceived,
+    Tick,
+)
 from fanfare_rx.models import wire
+from fanfare_rx.testing import builders as b
 
 
 def names(old: Any, new: Any) -> list[str]:
@@ -115,3 +133,121 @@ def test_leaving_a_queue() -> None:
     queued = snapshot_at("queue", state="QUEUED")
     left = reduce(queued, status(wire.QueueLeft(), at=T0 + 10))
     assert names(queued, left) == ["queue:left"]
+
+
+# --- one declaration of the names -------------------------------------------------------------
+
+#: The SDK reference's event list (journey-sdk §3.5, docs.fanfare.io/sdk/core/events): 38 names.
+DOCUMENTED = [
+    "auth:authenticated", "auth:logout", "auth:refreshed", "auth:error", "queue:entered",
+    "queue:left", "queue:position-changed", "queue:admitted", "queue:expired", "queue:denied",
+    "queue:error", "draw:entered", "draw:left", "draw:won", "draw:lost", "draw:expired",
+    "draw:status-updated", "draw:error", "auction:entered", "auction:left", "auction:bid-placed",
+    "auction:outbid", "auction:winning", "auction:won", "auction:lost", "auction:status-updated",
+    "auction:bid-updated", "auction:auto-rebid-enabled", "auction:auto-rebid-disabled",
+    "auction:error", "waitlist:entered", "waitlist:left", "waitlist:error",
+    "timed_release:entered", "timed_release:left", "timed_release:completed",
+    "timed_release:status-updated", "timed_release:error",
+]
+
+
+def test_every_documented_name_can_be_subscribed() -> None:
+    assert len(DOCUMENTED) == len(set(DOCUMENTED)) == 38
+    bus = EventBus()
+    for name in DOCUMENTED:
+        bus.on(name, print)()
+    assert set(DOCUMENTED) <= EVENT_NAMES
+
+
+def test_appointment_names_can_be_subscribed() -> None:
+    bus = EventBus()
+    for name in ("appointment:entered", "appointment:cancelled", "appointment:completed",
+                 "appointment:error", "appointment:status-updated"):
+        bus.on(name, print)()
+
+
+def test_an_unknown_name_is_a_usage_error_listing_the_names() -> None:
+    with pytest.raises(UsageError) as caught:
+        EventBus().on("queue:teleported", print)
+    assert "queue:teleported" in str(caught.value)
+    assert "queue:position-changed" in caught.value.message
+    assert caught.value.details["known"] == sorted(EVENT_NAMES)
+
+
+def test_each_mechanisms_names_come_from_its_own_declaration() -> None:
+    assert set(MECHANISM_EVENTS) == {t.value for t in wire.DistributionType}
+    for kind, events in MECHANISM_EVENTS.items():
+        assert events.entered == f"{kind}:entered" and events.error == f"{kind}:error"
+        assert all(name.startswith(f"{kind}:") for name in (*events.ended.values(), *events.more))
+    assert MECHANISM_EVENTS["draw"].granted == "draw:won"
+    assert MECHANISM_EVENTS["queue"].granted == "queue:admitted"
+
+
+def test_the_session_names_are_declared() -> None:
+    from fanfare_rx.client import session, session_store
+    from fanfare_rx.client.namespaces import AUTH_GUEST_LEFT
+
+    emitted = {session.AUTH_AUTHENTICATED, session.AUTH_REFRESHED, session.AUTH_LOGOUT,
+               session.AUTH_ERROR, session.AUTH_SESSION_LOST, session_store.STORAGE_FALLBACK,
+               AUTH_GUEST_LEFT}
+    assert emitted <= SESSION_EVENTS <= EVENT_NAMES
+
+
+def _appointment(status_name: str, at: int) -> StatusReceived:
+    return StatusReceived(at=at, distribution_id=b.distribution_id("appointment"),
+                          state=b.appointment_state(status_name, "s1"))
+
+
+def test_booking_and_cancelling_an_appointment() -> None:
+    routed_in = fold(started(), route(b.routed(), b.experience("appointment"), at=T0 + 1))
+    open_ = reduce(routed_in, _appointment("NOT_BOOKED", T0 + 5))
+    assert open_.sequence_stage == "active_enterable"
+    booked = reduce(open_, _appointment("BOOKED", T0 + 10))
+    assert names(open_, booked) == ["appointment:entered"]
+    checked_in = reduce(booked, _appointment("CHECKED_IN", T0 + 15))
+    assert names(booked, checked_in) == ["appointment:status-updated"]
+    cancelled = reduce(checked_in, _appointment("CANCELLED", T0 + 20))
+    assert names(checked_in, cancelled) == ["appointment:cancelled"]
+
+
+def test_status_updates_and_errors_name_the_mechanism() -> None:
+    bidding = snapshot_at("auction", state=consumer_state("auction", "BIDDING", bid="10"))
+    winning = reduce(bidding, status(consumer_state("auction", "WINNING", bid="10"),
+                                     kind="auction", at=T0 + 10))
+    assert "auction:status-updated" in names(bidding, winning)
+    failed = reduce(winning, ActionFailed(at=T0 + 11, action="poll", code="NETWORK_ERROR",
+                                          message="down"))
+    assert names(winning, failed) == ["auction:error", "journey:error"]
+    assert bus_events(winning, failed)[0][1]["error"] == "NETWORK_ERROR"
+
+
+_KINDS = ("queue", "draw", "auction", "timed_release")
+_STATUSES = {
+    "queue": ("NOT_QUEUED", "QUEUED", "GRANTED", "LEFT", "DENIED", "COMPLETED"),
+    "draw": ("NOT_ENTERED", "ENTERED", "WON", "COMPLETED", "DENIED"),
+    "auction": ("NOT_BID", "BIDDING", "WINNING", "OUTBID", "WON", "LOST"),
+    "timed_release": ("NOT_ENTERED", "ENTERED", "GRANTED", "COMPLETED", "DENIED", "LEFT"),
+}
+_steps = st.lists(st.tuples(st.integers(0, 40), st.integers(1, 5), st.integers(1, 200_000)),
+                  max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=st.sampled_from(_KINDS), steps=_steps)
+def test_every_name_the_bus_emits_is_declared(kind: str, steps: list[tuple[int, int, int]]) -> None:
+    snap = snapshot_at(kind)
+    now = T0 + 10
+    for pick, position, delta in steps:
+        now += delta
+        statuses = _STATUSES[kind]
+        if pick >= len(statuses) + 2:
+            message: Any = Tick(at=now)
+        elif pick >= len(statuses):
+            message = ActionFailed(at=now, action="poll", code="NETWORK_ERROR", message="down")
+        else:
+            state = consumer_state(kind, statuses[pick], position=position, expires_at=now + 1000,
+                                   bid=str(position * 10))
+            message = status(state, kind=kind, at=now)
+        new = reduce(snap, message)
+        assert {name for name, _ in bus_events(snap, new)} <= EVENT_NAMES
+        snap = new

@@ -247,6 +247,25 @@ def test_no_access_sets_error_event_and_retry() -> None:
     assert reduce(retried, route(routed(), at=T0 + 6)).journey_stage is JS.ROUTED
 
 
+def _drawn() -> wire.RouteNoAccess:
+    reason = wire.Reason(wire.ReasonCode.NO_ACCESS, "every sequence has ended: draw already drawn")
+    return wire.RouteNoAccess(experience_id=EXPERIENCE_ID, outcome_reasons=(reason,))
+
+
+def test_no_access_says_the_servers_reason_once_until_it_changes_or_is_retried() -> None:
+    snap = reduce(started(), route(_drawn(), at=T0 + 4))
+    event = snap.events[-1]
+    assert event.message == "No sequence is available: every sequence has ended: draw already drawn"
+    assert event.detail is not None
+    assert event.detail["details"] == ["every sequence has ended: draw already drawn"]
+    assert reduce(snap, route(_drawn(), at=T0 + 9)) is snap  # a poll's route: nothing new
+    changed = reduce(snap, route(no_access(), at=T0 + 10))  # another reason: said again
+    assert len(changed.events) == len(snap.events) + 1
+    retried = reduce(reduce(snap, act(JA.RETRY, at=T0 + 11)), route(_drawn(), at=T0 + 12))
+    assert retried.events[-1].message.startswith("No sequence is available")
+    assert retried.events[-1].id != event.id
+
+
 def test_no_access_after_admission_keeps_the_admission() -> None:
     """The server still holds the grant: a reroute that finds no sequence drops nothing."""
     snap = snapshot_at("queue", state="GRANTED")

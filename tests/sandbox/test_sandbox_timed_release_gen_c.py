@@ -67,3 +67,18 @@ async def test_compat_shape_is_the_default(custom: Any) -> None:
 def test_unknown_shape_is_refused() -> None:
     with pytest.raises(ScenarioError, match="timedReleaseShape"):
         _scenario("genB")
+
+
+@pytest.mark.parametrize(("shape", "served"), [("genC", False), ("compat", True)])
+async def test_the_gen_b_complete_endpoint_exists_only_outside_gen_c(
+    custom: Any, shape: str, served: bool
+) -> None:
+    api: Api = await custom(_scenario(shape))
+    token = await api.guest()
+    await api.call("POST", "/experiences/exp-x/route", token=token, json={})
+    await api.sandbox.advance(60)
+    assert (await api.call("POST", "/timed-releases/t1/enter", token=token, json={})).status == 200
+    completed = await api.call("POST", "/timed-releases/t1/complete", token=token, json={})
+    assert (completed.status == 200) is served
+    if not served:
+        assert completed.status == 404

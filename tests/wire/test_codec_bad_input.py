@@ -165,3 +165,29 @@ def test_parse_json_is_public_and_raises_only_decode_errors() -> None:
         with pytest.raises(DecodeError, match=match) as caught:
             codec.parse_json(text, "Stored")
         assert caught.value.model == "Stored"
+
+
+@pytest.mark.parametrize("body", [
+    {"status": "QUEUED", "position": -1, "estimatedWaitTimeInSeconds": 5},
+    {"status": "QUEUED", "position": 2, "estimatedWaitTimeInSeconds": -5},
+    {"status": "LEFT", "position": -4},
+])
+def test_a_negative_queue_position_is_a_decode_error(body: dict[str, Any]) -> None:
+    with pytest.raises(DecodeError):
+        decode(json.dumps(body).encode(), w.QueueConsumerState)
+
+
+def test_a_negative_position_in_consumers_me_is_a_decode_error() -> None:
+    with pytest.raises(DecodeError):
+        structure({"status": "queued", "position": -2}, w.ConsumerProjection)
+
+
+@pytest.mark.parametrize(("raw", "status"), [
+    ("entered", w.TimedReleaseStatus.ENTERED),
+    ("not_entered", w.TimedReleaseStatus.NOT_ENTERED),
+    ("completed", w.TimedReleaseStatus.COMPLETED),
+    ("ADMITTED", w.TimedReleaseStatus.GRANTED),
+])
+def test_timed_release_statuses_decode_in_any_case(raw: str, status: w.TimedReleaseStatus) -> None:
+    """Timed-release statuses are free strings; the gen C projection writes them lower-case."""
+    assert decode(json.dumps({"status": raw}).encode(), w.TimedReleaseConsumerState).status is status

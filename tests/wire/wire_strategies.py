@@ -86,7 +86,19 @@ def _model(cls: type) -> st.SearchStrategy[Any]:
     if cls is w.SequenceProjection:
         return _sequence_projection()
     hints = typing.get_type_hints(cls)
-    return st.builds(cls, **{a.name: strategy_for(hints[a.name]) for a in attrs.fields(cls)})
+    return st.builds(cls, **{a.name: _field_strategy(a.name, hints[a.name])
+                             for a in attrs.fields(cls)})
+
+
+#: Fields the models refuse when negative (queue places and wait estimates).
+_NOT_NEGATIVE = frozenset({"position", "estimated_wait_time_in_seconds"})
+
+
+def _field_strategy(name: str, tp: Any) -> st.SearchStrategy[Any]:
+    values = strategy_for(tp)
+    if name in _NOT_NEGATIVE:
+        return values.map(lambda v: v if v is None else abs(v))
+    return values
 
 
 @st.composite

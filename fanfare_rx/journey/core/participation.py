@@ -70,6 +70,7 @@ _PARTICIPATION_TYPES: dict[object, ParticipationType] = {t.value: t for t in Par
 _STATUS_FIELDS = (
     "distribution", "participation", "position", "estimated_wait_seconds", "current_bid",
     "highest_bid", "admittance_token", "admittance_expires_at", "outcome", "waitlist_entered_at",
+    "position_display_mode",
 )
 _with_status = replacer(JourneyContext, *_STATUS_FIELDS)
 
@@ -159,11 +160,12 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
         expires if stage in _GRANT_STAGES else None,
         ended_as,
         ctx.waitlist_entered_at if stage is _WAITLIST else None,
+        getattr(state, "position_display_mode", None) if participating else None,
     )
     if stage is snap.sequence_stage and values == (
         ctx.distribution, ctx.participation, ctx.position, ctx.estimated_wait_seconds,
         ctx.current_bid, ctx.highest_bid, ctx.admittance_token, ctx.admittance_expires_at,
-        ctx.outcome, ctx.waitlist_entered_at,
+        ctx.outcome, ctx.waitlist_entered_at, ctx.position_display_mode,
     ):
         return snap, events  # the same answer again: nothing to build
     ctx = _with_status(ctx, *values)

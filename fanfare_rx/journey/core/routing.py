@@ -35,6 +35,9 @@ from fanfare_rx.models.journey import (
 )
 
 __all__ = [
+    "DISTRIBUTION_NOT_LISTED",
+    "NO_SEQUENCE_AVAILABLE",
+    "awaits_sequence",
     "left_sequence",
     "offers_from_wire",
     "on_action",
@@ -49,6 +52,11 @@ __all__ = [
 
 JS = JourneyStage
 SS = SequenceStage
+#: The event code of a routed sequence whose distribution neither the experience nor
+#: ``/consumers/me`` names (yet).
+DISTRIBUTION_NOT_LISTED = "DISTRIBUTION_NOT_LISTED"
+#: The ``last_error`` of a journey whose route found no sequence (``no_access``).
+NO_SEQUENCE_AVAILABLE = "NO_SEQUENCE_AVAILABLE"
 DS = DistributionStatus
 
 
@@ -61,6 +69,12 @@ def requirements_from_gates(gates: Sequence[wire.Gate]) -> tuple[Requirement, ..
         if isinstance(gate, wire.BotCheckGate) and gate.challenge is not None:
             metadata["challenge_id"] = gate.challenge.id
             metadata["challenge_url"] = gate.challenge.iframe_url
+        if isinstance(gate, wire.BotCheckGate) and gate.mitigation is not None:
+            metadata["mitigation"] = {  # a blocked check: how many tries left, until when
+                "attempts_remaining": gate.mitigation.attempts_remaining,
+                "blocked_until": locate.ms(gate.mitigation.blocked_until),
+                "message": gate.mitigation.message,
+            }
         found.setdefault(
             kind, Requirement(type=kind, required=True, reason=gate.reason.code.value, metadata=metadata)
         )
@@ -265,13 +279,35 @@ def _no_access(
         return draft, [user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.WARNING,
                             "The distribution has closed", code="DISTRIBUTION_CLOSED",
                             reasons=reasons, details=details)]
+    if _still_no_access(snap, reasons, details):
+        return snap, []  # a poll finds what the journey already said: nothing new
     draft = attrs.evolve(
         snap, journey_stage=JS.ROUTING, sequence_stage=SS.NONE, requirements=(),
-        context=attrs.evolve(left_sequence(ctx), last_error="NO_SEQUENCE_AVAILABLE", offers=()),
+        context=attrs.evolve(left_sequence(ctx), last_error=NO_SEQUENCE_AVAILABLE, offers=()),
     )
-    event = user(EventKind.ERROR, EventSeverity.ERROR, "No sequence is available",
-                 code="NO_SEQUENCE_AVAILABLE", reasons=reasons)
+    said = f"No sequence is available: {'; '.join(details)}" if details else "No sequence is available"
+    event = user(EventKind.ERROR, EventSeverity.ERROR, said,
+                 code=NO_SEQUENCE_AVAILABLE, reasons=reasons, details=details)
     return draft, [event]
+
+
+def awaits_sequence(snap: JourneySnapshot) -> bool:
+    """Whether the journey stopped at ``no_access`` (routing, ``NO_SEQUENCE_AVAILABLE``): it
+    waits for a sequence to open, so polling routes it again.
+
+    Usage: ``if awaits_sequence(journey.state.get()): journey.start_polling()``
+    """
+    return snap.journey_stage is JS.ROUTING and snap.context.last_error == NO_SEQUENCE_AVAILABLE
+
+
+def _still_no_access(snap: JourneySnapshot, reasons: list[str], details: list[str]) -> bool:
+    """Whether the journey already stands at ``no_access`` for the same reasons (a poll's
+    route repeats it; an action clears ``last_error`` first, so it is answered afresh)."""
+    if not awaits_sequence(snap):
+        return False
+    said = next((e.detail for e in reversed(snap.events)
+                 if e.detail and e.detail.get("code") == NO_SEQUENCE_AVAILABLE), None)
+    return said is not None and (said.get("reasons"), said.get("details")) == (reasons, details)
 
 
 def _probe(snap: JourneySnapshot, msg: RouteResolved, ctx: JourneyContext) -> Draft | None:
@@ -351,6 +387,13 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         if distribution is not None and status is not None:
             distribution = attrs.evolve(distribution, status=status)
     events = _reroute_event(snap, sequence)
+    if distribution is None and not (snap.journey_stage is JS.ROUTED
+                                     and snap.context.sequence_id == sequence.id
+                                     and snap.context.distribution is None):
+        # Neither the experience nor /consumers/me names it yet: say so (polls look again).
+        events.append(user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.WARNING,
+                           "The sequence's distribution is not known yet",
+                           code=DISTRIBUTION_NOT_LISTED, sequence_id=sequence.id))
     same = (
         snap.context.distribution is not None
         and distribution is not None
@@ -402,8 +445,13 @@ def stage_from_distribution(stage: SequenceStage, ctx: JourneyContext) -> Sequen
 
 
 def on_experience(snap: JourneySnapshot, msg: ExperienceLoaded) -> Draft:
-    """``GET /experiences/{id}`` answered: the name and the current distribution's times."""
+    """``GET /experiences/{id}`` answered: the name, the routed sequence's name and priority
+    (a resumed journey learns them here, so a later reroute knows its direction) and the
+    current distribution's times."""
     ctx = attrs.evolve(snap.context, experience_name=msg.experience.name)
+    sequence = locate.find_sequence(msg.experience, ctx.sequence_id) if ctx.sequence_id else None
+    if sequence is not None:
+        ctx = attrs.evolve(ctx, sequence_name=sequence.name, sequence_priority=sequence.priority)
     current = ctx.distribution
     if current is not None and ctx.sequence_id is not None:
         fresh = locate.distribution_for(msg.experience, ctx.sequence_id, current.status, msg.at)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
+from fanfare_rx.journey.core.routing import NO_SEQUENCE_AVAILABLE, awaits_sequence
 from fanfare_rx.models.journey import (
     DistributionStatus,
     JourneySnapshot,
@@ -19,6 +20,7 @@ from fanfare_rx.models.journey import (
 )
 from fanfare_rx.models.view import (
     AdmissionGrant,
+    BotMitigation,
     Gate,
     JourneyView,
     JourneyViewStage,
@@ -48,8 +50,9 @@ JS = JourneyStage
 SS = SequenceStage
 V = JourneyViewStage
 
-#: The ``last_error`` of a ``no_access`` route: the view shows ``routed`` / ``unavailable``.
-NO_SEQUENCE_AVAILABLE = "NO_SEQUENCE_AVAILABLE"
+#: The ``positionDisplayMode`` under which no exact place is shown.
+QUALITATIVE = "qualitative"
+
 
 #: Journey-level actions per view stage (spec §1.3); ``routing`` offers ``retry`` only after
 #: a failure (``error`` set), so a failed start is never a dead end.
@@ -106,7 +109,7 @@ def journey_stage_of(snapshot: JourneySnapshot) -> JourneyViewStage:
     stage = snapshot.journey_stage
     if stage is JS.ROUTING and snapshot.requirements:
         return V.GATED  # a bot check is pending
-    if stage is JS.ROUTING and snapshot.context.last_error == NO_SEQUENCE_AVAILABLE:
+    if awaits_sequence(snapshot):
         return V.ROUTED  # no_access: routed / unavailable
     if stage is JS.NEEDS_ACCESS_CODE and not any(r.required for r in snapshot.requirements):
         return V.ROUTING  # an optional code is no gate: the view routes on, offers list it
@@ -120,12 +123,26 @@ def _gate(requirement: Requirement) -> Gate:
         status = "optional"
     challenge_id = metadata.get("challenge_id")
     challenge_url = metadata.get("challenge_url")
+    mitigation = metadata.get("mitigation")
     return Gate(
         type=requirement.type,
         status=str(status) if status is not None else "required",
         reason=requirement.reason,
         challenge_id=challenge_id if isinstance(challenge_id, str) else None,
         challenge_url=challenge_url if isinstance(challenge_url, str) else None,
+        mitigation=_mitigation(mitigation),
+    )
+
+
+def _mitigation(value: object) -> BotMitigation | None:
+    """The requirement's ``mitigation`` metadata (ints and a string, or absent)."""
+    if not isinstance(value, Mapping):
+        return None
+    attempts, until, message = (value.get(k) for k in ("attempts_remaining", "blocked_until", "message"))
+    return BotMitigation(
+        attempts_remaining=attempts if isinstance(attempts, int) else None,
+        blocked_until=until if isinstance(until, int) else None,
+        message=message if isinstance(message, str) else None,
     )
 
 
@@ -275,8 +292,10 @@ def display_of(snapshot: JourneySnapshot) -> ParticipatingDisplay | None:
     return ParticipatingDisplay(
         mechanism=view.mechanism,
         status=participation.status if participation is not None else None,
-        position=ctx.position, estimated_wait_seconds=ctx.estimated_wait_seconds,
+        position=None if ctx.position_display_mode == QUALITATIVE else ctx.position,
+        estimated_wait_seconds=ctx.estimated_wait_seconds,
         current_bid=ctx.current_bid, highest_bid=ctx.highest_bid,
         slot_id=participation.slot_id if participation is not None else None,
         location_id=participation.location_id if participation is not None else None,
+        position_display_mode=ctx.position_display_mode,
     )

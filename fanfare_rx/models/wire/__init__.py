@@ -31,7 +31,9 @@ from fanfare_rx.models.wire.appointment import (
 )
 from fanfare_rx.models.wire.auction import (
     AuctionConsumerState,
+    AuctionCurrentPrice,
     AuctionEnterResult,
+    BidRecord,
     BidRequest,
     HighestBid,
 )
@@ -151,10 +153,12 @@ __all__ = [
     "ArchivedStatusResult",
     "Auction",
     "AuctionConsumerState",
+    "AuctionCurrentPrice",
     "AuctionEnterResult",
     "AuctionStatus",
     "AuthenticationGate",
     "Availability",
+    "BidRecord",
     "BidRequest",
     "BookAppointmentRequest",
     "BookingSummary",

@@ -14,7 +14,14 @@ from fanfare_rx.models.wire.enums import (
     AuctionStatus,
 )
 
-__all__ = ["AuctionConsumerState", "AuctionEnterResult", "BidRequest", "HighestBid"]
+__all__ = [
+    "AuctionConsumerState",
+    "AuctionCurrentPrice",
+    "AuctionEnterResult",
+    "BidRecord",
+    "BidRequest",
+    "HighestBid",
+]
 
 
 @attrs.frozen
@@ -43,3 +50,25 @@ class BidRequest:
 @attrs.frozen
 class HighestBid:
     amount: Decimal | None = None
+
+
+@attrs.frozen
+class BidRecord:
+    """One bid of ``GET /auctions/{id}/bids`` (everyone's) or ``…/bids/history`` (the
+    consumer's own): amount, whether it is the highest, when; a handle or the consumer."""
+
+    amount: Decimal
+    is_highest: bool
+    timestamp: datetime
+    bidder_handle: str | None = None
+    consumer_id: str | None = None
+
+
+@attrs.frozen
+class AuctionCurrentPrice:
+    """``GET /auctions/{id}/current-price`` (Dutch auctions): the price now, the units left
+    and whether the auction ended."""
+
+    current_price: Decimal
+    remaining_quantity: int
+    auction_ended: bool

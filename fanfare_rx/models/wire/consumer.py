@@ -45,7 +45,8 @@ class ConsumerProjection:
     """Per-mechanism consumer record; ``status`` is lower-case (``queued``, ``won`` ...)."""
 
     status: str
-    position: int | None = None
+    position: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(0)))
     admission_grant: str | None = _secret()
     denied_reason: str | None = None
     distribution_id: str | None = None

@@ -35,6 +35,7 @@ class WireError:
     issues: tuple[ValidationIssue, ...] | None = None
     details: Any = None
     request_id: str | None = None
+    correlation_id: str | None = None
     retry_after: float | None = None
     support: Any = None
     valid: bool | None = None

@@ -20,12 +20,18 @@ __all__ = [
     "QueueDenyRequest", "QueueGranted", "QueueLeft", "QueueNotQueued", "QueueQueued",
 ]
 
+#: A place in line is never negative (a server saying so is a DecodeError, not a place).
+_not_negative = attrs.validators.optional(attrs.validators.ge(0))
+
 
 @attrs.frozen
 class QueueQueued:
+    """In the queue: ``position`` 1 is next (never negative), the wait estimate, and whether
+    the app may show the exact place (``precise``) or only progress (``qualitative``)."""
+
     STATUS: ClassVar[QueueStatus] = QueueStatus.QUEUED
-    position: int
-    estimated_wait_time_in_seconds: float
+    position: int = attrs.field(validator=attrs.validators.ge(0))
+    estimated_wait_time_in_seconds: float = attrs.field(validator=attrs.validators.ge(0))
     position_display_mode: str | None = None
 
 
@@ -33,14 +39,14 @@ class QueueQueued:
 class QueueNotQueued:
     STATUS: ClassVar[QueueStatus] = QueueStatus.NOT_QUEUED
     dequeued_at: datetime | None = None
-    position: int | None = None
+    position: int | None = attrs.field(default=None, validator=_not_negative)
 
 
 @attrs.frozen
 class QueueLeft:
     STATUS: ClassVar[QueueStatus] = QueueStatus.LEFT
     dequeued_at: datetime | None = None
-    position: int | None = None
+    position: int | None = attrs.field(default=None, validator=_not_negative)
 
 
 @attrs.frozen
@@ -49,14 +55,14 @@ class QueueGranted:
     admission_grant: str = attrs.field(repr=redact)
     dequeued_at: datetime | None = None
     expires_at: datetime | None = None
-    position: int | None = None
+    position: int | None = attrs.field(default=None, validator=_not_negative)
 
 
 @attrs.frozen
 class QueueCompleted:
     STATUS: ClassVar[QueueStatus] = QueueStatus.COMPLETED
     completed_at: datetime | None = None
-    position: int | None = None
+    position: int | None = attrs.field(default=None, validator=_not_negative)
     admission_grant: str | None = _secret()
 
 
@@ -65,7 +71,7 @@ class QueueDenied:
     STATUS: ClassVar[QueueStatus] = QueueStatus.DENIED
     reason: str
     dequeued_at: datetime | None = None
-    position: int | None = None
+    position: int | None = attrs.field(default=None, validator=_not_negative)
 
 
 @attrs.frozen

@@ -37,6 +37,8 @@ class AuctionEngine(Engine):
         self.settled = False
         self.winner: str | None = None
         self.grant: Grant | None = None
+        #: Every bid in order: (consumer, amount, when).
+        self.bid_log: list[tuple[str, Decimal, float]] = []
 
     def accepts_entries(self, now: float) -> bool:
         return self.open_at <= now < self.settle_at and not self.settled
@@ -93,6 +95,7 @@ class AuctionEngine(Engine):
             self.count_entry(consumer_id)
             self.bidders[consumer_id] = _Bidder(entered_at=now)
         self.bidders[consumer_id].bids.append(amount)
+        self.bid_log.append((consumer_id, amount, now))
         self.highest = (consumer_id, amount)
         extend = self.spec.auto_extend_seconds
         if extend and self.settle_at - now <= extend:
@@ -129,6 +132,28 @@ class AuctionEngine(Engine):
             winning_bid_amount=self.highest[1] if self.winner and self.highest else None,
             expires_at=self.dt(self.grant.expires_at) if won and self.grant else None,
             highest_bid=self.highest[1] if self.highest else None)
+
+    def bids(self, *, limit: int | None, of: str | None = None) -> list[wire.BidRecord]:
+        """``GET …/bids`` (everyone's, bidders by handle) or, with ``of``, ``…/bids/history``
+        (that consumer's own): newest first, at most ``limit``."""
+        handles = {who: f"bidder-{n}" for n, who in enumerate(dict.fromkeys(
+            who for who, _, _ in self.bid_log), start=1)}
+        top = len(self.bid_log) - 1
+        records = [
+            wire.BidRecord(amount=amount, is_highest=index == top, timestamp=self.dt(at),  # type: ignore[arg-type]
+                           bidder_handle=None if of else handles[who],
+                           consumer_id=who if of else None)
+            for index, (who, amount, at) in enumerate(self.bid_log) if of is None or who == of]
+        records.reverse()
+        return records if limit is None else records[:limit]
+
+    def current_price(self) -> wire.AuctionCurrentPrice:
+        """``GET …/current-price``: an English auction's price is the next minimum bid; its one
+        unit is gone once it settled with a winner."""
+        return wire.AuctionCurrentPrice(
+            current_price=self.highest[1] if self.highest else self.minimum_bid(),
+            remaining_quantity=0 if self.settled and self.winner else 1,
+            auction_ended=self.settled)
 
     def highest_bid(self) -> wire.HighestBid:
         return wire.HighestBid(amount=self.highest[1] if self.highest else None)
