@@ -5,13 +5,16 @@ counted here."""
 
 from __future__ import annotations
 
+import argparse
 import ast
 import asyncio
 import contextlib
 import inspect
+import itertools
 import os
 import random
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -25,6 +28,7 @@ from doc_blocks import ROOT, RULES, Block, blocks, mode_of, python_blocks
 from nbclient import NotebookClient
 
 from fanfare_rx import Fanfare, ServerCadence
+from fanfare_rx.cli.commands import build_parser
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.client.storage import FileStorage
 from fanfare_rx.sandbox import Sandbox
@@ -233,3 +237,53 @@ def test_a_signature_block_matches_the_code(block: Block) -> None:
             if node is not None:
                 with contextlib.suppress(ValueError):
                     assert ast.literal_eval(node) == parameter.default, (name, parameter.name)
+
+
+# --- command lines ------------------------------------------------------------------------------
+
+def _command_parsers() -> dict[str, argparse.ArgumentParser]:
+    found: dict[str, argparse.ArgumentParser] = {}
+
+    def walk(parser: argparse.ArgumentParser, name: str) -> None:
+        found[name] = parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, subparser in action.choices.items():
+                    walk(subparser, f"{name} {sub}".strip())
+
+    walk(build_parser(), "")
+    return found
+
+
+def _command_lines() -> list[tuple[Block, str]]:
+    lines = []
+    for block in blocks():
+        for line in block.code.replace("\\\n", " ").splitlines():
+            line = line.strip().removesuffix("&").strip()
+            if line.startswith("fanfare-rx "):
+                lines.append((block, line))
+    return lines
+
+
+def test_every_fanfare_rx_command_line_in_the_docs_is_one_the_cli_accepts() -> None:
+    """A concrete command parses; a synopsis (``[--speed N]``, ``a|b``) names only options
+    of its command, and its lists of choices are the command's."""
+    parsers = _command_parsers()
+    lines = _command_lines()
+    assert len(lines) >= 10
+    for block, line in lines:
+        words = shlex.split(line)[1:]
+        if not any(mark in line for mark in ("[", "|", "...")):
+            try:
+                build_parser().parse_args(words)
+            except SystemExit:
+                pytest.fail(f"{block}: {line}")
+            continue
+        command = " ".join(itertools.takewhile(lambda w: re.fullmatch(r"[a-z]+", w), words))
+        parser = parsers[command]
+        actions = {flag: action for action in parser._actions for flag in action.option_strings
+                   if action.help is not argparse.SUPPRESS}
+        for flag in re.findall(r"--[a-z][a-z-]*", line):
+            assert flag in actions, f"{block}: {flag} is not an option of {command!r}"
+        for flag, listed in re.findall(r"(--[a-z][a-z-]*) ([a-z_]+(?:\|[a-z_]+)+)", line):
+            assert set(listed.split("|")) == set(actions[flag].choices or ()), f"{block}: {flag}"
