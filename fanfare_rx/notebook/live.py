@@ -9,6 +9,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
+from reactivex import abc
 from reactivex import operators as ops
 
 from fanfare_rx.journey.journey import ExperienceJourney
@@ -41,6 +42,7 @@ class LiveView:
     The widget is displayed with a static ``text/html`` (and ``text/plain``) copy of the same
     snapshot, kept current through the display id: a live notebook shows the widget, a stored
     notebook without widget state (an nbconvert HTML export, a code host) shows the last state.
+    :meth:`close` (also when the journey is destroyed) leaves only the static copy.
 
     Usage: ``view = live(journey); ...; view.close()``
     """
@@ -70,7 +72,7 @@ class LiveView:
             self._handle = display_mod.display(
                 display_mod.HTML(self._render(journey.state.get())), display_id=True
             )
-        self._subscription = journey.state.pipe(ops.skip(1)).subscribe(
+        self._subscription: abc.DisposableBase | None = journey.state.pipe(ops.skip(1)).subscribe(
             on_next=self._update, on_error=lambda _: self.close(), on_completed=self.close
         )
 
@@ -106,10 +108,20 @@ class LiveView:
         self.updates += 1
 
     def close(self) -> None:
-        """Stop following the journey (the last rendering stays). Usage: ``view.close()``"""
+        """Stop following the journey (the last rendering stays). A widget is then replaced
+        by its static copy, so a saved notebook holds no widget whose view an HTML export
+        would need JavaScript (and the network) to draw. Usage: ``view.close()``"""
         subscription = getattr(self, "_subscription", None)
         if subscription is not None:
             subscription.dispose()
+            self._subscription = None
+        if self._widget is not None:
+            snapshot = self.journey.state.get()
+            if self._handle is not None:
+                self._handle.update({"text/html": self._render(snapshot),
+                                     "text/plain": self._text(snapshot)}, raw=True)
+            self._widget.close()
+            self._widget = None
 
 
 def live(journey: ExperienceJourney, *, widget: bool | None = None) -> LiveView:

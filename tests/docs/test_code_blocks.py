@@ -200,6 +200,9 @@ def test_the_notebook_block_draws_once_and_leaves_the_last_state_for_an_export(
     # The live view: what an HTML export shows is the last state, as static HTML.
     [view] = [o for o in outputs if "text/html" in o.get("data", {})]
     assert ">admitted</span>" in view.data["text/html"]
+    # The journey was destroyed (last cell): the widget gave way to the static copy, so an
+    # export needs no widget state or JavaScript to show it.
+    assert "application/vnd.jupyter.widget-view+json" not in view.data
 
 
 # --- signatures -----------------------------------------------------------------------------------

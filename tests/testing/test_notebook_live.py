@@ -126,5 +126,9 @@ def test_with_ipywidgets_the_widget_value_follows_the_journey(monkeypatch: pytes
     assert last["text/html"] == widget.value
     assert last["text/plain"] == "ExperienceJourney exp-1: routed / participating"
     assert "grant-secret" not in last["text/html"] + last["text/plain"]
+    # Closed, the widget gives way to its static copy: a saved notebook keeps no widget.
     view.close()
+    final = fake_display.handles[0].updates[-1]
+    assert final == {"text/html": widget.value, "text/plain": last["text/plain"]}
+    assert not view.uses_widget and widget.comm is None
     h.destroy()
