@@ -16,11 +16,12 @@ from fanfare_rx.client.fanfare import Fanfare
 from fanfare_rx.fleet.shoppers import (
     OUTCOME_NO_SLOT,
     book_a_slot,
+    booked_slot,
+    in_appointment,
     opening_bid,
     place_opening_bid,
 )
 from fanfare_rx.journey.journey import ExperienceJourney
-from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import (
     JourneySnapshot,
@@ -182,13 +183,13 @@ class _Runner:
                 await self.satisfy_requirements()
                 continue
             stage = snap.sequence_stage
-            if stage is SequenceStage.ADMITTED or _booked(snap):
+            if stage is SequenceStage.ADMITTED or booked_slot(snap) is not None:
                 return snap
             if stage in (SequenceStage.ENDED, SequenceStage.ADMISSION_EXPIRED):
                 outcome = snap.context.outcome or stage.value
                 raise JourneyStopped(
                     EXIT_NOT_ADMITTED, f"not admitted: the journey ended ({outcome})")
-            if _is_appointment(snap):
+            if in_appointment(snap):
                 if stage is SequenceStage.ACTIVE_ENTERABLE and self.options.enter and (
                         not self.booked):
                     await self.book()
@@ -242,16 +243,6 @@ class _Runner:
             raise JourneyStopped(EXIT_NOT_ADMITTED, "not booked: every slot is full")
 
 
-def _is_appointment(snap: JourneySnapshot) -> bool:
-    distribution = snap.context.distribution
-    return distribution is not None and distribution.type is wire.DistributionType.APPOINTMENT
-
-
-def _booked(snap: JourneySnapshot) -> bool:
-    participation = snap.context.participation
-    return (_is_appointment(snap) and snap.sequence_stage is SequenceStage.PARTICIPATING
-            and participation is not None and participation.slot_id is not None)
-
 
 async def run_journey(options: JourneyOptions, view: LiveView, out: TextIO | None = None) -> int:
     """Run the docs' complete example against ``options.base_url`` and return the exit status:
@@ -303,10 +294,9 @@ async def run_journey(options: JourneyOptions, view: LiveView, out: TextIO | Non
             journey.stop_polling()
         view.close()
         ctx = admitted.context
-        if _booked(admitted):
-            participation = ctx.participation
-            assert participation is not None
-            print(f"booked: slot {participation.slot_id}", file=out)
+        slot = booked_slot(admitted)
+        if slot is not None:
+            print(f"booked: slot {slot}", file=out)
         else:
             print("admitted: admission token " + redact(ctx.admittance_token), file=out)
         return EXIT_OK

@@ -33,7 +33,9 @@ __all__ = [
     "OUTCOME_NO_SLOT",
     "SlotFinder",
     "book_a_slot",
+    "booked_slot",
     "enter_and_wait",
+    "in_appointment",
     "opening_bid",
     "place_opening_bid",
     "slot_finder",
@@ -66,6 +68,27 @@ _READY = DONE_STAGES | {SequenceStage.ACTIVE_ENTERABLE, SequenceStage.PARTICIPAT
 _ATTEMPTS = 5
 #: Tries at a first bid that faster bidders keep making too low (a crowd bids at once).
 BID_ATTEMPTS = 100
+
+
+def in_appointment(snap: JourneySnapshot) -> bool:
+    """Whether the journey is routed to an appointment (booked, not entered; never admitted).
+
+    Usage: ``in_appointment(journey.state.get())``
+    """
+    distribution = snap.context.distribution
+    return distribution is not None and distribution.type is wire.DistributionType.APPOINTMENT
+
+
+def booked_slot(snap: JourneySnapshot) -> str | None:
+    """The slot the journey booked in its appointment, None when it holds no booking.
+
+    Usage: ``booked_slot(journey.state.get())`` -> ``'slot-5f2469a3-store-soho-2'``
+    """
+    participation = snap.context.participation
+    if (not in_appointment(snap) or snap.sequence_stage is not SequenceStage.PARTICIPATING
+            or participation is None):
+        return None
+    return participation.slot_id
 
 
 def opening_bid(terms: AuctionTerms | None) -> str | None:
@@ -124,8 +147,9 @@ async def book_a_slot(journey: ExperienceJourney, slots: SlotFinder,
     """
     rng = rng if rng is not None else random.Random()
     for attempt in range(_ATTEMPTS):
-        distribution = journey.state.get().context.distribution
-        if distribution is None or distribution.type is not wire.DistributionType.APPOINTMENT:
+        snap = journey.state.get()
+        distribution = snap.context.distribution
+        if distribution is None or not in_appointment(snap):
             raise JourneyError("book_a_slot needs a journey routed to an appointment")
         start, end = slot_window(datetime.now(UTC).date())
         free = [slot for slot in (await slots(distribution.id, start, end)).slots
@@ -200,8 +224,7 @@ async def enter_and_wait(journey: ExperienceJourney, *, poll_ms: int = 1000,
     try:
         stage = await journey.sequence_stage.wait_for(lambda s: s in _READY, timeout=timeout)
         snap = journey.state.get()
-        distribution = snap.context.distribution
-        if distribution is not None and distribution.type is wire.DistributionType.APPOINTMENT:
+        if in_appointment(snap):
             if slots is None:
                 raise JourneyError("an appointment is booked by a shopper that can list its "
                                    "slots: pass slots= to enter_and_wait")

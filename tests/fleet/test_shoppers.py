@@ -9,8 +9,24 @@ import pytest
 
 from fanfare_rx import Fanfare
 from fanfare_rx.errors import JourneyError
-from fanfare_rx.fleet.shoppers import OUTCOME_BOOKED, enter_and_wait, opening_bid
-from fanfare_rx.models.journey import AuctionTerms
+from fanfare_rx.fleet.shoppers import (
+    OUTCOME_BOOKED,
+    booked_slot,
+    enter_and_wait,
+    in_appointment,
+    opening_bid,
+)
+from fanfare_rx.models.journey import (
+    AuctionTerms,
+    DistributionSummary,
+    JourneyContext,
+    JourneySnapshot,
+    JourneyStage,
+    Participation,
+    ParticipationType,
+    SequenceStage,
+)
+from fanfare_rx.models.wire import DistributionType
 from fanfare_rx.sandbox import Sandbox
 
 
@@ -51,3 +67,23 @@ async def test_an_appointment_without_a_slot_finder_is_refused_at_once_then_book
                     assert outcome == OUTCOME_BOOKED
                     participation = journey.state.get().context.participation
                     assert participation is not None and participation.slot_id is not None
+
+
+def test_a_booked_slot_is_read_only_from_an_appointment_participation() -> None:
+    appointment = DistributionSummary(type=DistributionType.APPOINTMENT, id="appt-1")
+    booked = Participation(id="p-1", type=ParticipationType.APPOINTMENT, status="BOOKED",
+                           slot_id="slot-1")
+
+    def snap(stage: str, **context: object) -> JourneySnapshot:
+        return JourneySnapshot(journey_stage=JourneyStage.ROUTED,
+                               sequence_stage=SequenceStage(stage),
+                               context=JourneyContext(experience_id="exp-1", **context))  # type: ignore[arg-type]
+
+    assert booked_slot(snap("participating", distribution=appointment,
+                            participation=booked)) == "slot-1"
+    assert booked_slot(snap("active_enterable", distribution=appointment)) is None
+    assert booked_slot(snap("ended", distribution=appointment, participation=booked)) is None
+    queue = DistributionSummary(type=DistributionType.QUEUE, id="q-1")
+    assert booked_slot(snap("participating", distribution=queue, participation=booked)) is None
+    assert in_appointment(snap("active_enterable", distribution=appointment))
+    assert not in_appointment(snap("active_enterable", distribution=queue))
