@@ -21,11 +21,11 @@ pytest plugin, which lives here, costs nothing until a fixture is used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import typing as _typing
 
-from fanfare_rx._lazy import lazy_exports
+from fanfare_rx._lazy import lazy_exports as _lazy_exports
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from fanfare_rx.testing import builders
     from fanfare_rx.testing.harness import (
         ActionOutcome,
@@ -93,4 +93,4 @@ __all__ = [
     "render_marbles",
 ]
 
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())
