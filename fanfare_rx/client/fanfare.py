@@ -31,7 +31,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.codec import snapshot_to_json
-from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
+from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig, check_credentials
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import Sleep
@@ -170,14 +170,12 @@ class Fanfare:
                 so backoff takes the same time source as the journeys).
 
         Raises:
-            ConfigError: missing organization id or key, unknown environment, bad URL.
+            ConfigError: missing organization id or key, a secret key (``sk_…``) given as the
+                publishable key (refused before any request), unknown environment, bad URL.
 
         Usage: ``fanfare = await Fanfare.init(organization_id=org, publishable_key=pk)``
         """
-        if not organization_id:
-            raise ConfigError("organization_id is required", code=ErrorCode.MISSING_ORGANIZATION_ID)
-        if not publishable_key:
-            raise ConfigError("publishable_key is required", code=ErrorCode.MISSING_PUBLISHABLE_KEY)
+        check_credentials(organization_id=organization_id, publishable_key=publishable_key)
         if base_url is None:
             if environment not in _ENVIRONMENTS:
                 raise ConfigError(
