@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_TIMEOUT",
     "HttpConfig",
+    "check_base_url",
     "check_credentials",
 ]
 
@@ -28,6 +29,19 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_CONNECTIONS = 16
 #: Secret keys (spec §2.1: ``sk_live_…`` / ``sk_test_…``) never leave the merchant's server.
 _SECRET_KEY_PREFIX = "sk_"
+
+
+def check_base_url(base_url: object) -> None:
+    """Refuse a Consumer API root that is not an ``http://`` or ``https://`` URL.
+
+    Raises:
+        ConfigError: code ``INVALID_CONFIG``.
+
+    Usage: ``check_base_url("https://consumer.fanfare.io/api")``
+    """
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"base_url must be an http(s) URL, got {base_url!r}",
+                          code=ErrorCode.INVALID_CONFIG)
 
 
 def check_credentials(*, organization_id: object, publishable_key: object) -> None:
