@@ -183,7 +183,8 @@ class Fanfare:
                 )
             base_url = _ENVIRONMENTS[environment]
         bus = EventBus()
-        sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit)
+        sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
+                                  base_url=base_url)
         if scheduler is None:
             scheduler = AsyncIOScheduler(asyncio.get_running_loop())
         api = ConsumerApi(
@@ -288,6 +289,7 @@ class Fanfare:
         self.experiences.destroy_all()
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
+        self.sessions.close()
         await self.api.close()
         self._bus.clear()
 
