@@ -214,6 +214,8 @@ class RedisStorage:
                     mapping: dict[Any, Any] = dict(stored.journeys)
                     pipe.hset(journeys_key, mapping=mapping)
                     pipe.expire(journeys_key, ttl)
+                if self.watch_interval is not None:  # what this storage wrote is there
+                    pipe.set(self.watch_key(), self.owner, ex=self._watch_ttl())
                 await pipe.execute()
 
     async def clear(self, organization_id: str) -> None:
@@ -310,25 +312,29 @@ class RedisStorage:
             with contextlib.suppress(asyncio.CancelledError):
                 await watch
 
+    def _watch_ttl(self) -> int:
+        return max(30, int((self.watch_interval or 0) * 10))
+
     async def _watch_loop(self) -> None:
+        """Every ``watch_interval``: renew the mark every save also sets. A mark gone (Redis
+        restarted empty, flushed) or a failed check (Redis away: writes may have been missed)
+        has every follower write its record back."""
         assert self.watch_interval is not None
-        ttl = max(30, int(self.watch_interval * 10))
-        key, marked, away = self.watch_key(), False, False
+        key, away = self.watch_key(), False
         while self._followers:
             await asyncio.sleep(self.watch_interval)
             try:
-                kept = bool(await self.client.expire(key, ttl))
+                kept = bool(await self.client.expire(key, self._watch_ttl()))
                 if not kept:
-                    await self.client.set(key, self.owner, ex=ttl)
+                    await self.client.set(key, self.owner, ex=self._watch_ttl())
             except (RedisError, OSError):
                 away = True
                 continue
-            if marked and (away or not kept):
+            if away or not kept:
                 self.resets += 1
                 _log.warning("the session store lost its records or was away; writing %d live "
                              "session(s) back", len(self._followers))
                 away = not await self._write_all_back()
-            marked = True
 
     async def _write_all_back(self) -> bool:
         followers = list(self._followers)
