@@ -53,8 +53,7 @@ async def test_two_servers_of_one_organization_keep_their_own_sessions(
     if kind == "file":
         names = sorted(p.name for p in tmp_path.glob("session-*.json"))
         assert len(names) == 2  # one file per server, each named after its organization
-        assert all(name.startswith(f"session-{one.organization_id}@") or
-                   name.startswith(f"session-{one.organization_id}_http") for name in names)
+        assert all(name.startswith(f"session-{one.organization_id}_http") for name in names)
 
 
 async def test_an_older_record_is_read_by_the_first_server_only(tmp_path: Path) -> None:
