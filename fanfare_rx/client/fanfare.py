@@ -171,11 +171,16 @@ class Fanfare:
 
         Raises:
             ConfigError: missing organization id or key, a secret key (``sk_…``) given as the
-                publishable key (refused before any request), unknown environment, bad URL.
+                publishable key (refused before any request), a storage that is no
+                ``SessionStorage``, unknown environment, bad URL.
 
         Usage: ``fanfare = await Fanfare.init(organization_id=org, publishable_key=pk)``
         """
         check_credentials(organization_id=organization_id, publishable_key=publishable_key)
+        if storage is not None and not isinstance(storage, SessionStorage):
+            raise ConfigError(f"storage must be a SessionStorage (MemoryStorage(), "
+                              f"FileStorage(directory), RedisStorage...), got "
+                              f"{type(storage).__name__}", code=ErrorCode.INVALID_CONFIG)
         if base_url is None:
             if environment not in _ENVIRONMENTS:
                 raise ConfigError(

@@ -55,3 +55,10 @@ async def test_a_publishable_key_still_works(sandbox: Sandbox) -> None:
                                   publishable_key=sandbox.publishable_key,
                                   base_url=sandbox.base_url) as fanfare:
         assert (await fanfare.sessions.ensure()).consumer_id
+
+
+@pytest.mark.parametrize("storage", ["~/.fanfare", object()])
+async def test_a_storage_that_is_no_session_storage_is_refused(storage: Any) -> None:
+    with pytest.raises(ConfigError, match="SessionStorage"):
+        await Fanfare.init(organization_id="org", publishable_key="pk_test_x",
+                           base_url="http://127.0.0.1:9", storage=storage)
