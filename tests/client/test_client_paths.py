@@ -101,3 +101,38 @@ async def test_a_journey_of_a_dot_id_asks_the_server_for_that_id(sandbox: Sandbo
         for bad in ("", None, 7):
             with pytest.raises(UsageError):
                 fanfare.experiences.create_journey(bad)  # type: ignore[arg-type]
+
+
+def _path_placeholders() -> list[tuple[str, int, str]]:
+    """Every ``{...}`` of an f-string path in the wire layer that is not an escaped id."""
+    import ast
+    from pathlib import Path
+
+    import fanfare_rx.wire
+
+    allowed_calls = {"segment", "_base", "urlencode"}
+    allowed_names = {"base"}  # bound to an f-string path checked here itself
+    found: list[tuple[str, int, str]] = []
+    for source in Path(fanfare_rx.wire.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            texts = [v.value for v in node.values
+                     if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+            if not any(t.startswith("/") and not t.startswith("//") for t in texts):
+                continue  # not a request path
+            for value in node.values:
+                if not isinstance(value, ast.FormattedValue):
+                    continue
+                inner = value.value
+                if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) \
+                        and inner.func.id in allowed_calls:
+                    continue
+                if isinstance(inner, ast.Name) and inner.id in allowed_names:
+                    continue
+                found.append((source.name, node.lineno, ast.unparse(inner)))
+    return found
+
+
+def test_every_id_in_a_wire_path_goes_through_segment() -> None:
+    assert _path_placeholders() == []
