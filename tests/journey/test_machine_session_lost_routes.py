@@ -3,7 +3,11 @@ it still lists the sign-in requirement (stage and requirements come from one ans
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fanfare_rx.journey.core import tables
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce
@@ -65,3 +69,40 @@ def test_no_access_while_the_session_is_lost_still_asks_to_sign_in() -> None:
     assert after.journey_stage is JourneyStage.NEEDS_AUTH
     assert after.sequence_stage is SequenceStage.PARTICIPATING
     assert _asks_to_sign_in(after)
+
+
+def _menu() -> list[Any]:
+    queue = b.distribution_id("queue")
+    return [
+        ("lost", None),
+        ("route", (b.no_access(), True)), ("route", (b.no_access(), False)),
+        ("route", (b.routed(), True)), ("route", (b.routed(), False)),
+        ("route", (b.gated(b.auth_gate()), True)), ("route", (b.gated(b.auth_gate()), False)),
+        ("status", (queue, b.queued(5))), ("status", (queue, b.queue_granted())),
+        ("status", (queue, b.queue_denied())), ("status", (queue, b.not_queued())),
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, len(_menu()) - 1), min_size=1, max_size=12))
+def test_no_answer_order_leaves_routed_listing_the_sign_in(steps: list[int]) -> None:
+    """Found by fuzzing the reducer: whatever arrives after a lost session, in any order."""
+    menu = _menu()
+    snap = initial_snapshot(b.EXPERIENCE_ID)
+    snap = reduce(snap, RouteResolved(at=1_000, result=b.routed(), experience=EXPERIENCE))
+    at = 1_000
+    for index in steps:
+        at += 100
+        kind, data = menu[index]
+        if kind == "lost":
+            snap = reduce(snap, SessionLost(at=at, code="SESSION_LOST", message="lost"))
+        elif kind == "route":
+            result, follow = data
+            snap = reduce(snap, RouteResolved(at=at, result=result, experience=EXPERIENCE,
+                                              follow=follow))
+        else:
+            distribution_id, state = data
+            snap = reduce(snap, StatusReceived(at=at, distribution_id=distribution_id,
+                                               state=state))
+        if snap.journey_stage is JourneyStage.ROUTED:
+            assert not _asks_to_sign_in(snap), steps
