@@ -19,7 +19,7 @@ from fanfare_rx.client.storage import (
     WatchedStorage,
     storage_key,
 )
-from fanfare_rx.errors import StorageError, StorageLockTimeout
+from fanfare_rx.errors import StorageError, StorageLockTimeout, UsageError
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 
@@ -70,7 +70,17 @@ class StoredSessionHolder:
 
     @property
     def storage_key(self) -> str:
-        """The key of this session in the storage: the organization at ``base_url``."""
+        """The key of this session in the storage: the organization at ``base_url``.
+
+        Raises:
+            UsageError: a storage is set but no server is known yet (give ``base_url=`` or
+                attach to a ``ConsumerApi`` first): keyed by the organization alone, sessions
+                of different servers would collide.
+        """
+        if self.base_url is None and self.storage is not None:
+            raise UsageError("the stored session is keyed by server: give "
+                             "SessionManager(..., base_url=...) or create the ConsumerApi "
+                             "before using the storage")
         return storage_key(self.organization_id, self.base_url)
 
     @property
@@ -207,7 +217,7 @@ class StoredSessionHolder:
             return None
         try:
             record = await self.storage.load(self.storage_key)
-            if record is None and self.storage_key != self.organization_id:
+            if record is None:
                 record = await self._move_older_record()
         except OSError as exc:
             self._fall_back(exc)

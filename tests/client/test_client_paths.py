@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fanfare_rx.client.fanfare import Fanfare
+from fanfare_rx.client.session import SessionManager
+from fanfare_rx.client.storage import FileStorage, storage_key
 from fanfare_rx.errors import APIStatusError, FanfareError, UsageError
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire._calls import segment
@@ -136,3 +139,19 @@ def _path_placeholders() -> list[tuple[str, int, str]]:
 
 def test_every_id_in_a_wire_path_goes_through_segment() -> None:
     assert _path_placeholders() == []
+
+
+async def test_a_session_manager_used_directly_is_keyed_by_its_api_s_server(
+        make_api: Callable[..., ConsumerApi], sandbox: Sandbox) -> None:
+    api = make_api()
+    assert api.sessions.storage_key == storage_key(sandbox.organization_id, sandbox.base_url)
+
+
+async def test_a_stored_session_needs_its_server_before_the_storage_is_used(
+        tmp_path: Path) -> None:
+    sessions = SessionManager("org", storage=FileStorage(tmp_path))
+    with pytest.raises(UsageError, match="base_url"):
+        await sessions.restore()
+    assert list(tmp_path.iterdir()) == []
+    keyed = SessionManager("org", storage=FileStorage(tmp_path), base_url="http://127.0.0.1:9")
+    assert await keyed.restore() is None
