@@ -84,6 +84,9 @@ class DistributionSpec:
     reserve_price: Decimal | None = None
     min_bid_increment: Decimal | None = None
     auto_extend_seconds: int | None = None
+    #: Draw and auction: after each draw (settlement) entries reopen at once for the next
+    #: round, drawn (settled) this many seconds later; None: one round only.
+    round_seconds: float | None = None
     #: Appointment: ``slot_count`` slots from ``first_slot_at``, each ``slot_duration_minutes``
     #: long and ``buffer_minutes`` apart, ``max_capacity_per_slot`` bookings each.
     first_slot_at: float | None = None
@@ -184,6 +187,7 @@ def _distribution(value: Any, path: str) -> DistributionSpec:
     elif kind == "draw":
         fields["draw_at"] = r.get("drawAt", read_number)
         fields["winner_count"] = r.get("winnerCount", read_int)
+        fields["round_seconds"] = r.get("roundSeconds", read_positive, None)
         if fields["draw_at"] < fields["open_at"]:
             raise ScenarioError(r.at("drawAt"), "must not be before openAt")
     elif kind == "auction":
@@ -192,6 +196,7 @@ def _distribution(value: Any, path: str) -> DistributionSpec:
         fields["reserve_price"] = r.get("reservePrice", read_money, None)
         fields["min_bid_increment"] = r.get("minBidIncrement", read_money, None)
         fields["auto_extend_seconds"] = r.get("autoExtendSeconds", read_int, None)
+        fields["round_seconds"] = r.get("roundSeconds", read_positive, None)
         if fields["settle_at"] < fields["open_at"]:
             raise ScenarioError(r.at("settleAt"), "must not be before openAt")
     elif kind == "appointment":

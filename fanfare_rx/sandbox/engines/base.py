@@ -16,7 +16,7 @@ from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.http import ApiError
 from fanfare_rx.sandbox.scenario import DistributionSpec
 
-__all__ = ["Engine", "Grant", "Projection", "not_open_yet", "order_limit_reached"]
+__all__ = ["Engine", "Grant", "Projection", "Timeline", "not_open_yet", "order_limit_reached"]
 
 #: Display names used in error texts ("Queue is not open yet", "Timed release not found").
 NOUNS = {"queue": "Queue", "draw": "Draw", "auction": "Auction", "timed_release": "Timed release",
@@ -40,6 +40,18 @@ class Projection:
     outcome: wire.OutcomeType | None = None
     outcome_at: float | None = None
     reason: str | None = None
+
+
+@attrs.frozen
+class Timeline:
+    """What a distribution is doing now and what changes next, at which sandbox time, and
+    what follows that change (``Timeline("open for entries", "draws", at, "reopens")``);
+    ``next_change`` None: nothing scheduled."""
+
+    doing: str
+    next_change: str | None = None
+    at: float | None = None
+    then: str | None = None
 
 
 def not_open_yet(noun: str, code: str, opens_at: float) -> ApiError:
@@ -113,6 +125,16 @@ class Engine:
 
     def settles_at(self) -> float | None:
         return None
+
+    def timeline(self, now: float) -> Timeline:
+        """What the distribution is doing at ``now`` and its next scheduled change."""
+        if now < self.open_at:
+            return Timeline("upcoming", "opens", self.open_at)
+        if self.accepts_entries(now):
+            if self.close_at is None:
+                return Timeline("open")
+            return Timeline("open", "closes", self.close_at)
+        return Timeline("closed")
 
     def closed_detail(self) -> str:
         """Why the distribution takes no one any more (``detail`` of a ``NO_ACCESS`` reason)."""

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from fanfare_rx.models import wire
-from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, not_open_yet
+from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, Timeline, not_open_yet
 from fanfare_rx.sandbox.engines.line import Line
 from fanfare_rx.sandbox.http import ApiError, conflict
 
@@ -50,6 +50,12 @@ class QueueEngine(Engine):
         self.closed = False
         self.acc = 0.0
         self.t = self.clock_at
+
+    def timeline(self, now: float) -> Timeline:
+        found = super().timeline(now)
+        if found.doing != "open":
+            return found
+        return attrs.evolve(found, doing=f"open, {len(self.line)} in line")
 
     # --- time ---------------------------------------------------------------------------------
 
