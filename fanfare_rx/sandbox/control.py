@@ -15,7 +15,7 @@ from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.engines import Timeline
 from fanfare_rx.sandbox.faults import FaultPlanError
-from fanfare_rx.sandbox.http import ApiError, read_body, validation_error
+from fanfare_rx.sandbox.http import ApiError, parse_json, read_body, validation_error
 from fanfare_rx.sandbox.scenario import ExperienceSpec
 from fanfare_rx.sandbox.world import World
 
@@ -176,14 +176,7 @@ async def reset_world(request: web.Request) -> web.Response:
 
 @routes.post("/_sandbox/faults")
 async def set_faults(request: web.Request) -> web.Response:
-    raw = await request.read()
-    try:
-        import json
-
-        plan = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise validation_error("malformed JSON", [], expected="json", received="string",
-                               type_="invalid_json") from None
+    plan = parse_json(await request.read() or b"{}")
     faults = request.app[context.FAULTS]
     try:
         faults.set(plan)

@@ -4,7 +4,6 @@ and waitlists. Entering checks the sequence's gates (access code, sign-in, bot c
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 import attrs
@@ -21,7 +20,13 @@ from fanfare_rx.sandbox.engines import (
     QueueEngine,
     TimedReleaseEngine,
 )
-from fanfare_rx.sandbox.http import ApiError, json_response, read_body, validation_error
+from fanfare_rx.sandbox.http import (
+    ApiError,
+    json_response,
+    parse_json,
+    read_body,
+    validation_error,
+)
 
 __all__ = ["routes"]
 
@@ -161,7 +166,7 @@ async def bid(request: web.Request) -> web.Response:
     if body.amount is None:
         raise validation_error("amount is required", ["amount"], body={}, expected="string",
                                type_="missing")
-    _money_is_a_string(json.loads(await request.read()))
+    _money_is_a_string(parse_json(await request.read()))
     _eligible(request, identity, engine)
     return json_response(engine.bid(identity.consumer.id, body.amount,
                                     guest=identity.consumer.guest, now=now))

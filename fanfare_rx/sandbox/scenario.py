@@ -139,13 +139,23 @@ class Scenario:
     refresh_token_ttl_seconds: int = 2_592_000
     #: Seconds a just-rotated refresh token still yields the pair its rotation issued (0: off).
     refresh_reuse_grace_seconds: int = 0
-    #: ``compat``: timed releases listed in experiences, granted entries ``GRANTED``; ``genC``:
-    #: not listed (found through ``/consumers/me``), granted entries ``ENTERED`` + grant.
+    #: ``compat``: timed releases listed in experiences, granted entries ``GRANTED``, a few
+    #: undocumented fields; ``genC`` (spec mode): not listed (found through ``/consumers/me``),
+    #: granted entries ``ENTERED`` + grant, every body exactly in the gen C shape.
     timed_release_shape: str = "compat"
     requests_per_minute: int = 6000
     experiences: tuple[ExperienceSpec, ...] = ()
     #: The default cycle of the experiences that do not set their own (None: no cycle).
     cycle_seconds: float | None = None
+
+    @property
+    def spec_mode(self) -> bool:
+        """Whether every body has exactly the gen C shape (``timedReleaseShape: "genC"``):
+        no sandbox extension fields, no ``timedReleases`` list (see ``sandbox/shapes.py``).
+
+        Usage: ``if scenario.spec_mode: ...``
+        """
+        return self.timed_release_shape == "genC"
 
     @property
     def access_codes(self) -> dict[str, str]:
