@@ -24,8 +24,9 @@ __all__ = ["ClockAdvance", "ResetRequest", "describe_experience", "experience_st
 
 routes = web.RouteTableDef()
 
-_WORDS = {"queue": "queue", "draw": "draw", "auction": "auction", "timed_release": "timed release",
-          "waitlist": "waitlist", "vip": "vip access code", "signin": "sign-in required",
+#: Words of the built-in scenario's experiences that the generic description would say less
+#: well (``queue, waitlist`` for the waitlist experience); the rest are derived.
+_WORDS = {"waitlist": "waitlist", "vip": "vip access code", "signin": "sign-in required",
           "botcheck": "bot check"}
 
 

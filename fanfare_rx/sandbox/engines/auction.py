@@ -9,12 +9,42 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+from aiohttp import web
 
 from fanfare_rx.models import wire
+from fanfare_rx.sandbox._scenario_decode import non_negative, positive
 from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, Timeline, not_open_yet
-from fanfare_rx.sandbox.http import ApiError, conflict
+from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, participant
+from fanfare_rx.sandbox.http import (
+    ApiError,
+    conflict,
+    json_response,
+    parse_json,
+    read_body,
+    validation_error,
+)
+from fanfare_rx.sandbox.scenario import DistributionSpec
 
-__all__ = ["AuctionEngine"]
+__all__ = ["AuctionEngine", "AuctionSpec", "routes"]
+
+routes = web.RouteTableDef()
+
+
+@attrs.frozen(kw_only=True)
+class AuctionSpec(DistributionSpec):
+    """``{"type": "auction", "settleAt": 300, "startPrice"?: "100.00", "reservePrice"?,
+    "minBidIncrement"?, "autoExtendSeconds"?, "roundSeconds"?}`` (money as decimal strings)."""
+
+    settle_at: float = attrs.field(validator=non_negative)
+    start_price: Decimal | None = None
+    reserve_price: Decimal | None = None
+    min_bid_increment: Decimal | None = None
+    auto_extend_seconds: int | None = attrs.field(default=None, validator=non_negative)
+    #: After each settlement a new round opens at once, settled this much later (None: once).
+    round_seconds: float | None = attrs.field(default=None, validator=positive)
+
+    def times(self) -> dict[str, float]:
+        return {"settleAt": self.settle_at}
 
 _DEFAULT_INCREMENT = Decimal("0.01")
 
@@ -35,14 +65,15 @@ class _Result:
     grant: Grant | None
 
 
-class AuctionEngine(Engine):
+class AuctionEngine(Engine, kind="auction", spec=AuctionSpec, routes=routes, noun="Auction",
+                    listed_as="auctions", idle_status="not_bid"):
     """Usage: ``engine.bid("cns_1", Decimal("120.00"), guest=False, now=t)``"""
 
-    kind = "auction"
+    spec: AuctionSpec
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.settle_at = self.start + float(self.spec.settle_at or 0.0)
+        self.settle_at = self.start + self.spec.settle_at
         self.bidders: dict[str, _Bidder] = {}
         self.highest: tuple[str, Decimal] | None = None
         self.settled = False
@@ -257,3 +288,50 @@ class AuctionEngine(Engine):
                               outcome_at=expires)
         return Projection(wire.SequencePhase.ENDED, consumer, outcome=wire.OutcomeType.LOST,
                           outcome_at=result.settled_at)
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@routes.get("/auctions/{id}")
+async def get_auction(request: web.Request) -> web.Response:
+    return json_response(engine_of(request, AuctionEngine).model())
+
+
+@routes.post("/auctions/{id}/enter")
+async def enter_auction(request: web.Request) -> web.Response:
+    identity, engine, now = participant(request, AuctionEngine)
+    eligible(request, identity, engine)
+    return json_response(engine.enter(identity.consumer.id, guest=identity.consumer.guest, now=now))
+
+
+@routes.post("/auctions/{id}/bid")
+async def bid(request: web.Request) -> web.Response:
+    identity, engine, now = participant(request, AuctionEngine)
+    body = await read_body(request, wire.BidRequest)
+    if body.amount is None:
+        raise validation_error("amount is required", ["amount"], body={}, expected="string",
+                               type_="missing")
+    _money_is_a_string(parse_json(await request.read()))
+    eligible(request, identity, engine)
+    return json_response(engine.bid(identity.consumer.id, body.amount,
+                                    guest=identity.consumer.guest, now=now))
+
+
+def _money_is_a_string(raw: dict[str, Any]) -> None:
+    """Money is a decimal string on the wire; a JSON number (binary float) is refused."""
+    if not isinstance(raw.get("amount"), str):
+        raise validation_error('amount must be a decimal string like "1500.00"', ["amount"],
+                               body=raw, expected="string", type_="invalid_type")
+
+
+@routes.get("/auctions/{id}/status")
+async def auction_status(request: web.Request) -> web.Response:
+    identity, engine, _ = participant(request, AuctionEngine)
+    return json_response(engine.state(identity.consumer.id))
+
+
+@routes.get("/auctions/{id}/highest-bid")
+async def highest_bid(request: web.Request) -> web.Response:
+    _, engine, _ = participant(request, AuctionEngine)
+    return json_response(engine.highest_bid())

@@ -1,26 +1,70 @@
 """What every distribution engine shares: its window on the sandbox clock, signed admission
-grants, the per-consumer order limit and the availability/lifecycle vocabulary.
+grants, the per-consumer order limit and the availability/lifecycle vocabulary; and the
+registry of engines by kind, which the world, the handlers and the scenario iterate.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import attrs
+from aiohttp import web
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox.auth import TokenSigner
 from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.http import ApiError
 from fanfare_rx.sandbox.scenario import DistributionSpec
 
-__all__ = ["Engine", "Grant", "Projection", "Timeline", "not_open_yet", "order_limit_reached"]
+__all__ = ["Engine", "Grant", "Projection", "Timeline", "not_open_yet", "order_limit_reached",
+           "register_engine", "registered_engines", "unregister_engine"]
 
-#: Display names used in error texts ("Queue is not open yet", "Timed release not found").
-NOUNS = {"queue": "Queue", "draw": "Draw", "auction": "Auction", "timed_release": "Timed release",
-         "appointment": "Appointment"}
+_REGISTRY: dict[str, type[Engine]] = {}
+
+
+def register_engine(engine: type[Engine]) -> type[Engine]:
+    """Register an engine under its ``kind`` (what ``class X(Engine, kind=...)`` does): the
+    scenario then decodes distributions of ``"type": kind`` into ``engine.spec_class``, the world
+    builds ``engine`` for them and the app serves ``engine.routes``. Registering a kind again
+    replaces it only with a redefinition of the same class (same module and name).
+
+    Usage: ``register_engine(ToyEngine)``
+    """
+    kind, spec = engine.kind, engine.spec_class
+    if not kind or not isinstance(kind, str):
+        raise UsageError(f"{engine.__name__} needs a kind: class {engine.__name__}(Engine, "
+                         f"kind=\"...\", spec=...)")
+    if not (isinstance(spec, type) and issubclass(spec, DistributionSpec)):
+        raise UsageError(f"the spec of {engine.__name__} must be a DistributionSpec subclass")
+    known = _REGISTRY.get(kind)
+    if known is not None and (known.__module__, known.__qualname__) != (
+            engine.__module__, engine.__qualname__):
+        raise UsageError(f"engine kind {kind!r} is already registered by "
+                         f"{known.__module__}.{known.__qualname__}")
+    spec.KIND = kind
+    _REGISTRY[kind] = engine
+    return engine
+
+
+def unregister_engine(kind: str) -> None:
+    """Forget the engine of ``kind`` (a test's own engine, when the test is done).
+
+    Usage: ``unregister_engine("toy")``
+    """
+    _REGISTRY.pop(kind, None)
+
+
+def registered_engines() -> Mapping[str, type[Engine]]:
+    """Kind -> engine class of every registered engine, in registration order (read-only).
+
+    Usage: ``sorted(registered_engines())``
+    """
+    return MappingProxyType(_REGISTRY)
 
 
 @attrs.frozen
@@ -74,13 +118,54 @@ def wire_time(epoch: float) -> str:
 
 
 class Engine:
-    """Base of the distribution engines; times in ``spec`` are offsets from ``start``."""
+    """Base of the distribution engines; times in ``spec`` are offsets from ``start``.
 
-    kind = "queue"
+    A subclass registers by kind with its scenario spec class and its routes::
+
+        routes = web.RouteTableDef()
+
+        @attrs.frozen(kw_only=True)
+        class ToySpec(DistributionSpec):
+            prize: str = "a toy"
+
+        class ToyEngine(Engine, kind="toy", spec=ToySpec, routes=routes, noun="Toy"):
+            ...
+
+    Then ``{"type": "toy", "id": "t1", "prize": "a kite"}`` is a scenario distribution.
+    """
+
+    #: The ``type`` of its scenario distributions (and of its grants).
+    kind: ClassVar[str] = ""
+    #: Its scenario spec class.
+    spec_class: ClassVar[type[DistributionSpec]] = DistributionSpec
+    #: The display name in error texts ("Queue is not open yet", "Timed release not found").
+    noun: ClassVar[str] = "Distribution"
+    #: The ``Sequence`` field of an experience body that lists it (None: not listed).
+    listed_as: ClassVar[str | None] = None
+    #: The ``/consumers/me`` consumer status of someone who has not taken part.
+    idle_status: ClassVar[str] = "not_entered"
+    #: Its HTTP routes (added to every sandbox app started after the registration).
+    routes: ClassVar[web.RouteTableDef | None] = None
+
+    def __init_subclass__(cls, *, kind: str | None = None,
+                          spec: type[DistributionSpec] | None = None,
+                          routes: web.RouteTableDef | None = None, noun: str | None = None,
+                          listed_as: str | None = None, idle_status: str | None = None,
+                          **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in (("spec_class", spec), ("routes", routes), ("noun", noun),
+                            ("listed_as", listed_as), ("idle_status", idle_status)):
+            if value is not None:
+                setattr(cls, name, value)
+        if kind is not None:
+            cls.kind = kind
+            register_engine(cls)
 
     def __init__(self, spec: DistributionSpec, *, start: float, sequence_id: str,
-                 experience_id: str, signer: TokenSigner, time_zone: str, now: float) -> None:
+                 experience_id: str, signer: TokenSigner, time_zone: str, now: float,
+                 seed: int = 0) -> None:
         self.spec = spec
+        self.seed = seed
         self.id = spec.id
         self.start = start
         self.sequence_id = sequence_id
@@ -138,7 +223,7 @@ class Engine:
 
     def closed_detail(self) -> str:
         """Why the distribution takes no one any more (``detail`` of a ``NO_ACCESS`` reason)."""
-        return f"{NOUNS[self.kind].lower()} closed"
+        return f"{self.noun.lower()} closed"
 
     # --- participation helpers --------------------------------------------------------------
 

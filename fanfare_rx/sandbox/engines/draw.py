@@ -10,12 +10,35 @@ import random
 from typing import Any
 
 import attrs
+from aiohttp import web
 
 from fanfare_rx.models import wire
+from fanfare_rx.sandbox._scenario_decode import non_negative, positive
 from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, Timeline, not_open_yet
-from fanfare_rx.sandbox.http import ApiError, conflict
+from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, participant
+from fanfare_rx.sandbox.http import ApiError, conflict, json_response
+from fanfare_rx.sandbox.scenario import DistributionSpec
 
-__all__ = ["DrawEngine"]
+__all__ = ["DrawEngine", "DrawSpec", "routes"]
+
+routes = web.RouteTableDef()
+
+
+@attrs.frozen(kw_only=True)
+class DrawSpec(DistributionSpec):
+    """``{"type": "draw", "drawAt": 300, "winnerCount": 5, "capacity"?, "crowd"?,
+    "roundSeconds"?}``"""
+
+    draw_at: float = attrs.field(validator=non_negative)
+    winner_count: int = attrs.field(validator=non_negative)
+    capacity: int | None = attrs.field(default=None, validator=non_negative)
+    #: Simulated entrants who take part in the draw.
+    crowd: int = attrs.field(default=0, validator=non_negative)
+    #: After each draw entries reopen at once for a round drawn this much later (None: once).
+    round_seconds: float | None = attrs.field(default=None, validator=positive)
+
+    def times(self) -> dict[str, float]:
+        return {"drawAt": self.draw_at}
 
 
 @attrs.define
@@ -27,17 +50,17 @@ class _Entry:
     decided_at: float | None = None
 
 
-class DrawEngine(Engine):
+class DrawEngine(Engine, kind="draw", spec=DrawSpec, routes=routes, noun="Draw",
+                 listed_as="draws", idle_status="not_entered"):
     """Usage: ``engine.enter("cns_1", guest=True, now=t)``; results appear at ``drawAt``."""
 
-    kind = "draw"
+    spec: DrawSpec
 
-    def __init__(self, *args: Any, seed: int = 0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.draw_at = self.start + float(self.spec.draw_at or 0.0)
-        self.seed = seed
+        self.draw_at = self.start + self.spec.draw_at
         self.round = 1
-        self.rng = random.Random(f"{seed}:{self.id}")
+        self.rng = random.Random(f"{self.seed}:{self.id}")
         self.crowd = [f"crowd-{i + 1:04d}" for i in range(self.spec.crowd)]
         self.entries: dict[str, _Entry] = {}
         self.entered = 0  # entries of the current round
@@ -100,7 +123,7 @@ class DrawEngine(Engine):
         pool = self.crowd + [who for who, e in self.entries.items()
                              if e.status is wire.DrawStatus.ENTERED]
         self.rng.shuffle(pool)
-        winners = set(pool[: self.spec.winner_count or 0])
+        winners = set(pool[: self.spec.winner_count])
         for who, entry in self.entries.items():
             if entry.status is not wire.DrawStatus.ENTERED:
                 continue
@@ -206,3 +229,30 @@ class DrawEngine(Engine):
             outcome = wire.OutcomeType.DENIED
         return Projection(wire.SequencePhase.ENDED, consumer, outcome=outcome,
                           outcome_at=entry.decided_at, reason=entry.reason)
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@routes.get("/draws/{id}")
+async def get_draw(request: web.Request) -> web.Response:
+    return json_response(engine_of(request, DrawEngine).model())
+
+
+@routes.post("/draws/{id}/enter")
+async def enter_draw(request: web.Request) -> web.Response:
+    identity, engine, now = participant(request, DrawEngine)
+    eligible(request, identity, engine)
+    return json_response(engine.enter(identity.consumer.id, guest=identity.consumer.guest, now=now))
+
+
+@routes.post("/draws/{id}/leave")
+async def leave_draw(request: web.Request) -> web.Response:
+    identity, engine, now = participant(request, DrawEngine)
+    return json_response(engine.leave(identity.consumer.id, now))
+
+
+@routes.get("/draws/{id}/status")
+async def draw_status(request: web.Request) -> web.Response:
+    identity, engine, _ = participant(request, DrawEngine)
+    return json_response(engine.state(identity.consumer.id))
