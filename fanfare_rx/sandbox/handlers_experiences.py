@@ -21,7 +21,7 @@ routes = web.RouteTableDef()
 
 def _experience(world: World, experience: ExperienceSpec) -> wire.Experience:
     """The experience body; in spec mode its sequences list no timed releases (§4.3: no
-    ``timedReleases`` array in gen B/C; ``shapes.EXTENSIONS``): a client finds one through the
+    ``timedReleases`` array in gen B/C; ``TimedReleaseEngine.extensions``): a client finds one through the
     routed sequence's ``distribution`` in ``GET /consumers/me``."""
     return world.experience_model(experience)
 

@@ -192,7 +192,7 @@ async def rate_limit(request: web.Request, handler: Handler) -> web.StreamRespon
 @web.middleware
 async def spec_shape(request: web.Request, handler: Handler) -> web.StreamResponse:
     """In spec mode, a body written from a model is written again without the sandbox's
-    extension fields (``shapes.EXTENSIONS``)."""
+    extension fields (``shapes.extensions()``)."""
     response = await handler(request)
     if isinstance(response, ModelResponse) and request.app[context.WORLD].scenario.spec_mode:
         response.text = codec.dumps(spec_only(response.model))

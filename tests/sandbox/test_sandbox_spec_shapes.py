@@ -26,8 +26,9 @@ from spec_shapes import (
 
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.sandbox.engines import QueueEngine
 from fanfare_rx.sandbox.scenario import Scenario, parse_scenario
-from fanfare_rx.sandbox.shapes import EXTENSIONS
+from fanfare_rx.sandbox.shapes import extensions
 
 
 def _experience(key: str, *sequences: dict[str, Any]) -> dict[str, Any]:
@@ -273,23 +274,24 @@ async def test_compat_mode_carries_the_extensions_spec_mode_drops(custom: Any) -
     await _tour(api)
     refused = "\n".join(e for method, path, status, body in api.seen
                         for e in check(method, path, status, body, strict=True))
-    for name in {_camel(field) for fields in EXTENSIONS.values() for field in fields}:
+    for name in {_camel(field) for fields in extensions().values() for field in fields}:
         assert f".{name}: field not in the spec\n" in refused + "\n", name
 
 
 def test_sandbox_extensions_are_the_listed_ones() -> None:
-    """``shapes.EXTENSIONS`` (what spec mode drops) and the extensions the shape checker allows
-    in compat bodies are one list."""
+    """``shapes.extensions()`` (what spec mode drops, declared by each engine) and the
+    extensions the shape checker allows in compat bodies are one list."""
     listed = {
         wire.SessionInfo: SESSION.required["session"], wire.Sequence: SEQUENCE,
         wire.Draw: DRAW_ITEM, wire.Auction: AUCTION_ITEM, wire.TimedRelease: TIMED_RELEASE_ITEM,
         wire.DrawEntered: DRAW_STATE.variants["ENTERED"], wire.AuctionConsumerState: BID_STATE,
         wire.TimedReleaseConsumerState: TIMED_RELEASE_STATE,
     }
-    assert set(EXTENSIONS) == set(listed)
+    declared = extensions()
+    assert set(declared) == set(listed)
     for cls, shape in listed.items():
-        assert {_camel(name) for name in EXTENSIONS[cls]} == set(shape.extensions), cls
-    assert set(QUEUE_ITEM.extensions) == {"sequenceId"}
+        assert {_camel(name) for name in declared[cls]} == set(shape.extensions), cls
+    assert {_camel(name) for name in QueueEngine.listed_extensions} == set(QUEUE_ITEM.extensions)
 
 
 def _camel(name: str) -> str:

@@ -66,7 +66,9 @@ class _Result:
 
 
 class AuctionEngine(Engine, kind="auction", spec=AuctionSpec, routes=routes, noun="Auction",
-                    listed_as="auctions", idle_status="not_bid"):
+                    listed_as="auctions", idle_status="not_bid",
+                    extensions={wire.Auction: ("sequence_id", "admission_expiration_seconds"),
+                                wire.AuctionConsumerState: ("expires_at", "highest_bid")}):
     """Usage: ``engine.bid("cns_1", Decimal("120.00"), guest=False, now=t)``"""
 
     spec: AuctionSpec

@@ -146,15 +146,25 @@ class Engine:
     idle_status: ClassVar[str] = "not_entered"
     #: Its HTTP routes (added to every sandbox app started after the registration).
     routes: ClassVar[web.RouteTableDef | None] = None
+    #: Fields its bodies carry that the spec does not document, by wire class; the sandbox's
+    #: spec mode leaves them out (``sandbox/shapes.py``).
+    extensions: ClassVar[Mapping[type, tuple[str, ...]]] = MappingProxyType({})
+    #: Fields its ``model()`` carries only as its own resource, left out in spec mode where an
+    #: experience body lists it.
+    listed_extensions: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, *, kind: str | None = None,
                           spec: type[DistributionSpec] | None = None,
                           routes: web.RouteTableDef | None = None, noun: str | None = None,
                           listed_as: str | None = None, idle_status: str | None = None,
+                          extensions: Mapping[type, tuple[str, ...]] | None = None,
+                          listed_extensions: tuple[str, ...] | None = None,
                           **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name, value in (("spec_class", spec), ("routes", routes), ("noun", noun),
-                            ("listed_as", listed_as), ("idle_status", idle_status)):
+                            ("listed_as", listed_as), ("idle_status", idle_status),
+                            ("extensions", extensions),
+                            ("listed_extensions", listed_extensions)):
             if value is not None:
                 setattr(cls, name, value)
         if kind is not None:

@@ -51,7 +51,10 @@ class _Entry:
 
 
 class DrawEngine(Engine, kind="draw", spec=DrawSpec, routes=routes, noun="Draw",
-                 listed_as="draws", idle_status="not_entered"):
+                 listed_as="draws", idle_status="not_entered",
+                 extensions={wire.Draw: ("sequence_id", "winner_count",
+                                         "admission_expiration_seconds"),
+                             wire.DrawEntered: ("entered_at",)}):
     """Usage: ``engine.enter("cns_1", guest=True, now=t)``; results appear at ``drawAt``."""
 
     spec: DrawSpec

@@ -58,7 +58,8 @@ class _Record:
 
 
 class QueueEngine(Engine, kind="queue", spec=QueueSpec, routes=routes, noun="Queue",
-                  listed_as="queues", idle_status="not_queued"):
+                  listed_as="queues", idle_status="not_queued",
+                  listed_extensions=("sequence_id",)):
     """Positions come from :class:`Line` (O(log n)) and grant expiries from a heap, so a
     status request never walks the queue.
 

@@ -43,7 +43,12 @@ class _Entry:
 
 class TimedReleaseEngine(Engine, kind="timed_release", spec=TimedReleaseSpec, routes=routes,
                          noun="Timed release", listed_as="timed_releases",
-                         idle_status="not_entered"):
+                         idle_status="not_entered",
+                         # gen A listed timed releases; gen B/C list none
+                         extensions={wire.Sequence: ("timed_releases",),
+                                     wire.TimedRelease: ("sequence_id",
+                                                         "admission_expiration_seconds"),
+                                     wire.TimedReleaseConsumerState: ("reason",)}):
     """Usage: ``engine.enter("cns_1", None, guest=True, now=t)``"""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
