@@ -24,7 +24,7 @@ def sequence_projection(world: World, consumer: Consumer, sequence_id: str,
     engine = world.engine_of_sequence.get(sequence_id)
     if engine is None:
         return wire.SequenceProjection(phase=P.UNAVAILABLE, reason="no distribution")
-    mechanism = wire.DistributionType(engine.kind)
+    mechanism = engine.mechanism
     distribution = engine.distribution_projection(now)
     found = engine.projection(consumer.id, now)
     if found is None:

@@ -19,6 +19,7 @@ from fanfare_rx.sandbox import ScenarioError
 from fanfare_rx.sandbox.engines import (
     DrawEngine,
     Engine,
+    Projection,
     QueueEngine,
     register_engine,
     registered_engines,
@@ -54,6 +55,12 @@ def _define_toy() -> type[Engine]:
 
         def participants(self) -> set[str]:
             return set(self.winners)
+
+        def projection(self, consumer_id: str, now: float) -> Projection | None:
+            if consumer_id not in self.winners:
+                return None
+            consumer = wire.ConsumerProjection(status="won", distribution_id=self.id)
+            return Projection(wire.SequencePhase.ENDED, consumer, outcome=wire.OutcomeType.WON)
 
     return ToyEngine
 
@@ -94,9 +101,17 @@ async def test_a_toy_engine_is_decoded_built_and_served(toy: type[Engine], custo
     first, second = await api.guest(), await api.guest()
     routed = await api.call("POST", "/experiences/e/route", token=first)
     assert routed.body["outcome"] == "routed"
+    me = (await api.call("GET", "/consumers/me", token=first)).body["active"]["journeys"][0]
+    assert me["sequence"]["mechanism"] == "toy" and me["sequence"]["phase"] == "enterable"
+    assert me["sequence"]["distribution"] == {"type": "toy", "id": "t1", "sequenceId": "s",
+                                              "lifecycle": "open",
+                                              "closesAt": me["sequence"]["distribution"]["closesAt"],
+                                              "opensAt": me["sequence"]["distribution"]["opensAt"]}
     assert (await api.call("POST", "/toys/t1/enter", token=first)).body == {
         "won": True, "prize": "a yo-yo"}
     assert (await api.call("POST", "/toys/t1/enter", token=second)).body["won"] is False
+    won = (await api.call("GET", "/consumers/me", token=first)).body["active"]["journeys"][0]
+    assert won["sequence"]["phase"] == "ended" and won["sequence"]["outcome"]["type"] == "won"
     assert (await api.call("GET", "/toys/t1")).body == {"success": True}
     missing = await api.call("GET", "/toys/nope")
     assert missing.status == 404 and missing.body["message"] == "Toy not found"

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import attrs
 from aiohttp import web
@@ -212,9 +212,18 @@ class Engine:
     def dt(self, epoch: float | None) -> datetime | None:
         return None if epoch is None else to_datetime(epoch)
 
+    @property
+    def mechanism(self) -> wire.DistributionType:
+        """The kind as the wire names mechanisms (an engine registered from outside the
+        package keeps its own kind, written as is)."""
+        try:
+            return wire.DistributionType(self.kind)
+        except ValueError:
+            return cast(wire.DistributionType, self.kind)
+
     def distribution_projection(self, now: float) -> wire.DistributionProjection:
         return wire.DistributionProjection(
-            type=wire.DistributionType(self.kind), id=self.id, sequence_id=self.sequence_id,
+            type=self.mechanism, id=self.id, sequence_id=self.sequence_id,
             lifecycle=self.lifecycle(now), opens_at=self.dt(self.open_at),
             closes_at=self.dt(self.close_at), settles_at=self.dt(self.settles_at()))
 
