@@ -152,20 +152,16 @@ def _from_decode_error(exc: DecodeError, body: Any) -> ApiError:
 
 
 def parse_json(raw: bytes) -> Any:
-    """Parse a request body, or raise 400 ``invalid_json``: malformed, not UTF-8, or nested
-    deeper than the parser's recursion allows (``[[[[...``).
+    """Parse a request body with the codec's parser, or raise 400 ``invalid_json``: malformed,
+    not UTF-8, NaN/Infinity, or nested deeper than ``codec.MAX_DEPTH`` (``[[[[...``).
 
     Usage: ``parsed = parse_json(await request.read())``
     """
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise validation_error(f"malformed JSON: {exc}", [], body=None, expected="json",
+        return codec.parse_json(raw, "request body")
+    except DecodeError as exc:
+        raise validation_error(exc.message.rsplit(" @ ", 1)[0], [], body=None, expected="json",
                                received="string", type_="invalid_json") from None
-    except RecursionError:
-        raise validation_error("malformed JSON: nested too deeply", [], body=None,
-                               expected="json", received="string",
-                               type_="invalid_json") from None
 
 
 async def read_body(request: web.Request, cls: type[T], *, optional: bool = False) -> T:
