@@ -68,9 +68,10 @@ def _non_empty(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise FieldProblem(camel(attribute.name), "expected a non-empty string")
 
 
-def text(default: Any = attrs.NOTHING) -> Any:
-    """A non-empty string field (required unless ``default`` is given)."""
-    return attrs.field(default=default, validator=_non_empty)
+def text(default: Any = attrs.NOTHING, *, secret: bool = False) -> Any:
+    """A non-empty string field (required unless ``default`` is given; ``secret``: kept out of
+    the repr)."""
+    return attrs.field(default=default, validator=_non_empty, repr=not secret)
 
 
 # --- hooks ---------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from fanfare_rx.sandbox._scenario_decode import (
     positive,
     text,
 )
+from fanfare_rx.wire._unions import camel
 
 __all__ = [
     "TIMED_RELEASE_SHAPES",
@@ -41,6 +42,11 @@ __all__ = [
 ]
 
 TIMED_RELEASE_SHAPES = ("compat", "genC")
+
+
+def _optional_text(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and not value:
+        raise FieldProblem(camel(attribute.name), "expected a non-empty string")
 
 
 @attrs.frozen(kw_only=True)
@@ -91,7 +97,7 @@ class SequenceSpec:
     name: str = text()
     priority: float = attrs.field(validator=non_negative)
     color: str | None = None
-    access_code: str | None = attrs.field(default=None, repr=False)
+    access_code: str | None = attrs.field(default=None, repr=False, validator=_optional_text)
     requires_sign_in: bool = False
     bot_check: bool = False
     distribution: DistributionSpec | None = None
@@ -120,9 +126,9 @@ class Scenario:
 
     organization_id: str = text("org_sandbox")
     publishable_key: str = text("pk_test_sandbox")
-    secret_key: str = attrs.field(default="sk_test_sandbox", repr=False)
-    otp_code: str = attrs.field(default="424242", repr=False)
-    bot_check_token: str = attrs.field(default="sandbox-bot-check-pass", repr=False)
+    secret_key: str = text("sk_test_sandbox", secret=True)
+    otp_code: str = text("424242", secret=True)
+    bot_check_token: str = text("sandbox-bot-check-pass", secret=True)
     access_token_ttl_seconds: int = attrs.field(default=3600, validator=non_negative)
     refresh_token_ttl_seconds: int = attrs.field(default=2_592_000, validator=non_negative)
     #: Seconds a just-rotated refresh token still yields the pair its rotation issued (0: off).
@@ -130,7 +136,7 @@ class Scenario:
     #: ``compat``: timed releases listed in experiences, granted entries ``GRANTED``, a few
     #: undocumented fields; ``genC`` (spec mode): not listed (found through ``/consumers/me``),
     #: granted entries ``ENTERED`` + grant, every body exactly in the gen C shape.
-    timed_release_shape: str = "compat"
+    timed_release_shape: str = text("compat")
     requests_per_minute: int = attrs.field(default=6000, validator=non_negative)
     #: The default cycle of the experiences that do not set their own (None: no cycle).
     cycle_seconds: float | None = attrs.field(default=None, validator=positive)
