@@ -4,15 +4,31 @@ its event says the server's reason. Over loopback HTTP against the sandbox's rec
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
 from integration_helpers import BusEvents
 
 from fanfare_rx import Fanfare
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.sandbox.scenario import parse_scenario
 
-#: The default scenario's draw closes and is drawn at 300 s and starts over every 1200 s.
+#: A draw that closes and is drawn at 300 s and starts over every 1200 s (the built-in draw
+#: reopens right after each draw, so it is never between cycles).
+CYCLING_DRAW = {"experiences": [{
+    "id": "exp-draw", "label": "draw", "name": "Draw", "cycleSeconds": 1200,
+    "sequences": [{"id": "seq-d", "name": "Draw entry", "priority": 1, "distribution": {
+        "type": "draw", "id": "d-1", "openAt": 0, "drawAt": 300, "closeAt": 300,
+        "winnerCount": 5, "admissionExpirationSeconds": 600}}]}]}
 BETWEEN_CYCLES = 301
 NEXT_CYCLE = 1200 - BETWEEN_CYCLES
+
+
+@pytest.fixture
+async def sb() -> AsyncIterator[Sandbox]:
+    async with Sandbox(parse_scenario(CYCLING_DRAW), clock="manual", seed=0) as running:
+        yield running
 
 
 async def _stopped_at_no_access(sb: Sandbox, fanfare: Fanfare) -> ExperienceJourney:
@@ -42,7 +58,7 @@ async def test_a_polled_no_access_journey_routes_again_when_the_draw_reopens(
     sb: Sandbox, fanfare: Fanfare
 ) -> None:
     journey = await _stopped_at_no_access(sb, fanfare)
-    journey.start_polling(20)
+    journey.start_polling(100)
     await sb.advance(60)  # still between cycles: polls repeat no_access without new events
     before = journey.state.get()
     await sb.advance(1)

@@ -97,7 +97,7 @@ async def test_a_release_not_listed_yet_is_found_by_polling(gen_c: tuple[Sandbox
         assert (snap.journey_stage, snap.sequence_stage) == ("routed", "none")
         assert snap.events[-1].detail is not None
         assert snap.events[-1].detail["code"] == "DISTRIBUTION_NOT_LISTED"
-        journey.start_polling(20)
+        journey.start_polling(100)
         await journey.sequence_stage.wait_for(lambda s: s == "upcoming", timeout=10)
         distribution = journey.state.get().context.distribution
         assert distribution is not None and distribution.id == "t-1"
