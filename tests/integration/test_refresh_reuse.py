@@ -47,5 +47,5 @@ async def test_a_rotated_refresh_token_is_refused_unless_the_server_grants_a_gra
 
 
 def test_the_sandbox_default_is_the_spec_s_strict_rotation() -> None:
-    assert Scenario().refresh_reuse_grace_seconds == 0
+    assert Scenario(experiences=()).refresh_reuse_grace_seconds == 0
     assert default_scenario().refresh_reuse_grace_seconds == 0
