@@ -161,10 +161,10 @@ class DistributionCalls(Calls):
 
         Usage: ``mine = await api.auction_bid_history(auction_id)``
         """
-        query = _limit(limit)
-        suffix = f"?{urlencode(query)}" if query else ""
-        return await self._call("GET", f"/auctions/{segment(auction_id)}/bids/history{suffix}",
-                                tuple[wire.BidRecord, ...])
+        path = f"/auctions/{segment(auction_id)}/bids/history"
+        if query := _limit(limit):
+            path += f"?{urlencode(query)}"
+        return await self._call("GET", path, tuple[wire.BidRecord, ...])
 
     async def auction_current_price(self, auction_id: str) -> wire.AuctionCurrentPrice:
         """``GET /auctions/{id}/current-price``: the price now, the units left, whether it ended
