@@ -31,7 +31,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.codec import snapshot_to_json
-from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
+from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig, check_credentials
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import Sleep
@@ -170,14 +170,17 @@ class Fanfare:
                 so backoff takes the same time source as the journeys).
 
         Raises:
-            ConfigError: missing organization id or key, unknown environment, bad URL.
+            ConfigError: missing organization id or key, a secret key (``sk_…``) given as the
+                publishable key (refused before any request), a storage that is no
+                ``SessionStorage``, unknown environment, bad URL.
 
         Usage: ``fanfare = await Fanfare.init(organization_id=org, publishable_key=pk)``
         """
-        if not organization_id:
-            raise ConfigError("organization_id is required", code=ErrorCode.MISSING_ORGANIZATION_ID)
-        if not publishable_key:
-            raise ConfigError("publishable_key is required", code=ErrorCode.MISSING_PUBLISHABLE_KEY)
+        check_credentials(organization_id=organization_id, publishable_key=publishable_key)
+        if storage is not None and not isinstance(storage, SessionStorage):
+            raise ConfigError(f"storage must be a SessionStorage (MemoryStorage(), "
+                              f"FileStorage(directory), RedisStorage...), got "
+                              f"{type(storage).__name__}", code=ErrorCode.INVALID_CONFIG)
         if base_url is None:
             if environment not in _ENVIRONMENTS:
                 raise ConfigError(
@@ -185,7 +188,8 @@ class Fanfare:
                 )
             base_url = _ENVIRONMENTS[environment]
         bus = EventBus()
-        sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit)
+        sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
+                                  base_url=base_url)
         if scheduler is None:
             scheduler = AsyncIOScheduler(asyncio.get_running_loop())
         api = ConsumerApi(
@@ -290,6 +294,7 @@ class Fanfare:
         self.experiences.destroy_all()
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
+        self.sessions.close()
         await self.api.close()
         self._bus.clear()
 

@@ -11,6 +11,7 @@ from fanfare_rx.client.api_effects import ApiEffects
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage, SequenceStage
+from fanfare_rx.wire._calls import segment
 
 if TYPE_CHECKING:
     from fanfare_rx.client.fanfare import Fanfare
@@ -51,9 +52,13 @@ class Experiences:
         """The journey of ``experience_id`` — the same object for the same id (idempotent)
         until it is destroyed.
 
+        Raises:
+            UsageError: ``experience_id`` is not a non-empty string.
+
         Usage: ``journey = fanfare.experiences.create_journey("exp-1")``
         """
         self._fanfare._ensure_alive()
+        segment(experience_id)  # refused here, not at the first request
         journey = self._journeys.get(experience_id)
         if journey is not None and not journey.destroyed:
             return journey

@@ -20,7 +20,15 @@ from fanfare_rx.client.session_store import (
     StoredSessionHolder,
 )
 from fanfare_rx.client.storage import SessionStorage, StoredSession
-from fanfare_rx.errors import AuthError, ConflictError, ErrorCode, FanfareError, ValidationError
+from fanfare_rx.errors import (
+    AuthError,
+    ConflictError,
+    ErrorCode,
+    FanfareError,
+    StorageError,
+    UsageError,
+    ValidationError,
+)
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.wire.auth import AuthEndpoints
@@ -96,6 +104,9 @@ class SessionManager(StoredSessionHolder):
         refresh_margin: the most seconds before access-token expiry at which to refresh.
         participations: how many live participations the consumer holds (the Fanfare facade
             counts its journeys); None or a None answer counts as "maybe some".
+        base_url: the server the session belongs to; with the organization it keys the stored
+            session (:func:`~fanfare_rx.client.storage.storage_key`), so sessions of different
+            servers never collide. None: taken from the ``ConsumerApi`` it is attached to.
 
     Usage: ``sessions = SessionManager(org_id, storage=FileStorage("~/.fanfare"))``
     """
@@ -109,10 +120,11 @@ class SessionManager(StoredSessionHolder):
         clock: Callable[[], float] = time.time,
         refresh_margin: float = DEFAULT_REFRESH_MARGIN,
         participations: ParticipationCount | None = None,
+        base_url: str | None = None,
     ) -> None:
-        if refresh_margin < 0:
-            raise ValueError("refresh_margin must not be negative")
-        super().__init__(organization_id, storage, on_event)
+        if not isinstance(refresh_margin, int | float) or not refresh_margin >= 0:
+            raise UsageError(f"refresh_margin must be seconds >= 0, got {refresh_margin!r}")
+        super().__init__(organization_id, storage, on_event, base_url)
         self.clock = clock
         self.refresh_margin = refresh_margin
         self.participations = participations
@@ -123,11 +135,15 @@ class SessionManager(StoredSessionHolder):
     # --- wiring and state -------------------------------------------------------------------
 
     def attach(self, endpoints: AuthEndpoints) -> None:
-        """Give the manager the auth calls it uses (done by ``ConsumerApi``).
+        """Give the manager the auth calls it uses (done by ``ConsumerApi``); their server
+        keys the stored session when no ``base_url`` was given.
 
         Usage: ``sessions.attach(api_auth_calls)``
         """
         self._endpoints = endpoints
+        server = getattr(endpoints, "base_url", None)
+        if self.base_url is None and isinstance(server, str):
+            self.base_url = server
 
     @property
     def session(self) -> wire.SessionInfo | None:
@@ -333,6 +349,10 @@ class SessionManager(StoredSessionHolder):
             await self._sync_from_storage()
             stored = self._stored
             if stored is None:
+                if self.store_away:
+                    # Whether a session is stored is unknown: a new guest could replace it.
+                    raise StorageError("the session store is unavailable, so the stored "
+                                       "session cannot be read; try again when it answers")
                 return await self._new_guest()
             if context == "refresh" and not self._due(stored):
                 return stored.session  # another holder refreshed it meanwhile
@@ -390,8 +410,13 @@ class SessionManager(StoredSessionHolder):
             raise self._lost_error()
 
     def _lost_error(self) -> AuthError:
-        return AuthError("the session was lost: sign in again or start a new guest session",
-                         code=SESSION_LOST)
+        server = f" at {self.base_url}" if self.base_url is not None else ""
+        return AuthError(
+            f"the session of organization {self.organization_id!r}{server} is no longer valid "
+            f"(it expired or was revoked, or the server does not know it, e.g. a sandbox "
+            f"started again): sign in again (verify_otp, exchange_external), or call "
+            f"sessions.start_new_guest() to go on as a new guest (the places of the lost "
+            f"consumer stay with it on the server)", code=SESSION_LOST)
 
     # --- adopting answers -------------------------------------------------------------------
 

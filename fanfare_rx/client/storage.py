@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -19,8 +21,9 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
+from yarl import URL
 
-from fanfare_rx.errors import DecodeError, StorageLockTimeout
+from fanfare_rx.errors import DecodeError, StorageLockTimeout, UsageError
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.wire import codec
@@ -32,6 +35,9 @@ __all__ = [
     "SessionStorage",
     "StorageLockTimeout",
     "StoredSession",
+    "WatchedStorage",
+    "WriteBack",
+    "storage_key",
 ]
 
 _log = logging.getLogger("fanfare_rx.client.storage")
@@ -44,6 +50,23 @@ _STALE_TEMP_SECONDS = 10.0
 
 def _journeys(value: Mapping[str, str]) -> Mapping[str, str]:
     return dict(value)
+
+
+def storage_key(organization_id: str, base_url: str | None) -> str:
+    """The key a session is stored under: the organization at one server, so sessions of
+    different servers (production, staging, a local sandbox) never collide.
+
+    ``organization_id`` alone when no server is known (the format written before keys named
+    the server, still read where unambiguous). The URL is normalised: scheme and host in
+    lower case, the default port explicit, no trailing ``/``.
+
+    Usage: ``storage_key("org", "http://localhost:4802/")`` -> ``"org@http://localhost:4802"``
+    """
+    if base_url is None:
+        return organization_id
+    url = URL(base_url)
+    path = url.raw_path.rstrip("/")
+    return f"{organization_id}@{url.scheme}://{(url.host or '').lower()}:{url.port}{path}"
 
 
 @attrs.frozen
@@ -125,6 +148,28 @@ class SessionStorage(Protocol):
         ...
 
 
+class WriteBack(Protocol):
+    """What a :class:`WatchedStorage` calls back: a holder of a live session that puts its
+    record back (``SessionManager.write_back``)."""
+
+    async def write_back(self) -> bool: ...
+
+
+@runtime_checkable
+class WatchedStorage(Protocol):
+    """A storage that notices when it lost its records or was away (a Redis restarted without
+    persistence, a reconnection) and asks the live sessions it holds to write theirs back, so
+    that any replica can resume them at once. ``SessionManager`` follows such a storage while
+    it holds a session.
+
+    Usage: ``storage.follow(sessions)`` ... ``storage.unfollow(sessions)``
+    """
+
+    def follow(self, holder: WriteBack) -> None: ...
+
+    def unfollow(self, holder: WriteBack) -> None: ...
+
+
 class MemoryStorage:
     """Sessions in a dict; lives as long as the object (instances sharing it coordinate
     through an asyncio lock per organization).
@@ -176,24 +221,35 @@ class FileStorage:
 
     def __init__(self, directory: str | os.PathLike[str], *,
                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        if not isinstance(directory, str | os.PathLike) or not os.fspath(directory).strip():
+            # "" would be the current directory: session files hold tokens.
+            raise UsageError(f"FileStorage needs a directory (e.g. '~/.fanfare'), got "
+                             f"{directory!r}")
+        if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, int | float) or not (
+                math.isfinite(lock_timeout) and lock_timeout >= 0):
+            raise UsageError(f"lock_timeout must be a number of seconds >= 0, got "
+                             f"{lock_timeout!r}")
         self.directory = Path(directory).expanduser()
         self.lock_timeout = lock_timeout
         self.removed_temp_files = self._remove_stale_temp_files()
 
     def path_for(self, organization_id: str) -> Path:
-        """The file of one organization.
+        """The file of one storage key (:func:`storage_key`: an organization at a server).
 
         Usage: ``FileStorage("/tmp/s").path_for("org-1")`` -> ``/tmp/s/session-org-1.json``
         """
         return self.directory / f"session-{self._name(organization_id)}.json"
 
     def lock_path_for(self, organization_id: str) -> Path:
-        """The lock file of one organization (never holds data)."""
+        """The lock file of one storage key (never holds data)."""
         return self.directory / f".session-{self._name(organization_id)}.lock"
 
     @staticmethod
-    def _name(organization_id: str) -> str:
-        return _SAFE_NAME.sub("_", organization_id) or "_"
+    def _name(key: str) -> str:
+        name = _SAFE_NAME.sub("_", key) or "_"
+        if "@" in key:  # a server's URL: readable, and a digest keeps distinct URLs apart
+            name = f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+        return name
 
     def _remove_stale_temp_files(self) -> int:
         removed = 0

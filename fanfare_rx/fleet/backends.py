@@ -5,6 +5,7 @@ each, an asyncio loop per process, on this machine or a cluster (``ray``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -111,12 +112,24 @@ def _import_ray() -> Any:
     return ray
 
 
+def _defined_in(shopper: Shopper) -> str:
+    """The module the behaviour's code comes from: a ``functools.partial`` (nested or not) is
+    its function's, a callable object its class's."""
+    target: Any = shopper
+    while isinstance(target, functools.partial):
+        target = target.func
+    return getattr(target, "__module__", None) or "__main__"
+
+
 def _shipped(ray: Any, shopper: Shopper) -> Any:
-    """Put the behaviour in Ray's object store, by value unless it is one of ours, so that a
-    function from a notebook, a script or a test module runs where that module is absent."""
-    name = getattr(shopper, "__module__", None) or "__main__"
+    """Put the behaviour in Ray's object store, by value unless it is one of ours or of the
+    standard library, so that a function from a notebook, a script or a test module runs
+    where that module is absent."""
+    name = _defined_in(shopper)
     module = sys.modules.get(name)
-    by_value = module is not None and name != "__main__" and not name.startswith("fanfare_rx")
+    by_value = (module is not None and name != "__main__"
+                and name.partition(".")[0] not in sys.stdlib_module_names
+                and not name.startswith("fanfare_rx"))
     if by_value:
         ray.cloudpickle.register_pickle_by_value(module)
     try:

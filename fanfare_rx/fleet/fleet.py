@@ -5,6 +5,7 @@ batches every interval and shows the whole drop as Rx streams and a :class:`Flee
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -35,6 +36,32 @@ def shopper_ids(count: int) -> list[str]:
         raise ConfigError(f"a fleet needs at least one shopper, got {count}")
     width = len(str(count))
     return [f"shopper-{i:0{width}d}" for i in range(1, count + 1)]
+
+
+def _check_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}")
+
+
+def _check_seconds(name: str, value: object, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and value > 0):
+        raise ConfigError(f"{name} must be a positive number, got {value!r}")
+
+
+def _shopper_ids(shoppers: object) -> list[str]:
+    """``shoppers`` as ids: a count, or the ids themselves (a sequence of unique non-empty
+    strings; a string alone is neither, so ``"10"`` is refused, not split into "1" and "0")."""
+    if isinstance(shoppers, int) and not isinstance(shoppers, bool):
+        return shopper_ids(shoppers)
+    if isinstance(shoppers, str | bytes) or not isinstance(shoppers, Sequence):
+        raise ConfigError(f"shoppers must be a count or a sequence of ids, got {shoppers!r}")
+    ids = list(shoppers)
+    if not ids or not all(isinstance(i, str) and i for i in ids) or len(set(ids)) != len(ids):
+        raise ConfigError("shopper ids must be given, non-empty strings, and unique")
+    return ids
 
 
 def _split(ids: Sequence[str], parts: int) -> list[list[str]]:
@@ -83,18 +110,13 @@ class Fleet:
             backend = BACKENDS[backend]()
         else:
             self.backend_name = type(backend).__name__
-        if actors < 1:
-            raise ConfigError(f"a fleet needs at least one actor, got {actors}")
-        if concurrency < 1:
-            raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
-        if interval <= 0:
-            raise ConfigError(f"interval must be positive, got {interval}")
-        if spawn_rate is not None and spawn_rate <= 0:
-            raise ConfigError(f"spawn_rate must be positive, got {spawn_rate}")
+        _check_count("actors", actors)
+        _check_count("concurrency", concurrency)
+        _check_seconds("interval", interval)
+        _check_seconds("shopper_timeout", shopper_timeout, optional=True)
+        _check_seconds("spawn_rate", spawn_rate, optional=True)
         self.target = target
-        self.ids = shopper_ids(shoppers) if isinstance(shoppers, int) else list(shoppers)
-        if not self.ids or len(set(self.ids)) != len(self.ids):
-            raise ConfigError("shopper ids must be given, and unique")
+        self.ids = _shopper_ids(shoppers)
         self.backend = backend
         self.workers = 1 if isinstance(backend, LocalBackend) else actors
         self.concurrency = concurrency

@@ -4,10 +4,14 @@ per-shopper results and the batches that carry them (no secret leaves a worker).
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
+from fanfare_rx.errors import ConfigError
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import JourneyEvent, JourneySnapshot, JourneyStage, SequenceStage
+from fanfare_rx.wire.config import check_base_url, check_credentials
 
 __all__ = [
     "Batch",
@@ -34,13 +38,17 @@ class FleetTarget:
     timeout: float = 30.0
 
     def __attrs_post_init__(self) -> None:
-        from fanfare_rx.errors import ConfigError
-
-        for name in ("base_url", "organization_id", "publishable_key", "experience_id"):
-            if not getattr(self, name):
-                raise ConfigError(f"FleetTarget.{name} is required")
-        if self.timeout <= 0:
-            raise ConfigError(f"FleetTarget.timeout must be positive, got {self.timeout}")
+        # The checks every shopper's client would make, made once here for the whole fleet.
+        check_base_url(self.base_url)
+        check_credentials(organization_id=self.organization_id,
+                          publishable_key=self.publishable_key)
+        if not isinstance(self.experience_id, str) or not self.experience_id:
+            raise ConfigError("FleetTarget.experience_id must be a non-empty string")
+        timeout = self.timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (
+                math.isfinite(timeout) and timeout > 0):
+            raise ConfigError(f"FleetTarget.timeout must be a positive number of seconds, "
+                              f"got {timeout!r}")
 
 
 @attrs.frozen

@@ -21,6 +21,7 @@ from fanfare_rx.errors import (
     ValidationError,
 )
 from fanfare_rx.journey import effects as fx
+from fanfare_rx.journey.arguments import admission_args
 from fanfare_rx.journey.core.machine import is_available
 from fanfare_rx.journey.core.messages import (
     ActionRequested,
@@ -236,9 +237,14 @@ class JourneyActions(JourneyPipeline):
     def mark_admitted(self, token: str, expires_at_ms: int | None = None) -> None:
         """Record an admission the app learnt of itself (synchronous).
 
+        Raises:
+            UsageError: ``token`` is not a non-empty string, or ``expires_at_ms`` is not
+                None or whole epoch milliseconds.
+
         Usage: ``journey.mark_admitted(grant_token, expires_at_ms=now_ms + 600_000)``
         """
         self._ensure_alive()
+        token, expires_at_ms = admission_args(token, expires_at_ms)
         self._send(AdmissionMarked(at=self._now(), token=token, expires_at=expires_at_ms))
 
     def mark_checkout_started(self) -> None:

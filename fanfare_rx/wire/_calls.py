@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.wire import codec
 
 __all__ = ["Auth", "Calls", "segment"]
@@ -18,10 +19,21 @@ Auth = Literal["none", "optional", "consumer"]
 
 
 def segment(value: str) -> str:
-    """One URL path segment, escaped (ids come from servers and users).
+    """One URL path segment, escaped whatever it holds (ids come from servers and users):
+    ``/``, ``?``, ``%`` and ``#`` are percent-encoded, and the dot segments ``.`` and ``..``
+    (which a URL resolves away, so ``/experiences/..`` would be ``/``) become ``%2E`` and
+    ``%2E%2E``. Every path of the client is built from its ids through this function and sent
+    as encoded (see :class:`~fanfare_rx.wire.transport.HttpTransport`).
+
+    Raises:
+        UsageError: the id is not a string, or is empty (no segment can name it).
 
     Usage: ``f"/queues/{segment(queue_id)}/enter"``
     """
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"an id in a request path must be a non-empty string, got {value!r}")
+    if value.strip(".") == "":  # "." and "..": a dot segment would be resolved away
+        return "%2E" * len(value)
     return quote(value, safe="")
 
 

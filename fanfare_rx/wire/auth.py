@@ -74,6 +74,11 @@ class AuthCalls:
     def __init__(self, transport: HttpTransport) -> None:
         self._transport = transport
 
+    @property
+    def base_url(self) -> str:
+        """The server these calls go to (it keys the stored session)."""
+        return self._transport.base_url
+
     async def create_guest(self) -> wire.SessionEnvelope:
         _, raw = await self._transport.request("POST", "/auth/guest")
         return codec.decode(raw, wire.SessionEnvelope)

@@ -12,13 +12,18 @@ from typing import Generic, Self, TypeVar
 
 import aiohttp
 
-from fanfare_rx.errors import AuthError, ConfigError, ErrorCode
+from fanfare_rx.errors import AuthError
 from fanfare_rx.models import wire
 from fanfare_rx.wire._appointments import AppointmentCalls
 from fanfare_rx.wire._calls import Auth, segment
 from fanfare_rx.wire._distributions import DistributionCalls
 from fanfare_rx.wire.auth import AuthCalls, TokenSource
-from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
+from fanfare_rx.wire.config import (
+    DEFAULT_HTTP,
+    HttpConfig,
+    check_base_url,
+    check_credentials,
+)
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import HttpTransport, Sleep
@@ -68,13 +73,8 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"base_url must be an http(s) URL, got {base_url!r}")
-        if not publishable_key:
-            raise ConfigError("publishable_key is required", code=ErrorCode.MISSING_PUBLISHABLE_KEY)
-        if not organization_id:
-            raise ConfigError("organization_id is required",
-                              code=ErrorCode.MISSING_ORGANIZATION_ID)
+        check_base_url(base_url)
+        check_credentials(organization_id=organization_id, publishable_key=publishable_key)
         self.organization_id = organization_id
         self._transport = HttpTransport(base_url, publishable_key, http=http, pool=pool,
                                         sleep=sleep, clock=clock)

@@ -8,7 +8,7 @@ import math
 
 import attrs
 
-from fanfare_rx.errors import ConfigError
+from fanfare_rx.errors import ConfigError, ErrorCode
 from fanfare_rx.wire.retry import RetryPolicy
 
 __all__ = [
@@ -17,6 +17,8 @@ __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_TIMEOUT",
     "HttpConfig",
+    "check_base_url",
+    "check_credentials",
 ]
 
 #: Seconds for one whole request (connect, send, read the answer).
@@ -25,6 +27,49 @@ DEFAULT_TIMEOUT = 15.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
 #: Connections a client's own keep-alive pool may open at once.
 DEFAULT_MAX_CONNECTIONS = 16
+#: Secret keys (spec §2.1: ``sk_live_…`` / ``sk_test_…``) never leave the merchant's server.
+_SECRET_KEY_PREFIX = "sk_"
+
+
+def check_base_url(base_url: object) -> None:
+    """Refuse a Consumer API root that is not an ``http://`` or ``https://`` URL.
+
+    Raises:
+        ConfigError: code ``INVALID_CONFIG``.
+
+    Usage: ``check_base_url("https://consumer.fanfare.io/api")``
+    """
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"base_url must be an http(s) URL, got {base_url!r}",
+                          code=ErrorCode.INVALID_CONFIG)
+
+
+def check_credentials(*, organization_id: object, publishable_key: object) -> None:
+    """Refuse what cannot identify a client before anything is sent: a missing organization
+    id or key, a key that is not a string, or a secret key given as the publishable key (it
+    would travel in ``X-Publishable-Key`` on every request). Messages never echo a key.
+
+    Raises:
+        ConfigError: code ``MISSING_ORGANIZATION_ID``, ``MISSING_PUBLISHABLE_KEY`` or
+            ``INVALID_CONFIG``.
+
+    Usage: ``check_credentials(organization_id="org", publishable_key="pk_test_...")``
+    """
+    if not organization_id:
+        raise ConfigError("organization_id is required", code=ErrorCode.MISSING_ORGANIZATION_ID)
+    if not isinstance(organization_id, str):
+        raise ConfigError(f"organization_id must be a string, got "
+                          f"{type(organization_id).__name__}", code=ErrorCode.INVALID_CONFIG)
+    if not publishable_key:
+        raise ConfigError("publishable_key is required", code=ErrorCode.MISSING_PUBLISHABLE_KEY)
+    if not isinstance(publishable_key, str):
+        raise ConfigError(f"publishable_key must be a string, got "
+                          f"{type(publishable_key).__name__}", code=ErrorCode.INVALID_CONFIG)
+    if publishable_key.startswith(_SECRET_KEY_PREFIX):
+        raise ConfigError(
+            "publishable_key is a secret key (sk_...): it must stay on your server and is "
+            "never sent by this client; pass the publishable key (pk_live_... or pk_test_...) "
+            "and rotate the secret key if it was exposed", code=ErrorCode.INVALID_CONFIG)
 
 
 def _positive_seconds(name: str, value: float | None, *, optional: bool = False) -> None:

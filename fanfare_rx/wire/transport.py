@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from fanfare_rx.errors import APITimeoutError, ErrorCode, FanfareError, NetworkError
 from fanfare_rx.models._redact import redact
@@ -58,6 +59,7 @@ class HttpTransport:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._encoded_base = str(URL(self.base_url)).rstrip("/")  # quoted once, here
         self._key = publishable_key
         self.http = http
         self.timeout = _client_timeout(http)
@@ -151,7 +153,7 @@ class HttpTransport:
     ) -> tuple[int, bytes, Mapping[str, str]]:
         client = self._client()
         try:
-            async with client.request(method, self.base_url + path, data=data,
+            async with client.request(method, self._url(path), data=data,
                                       headers=headers, timeout=self.timeout) as response:
                 raw = await response.read()
                 return response.status, raw, response.headers
@@ -159,6 +161,12 @@ class HttpTransport:
             raise APITimeoutError(f"{method} {path} timed out") from exc
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise NetworkError(f"{method} {path} failed: {type(exc).__name__}") from exc
+
+    def _url(self, path: str) -> URL:
+        """The base URL followed by ``path`` exactly as built (its segments already escaped by
+        :func:`~fanfare_rx.wire._calls.segment`): never re-quoted nor dot-normalised, so an
+        id ``..`` stays the segment ``%2E%2E`` instead of climbing to the parent path."""
+        return URL(self._encoded_base + path, encoded=True)
 
     def __repr__(self) -> str:
         return (f"HttpTransport(base_url={self.base_url!r}, publishable_key={redact(self._key)}, "

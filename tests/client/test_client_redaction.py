@@ -29,7 +29,7 @@ async def test_secrets_never_reach_reprs_logs_events_or_errors(
     texts: list[str] = []
 
     async def collect() -> None:
-        stored = await storage.load(sandbox.organization_id)
+        stored = await storage.load(api.sessions.storage_key)
         if stored is not None:
             secrets.update(t for t in (stored.access_token, stored.refresh_token) if t)
         texts.extend([repr(api), repr(api.sessions), repr(stored)])

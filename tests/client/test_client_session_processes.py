@@ -64,6 +64,7 @@ async def test_two_processes_refreshing_one_file_keep_one_consumer(
     assert len(sandbox.world.accounts.consumers) == 1
     rotated = sandbox.world.accounts.sessions
     assert len(rotated) == 1 and not next(iter(rotated.values())).revoked
-    restarted = SessionManager(sandbox.organization_id, storage=FileStorage(tmp_path))
+    restarted = SessionManager(sandbox.organization_id, storage=FileStorage(tmp_path),
+                               base_url=sandbox.base_url)
     restored = await restarted.restore()
     assert restored is not None and restored.consumer_id == consumer

@@ -86,7 +86,8 @@ async def test_two_holders_of_one_storage_refreshing_together_keep_one_identity(
         assert "auth:error" not in seen.names and "auth:session_lost" not in seen.names
     assert seen_a.names.count("auth:refreshed") + seen_b.names.count("auth:refreshed") \
         == 2 * rotations  # one rotated, the other adopted the stored tokens, each round
-    restarted = SessionManager(sandbox.organization_id, storage=storages[0])
+    restarted = SessionManager(sandbox.organization_id, storage=storages[0],
+                               base_url=sandbox.base_url)
     assert await restarted.restore() == sessions_a.session  # a restart finds the same consumer
 
 
@@ -170,7 +171,7 @@ async def test_an_unwritable_storage_falls_back_to_memory_once(
     assert fallback["error"] == "NotADirectoryError" and "sessions" in fallback["storage"]
     warnings = [r for r in caplog.records if "not usable" in r.getMessage()]
     assert len(warnings) == 1
-    assert await sessions.storage.load(sandbox.organization_id) is not None
+    assert await sessions.storage.load(sessions.storage_key) is not None
 
 
 async def test_ensure_adopts_a_stored_session_instead_of_minting_a_guest(

@@ -201,10 +201,10 @@ async def test_logout_clears_session_and_storage(make_api: Callable[..., Consume
     await api.enter_queue(queue_id)
     first = api.sessions.session
     token = api.sessions.current_access_token
-    assert storage.path_for(sandbox.organization_id).exists()
+    assert storage.path_for(api.sessions.storage_key).exists()
     await api.logout()
     assert api.sessions.session is None
-    assert not storage.path_for(sandbox.organization_id).exists()
+    assert not storage.path_for(api.sessions.storage_key).exists()
     assert events.items[-1] == ("auth:logout", {"reason": "logout"})
     assert token is not None and sandbox.world.accounts.identify(token) is None  # revoked
     await api.queue_status(queue_id)  # a new guest on demand

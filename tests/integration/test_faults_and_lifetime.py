@@ -121,7 +121,7 @@ async def test_destroy_closes_the_pool_and_leaves_no_tasks(
     await draw.start()
     # A poll hangs in the server when destroy comes: it must be cancelled, not leaked.
     sb.faults.set({"rules": [{"match": STATUS, "kind": "delay", "seconds": 0.2}]})
-    journey.start_polling(10)
+    journey.start_polling(100)
     await _until(lambda: sb.faults.fired == [1])
     session = fanfare.api.client_session
     assert session is not None and not session.closed

@@ -30,7 +30,7 @@ async def test_polling_carries_a_queue_journey_to_admitted(fast: Sandbox) -> Non
         journey.sequence_stage.listen(lambda stage: stages.append(stage.value))
         await journey.start()
         await journey.enter_queue()
-        journey.start_polling(20)
+        journey.start_polling(100)
         await journey.sequence_stage.wait_for(lambda s: s == "admitted", timeout=30)
         journey.stop_polling()
         snap = journey.state.get()

@@ -51,7 +51,7 @@ async def test_wrong_upgrade_code_while_queued_keeps_the_place_and_polling(
     assert any(e.message == "Access code rejected" for e in snap.events)
     assert "WRONG-CODE" not in repr(snap)
 
-    journey.start_polling(20)
+    journey.start_polling(100)
     await sb.advance(120)  # 60 admissions a minute: the 26th is long admitted
     await journey.sequence_stage.wait_for(lambda s: s == "admitted", timeout=10)
     journey.stop_polling()
@@ -137,7 +137,7 @@ async def test_polling_an_enterable_draw_notices_it_closed(custom: Custom) -> No
     journey = fanfare.experiences.create_journey(sb.experiences["x"])
     await journey.start()
     assert journey.sequence_stage.get() == "active_enterable"
-    journey.start_polling(20)
+    journey.start_polling(100)
     await sb.advance(400)  # entries closed at 300
     await journey.sequence_stage.wait_for(lambda s: s == "ended", timeout=10)
     journey.stop_polling()

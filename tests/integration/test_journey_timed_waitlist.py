@@ -101,7 +101,7 @@ async def test_waitlist_enter_leave_enter_then_distribution_opens(
     assert journey.sequence_stage.get() == "waitlist_entered"  # still before the opening
 
     await sb.advance(301)  # the queue opens; a poll (route again) notices
-    journey.start_polling(20)
+    journey.start_polling(100)
     try:
         await journey.sequence_stage.wait_for(lambda s: s == "active_enterable", timeout=3)
     finally:

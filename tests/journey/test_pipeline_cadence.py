@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
-from fanfare_rx import RateLimitedError, ValidationError
+from fanfare_rx import RateLimitedError, UsageError, ValidationError
 from fanfare_rx.journey.cadence import ServerCadence
 from fanfare_rx.models.journey import JourneySnapshot
 from fanfare_rx.testing import JourneyHarness
@@ -159,8 +159,8 @@ def test_server_cadence_waits_out_retry_after() -> None:
 
 def test_fixed_interval_and_cadence_are_exclusive() -> None:
     h = started(b.queued(40, wait_seconds=30))
-    with pytest.raises(ValidationError):
+    with pytest.raises(UsageError):
         h.journey.start_polling(5000, cadence="server")
-    with pytest.raises(ValidationError):
+    with pytest.raises(UsageError):
         h.journey.start_polling(cadence="sometimes")  # type: ignore[arg-type]
     assert not h.journey.is_polling

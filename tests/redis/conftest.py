@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from redis import asyncio as aioredis
+from redis_helpers import RedisProcess
 
 from fanfare_rx import Fanfare
 from fanfare_rx.client.redis_storage import RedisStorage
@@ -142,3 +143,18 @@ async def make_fanfare(sb: Sandbox) -> AsyncIterator[MakeFanfare]:
     finally:
         for fanfare in made:
             await fanfare.destroy()
+
+
+@pytest.fixture
+def killable_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server of this test alone, which it may SIGKILL and start again (empty)."""
+    binary = _redis_server()
+    if binary is None:
+        pytest.fail("no redis-server: the Redis storage tests need a real server.",
+                    pytrace=False)
+    server = RedisProcess(binary, tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

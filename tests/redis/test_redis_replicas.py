@@ -114,7 +114,7 @@ async def test_a_replica_dropped_mid_queue_is_replaced_by_one_resuming_the_place
         assert consumer is not None and journey.context.get().position == 41
         probe = make_storage()
         for _ in range(100):  # the journey record is written in the background
-            stored = await probe.load(sb.organization_id)
+            stored = await probe.load(killed.sessions.storage_key)
             if stored is not None and sb.experiences["queue"] in stored.journeys:
                 break
             await asyncio.sleep(0.02)

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis import asyncio as aioredis
 
+from fanfare_rx import Fanfare
 from fanfare_rx.client.redis_storage import RedisStorage
 from fanfare_rx.client.storage import SessionStorage, StorageLockTimeout, StoredSession
 from fanfare_rx.models import wire
+from fanfare_rx.sandbox import Sandbox
 
 ACCESS = "acc." + "A" * 60
 REFRESH = "ref." + "R" * 60
@@ -43,12 +45,13 @@ async def test_round_trip_with_keys_per_organization_and_consumer(
     assert await make_storage(prefix="other").load("org-1") is None
     keys = sorted(k.decode() if isinstance(k, bytes) else k for k in await redis_client.keys("*"))
     assert keys == ["shop:org-1:consumer:guest_1:journeys", "shop:org-1:consumer:guest_1:session",
-                    "shop:org-1:current"]
+                    "shop:org-1:current", storage.watch_key()]
     assert await redis_client.hget("shop:org-1:consumer:guest_1:journeys", "exp-1") \
         == b'{"revision":3}'
     await storage.clear("org-1")
     await storage.clear("org-1")
-    assert await storage.load("org-1") is None and await redis_client.keys("*") == []
+    assert await storage.load("org-1") is None
+    assert await redis_client.keys("*") == [storage.watch_key().encode()]
 
 
 async def test_keys_expire_with_the_refresh_token(
@@ -114,3 +117,26 @@ async def test_a_lock_left_by_a_killed_replica_expires(
             pass
     async with make_storage(lock_timeout=5).exclusive("org"):
         pass  # taken once the dead holder's lock expired
+
+
+async def test_two_servers_of_one_organization_keep_their_own_sessions(
+        make_storage: Callable[..., RedisStorage]) -> None:
+    async with Sandbox(clock="manual", seed=0) as one, Sandbox(clock="manual", seed=0) as two:
+        made: list[Fanfare] = []
+        for sandbox in (one, two, one):
+            made.append(await Fanfare.init(
+                organization_id=sandbox.organization_id, publishable_key=sandbox.publishable_key,
+                base_url=sandbox.base_url, storage=make_storage()))
+        try:
+            first, second, again = made
+            assert first.sessions.storage_key != second.sessions.storage_key
+            await first.sessions.ensure()
+            assert await second.restore() is None  # the other server's guest is not ours
+            await second.sessions.ensure()
+            restored = await again.restore()
+            assert restored is not None and restored == first.auth.session
+            assert second.auth.session is not None
+            assert second.auth.session.consumer_id in two.world.accounts.consumers
+        finally:
+            for fanfare in made:
+                await fanfare.destroy()

@@ -267,7 +267,12 @@ def _no_access(
     details = [r.detail for r in result.outcome_reasons if r.detail]
     if snap.context.distribution is not None and snap.sequence_stage in _HOLDING:
         # The server still holds the entry: it is followed until its status says otherwise.
-        draft = attrs.evolve(snap, journey_stage=JS.ROUTED, context=snap.context)
+        # A journey that asks to sign in again (lost session) keeps asking: the answer says
+        # nothing of the session, and "routed" never lists a requirement.
+        lost = snap.journey_stage is JS.NEEDS_AUTH
+        draft = attrs.evolve(snap, journey_stage=JS.NEEDS_AUTH if lost else JS.ROUTED,
+                             requirements=snap.requirements if lost else (),
+                             context=snap.context)
         return draft, [user(EventKind.INFO, EventSeverity.WARNING, "No other sequence is available",
                             code="NO_SEQUENCE_AVAILABLE", reasons=reasons)]
     if probe and snap.context.distribution is not None:
