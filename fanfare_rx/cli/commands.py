@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
+from fanfare_rx.cli.options import Check
+
 __all__ = ["build_parser", "main"]
 
 Runner = Callable[[argparse.Namespace], int]
@@ -28,7 +30,7 @@ def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser = subparsers.add_parser(
         "demo", help="run a journey against the embedded sandbox with a live view",
         description="Start the sandbox in-process (accelerated clock) and run the complete "
-                    "journey example until admitted. Exit 0 admitted, 3 not admitted, "
+                    "journey example until admitted. Exit 0 admitted (or booked), 3 not admitted, "
                     "4 blocked or timed out, 130 interrupted.")
     demo.add_demo_arguments(parser)
     parser.set_defaults(run=demo.run_demo_command)
@@ -39,10 +41,10 @@ def _add_watch(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     parser = subparsers.add_parser(
         "watch", help="run a journey against any Consumer API with a live view",
-        description="Run a journey through EXPERIENCE against the Consumer API at --base-url "
+        description="Run a journey through --experience-id at the Consumer API at --base-url "
                     "and print its live view. Exit codes as for demo.")
     demo.add_watch_arguments(parser)
-    parser.set_defaults(run=demo.run_watch_command)
+    parser.set_defaults(run=demo.run_watch_command, check=demo.check_watch_arguments)
 
 
 def _add_swarm(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,7 +57,25 @@ def _add_swarm(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                     "progress and a summary. Exit 0 all finished, 3 some shoppers failed, "
                     "1 the fleet failed, 2 bad arguments.")
     swarm.add_swarm_arguments(parser)
-    parser.set_defaults(run=swarm.run_swarm_command)
+    parser.set_defaults(run=swarm.run_swarm_command, check=swarm.check_swarm_arguments)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Runs a subcommand's ``check`` (options argparse cannot relate, such as "one of these
+    two is required") after parsing, so that it fails like any bad option: usage, one
+    ``error:`` line naming the option, status 2."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None,
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        check: Check | None = getattr(parsed, "check", None)
+        problem = check(parsed) if check is not None else None
+        if problem is not None:
+            self._command_parsers.get(parsed.command, self).error(problem)
+        return parsed, extras
+
+    _command_parsers: dict[str, argparse.ArgumentParser]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,12 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     Usage: ``build_parser().parse_args(["sandbox", "--port", "0"])``
     """
-    parser = argparse.ArgumentParser(prog="fanfare-rx", description="Fanfare journeys as Rx streams")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = _Parser(prog="fanfare-rx", description="Fanfare journeys as Rx streams")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                       parser_class=argparse.ArgumentParser)
     _add_sandbox(subparsers)
     _add_demo(subparsers)
     _add_watch(subparsers)
     _add_swarm(subparsers)
+    parser._command_parsers = dict(subparsers.choices)
     return parser
 
 

@@ -19,6 +19,7 @@ from fanfare_rx.cli.demo_runner import (
     run_journey,
 )
 from fanfare_rx.cli.live_view import LiveView
+from fanfare_rx.cli.options import add_server_arguments, missing_server_options
 from fanfare_rx.sandbox.cli import positive_float, positive_int
 from fanfare_rx.sandbox.control import describe_experience
 from fanfare_rx.sandbox.server import DEFAULT_SEED, Sandbox
@@ -29,6 +30,7 @@ __all__ = [
     "DEMO_SPEEDS",
     "add_demo_arguments",
     "add_watch_arguments",
+    "check_watch_arguments",
     "run_demo",
     "run_demo_command",
     "run_watch_command",
@@ -36,7 +38,8 @@ __all__ = [
 
 #: The sandbox clock speed per experience, so that each default demo takes a few seconds:
 #: the queue's 40 people at 60/min take 8 s at x5; the draw and auction settle at 5 sandbox
-#: minutes (5 s at x60); the timed release opens at 2 min; the waitlisted queue at 10 min.
+#: minutes (5 s at x60); the timed release opens at 2 min; the waitlisted queue at 10 min; an
+#: appointment is booked at once.
 DEMO_SPEEDS: Mapping[str, float] = {
     "queue": 5.0,
     "draw": 60.0,
@@ -46,6 +49,7 @@ DEMO_SPEEDS: Mapping[str, float] = {
     "vip": 5.0,
     "signin": 5.0,
     "botcheck": 5.0,
+    "appointment": 5.0,
 }
 DEMO_EXPERIENCES = tuple(DEMO_SPEEDS)
 DEFAULT_TIMEOUT = 60.0
@@ -75,10 +79,9 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
 
     Usage: ``add_watch_arguments(subparsers.add_parser("watch"))``
     """
-    parser.add_argument("experience", metavar="EXPERIENCE", help="the experience id")
-    parser.add_argument("--base-url", required=True, help="the Consumer API root URL")
-    parser.add_argument("--org", required=True, help="organization id")
-    parser.add_argument("--key", required=True, help="publishable key (pk_...)")
+    # The experience id used to be positional: still accepted there (hidden).
+    parser.add_argument("experience", nargs="?", default=None, help=argparse.SUPPRESS)
+    add_server_arguments(parser)
     parser.add_argument("--access-code", default=None, help="access code to provide when asked")
     parser.add_argument("--email", default=None, help="email to sign in with when required")
     parser.add_argument("--otp", default=None, help="one-time code to sign in with")
@@ -89,6 +92,20 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
                         help="enter the distribution (or waitlist) when possible (default on)")
     parser.add_argument("--timeout", type=positive_float, default=None,
                         help="give up after S seconds (default: wait until a terminal stage)")
+
+
+def check_watch_arguments(args: argparse.Namespace) -> str | None:
+    """What argparse cannot say about ``watch``: the four server options are required (the
+    experience id as ``--experience-id`` or, as before, positional).
+
+    Usage: ``check_watch_arguments(args)`` -> ``'the following arguments are required: ...'``
+    """
+    if args.experience is not None:
+        if args.experience_id is not None and args.experience_id != args.experience:
+            return "give the experience once, as --experience-id"
+        args.experience_id = args.experience
+    missing = missing_server_options(args)
+    return f"the following arguments are required: {', '.join(missing)}" if missing else None
 
 
 async def run_demo(experience: str = "queue", *, speed: float | None = None,
@@ -176,11 +193,12 @@ def run_demo_command(args: argparse.Namespace) -> int:
 def run_watch_command(args: argparse.Namespace) -> int:
     """Entry point of ``fanfare-rx watch``; Ctrl-C exits with 130 after cleaning up.
 
-    Usage: ``run_watch_command(parser.parse_args(["watch", exp, "--base-url", url, ...]))``
+    Usage: ``run_watch_command(parser.parse_args(["watch", "--experience-id", exp, ...]))``
     """
     options = JourneyOptions(
-        base_url=args.base_url, organization_id=args.org, publishable_key=args.key,
-        experience_id=args.experience, access_code=args.access_code, email=args.email,
+        base_url=args.base_url, organization_id=args.organization_id,
+        publishable_key=args.publishable_key, experience_id=args.experience_id,
+        access_code=args.access_code, email=args.email,
         otp_code=args.otp, bot_check_token=args.bot_check_token, enter=args.enter,
         poll_ms=args.poll_ms, timeout=args.timeout,
     )

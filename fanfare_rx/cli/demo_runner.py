@@ -13,6 +13,12 @@ import attrs
 from fanfare_rx import errors
 from fanfare_rx.cli.live_view import LiveView
 from fanfare_rx.client.fanfare import Fanfare
+from fanfare_rx.fleet.shoppers import (
+    OUTCOME_NO_SLOT,
+    book_a_slot,
+    opening_bid,
+    place_opening_bid,
+)
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
@@ -87,6 +93,7 @@ class _Runner:
         self.signed_in = False
         self.bot_checked = False
         self.done: set[SequenceAction] = set()
+        self.booked = False
 
     def on_change(self, snapshot: JourneySnapshot) -> None:
         self.view.update(snapshot)
@@ -166,7 +173,8 @@ class _Runner:
     # --- the distribution ---------------------------------------------------------------------
 
     async def follow(self) -> JourneySnapshot:
-        """Enter when possible and wait for a terminal stage; the admitted snapshot."""
+        """Enter (bid, book) when possible and wait for a terminal stage; the admitted (or, for
+        an appointment, booked) snapshot."""
         while True:
             self.changed.clear()
             snap = self.journey.state.get()
@@ -174,12 +182,19 @@ class _Runner:
                 await self.satisfy_requirements()
                 continue
             stage = snap.sequence_stage
-            if stage is SequenceStage.ADMITTED:
+            if stage is SequenceStage.ADMITTED or _booked(snap):
                 return snap
             if stage in (SequenceStage.ENDED, SequenceStage.ADMISSION_EXPIRED):
                 outcome = snap.context.outcome or stage.value
                 raise JourneyStopped(
                     EXIT_NOT_ADMITTED, f"not admitted: the journey ended ({outcome})")
+            if _is_appointment(snap):
+                if stage is SequenceStage.ACTIVE_ENTERABLE and self.options.enter and (
+                        not self.booked):
+                    await self.book()
+                    continue
+                await self.next_change()
+                continue
             action = self._next_action(snap)
             if action is not None:
                 self.done.add(action)
@@ -213,30 +228,35 @@ class _Runner:
             self.view.note(f"-> enter_auction({self.options.bid!r})")
             await self.journey.enter_auction(self.options.bid)
             return
-        auction = await self._auction(snap)
-        start = auction.start_price if auction and auction.start_price is not None else None
-        self.view.note(f"-> enter_auction({str(start) if start is not None else ''!r})")
-        await self.journey.enter_auction(start)
-        reserve = auction.reserve_price if auction else None
-        if reserve is not None and (start is None or reserve > start):
-            self.view.note(f"-> place_bid({str(reserve)!r}) to meet the reserve price")
-            await self.journey.place_bid(reserve)
+        planned = opening_bid(snap.context.auction)
+        self.view.note(f"-> enter_auction({planned!r}): the least bid that meets the reserve")
+        amount = await place_opening_bid(self.journey)
+        if amount != planned:
+            self.view.note(f"-> place_bid({amount!r}): outbid meanwhile")
 
-    async def _auction(self, snap: JourneySnapshot) -> wire.Auction | None:
-        distribution = snap.context.distribution
-        if distribution is None:
-            return None
-        experience = await self.fanfare.api.get_experience(self.journey.experience_id)
-        for sequence in experience.sequences or ():
-            for auction in sequence.auctions or ():
-                if auction.id == distribution.id:
-                    return auction
-        return None
+    async def book(self) -> None:
+        self.booked = True
+        self.view.note("-> book a free slot (appointment_slots, then book_appointment)")
+        if await book_a_slot(self.journey, self.fanfare.api.appointment_slots) == (
+                OUTCOME_NO_SLOT):
+            raise JourneyStopped(EXIT_NOT_ADMITTED, "not booked: every slot is full")
+
+
+def _is_appointment(snap: JourneySnapshot) -> bool:
+    distribution = snap.context.distribution
+    return distribution is not None and distribution.type is wire.DistributionType.APPOINTMENT
+
+
+def _booked(snap: JourneySnapshot) -> bool:
+    participation = snap.context.participation
+    return (_is_appointment(snap) and snap.sequence_stage is SequenceStage.PARTICIPATING
+            and participation is not None and participation.slot_id is not None)
 
 
 async def run_journey(options: JourneyOptions, view: LiveView, out: TextIO | None = None) -> int:
     """Run the docs' complete example against ``options.base_url`` and return the exit status:
-    0 admitted, 3 ended without admission, 4 blocked or timed out, 1 on an error.
+    0 admitted (an appointment: booked), 3 ended without admission, 4 blocked or timed out,
+    1 on an error.
 
     Usage: ``status = await run_journey(JourneyOptions(...), LiveView())``
     """
@@ -283,7 +303,12 @@ async def run_journey(options: JourneyOptions, view: LiveView, out: TextIO | Non
             journey.stop_polling()
         view.close()
         ctx = admitted.context
-        print("admitted: admission token " + redact(ctx.admittance_token), file=out)
+        if _booked(admitted):
+            participation = ctx.participation
+            assert participation is not None
+            print(f"booked: slot {participation.slot_id}", file=out)
+        else:
+            print("admitted: admission token " + redact(ctx.admittance_token), file=out)
         return EXIT_OK
 
 

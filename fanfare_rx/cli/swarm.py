@@ -11,54 +11,75 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
+from fanfare_rx.cli.options import add_server_arguments, missing_server_options
 from fanfare_rx.errors import FanfareError
 from fanfare_rx.fleet import Fleet, FleetSummary, FleetTarget, RayBackend, enter_and_wait
 from fanfare_rx.fleet.backends import Backend, LocalBackend
+from fanfare_rx.fleet.shoppers import slot_finder
 from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.sandbox.cli import positive_float, positive_int
 from fanfare_rx.sandbox.process import SandboxProcess, drop_scenario
 
-__all__ = ["add_swarm_arguments", "progress_line", "run_swarm_command"]
+__all__ = [
+    "add_swarm_arguments",
+    "check_swarm_arguments",
+    "progress_line",
+    "run_swarm_command",
+]
 
 #: Exit statuses: every shopper finished; some shoppers' behaviours failed; the fleet failed.
 EXIT_OK, EXIT_FLEET_FAILED, EXIT_BAD_ARGUMENTS, EXIT_SHOPPER_ERRORS = 0, 1, 2, 3
 
 
+def _sandbox_experiences() -> tuple[str, ...]:
+    return tuple(e["label"] for e in drop_scenario()["experiences"])
+
+
 def add_swarm_arguments(parser: argparse.ArgumentParser) -> None:
-    """The swarm subcommand's options.
+    """The swarm subcommand's options (numbers are checked here: a bad one exits 2 naming it).
 
     Usage: ``add_swarm_arguments(subparsers.add_parser("swarm"))``
     """
     drop = parser.add_argument_group("the drop")
-    drop.add_argument("--shoppers", type=int, default=1000, help="how many (default 1000)")
-    drop.add_argument("--experience", default="queue",
+    drop.add_argument("--shoppers", type=positive_int, default=1000, help="how many (default 1000)")
+    drop.add_argument("--experience", choices=_sandbox_experiences(), default="queue",
                       help="experience label in the embedded sandbox (default queue)")
-    drop.add_argument("--poll-ms", type=int, default=1000,
+    drop.add_argument("--poll-ms", type=positive_int, default=1000,
                       help="each shopper's polling interval (default 1000)")
-    drop.add_argument("--shopper-timeout", type=float, default=900.0,
+    drop.add_argument("--shopper-timeout", type=positive_float, default=900.0,
                       help="seconds a shopper may wait for a stage (default 900)")
     fleet = parser.add_argument_group("the fleet")
-    fleet.add_argument("--actors", type=int, default=1,
+    fleet.add_argument("--actors", type=positive_int, default=1,
                        help="Ray actors; 1 runs every shopper in this process (default 1)")
     fleet.add_argument("--backend", choices=("auto", "local", "ray"), default="auto",
                        help="auto: ray with two or more actors or an --address (default)")
     fleet.add_argument("--address", help="a Ray cluster to join (default: start Ray here)")
-    fleet.add_argument("--num-cpus", type=int, help="CPUs of a Ray started here")
-    fleet.add_argument("--concurrency", type=int, default=1000,
+    fleet.add_argument("--num-cpus", type=positive_int, help="CPUs of a Ray started here")
+    fleet.add_argument("--concurrency", type=positive_int, default=1000,
                        help="shoppers one actor runs at once (default 1000)")
-    fleet.add_argument("--spawn-rate", type=float, default=500.0,
+    fleet.add_argument("--spawn-rate", type=positive_float, default=500.0,
                        help="shoppers started per second across the fleet (default 500)")
-    fleet.add_argument("--progress", type=float, default=2.0,
+    fleet.add_argument("--progress", type=positive_float, default=2.0,
                        help="seconds between progress lines (default 2)")
     sandbox = parser.add_argument_group("the embedded sandbox (when no --base-url)")
-    sandbox.add_argument("--speed", type=float, default=10.0,
+    sandbox.add_argument("--speed", type=positive_float, default=10.0,
                          help="sandbox seconds per real second (default 10)")
-    sandbox.add_argument("--admit-rate", type=float, default=6000.0,
+    sandbox.add_argument("--admit-rate", type=positive_float, default=6000.0,
                          help="queue admissions per sandbox minute (default 6000)")
-    server = parser.add_argument_group("a given Consumer API")
-    server.add_argument("--base-url", help="the Consumer API root (skips the embedded sandbox)")
-    server.add_argument("--organization-id")
-    server.add_argument("--publishable-key")
-    server.add_argument("--experience-id", help="the experience every shopper joins")
+    add_server_arguments(parser.add_argument_group(
+        "a given Consumer API (instead of the embedded sandbox)"))
+
+
+def check_swarm_arguments(args: argparse.Namespace) -> str | None:
+    """What argparse cannot say about ``swarm``: with ``--base-url``, the other server options
+    are required too.
+
+    Usage: ``check_swarm_arguments(args)`` -> ``'--base-url needs --organization-id, ...'``
+    """
+    if not args.base_url:
+        return None
+    missing = missing_server_options(args)
+    return f"--base-url needs {', '.join(missing)}" if missing else None
 
 
 def progress_line(summary: FleetSummary) -> str:
@@ -87,11 +108,9 @@ def _backend(args: argparse.Namespace) -> Backend:
 @contextlib.contextmanager
 def _target(args: argparse.Namespace, out: TextIO) -> Iterator[FleetTarget]:
     if args.base_url:
-        missing = [flag for flag, value in (("--organization-id", args.organization_id),
-                                            ("--publishable-key", args.publishable_key),
-                                            ("--experience-id", args.experience_id)) if not value]
-        if missing:
-            raise ValueError(f"--base-url needs {', '.join(missing)}")
+        problem = check_swarm_arguments(args)
+        if problem is not None:
+            raise ValueError(problem)
         yield FleetTarget(args.base_url, args.organization_id, args.publishable_key,
                           experience_id=args.experience_id)
         return
@@ -111,9 +130,10 @@ def _target(args: argparse.Namespace, out: TextIO) -> Iterator[FleetTarget]:
 
 async def _swarm(args: argparse.Namespace, target: FleetTarget, out: TextIO) -> FleetSummary:
     poll_ms, timeout = args.poll_ms, args.shopper_timeout
+    slots = slot_finder(target)
 
     async def shopper(journey: ExperienceJourney) -> str:
-        return await enter_and_wait(journey, poll_ms=poll_ms, timeout=timeout)
+        return await enter_and_wait(journey, poll_ms=poll_ms, timeout=timeout, slots=slots)
 
     fleet = Fleet(target, shoppers=args.shoppers, backend=_backend(args), actors=args.actors,
                   concurrency=args.concurrency, interval=min(0.5, args.progress),
@@ -135,11 +155,6 @@ def run_swarm_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int
 
     Usage: ``run_swarm_command(build_parser().parse_args(["swarm", "--shoppers", "50"]))``
     """
-    if min(args.shoppers, args.actors, args.poll_ms, args.progress, args.spawn_rate) <= 0:
-        print("fanfare-rx swarm: --shoppers, --actors, --poll-ms, --progress and --spawn-rate "
-              "must be positive",
-              file=sys.stderr)
-        return EXIT_BAD_ARGUMENTS
     try:
         with _target(args, out) as target:
             summary = asyncio.run(_swarm(args, target, out))

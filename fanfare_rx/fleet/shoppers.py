@@ -1,46 +1,223 @@
-"""Ready-made shopper behaviours for fleets and ``fanfare-rx swarm``: start, enter whatever the
-routed sequence offers, poll until admitted or ended.
+"""Ready-made shopper behaviours for fleets and ``fanfare-rx swarm``: start, take part in
+whatever the routed sequence offers (enter a queue, draw or release, bid in an auction, book an
+appointment slot), poll until admitted, booked or ended.
 """
 
 from __future__ import annotations
 
-from fanfare_rx.journey.journey import ExperienceJourney
-from fanfare_rx.models.journey import SequenceAction, SequenceStage
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
-__all__ = ["DONE_STAGES", "ENTER_ACTIONS", "enter_and_wait"]
+from fanfare_rx.client.fanfare import Fanfare
+from fanfare_rx.errors import APIStatusError, ErrorCode, JourneyError
+from fanfare_rx.fleet.records import FleetTarget
+from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.journey.mechanism_effects import BOOK_APPOINTMENT, appointment_arg
+from fanfare_rx.models import wire
+from fanfare_rx.models.journey import (
+    AuctionTerms,
+    JourneySnapshot,
+    JourneyStage,
+    RequirementType,
+    SequenceAction,
+    SequenceStage,
+)
+
+__all__ = [
+    "BID_ATTEMPTS",
+    "DONE_STAGES",
+    "ENTER_ACTIONS",
+    "OUTCOME_BOOKED",
+    "OUTCOME_NO_SLOT",
+    "SlotFinder",
+    "book_a_slot",
+    "enter_and_wait",
+    "opening_bid",
+    "place_opening_bid",
+    "slot_finder",
+    "slot_window",
+]
 
 #: Stages after which a shopper has nothing left to wait for.
 DONE_STAGES = frozenset({SequenceStage.ADMITTED, SequenceStage.ADMISSION_EXPIRED,
                          SequenceStage.ENDED})
 
-#: The entry action of each kind of distribution, in the order a shopper tries them.
+#: The entry action of each kind of distribution, in the order a shopper tries them (an
+#: auction is entered with a bid, an appointment by booking a slot: see below).
 ENTER_ACTIONS = (SequenceAction.ENTER_QUEUE, SequenceAction.ENTER_DRAW,
                  SequenceAction.ENTER_TIMED_RELEASE, SequenceAction.ENTER_AUCTION)
 
+#: The outcome of a shopper that booked an appointment slot (appointments never admit).
+OUTCOME_BOOKED = "booked"
+#: The outcome of a shopper that found every appointment slot full.
+OUTCOME_NO_SLOT = "no_slot"
+
+#: ``await finder(appointment_id, start_date, end_date)``: the appointment's slots, as
+#: ``ConsumerApi.appointment_slots(...)`` answers them.
+SlotFinder = Callable[[str, date, date], Awaitable[wire.AppointmentSlots]]
+
+#: The error code of a booking whose slot filled first.
+_SLOT_FULL = "SLOT_FULL"
+
 _READY = DONE_STAGES | {SequenceStage.ACTIVE_ENTERABLE, SequenceStage.PARTICIPATING}
+#: Tries at a booking that a faster shopper made stale (the slot filled first).
+_ATTEMPTS = 5
+#: Tries at a first bid that faster bidders keep making too low (a crowd bids at once).
+BID_ATTEMPTS = 100
+
+
+def opening_bid(terms: AuctionTerms | None) -> str | None:
+    """The smallest bid the auction accepts that also meets its reserve price: the larger of
+    the minimum next bid (the start price before any bid) and the reserve; None when the
+    server states neither.
+
+    Usage: ``opening_bid(journey.context.get().auction)`` -> ``'150.00'``
+    """
+    if terms is None:
+        return None
+    amounts = [a for a in (terms.minimum_next_bid or terms.start_price, terms.reserve_price)
+               if a is not None]
+    return max(amounts, key=Decimal) if amounts else None
+
+
+async def place_opening_bid(journey: ExperienceJourney) -> str | None:
+    """Enter the routed auction with :func:`opening_bid` (or bid it when already in); when a
+    faster bidder made it too low (``BID_TOO_LOW``, whose minimum the journey folds into its
+    auction terms), bid the new minimum, up to :data:`BID_ATTEMPTS` times. Returns the amount
+    bid.
+
+    Usage: ``amount = await place_opening_bid(journey)``
+    """
+    for attempt in range(BID_ATTEMPTS):
+        snap = journey.state.get()
+        amount = opening_bid(snap.context.auction)
+        try:
+            if snap.sequence_stage is SequenceStage.ACTIVE_ENTERABLE:
+                await journey.enter_auction(amount)
+            elif amount is not None:
+                await journey.place_bid(amount)
+            return amount
+        except APIStatusError as exc:
+            if exc.code != ErrorCode.BID_TOO_LOW or attempt == BID_ATTEMPTS - 1:
+                raise
+    return None  # pragma: no cover - the loop returns or raises
+
+
+def slot_window(today: date) -> tuple[date, date]:
+    """The dates a shopper looks for slots in: from yesterday to a week ahead (a sandbox on an
+    accelerated clock may already be in tomorrow).
+
+    Usage: ``start, end = slot_window(date.today())``
+    """
+    return today - timedelta(days=1), today + timedelta(days=7)
+
+
+async def book_a_slot(journey: ExperienceJourney, slots: SlotFinder,
+                      rng: random.Random | None = None) -> str:
+    """Book a free slot of the routed appointment (one picked at random, so that a crowd
+    spreads over the slots); when it fills first, look again. Returns
+    :data:`OUTCOME_BOOKED`, or :data:`OUTCOME_NO_SLOT` when every slot is full.
+
+    Usage: ``outcome = await book_a_slot(journey, fanfare.api.appointment_slots)``
+    """
+    rng = rng if rng is not None else random.Random()
+    for attempt in range(_ATTEMPTS):
+        distribution = journey.state.get().context.distribution
+        if distribution is None or distribution.type is not wire.DistributionType.APPOINTMENT:
+            raise JourneyError("book_a_slot needs a journey routed to an appointment")
+        start, end = slot_window(datetime.now(UTC).date())
+        free = [slot for slot in (await slots(distribution.id, start, end)).slots
+                if slot.available > 0]
+        if not free:
+            return OUTCOME_NO_SLOT
+        slot = rng.choice(free)
+        try:
+            await journey.request(BOOK_APPOINTMENT, appointment_arg(slot.id, slot.location_id))
+            return OUTCOME_BOOKED
+        except APIStatusError as exc:
+            if exc.code != _SLOT_FULL or attempt == _ATTEMPTS - 1:
+                raise
+    return OUTCOME_NO_SLOT  # pragma: no cover - the loop returns or raises
+
+
+def slot_finder(target: FleetTarget) -> SlotFinder:
+    """A :data:`SlotFinder` that lists slots at ``target``'s Consumer API (a public call with
+    the publishable key, one short-lived client per call): what ``fanfare-rx swarm`` gives
+    :func:`enter_and_wait`.
+
+    Usage: ``await Fleet(target, shoppers=50).run(partial(enter_and_wait,
+    slots=slot_finder(target)))``
+    """
+
+    async def find(appointment_id: str, start: date, end: date) -> wire.AppointmentSlots:
+        async with await Fanfare.init(organization_id=target.organization_id,
+                                      publishable_key=target.publishable_key,
+                                      base_url=target.base_url,
+                                      timeout=target.timeout) as fanfare:
+            return await fanfare.api.appointment_slots(appointment_id, start, end)
+
+    return find
+
+
+def _pass_gates(snap: JourneySnapshot) -> bool:
+    """Whether the journey waits for a choice the default shopper makes (skip an optional
+    access code); raises for a gate it cannot pass, at once instead of at its timeout."""
+    if snap.journey_stage is JourneyStage.NEEDS_ACCESS_CODE and all(
+            not r.required for r in snap.requirements if r.type is RequirementType.ACCESS_CODE):
+        return True
+    blocking = [r.type.value for r in snap.requirements if r.required]
+    if snap.journey_stage is JourneyStage.NEEDS_AUTH or blocking:
+        needs = ", ".join(blocking) or RequirementType.AUTHENTICATION.value
+        raise JourneyError(f"the default shopper cannot pass the {needs} requirement; "
+                           "write a shopper that does (see enter_and_wait)")
+    return False
 
 
 async def enter_and_wait(journey: ExperienceJourney, *, poll_ms: int = 1000,
-                         timeout: float = 900.0) -> str:
-    """Start, wait until the sequence opens, enter it, poll until admitted or ended; returns
-    the last sequence stage.
+                         timeout: float = 900.0, slots: SlotFinder | None = None) -> str:
+    """Start, wait until the sequence opens, take part, and poll until admitted or ended;
+    returns the outcome: the last sequence stage (for ``ended``, why: ``lost``, ``denied``
+    ...), or :data:`OUTCOME_BOOKED` / :data:`OUTCOME_NO_SLOT` for an appointment.
 
-    Raises whatever the journey raises (a typed ``FanfareError``), and
-    :class:`fanfare_rx.TimeoutError` when a stage does not come within ``timeout`` seconds.
+    Taking part: a queue, draw or timed release is entered; an auction is entered with
+    :func:`opening_bid` (the minimum that meets the reserve); an appointment books a free slot
+    found through ``slots`` (e.g. ``fanfare.api.appointment_slots``). An optional access code
+    is skipped.
+
+    Raises whatever the journey raises (a typed ``FanfareError``), :class:`JourneyError` at
+    once for a requirement it cannot pass (sign-in, a required code, a bot check) or an
+    appointment without ``slots``, and :class:`fanfare_rx.TimeoutError` when a stage does not
+    come within ``timeout`` seconds.
 
     Usage: ``summary = await Fleet(target, shoppers=1000).run(enter_and_wait)``
     """
     await journey.start()
+    if _pass_gates(journey.state.get()):
+        await journey.skip_access_code()
     journey.start_polling(poll_ms)
     try:
         stage = await journey.sequence_stage.wait_for(lambda s: s in _READY, timeout=timeout)
+        snap = journey.state.get()
+        distribution = snap.context.distribution
+        if distribution is not None and distribution.type is wire.DistributionType.APPOINTMENT:
+            if slots is None:
+                raise JourneyError("an appointment is booked by a shopper that can list its "
+                                   "slots: pass slots= to enter_and_wait")
+            if stage is SequenceStage.ACTIVE_ENTERABLE:
+                return await book_a_slot(journey, slots)
+            return str(stage)
         if stage is SequenceStage.ACTIVE_ENTERABLE:
-            offered = journey.state.get().available_actions.sequence
+            offered = snap.available_actions.sequence
             action = next((a for a in ENTER_ACTIONS if a in offered), None)
-            if action is not None:
-                await journey.perform(action)  # an auction: at its starting price
+            if action is SequenceAction.ENTER_AUCTION:
+                await place_opening_bid(journey)
+            elif action is not None:
+                await journey.perform(action)
         stage = await journey.sequence_stage.wait_for(lambda s: s in DONE_STAGES,
                                                       timeout=timeout)
     finally:
         journey.stop_polling()
-    return str(stage)
+    outcome = journey.state.get().context.outcome
+    return outcome if stage is SequenceStage.ENDED and outcome else str(stage)

@@ -14,6 +14,7 @@ import pytest
 
 from fanfare_rx.cli.demo import DEMO_EXPERIENCES, DEMO_SPEEDS, run_demo
 from fanfare_rx.models._redact import redact
+from fanfare_rx.sandbox.process import drop_scenario
 
 pytestmark = pytest.mark.integration
 
@@ -115,7 +116,7 @@ def test_ctrl_c_cleans_up_and_exits_130() -> None:
 
 #: Fast clocks for the in-process runs (the defaults are tuned for people to watch).
 _FAST = {"queue": 200.0, "vip": 200.0, "signin": 200.0, "botcheck": 200.0, "draw": 600.0,
-         "auction": 600.0, "timed_release": 600.0, "waitlist": 1200.0}
+         "auction": 600.0, "timed_release": 600.0, "waitlist": 1200.0, "appointment": 200.0}
 
 
 @pytest.mark.parametrize("experience", DEMO_EXPERIENCES)
@@ -126,9 +127,14 @@ async def test_every_experience_reaches_admitted(experience: str) -> None:
                             out=out, tty=False)
     text = out.getvalue()
     assert status == 0, text
-    assert_admitted(text)
+    if experience == "appointment":  # appointments never admit: a booked slot is the goal
+        assert "stage: routed / participating (Fitting bookings, appointment)" in text
+        assert re.search(r"^booked: slot slot-\S+$", text, re.MULTILINE), text
+    else:
+        assert_admitted(text)
     assert time.monotonic() - started < 15
 
 
-def test_default_speeds_cover_every_experience() -> None:
-    assert set(DEMO_SPEEDS) == set(_FAST) == set(DEMO_EXPERIENCES)
+def test_default_speeds_cover_every_experience_of_the_default_scenario() -> None:
+    labels = {e["label"] for e in drop_scenario()["experiences"]}
+    assert set(DEMO_SPEEDS) == set(_FAST) == set(DEMO_EXPERIENCES) == labels

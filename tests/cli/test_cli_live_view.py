@@ -276,3 +276,46 @@ def test_an_ended_auction_shows_no_bid_line() -> None:
     state = view_state(snap("routed", "ended", distribution=AUCTION, auction=TERMS,
                             current_bid="100.00", highest_bid="105.50", outcome="lost"))
     assert progress_line(state, None, now=NOON) is None
+
+
+# --- a narrow terminal: the progress line drops detail, other lines wrap -----------------------
+
+NARROW_STATES = [
+    view_state(queued(41, 41.0)),
+    view_state(snap("routed", "participating", distribution=AUCTION, auction=TERMS,
+                    current_bid="100.00", highest_bid="105.50")),
+    view_state(snap("routed", "participating", distribution=DRAW)),
+    view_state(snap("routed", "upcoming", distribution=attrs.evolve(
+        QUEUE, opens_at=int((NOON + 600) * 1000)))),
+]
+
+
+@pytest.mark.parametrize("width", [30, 40, 60, 77, 120])
+@pytest.mark.parametrize("state", NARROW_STATES, ids=["queue", "auction", "draw", "upcoming"])
+def test_a_progress_line_fits_the_width_it_is_given(state: object, width: int) -> None:
+    assert isinstance(state, type(NARROW_STATES[0]))
+    wide = progress_line(state, 41, now=NOON + 1, speed=5)
+    narrow = progress_line(state, 41, now=NOON + 1, speed=5, width=width)
+    assert wide is not None and narrow is not None
+    assert len(narrow) <= width
+    if len(wide) <= width:
+        assert narrow == wide  # nothing is dropped when it fits
+
+
+def test_a_narrow_progress_line_keeps_the_real_wait_before_the_detail() -> None:
+    line = progress_line(view_state(queued(39, 41.0)), 41, speed=5, width=60)
+    assert line == "position 39 of 41 [#---------] wait ~8 s real"
+
+
+def test_on_a_tty_every_line_fits_the_width_and_progress_redraws_in_place() -> None:
+    out = io.StringIO()
+    view = LiveView(out, tty=True, speed=5, width=40)
+    view.note("Fanfare.init(organization_id='32068448-037b-503e-a6c8-c793d3aead00')")
+    for position in (41, 30, 12):
+        view.update(queued(position, float(position)))
+    view.close()
+    rows = [row.rsplit("\r\x1b[K", 1)[-1] for row in out.getvalue().split("\n")]
+    assert max(len(row) for row in rows) <= 39
+    assert rows[0] == "Fanfare.init(organization_id='32068448-"
+    assert rows[1].startswith("    037b-")  # wrapped with an indent, nothing lost
+    assert out.getvalue().count("\r\x1b[K") == 3

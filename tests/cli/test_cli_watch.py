@@ -25,9 +25,10 @@ async def fast_sandbox() -> AsyncIterator[Sandbox]:
 async def watch(sandbox: Sandbox, experience: str, *args: str,
                 timeout: float = 20) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fanfare_rx.cli", "watch", sandbox.experiences[experience],
-        "--base-url", sandbox.base_url, "--org", sandbox.organization_id,
-        "--key", sandbox.publishable_key, "--poll-ms", "150", *args,
+        sys.executable, "-m", "fanfare_rx.cli", "watch",
+        "--experience-id", sandbox.experiences[experience], "--base-url", sandbox.base_url,
+        "--organization-id", sandbox.organization_id,
+        "--publishable-key", sandbox.publishable_key, "--poll-ms", "150", *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout)
@@ -110,8 +111,19 @@ async def test_watch_no_enter_only_watches(fast_sandbox: Sandbox) -> None:
     assert granted_tokens(fast_sandbox) == []
 
 
+async def test_watch_books_an_appointment_slot_and_exits_0(fast_sandbox: Sandbox) -> None:
+    status, out, err = await watch(fast_sandbox, "appointment", "--timeout", "15")
+    assert status == 0, out + err
+    order = ["stage: routed / active_enterable (Fitting bookings, appointment)",
+             "-> book a free slot", "stage: routed / participating (Fitting bookings, appointment)",
+             "booked: slot slot-"]
+    positions = [out.index(step) for step in order]
+    assert positions == sorted(positions)
+
+
 async def test_watch_of_an_unknown_experience_fails_with_exit_1(fast_sandbox: Sandbox) -> None:
     process = await asyncio.create_subprocess_exec(
+        # The older spelling (experience as argument, --org, --key) still works.
         sys.executable, "-m", "fanfare_rx.cli", "watch", "no-such-experience",
         "--base-url", fast_sandbox.base_url, "--org", fast_sandbox.organization_id,
         "--key", fast_sandbox.publishable_key, "--timeout", "10",

@@ -4,6 +4,7 @@ a final summary; bad arguments are refused with status 2."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 
@@ -40,8 +41,41 @@ def test_a_swarm_on_two_ray_actors(ray_cluster: None) -> None:
     assert "admitted: 40" in text.splitlines()
 
 
+def test_an_auction_swarm_bids_and_says_who_won_and_who_lost() -> None:
+    status, text = run("--experience", "auction", "--shoppers", "12", "--poll-ms", "200",
+                       "--progress", "1", "--speed", "150")
+    lines = text.splitlines()
+    assert status == 0, text
+    assert "admitted: 1" in lines  # the highest bidder
+    assert "outcomes: admitted 1, lost 11" in lines
+    assert "errors: 0" in lines
+
+
+def test_an_appointment_swarm_books_every_free_place_and_says_the_rest_found_none() -> None:
+    # The default appointment: 4 slots at 2 locations, 2 places each.
+    status, text = run("--experience", "appointment", "--shoppers", "20", "--poll-ms", "200",
+                       "--progress", "1", "--speed", "20")
+    lines = text.splitlines()
+    assert status == 0, text
+    assert "outcomes: booked 16, no_slot 4" in lines
+    assert "errors: 0" in lines
+
+
+def test_a_shopper_that_cannot_sign_in_fails_at_once_saying_why() -> None:
+    started = time.monotonic()
+    status, text = run("--experience", "signin", "--shoppers", "2", "--poll-ms", "200")
+    assert status == 3, text
+    assert "errors: 2 (JourneyError 2)" in text
+    assert "the default shopper cannot pass the authentication requirement" in text
+    assert time.monotonic() - started < 30  # not the 900 s shopper timeout
+
+
 @pytest.mark.parametrize("argv", [["--shoppers", "0"], ["--experience", "nope"],
-                                  ["--base-url", "http://127.0.0.1:1"]])
-def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["swarm", "--shoppers", "1", *argv]) == 2
-    assert capsys.readouterr().err.startswith("fanfare-rx swarm: ")
+                                  ["--base-url", "http://127.0.0.1:1"], ["--speed", "0"]])
+def test_bad_arguments_exit_2_naming_the_bad_option(
+        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["swarm", "--shoppers", "1", *argv])
+    assert stopped.value.code == 2
+    [line] = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert argv[0] in line

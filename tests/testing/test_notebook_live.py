@@ -25,7 +25,7 @@ class FakeHandle:
     def __init__(self) -> None:
         self.updates: list[Any] = []
 
-    def update(self, obj: Any) -> None:
+    def update(self, obj: Any, **kwargs: Any) -> None:
         self.updates.append(obj)
 
 
@@ -112,11 +112,23 @@ def test_with_ipywidgets_the_widget_value_follows_the_journey(monkeypatch: pytes
     h = _queue_harness()
     view = live(h.journey)
     assert view.uses_widget
-    [(widget, options)] = fake_display.shown
-    assert options == {} and ">not_started</span>" in widget.value
+    widget = view._widget
+    [(bundle, options)] = fake_display.shown
+    assert options == {"raw": True, "display_id": True}
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+    assert ">not_started</span>" in widget.value == bundle["text/html"]
     h.act("s--e", s="start", e="enter_queue")
     h.advance(6)
     assert ">participating</span>" in widget.value
     assert "grant-secret" not in widget.value
+    # The static copy beside the widget follows too: an HTML export shows the last state.
+    last = fake_display.handles[0].updates[-1]
+    assert last["text/html"] == widget.value
+    assert last["text/plain"] == "ExperienceJourney exp-1: routed / participating"
+    assert "grant-secret" not in last["text/html"] + last["text/plain"]
+    # Closed, the widget gives way to its static copy: a saved notebook keeps no widget.
     view.close()
+    final = fake_display.handles[0].updates[-1]
+    assert final == {"text/html": widget.value, "text/plain": last["text/plain"]}
+    assert not view.uses_widget and widget.comm is None
     h.destroy()
