@@ -118,7 +118,7 @@ class ShopperResult:
 @attrs.frozen
 class Batch:
     """What one worker reports per interval: coalesced changes, events, finished shoppers,
-    how many shoppers it started, its CPU seconds so far, and whether it is done.
+    how many shoppers it started, how many it resumed for a lost worker, its CPU seconds so far, and whether it is done.
 
     Usage: ``summary_fold.add(worker.drain())``
     """
@@ -130,3 +130,4 @@ class Batch:
     started: int = 0
     cpu_seconds: float = 0.0
     done: bool = False
+    resumed: int = 0

@@ -42,7 +42,10 @@ class FleetSummary:
 
     ``outcomes`` counts finished shoppers by outcome (``"error"`` for a behaviour that
     raised), ``errors`` counts those errors by exception type, ``stages`` counts the
-    sequence stages of shoppers still running.
+    sequence stages of shoppers still running. ``actors_lost`` counts workers that died
+    during the drop and ``restarts`` the unfinished shoppers they handed over to the
+    surviving ones (``resumed``: those of them restored from their stored session, the
+    others had not entered yet and started afresh).
 
     Usage: ``summary = await fleet.run(shopper); summary.admitted == summary.shoppers``
     """
@@ -58,6 +61,9 @@ class FleetSummary:
     cpu_seconds: float
     timeline: tuple[TimelinePoint, ...] = ()
     error_samples: tuple[str, ...] = ()
+    actors_lost: int = 0
+    restarts: int = 0
+    resumed: int = 0
 
     @property
     def error_count(self) -> int:
@@ -79,6 +85,9 @@ class FleetSummary:
             (f"elapsed: {self.elapsed:.1f} s; worker CPU: {self.cpu_seconds:.1f} s "
              f"({rate:.0f} journeys per CPU second)"),
         ]
+        if self.actors_lost:
+            lines.append(f"actors lost: {self.actors_lost}; shoppers restarted on the others: "
+                         f"{self.restarts} ({self.resumed} resumed from their stored session)")
         lines += [f"  e.g. {sample}" for sample in self.error_samples]
         return lines
 
@@ -108,7 +117,34 @@ class SummaryFold:
         self._started = [0] * workers
         self._cpu = [0.0] * workers
         self._done = [False] * workers
+        self._resumed = [0] * workers
         self._timeline: list[TimelinePoint] = []
+        self._lost: set[int] = set()
+        self._restarts = 0
+
+    @property
+    def finished_ids(self) -> frozenset[str]:
+        """The shoppers whose result has been reported."""
+        return frozenset(self._finished)
+
+    def lose(self, worker: int, group: Iterable[str]) -> list[str]:
+        """Worker ``worker`` (which ran ``group``) is gone: it counts as done and as having
+        started its whole group (the workers taking over its unfinished shoppers do not count
+        them again), and its unfinished shoppers are returned, to be handed over.
+
+        Usage: ``for_others = fold.lose(0, groups[0])``
+        """
+        ids = list(group)
+        unfinished = [shopper for shopper in ids if shopper not in self._finished]
+        self._started[worker] = len(ids)
+        self._done[worker] = True
+        self._lost.add(worker)
+        self._restarts += len(unfinished)
+        return unfinished
+
+    def adopting(self, worker: int) -> None:
+        """Worker ``worker`` took over shoppers: it is not done until it says so again."""
+        self._done[worker] = False
 
     @property
     def done(self) -> bool:
@@ -116,6 +152,8 @@ class SummaryFold:
         return all(self._done)
 
     def add(self, batch: Batch) -> None:
+        if batch.worker in self._lost:
+            return
         for change in batch.changes:
             if change.shopper_id in self._finished:
                 continue
@@ -126,6 +164,7 @@ class SummaryFold:
         self._started[batch.worker] = batch.started
         self._cpu[batch.worker] = batch.cpu_seconds
         self._done[batch.worker] = batch.done
+        self._resumed[batch.worker] = batch.resumed
 
     def _finish(self, results: Iterable[ShopperResult]) -> None:
         for result in results:
@@ -161,5 +200,6 @@ class SummaryFold:
             admitted=len(self._admitted), outcomes=dict(self._outcomes),
             errors=dict(self._errors), stages=dict(stages), elapsed=round(at, 3),
             cpu_seconds=round(sum(self._cpu), 3), timeline=tuple(self._timeline),
-            error_samples=tuple(self._samples),
+            error_samples=tuple(self._samples), actors_lost=len(self._lost),
+            restarts=self._restarts, resumed=sum(self._resumed),
         )
