@@ -20,6 +20,7 @@ __all__ = [
     "ShopperEvent",
     "ShopperResult",
     "ShopperState",
+    "ShopperTiming",
 ]
 
 
@@ -101,9 +102,33 @@ class ShopperEvent:
 
 
 @attrs.frozen
+class ShopperTiming:
+    """When one shopper's journey did what the drop lab measures (seconds since the fleet
+    started, as its worker saw each snapshot): first seen taking part (``entered_at``), the
+    server's first wait estimate then (``predicted_wait``), first admitted (``admitted_at``),
+    and whether its grant expired before it was claimed (``grant_expired``).
+
+    Usage: ``result.timing.admitted_at - result.timing.entered_at``
+    """
+
+    entered_at: float | None = None
+    predicted_wait: float | None = None
+    admitted_at: float | None = None
+    grant_expired: bool = False
+
+    @property
+    def actual_wait(self) -> float | None:
+        """Seconds from taking part to admission (None unless both happened)."""
+        if self.entered_at is None or self.admitted_at is None:
+            return None
+        return round(self.admitted_at - self.entered_at, 3)
+
+
+@attrs.frozen
 class ShopperResult:
     """How one shopper's behaviour ended: its outcome (the string the behaviour returned, or
-    its last sequence stage), whether it was ever admitted, and the error if it raised.
+    its last sequence stage), whether it was ever admitted, the error if it raised, and its
+    :class:`ShopperTiming`.
 
     Usage: ``result.outcome == "admitted"``
     """
@@ -113,6 +138,7 @@ class ShopperResult:
     outcome: str
     admitted: bool
     error: str | None = None
+    timing: ShopperTiming = ShopperTiming()
 
 
 @attrs.frozen

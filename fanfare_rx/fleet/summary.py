@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
+from fanfare_rx.fleet.lab import DropReport, drop_report
 from fanfare_rx.fleet.records import Batch, ShopperResult, ShopperState
 from fanfare_rx.models.journey import SequenceStage
 
@@ -64,6 +65,16 @@ class FleetSummary:
     actors_lost: int = 0
     restarts: int = 0
     resumed: int = 0
+    #: Every finished shopper's result (with its timing), in the order they finished.
+    results: tuple[ShopperResult, ...] = attrs.field(default=(), repr=False)
+
+    def drop_report(self, cohort: Callable[[ShopperResult], str] | None = None) -> DropReport:
+        """Fairness and accuracy of the drop so far (:func:`fanfare_rx.fleet.lab.drop_report`
+        of :attr:`results`; cohorts default to the arrival quartiles).
+
+        Usage: ``print(summary.drop_report().lines())``
+        """
+        return drop_report(self.results, cohort)
 
     @property
     def error_count(self) -> int:
@@ -111,6 +122,7 @@ class SummaryFold:
         self._live: dict[str, ShopperState] = {}
         self._admitted: set[str] = set()
         self._finished: set[str] = set()
+        self._results: list[ShopperResult] = []
         self._outcomes: Counter[str] = Counter()
         self._errors: Counter[str] = Counter()
         self._samples: list[str] = []
@@ -169,6 +181,7 @@ class SummaryFold:
     def _finish(self, results: Iterable[ShopperResult]) -> None:
         for result in results:
             self._finished.add(result.shopper_id)
+            self._results.append(result)
             self._live.pop(result.shopper_id, None)
             if result.admitted:
                 self._admitted.add(result.shopper_id)
@@ -201,5 +214,5 @@ class SummaryFold:
             errors=dict(self._errors), stages=dict(stages), elapsed=round(at, 3),
             cpu_seconds=round(sum(self._cpu), 3), timeline=tuple(self._timeline),
             error_samples=tuple(self._samples), actors_lost=len(self._lost),
-            restarts=self._restarts, resumed=sum(self._resumed),
+            restarts=self._restarts, resumed=sum(self._resumed), results=tuple(self._results),
         )

@@ -20,6 +20,7 @@ from fanfare_rx.fleet.records import (
     ShopperEvent,
     ShopperResult,
     ShopperState,
+    ShopperTiming,
 )
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
@@ -67,9 +68,33 @@ class _Observer(abc.ObserverBase[JourneySnapshot]):
         self.shopper_id = shopper_id
         self.last_event_id: str | None = None
         self.admitted = False
+        self.entered_at: float | None = None
+        self.predicted_wait: float | None = None
+        self.admitted_at: float | None = None
+        self.grant_expired = False
+
+    def timing(self) -> ShopperTiming:
+        return ShopperTiming(self.entered_at, self.predicted_wait, self.admitted_at,
+                             self.grant_expired)
+
+    def _time(self, value: JourneySnapshot, at: float) -> None:
+        stage = value.sequence_stage
+        if stage is SequenceStage.PARTICIPATING:
+            if self.entered_at is None:
+                self.entered_at = at
+            if self.predicted_wait is None:
+                self.predicted_wait = value.context.estimated_wait_seconds
+        elif stage is SequenceStage.ADMITTED:
+            if self.admitted_at is None:
+                self.admitted_at = at
+                if self.entered_at is None:  # admitted at once (a timed release)
+                    self.entered_at = at
+        elif stage is SequenceStage.ADMISSION_EXPIRED and self.admitted_at is not None:
+            self.grant_expired = True
 
     def on_next(self, value: JourneySnapshot) -> None:
         at = self.worker.now()
+        self._time(value, at)
         if value.sequence_stage is SequenceStage.ADMITTED:
             self.admitted = True
         self.worker.changes[self.shopper_id] = ShopperChange(self.shopper_id, at,
@@ -253,10 +278,11 @@ class ShopperWorker:
                 subscription.dispose()
             outcome = returned if isinstance(returned, str) else str(journey.state.get()
                                                                       .sequence_stage)
-            return ShopperResult(shopper_id, self.now(), outcome, observer.admitted)
+            return ShopperResult(shopper_id, self.now(), outcome, observer.admitted,
+                                 timing=observer.timing())
         except Exception as exc:  # noqa: BLE001 - a shopper's failure is data, not a crash
             return ShopperResult(shopper_id, self.now(), "error", observer.admitted,
-                                 describe_error(exc))
+                                 describe_error(exc), observer.timing())
         finally:
             if fanfare is not None:
                 await fanfare.destroy()
