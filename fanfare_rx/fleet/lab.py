@@ -120,7 +120,8 @@ class DropReport:
 
     Attributes:
         shoppers: results the report is made of.
-        admitted: shoppers admitted (each one grant).
+        admitted: shoppers seen admitted.
+        grants: shoppers that got a grant (admitted, or whose grant was first seen expired).
         arrival_admission_spearman: rank correlation of the order shoppers took part in and the
             order they were admitted in (1: first come, first served; None: too few).
         wait_error: percentile -> absolute error of the first wait estimate against the wait
@@ -135,6 +136,7 @@ class DropReport:
 
     shoppers: int
     admitted: int
+    grants: int
     arrival_admission_spearman: float | None
     wait_error: Mapping[int, float]
     wait_bias: float | None
@@ -145,7 +147,7 @@ class DropReport:
     @property
     def expired_share(self) -> float:
         """Share of the grants that expired unclaimed (0 when none was issued)."""
-        return self.grants_expired_unclaimed / self.admitted if self.admitted else 0.0
+        return self.grants_expired_unclaimed / self.grants if self.grants else 0.0
 
     def lines(self) -> list[str]:
         """The report in words, one figure per line."""
@@ -157,7 +159,7 @@ class DropReport:
         return [
             f"arrival vs admission order (Spearman): {'n/a' if rho is None else f'{rho:.3f}'}",
             f"wait estimate error: {errors} (median bias {bias})",
-            (f"grants expired unclaimed: {self.grants_expired_unclaimed} of {self.admitted} "
+            (f"grants expired unclaimed: {self.grants_expired_unclaimed} of {self.grants} "
              f"({self.expired_share:.0%})"),
             f"admitted per cohort: {rates or 'none'}",
         ]
@@ -184,6 +186,7 @@ def drop_report(results: Iterable[ShopperResult], cohort: Cohort | None = None) 
         members[label(result)].append(result)
     return DropReport(
         shoppers=len(done), admitted=sum(1 for r in done if r.admitted),
+        grants=sum(1 for r in done if r.admitted or r.timing.grant_expired),
         arrival_admission_spearman=rho, wait_error=wait_error,
         wait_bias=round(statistics.median(signed), 3) if signed else None,
         grants_expired_unclaimed=sum(1 for r in done if r.timing.grant_expired),

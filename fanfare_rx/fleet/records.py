@@ -106,7 +106,8 @@ class ShopperTiming:
     """When one shopper's journey did what the drop lab measures (seconds since the fleet
     started, as its worker saw each snapshot): first seen taking part (``entered_at``), the
     server's first wait estimate then (``predicted_wait``), first admitted (``admitted_at``),
-    and whether its grant expired before it was claimed (``grant_expired``).
+    and whether its grant ended expired before it was claimed (``grant_expired``; also for a
+    grant the journey first saw already expired).
 
     Usage: ``result.timing.admitted_at - result.timing.entered_at``
     """

@@ -85,11 +85,13 @@ class _Observer(abc.ObserverBase[JourneySnapshot]):
             if self.predicted_wait is None:
                 self.predicted_wait = value.context.estimated_wait_seconds
         elif stage is SequenceStage.ADMITTED:
+            self.grant_expired = False  # (again) holding a live grant
             if self.admitted_at is None:
                 self.admitted_at = at
                 if self.entered_at is None:  # admitted at once (a timed release)
                     self.entered_at = at
-        elif stage is SequenceStage.ADMISSION_EXPIRED and self.admitted_at is not None:
+        elif stage is SequenceStage.ADMISSION_EXPIRED:
+            # Also a grant first seen already expired: it was issued and never claimed.
             self.grant_expired = True
 
     def on_next(self, value: JourneySnapshot) -> None:

@@ -68,20 +68,23 @@ def test_a_report_with_a_known_answer() -> None:
         _result(4, 3.0, 7.0, 1.0),                # error -3
         _result(5, 4.0, None, 5.0),               # never admitted
         _result(6, None, None, None),             # never took part
+        _result(7, 5.0, None, 1.0, expired=True),  # its grant was first seen expired
     ]
     report = drop_report(results)
     # arrival ranks 1..4, admission ranks 1, 3, 2, 4: 1 - 6*2/60
     assert report.arrival_admission_spearman == pytest.approx(0.8)
     assert report.wait_error == {50: 0.75, 90: pytest.approx(2.4), 99: pytest.approx(2.94)}
     assert report.wait_bias == pytest.approx(-0.25)
-    assert (report.shoppers, report.admitted, report.grants_expired_unclaimed) == (6, 4, 1)
-    assert report.cohort_sizes == {"Q1": 2, "Q2": 1, "Q3": 1, "Q4": 1, "none": 1}
-    assert report.win_rate == {"Q1": 1.0, "Q2": 1.0, "Q3": 1.0, "Q4": 0.0, "none": 0.0}
+    assert (report.shoppers, report.admitted, report.grants) == (7, 4, 5)
+    assert report.grants_expired_unclaimed == 2
+    # six arrivals: quarter 1 + 4 * index // 6
+    assert report.cohort_sizes == {"Q1": 2, "Q2": 1, "Q3": 2, "Q4": 1, "none": 1}
+    assert report.win_rate == {"Q1": 1.0, "Q2": 1.0, "Q3": 0.5, "Q4": 0.0, "none": 0.0}
     odd = drop_report(results, cohort=lambda r: "odd" if int(r.shopper_id[1:]) % 2 else "even")
-    assert odd.win_rate == {"even": pytest.approx(2 / 3), "odd": pytest.approx(2 / 3)}
+    assert odd.win_rate == {"even": pytest.approx(2 / 3), "odd": pytest.approx(2 / 4)}
     lines = report.lines()
     assert lines[0] == "arrival vs admission order (Spearman): 0.800"
-    assert lines[2] == "grants expired unclaimed: 1 of 4 (25%)"
+    assert lines[2] == "grants expired unclaimed: 2 of 5 (40%)"
 
 
 # --- seeded drops on the sandbox ------------------------------------------------------------------
@@ -126,7 +129,7 @@ async def test_grants_shorter_than_the_checkout_all_expire_unclaimed(drop: Any) 
                              "admissionExpirationSeconds": 1}, checkout_seconds=2.0, spread=0.2)
     report = summary.drop_report()
     assert dict(summary.outcomes) == {OUTCOME_EXPIRED: SHOPPERS}
-    assert report.grants_expired_unclaimed == report.admitted == SHOPPERS
+    assert report.grants_expired_unclaimed == report.grants == SHOPPERS
     assert report.expired_share == 1.0
 
 
