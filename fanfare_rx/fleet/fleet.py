@@ -223,7 +223,7 @@ class Fleet:
                     for event in batch.events:
                         self._events.on_next(event)
                 for worker in self.backend.lost():
-                    await self._hand_over(fold, worker, assigned)
+                    await self._hand_over(fold, worker, assigned, own=len(groups[worker]))
                 at = time.time() - started_at
                 fold.mark(at)
                 self._progress.on_next(fold.summary(at))
@@ -235,11 +235,11 @@ class Fleet:
                 subject.on_completed()
         return fold.summary(time.time() - started_at)
 
-    async def _hand_over(self, fold: SummaryFold, worker: int,
-                         assigned: list[list[str]]) -> None:
-        """Worker ``worker`` was lost: its unfinished shoppers go to the surviving workers,
-        which resume them from their stored sessions."""
-        unfinished = fold.lose(worker, assigned[worker])
+    async def _hand_over(self, fold: SummaryFold, worker: int, assigned: list[list[str]], *,
+                         own: int) -> None:
+        """Worker ``worker`` was lost: its unfinished shoppers (its own and any it took over)
+        go to the surviving workers, which resume them from their stored sessions."""
+        unfinished = fold.lose(worker, assigned[worker], own)
         if self.redis_url is None:
             raise FleetError(f"fleet worker {worker} was lost with {len(unfinished)} unfinished "
                              "shoppers (a fleet with a redis_url resumes them on the others)")

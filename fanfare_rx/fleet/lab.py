@@ -204,15 +204,18 @@ async def lab_shopper(journey: ExperienceJourney, *, checkout_seconds: float = 2
     """A shopper for the lab: :func:`enter_and_wait`, then, once admitted, a checkout that
     takes ``checkout_seconds`` (uniformly ``± spread`` of it): the grant is claimed
     (``mark_checkout_started``, outcome :data:`OUTCOME_CLAIMED`) unless it expired first
-    (:data:`OUTCOME_EXPIRED`, counted as a grant expired unclaimed). Other outcomes are
-    :func:`enter_and_wait`'s.
+    (:data:`OUTCOME_EXPIRED`, counted as a grant expired unclaimed; also for a grant already
+    expired when the shopper saw it). Other outcomes are :func:`enter_and_wait`'s.
 
     Usage: ``await fleet.run(functools.partial(lab_shopper, checkout_seconds=3.0))``
     """
     if not (checkout_seconds >= 0 and 0 <= spread <= 1):
         raise UsageError("checkout_seconds must be >= 0 and spread between 0 and 1")
     outcome = await enter_and_wait(journey, poll_ms=poll_ms, timeout=timeout)
-    if journey.state.get().sequence_stage is not SequenceStage.ADMITTED:
+    stage = journey.state.get().sequence_stage
+    if stage is SequenceStage.ADMISSION_EXPIRED:
+        return OUTCOME_EXPIRED  # expired before the shopper could even start checkout
+    if stage is not SequenceStage.ADMITTED:
         return outcome
     rng = random.Random(seed) if seed is not None else _checkout_rng
     delay = checkout_seconds * rng.uniform(1 - spread, 1 + spread)

@@ -139,16 +139,17 @@ class SummaryFold:
         """The shoppers whose result has been reported."""
         return frozenset(self._finished)
 
-    def lose(self, worker: int, group: Iterable[str]) -> list[str]:
-        """Worker ``worker`` (which ran ``group``) is gone: it counts as done and as having
-        started its whole group (the workers taking over its unfinished shoppers do not count
-        them again), and its unfinished shoppers are returned, to be handed over.
+    def lose(self, worker: int, assigned: Iterable[str], own: int) -> list[str]:
+        """Worker ``worker`` is gone: it counts as done and as having started its ``own``
+        shoppers (those it was given at the start; the ones it took over were counted by the
+        worker that had them first, and whoever takes over now does not count them again),
+        and its unfinished shoppers among ``assigned`` (all it was given) are returned, to be
+        handed over.
 
-        Usage: ``for_others = fold.lose(0, groups[0])``
+        Usage: ``for_others = fold.lose(0, assigned[0], own=len(groups[0]))``
         """
-        ids = list(group)
-        unfinished = [shopper for shopper in ids if shopper not in self._finished]
-        self._started[worker] = len(ids)
+        unfinished = [shopper for shopper in assigned if shopper not in self._finished]
+        self._started[worker] = own
         self._done[worker] = True
         self._lost.add(worker)
         self._restarts += len(unfinished)
