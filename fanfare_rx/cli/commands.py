@@ -60,6 +60,20 @@ def _add_swarm(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=swarm.run_swarm_command, check=swarm.check_swarm_arguments)
 
 
+def _add_conformance(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from fanfare_rx.cli import conformance
+
+    parser = subparsers.add_parser(
+        "conformance", help="check a Consumer API server against the gen C spec",
+        description="Walk the gen C endpoints at --base-url as a guest (and, with --email and "
+                    "--otp, signed in), check every status and body against the spec's "
+                    "shapes and print the drift per endpoint. Exit 0 no drift, 1 drift, "
+                    "2 bad arguments, 4 the check could not run.")
+    conformance.add_conformance_arguments(parser)
+    parser.set_defaults(run=conformance.run_conformance_command,
+                        check=conformance.check_conformance_arguments)
+
+
 class _Parser(argparse.ArgumentParser):
     """Runs a subcommand's ``check`` (options argparse cannot relate, such as "one of these
     two is required") after parsing, so that it fails like any bad option: usage, one
@@ -90,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(subparsers)
     _add_watch(subparsers)
     _add_swarm(subparsers)
+    _add_conformance(subparsers)
     parser._command_parsers = dict(subparsers.choices)
     return parser
 

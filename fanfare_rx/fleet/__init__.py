@@ -11,6 +11,7 @@ Usage::
 
 from fanfare_rx.fleet.backends import FleetError, LocalBackend, RayBackend
 from fanfare_rx.fleet.fleet import Fleet, shopper_ids
+from fanfare_rx.fleet.lab import DropReport, drop_report, lab_shopper
 from fanfare_rx.fleet.records import (
     Batch,
     FleetTarget,
@@ -18,6 +19,7 @@ from fanfare_rx.fleet.records import (
     ShopperEvent,
     ShopperResult,
     ShopperState,
+    ShopperTiming,
 )
 from fanfare_rx.fleet.shoppers import enter_and_wait
 from fanfare_rx.fleet.summary import FleetSummary, SummaryFold, TimelinePoint
@@ -25,6 +27,7 @@ from fanfare_rx.fleet.worker import Shopper, ShopperWorker
 
 __all__ = [
     "Batch",
+    "DropReport",
     "Fleet",
     "FleetError",
     "FleetSummary",
@@ -36,9 +39,12 @@ __all__ = [
     "ShopperEvent",
     "ShopperResult",
     "ShopperState",
+    "ShopperTiming",
     "ShopperWorker",
     "SummaryFold",
     "TimelinePoint",
+    "drop_report",
     "enter_and_wait",
+    "lab_shopper",
     "shopper_ids",
 ]

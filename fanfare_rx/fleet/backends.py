@@ -31,8 +31,11 @@ class WorkerPlan:
     """How every worker is set up: target, pacing, the fleet's start time."""
 
     def __init__(self, target: FleetTarget, *, concurrency: int, started_at: float,
-                 shopper_timeout: float | None, spawn_rate: float | None = None) -> None:
+                 shopper_timeout: float | None, spawn_rate: float | None = None,
+                 redis_url: str | None = None, redis_prefix: str = "fanfare-fleet") -> None:
         self.target = target
+        self.redis_url = redis_url
+        self.redis_prefix = redis_prefix
         self.spawn_rate = spawn_rate
         self.concurrency = concurrency
         self.started_at = started_at
@@ -41,11 +44,13 @@ class WorkerPlan:
     def worker(self, shopper: Shopper, index: int) -> ShopperWorker:
         return ShopperWorker(self.target, shopper, index=index, concurrency=self.concurrency,
                              started_at=self.started_at, shopper_timeout=self.shopper_timeout,
-                             spawn_rate=self.spawn_rate)
+                             spawn_rate=self.spawn_rate, redis_url=self.redis_url,
+                             redis_prefix=self.redis_prefix)
 
 
 class Backend(Protocol):
-    """Starts workers, collects their batches, stops them."""
+    """Starts workers, collects their batches, tells which were lost, hands shoppers over to
+    the others, stops them."""
 
     async def prepare(self) -> None:
         """Get ready before the drop's clock starts (connect to Ray)."""
@@ -54,7 +59,21 @@ class Backend(Protocol):
     async def start(self, shopper: Shopper, groups: Sequence[Sequence[str]],
                     plan: WorkerPlan) -> None: ...
 
-    async def drain(self) -> list[Batch]: ...
+    async def drain(self) -> list[Batch]:
+        """The batches of the live workers (a worker found dead is noted for :meth:`lost`)."""
+        ...
+
+    def lost(self) -> list[int]:
+        """The workers found dead since the last call (each reported once)."""
+        ...
+
+    def alive(self) -> list[int]:
+        """The workers not lost."""
+        ...
+
+    async def adopt(self, worker: int, shopper_ids: Sequence[str]) -> None:
+        """Let ``worker`` resume ``shopper_ids`` (a lost worker's) from their stored sessions."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -85,6 +104,16 @@ class LocalBackend:
                 raise FleetError(f"worker {index} failed: {task.exception()!r}")
         return [worker.drain() for worker in self._workers]
 
+    def lost(self) -> list[int]:
+        return []  # a worker in this loop cannot die alone: its failure is a FleetError
+
+    def alive(self) -> list[int]:
+        return list(range(len(self._workers)))
+
+    async def adopt(self, worker: int, shopper_ids: Sequence[str]) -> None:
+        self._tasks.append(asyncio.create_task(
+            self._workers[worker].run(shopper_ids, resume=True)))
+
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -97,8 +126,8 @@ class ShopperActor:
     def __init__(self, plan: WorkerPlan, shopper: Shopper, index: int) -> None:
         self._worker = plan.worker(shopper, index)
 
-    async def run(self, shopper_ids: Sequence[str]) -> None:
-        await self._worker.run(shopper_ids)
+    async def run(self, shopper_ids: Sequence[str], resume: bool = False) -> None:
+        await self._worker.run(shopper_ids, resume=resume)
 
     async def drain(self) -> Batch:
         return self._worker.drain()
@@ -143,17 +172,17 @@ def _shipped(ray: Any, shopper: Shopper) -> Any:
 DRAIN_TIMEOUT = 300.0
 
 
-async def _gathered(ray: Any, refs: list[Any]) -> list[Any]:
-    """The values of ``refs``, waiting by polling ``ray.wait`` from this loop: awaiting an
-    ObjectRef relies on a callback from Ray's thread, which was seen to never arrive in a
-    Jupyter kernel's loop."""
+async def _settled(ray: Any, refs: list[Any]) -> None:
+    """Wait until every one of ``refs`` has its value or error, by polling ``ray.wait`` from
+    this loop: awaiting an ObjectRef relies on a callback from Ray's thread, which was seen to
+    never arrive in a Jupyter kernel's loop."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DRAIN_TIMEOUT
     delay = 0.001
     while True:
         _, pending = ray.wait(refs, num_returns=len(refs), timeout=0)
         if not pending:
-            return list(ray.get(refs))
+            return
         if loop.time() > deadline:
             raise FleetError(f"{len(pending)} fleet actor(s) did not answer in {DRAIN_TIMEOUT} s")
         await asyncio.sleep(delay)
@@ -188,7 +217,10 @@ class RayBackend:
         self.init_options = dict(RAY_INIT_DEFAULTS, **(init_options or {}))
         self.worker_niceness = worker_niceness
         self._actors: list[Any] = []
-        self._runs: list[Any] = []
+        #: (actor index, ObjectRef of a run not known to have ended).
+        self._runs: list[tuple[int, Any]] = []
+        self._dead: set[int] = set()
+        self._newly_lost: list[int] = []
 
     async def prepare(self) -> None:
         """Start or join Ray (blocks the loop for the seconds a local Ray takes to start)."""
@@ -213,18 +245,55 @@ class RayBackend:
         for index, ids in enumerate(groups):
             actor = actor_class.remote(plan, shipped, index)
             self._actors.append(actor)
-            self._runs.append(actor.run.remote(list(ids)))
+            self._runs.append((index, actor.run.remote(list(ids))))
+
+    @property
+    def actors(self) -> tuple[Any, ...]:
+        """The actors' handles by worker number (``ray.kill(backend.actors[0])`` loses one)."""
+        return tuple(self._actors)
+
+    def _lose(self, index: int) -> None:
+        if index not in self._dead:
+            self._dead.add(index)
+            self._newly_lost.append(index)
 
     async def drain(self) -> list[Batch]:
+        """The live actors' batches; an actor that died (``ray.kill``, its process or node
+        lost) is noted for :meth:`lost`, any other failure of a run is a :class:`FleetError`."""
         ray = _import_ray()
-        ready, _ = ray.wait(self._runs, num_returns=len(self._runs), timeout=0)
-        for ref in ready:
+        refs = [ref for _, ref in self._runs]
+        ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0) if refs else ([], [])
+        ended = set(ready)
+        for index, ref in self._runs:
+            if ref not in ended:
+                continue
             try:
                 ray.get(ref)
+            except ray.exceptions.RayActorError:
+                self._lose(index)
             except Exception as exc:
                 raise FleetError(f"a fleet actor failed: {exc}") from exc
-        batches: list[Batch] = await _gathered(ray, [a.drain.remote() for a in self._actors])
+        self._runs = [(index, ref) for index, ref in self._runs if ref not in ended]
+        live = self.alive()
+        drains = [self._actors[i].drain.remote() for i in live]
+        await _settled(ray, drains)
+        batches: list[Batch] = []
+        for index, ref in zip(live, drains, strict=True):
+            try:
+                batches.append(ray.get(ref))
+            except ray.exceptions.RayActorError:
+                self._lose(index)
         return batches
+
+    def lost(self) -> list[int]:
+        found, self._newly_lost = self._newly_lost, []
+        return found
+
+    def alive(self) -> list[int]:
+        return [i for i in range(len(self._actors)) if i not in self._dead]
+
+    async def adopt(self, worker: int, shopper_ids: Sequence[str]) -> None:
+        self._runs.append((worker, self._actors[worker].run.remote(list(shopper_ids), True)))
 
     async def close(self) -> None:
         ray = _import_ray()

@@ -5,20 +5,27 @@ batches every interval and shows the whole drop as Rx streams and a :class:`Flee
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 
 from reactivex import Observable
 from reactivex.subject import Subject
 
 from fanfare_rx.errors import ConfigError
-from fanfare_rx.fleet.backends import Backend, LocalBackend, RayBackend, WorkerPlan
+from fanfare_rx.fleet.backends import Backend, FleetError, LocalBackend, RayBackend, WorkerPlan
 from fanfare_rx.fleet.records import FleetTarget, ShopperChange, ShopperEvent
 from fanfare_rx.fleet.summary import FleetSummary, SummaryFold
 from fanfare_rx.fleet.worker import DEFAULT_CONCURRENCY, Shopper
 
-__all__ = ["BACKENDS", "DEFAULT_INTERVAL", "Fleet", "shopper_ids"]
+__all__ = ["BACKENDS", "DEFAULT_INTERVAL", "REDIS_SCHEMES", "Fleet", "shopper_ids"]
+
+_log = logging.getLogger("fanfare_rx.fleet")
+
+#: The Redis URL schemes a fleet's ``redis_url`` may have (redis-py's ``from_url``).
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 #: Seconds between two pulls of the workers' batches (and two progress summaries).
 DEFAULT_INTERVAL = 0.5
@@ -64,6 +71,35 @@ def _shopper_ids(shoppers: object) -> list[str]:
     return ids
 
 
+def _check_redis_url(redis_url: object) -> None:
+    if redis_url is None:
+        return
+    if not isinstance(redis_url, str) or not redis_url.startswith(REDIS_SCHEMES):
+        raise ConfigError(f"redis_url must be a Redis URL ({', '.join(REDIS_SCHEMES)}...)")
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        raise ConfigError("a fleet's redis_url needs redis-py: "
+                          "pip install 'fanfare_rx[redis]'") from None
+
+
+async def _forget_run(redis_url: str, prefix: str) -> None:
+    """Delete every record the run kept in Redis (its shoppers' sessions and journeys)."""
+    from redis import asyncio as aioredis
+    from redis.exceptions import RedisError
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
+        for start in range(0, len(keys), 1000):
+            await client.unlink(*keys[start:start + 1000])
+    except (RedisError, OSError) as exc:
+        _log.warning("could not delete the fleet run's records in Redis (%s)",
+                     type(exc).__name__)
+    finally:
+        await client.aclose()
+
+
 def _split(ids: Sequence[str], parts: int) -> list[list[str]]:
     parts = max(1, min(parts, len(ids)))
     return [list(ids[i::parts]) for i in range(parts)]
@@ -82,6 +118,13 @@ class Fleet:
         interval: seconds between batches; changes within one are coalesced per shopper.
         shopper_timeout: seconds one behaviour may take before it counts as an error.
         spawn_rate: shoppers started per second across the fleet (None: no pacing).
+        redis_url: a Redis (``redis://host:6379/0``) where every shopper keeps its session
+            (``RedisStorage``, one namespace per shopper, deleted after the run). A worker
+            lost mid-drop (``ray.kill``, a dead process or node) then costs nobody their
+            place: its unfinished shoppers resume on the surviving workers as the same
+            consumers, from ``/consumers/me``, without a second entry, and the run completes
+            (``FleetSummary.actors_lost``, ``restarts``). Without it a lost worker is a
+            :class:`FleetError`.
 
     The streams are hot: subscribe before :meth:`run`; they complete when it ends (an error
     is raised by :meth:`run`, not sent down the streams)::
@@ -101,7 +144,7 @@ class Fleet:
                  backend: str | Backend = "local", actors: int = 2,
                  concurrency: int = DEFAULT_CONCURRENCY, interval: float = DEFAULT_INTERVAL,
                  shopper_timeout: float | None = None,
-                 spawn_rate: float | None = None) -> None:
+                 spawn_rate: float | None = None, redis_url: str | None = None) -> None:
         if isinstance(backend, str):
             if backend not in BACKENDS:
                 raise ConfigError(f"unknown fleet backend {backend!r} "
@@ -115,6 +158,8 @@ class Fleet:
         _check_seconds("interval", interval)
         _check_seconds("shopper_timeout", shopper_timeout, optional=True)
         _check_seconds("spawn_rate", spawn_rate, optional=True)
+        _check_redis_url(redis_url)
+        self.redis_url = redis_url
         self.target = target
         self.ids = _shopper_ids(shoppers)
         self.backend = backend
@@ -147,7 +192,9 @@ class Fleet:
         """Run ``shopper`` for every shopper to its end and return the final summary.
 
         Raises:
-            FleetError: a worker failed as a whole (a shopper's own failure is only counted).
+            FleetError: a worker failed as a whole (a shopper's own failure is only counted),
+                or was lost without a ``redis_url`` to resume its shoppers, or every worker
+                was lost.
             ConfigError: the fleet already ran, or Ray is missing for the ray backend.
 
         Usage: ``summary = await fleet.run(enter_and_wait)``
@@ -160,8 +207,11 @@ class Fleet:
         fold = SummaryFold(len(self.ids), self.workers)
         groups = _split(self.ids, self.workers)
         rate = None if self.spawn_rate is None else self.spawn_rate / len(groups)
+        prefix = f"fanfare-fleet:{uuid.uuid4().hex[:12]}"
         plan = WorkerPlan(self.target, concurrency=self.concurrency, started_at=started_at,
-                          shopper_timeout=self.shopper_timeout, spawn_rate=rate)
+                          shopper_timeout=self.shopper_timeout, spawn_rate=rate,
+                          redis_url=self.redis_url, redis_prefix=prefix)
+        assigned = [list(group) for group in groups]
         try:
             await self.backend.start(shopper, groups, plan)
             while not fold.done:
@@ -172,11 +222,36 @@ class Fleet:
                         self._changes.on_next(change)
                     for event in batch.events:
                         self._events.on_next(event)
+                for worker in self.backend.lost():
+                    await self._hand_over(fold, worker, assigned, own=len(groups[worker]))
                 at = time.time() - started_at
                 fold.mark(at)
                 self._progress.on_next(fold.summary(at))
         finally:
             await self.backend.close()
+            if self.redis_url is not None:
+                await _forget_run(self.redis_url, prefix)
             for subject in (self._changes, self._events, self._progress):
                 subject.on_completed()
         return fold.summary(time.time() - started_at)
+
+    async def _hand_over(self, fold: SummaryFold, worker: int, assigned: list[list[str]], *,
+                         own: int) -> None:
+        """Worker ``worker`` was lost: its unfinished shoppers (its own and any it took over)
+        go to the surviving workers, which resume them from their stored sessions."""
+        unfinished = fold.lose(worker, assigned[worker], own)
+        if self.redis_url is None:
+            raise FleetError(f"fleet worker {worker} was lost with {len(unfinished)} unfinished "
+                             "shoppers (a fleet with a redis_url resumes them on the others)")
+        survivors = self.backend.alive()
+        if not survivors:
+            raise FleetError(f"every fleet worker was lost ({len(unfinished)} shoppers "
+                             "unfinished)")
+        _log.warning("fleet worker %d lost: %d unfinished shoppers resume on %d others",
+                     worker, len(unfinished), len(survivors))
+        if not unfinished:
+            return
+        for survivor, ids in zip(survivors, _split(unfinished, len(survivors)), strict=False):
+            assigned[survivor].extend(ids)
+            fold.adopting(survivor)
+            await self.backend.adopt(survivor, ids)

@@ -20,6 +20,7 @@ __all__ = [
     "ShopperEvent",
     "ShopperResult",
     "ShopperState",
+    "ShopperTiming",
 ]
 
 
@@ -101,9 +102,34 @@ class ShopperEvent:
 
 
 @attrs.frozen
+class ShopperTiming:
+    """When one shopper's journey did what the drop lab measures (seconds since the fleet
+    started, as its worker saw each snapshot): first seen taking part (``entered_at``), the
+    server's first wait estimate then (``predicted_wait``), first admitted (``admitted_at``),
+    and whether its grant ended expired before it was claimed (``grant_expired``; also for a
+    grant the journey first saw already expired).
+
+    Usage: ``result.timing.admitted_at - result.timing.entered_at``
+    """
+
+    entered_at: float | None = None
+    predicted_wait: float | None = None
+    admitted_at: float | None = None
+    grant_expired: bool = False
+
+    @property
+    def actual_wait(self) -> float | None:
+        """Seconds from taking part to admission (None unless both happened)."""
+        if self.entered_at is None or self.admitted_at is None:
+            return None
+        return round(self.admitted_at - self.entered_at, 3)
+
+
+@attrs.frozen
 class ShopperResult:
     """How one shopper's behaviour ended: its outcome (the string the behaviour returned, or
-    its last sequence stage), whether it was ever admitted, and the error if it raised.
+    its last sequence stage), whether it was ever admitted, the error if it raised, and its
+    :class:`ShopperTiming`.
 
     Usage: ``result.outcome == "admitted"``
     """
@@ -113,12 +139,13 @@ class ShopperResult:
     outcome: str
     admitted: bool
     error: str | None = None
+    timing: ShopperTiming = ShopperTiming()
 
 
 @attrs.frozen
 class Batch:
     """What one worker reports per interval: coalesced changes, events, finished shoppers,
-    how many shoppers it started, its CPU seconds so far, and whether it is done.
+    how many shoppers it started, how many it resumed for a lost worker, its CPU seconds so far, and whether it is done.
 
     Usage: ``summary_fold.add(worker.drain())``
     """
@@ -130,3 +157,4 @@ class Batch:
     started: int = 0
     cpu_seconds: float = 0.0
     done: bool = False
+    resumed: int = 0

@@ -215,9 +215,13 @@ async def enter_and_wait(journey: ExperienceJourney, *, poll_ms: int = 1000,
     appointment without ``slots``, and :class:`fanfare_rx.TimeoutError` when a stage does not
     come within ``timeout`` seconds.
 
+    A journey already started (resumed on another fleet worker from its stored session) is
+    not started again: the shopper goes on waiting where it was, with no second entry.
+
     Usage: ``summary = await Fleet(target, shoppers=1000).run(enter_and_wait)``
     """
-    await journey.start()
+    if journey.state.get().journey_stage is JourneyStage.NOT_STARTED:
+        await journey.start()
     if _pass_gates(journey.state.get()):
         await journey.skip_access_code()
     journey.start_polling(poll_ms)

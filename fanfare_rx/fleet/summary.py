@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
+from fanfare_rx.fleet.lab import DropReport, drop_report
 from fanfare_rx.fleet.records import Batch, ShopperResult, ShopperState
 from fanfare_rx.models.journey import SequenceStage
 
@@ -42,7 +43,10 @@ class FleetSummary:
 
     ``outcomes`` counts finished shoppers by outcome (``"error"`` for a behaviour that
     raised), ``errors`` counts those errors by exception type, ``stages`` counts the
-    sequence stages of shoppers still running.
+    sequence stages of shoppers still running. ``actors_lost`` counts workers that died
+    during the drop and ``restarts`` the unfinished shoppers they handed over to the
+    surviving ones (``resumed``: those of them restored from their stored session, the
+    others had not entered yet and started afresh).
 
     Usage: ``summary = await fleet.run(shopper); summary.admitted == summary.shoppers``
     """
@@ -58,6 +62,19 @@ class FleetSummary:
     cpu_seconds: float
     timeline: tuple[TimelinePoint, ...] = ()
     error_samples: tuple[str, ...] = ()
+    actors_lost: int = 0
+    restarts: int = 0
+    resumed: int = 0
+    #: Every finished shopper's result (with its timing), in the order they finished.
+    results: tuple[ShopperResult, ...] = attrs.field(default=(), repr=False)
+
+    def drop_report(self, cohort: Callable[[ShopperResult], str] | None = None) -> DropReport:
+        """Fairness and accuracy of the drop so far (:func:`fanfare_rx.fleet.lab.drop_report`
+        of :attr:`results`; cohorts default to the arrival quartiles).
+
+        Usage: ``print(summary.drop_report().lines())``
+        """
+        return drop_report(self.results, cohort)
 
     @property
     def error_count(self) -> int:
@@ -79,6 +96,9 @@ class FleetSummary:
             (f"elapsed: {self.elapsed:.1f} s; worker CPU: {self.cpu_seconds:.1f} s "
              f"({rate:.0f} journeys per CPU second)"),
         ]
+        if self.actors_lost:
+            lines.append(f"actors lost: {self.actors_lost}; shoppers restarted on the others: "
+                         f"{self.restarts} ({self.resumed} resumed from their stored session)")
         lines += [f"  e.g. {sample}" for sample in self.error_samples]
         return lines
 
@@ -102,13 +122,42 @@ class SummaryFold:
         self._live: dict[str, ShopperState] = {}
         self._admitted: set[str] = set()
         self._finished: set[str] = set()
+        self._results: list[ShopperResult] = []
         self._outcomes: Counter[str] = Counter()
         self._errors: Counter[str] = Counter()
         self._samples: list[str] = []
         self._started = [0] * workers
         self._cpu = [0.0] * workers
         self._done = [False] * workers
+        self._resumed = [0] * workers
         self._timeline: list[TimelinePoint] = []
+        self._lost: set[int] = set()
+        self._restarts = 0
+
+    @property
+    def finished_ids(self) -> frozenset[str]:
+        """The shoppers whose result has been reported."""
+        return frozenset(self._finished)
+
+    def lose(self, worker: int, assigned: Iterable[str], own: int) -> list[str]:
+        """Worker ``worker`` is gone: it counts as done and as having started its ``own``
+        shoppers (those it was given at the start; the ones it took over were counted by the
+        worker that had them first, and whoever takes over now does not count them again),
+        and its unfinished shoppers among ``assigned`` (all it was given) are returned, to be
+        handed over.
+
+        Usage: ``for_others = fold.lose(0, assigned[0], own=len(groups[0]))``
+        """
+        unfinished = [shopper for shopper in assigned if shopper not in self._finished]
+        self._started[worker] = own
+        self._done[worker] = True
+        self._lost.add(worker)
+        self._restarts += len(unfinished)
+        return unfinished
+
+    def adopting(self, worker: int) -> None:
+        """Worker ``worker`` took over shoppers: it is not done until it says so again."""
+        self._done[worker] = False
 
     @property
     def done(self) -> bool:
@@ -116,6 +165,8 @@ class SummaryFold:
         return all(self._done)
 
     def add(self, batch: Batch) -> None:
+        if batch.worker in self._lost:
+            return
         for change in batch.changes:
             if change.shopper_id in self._finished:
                 continue
@@ -126,10 +177,12 @@ class SummaryFold:
         self._started[batch.worker] = batch.started
         self._cpu[batch.worker] = batch.cpu_seconds
         self._done[batch.worker] = batch.done
+        self._resumed[batch.worker] = batch.resumed
 
     def _finish(self, results: Iterable[ShopperResult]) -> None:
         for result in results:
             self._finished.add(result.shopper_id)
+            self._results.append(result)
             self._live.pop(result.shopper_id, None)
             if result.admitted:
                 self._admitted.add(result.shopper_id)
@@ -161,5 +214,6 @@ class SummaryFold:
             admitted=len(self._admitted), outcomes=dict(self._outcomes),
             errors=dict(self._errors), stages=dict(stages), elapsed=round(at, 3),
             cpu_seconds=round(sum(self._cpu), 3), timeline=tuple(self._timeline),
-            error_samples=tuple(self._samples),
+            error_samples=tuple(self._samples), actors_lost=len(self._lost),
+            restarts=self._restarts, resumed=sum(self._resumed), results=tuple(self._results),
         )

@@ -21,7 +21,12 @@ BASE: dict[str, list[str]] = {
     "demo": ["demo"],
     "watch": ["watch", *SERVER],
     "swarm": ["swarm"],
+    "conformance": ["conformance", "--sandbox"],
 }
+
+#: What ``conformance`` needs when a server option is under test (instead of --sandbox).
+CONFORMANCE_SERVER = ["conformance", "--base-url", "http://127.0.0.1:1/api",
+                      "--publishable-key", "pk_test_x"]
 
 #: (command, option, a good value or None for a flag, a bad value or None when every value is
 #: good, the parsed attribute and value of the good one).
@@ -74,6 +79,15 @@ OPTIONS: list[tuple[str, str, str | None, str | None, str, object]] = [
     ("swarm", "--organization-id", "o", None, "organization_id", "o"),
     ("swarm", "--publishable-key", "pk", None, "publishable_key", "pk"),
     ("swarm", "--experience-id", "e", None, "experience_id", "e"),
+    ("conformance", "--base-url", "http://h/api", None, "base_url", "http://h/api"),
+    ("conformance", "--publishable-key", "pk2", None, "publishable_key", "pk2"),
+    ("conformance", "--experience-id", "e", None, "experience_ids", ["e"]),
+    ("conformance", "--sandbox", None, None, "sandbox", True),
+    ("conformance", "--enter", None, None, "enter", True),
+    ("conformance", "--email", "a@example.com", None, "email", "a@example.com"),
+    ("conformance", "--otp", "424242", None, "otp", "424242"),
+    ("conformance", "--timeout", "3", "0", "timeout", 3.0),
+    ("conformance", "--json", None, None, "json", True),
 ]
 
 
@@ -118,7 +132,13 @@ def test_a_good_value_parses(command: str, option: str, good: str | None, attrib
     extra = [option] if good is None else [option, good]
     if command == "swarm" and option in {flag for flag, _, _ in SERVER_OPTIONS}:
         extra = [*SERVER, *extra]  # one server option alone is refused (see below)
-    args = build_parser().parse_args([*BASE[command], *extra])
+    base = BASE[command]
+    if command == "conformance" and option in {"--base-url", "--publishable-key",
+                                               "--experience-id"}:
+        base = CONFORMANCE_SERVER  # a server instead of --sandbox
+    if command == "conformance" and option in {"--email", "--otp"}:
+        extra = ["--email", "a@example.com", "--otp", "424242"]  # they go together
+    args = build_parser().parse_args([*base, *extra])
     assert getattr(args, attribute) == expected
 
 
@@ -126,6 +146,8 @@ BAD = [(c, o, b) for c, o, _, b, _, _ in OPTIONS if b is not None] + [
     ("swarm", "--base-url", "http://h/api"),       # without the three others
     ("watch", "--base-url", None),                 # watch needs all four
     ("watch", "--experience-id", None),
+    ("conformance", "--base-url", "http://h/api"),  # a server and --sandbox
+    ("conformance", "--sandbox", None),             # neither a server nor --sandbox
 ]
 
 

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 _REDIS_TESTS = Path(__file__).resolve().parents[1] / "redis"
-sys.path.insert(0, str(_REDIS_TESTS))  # its conftest imports its helper module by name
+if str(_REDIS_TESTS) not in sys.path:  # that conftest imports its redis_helpers module
+    sys.path.append(str(_REDIS_TESTS))
 _spec = importlib.util.spec_from_file_location("redis_fixtures", _REDIS_TESTS / "conftest.py")
 assert _spec is not None and _spec.loader is not None
 _redis = importlib.util.module_from_spec(_spec)

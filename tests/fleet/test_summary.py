@@ -108,3 +108,25 @@ def test_importing_the_fleet_does_not_load_ray() -> None:
                             timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) is False
+
+
+def test_lost_workers_hand_over_their_unfinished_shoppers_each_counted_started_once() -> None:
+    fold = SummaryFold(shoppers=5, workers=3)
+    fold.add(Batch(0, results=(ShopperResult("a", 1, "admitted", True),), started=2))
+    fold.add(Batch(1, started=1))
+    fold.add(Batch(2, started=2, done=True))
+    assert fold.lose(0, ["a", "b"], own=2) == ["b"]  # a finished, b goes on elsewhere
+    fold.adopting(1)
+    fold.add(Batch(0, results=(ShopperResult("b", 2, "admitted", True),), started=2))  # late
+    assert fold.summary(3).finished == 1  # a lost worker's late batch is not counted
+    assert fold.lose(1, ["c", "b"], own=1) == ["c", "b"]  # lost again, with what it took over
+    fold.adopting(2)
+    fold.add(Batch(2, results=(ShopperResult("b", 4, "admitted", True),
+                               ShopperResult("c", 4, "admitted", True)),
+                   started=2, resumed=2, done=True))
+    summary = fold.summary(5)
+    assert fold.done
+    assert (summary.started, summary.finished, summary.admitted) == (5, 3, 3)
+    assert (summary.actors_lost, summary.restarts, summary.resumed) == (2, 3, 2)
+    assert "actors lost: 2; shoppers restarted on the others: 3 (2 resumed from their stored " \
+           "session)" in summary.lines()

@@ -9,7 +9,9 @@ from typing import Any
 import aiohttp
 import pytest
 from sandbox_helpers import Api, Reply
-from spec_shapes import (
+
+from fanfare_rx.models import wire
+from fanfare_rx.models.spec_shapes import (
     AUCTION_ITEM,
     BID_STATE,
     DRAW_ITEM,
@@ -23,8 +25,6 @@ from spec_shapes import (
     check,
     template_of,
 )
-
-from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.sandbox.engines import QueueEngine
 from fanfare_rx.sandbox.scenario import Scenario, parse_scenario

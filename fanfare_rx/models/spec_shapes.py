@@ -1,23 +1,71 @@
-"""The Consumer API response shapes of /work/shared/spec/consumer-api.md (gen C) written as data,
-and a small validator, so tests can check every sandbox response body against the spec.
+"""The gen C Consumer API response shapes (the spec's §2.5, §3.1 and §4), written once as data,
+and a small validator: what ``fanfare-rx conformance`` checks any server's bodies against, and
+what the sandbox's spec mode is tested against (a sandbox extension is listed here too, so the
+compat shape is checked as well).
 
 A shape is ``Obj(required, optional, closed)``; field types are the strings ``str``, ``num``,
 ``int``, ``bool``, ``time`` (ISO date-time string), ``money`` (``^\\d{1,12}(\\.\\d{1,8})?$``),
 ``any``, or ``Enum``, ``Const``, ``Arr``, ``Null`` (nullable), ``OneOf`` (by a discriminator
 field) and nested ``Obj``. Open objects (the spec does not say ``additionalProperties: false``)
 may carry only the extra fields listed in ``extensions``: documented sandbox additions.
+
+Usage: ``check("GET", "/queues/q1/status", 200, body, strict=True)`` -> ``[]``
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
 
+__all__ = [
+    "AUCTION_ITEM",
+    "BID_STATE",
+    "DRAW_ITEM",
+    "DRAW_STATE",
+    "QUEUE_ITEM",
+    "SEQUENCE",
+    "SESSION",
+    "SHAPES",
+    "TIMED_RELEASE_ITEM",
+    "TIMED_RELEASE_STATE",
+    "Arr",
+    "Const",
+    "Enum",
+    "Issue",
+    "Null",
+    "Obj",
+    "OneOf",
+    "check",
+    "check_issues",
+    "template_of",
+    "validate",
+    "validate_error",
+]
+
 MONEY = re.compile(r"^\d{1,12}(\.\d{1,8})?$")
 CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+@attrs.frozen
+class Issue:
+    """One way a body departs from its shape: where (``$.a.b``), what kind (``missing``: a
+    required field is absent; ``undocumented``: a field the spec does not have; ``type``: a
+    value of the wrong type; ``value``: a value outside the enum or constant; ``shape``: no
+    shape fits, e.g. an unknown variant or endpoint) and the detail.
+
+    Usage: ``str(Issue("$.position", "missing", "required field missing"))``
+    """
+
+    path: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.detail}"
 
 
 @attrs.frozen
@@ -60,47 +108,53 @@ class OneOf:
     variants: dict[Any, Obj]
 
 
-def validate(value: Any, shape: Any, path: str = "$", strict: bool = False) -> list[str]:
+def validate(value: Any, shape: Any, path: str = "$", strict: bool = False) -> list[Issue]:
     """Every way ``value`` departs from ``shape`` (empty when it conforms); ``strict`` refuses
-    the sandbox extensions too (what the sandbox's spec mode must meet)."""
+    the sandbox extensions too (what the sandbox's spec mode and any other server must meet).
+
+    Usage: ``validate({"ok": True}, Obj({"ok": "bool"}))`` -> ``[]``
+    """
     if isinstance(shape, Null):
         return [] if value is None else validate(value, shape.inner, path, strict)
     if isinstance(shape, str):
         return _scalar(value, shape, path)
     if isinstance(shape, Enum):
-        return [] if value in shape.values else [f"{path}: {value!r} not in {sorted(shape.values)}"]
+        return [] if value in shape.values else [
+            Issue(path, "value", f"{value!r} not in {sorted(shape.values)}")]
     if isinstance(shape, Const):
-        return [] if value == shape.value else [f"{path}: {value!r} != {shape.value!r}"]
+        return [] if value == shape.value else [Issue(path, "value", f"{value!r} != {shape.value!r}")]
     if isinstance(shape, Arr):
         if not isinstance(value, list):
-            return [f"{path}: expected an array, got {type(value).__name__}"]
+            return [Issue(path, "type", f"expected an array, got {type(value).__name__}")]
         return [e for i, item in enumerate(value)
                 for e in validate(item, shape.item, f"{path}[{i}]", strict)]
     if isinstance(shape, OneOf):
         if not isinstance(value, dict):
-            return [f"{path}: expected an object"]
+            return [Issue(path, "type", "expected an object")]
         variant = shape.variants.get(value.get(shape.field))
         if variant is None:
-            return [(f"{path}.{shape.field}: {value.get(shape.field)!r} not in "
-                     f"{sorted(map(str, shape.variants))}")]
+            return [Issue(f"{path}.{shape.field}", "value",
+                          f"{value.get(shape.field)!r} not in {sorted(map(str, shape.variants))}")]
         return validate(value, variant, path, strict)
     if isinstance(shape, Obj):
         return _object(value, shape, path, strict)
     raise TypeError(f"unknown shape {shape!r}")
 
 
-def _scalar(value: Any, kind: str, path: str) -> list[str]:
-    ok = {
-        "any": lambda v: True,
-        "str": lambda v: isinstance(v, str),
-        "bool": lambda v: isinstance(v, bool),
-        "num": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "money": lambda v: isinstance(v, str) and MONEY.match(v) is not None,
-        "time": _is_time,
-        "code": lambda v: isinstance(v, str) and CODE.match(v) is not None,
-    }[kind](value)
-    return [] if ok else [f"{path}: {value!r} is not {kind}"]
+_SCALARS: Mapping[str, Callable[[Any], bool]] = {
+    "any": lambda v: True,
+    "str": lambda v: isinstance(v, str),
+    "bool": lambda v: isinstance(v, bool),
+    "num": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "money": lambda v: isinstance(v, str) and MONEY.match(v) is not None,
+    "time": lambda v: _is_time(v),
+    "code": lambda v: isinstance(v, str) and CODE.match(v) is not None,
+}
+
+
+def _scalar(value: Any, kind: str, path: str) -> list[Issue]:
+    return [] if _SCALARS[kind](value) else [Issue(path, "type", f"{value!r} is not {kind}")]
 
 
 def _is_time(value: Any) -> bool:
@@ -112,13 +166,13 @@ def _is_time(value: Any) -> bool:
         return False
 
 
-def _object(value: Any, shape: Obj, path: str, strict: bool) -> list[str]:
+def _object(value: Any, shape: Obj, path: str, strict: bool) -> list[Issue]:
     if not isinstance(value, dict):
-        return [f"{path}: expected an object, got {type(value).__name__}"]
-    errors: list[str] = []
+        return [Issue(path, "type", f"expected an object, got {type(value).__name__}")]
+    errors: list[Issue] = []
     for name, kind in shape.required.items():
         if name not in value:
-            errors.append(f"{path}.{name}: required field missing")
+            errors.append(Issue(f"{path}.{name}", "missing", "required field missing"))
         else:
             errors += validate(value[name], kind, f"{path}.{name}", strict)
     known = {**shape.optional, **({} if shape.closed or strict else shape.extensions)}
@@ -128,8 +182,8 @@ def _object(value: Any, shape: Obj, path: str, strict: bool) -> list[str]:
         if name in known:
             errors += validate(item, known[name], f"{path}.{name}", strict)
         else:
-            errors.append(f"{path}.{name}: field not in the spec"
-                          + ("" if shape.closed or strict else " nor a listed sandbox extension"))
+            errors.append(Issue(f"{path}.{name}", "undocumented", "field not in the spec" + (
+                "" if shape.closed or strict else " nor a listed sandbox extension")))
     return errors
 
 
@@ -274,19 +328,19 @@ PHASES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 }
 
 
-def validate_sequence_projection(value: Any, path: str, strict: bool = False) -> list[str]:
+def validate_sequence_projection(value: Any, path: str, strict: bool = False) -> list[Issue]:
     """A ``SequenceProjection`` (closed objects, phase/mechanism combinations of §4.2)."""
     if not isinstance(value, dict):
-        return [f"{path}: expected an object"]
+        return [Issue(path, "type", "expected an object")]
     phase = value.get("phase")
     if phase == "unavailable":
         return validate(value, Obj({"phase": "str"}, {"reason": "str"}, closed=True), path, strict)
     if phase not in PHASES:
-        return [f"{path}.phase: {phase!r} is not a phase"]
+        return [Issue(f"{path}.phase", "value", f"{phase!r} is not a phase")]
     mechanisms, needed = PHASES[phase]
     mechanism = value.get("mechanism")
     if mechanism not in mechanisms:
-        return [f"{path}.mechanism: {mechanism!r} not allowed in phase {phase}"]
+        return [Issue(f"{path}.mechanism", "value", f"{mechanism!r} not allowed in phase {phase}")]
     parts = {"distribution": DISTRIBUTION_PROJECTION, "grant": GRANT_PROJECTION,
              "outcome": OUTCOME_PROJECTION,
              "consumer": CONSUMER_PROJECTION.get(mechanism, Obj({"status": "str"}))}
@@ -295,7 +349,7 @@ def validate_sequence_projection(value: Any, path: str, strict: bool = False) ->
     return validate(value, shape, path, strict)
 
 
-def validate_consumer_me(value: Any, strict: bool = False) -> list[str]:
+def validate_consumer_me(value: Any, strict: bool = False) -> list[Issue]:
     """``GET /consumers/me`` (gen C)."""
     top = Obj({"active": Obj({"journeys": Arr("any")}, closed=True)},
               {"waitlists": Arr(Obj({"waitlistId": "str", "sequenceId": "str",
@@ -371,7 +425,7 @@ SUCCESS = Obj({"success": "bool"})
 SUCCESS_WITH_GRANT = Obj({"success": "bool"}, {"admissionGrant": "str"})  # gen B
 
 #: (method, path template) -> shape of the 200/201 body.
-SHAPES: dict[tuple[str, str], Any] = {
+SHAPES: Mapping[tuple[str, str], Any] = {
     ("POST", "/auth/guest"): SESSION,
     ("POST", "/auth/otp/request"): Obj({"ok": "bool"}),
     ("POST", "/auth/otp/verify"): SESSION,
@@ -441,8 +495,11 @@ SIMPLE_ERROR = Obj({"error": "str"},
                     "retryAfter": "num"})
 
 
-def validate_error(value: Any, strict: bool = False) -> list[str]:
-    """An error body: validation error, structured error or simple error (§3.1)."""
+def validate_error(value: Any, strict: bool = False) -> list[Issue]:
+    """An error body: validation error, structured error or simple error (§3.1).
+
+    Usage: ``validate_error({"error": "Queue not found"})`` -> ``[]``
+    """
     if isinstance(value, dict) and value.get("error") == "validation_error":
         return validate(value, VALIDATION_ERROR, "$", strict)
     if isinstance(value, dict) and "error" not in value:
@@ -451,7 +508,10 @@ def validate_error(value: Any, strict: bool = False) -> list[str]:
 
 
 def template_of(method: str, path: str) -> tuple[str, str] | None:
-    """The ``SHAPES`` key a concrete request path belongs to."""
+    """The ``SHAPES`` key a concrete request path belongs to.
+
+    Usage: ``template_of("GET", "/queues/q1")`` -> ``("GET", "/queues/{id}")``
+    """
     for key_method, template in SHAPES:
         if key_method != method:
             continue
@@ -462,16 +522,36 @@ def template_of(method: str, path: str) -> tuple[str, str] | None:
     return None
 
 
+def check_issues(method: str, path: str, status: int, body: Any,
+                 strict: bool = False) -> list[Issue]:
+    """The issues of one response against the spec (an unknown endpoint is one too); an error
+    status is checked as an error body; ``strict``: no sandbox extension either.
+
+    Usage: ``check_issues("POST", "/auth/guest", 200, body, strict=True)``
+    """
+    key = template_of(method, path.split("?")[0])
+    if key is None:
+        return [Issue("$", "shape", "no spec shape for this endpoint")]
+    if status >= 400:
+        return validate_error(body, strict)
+    shape = SHAPES[key]
+    if shape is None:
+        return [] if status == 204 and body is None else [Issue("$", "shape", "expected 204")]
+    if callable(shape):
+        found: list[Issue] = shape(body, strict)
+        return found
+    return validate(body, shape, "$", strict)
+
+
 def check(method: str, path: str, status: int, body: Any, strict: bool = False) -> list[str]:
-    """Errors of one response against the spec (unknown endpoints are reported too);
-    ``strict``: no sandbox extension either (the sandbox's spec mode)."""
+    """:func:`check_issues` in words, one line per issue naming the call.
+
+    Usage: ``check("GET", "/queues/q1/status", 200, body)`` -> ``[]``
+    """
     key = template_of(method, path.split("?")[0])
     if key is None:
         return [f"{method} {path}: no spec shape for this endpoint"]
-    if status >= 400:
-        return [f"{method} {path} {status}: {e}" for e in validate_error(body, strict)]
-    shape = SHAPES[key]
-    if shape is None:
-        return [] if status == 204 and body is None else [f"{method} {path}: expected 204"]
-    errors = shape(body, strict) if callable(shape) else validate(body, shape, "$", strict)
-    return [f"{method} {path} {status}: {e}" for e in errors]
+    issues = check_issues(method, path, status, body, strict)
+    if SHAPES[key] is None and status < 400:
+        return [f"{method} {path}: {issue.detail}" for issue in issues]
+    return [f"{method} {path} {status}: {issue}" for issue in issues]
