@@ -22,7 +22,17 @@ from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
 
-__all__ = ["ROUTE_RESULTS", "EffectContext", "checked", "failure_message", "to_status"]
+__all__ = ["ROUTE_RESULTS", "EffectContext", "FoldedFailure", "checked", "failure_message",
+           "to_status"]
+
+
+class FoldedFailure(Exception):
+    """An effect's error whose failure message the effect already folded (e.g. before it
+    routed again): the pipeline raises ``error`` to the caller without folding it twice."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
 
 _CONSUMER_STATES: tuple[type, ...] = (
     wire.QueueQueued, wire.QueueNotQueued, wire.QueueLeft, wire.QueueGranted,

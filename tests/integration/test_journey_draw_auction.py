@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from integration_helpers import BusEvents, MakeFanfare, consumer_id, engine_of
 
-from fanfare_rx.errors import ValidationError
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.wire import DrawStatus
 from fanfare_rx.sandbox import Sandbox
@@ -65,8 +65,11 @@ async def test_auction_outbid_rebid_settle(sb: Sandbox, make_fanfare: MakeFanfar
     await bob.start()
     assert ada.sequence_stage.get() == "active_enterable"
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(UsageError):
         await ada.enter_auction("not money")
+    with pytest.raises(UsageError):  # an auction is entered by bidding: no silent non-entry
+        await ada.enter_auction()
+    assert ada.sequence_stage.get() == "active_enterable"
     await ada.enter_auction("100.00")
     snap = ada.state.get()
     assert snap.sequence_stage == "participating"

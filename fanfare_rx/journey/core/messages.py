@@ -12,6 +12,7 @@ import attrs
 
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
+from fanfare_rx.models.actions import ShopperAction
 from fanfare_rx.models.journey import (
     DistributionSummary,
     JourneyAction,
@@ -87,13 +88,17 @@ ConsumerState: TypeAlias = (
 class ActionRequested:
     """A journey or sequence method was called; applied before its effect runs.
 
-    ``reset`` only matters for ``start``; ``arg`` carries the access code or bid amount.
+    ``action`` is the G1 name (``enter_auction``, ``place_bid``, ``book_appointment`` ...);
+    ``value`` the shopper's typed action (``Bid(amount)``, ``Book(slot_id)``) when it has one;
+    ``arg`` the access code or bot-check token of a journey action; ``reset`` only matters for
+    ``start``.
     """
 
     at: int
-    action: JourneyAction | SequenceAction
+    action: JourneyAction | SequenceAction | str
     arg: str | None = attrs.field(default=None, repr=redact)
     reset: bool = False
+    value: ShopperAction | None = None
 
 
 @attrs.frozen

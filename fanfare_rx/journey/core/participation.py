@@ -236,7 +236,7 @@ def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
     ``AUTHENTICATION_REQUIRED`` (any status)  ``needs_auth`` with an ``authentication`` requirement
     423 / not open yet, while enterable       ``upcoming``
     ``*_CLOSED``, while entry is possible     ``ended`` (outcome ``closed``)
-    ``action: reroute`` (order limit)         ``ended`` (outcome ``order_limit``); the effect reroutes
+    ``action: reroute`` (order limit)         ``ended`` (outcome ``denied``); the effect reroutes
     a failed route while routed               back to ``routed``, the participation untouched
     anything else                             the stage stays
     ========================================  =================================================
@@ -264,7 +264,7 @@ def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
     if snap.journey_stage is not JS.ROUTED or ctx.distribution is None or stage not in _ENTRY_STAGES:
         draft = attrs.evolve(snap, context=ctx)
     elif msg.code in REROUTE_CODES or msg.hint == "reroute":
-        draft = _ended(snap, ctx, "order_limit", None)
+        draft = _ended(snap, ctx, "denied", None)  # the projection's word for a refusal
     elif msg.code in CLOSED_CODES:
         draft = _ended(snap, ctx, "closed", DS.CLOSED)
     elif _not_open(msg) and stage is SS.ACTIVE_ENTERABLE:

@@ -1,0 +1,333 @@
+"""The one table of what a shopper may do: (stage, mechanism, facts) -> action, with its G1 name,
+the current SDK's name and its typed value. G1 ``available_actions``, the view's ``actions`` and
+request validation are all read from it, so the two models cannot disagree.
+
+Pure: imports only models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from fanfare_rx.models import wire
+from fanfare_rx.models.actions import (
+    Bid,
+    Book,
+    Cancel,
+    Claim,
+    Complete,
+    Enter,
+    JoinWaitlist,
+    Leave,
+    LeaveWaitlist,
+    Reschedule,
+    ShopperAction,
+)
+from fanfare_rx.models.journey import (
+    DistributionStatus,
+    JourneyAction,
+    JourneyContext,
+    JourneyStage,
+    Requirement,
+    RequirementType,
+    SequenceAction,
+    SequenceStage,
+)
+
+__all__ = [
+    "BOOK_APPOINTMENT",
+    "CANCEL_APPOINTMENT",
+    "CLAIM",
+    "JOURNEY_RULES",
+    "PLACE_BID",
+    "RESCHEDULE_APPOINTMENT",
+    "RULES",
+    "SETTLING_STATUSES",
+    "SETTLING_TYPES",
+    "STAGE_RULES",
+    "Facts",
+    "Rule",
+    "allowed",
+    "facts_of",
+    "is_settling",
+    "journey_actions",
+    "rule_for_value",
+    "rule_named",
+    "view_stage_actions",
+]
+
+M = wire.DistributionType
+SS = SequenceStage
+JS = JourneyStage
+DS = DistributionStatus
+
+#: G1 names of the actions the docs' G1 list lacks (``journey.perform("place_bid", "125")``).
+PLACE_BID = "place_bid"
+BOOK_APPOINTMENT = "book_appointment"
+CANCEL_APPOINTMENT = "cancel_appointment"
+RESCHEDULE_APPOINTMENT = "reschedule_appointment"
+CLAIM = "claim"
+
+#: Draw/auction timings in which an entry waits for results: closed to action (settling).
+SETTLING_STATUSES = frozenset({DS.SETTLING, DS.CLOSED})
+SETTLING_TYPES = frozenset({M.DRAW, M.AUCTION})
+
+
+def is_settling(context: JourneyContext) -> bool:
+    """THE definition of settling: a draw's or auction's entry waits for its results (the
+    distribution is settling or closed), so no action is offered then.
+
+    Usage: ``is_settling(snapshot.context)`` -> ``True`` for a closed, not yet drawn draw
+    """
+    distribution = context.distribution
+    return (
+        distribution is not None
+        and distribution.type in SETTLING_TYPES
+        and distribution.status in SETTLING_STATUSES
+    )
+
+
+@attrs.frozen
+class Facts:
+    """What the table's conditions read, computed once per state."""
+
+    journey_stage: JourneyStage
+    sequence_stage: SequenceStage
+    mechanism: wire.DistributionType | None
+    settling: bool
+    #: the distribution still takes entries (not closed, not settling)
+    open: bool
+    has_waitlist: bool
+    claimed: bool
+    failed: bool
+    offers: bool
+    #: no distribution to stand in (``no_access``): a code may still unlock a sequence
+    no_sequence: bool
+    requirements: tuple[Requirement, ...]
+
+
+def facts_of(
+    journey_stage: JourneyStage,
+    sequence_stage: SequenceStage,
+    requirements: tuple[Requirement, ...],
+    context: JourneyContext,
+) -> Facts:
+    """The facts of one state.
+
+    Usage: ``facts_of(snap.journey_stage, snap.sequence_stage, snap.requirements, snap.context)``
+    """
+    distribution = context.distribution
+    status = distribution.status if distribution is not None else None
+    return Facts(
+        journey_stage=journey_stage,
+        sequence_stage=sequence_stage,
+        mechanism=distribution.type if distribution is not None else None,
+        settling=is_settling(context),
+        open=status not in SETTLING_STATUSES,
+        has_waitlist=distribution is not None and bool(distribution.waitlist_id),
+        claimed=context.checkout_started,
+        failed=context.last_error is not None,
+        offers=bool(context.offers),
+        no_sequence=distribution is None,
+        requirements=requirements,
+    )
+
+
+def _always(_: Facts) -> bool:
+    return True
+
+
+def _not_settling(facts: Facts) -> bool:
+    return not facts.settling
+
+
+def _open(facts: Facts) -> bool:
+    return facts.open
+
+
+def _has_waitlist(facts: Facts) -> bool:
+    return facts.has_waitlist
+
+
+def _not_claimed(facts: Facts) -> bool:
+    return not facts.claimed
+
+
+@attrs.frozen
+class Rule:
+    """One row: in ``stages`` of a ``mechanisms`` sequence, when ``when(facts)`` holds, the
+    shopper may ask for ``value`` — called ``g1`` by the docs' ``ExperienceJourney`` and ``g3``
+    by the current SDK's view (on the waitlist attachment when ``waitlist``)."""
+
+    g1: str
+    g3: str
+    value: type[ShopperAction]
+    stages: frozenset[SequenceStage]
+    mechanisms: frozenset[wire.DistributionType]
+    when: Callable[[Facts], bool] = _always
+    waitlist: bool = False
+
+    def holds(self, facts: Facts) -> bool:
+        """Whether the row applies in a state with these facts."""
+        return (
+            facts.journey_stage is JS.ROUTED
+            and facts.sequence_stage in self.stages
+            and facts.mechanism in self.mechanisms
+            and self.when(facts)
+        )
+
+
+_ALL = frozenset(M)
+_ENTERED_BY_ENTER = (M.QUEUE, M.DRAW, M.TIMED_RELEASE)
+
+
+def _rule(g1: str, g3: str, value: type[ShopperAction], stages: set[SequenceStage],
+          mechanisms: set[wire.DistributionType] | frozenset[wire.DistributionType],
+          when: Callable[[Facts], bool] = _always, *, waitlist: bool = False) -> Rule:
+    return Rule(g1=g1, g3=g3, value=value, stages=frozenset(stages),
+                mechanisms=frozenset(mechanisms), when=when, waitlist=waitlist)
+
+
+#: THE table of sequence actions. The wire wins where the docs' tables and the API disagree:
+#: no API generation has an auction leave endpoint; an appointment is never granted; nothing
+#: can be done while a draw or auction settles; a lapsed grant may be entered again while the
+#: distribution is open (the current SDK's ``reenter``).
+RULES: tuple[Rule, ...] = (
+    _rule(SequenceAction.ENTER_WAITLIST, "join", JoinWaitlist, {SS.UPCOMING}, _ALL,
+          _has_waitlist, waitlist=True),
+    _rule(SequenceAction.LEAVE_WAITLIST, "leave", LeaveWaitlist, {SS.WAITLIST_ENTERED}, _ALL,
+          waitlist=True),
+    *(_rule(f"enter_{m.value}", "enter", Enter, {SS.ACTIVE_ENTERABLE}, {m})
+      for m in _ENTERED_BY_ENTER),
+    _rule(SequenceAction.ENTER_AUCTION, "bid", Bid, {SS.ACTIVE_ENTERABLE}, {M.AUCTION}),
+    _rule(BOOK_APPOINTMENT, "book", Book, {SS.ACTIVE_ENTERABLE}, {M.APPOINTMENT}),
+    _rule(SequenceAction.LEAVE_PARTICIPATION, "leave", Leave, {SS.PARTICIPATING},
+          set(_ENTERED_BY_ENTER), _not_settling),
+    _rule(PLACE_BID, "bid", Bid, {SS.PARTICIPATING}, {M.AUCTION}, _not_settling),
+    _rule(CANCEL_APPOINTMENT, "cancel", Cancel, {SS.PARTICIPATING, SS.ADMITTED},
+          {M.APPOINTMENT}),
+    _rule(RESCHEDULE_APPOINTMENT, "reschedule", Reschedule, {SS.PARTICIPATING, SS.ADMITTED},
+          {M.APPOINTMENT}),
+    _rule(CLAIM, "claim", Claim, {SS.ADMITTED}, _ALL - {M.APPOINTMENT}, _not_claimed),
+    _rule(SequenceAction.COMPLETE_TIMED_RELEASE, "complete", Complete, {SS.ADMITTED},
+          {M.TIMED_RELEASE}),
+    *(_rule(f"enter_{m.value}", "reenter", Enter, {SS.ADMISSION_EXPIRED}, {m}, _open)
+      for m in _ENTERED_BY_ENTER),
+    _rule(SequenceAction.ENTER_AUCTION, "bid", Bid, {SS.ADMISSION_EXPIRED}, {M.AUCTION}, _open),
+)
+
+_SEQUENCE_ACTIONS = frozenset(a.value for a in SequenceAction)
+
+
+def allowed(facts: Facts) -> tuple[Rule, ...]:
+    """The rows of :data:`RULES` that hold in a state.
+
+    Usage: ``[r.g3 for r in allowed(facts)]`` -> ``['enter']``
+    """
+    return tuple(rule for rule in RULES if rule.holds(facts))
+
+
+def sequence_actions(facts: Facts) -> tuple[SequenceAction, ...]:
+    """G1 ``available_actions.sequence``: the allowed rows that have a name in the docs' list."""
+    return tuple(SequenceAction(r.g1) for r in allowed(facts) if r.g1 in _SEQUENCE_ACTIONS)
+
+
+def rule_named(facts: Facts, g1: str) -> Rule | None:
+    """The allowed row a G1 name asks for (None: not allowed now).
+
+    Usage: ``rule_named(facts, "place_bid")``
+    """
+    return next((r for r in allowed(facts) if r.g1 == g1), None)
+
+
+def rule_for_value(facts: Facts, value: ShopperAction) -> Rule | None:
+    """The allowed row a typed action asks for (None: not allowed now).
+
+    Usage: ``rule_for_value(facts, Bid("125"))``
+    """
+    return next((r for r in allowed(facts) if isinstance(value, r.value)), None)
+
+
+# --------------------------------------------------------------------------------------------
+# Journey-level actions: G1 per journey stage; the view's per view stage.
+
+
+def _has_requirement(kind: RequirementType, *, required: bool | None = None) -> Callable[
+    [Facts], bool
+]:
+    def check(facts: Facts) -> bool:
+        return any(
+            r.type is kind and (required is None or r.required is required)
+            for r in facts.requirements
+        )
+
+    return check
+
+
+def _failed(facts: Facts) -> bool:
+    return facts.failed
+
+
+def _offers(facts: Facts) -> bool:
+    return facts.offers
+
+
+def _code_may_unlock(facts: Facts) -> bool:
+    return facts.offers or facts.no_sequence
+
+
+#: G1 journey actions: (action, stages, condition).
+JOURNEY_RULES: tuple[tuple[JourneyAction, frozenset[JourneyStage], Callable[[Facts], bool]], ...] = (
+    (JourneyAction.START, frozenset({JS.NOT_STARTED}), _always),
+    (JourneyAction.AUTHENTICATE, frozenset({JS.NEEDS_AUTH}), _always),
+    (JourneyAction.PROVIDE_ACCESS_CODE, frozenset({JS.NEEDS_ACCESS_CODE}), _always),
+    (JourneyAction.REQUEST_REROUTE, frozenset({JS.ROUTED}), _always),
+    (JourneyAction.REFRESH_DISTRIBUTION, frozenset({JS.ROUTED}), _always),
+    (JourneyAction.SKIP_ACCESS_CODE, frozenset({JS.NEEDS_ACCESS_CODE}),
+     _has_requirement(RequirementType.ACCESS_CODE, required=False)),
+    (JourneyAction.COMPLETE_BOT_CHECK, frozenset({JS.ROUTING}),
+     _has_requirement(RequirementType.BOT_CHECK)),
+    (JourneyAction.RETRY, frozenset({JS.ENTERING, JS.ROUTING}), _failed),
+    (JourneyAction.PROVIDE_ACCESS_CODE, frozenset({JS.ROUTED}), _offers),
+)
+
+
+def journey_actions(facts: Facts) -> tuple[JourneyAction, ...]:
+    """G1 ``available_actions.journey``."""
+    actions: list[JourneyAction] = []
+    for action, stages, condition in JOURNEY_RULES:
+        if facts.journey_stage in stages and condition(facts) and action not in actions:
+            actions.append(action)
+    return tuple(actions)
+
+
+#: The view's journey actions per view stage (spec §1.3): (name, view stages, condition).
+#: ``retry`` only after a failure, ``submit_access_code`` only with offers (or no sequence at
+#: all, which a code may unlock), so a UI drawing one button per action draws no dead button.
+STAGE_RULES: tuple[tuple[str, frozenset[str], Callable[[Facts], bool]], ...] = (
+    ("start", frozenset({"ready"}), _always),
+    ("reroute", frozenset({"gated", "routed"}), _always),
+    ("retry", frozenset({"gated"}), _always),
+    ("retry", frozenset({"routing", "routed"}), _failed),
+    ("submit_access_code", frozenset({"routed"}), _code_may_unlock),
+)
+
+
+def view_stage_actions(view_stage: str, facts: Facts) -> frozenset[str]:
+    """The view's journey-level action names in ``view_stage`` (``ready`` ... ``routed``)."""
+    return frozenset(
+        name for name, stages, condition in STAGE_RULES
+        if view_stage in stages and condition(facts)
+    )
+
+
+#: The view's name of each G1 journey action it has one for (the docs' gated flow routes
+#: again through ``reroute``; ``authenticate`` and ``complete_bot_check`` are its G1 steps).
+G3_OF_JOURNEY_ACTION: Mapping[JourneyAction, str] = {
+    JourneyAction.START: "start",
+    JourneyAction.REQUEST_REROUTE: "reroute",
+    JourneyAction.RETRY: "retry",
+    JourneyAction.PROVIDE_ACCESS_CODE: "submit_access_code",
+}
