@@ -83,6 +83,10 @@ class ApiEffects:
     def __init__(self, api: ConsumerApi[SessionManager]) -> None:
         self._api = api
 
+    def signed_in(self) -> bool:
+        """Whether the session is an identified consumer's (not a guest's)."""
+        return self._api.sessions.is_authenticated
+
     def load_experience(self, experience_id: str) -> Observable[wire.Experience]:
         return from_coroutine(lambda: self._api.get_experience(experience_id))
 

@@ -40,7 +40,7 @@ from fanfare_rx.journey.mechanism_effects import (
     bid,
     parse_amount,
 )
-from fanfare_rx.journey.ports import ConsumerMeSource, JourneyEffects
+from fanfare_rx.journey.ports import ConsumerMeSource, JourneyEffects, SessionKindSource
 from fanfare_rx.models import wire
 from fanfare_rx.models.actions import Bid, Book, Cancel, Reschedule, ShopperAction
 from fanfare_rx.models.journey import (
@@ -116,7 +116,8 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
 
                 def resolved(projection: wire.JourneyProjection | None) -> Observable[Message]:
                     answer = RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
-                                           follow=follow, projection=projection)
+                                           follow=follow, projection=projection,
+                                           guest=_guest(ctx))
                     # An answer that routes an entering journey passes through routing (the
                     # docs' stage list); one that stops it for a requirement does not.
                     snapshot = ctx.snapshot()
@@ -135,6 +136,11 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
         return reactivex.concat(routed, status_follow_up(ctx))
 
     return reactivex.defer(lambda _: build())
+
+
+def _guest(ctx: EffectContext) -> bool:
+    """Whether the port says the consumer is a guest (a port that cannot tell: not a guest)."""
+    return isinstance(ctx.port, SessionKindSource) and not ctx.port.signed_in()
 
 
 def _with_projection(

@@ -5,8 +5,8 @@ too-low bid) and an appointment's book, cancel and reschedule.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from typing import assert_never
+from collections.abc import Callable, Mapping
+from typing import Any, assert_never
 
 import reactivex
 from reactivex import Observable
@@ -23,6 +23,7 @@ from fanfare_rx.journey.core.rules import (
 )
 from fanfare_rx.journey.effect_context import EffectContext, failure_message, to_status
 from fanfare_rx.models import wire
+from fanfare_rx.models._display import amount
 from fanfare_rx.models.actions import Bid, Book, Cancel, Reschedule, parse_amount
 
 __all__ = [
@@ -64,9 +65,28 @@ def _explain_too_low(ctx: EffectContext) -> Callable[[Exception, Observable[Mess
                                            failure.current_highest)
         explained = copy.copy(error)
         explained.message, explained.args = text, (text,)
+        explained.details = _spelled(error.details, ctx)
         return reactivex.throw(explained)
 
     return handler
+
+
+#: The money fields of a ``BID_TOO_LOW`` body's details.
+_MONEY_DETAILS = ("minBid", "currentHighest")
+
+
+def _spelled(details: Mapping[str, Any], ctx: EffectContext) -> dict[str, Any]:
+    """The error's details with the body's amounts spelled as the message spells them
+    (``100.00``, the currency's decimals)."""
+    terms = ctx.snapshot().context.auction
+    currency = terms.currency if terms is not None else None
+    spelled = dict(details)
+    inner = details.get("details")
+    if isinstance(inner, Mapping):
+        spelled["details"] = {
+            key: amount(value, currency) if key in _MONEY_DETAILS and value is not None else value
+            for key, value in inner.items()}
+    return spelled
 
 
 #: The appointment actions (the current SDK's ``book``, ``cancel``, ``reschedule``).

@@ -194,6 +194,8 @@ class DistributionSummary:
     settles_at: int | None = None
     waitlist_id: str | None = None
     admission_expiration_seconds: int | None = None
+    #: Whether a guest may enter (``supportsGuest``); None where the server does not say.
+    supports_guest: bool | None = None
 
 
 @attrs.frozen

@@ -96,6 +96,7 @@ def summaries(sequence: wire.Sequence) -> list[DistributionSummary]:
             settles_at=ms(_settles_at(item)), waitlist_id=waitlist_id,
             # appointments never grant: no grant lifetime
             admission_expiration_seconds=getattr(item, "admission_expiration_seconds", None),
+            supports_guest=(None if isinstance(item, wire.Appointment) else item.supports_guest),
         )
         for kind, items in groups
         for item in items

@@ -124,6 +124,9 @@ class RouteResolved:
     #: The ``/consumers/me`` journey, fetched when the experience lists no distribution for
     #: the routed sequence (gen C timed releases are found only there).
     projection: wire.JourneyProjection | None = None
+    #: The consumer was a guest when the route was asked (a sequence whose distribution takes
+    #: no guests then asks for sign-in before any entry is offered).
+    guest: bool = False
 
 
 @attrs.frozen
