@@ -236,3 +236,17 @@ def test_an_upgrade_while_holding_an_entry_says_sequence_changed_as_info() -> No
     assert (event.severity, event.message) == (EventSeverity.INFO, "Sequence changed")
     assert event.detail is not None and event.detail["direction"] == "upgrade"
     assert event.detail["entry"] == "kept_on_server_not_followed"  # the entry's fate, in detail
+
+
+# --- one word per concept ---------------------------------------------------------------------
+
+
+def test_one_enum_per_concept() -> None:
+    from fanfare_rx.models import journey, view
+
+    assert view.SequencePhase is wire.SequencePhase  # the view's phase is the projection's
+    assert view.OutcomeType is wire.OutcomeType
+    assert view.Mechanism is wire.DistributionType
+    assert journey.RequirementType is wire.GateType  # a requirement is what a gate asks for
+    # A participation is in a mechanism's distribution or in the waitlist attached to one.
+    assert {t.value for t in journey.ParticipationType} == {m.value for m in M} | {"waitlist"}

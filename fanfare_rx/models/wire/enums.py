@@ -20,6 +20,9 @@ class SessionType(enum.StrEnum):
 
 
 class DistributionType(enum.StrEnum):
+    """How a sequence distributes access (the current SDK's ``mechanism``; a waitlist is an
+    attachment, not a mechanism)."""
+
     QUEUE = "queue"
     DRAW = "draw"
     AUCTION = "auction"
@@ -34,6 +37,8 @@ class RouteOutcome(enum.StrEnum):
 
 
 class GateType(enum.StrEnum):
+    """What a gate (a route's) or requirement (the journey's) asks for: one enum for both."""
+
     AUTHENTICATION = "authentication"
     ACCESS_CODE = "access_code"
     BOT_CHECK = "bot_check"
@@ -102,6 +107,9 @@ class TimedReleaseStatus(enum.StrEnum):
 
 
 class SequencePhase(enum.StrEnum):
+    """The seven sequence phases of the current SDK (spec §1.4), in the ``/consumers/me``
+    projection and the view alike."""
+
     UNAVAILABLE = "unavailable"
     SCHEDULED = "scheduled"
     ENTERABLE = "enterable"
@@ -119,6 +127,8 @@ class DistributionLifecycle(enum.StrEnum):
 
 
 class OutcomeType(enum.StrEnum):
+    """Why a sequence ended (the projection's and the view's ``outcome.type``)."""
+
     WON = "won"
     LOST = "lost"
     COMPLETED = "completed"
