@@ -5,6 +5,8 @@ distribution, dead buttons, an order-limit refusal, an upgrade while holding an 
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 from factories import (
@@ -183,7 +185,7 @@ def _members_only(kind: str) -> wire.Experience:
     seq = sequence(kind)
     items = {"queue": "queues", "draw": "draws", "auction": "auctions",
              "timed_release": "timed_releases"}[kind]
-    only = tuple(attrs.evolve(item, supports_guest=False) for item in getattr(seq, items))
+    only: Any = tuple(attrs.evolve(item, supports_guest=False) for item in getattr(seq, items))
     return experience(attrs.evolve(seq, **{items: only}))
 
 

@@ -254,7 +254,8 @@ REENTER_ACTIONS = {M.QUEUE: {"reenter"}, M.DRAW: {"reenter"}, M.TIMED_RELEASE: {
 
 @pytest.mark.parametrize("mechanism", [M.QUEUE, M.DRAW, M.AUCTION, M.TIMED_RELEASE])
 @pytest.mark.parametrize("status", [DS.OPEN, DS.CLOSED])
-def test_unclaimed_grant_lapses_to_ended_expired(mechanism: Mechanism, status: DS) -> None:
+def test_unclaimed_grant_lapses_to_ended_expired(mechanism: Mechanism,
+                                                 status: DistributionStatus) -> None:
     snapshot = snap(JS.ROUTED, SS.ADMISSION_EXPIRED, mechanism=mechanism, outcome="expired",
                     status=status)
     sequence = sequence_of(snapshot)
@@ -271,7 +272,7 @@ def test_unclaimed_grant_lapses_to_ended_expired(mechanism: Mechanism, status: D
 @pytest.mark.parametrize("status", [DS.SETTLING, DS.CLOSED])
 @pytest.mark.parametrize("mechanism", [M.DRAW, M.AUCTION])
 def test_a_closed_draw_not_yet_drawn_is_settling_in_both_models(mechanism: Mechanism,
-                                                                 status: DS) -> None:
+                                                                 status: DistributionStatus) -> None:
     snapshot = snap(JS.ROUTED, SS.PARTICIPATING, mechanism=mechanism, status=status)
     sequence = sequence_of(snapshot)
     assert (sequence.phase, sequence.actions) == ("settling", frozenset())
