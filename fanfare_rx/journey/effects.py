@@ -41,6 +41,7 @@ from fanfare_rx.journey.mechanism_effects import (
     parse_amount,
 )
 from fanfare_rx.journey.ports import ConsumerMeSource, JourneyEffects, SessionKindSource
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.models.actions import Bid, Book, Cancel, Reschedule, ShopperAction
 from fanfare_rx.models.journey import (
@@ -377,9 +378,9 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
     if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
         return _route(ctx, fresh_experience=False, follow=False)  # status once it opened
     distribution = snap.context.distribution
-    # A draw entry may be settling (closed, results pending: no leave then); an auction
-    # offers no action while participating anyway.
-    settling_kind = distribution is not None and distribution.type is wire.DistributionType.DRAW
+    # An entry may be settling (closed, results pending) where only the route tells it.
+    spec = registry.spec_for(distribution.type) if distribution is not None else None
+    settling_kind = spec is not None and spec.route_tells_settling
     if snap.sequence_stage is _Stage.ACTIVE_ENTERABLE or (
         snap.sequence_stage is _Stage.PARTICIPATING and settling_kind
     ):

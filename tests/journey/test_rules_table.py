@@ -101,7 +101,7 @@ def test_g1_and_view_actions_are_the_same_rows(snapshot: JourneySnapshot) -> Non
 
 def test_every_row_maps_one_g1_name_to_one_view_name_per_stage_and_mechanism() -> None:
     seen: dict[tuple[SequenceStage, M, str], str] = {}
-    for rule in rules.RULES:
+    for rule in rules.rules():
         for stage in rule.stages:
             for mechanism in rule.mechanisms:
                 key = (stage, mechanism, rule.g1)

@@ -10,6 +10,7 @@ from typing import TypeAlias
 
 import attrs
 
+from fanfare_rx.mechanisms.appointment import AppointmentState
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.actions import ShopperAction
@@ -40,39 +41,6 @@ __all__ = [
     "Tick",
     "WaitlistChanged",
 ]
-
-@attrs.frozen
-class AppointmentState:
-    """The consumer's booking in an appointment, in the shape of a status answer: ``status``
-    upper-case (``NOT_BOOKED``, ``BOOKED``, ``CANCELLED`` ...), the slot and location booked.
-    Built from ``GET /appointments/{id}/me`` or a booking answer; the code is redacted.
-
-    Usage: ``AppointmentState.from_me(await api.my_appointment(appt_id)).slot_id``
-    """
-
-    status: str
-    booking_id: str | None = None
-    slot_id: str | None = None
-    location_id: str | None = None
-    confirmation_code: str | None = attrs.field(default=None, repr=redact)
-
-    @classmethod
-    def from_me(cls, me: wire.AppointmentMe) -> AppointmentState:
-        """``GET /appointments/{id}/me``: no booking is ``NOT_BOOKED``."""
-        booking = me.booking
-        if booking is None:
-            return cls(status="NOT_BOOKED")
-        return cls(status=booking.status.upper(), booking_id=booking.booking_id,
-                   slot_id=booking.slot_id, location_id=booking.location_id,
-                   confirmation_code=booking.confirmation_code)
-
-    @classmethod
-    def from_booking(cls, booking: wire.AppointmentBooking) -> AppointmentState:
-        """``POST /appointments/{id}/book`` answered."""
-        return cls(status=booking.status.upper(), booking_id=booking.booking_id,
-                   slot_id=booking.slot_id, location_id=booking.location_id,
-                   confirmation_code=booking.confirmation_code)
-
 
 #: A consumer's state in any distribution type, as the status endpoints answer it.
 ConsumerState: TypeAlias = (

@@ -1,32 +1,27 @@
 """The one table of what a shopper may do: (stage, mechanism, facts) -> action, with its G1 name,
 the current SDK's name and its typed value. G1 ``available_actions``, the view's ``actions`` and
-request validation are all read from it, so the two models cannot disagree.
+request validation are all read from it, so the two models cannot disagree. The sequence rows
+are declared by the mechanisms (:mod:`fanfare_rx.mechanisms`); the journey-level rows are here.
 
-Pure: imports only models.
+Pure: imports only models and the mechanisms' declarations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import attrs
-
-from fanfare_rx.models import wire
-from fanfare_rx.models.actions import (
-    Bid,
-    Book,
-    Cancel,
-    Claim,
-    Complete,
-    Enter,
-    JoinWaitlist,
-    Leave,
-    LeaveWaitlist,
-    Reschedule,
-    ShopperAction,
+from fanfare_rx.mechanisms import registry
+from fanfare_rx.mechanisms.appointment import (
+    BOOK_APPOINTMENT,
+    CANCEL_APPOINTMENT,
+    RESCHEDULE_APPOINTMENT,
 )
+from fanfare_rx.mechanisms.auction import PLACE_BID
+from fanfare_rx.mechanisms.base import SETTLING_STATUSES, Facts, Rule
+from fanfare_rx.mechanisms.base import always as _always
+from fanfare_rx.mechanisms.registry import CLAIM
+from fanfare_rx.models.actions import ShopperAction
 from fanfare_rx.models.journey import (
-    DistributionStatus,
     JourneyAction,
     JourneyContext,
     JourneyStage,
@@ -43,9 +38,7 @@ __all__ = [
     "JOURNEY_RULES",
     "PLACE_BID",
     "RESCHEDULE_APPOINTMENT",
-    "RULES",
     "SETTLING_STATUSES",
-    "SETTLING_TYPES",
     "STAGE_RULES",
     "Facts",
     "Rule",
@@ -58,54 +51,19 @@ __all__ = [
     "view_stage_actions",
 ]
 
-M = wire.DistributionType
 SS = SequenceStage
 JS = JourneyStage
-DS = DistributionStatus
-
-#: G1 names of the actions the docs' G1 list lacks (``journey.perform("place_bid", "125")``).
-PLACE_BID = "place_bid"
-BOOK_APPOINTMENT = "book_appointment"
-CANCEL_APPOINTMENT = "cancel_appointment"
-RESCHEDULE_APPOINTMENT = "reschedule_appointment"
-CLAIM = "claim"
-
-#: Draw/auction timings in which an entry waits for results: closed to action (settling).
-SETTLING_STATUSES = frozenset({DS.SETTLING, DS.CLOSED})
-SETTLING_TYPES = frozenset({M.DRAW, M.AUCTION})
 
 
 def is_settling(context: JourneyContext) -> bool:
-    """THE definition of settling: a draw's or auction's entry waits for its results (the
-    distribution is settling or closed), so no action is offered then.
+    """THE definition of settling: the entry of a mechanism that settles (draw, auction) waits
+    for its results (the distribution is settling or closed), so no action is offered then.
 
     Usage: ``is_settling(snapshot.context)`` -> ``True`` for a closed, not yet drawn draw
     """
     distribution = context.distribution
-    return (
-        distribution is not None
-        and distribution.type in SETTLING_TYPES
-        and distribution.status in SETTLING_STATUSES
-    )
-
-
-@attrs.frozen
-class Facts:
-    """What the table's conditions read, computed once per state."""
-
-    journey_stage: JourneyStage
-    sequence_stage: SequenceStage
-    mechanism: wire.DistributionType | None
-    settling: bool
-    #: the distribution still takes entries (not closed, not settling)
-    open: bool
-    has_waitlist: bool
-    claimed: bool
-    failed: bool
-    offers: bool
-    #: no distribution to stand in (``no_access``): a code may still unlock a sequence
-    no_sequence: bool
-    requirements: tuple[Requirement, ...]
+    spec = registry.spec_for(distribution.type) if distribution is not None else None
+    return spec is not None and spec.settling(context)
 
 
 def facts_of(
@@ -135,98 +93,24 @@ def facts_of(
     )
 
 
-def _always(_: Facts) -> bool:
-    return True
+def rules() -> tuple[Rule, ...]:
+    """THE table of sequence actions: every registered mechanism's rows, the waitlist
+    attachment's and the grant's claim (see :func:`fanfare_rx.mechanisms.rules`). The wire
+    wins where the docs' tables and the API disagree: no API generation has an auction leave
+    endpoint; an appointment is never granted; nothing can be done while a draw or auction
+    settles; a lapsed grant may be entered again while the distribution is open."""
+    return registry.rules()
 
-
-def _not_settling(facts: Facts) -> bool:
-    return not facts.settling
-
-
-def _open(facts: Facts) -> bool:
-    return facts.open
-
-
-def _has_waitlist(facts: Facts) -> bool:
-    return facts.has_waitlist
-
-
-def _not_claimed(facts: Facts) -> bool:
-    return not facts.claimed
-
-
-@attrs.frozen
-class Rule:
-    """One row: in ``stages`` of a ``mechanisms`` sequence, when ``when(facts)`` holds, the
-    shopper may ask for ``value`` — called ``g1`` by the docs' ``ExperienceJourney`` and ``g3``
-    by the current SDK's view (on the waitlist attachment when ``waitlist``)."""
-
-    g1: str
-    g3: str
-    value: type[ShopperAction]
-    stages: frozenset[SequenceStage]
-    mechanisms: frozenset[wire.DistributionType]
-    when: Callable[[Facts], bool] = _always
-    waitlist: bool = False
-
-    def holds(self, facts: Facts) -> bool:
-        """Whether the row applies in a state with these facts."""
-        return (
-            facts.journey_stage is JS.ROUTED
-            and facts.sequence_stage in self.stages
-            and facts.mechanism in self.mechanisms
-            and self.when(facts)
-        )
-
-
-_ALL = frozenset(M)
-_ENTERED_BY_ENTER = (M.QUEUE, M.DRAW, M.TIMED_RELEASE)
-
-
-def _rule(g1: str, g3: str, value: type[ShopperAction], stages: set[SequenceStage],
-          mechanisms: set[wire.DistributionType] | frozenset[wire.DistributionType],
-          when: Callable[[Facts], bool] = _always, *, waitlist: bool = False) -> Rule:
-    return Rule(g1=g1, g3=g3, value=value, stages=frozenset(stages),
-                mechanisms=frozenset(mechanisms), when=when, waitlist=waitlist)
-
-
-#: THE table of sequence actions. The wire wins where the docs' tables and the API disagree:
-#: no API generation has an auction leave endpoint; an appointment is never granted; nothing
-#: can be done while a draw or auction settles; a lapsed grant may be entered again while the
-#: distribution is open (the current SDK's ``reenter``).
-RULES: tuple[Rule, ...] = (
-    _rule(SequenceAction.ENTER_WAITLIST, "join", JoinWaitlist, {SS.UPCOMING}, _ALL,
-          _has_waitlist, waitlist=True),
-    _rule(SequenceAction.LEAVE_WAITLIST, "leave", LeaveWaitlist, {SS.WAITLIST_ENTERED}, _ALL,
-          waitlist=True),
-    *(_rule(f"enter_{m.value}", "enter", Enter, {SS.ACTIVE_ENTERABLE}, {m})
-      for m in _ENTERED_BY_ENTER),
-    _rule(SequenceAction.ENTER_AUCTION, "bid", Bid, {SS.ACTIVE_ENTERABLE}, {M.AUCTION}),
-    _rule(BOOK_APPOINTMENT, "book", Book, {SS.ACTIVE_ENTERABLE}, {M.APPOINTMENT}),
-    _rule(SequenceAction.LEAVE_PARTICIPATION, "leave", Leave, {SS.PARTICIPATING},
-          set(_ENTERED_BY_ENTER), _not_settling),
-    _rule(PLACE_BID, "bid", Bid, {SS.PARTICIPATING}, {M.AUCTION}, _not_settling),
-    _rule(CANCEL_APPOINTMENT, "cancel", Cancel, {SS.PARTICIPATING, SS.ADMITTED},
-          {M.APPOINTMENT}),
-    _rule(RESCHEDULE_APPOINTMENT, "reschedule", Reschedule, {SS.PARTICIPATING, SS.ADMITTED},
-          {M.APPOINTMENT}),
-    _rule(CLAIM, "claim", Claim, {SS.ADMITTED}, _ALL - {M.APPOINTMENT}, _not_claimed),
-    _rule(SequenceAction.COMPLETE_TIMED_RELEASE, "complete", Complete, {SS.ADMITTED},
-          {M.TIMED_RELEASE}),
-    *(_rule(f"enter_{m.value}", "reenter", Enter, {SS.ADMISSION_EXPIRED}, {m}, _open)
-      for m in _ENTERED_BY_ENTER),
-    _rule(SequenceAction.ENTER_AUCTION, "bid", Bid, {SS.ADMISSION_EXPIRED}, {M.AUCTION}, _open),
-)
 
 _SEQUENCE_ACTIONS = frozenset(a.value for a in SequenceAction)
 
 
 def allowed(facts: Facts) -> tuple[Rule, ...]:
-    """The rows of :data:`RULES` that hold in a state.
+    """The rows of the one table that hold in a state.
 
     Usage: ``[r.g3 for r in allowed(facts)]`` -> ``['enter']``
     """
-    return tuple(rule for rule in RULES if rule.holds(facts))
+    return tuple(row for row in registry.rules() if row.holds(facts))
 
 
 def sequence_actions(facts: Facts) -> tuple[SequenceAction, ...]:

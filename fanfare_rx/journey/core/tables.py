@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fanfare_rx.journey.core import rules
-from fanfare_rx.journey.core.rules import SETTLING_STATUSES, SETTLING_TYPES, is_settling
+from fanfare_rx.journey.core.rules import SETTLING_STATUSES, is_settling
 from fanfare_rx.journey.core.stages import (
     StatusOutcome,
     mechanism_of,
@@ -38,7 +38,6 @@ __all__ = [
     "REQUIREMENT_ORDER",
     "SEQUENCE_STAGE_MESSAGES",
     "SETTLING_STATUSES",
-    "SETTLING_TYPES",
     "StatusOutcome",
     "available_actions",
     "is_settling",
@@ -63,7 +62,7 @@ REQUIREMENT_ORDER: Mapping[RequirementType, int] = {
 #: The G1 entry action of each mechanism, read from the one table.
 ENTER_ACTION_FOR_TYPE: Mapping[wire.DistributionType, SequenceAction] = {
     mechanism: SequenceAction(rule.g1)
-    for rule in rules.RULES
+    for rule in rules.rules()
     if SequenceStage.ACTIVE_ENTERABLE in rule.stages and rule.g1 in set(SequenceAction)
     for mechanism in rule.mechanisms
 }

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 import attrs
 
 from fanfare_rx.journey.core import rules
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models.journey import (
     JourneySnapshot,
     JourneyStage,
@@ -114,8 +115,9 @@ def _phase(snapshot: JourneySnapshot, mechanism: Mechanism | None) -> SequencePh
     phase = _PHASE_OF_STAGE[snapshot.sequence_stage]
     if phase is P.PARTICIPATING and rules.is_settling(snapshot.context):
         return P.SETTLING
-    if phase is P.GRANTED and mechanism is M.APPOINTMENT:
-        return P.PARTICIPATING  # appointments never produce a granted phase
+    spec = registry.spec_for(mechanism)
+    if phase is P.GRANTED and spec is not None and not spec.grants:
+        return P.PARTICIPATING  # a mechanism that never grants (appointments) never shows granted
     return phase
 
 
