@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -56,17 +56,17 @@ def epoch_ms(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
 
-@attrs.frozen
-class Standing:
+class Standing(NamedTuple):
     """Where a consumer stands in any mechanism, in one shape: what the pure core reads of a
     status answer (no probing of mechanism bodies). ``status`` is the wire's upper-case name.
+    A named tuple: one is built per poll, on the hot path; the repr redacts the grant.
 
     Usage: ``QUEUE.standing(QueueQueued(position=3, estimated_wait_time_in_seconds=30)).position``
     """
 
     status: str
     reason: str | None = None
-    grant: str | None = attrs.field(default=None, repr=redact)
+    grant: str | None = None
     expires_at: int | None = None
     position: int | None = None
     estimated_wait_seconds: float | None = None
@@ -74,6 +74,12 @@ class Standing:
     highest_bid: Decimal | None = None
     slot_id: str | None = None
     location_id: str | None = None
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={redact(value) if name == 'grant' and value is not None else repr(value)}"
+            for name, value in zip(self._fields, self, strict=True) if value is not None)
+        return f"Standing({fields})"
 
 
 @attrs.frozen

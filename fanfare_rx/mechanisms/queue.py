@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fanfare_rx.mechanisms.base import (
     ENTERABLE,
     ApiCalls,
@@ -22,21 +25,23 @@ SS = SequenceStage
 _KIND = wire.DistributionType.QUEUE
 
 
+_S = wire.QueueStatus
+# One normaliser per state type (a dict lookup on the polling hot path, not a match).
+_STANDING: dict[type, Callable[[Any], Standing]] = {
+    wire.QueueQueued: lambda s: Standing(_S.QUEUED.value, None, None, None, s.position,
+                                         s.estimated_wait_time_in_seconds),
+    wire.QueueNotQueued: lambda s: Standing(_S.NOT_QUEUED.value, position=s.position),
+    wire.QueueGranted: lambda s: Standing(_S.GRANTED.value, grant=s.admission_grant,
+                                          expires_at=epoch_ms(s.expires_at), position=s.position),
+    wire.QueueLeft: lambda s: Standing(_S.LEFT.value, position=s.position),
+    wire.QueueCompleted: lambda s: Standing(_S.COMPLETED.value, grant=s.admission_grant,
+                                            position=s.position),
+    wire.QueueDenied: lambda s: Standing(_S.DENIED.value, reason=s.reason, position=s.position),
+}
+
+
 def _standing(state: wire.QueueConsumerState) -> Standing:
-    match state:
-        case wire.QueueQueued():
-            return Standing(status=state.STATUS.value, position=state.position,
-                            estimated_wait_seconds=state.estimated_wait_time_in_seconds)
-        case wire.QueueGranted():
-            return Standing(status=state.STATUS.value, grant=state.admission_grant,
-                            expires_at=epoch_ms(state.expires_at), position=state.position)
-        case wire.QueueCompleted():
-            return Standing(status=state.STATUS.value, grant=state.admission_grant,
-                            position=state.position)
-        case wire.QueueDenied():
-            return Standing(status=state.STATUS.value, reason=state.reason, position=state.position)
-        case _:
-            return Standing(status=state.STATUS.value, position=state.position)
+    return _STANDING[type(state)](state)
 
 
 QUEUE = MechanismSpec(

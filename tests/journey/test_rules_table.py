@@ -252,3 +252,11 @@ def test_one_enum_per_concept() -> None:
     assert journey.RequirementType is wire.GateType  # a requirement is what a gate asks for
     # A participation is in a mechanism's distribution or in the waitlist attached to one.
     assert {t.value for t in journey.ParticipationType} == {m.value for m in M} | {"waitlist"}
+
+
+def test_a_standing_never_shows_its_grant() -> None:
+    from fanfare_rx.mechanisms import QUEUE
+
+    standing = QUEUE.standing(granted_state("queue", grant="grant-secret-1"))
+    assert standing.grant == "grant-secret-1" and standing.status == "GRANTED"
+    assert "grant-secret-1" not in repr(standing)
