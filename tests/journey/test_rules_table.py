@@ -260,3 +260,10 @@ def test_a_standing_never_shows_its_grant() -> None:
     standing = QUEUE.standing(granted_state("queue", grant="grant-secret-1"))
     assert standing.grant == "grant-secret-1" and standing.status == "GRANTED"
     assert "grant-secret-1" not in repr(standing)
+
+
+def test_the_docs_show_the_table_as_the_registry_declares_it() -> None:
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "mechanisms.md"
+    assert rules.table_markdown() in page.read_text(encoding="utf-8")

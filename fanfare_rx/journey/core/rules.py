@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from fanfare_rx.mechanisms import registry
+from fanfare_rx.mechanisms import base, registry
 from fanfare_rx.mechanisms.appointment import (
     BOOK_APPOINTMENT,
     CANCEL_APPOINTMENT,
@@ -215,3 +215,29 @@ G3_OF_JOURNEY_ACTION: Mapping[JourneyAction, str] = {
     JourneyAction.RETRY: "retry",
     JourneyAction.PROVIDE_ACCESS_CODE: "submit_access_code",
 }
+
+
+_WHEN_TEXT: Mapping[Callable[[Facts], bool], str] = {
+    _always: "",
+    base.not_settling: "not settling",
+    base.is_open: "still open",
+    base.has_waitlist: "has a waitlist",
+    base.not_claimed: "not claimed yet",
+}
+
+
+def table_markdown() -> str:
+    """The one table as a Markdown table (docs/mechanisms.md shows it; a test keeps them equal).
+
+    Usage: ``print(table_markdown())``
+    """
+    lines = ["| mechanism | sequence stage | when | G1 name | view name | value |",
+             "|---|---|---|---|---|---|"]
+    for row in registry.rules():
+        where = "waitlist." if row.waitlist else ""
+        mechanisms = "any" if row.waitlist else ", ".join(sorted(m.value for m in row.mechanisms))
+        stages = ", ".join(sorted(s.value for s in row.stages))
+        when = _WHEN_TEXT.get(row.when, row.when.__name__)
+        lines.append(f"| {mechanisms} | {stages} | {when} | `{row.g1}` | `{where}{row.g3}` "
+                     f"| `{row.value.__name__}` |")
+    return "\n".join(lines) + "\n"
