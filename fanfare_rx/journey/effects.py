@@ -43,7 +43,16 @@ from fanfare_rx.journey.mechanism_effects import (
 from fanfare_rx.journey.ports import ConsumerMeSource, JourneyEffects, SessionKindSource
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
-from fanfare_rx.models.actions import Bid, Book, Cancel, Reschedule, ShopperAction
+from fanfare_rx.models.actions import (
+    Bid,
+    Book,
+    Cancel,
+    Complete,
+    Enter,
+    Leave,
+    Reschedule,
+    ShopperAction,
+)
 from fanfare_rx.models.journey import (
     JourneyAction,
     JourneySnapshot,
@@ -349,6 +358,19 @@ _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
 }
 
 
+#: The effect of a typed value whose G1 name no built-in knows (a registered mechanism
+#: plug-in's ``enter_raffle`` ...): the port's generic calls.
+_VALUE_EFFECTS: Mapping[type, _Effect] = {
+    Enter: lambda ctx, _: _distribution_call(ctx, lambda port: port.enter),
+    Leave: lambda ctx, _: _distribution_call(ctx, lambda port: port.leave),
+    Complete: lambda ctx, _: _distribution_call(ctx, lambda port: port.complete),
+    Bid: _bid,
+    Book: _appointment,
+    Cancel: _appointment,
+    Reschedule: _appointment,
+}
+
+
 def effect_for(
     ctx: EffectContext, action: JourneyAction | SequenceAction | str, arg: ActionArg
 ) -> Observable[Message]:
@@ -358,6 +380,8 @@ def effect_for(
     Usage: ``effect_for(ctx, SequenceAction.ENTER_AUCTION, Bid("100")).subscribe(inbox.on_next)``
     """
     effect = _EFFECTS.get(action)
+    if effect is None and arg is not None and not isinstance(arg, str):
+        effect = _VALUE_EFFECTS.get(type(arg))  # a plug-in mechanism's row: by its value
     return reactivex.empty() if effect is None else effect(ctx, arg)
 
 

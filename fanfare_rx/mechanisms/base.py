@@ -74,6 +74,8 @@ class Standing(NamedTuple):
     highest_bid: Decimal | None = None
     slot_id: str | None = None
     location_id: str | None = None
+    #: a queue's ``positionDisplayMode`` (``qualitative``: no exact place to show)
+    position_display_mode: str | None = None
 
     def __repr__(self) -> str:
         fields = ", ".join(

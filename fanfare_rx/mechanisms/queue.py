@@ -29,7 +29,8 @@ _S = wire.QueueStatus
 # One normaliser per state type (a dict lookup on the polling hot path, not a match).
 _STANDING: dict[type, Callable[[Any], Standing]] = {
     wire.QueueQueued: lambda s: Standing(_S.QUEUED.value, None, None, None, s.position,
-                                         s.estimated_wait_time_in_seconds),
+                                         s.estimated_wait_time_in_seconds,
+                                         position_display_mode=s.position_display_mode),
     wire.QueueNotQueued: lambda s: Standing(_S.NOT_QUEUED.value, position=s.position),
     wire.QueueGranted: lambda s: Standing(_S.GRANTED.value, grant=s.admission_grant,
                                           expires_at=epoch_ms(s.expires_at), position=s.position),

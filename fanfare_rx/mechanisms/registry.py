@@ -10,16 +10,20 @@ from typing import cast
 
 from fanfare_rx.mechanisms.base import MechanismSpec, Rule, always, has_waitlist, not_claimed, rule
 from fanfare_rx.models.actions import Claim, JoinWaitlist, LeaveWaitlist
-from fanfare_rx.models.journey import SequenceAction, SequenceStage
+from fanfare_rx.models.journey import ParticipationType, SequenceAction, SequenceStage
 from fanfare_rx.models.wire import DistributionType
+from fanfare_rx.models.wire.enums import drop_extension, extend_enum
 
 __all__ = [
     "CLAIM",
+    "drop_kind",
+    "new_kind",
     "register",
     "registered",
     "rules",
     "spec_for",
     "spec_of_state",
+    "unregister",
 ]
 
 SS = SequenceStage
@@ -40,6 +44,33 @@ def register(spec: MechanismSpec) -> MechanismSpec:
         _BY_STATE[state_type] = spec
     rules.cache_clear()
     return spec
+
+
+def unregister(kind: DistributionType) -> None:
+    """Remove a mechanism (a plug-in's tests register and remove theirs)."""
+    spec = _REGISTRY.pop(kind, None)
+    if spec is not None:
+        for state_type in spec.state_types:
+            _BY_STATE.pop(state_type, None)
+        rules.cache_clear()
+
+
+def new_kind(value: str) -> DistributionType:
+    """The kind of a mechanism beyond the built-in five: a ``DistributionType`` (and
+    ``ParticipationType``) member for ``value``, so the wire, the journey and the view take it.
+
+    Usage: ``RAFFLE = new_kind("raffle")``
+    """
+    extend_enum(ParticipationType, value)
+    return extend_enum(DistributionType, value)
+
+
+def drop_kind(value: str) -> None:
+    """Undo :func:`new_kind` once its mechanism is unregistered (a plug-in's tests)."""
+    if _REGISTRY.get(cast(DistributionType, value)) is not None:
+        raise ValueError(f"{value!r} is still registered: unregister it first")
+    drop_extension(ParticipationType, value)
+    drop_extension(DistributionType, value)
 
 
 def registered() -> tuple[MechanismSpec, ...]:

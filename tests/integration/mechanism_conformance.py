@@ -32,8 +32,10 @@ async def enter(_: Fanfare, __: Sandbox, ___: str) -> Any:
     return Enter()
 
 
-def check_declarations(spec: MechanismSpec, samples: Sequence[object]) -> None:
-    """Everything a mechanism declares is found through the registry and agrees with itself."""
+def check_declarations(spec: MechanismSpec, samples: Sequence[object],
+                       api_owner: type = ConsumerApi) -> None:
+    """Everything a mechanism declares is found through the registry and agrees with itself
+    (``api_owner``: the client class its API call names are methods of)."""
     assert registry.spec_for(spec.kind) is spec
     assert registry.spec_for(spec.kind.value) is spec  # by its wire value too
     for state_type in spec.state_types:
@@ -64,7 +66,7 @@ def check_declarations(spec: MechanismSpec, samples: Sequence[object]) -> None:
     assert (spec.kind in claim.mechanisms) is spec.grants
     # Its API calls exist on the client; its cadence is positive and used.
     for name in (spec.api.status, spec.api.enter, spec.api.leave, spec.api.complete):
-        assert name is None or callable(getattr(ConsumerApi, name, None)), name
+        assert name is None or callable(getattr(api_owner, name, None)), name
     assert spec.poll_interval_ms > 0
 
 

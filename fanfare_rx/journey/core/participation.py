@@ -77,8 +77,13 @@ _with_status = replacer(JourneyContext, *_STATUS_FIELDS)
 
 
 def participation_type(kind: object) -> ParticipationType | None:
-    """The participation type of a distribution type (None for one the journey cannot follow)."""
-    return _PARTICIPATION_TYPES.get(kind if isinstance(kind, str) else str(kind))
+    """The participation type of a distribution type (None for one the journey cannot follow);
+    a registered mechanism plug-in's kind has one too."""
+    value = kind if isinstance(kind, str) else str(kind)
+    found = _PARTICIPATION_TYPES.get(value)
+    if found is None and registry.spec_for(value) is not None:
+        found = ParticipationType._value2member_map_.get(value)  # type: ignore[assignment]
+    return found
 
 
 def unsupported_event(kind: object) -> NewEvent:
@@ -106,7 +111,7 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     distribution = ctx.distribution
     if distribution is None or distribution.id != msg.distribution_id:
         return snap, []  # stale: an answer for a distribution the journey left
-    ptype = _PARTICIPATION_TYPES.get(distribution.type)
+    ptype = _PARTICIPATION_TYPES.get(distribution.type) or participation_type(distribution.type)
     if ptype is None:
         return snap, [unsupported_event(distribution.type)]
     state = msg.state

@@ -6,12 +6,45 @@ Every status, outcome, phase and type a body may carry; decoding an unknown valu
 from __future__ import annotations
 
 import enum
+from typing import TypeVar, cast
 
 __all__ = [
     "AuctionStatus", "Availability", "DistributionLifecycle", "DistributionType", "DrawStatus",
     "GateType", "OutcomeType", "QueueStatus", "ReasonCode", "RouteOutcome", "SequencePhase",
-    "SessionType", "TimedReleaseStatus",
+    "SessionType", "TimedReleaseStatus", "drop_extension", "extend_enum",
 ]
+
+
+_E = TypeVar("_E", bound=enum.StrEnum)
+#: Extended members dropped for now, kept so that extending again gives the same object.
+_DROPPED: dict[tuple[type, str], enum.StrEnum] = {}
+
+
+def extend_enum(cls: type[_E], value: str) -> _E:
+    """A member for ``value`` beyond the declared ones (idempotent): how a registered
+    mechanism plug-in gets its kind (``extend_enum(DistributionType, "raffle")``). Iterating
+    the enum still lists the declared members only; decoding the value works once extended.
+
+    Usage: ``RAFFLE = extend_enum(DistributionType, "raffle")``
+    """
+    existing = cls._value2member_map_.get(value) or _DROPPED.pop((cls, value), None)
+    if existing is not None:
+        cls._value2member_map_[value] = existing  # the same member again once re-extended
+        return existing  # type: ignore[return-value]
+    if not value or not isinstance(value, str):
+        raise ValueError(f"an enum value is a non-empty string, got {value!r}")
+    member = str.__new__(cls, value)
+    member._name_ = value.upper()
+    member._value_ = value
+    cls._value2member_map_[value] = member
+    return member
+
+
+def drop_extension(cls: type[enum.StrEnum], value: str) -> None:
+    """Undo :func:`extend_enum` (a declared member stays): the value no longer decodes."""
+    member = cls._value2member_map_.get(value)
+    if member is not None and member._name_ not in cls._member_names_:
+        _DROPPED[(cls, value)] = cast(enum.StrEnum, cls._value2member_map_.pop(value))
 
 
 class SessionType(enum.StrEnum):
