@@ -5,11 +5,11 @@ Pure helpers of the reducer: imports only models.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 import attrs
 
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionStatus, DistributionSummary
 
@@ -79,16 +79,10 @@ def _settles_at(item: _Item) -> datetime | None:
 
 
 def summaries(sequence: wire.Sequence) -> list[DistributionSummary]:
-    """Every distribution of a sequence, in the order queues, draws, auctions, timed releases,
-    appointments."""
+    """Every distribution of a sequence, in the order the mechanisms are registered (queues,
+    draws, auctions, timed releases, appointments)."""
     waitlist_id = sequence.waitlist.id if sequence.waitlist else None
-    groups: Iterable[tuple[wire.DistributionType, Iterable[_Item]]] = (
-        (wire.DistributionType.QUEUE, sequence.queues or ()),
-        (wire.DistributionType.DRAW, sequence.draws or ()),
-        (wire.DistributionType.AUCTION, sequence.auctions or ()),
-        (wire.DistributionType.TIMED_RELEASE, sequence.timed_releases or ()),
-        (wire.DistributionType.APPOINTMENT, sequence.appointments or ()),
-    )
+    groups = ((spec.kind, spec.listed(sequence)) for spec in registry.registered())
     return [
         DistributionSummary(
             type=kind, id=item.id, sequence_id=sequence.id,
@@ -96,6 +90,7 @@ def summaries(sequence: wire.Sequence) -> list[DistributionSummary]:
             settles_at=ms(_settles_at(item)), waitlist_id=waitlist_id,
             # appointments never grant: no grant lifetime
             admission_expiration_seconds=getattr(item, "admission_expiration_seconds", None),
+            supports_guest=(None if isinstance(item, wire.Appointment) else item.supports_guest),
         )
         for kind, items in groups
         for item in items
