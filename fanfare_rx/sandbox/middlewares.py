@@ -1,5 +1,5 @@
 """The sandbox's aiohttp middlewares: request ids and JSON errors, body-size limit, injected
-faults, credentials (publishable key, bearer, secret key) and rate limits.
+faults, credentials (publishable key, bearer, secret key), rate limits and the spec shape.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from aiohttp import web
 
 from fanfare_rx.models._redact import redact
 from fanfare_rx.sandbox import context
-from fanfare_rx.sandbox.http import ApiError
+from fanfare_rx.sandbox.http import ApiError, ModelResponse
 from fanfare_rx.sandbox.ratelimit import RateWindow
+from fanfare_rx.sandbox.shapes import spec_only
+from fanfare_rx.wire import codec
 
 __all__ = ["BODY_TIMEOUT", "CONTROL_PREFIX", "MAX_BODY_BYTES", "middlewares", "next_request_id"]
 
@@ -187,6 +189,16 @@ async def rate_limit(request: web.Request, handler: Handler) -> web.StreamRespon
     return await handler(request)
 
 
+@web.middleware
+async def spec_shape(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """In spec mode, a body written from a model is written again without the sandbox's
+    extension fields (``shapes.extensions()``)."""
+    response = await handler(request)
+    if isinstance(response, ModelResponse) and request.app[context.WORLD].scenario.spec_mode:
+        response.text = codec.dumps(spec_only(response.model))
+    return response
+
+
 def middlewares() -> list[Callable[..., Awaitable[web.StreamResponse]]]:
-    """In order: envelope, body limit, faults, credentials, rate limit."""
-    return [envelope, body_limit, faults, credentials, rate_limit]
+    """In order: envelope, body limit, faults, credentials, rate limit, spec shape."""
+    return [envelope, body_limit, faults, credentials, rate_limit, spec_shape]
