@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from fanfare_rx.models._redact import redact
+from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.wire import DistributionType
 
 # What a requirement asks for is the wire's gate type: one enum for both.
@@ -280,6 +281,8 @@ class JourneyContext:
     #: The queue's ``positionDisplayMode``: ``qualitative`` when admission order is not
     #: guaranteed (show progress, not the exact place), ``precise`` or None otherwise.
     position_display_mode: str | None = None
+    #: What the transport last saw (None: nothing went wrong yet, the server's clock unknown).
+    connection: Connection | None = None
 
     @property
     def experience(self) -> ExperienceSession:

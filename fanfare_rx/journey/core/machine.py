@@ -11,6 +11,7 @@ from typing import assert_never
 
 from fanfare_rx.journey.core import (
     auction,
+    connection,
     current_sdk,
     journal,
     participation,
@@ -26,8 +27,10 @@ from fanfare_rx.journey.core.messages import (
     ActionRequested,
     AdmissionMarked,
     AllEventsAcked,
+    ConnectionObserved,
     EventAcked,
     ExperienceLoaded,
+    FailOpenElapsed,
     GrantClaimed,
     Message,
     ResumedFromMe,
@@ -127,6 +130,10 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
             draft, new_events = current_sdk.on_routing_started(snapshot, message)
         case SessionLost():
             draft, new_events = routing.on_session_lost(snapshot, message)
+        case ConnectionObserved():
+            draft, new_events = connection.on_connection(snapshot, message)
+        case FailOpenElapsed():
+            draft, new_events = connection.on_fail_open(snapshot, message)
         case _:
             assert_never(message)
     draft = auction.refresh(snapshot, draft, message)

@@ -14,6 +14,7 @@ from fanfare_rx.mechanisms.appointment import AppointmentState
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.actions import ShopperAction
+from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import (
     DistributionSummary,
     JourneyAction,
@@ -27,9 +28,11 @@ __all__ = [
     "AdmissionMarked",
     "AllEventsAcked",
     "AppointmentState",
+    "ConnectionObserved",
     "ConsumerState",
     "EventAcked",
     "ExperienceLoaded",
+    "FailOpenElapsed",
     "GrantClaimed",
     "Message",
     "ResumedFromMe",
@@ -219,6 +222,23 @@ class SessionLost:
     message: str
 
 
+@attrs.frozen
+class ConnectionObserved:
+    """What the transport saw changed: status, since when, the server's clock offset (the
+    journey's ``observe_connection``)."""
+
+    at: int
+    connection: Connection
+
+
+@attrs.frozen
+class FailOpenElapsed:
+    """The connection stayed down (since ``since``) for the journey's ``fail_open_after_ms``."""
+
+    at: int
+    since: int | None
+
+
 Message: TypeAlias = (
     ActionRequested
     | ExperienceLoaded
@@ -236,6 +256,8 @@ Message: TypeAlias = (
     | ResumedFromMe
     | ResumedFromServer
     | SessionLost
+    | ConnectionObserved
+    | FailOpenElapsed
 )
 
 
