@@ -94,6 +94,10 @@ if TYPE_CHECKING:
         Reschedule,
         ShopperAction,
     )
+    from fanfare_rx.models.connection import (
+        Connection,
+        ConnectionStatus,
+    )
     from fanfare_rx.models.journey import (
         AuctionTerms,
         AvailableActions,
@@ -116,6 +120,12 @@ if TYPE_CHECKING:
         SequenceAction,
         SequenceStage,
     )
+    from fanfare_rx.models.page import (
+        Countdown,
+        CountdownKind,
+        Page,
+        WaitEstimate,
+    )
     from fanfare_rx.models.view import (
         AccessCodeSubmitResult,
         AdmissionGrant,
@@ -129,8 +139,10 @@ if TYPE_CHECKING:
         ConsumerApi,
     )
     from fanfare_rx.wire.codec import (
+        page_to_json,
         snapshot_from_json,
         snapshot_to_json,
+        view_to_json,
     )
     from fanfare_rx.wire.config import (
         HttpConfig,
@@ -232,6 +244,14 @@ _EXPORTS: dict[str, str] = {
     "redact": "fanfare_rx.models._redact",
     "snapshot_from_json": "fanfare_rx.wire.codec",
     "snapshot_to_json": "fanfare_rx.wire.codec",
+    "page_to_json": "fanfare_rx.wire.codec",
+    "view_to_json": "fanfare_rx.wire.codec",
+    "Connection": "fanfare_rx.models.connection",
+    "ConnectionStatus": "fanfare_rx.models.connection",
+    "Countdown": "fanfare_rx.models.page",
+    "CountdownKind": "fanfare_rx.models.page",
+    "Page": "fanfare_rx.models.page",
+    "WaitEstimate": "fanfare_rx.models.page",
 }
 
 __all__ = [
@@ -255,7 +275,11 @@ __all__ = [
     "Complete",
     "ConfigError",
     "ConflictError",
+    "Connection",
+    "ConnectionStatus",
     "ConsumerApi",
+    "Countdown",
+    "CountdownKind",
     "DecodeError",
     "DistributionStatus",
     "DistributionSummary",
@@ -295,6 +319,7 @@ __all__ = [
     "NotFoundError",
     "NotOpenYetError",
     "Offer",
+    "Page",
     "Participation",
     "ParticipationType",
     "RateLimitedError",
@@ -319,10 +344,13 @@ __all__ = [
     "UnknownActionError",
     "UsageError",
     "ValidationError",
+    "WaitEstimate",
     "__version__",
+    "page_to_json",
     "redact",
     "snapshot_from_json",
     "snapshot_to_json",
+    "view_to_json",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

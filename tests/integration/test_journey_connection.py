@@ -17,7 +17,6 @@ from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire.retry import RetryPolicy
 
 
-
 async def _queued(sb: Sandbox, fanfare: Fanfare) -> ExperienceJourney:
     journey = fanfare.experiences.create_journey(sb.experiences["queue"])
     await journey.start()
