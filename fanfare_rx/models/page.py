@@ -11,7 +11,7 @@ import math
 import attrs
 
 from fanfare_rx.models.connection import Connection
-from fanfare_rx.models.journey import JourneyEvent
+from fanfare_rx.models.journey import AuctionTerms, JourneyEvent
 from fanfare_rx.models.view import JourneyView, ParticipatingDisplay
 
 __all__ = [
@@ -122,7 +122,8 @@ class Page:
     """Everything a waiting-room page draws, derived from one journey snapshot (so its parts
     never disagree): the view, the participating display (position, wait, bids, slot), the
     wait estimate, countdowns on the server's clock, the connection, the newest unacknowledged
-    event and when the journey last changed (``updated_at``, server clock).
+    event, an auction's terms and when the journey last changed (``updated_at``, server
+    clock).
 
     Usage: ``page = journey.page.get(); page.view.journey_stage, page.position, page.wait.text``
     """
@@ -135,6 +136,8 @@ class Page:
     wait: WaitEstimate = WaitEstimate()
     countdowns: tuple[Countdown, ...] = ()
     latest_event: JourneyEvent | None = None
+    #: The routed auction's terms (minimum next bid, currency), None elsewhere.
+    auction: AuctionTerms | None = None
 
     @property
     def position(self) -> int | None:

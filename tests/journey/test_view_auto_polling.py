@@ -4,6 +4,8 @@ started stops when the last listener leaves. G1's start_polling/stop_polling kee
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from fanfare_rx.errors import UsageError
@@ -71,7 +73,7 @@ def test_auto_polling_takes_an_interval_and_still_stops_with_the_last_listener()
     h.advance(30)
     assert h.journey.is_polling
     times = _poll_times(h)
-    gaps = {round(b - a) for a, b in zip(times[1:], times[2:], strict=False)}
+    gaps = {round(b - a) for a, b in itertools.pairwise(times[1:])}
     assert gaps == {9}  # 7 s after the previous poll finished (each answer "-n|" takes 2 s)
     pages.dispose()
     assert not h.journey.is_polling

@@ -60,4 +60,6 @@ def page_of(snapshot: JourneySnapshot) -> Page:
     return Page(
         view=view, connection=ctx.connection or _ONLINE, updated_at=snapshot.updated_at,
         revision=snapshot.revision, display=display, wait=wait,
-        countdowns=countdowns_of(snapshot, view.sequence), latest_event=snapshot.latest_event)
+        countdowns=countdowns_of(snapshot, view.sequence), latest_event=snapshot.latest_event,
+        auction=ctx.auction if ctx.distribution is not None and (
+            ctx.distribution.type is DistributionType.AUCTION) else None)
