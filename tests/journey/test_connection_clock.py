@@ -7,6 +7,7 @@ from __future__ import annotations
 from reactivex import operators as ops
 
 from fanfare_rx.models.connection import Connection
+from fanfare_rx.models.journey import JourneyContext
 from fanfare_rx.testing import JourneyHarness
 from fanfare_rx.testing import builders as b
 
@@ -22,13 +23,16 @@ def queued() -> JourneyHarness:
     return h
 
 
+def _flags(context: JourneyContext) -> tuple[str, bool] | None:
+    connection = context.connection
+    return None if connection is None else (connection.status.value, connection.fail_open)
+
+
 def test_fail_open_after_the_policy_time_keeps_the_place() -> None:
     h = queued()
     h.journey.fail_open_after_ms = 5_000
     h.act("-s--eo", s="start", e="enter_queue", o=lambda j: j.observe_connection(OFFLINE))
-    flags = h.record(h.journey.context.pipe(
-        ops.map(lambda c: (c.connection.status.value, c.connection.fail_open)
-                if c.connection else None), ops.distinct_until_changed()))
+    flags = h.record(h.journey.context.pipe(ops.map(_flags), ops.distinct_until_changed()))
     h.advance(12)
     #   connection : n-----o----F    (o offline at 5 s, F the notice 5 s later)
     assert [(t, v) for t, v in ((t, n.value) for t, n in flags.events)] == [

@@ -42,8 +42,9 @@ def test_queue_page_carries_position_and_wait_with_the_phase_they_belong_to() ->
     h = JourneyHarness(b.experience("queue"))
     h.server.on_route("-r|", r=b.routed())
     h.server.on_enter("-q|", q=b.queued(3, 90))
-    h.server.on_status("-n|", "-2|", "-g|", n=b.not_queued(), **{"2": b.queued(2, 60)},
-                       g=b.queue_granted("grant-q", expires_at=b.at(40)))
+    answers: dict[str, Any] = {"n": b.not_queued(), "2": b.queued(2, 60),
+                               "g": b.queue_granted("grant-q", expires_at=b.at(40))}
+    h.server.on_status("-n|", "-2|", "-g|", **answers)
     h.act("-s--e-P", s=start, e=enter, P=poll)
     frames = h.record(h.journey.page.pipe(ops.map(frame)))
     h.advance(16)
