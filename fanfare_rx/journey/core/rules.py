@@ -207,16 +207,6 @@ def view_stage_actions(view_stage: str, facts: Facts) -> frozenset[str]:
     )
 
 
-#: The view's name of each G1 journey action it has one for (the docs' gated flow routes
-#: again through ``reroute``; ``authenticate`` and ``complete_bot_check`` are its G1 steps).
-G3_OF_JOURNEY_ACTION: Mapping[JourneyAction, str] = {
-    JourneyAction.START: "start",
-    JourneyAction.REQUEST_REROUTE: "reroute",
-    JourneyAction.RETRY: "retry",
-    JourneyAction.PROVIDE_ACCESS_CODE: "submit_access_code",
-}
-
-
 _WHEN_TEXT: Mapping[Callable[[Facts], bool], str] = {
     _always: "",
     base.not_settling: "not settling",
