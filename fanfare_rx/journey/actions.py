@@ -79,6 +79,7 @@ def _not_available(name: str, snapshot: JourneySnapshot) -> ActionNotAvailableEr
         },
     )
 
+
 #: The typed value each G1 name builds from its one text argument (``perform(name, arg)``).
 _VALUE_OF_NAME: Mapping[str, Callable[[str | None], ShopperAction]] = {
     SequenceAction.ENTER_AUCTION: lambda arg: Bid(_needs(arg, "enter_auction", "an amount")),
