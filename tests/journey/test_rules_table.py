@@ -286,6 +286,6 @@ def test_a_bid_is_folded_as_requested_before_the_server_answers() -> None:
     assert h.journey.state.get().context.last_error == "BID_TOO_LOW"  # the refused bid
     h.advance(2)  # the next bid is requested: folded at once, the server has not answered
     assert h.journey.state.get().context.last_error is None
-    assert h.server.calls_to("place_bid")[-1].args[1] == Decimal("150")
+    assert h.server.calls_to("place_bid")[-1].args[1] == Decimal(150)
     h.advance(10)
     assert h.journey.sequence_stage.get() == "participating"
