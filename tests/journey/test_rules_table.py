@@ -139,9 +139,10 @@ def test_a_typed_action_finds_its_g1_name_through_the_table(
 
 
 def test_typed_values_refuse_bad_arguments_where_given() -> None:
-    for bad in ("", "abc", "-5", "0", "NaN", None, 1.5, True):
-        with pytest.raises(UsageError):
+    for bad in ("", "abc", "-5", "0", "NaN", None, 1.5, True, "1.123456789", "1" * 13):
+        with pytest.raises(UsageError) as refused:
             Bid(bad)  # type: ignore[arg-type]
+        assert refused.value.code == "INVALID_BID_AMOUNT"
     with pytest.raises(UsageError):
         Book("")
     with pytest.raises(UsageError):
