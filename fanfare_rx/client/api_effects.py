@@ -20,6 +20,7 @@ from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.mechanisms.appointment import AppointmentState
+from fanfare_rx.mechanisms.base import ApiCall
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 from fanfare_rx.wire.client import ConsumerApi
@@ -43,9 +44,10 @@ def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
 _Call = Callable[[ConsumerApi[SessionManager], str], Awaitable[object]]
 
 
-def _api_call(name: str) -> _Call:
-    """The ``ConsumerApi`` method a mechanism names (its calls are declared as data)."""
-    return cast(_Call, getattr(ConsumerApi, name))
+def _api_call(call: ApiCall) -> _Call:
+    """The ``ConsumerApi`` method a mechanism names (its calls are declared as data), or a
+    plug-in's own call."""
+    return cast(_Call, getattr(ConsumerApi, call) if isinstance(call, str) else call)
 
 
 class ApiEffects:

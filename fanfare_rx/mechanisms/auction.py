@@ -6,6 +6,7 @@ from __future__ import annotations
 from fanfare_rx.mechanisms.base import (
     ENTERABLE,
     ApiCalls,
+    ItemTerms,
     MechanismSpec,
     Standing,
     epoch_ms,
@@ -45,6 +46,8 @@ AUCTION = MechanismSpec(
     api=ApiCalls(status="auction_status", enter="enter_auction", enter_answers_state=False),
     poll_interval_ms=2000,
     listed=lambda sequence: tuple(sequence.auctions or ()),
+    terms=lambda item: ItemTerms(item.settle_at, item.admission_expiration_seconds,
+                                 item.supports_guest),
     settles=True,
     events=("auction:entered", "auction:left", "auction:bid-placed", "auction:outbid",
             "auction:winning", "auction:won", "auction:lost", "auction:status-updated",

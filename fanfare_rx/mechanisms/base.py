@@ -5,7 +5,7 @@ cadence. Pure declarations: imports only models.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -27,8 +27,10 @@ __all__ = [
     "ENTERABLE",
     "GRANTED_IF_TOKEN",
     "SETTLING_STATUSES",
+    "ApiCall",
     "ApiCalls",
     "Facts",
+    "ItemTerms",
     "MechanismSpec",
     "Rule",
     "Standing",
@@ -82,6 +84,18 @@ class Standing(NamedTuple):
             f"{name}={redact(value) if name == 'grant' and value is not None else repr(value)}"
             for name, value in zip(self._fields, self, strict=True) if value is not None)
         return f"Standing({fields})"
+
+
+class ItemTerms(NamedTuple):
+    """What the journey reads of an experience's item of a mechanism, beyond its id and times."""
+
+    settles_at: datetime | None = None
+    admission_expiration_seconds: int | None = None
+    supports_guest: bool | None = None
+
+
+def _no_terms(_: Any) -> ItemTerms:
+    return ItemTerms()
 
 
 @attrs.frozen
@@ -157,25 +171,30 @@ def rule(g1: str, g3: str, value: type[ShopperAction], stages: set[SequenceStage
                 mechanisms=frozenset(mechanisms), when=when, waitlist=waitlist)
 
 
+#: A consumer API call of a mechanism: the name of a ``ConsumerApi`` method (data, so the
+#: declarations stay pure), or a plug-in's own coroutine function ``(api, distribution_id)``.
+ApiCall = str | Callable[[Any, str], Awaitable[Any]]
+
+
 @attrs.frozen
 class ApiCalls:
-    """The consumer API calls of a mechanism, as names of ``ConsumerApi`` methods (data, so the
-    declarations stay pure; a test checks each name exists). ``*_answers_state``: whether the
-    call's answer is the consumer's state, else a status fetch follows; ``status_adapter``
-    turns the status call's answer into the mechanism's state (an appointment's booking)."""
+    """The consumer API calls of a mechanism (a test checks each named method exists).
+    ``*_answers_state``: whether the call's answer is the consumer's state, else a status
+    fetch follows; ``status_adapter`` turns the status call's answer into the mechanism's
+    state (an appointment's booking)."""
 
-    status: str
-    enter: str | None = None
+    status: ApiCall
+    enter: ApiCall | None = None
     enter_answers_state: bool = True
-    leave: str | None = None
+    leave: ApiCall | None = None
     leave_answers_state: bool = True
-    complete: str | None = None
+    complete: ApiCall | None = None
     complete_answers_state: bool = True
     status_adapter: Callable[[Any], Any] | None = None
 
-    def step(self, which: str) -> tuple[str | None, bool]:
-        """``(method name, whether it answers the state)`` of ``enter``, ``leave`` or
-        ``complete`` (no name: the mechanism has no such call)."""
+    def step(self, which: str) -> tuple[ApiCall | None, bool]:
+        """``(call, whether it answers the state)`` of ``enter``, ``leave`` or ``complete``
+        (None: the mechanism has no such call)."""
         steps = {"enter": (self.enter, self.enter_answers_state),
                  "leave": (self.leave, self.leave_answers_state),
                  "complete": (self.complete, self.complete_answers_state)}
@@ -208,8 +227,10 @@ class MechanismSpec:
     route_tells_settling: bool = False
     #: the journey event names of this mechanism (``queue:entered`` ...)
     events: tuple[str, ...] = ()
-    #: its items in an experience's sequence (gen C lists no timed releases there)
+    #: its items in an experience's sequence (gen C lists no timed releases there), and what
+    #: the journey reads of one
     listed: Callable[[Any], tuple[Any, ...]] = lambda _: ()
+    terms: Callable[[Any], ItemTerms] = _no_terms
 
     def settling(self, context: JourneyContext) -> bool:
         """Whether an entry in this distribution waits for its results now."""

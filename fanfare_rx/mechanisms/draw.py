@@ -5,6 +5,7 @@ from __future__ import annotations
 from fanfare_rx.mechanisms.base import (
     ENTERABLE,
     ApiCalls,
+    ItemTerms,
     MechanismSpec,
     Standing,
     epoch_ms,
@@ -51,6 +52,8 @@ DRAW = MechanismSpec(
     api=ApiCalls(status="draw_status", enter="enter_draw", leave="leave_draw"),
     poll_interval_ms=10000,
     listed=lambda sequence: tuple(sequence.draws or ()),
+    terms=lambda item: ItemTerms(item.draw_at, item.admission_expiration_seconds,
+                                 item.supports_guest),
     settles=True,
     route_tells_settling=True,
     events=("draw:entered", "draw:left", "draw:won", "draw:lost", "draw:expired",

@@ -8,6 +8,7 @@ from typing import Any
 from fanfare_rx.mechanisms.base import (
     ENTERABLE,
     ApiCalls,
+    ItemTerms,
     MechanismSpec,
     Standing,
     epoch_ms,
@@ -61,6 +62,7 @@ QUEUE = MechanismSpec(
     api=ApiCalls(status="queue_status", enter="enter_queue", leave="leave_queue"),
     poll_interval_ms=5000,
     listed=lambda sequence: tuple(sequence.queues or ()),
+    terms=lambda item: ItemTerms(None, item.admission_expiration_seconds, item.supports_guest),
     events=("queue:entered", "queue:left", "queue:position-changed", "queue:admitted",
             "queue:expired", "queue:denied", "queue:error"),
 )

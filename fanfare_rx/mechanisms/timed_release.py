@@ -6,6 +6,7 @@ from fanfare_rx.mechanisms.base import (
     ENTERABLE,
     GRANTED_IF_TOKEN,
     ApiCalls,
+    ItemTerms,
     MechanismSpec,
     Standing,
     epoch_ms,
@@ -48,6 +49,7 @@ TIMED_RELEASE = MechanismSpec(
                  complete="complete_timed_release", complete_answers_state=False),
     poll_interval_ms=5000,
     listed=lambda sequence: tuple(sequence.timed_releases or ()),
+    terms=lambda item: ItemTerms(None, item.admission_expiration_seconds, item.supports_guest),
     events=("timed_release:entered", "timed_release:left", "timed_release:completed",
             "timed_release:status-updated", "timed_release:error"),
 )

@@ -29,12 +29,10 @@ from fanfare_rx.models.journey import (
     JourneyStage,
     Requirement,
     RequirementType,
-    SequenceAction,
     SequenceStage,
 )
 
 __all__ = [
-    "ENTER_ACTION_FOR_TYPE",
     "REQUIREMENT_ORDER",
     "SEQUENCE_STAGE_MESSAGES",
     "SETTLING_STATUSES",
@@ -58,15 +56,6 @@ REQUIREMENT_ORDER: Mapping[RequirementType, int] = {
     RequirementType.ACCESS_CODE: 1,
     RequirementType.BOT_CHECK: 2,
 }
-
-#: The G1 entry action of each mechanism, read from the one table.
-ENTER_ACTION_FOR_TYPE: Mapping[wire.DistributionType, SequenceAction] = {
-    mechanism: SequenceAction(rule.g1)
-    for rule in rules.rules()
-    if SequenceStage.ACTIVE_ENTERABLE in rule.stages and rule.g1 in set(SequenceAction)
-    for mechanism in rule.mechanisms
-}
-
 
 def available_actions(
     journey_stage: JourneyStage,

@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 P = SequencePhase
-M = Mechanism
 JS = JourneyStage
 SS = SequenceStage
 V = JourneyViewStage
