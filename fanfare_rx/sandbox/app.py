@@ -29,7 +29,8 @@ def create_app(world: World, *, faults: Faults | None = None,
 
     Usage: ``app = create_app(World(default_scenario(), SandboxClock("manual")))``
     """
-    app = web.Application(middlewares=middlewares(), client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=middlewares(world.scenario.spec_mode),
+                          client_max_size=MAX_BODY_BYTES)
     app[context.WORLD] = world
     app[context.FAULTS] = faults or Faults()
     app[context.LIMITER] = limiter or RateLimiter(world.scenario.requests_per_minute)

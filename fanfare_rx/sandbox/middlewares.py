@@ -195,14 +195,17 @@ async def rate_limit(request: web.Request, handler: Handler) -> web.StreamRespon
 
 @web.middleware
 async def spec_shape(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """In spec mode, a body written from a model is written again without the sandbox's
+    """Spec mode: a body written from a model is written again without the sandbox's
     extension fields (``shapes.extensions()``)."""
     response = await handler(request)
-    if isinstance(response, ModelResponse) and request.app[context.WORLD].scenario.spec_mode:
+    if isinstance(response, ModelResponse):
         response.text = codec.dumps(spec_only(response.model))
     return response
 
 
-def middlewares() -> list[Callable[..., Awaitable[web.StreamResponse]]]:
-    """In order: envelope, body limit, faults, credentials, rate limit, spec shape."""
-    return [envelope, body_limit, faults, credentials, rate_limit, spec_shape]
+def middlewares(spec_mode: bool = False) -> list[Callable[..., Awaitable[web.StreamResponse]]]:
+    """In order: envelope, body limit, faults, credentials, rate limit, and in spec mode the
+    spec shape (a compat sandbox pays nothing for it)."""
+    chain: list[Callable[..., Awaitable[web.StreamResponse]]] = [
+        envelope, body_limit, faults, credentials, rate_limit]
+    return [*chain, spec_shape] if spec_mode else chain
