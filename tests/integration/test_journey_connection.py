@@ -11,7 +11,7 @@ import pytest
 from integration_helpers import BusEvents, MakeFanfare
 
 from fanfare_rx import Fanfare
-from fanfare_rx.errors import FanfareError
+from fanfare_rx.errors import ConfigError, FanfareError
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire.retry import RetryPolicy
@@ -101,3 +101,21 @@ async def test_event_times_are_on_the_servers_clock(sb: Sandbox, make_fanfare: M
     server_now_ms = sb.now().timestamp() * 1000
     event = journey.state.get().events[-1]
     assert abs(event.ts - server_now_ms) < 2000  # on the sandbox's clock, not ours
+
+
+async def test_the_bus_names_are_declared_and_a_bad_policy_is_refused(
+    sb: Sandbox, make_fanfare: MakeFanfare
+) -> None:
+    fanfare = await make_fanfare(retry=RetryPolicy(max_attempts=1))
+    told: list[str] = []
+    fanfare.on("connection:lost", lambda e: told.append(f"lost {e['status']}"))
+    fanfare.on("connection:restored", lambda e: told.append("restored"))
+    journey = await _queued(sb, fanfare)
+    sb.faults.set({"rules": [{"match": "*", "kind": "status", "status": 503}]})
+    await _refresh_failing(journey)
+    sb.faults.set({"rules": []})
+    await journey.refresh_distribution()
+    assert told == ["lost unavailable", "restored"]
+    for bad in (0, -1, float("nan")):
+        with pytest.raises(ConfigError):
+            await make_fanfare(fail_open_after=bad)
