@@ -55,6 +55,7 @@ async def test_queue_to_claim(sb: Sandbox, site: str, browser: Any) -> None:
     await _shot(page, "queue-4-granted")
     await _click(page, "claim")
     await page.wait_for_selector('button[data-action="claim"]', state="detached", timeout=TIMEOUT)
+    await page.wait_for_selector('#outcome:has-text("Checkout started")', timeout=TIMEOUT)
     await _shot(page, "queue-5-claimed")
     await context.close()
 
