@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from reactivex import abc
 
-from fanfare_rx.errors import FanfareError, ValidationError
+from fanfare_rx.errors import FanfareError, UsageError
 from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.cadence import ServerCadence, type_interval_ms
 from fanfare_rx.journey.pipeline import JourneyPipeline
@@ -69,17 +69,17 @@ class JourneyPolling(JourneyPipeline):
           lock-step (:class:`ServerCadence`; pass one to tune bounds or seed its RNG).
         * ``cadence="type"``: fixed per distribution type (``DEFAULT_POLL_INTERVAL_MS``).
 
-        Raises :class:`ValidationError` for a non-positive interval, or both arguments.
+        Raises :class:`UsageError` for a non-positive interval, or both arguments.
 
         Usage: ``journey.start_polling()`` or ``journey.start_polling(interval_ms=5000)``
         """
         self._ensure_alive()
         if interval_ms is not None and interval_ms <= 0:
-            raise ValidationError("interval_ms must be positive")
+            raise UsageError("interval_ms must be positive")
         if interval_ms is not None and cadence is not None:
-            raise ValidationError("give interval_ms or cadence, not both")
+            raise UsageError("give interval_ms or cadence, not both")
         if cadence is not None and not isinstance(cadence, ServerCadence) and cadence not in ("server", "type"):
-            raise ValidationError(f"cadence must be 'server', 'type' or a ServerCadence, not {cadence!r}")
+            raise UsageError(f"cadence must be 'server', 'type' or a ServerCadence, not {cadence!r}")
         self.stop_polling()
         server: ServerCadence | None = None
         if interval_ms is None and cadence != "type":
