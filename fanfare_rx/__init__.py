@@ -81,6 +81,23 @@ if TYPE_CHECKING:
         LiveSequenceView,
     )
     from fanfare_rx.models._redact import redact
+    from fanfare_rx.models.actions import (
+        Bid,
+        Book,
+        Cancel,
+        Claim,
+        Complete,
+        Enter,
+        JoinWaitlist,
+        Leave,
+        LeaveWaitlist,
+        Reschedule,
+        ShopperAction,
+    )
+    from fanfare_rx.models.connection import (
+        Connection,
+        ConnectionStatus,
+    )
     from fanfare_rx.models.journey import (
         AuctionTerms,
         AvailableActions,
@@ -103,6 +120,12 @@ if TYPE_CHECKING:
         SequenceAction,
         SequenceStage,
     )
+    from fanfare_rx.models.page import (
+        Countdown,
+        CountdownKind,
+        Page,
+        WaitEstimate,
+    )
     from fanfare_rx.models.view import (
         AccessCodeSubmitResult,
         AdmissionGrant,
@@ -116,8 +139,10 @@ if TYPE_CHECKING:
         ConsumerApi,
     )
     from fanfare_rx.wire.codec import (
+        page_to_json,
         snapshot_from_json,
         snapshot_to_json,
+        view_to_json,
     )
     from fanfare_rx.wire.config import (
         HttpConfig,
@@ -132,6 +157,17 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "Bid": "fanfare_rx.models.actions",
+    "Book": "fanfare_rx.models.actions",
+    "Cancel": "fanfare_rx.models.actions",
+    "Claim": "fanfare_rx.models.actions",
+    "Complete": "fanfare_rx.models.actions",
+    "Enter": "fanfare_rx.models.actions",
+    "JoinWaitlist": "fanfare_rx.models.actions",
+    "Leave": "fanfare_rx.models.actions",
+    "LeaveWaitlist": "fanfare_rx.models.actions",
+    "Reschedule": "fanfare_rx.models.actions",
+    "ShopperAction": "fanfare_rx.models.actions",
     "AccessCodeSubmitResult": "fanfare_rx.models.view",
     "APIConnectionError": "fanfare_rx.errors",
     "APIStatusError": "fanfare_rx.errors",
@@ -208,6 +244,14 @@ _EXPORTS: dict[str, str] = {
     "redact": "fanfare_rx.models._redact",
     "snapshot_from_json": "fanfare_rx.wire.codec",
     "snapshot_to_json": "fanfare_rx.wire.codec",
+    "page_to_json": "fanfare_rx.wire.codec",
+    "view_to_json": "fanfare_rx.wire.codec",
+    "Connection": "fanfare_rx.models.connection",
+    "ConnectionStatus": "fanfare_rx.models.connection",
+    "Countdown": "fanfare_rx.models.page",
+    "CountdownKind": "fanfare_rx.models.page",
+    "Page": "fanfare_rx.models.page",
+    "WaitEstimate": "fanfare_rx.models.page",
 }
 
 __all__ = [
@@ -223,13 +267,23 @@ __all__ = [
     "Auth",
     "AuthError",
     "AvailableActions",
+    "Bid",
+    "Book",
+    "Cancel",
     "Challenges",
+    "Claim",
+    "Complete",
     "ConfigError",
     "ConflictError",
+    "Connection",
+    "ConnectionStatus",
     "ConsumerApi",
+    "Countdown",
+    "CountdownKind",
     "DecodeError",
     "DistributionStatus",
     "DistributionSummary",
+    "Enter",
     "ErrorCode",
     "EventAudience",
     "EventBus",
@@ -243,6 +297,7 @@ __all__ = [
     "FileStorage",
     "HttpConfig",
     "HttpPool",
+    "JoinWaitlist",
     "JourneyAction",
     "JourneyContext",
     "JourneyDestroyedError",
@@ -254,6 +309,8 @@ __all__ = [
     "JourneyView",
     "JourneyViewStage",
     "Journeys",
+    "Leave",
+    "LeaveWaitlist",
     "LiveJourneyView",
     "LiveSequenceView",
     "Mechanism",
@@ -262,11 +319,13 @@ __all__ = [
     "NotFoundError",
     "NotOpenYetError",
     "Offer",
+    "Page",
     "Participation",
     "ParticipationType",
     "RateLimitedError",
     "Requirement",
     "RequirementType",
+    "Reschedule",
     "RetryPolicy",
     "SequenceAction",
     "SequencePhase",
@@ -276,6 +335,7 @@ __all__ = [
     "ServerError",
     "SessionManager",
     "SessionStorage",
+    "ShopperAction",
     "StorageError",
     "StorageLockTimeout",
     "Store",
@@ -284,10 +344,13 @@ __all__ = [
     "UnknownActionError",
     "UsageError",
     "ValidationError",
+    "WaitEstimate",
     "__version__",
+    "page_to_json",
     "redact",
     "snapshot_from_json",
     "snapshot_to_json",
+    "view_to_json",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -13,10 +13,12 @@ from typing import Any, NamedTuple
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.models._redact import redact
+from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
 
-__all__ = ["EVENT_NAMES", "MECHANISM_EVENTS", "SESSION_EVENTS", "EventBus", "EventHandler",
-           "MechanismEvents", "Off", "bus_events"]
+__all__ = ["CONNECTION_EVENTS", "CONNECTION_LOST", "CONNECTION_RESTORED", "EVENT_NAMES",
+           "MECHANISM_EVENTS", "SESSION_EVENTS", "EventBus", "EventHandler", "MechanismEvents",
+           "Off", "bus_events", "connection_events"]
 
 log = logging.getLogger("fanfare_rx.client.events")
 
@@ -85,6 +87,13 @@ SESSION_EVENTS: frozenset[str] = frozenset({
 })
 _OTHER_EVENTS = frozenset({"waitlist:entered", "waitlist:left", "waitlist:error", "journey:error"})
 
+#: The connection's names: the transport got no answer or a 502/503/504 after answers
+#: (``{status, since}``), and answers again (``{since, downSince, downMs}``); times in epoch ms
+#: on the server's clock.
+CONNECTION_LOST = "connection:lost"
+CONNECTION_RESTORED = "connection:restored"
+CONNECTION_EVENTS: frozenset[str] = frozenset({CONNECTION_LOST, CONNECTION_RESTORED})
+
 
 def _names_of(events: MechanismEvents) -> set[str]:
     named = {events.entered, events.left, events.granted, events.expired, events.status_updated,
@@ -95,7 +104,7 @@ def _names_of(events: MechanismEvents) -> set[str]:
 #: Every name the bus knows (documented ones and the library's own), plus ``*`` to receive
 #: them all (the handler then gets ``{"name": ..., **payload}``).
 EVENT_NAMES: frozenset[str] = frozenset().union(
-    SESSION_EVENTS, _OTHER_EVENTS, *(_names_of(e) for e in MECHANISM_EVENTS.values()))
+    SESSION_EVENTS, _OTHER_EVENTS, CONNECTION_EVENTS, *(_names_of(e) for e in MECHANISM_EVENTS.values()))
 
 #: Stages from which reaching ``participating`` means the consumer just entered (a resume or a
 #: reroute straight into participation is not an entry).
@@ -153,6 +162,24 @@ class EventBus:
     def clear(self) -> None:
         """Remove every handler."""
         self._handlers.clear()
+
+
+def connection_events(old: Connection, new: Connection) -> list[tuple[str, dict[str, Any]]]:
+    """The bus events of one connection change (a change of offset alone tells nothing).
+
+    Usage: ``connection_events(Connection(), Connection(status="offline", since=5))`` ->
+    ``[("connection:lost", {"status": "offline", "since": 5})]``
+    """
+    if old.online and not new.online:
+        return [(CONNECTION_LOST, {"status": new.status.value, "since": new.since})]
+    if not old.online and new.online:
+        down = old.since
+        return [(CONNECTION_RESTORED, {
+            "since": new.since, "downSince": down,
+            "downMs": None if down is None or new.since is None else new.since - down})]
+    if not old.online and new.status is not old.status:
+        return [(CONNECTION_LOST, {"status": new.status.value, "since": new.since})]
+    return []
 
 
 def _kind(snapshot: JourneySnapshot) -> str | None:

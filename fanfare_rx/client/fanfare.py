@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
@@ -15,7 +16,7 @@ from reactivex import abc
 from reactivex import operators as ops
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
-from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events
+from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events, connection_events
 from fanfare_rx.client.namespaces import (
     Auth,
     Challenges,
@@ -28,6 +29,7 @@ from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.errors import ConfigError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
+from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.codec import snapshot_to_json
@@ -133,6 +135,10 @@ class Fanfare:
         if sessions.participations is None:
             sessions.participations = self.experiences.live_participations
         bus.on(AUTH_SESSION_LOST, self._on_session_lost)
+        #: The fail-open policy given to every journey (``Fanfare.init(fail_open_after=...)``).
+        self.fail_open_after_ms: int | None = None
+        self._connection = api.connection.current
+        api.connection.listen(self._on_connection)
 
     @classmethod
     async def init(
@@ -150,6 +156,7 @@ class Fanfare:
         max_connections: int | None = None,
         scheduler: abc.SchedulerBase | None = None,
         sleep: Sleep | None = None,
+        fail_open_after: float | None = None,
     ) -> Fanfare:
         """Create the SDK (``Fanfare.init`` of the docs). No request is made yet.
 
@@ -168,6 +175,10 @@ class Fanfare:
             scheduler: where journeys take time from (default: the running asyncio loop).
             sleep: how the client waits between retries (default: a timer on ``scheduler``,
                 so backoff takes the same time source as the journeys).
+            fail_open_after: opt in to fail-open: once the server stayed unreachable (no
+                answer, or 502/503/504) this many seconds, every journey's
+                ``context.connection.fail_open`` is set and a user event says since when; the
+                app decides what to let the shopper do (the library never invents a grant).
 
         Raises:
             ConfigError: missing organization id or key, a secret key (``sk_…``) given as the
@@ -198,7 +209,14 @@ class Fanfare:
                               max_connections=max_connections),
             pool=pool, sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
         )
-        return cls(api, sessions, bus, scheduler)
+        if fail_open_after is not None and not (
+                math.isfinite(fail_open_after) and fail_open_after > 0):
+            raise ConfigError(f"fail_open_after must be a positive number of seconds, got "
+                              f"{fail_open_after!r}")
+        fanfare = cls(api, sessions, bus, scheduler)
+        if fail_open_after is not None:
+            fanfare.fail_open_after_ms = int(fail_open_after * 1000)
+        return fanfare
 
     # ----------------------------------------------------------------------------------------
 
@@ -234,6 +252,19 @@ class Fanfare:
             self._still_lost(journey, snapshot)
 
         journey.state.subscribe(follow)
+
+    def _on_connection(self, connection: Connection) -> None:
+        old, self._connection = self._connection, connection
+        for journey in list(self.experiences.journeys.values()):
+            journey.observe_connection(connection)
+        for name, payload in connection_events(old, connection):
+            self._bus.emit(name, payload)
+
+    def _adopt(self, journey: ExperienceJourney) -> None:
+        """A new journey takes the client's fail-open policy and the connection seen so far."""
+        journey.fail_open_after_ms = self.fail_open_after_ms
+        if self._connection != Connection():
+            journey.observe_connection(self._connection)
 
     def _still_lost(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
         # A journey started (or acting) while the session is lost asks to sign in too.

@@ -69,6 +69,7 @@ class Experiences:
             on_destroy=self._forget,
         )
         self._journeys[experience_id] = journey
+        self._fanfare._adopt(journey)
         self._fanfare._publish_events_of(journey)
         return journey
 

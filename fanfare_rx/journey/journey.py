@@ -16,7 +16,14 @@ from fanfare_rx.journey.actions import JourneyActions
 from fanfare_rx.journey.polling import JourneyPolling
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.store import Store
-from fanfare_rx.journey.view_store import ViewStore, view_store
+from fanfare_rx.journey.view_store import (
+    AutoPolling,
+    AutoPollingSetting,
+    ViewStore,
+    check_auto_polling,
+    page_store,
+    view_store,
+)
 from fanfare_rx.models.journey import (
     AvailableActions,
     JourneyContext,
@@ -26,6 +33,7 @@ from fanfare_rx.models.journey import (
     Requirement,
     SequenceStage,
 )
+from fanfare_rx.models.page import Page
 
 __all__ = ["ExperienceJourney"]
 
@@ -60,7 +68,7 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
         on_destroy: called once when the journey is destroyed (the owner forgets it).
     """
 
-    __slots__ = ("_stores", "_view", "auto_polling")
+    __slots__ = ("_auto_poller", "_auto_polling", "_page", "_stores", "_view")
 
     def __init__(
         self,
@@ -74,9 +82,40 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
         self._poller = None
         self._stores: dict[str, Store[Any]] | None = None
         self._view: ViewStore | None = None
-        #: Poll by itself while ``view`` is listened to and routed (the current SDK's way);
-        #: set False to poll only when ``start_polling`` is called.
-        self.auto_polling = True
+        self._page: Store[Page] | None = None
+        self._auto_poller: AutoPolling | None = None
+        self._auto_polling: AutoPollingSetting = True
+
+    @property
+    def auto_polling(self) -> AutoPollingSetting:
+        """How the journey polls by itself while ``view`` or ``page`` is listened to and it is
+        routed (the current SDK's way); it stops when the last listener leaves:
+
+        * ``True`` (default) or ``"server"``: the server's cadence (:class:`ServerCadence`);
+        * an ``int``: a fixed interval in ms; ``"type"``: the per-type interval;
+        * a :class:`ServerCadence`: tuned (bounds, jitter, ``server_speed`` of an accelerated
+          sandbox);
+        * ``False``: only ``start_polling`` polls.
+
+        Setting it while it polls re-paces the polling at once; a bad value raises
+        :class:`~fanfare_rx.errors.UsageError`.
+
+        Usage: ``journey.auto_polling = ServerCadence(server_speed=60)``
+        """
+        return self._auto_polling
+
+    @auto_polling.setter
+    def auto_polling(self, setting: AutoPollingSetting) -> None:
+        self._auto_polling = check_auto_polling(setting)
+        if self._auto_poller is not None:
+            self._auto_poller.retune()
+
+    @property
+    def auto_poller(self) -> AutoPolling:
+        """The listener count behind :attr:`auto_polling` (shared by ``view`` and ``page``)."""
+        if self._auto_poller is None:
+            self._auto_poller = AutoPolling(self)
+        return self._auto_poller
 
     # ----------------------------------------------------------------------------------------
     # Stores (made on first access; derived ones subscribe only while listened to)
@@ -142,6 +181,24 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
         if self._view is None:
             self._view = view_store(self)
         return self._view
+
+    @property
+    def page(self) -> Store[Page]:
+        """Everything a waiting-room page draws, one value per change: the view, the place in
+        line and wait estimate (known or not), countdowns on the server's clock, the
+        connection, the newest event, when it last changed. Every part is read from the same
+        snapshot, so there are no glitch frames (never ``participating`` with the old
+        position); listening keeps a routed journey polling (:attr:`auto_polling`)::
+
+            state : -s1----s2------s3------s4--   (s2 moves the position, s4 the connection)
+            page  : -p1----p2------p3------p4--   (p = page_of(s): view, position, wait, ...)
+            view  : -v1------------v3----------
+
+        Usage: ``off = journey.page.listen(lambda page: send(page_to_json(page)))``
+        """
+        if self._page is None:
+            self._page = page_store(self)
+        return self._page
 
     @property
     def context(self) -> Store[JourneyContext]:

@@ -22,8 +22,16 @@ from reactivex.subject import AsyncSubject, BehaviorSubject
 from fanfare_rx.errors import ConfigError, FanfareError, JourneyDestroyedError
 from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce
-from fanfare_rx.journey.core.messages import ActionFailed, Message, Tick
+from fanfare_rx.journey.core.messages import (
+    ActionFailed,
+    ConnectionObserved,
+    FailOpenElapsed,
+    Message,
+    Tick,
+)
+from fanfare_rx.journey.effect_context import FoldedFailure
 from fanfare_rx.journey.ports import JourneyEffects
+from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction, SequenceStage
 
 __all__ = ["ActionName", "JourneyPipeline"]
@@ -61,13 +69,16 @@ class JourneyPipeline:
         "_destroyed",
         "_expiry",
         "_expiry_at",
+        "_fail_open",
         "_in_flight",
+        "_offset_ms",
         "_on_destroy",
         "_port",
         "_running",
         "_scheduler",
         "_subject",
         "experience_id",
+        "fail_open_after_ms",
     )
 
     def __init__(
@@ -94,12 +105,52 @@ class JourneyPipeline:
         self._running: set[SerialDisposable] | None = None
         self._expiry_at: int | None = None
         self._expiry: abc.DisposableBase | None = None
+        self._offset_ms = 0  # the server's clock minus the scheduler's (from the transport)
+        self._fail_open: abc.DisposableBase | None = None
+        #: Opt-in fail-open policy: once the connection stayed down this long (ms), the
+        #: snapshot's ``context.connection.fail_open`` is set and a user event says the waiting
+        #: room is unreachable since when. None (the default): never. No grant is invented.
+        self.fail_open_after_ms: int | None = None
 
     # ----------------------------------------------------------------------------------------
     # The fold
 
     def _now(self) -> int:
-        return int(self._scheduler.now.timestamp() * 1000)
+        """Now on the server's clock (epoch ms): the scheduler's time plus the offset the
+        transport measured, so event times, countdowns and grant expiry share one clock."""
+        return int(self._scheduler.now.timestamp() * 1000) + self._offset_ms
+
+    def observe_connection(self, connection: Connection) -> None:
+        """Fold what the transport saw (status, since, the server's clock offset); the client
+        calls it for every journey. Starts the fail-open timer when the connection went down::
+
+            connection : on---off--------------on--
+            fail-open  :      |--after--|F          (F: context.connection.fail_open, an event)
+
+        Usage: ``journey.observe_connection(Connection(status="offline", since=now_ms))``
+        """
+        if self._destroyed:
+            return
+        self._offset_ms = connection.server_offset_ms
+        self._send(ConnectionObserved(at=self._now(), connection=connection))
+        self._follow_fail_open(connection)
+
+    def _follow_fail_open(self, connection: Connection) -> None:
+        after = self.fail_open_after_ms
+        if connection.online or after is None:
+            if self._fail_open is not None:
+                self._fail_open.dispose()
+                self._fail_open = None
+            return
+        if self._fail_open is not None:
+            return  # this outage's timer runs already
+
+        def elapsed(_: abc.SchedulerBase, __: Any = None) -> None:
+            self._fail_open = None
+            now = self._subject.value.context.connection  # down since the timer began
+            self._send(FailOpenElapsed(at=self._now(), since=now.since if now else None))
+
+        self._fail_open = self._scheduler.schedule_relative(after / 1000.0, elapsed)
 
     @property
     def _effects(self) -> fx.EffectContext:
@@ -203,6 +254,9 @@ class JourneyPipeline:
                 result.on_completed()
 
         def on_error(error: Exception) -> None:
+            if isinstance(error, FoldedFailure):
+                finish(error.error)  # its failure is in the snapshot already
+                return
             self._send(fx.failure_message(action, error, self._now()))
             finish(error)
 
@@ -243,9 +297,10 @@ class JourneyPipeline:
         for subscription in list(self._running or ()):
             subscription.dispose()
         self._running = None
-        if self._expiry is not None:
-            self._expiry.dispose()
-            self._expiry = None
+        for timer in (self._expiry, self._fail_open):
+            if timer is not None:
+                timer.dispose()
+        self._expiry = self._fail_open = None
         for result in in_flight:
             result.on_error(JourneyDestroyedError(f"journey {self.experience_id} was destroyed"))
         self._subject.on_completed()

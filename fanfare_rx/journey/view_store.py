@@ -13,17 +13,23 @@ from reactivex import Observable, abc
 from reactivex import operators as ops
 from reactivex.disposable import CompositeDisposable, Disposable
 
+from fanfare_rx.errors import UsageError
+from fanfare_rx.journey.cadence import ServerCadence
+from fanfare_rx.journey.core.page import page_of
 from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.core.view import view_of
+from fanfare_rx.journey.polling import Cadence
 from fanfare_rx.journey.store import Store
 from fanfare_rx.journey.view import LiveJourneyView
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
+from fanfare_rx.models.page import Page
 from fanfare_rx.models.view import JourneyView
 
 if TYPE_CHECKING:
     from fanfare_rx.journey.journey import ExperienceJourney
 
-__all__ = ["AutoPolling", "ViewStore", "view_store"]
+__all__ = ["AutoPolling", "AutoPollingSetting", "ViewStore", "check_auto_polling", "page_store",
+           "view_store"]
 
 
 class ViewStore(Store[LiveJourneyView]):
@@ -74,16 +80,37 @@ def _polled(snapshot: JourneySnapshot) -> bool:
     return snapshot.journey_stage is JourneyStage.ROUTED or awaits_sequence(snapshot)
 
 
+#: What ``journey.auto_polling`` accepts: True (the server's cadence), False (never), a fixed
+#: interval in ms, ``"server"`` / ``"type"``, or a tuned :class:`ServerCadence`.
+AutoPollingSetting = bool | int | Cadence
+
+
+def check_auto_polling(setting: object) -> AutoPollingSetting:
+    """``setting`` if ``journey.auto_polling`` accepts it, else :class:`UsageError`.
+
+    Usage: ``check_auto_polling(ServerCadence(server_speed=60))``
+    """
+    if isinstance(setting, bool | ServerCadence) or setting in ("server", "type"):
+        return setting
+    if isinstance(setting, int) and setting > 0:
+        return setting
+    raise UsageError(
+        "auto_polling is True, False, an interval in ms > 0, 'server', 'type' or a "
+        f"ServerCadence, not {setting!r}")
+
+
 class AutoPolling:
     """The current SDK keeps a routed journey fresh by itself: while anyone listens to
-    ``journey.view`` and the journey is routed (or routed / unavailable), it polls on the server's cadence unless the app
-    polls already or opted out (``journey.auto_polling = False``). Polling it started stops
-    when the last listener leaves::
+    ``journey.view`` or ``journey.page`` and the journey is routed (or routed / unavailable),
+    it polls as ``journey.auto_polling`` says (the server's cadence by default; an interval, a
+    tuned :class:`ServerCadence` with ``server_speed``; False: never) unless the app polls
+    already. Polling it started stops when the last listener leaves; setting
+    ``auto_polling`` while it polls re-paces it::
 
-        view listeners : --1---------0--
-        journey_stage  : s--e-r-----------
-        polling        : ------on----off--   (started here; start_polling/stop_polling keep
-                                              their meaning for the app)
+        view/page listeners : --1---2-----1---0--
+        journey_stage       : s--e-r--------------
+        polling             : ------on--------off-   (started here; start_polling/stop_polling
+                                                      keep their meaning for the app)
 
     Usage: ``AutoPolling(journey).attach()`` -> a Disposable (one per listener)
     """
@@ -94,6 +121,11 @@ class AutoPolling:
         self._started = False
         self._watch: abc.DisposableBase | None = None
 
+    @property
+    def started(self) -> bool:
+        """Whether the polling in force is this one's (not the app's ``start_polling``)."""
+        return self._started and self._journey.is_polling
+
     def attach(self) -> abc.DisposableBase:
         self._listeners += 1
         if self._listeners == 1:
@@ -102,10 +134,29 @@ class AutoPolling:
 
     def _on_polled(self, polled: bool) -> None:
         journey = self._journey
-        if (polled and journey.auto_polling and not journey.destroyed
+        if (polled and journey.auto_polling is not False and not journey.destroyed
                 and not journey.is_polling):
-            journey.start_polling()
-            self._started = True
+            self._start()
+
+    def _start(self) -> None:
+        setting = self._journey.auto_polling
+        if isinstance(setting, bool):
+            self._journey.start_polling()
+        elif isinstance(setting, int):
+            self._journey.start_polling(interval_ms=setting)
+        else:
+            self._journey.start_polling(cadence=setting)
+        self._started = True
+
+    def retune(self) -> None:
+        """``auto_polling`` changed: re-pace (or stop) the polling this one started."""
+        journey = self._journey
+        if not self.started or journey.destroyed:
+            return
+        journey.stop_polling()
+        self._started = False
+        if journey.auto_polling is not False and self._listeners:
+            self._start()
 
     def _detach(self) -> None:
         self._listeners -= 1
@@ -114,7 +165,7 @@ class AutoPolling:
         if self._watch is not None:
             self._watch.dispose()
             self._watch = None
-        if self._started and not self._journey.destroyed:
+        if self.started and not self._journey.destroyed:
             self._journey.stop_polling()
         self._started = False
 
@@ -126,7 +177,7 @@ def view_store(journey: ExperienceJourney) -> ViewStore:
     Usage: ``view_store(journey).get().journey_stage``
     """
     values = journey.state.derive(view_of)
-    auto = AutoPolling(journey)
+    auto = journey.auto_poller
 
     def bind(value: JourneyView) -> LiveJourneyView:
         return LiveJourneyView(value, journey)
@@ -140,3 +191,21 @@ def view_store(journey: ExperienceJourney) -> ViewStore:
 
     source: Observable[LiveJourneyView] = reactivex.create(subscribe)
     return ViewStore(source, lambda: bind(values.get()))
+
+
+def page_store(journey: ExperienceJourney) -> Store[Page]:
+    """``journey.page``: :func:`~fanfare_rx.journey.core.page.page_of` over the journey's
+    snapshots, one page per change (every part from the same snapshot: no glitch frames);
+    listening to it keeps a routed journey polling as :class:`AutoPolling` says.
+
+    Usage: ``page_store(journey).get().wait.text``
+    """
+    values = journey.state.derive(page_of)
+    auto = journey.auto_poller
+
+    def subscribe(observer: abc.ObserverBase[Page],
+                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        return CompositeDisposable(values.subscribe(observer, scheduler=scheduler),
+                                   auto.attach())
+
+    return Store(reactivex.create(subscribe), values.get)

@@ -15,7 +15,11 @@ from typing import Any
 import attrs
 
 from fanfare_rx.models._redact import redact
+from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.wire import DistributionType
+
+# What a requirement asks for is the wire's gate type: one enum for both.
+from fanfare_rx.models.wire.enums import GateType as RequirementType
 
 __all__ = [
     "AuctionTerms",
@@ -87,10 +91,6 @@ class SequenceAction(enum.StrEnum):
     LEAVE_PARTICIPATION = "leave_participation"
 
 
-class RequirementType(enum.StrEnum):
-    AUTHENTICATION = "authentication"
-    ACCESS_CODE = "access_code"
-    BOT_CHECK = "bot_check"
 
 
 class EventKind(enum.StrEnum):
@@ -116,6 +116,9 @@ class EventAudience(enum.StrEnum):
 
 
 class ParticipationType(enum.StrEnum):
+    """What the consumer is in: a distribution's mechanism (same values as
+    :class:`DistributionType`, a test pins them) or the waitlist attached to one."""
+
     QUEUE = "queue"
     DRAW = "draw"
     AUCTION = "auction"
@@ -194,6 +197,8 @@ class DistributionSummary:
     settles_at: int | None = None
     waitlist_id: str | None = None
     admission_expiration_seconds: int | None = None
+    #: Whether a guest may enter (``supportsGuest``); None where the server does not say.
+    supports_guest: bool | None = None
 
 
 @attrs.frozen
@@ -276,6 +281,8 @@ class JourneyContext:
     #: The queue's ``positionDisplayMode``: ``qualitative`` when admission order is not
     #: guaranteed (show progress, not the exact place), ``precise`` or None otherwise.
     position_display_mode: str | None = None
+    #: What the transport last saw (None: nothing went wrong yet, the server's clock unknown).
+    connection: Connection | None = None
 
     @property
     def experience(self) -> ExperienceSession:

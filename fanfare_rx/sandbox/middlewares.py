@@ -5,6 +5,7 @@ faults, credentials (publishable key, bearer, secret key), rate limits and the s
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
@@ -69,6 +70,9 @@ async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse
         key = _caller_key(request)
         window = request.app[context.LIMITER].peek(key, request.app[context.WORLD].clock.time())
     response.headers.update(window.headers())
+    # The server's clock is the sandbox's (manual or accelerated): clients anchor to it.
+    response.headers["Date"] = email.utils.formatdate(
+        request.app[context.WORLD].clock.time(), usegmt=True)
     return response
 
 

@@ -26,7 +26,7 @@ from fanfare_rx.wire.config import (
 )
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
-from fanfare_rx.wire.transport import HttpTransport, Sleep
+from fanfare_rx.wire.transport import ConnectionMonitor, HttpTransport, Sleep
 
 __all__ = ["ConsumerApi"]
 
@@ -109,6 +109,14 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
     @property
     def closed(self) -> bool:
         return self._transport.closed
+
+    @property
+    def connection(self) -> ConnectionMonitor:
+        """What the transport sees of the way to the server (status, the server's clock).
+
+        Usage: ``api.connection.current.status`` -> ``'online'``
+        """
+        return self._transport.connection
 
     async def close(self) -> None:
         """Stop the client (idempotent); later calls raise ``ABORTED``. Its own pool is closed,

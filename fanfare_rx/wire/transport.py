@@ -5,6 +5,7 @@ shared :class:`~fanfare_rx.wire.pool.HttpPool`, the key headers, typed errors, r
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import functools
 import logging
 import time
@@ -14,18 +15,101 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from fanfare_rx.errors import APITimeoutError, ErrorCode, FanfareError, NetworkError
+from fanfare_rx.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ErrorCode,
+    FanfareError,
+    NetworkError,
+)
 from fanfare_rx.models._redact import redact
+from fanfare_rx.models.connection import Connection, ConnectionStatus
 from fanfare_rx.wire import codec
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
 from fanfare_rx.wire.http_errors import error_from_response
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 
-__all__ = ["HttpTransport", "Sleep"]
+__all__ = ["ConnectionListener", "ConnectionMonitor", "HttpTransport", "Sleep"]
 
 Sleep = Callable[[float], Awaitable[None]]
 _log = logging.getLogger("fanfare_rx.http")
+
+
+ConnectionListener = Callable[[Connection], None]
+
+#: Answers that mean the service cannot serve now (the way to it works).
+_UNAVAILABLE = frozenset({502, 503, 504})
+
+
+def _server_offset_ms(headers: Mapping[str, str], local_ms: int) -> int | None:
+    """The server's clock minus ours from a ``Date`` header (second resolution: its middle)."""
+    value = headers.get("Date")
+    if not value:
+        return None
+    try:
+        sent = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if sent.tzinfo is None:
+        return None
+    return int(sent.timestamp() * 1000) + 500 - local_ms
+
+
+class ConnectionMonitor:
+    """What the transport sees of the way to the server, told to listeners on change::
+
+        requests   : --ok--ok--x(network)--x--503--ok--
+        connection : online----offline--------unavailable--online
+        listeners  : ----------L---------------L-----------R      (lost, changed, restored)
+
+    ``since`` and the offset are on the server's clock (the answers' ``Date`` header); the
+    offset is re-told when it moved by a second or more.
+
+    Usage: ``off = transport.connection.listen(lambda c: print(c.status))``
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._listeners: list[ConnectionListener] = []
+        self.current = Connection()
+
+    def listen(self, listener: ConnectionListener) -> Callable[[], None]:
+        """Call ``listener(connection)`` on every change; returns the ``off`` callable."""
+        self._listeners.append(listener)
+
+        def off() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return off
+
+    def saw_answer(self, status: int, headers: Mapping[str, str]) -> None:
+        """An HTTP answer arrived (any status)."""
+        local_ms = int(self._clock() * 1000)
+        offset = _server_offset_ms(headers, local_ms)
+        old = self.current
+        if offset is None or abs(offset - old.server_offset_ms) < 1000:
+            offset = old.server_offset_ms
+        seen = ConnectionStatus.UNAVAILABLE if status in _UNAVAILABLE else ConnectionStatus.ONLINE
+        self._tell(seen, offset, local_ms)
+
+    def saw_failure(self) -> None:
+        """No answer (a network error or a timeout)."""
+        old = self.current
+        self._tell(ConnectionStatus.OFFLINE, old.server_offset_ms, int(self._clock() * 1000))
+
+    def _tell(self, status: ConnectionStatus, offset: int, local_ms: int) -> None:
+        old = self.current
+        if status is old.status and offset == old.server_offset_ms:
+            return
+        since = old.since if status is old.status else local_ms + offset
+        self.current = Connection(status=status, since=since, server_offset_ms=offset)
+        for listener in list(self._listeners):
+            try:
+                listener(self.current)
+            except Exception:  # noqa: BLE001 - a listener's bug must not fail the request
+                _log.exception("connection listener raised")
 
 
 @functools.lru_cache(maxsize=64)
@@ -68,6 +152,8 @@ class HttpTransport:
         self._owns_pool = pool is None
         self._pool = pool if pool is not None else HttpPool(max_connections=http.max_connections)
         self._closed = False
+        #: What this transport sees of the way to the server (:class:`ConnectionMonitor`).
+        self.connection = ConnectionMonitor(clock)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -135,7 +221,10 @@ class HttpTransport:
             except FanfareError as exc:
                 error = exc
                 status = 0
+                if isinstance(exc, APIConnectionError):
+                    self.connection.saw_failure()
             else:
+                self.connection.saw_answer(status, response_headers)
                 if status < 400:
                     _log.debug("%s %s -> %d (attempt %d)", method, path, status, attempt + 1)
                     return status, raw

@@ -20,6 +20,12 @@ EXPECTED_TOP_LEVEL = {
     "APIConnectionError", "APITimeoutError", "JourneyError", "HttpConfig",
     "HttpPool",
     "ServerCadence", "AuctionTerms",
+    # the shopper's typed actions
+    "Enter", "Bid", "Book", "Reschedule", "Cancel", "Leave", "Complete", "Claim", "JoinWaitlist",
+    "LeaveWaitlist", "ShopperAction",
+    # a waiting-room page
+    "Page", "Countdown", "CountdownKind", "WaitEstimate", "Connection", "ConnectionStatus",
+    "page_to_json", "view_to_json",
 }
 
 

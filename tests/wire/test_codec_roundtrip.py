@@ -160,7 +160,7 @@ def test_builds_round_trip(strategy: Any, cls: Any, data: st.DataObject) -> None
 # --- snapshot JSON: the docs' JourneySnapshot names, epoch-millisecond numbers -----------------
 
 SNAPSHOT_KEYS = {"revision", "updatedAt", "journeyStage", "sequenceStage", "requirements",
-                 "availableActions", "context", "events"}
+                 "availableActions", "context", "events", "schemaVersion"}
 
 
 @FAST

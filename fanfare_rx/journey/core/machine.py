@@ -11,11 +11,13 @@ from typing import assert_never
 
 from fanfare_rx.journey.core import (
     auction,
+    connection,
     current_sdk,
     journal,
     participation,
     resume,
     routing,
+    rules,
     tables,
 )
 from fanfare_rx.journey.core.journal import MAX_EVENTS, Parts
@@ -25,8 +27,10 @@ from fanfare_rx.journey.core.messages import (
     ActionRequested,
     AdmissionMarked,
     AllEventsAcked,
+    ConnectionObserved,
     EventAcked,
     ExperienceLoaded,
+    FailOpenElapsed,
     GrantClaimed,
     Message,
     ResumedFromMe,
@@ -66,14 +70,19 @@ def initial_snapshot(experience_id: str) -> JourneySnapshot:
     )
 
 
-def is_available(snapshot: JourneySnapshot, action: JourneyAction | SequenceAction) -> bool:
-    """Whether ``action`` is in the snapshot's ``available_actions``.
+def is_available(snapshot: JourneySnapshot, action: JourneyAction | SequenceAction | str) -> bool:
+    """Whether ``action`` (a G1 name) is allowed now: in the snapshot's ``available_actions``,
+    or, for the actions the docs' G1 list lacks (``place_bid`` ...), a row of the one table.
 
     Usage: ``is_available(snap, SequenceAction.ENTER_QUEUE)``
     """
     if isinstance(action, JourneyAction):
         return action in snapshot.available_actions.journey
-    return action in snapshot.available_actions.sequence
+    if isinstance(action, SequenceAction):
+        return action in snapshot.available_actions.sequence
+    facts = rules.facts_of(snapshot.journey_stage, snapshot.sequence_stage,
+                           snapshot.requirements, snapshot.context)
+    return rules.rule_named(facts, action) is not None
 
 
 def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
@@ -121,6 +130,10 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
             draft, new_events = current_sdk.on_routing_started(snapshot, message)
         case SessionLost():
             draft, new_events = routing.on_session_lost(snapshot, message)
+        case ConnectionObserved():
+            draft, new_events = connection.on_connection(snapshot, message)
+        case FailOpenElapsed():
+            draft, new_events = connection.on_fail_open(snapshot, message)
         case _:
             assert_never(message)
     draft = auction.refresh(snapshot, draft, message)
