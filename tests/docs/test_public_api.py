@@ -23,6 +23,8 @@ EXPECTED_TOP_LEVEL = {
     # the shopper's typed actions
     "Enter", "Bid", "Book", "Reschedule", "Cancel", "Leave", "Complete", "Claim", "JoinWaitlist",
     "LeaveWaitlist", "ShopperAction",
+    # the flight recorder
+    "FlightRecorder", "replay", "redacted",
 }
 
 
