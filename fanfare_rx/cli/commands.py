@@ -60,6 +60,19 @@ def _add_swarm(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=swarm.run_swarm_command, check=swarm.check_swarm_arguments)
 
 
+def _add_replay(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from fanfare_rx.cli import replay
+
+    parser = subparsers.add_parser(
+        "replay", help="print a recorded journey's timeline, or write it as a pytest test",
+        description="Read a recording written by journey.record(FILE) and print each folded "
+                    "message with its time and the stages it moved to; with --as-test, write "
+                    "a pytest test that reproduces the journey on scripted server answers. "
+                    "Exit 0, or 2 for a file that is no recording.")
+    replay.add_replay_arguments(parser)
+    parser.set_defaults(run=replay.run_replay_command)
+
+
 class _Parser(argparse.ArgumentParser):
     """Runs a subcommand's ``check`` (options argparse cannot relate, such as "one of these
     two is required") after parsing, so that it fails like any bad option: usage, one
@@ -90,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(subparsers)
     _add_watch(subparsers)
     _add_swarm(subparsers)
+    _add_replay(subparsers)
     parser._command_parsers = dict(subparsers.choices)
     return parser
 

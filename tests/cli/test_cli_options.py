@@ -20,6 +20,7 @@ BASE: dict[str, list[str]] = {
     "demo": ["demo"],
     "watch": ["watch", *SERVER],
     "swarm": ["swarm"],
+    "replay": ["replay", "journey.jsonl"],
 }
 
 #: (command, option, a good value or None for a flag, a bad value or None when every value is
@@ -71,6 +72,7 @@ OPTIONS: list[tuple[str, str, str | None, str | None, str, object]] = [
     ("swarm", "--organization-id", "o", None, "organization_id", "o"),
     ("swarm", "--publishable-key", "pk", None, "publishable_key", "pk"),
     ("swarm", "--experience-id", "e", None, "experience_id", "e"),
+    ("replay", "--as-test", "test_bug.py", None, "as_test", "test_bug.py"),
 ]
 
 
