@@ -16,9 +16,10 @@ message ``{"$type": "StatusReceived", "at": ..., ...}`` in the wire codec's came
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Self, TypeVar, get_args
 
@@ -28,6 +29,7 @@ import cattrs
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.fold import fold
 from fanfare_rx.journey.core.messages import ConsumerState, Message
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models._html import SECRET_KEYS
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.actions import ShopperAction
@@ -47,6 +49,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+log = logging.getLogger("fanfare_rx.journey")
 
 #: The format version written in a recording's header line.
 RECORDING_VERSION = 1
@@ -116,9 +120,15 @@ def _redacted(value: Any) -> Any:
 # The message codec: the wire codec's converter, the unions tagged by class name
 
 
-def _register_tagged(conv: cattrs.Converter, union: Any) -> None:
-    members: dict[str, type] = {cls.__name__: cls for cls in get_args(union)}
-    classes = frozenset(members.values())
+def _register_tagged(conv: cattrs.Converter, union: Any,
+                     more: Callable[[], tuple[type, ...]] = tuple) -> None:
+    """Tag ``union`` (and ``union | None``) by class name; ``more`` adds members known only at
+    run time (the state types of plug-in mechanisms)."""
+    static = tuple(get_args(union))
+    classes = frozenset(static)
+
+    def members() -> dict[str, type]:
+        return {cls.__name__: cls for cls in (*static, *more())}
 
     def matches(t: Any) -> bool:  # the union itself or the union | None
         args = frozenset(get_args(t)) - {type(None)}
@@ -127,19 +137,26 @@ def _register_tagged(conv: cattrs.Converter, union: Any) -> None:
     def unstructure(value: Any) -> dict[str, Any] | None:
         if value is None:
             return None
+        if type(value).__name__ not in members():
+            raise TypeError(f"{type(value).__name__} is no member of {sorted(members())}")
         body = conv.unstructure(value, type(value))
         return {_TAG: type(value).__name__, **(body if isinstance(body, dict) else {})}
 
     def structure(value: Any, _: Any) -> Any:
         if value is None:
             return None
-        if not isinstance(value, Mapping) or value.get(_TAG) not in members:
-            raise ValueError(f"expected one of {sorted(members)} tagged {_TAG!r}, got {value!r}")
+        known = members()
+        if not isinstance(value, Mapping) or value.get(_TAG) not in known:
+            raise ValueError(f"expected one of {sorted(known)} tagged {_TAG!r}, got {value!r}")
         body = {k: v for k, v in value.items() if k != _TAG}
-        return conv.structure(body, members[value[_TAG]])
+        return conv.structure(body, known[value[_TAG]])
 
     conv.register_unstructure_hook_func(matches, unstructure)
     conv.register_structure_hook_func(matches, structure)
+
+
+def _registered_state_types() -> tuple[type, ...]:
+    return tuple(cls for spec in registry.registered() for cls in spec.state_types)
 
 
 def _structure_action_name(value: Any, _: Any) -> JourneyAction | SequenceAction | str:
@@ -155,8 +172,9 @@ def _structure_action_name(value: Any, _: Any) -> JourneyAction | SequenceAction
 
 def _make_message_converter() -> cattrs.Converter:
     conv = make_converter()
-    for union in (Message, ConsumerState, ShopperAction):
-        _register_tagged(conv, union)
+    _register_tagged(conv, Message)
+    _register_tagged(conv, ShopperAction)
+    _register_tagged(conv, ConsumerState, _registered_state_types)
     action_name = JourneyAction | SequenceAction | str
     conv.register_structure_hook_func(lambda t: t == action_name, _structure_action_name)
     conv.register_unstructure_hook_func(lambda t: t == action_name, lambda v: str(getattr(v, "value", v)))
@@ -198,11 +216,13 @@ class FlightRecorder:
     Usage: ``with journey.record("journey.jsonl"): await journey.start()``
     """
 
-    __slots__ = ("_file", "path")
+    __slots__ = ("_file", "error", "path")
 
     def __init__(self, path: Path, file: IO[str]) -> None:
         self.path = path
         self._file: IO[str] | None = file
+        #: Why the recording stopped early (None while it runs or after :meth:`close`).
+        self.error: Exception | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], snapshot: JourneySnapshot) -> FlightRecorder:
@@ -224,16 +244,27 @@ class FlightRecorder:
         return self._file is None
 
     def write(self, message: Message) -> None:
-        """Append one folded message (nothing once closed)."""
-        if self._file is not None:
+        """Append one folded message (nothing once closed). A message that cannot be written
+        (a full disk, a value the codec does not know) stops the recording, logged, with
+        :attr:`error` set: the journey itself goes on."""
+        if self._file is None:
+            return
+        try:
             self._file.write(message_to_json(message) + "\n")
             self._file.flush()
+        except Exception as exc:  # noqa: BLE001 - a recorder never breaks the journey
+            log.exception("flight recorder %s stopped at a %s", self.path, type(message).__name__)
+            self.error = exc
+            self.close()
 
     def close(self) -> None:
-        """End the recording (idempotent)."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """End the recording (idempotent; a failing close is logged, never raised)."""
+        file, self._file = self._file, None
+        if file is not None:
+            try:
+                file.close()
+            except (OSError, ValueError):
+                log.exception("flight recorder %s: closing failed", self.path)
 
     def __enter__(self) -> Self:
         return self
