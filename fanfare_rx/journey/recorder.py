@@ -252,7 +252,7 @@ class FlightRecorder:
         try:
             self._file.write(message_to_json(message) + "\n")
             self._file.flush()
-        except Exception as exc:  # noqa: BLE001 - a recorder never breaks the journey
+        except Exception as exc:  # a recorder never breaks the journey
             log.exception("flight recorder %s stopped at a %s", self.path, type(message).__name__)
             self.error = exc
             self.close()

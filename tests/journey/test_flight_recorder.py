@@ -188,7 +188,8 @@ def test_a_plug_in_mechanisms_states_round_trip_once_registered() -> None:
         status: str
         ticket: str = attrs.field(repr=redact)
 
-    message = m.StatusReceived(at=1, distribution_id="r-1", state=RaffleTicket("HELD", "t" * 30))
+    message = m.StatusReceived(at=1, distribution_id="r-1",
+                               state=RaffleTicket("HELD", "t" * 30))  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         message_to_json(message)
     spec = attrs.evolve(registry.registered()[0], state_types=(RaffleTicket,))
