@@ -124,6 +124,7 @@ _STATE_METHODS: dict[str, tuple[str, ...]] = {
     "leave_participation": ("leave",), "complete_timed_release": ("complete",),
     "book_appointment": ("book_appointment",), "cancel_appointment": ("cancel_appointment",),
     "reschedule_appointment": ("reschedule_appointment",),
+    "enter_waitlist": ("enter_waitlist",), "leave_waitlist": ("leave_waitlist",),
 }
 
 
@@ -184,7 +185,14 @@ def _script_of(recording: FlightRecording) -> _Script:
                 script.actions.append((seconds, f"lambda j: j.ack_event({event_id!r})"))
             case m.AllEventsAcked():
                 script.actions.append((seconds, "lambda j: j.ack_all_events()"))
-            case m.ActionFailed() | m.WaitlistChanged():
+            case m.WaitlistChanged():
+                if script.pending:
+                    script.answer(script.pending.pop(0), "waitlist", message)
+                script.flow_open = False
+            case m.ActionFailed():
+                if script.pending:  # the call that failed: it raises the recorded error again
+                    script.answer(script.pending.pop(0), "error", message)
+                    script.pending.clear()
                 script.flow_open = False
             case _:
                 pass
@@ -209,11 +217,14 @@ Written by ``fanfare-rx replay {name} --as-test``; secrets are the recording's s
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from reactivex.testing import TestScheduler
 
+from fanfare_rx.errors import FanfareError
 from fanfare_rx.journey.recorder import message_from_json
+from fanfare_rx.models import wire
 from fanfare_rx.testing import JourneyHarness
 
 EXPERIENCE_ID = {experience_id!r}
@@ -238,12 +249,29 @@ def _value(line: str) -> Any:
     return message_from_json(line).value  # type: ignore[union-attr]
 
 
+def _script(h: JourneyHarness, method: str, attribute: str, line: str) -> None:
+    message: Any = message_from_json(line)
+    if attribute == "error":  # the recorded failure, raised again by the same call
+        server = {{"minBid": message.min_bid, "currentHighest": message.current_highest}}
+        error = FanfareError(message.message, code=message.code, status=message.status,
+                             retryable=message.retryable,
+                             details={{"action": message.hint, "details": server}})
+        h.server.script(method, "#", error=error)
+    elif attribute == "waitlist":
+        entered_at = (None if message.entered_at is None
+                      else datetime.fromtimestamp(message.entered_at / 1000, UTC))
+        h.server.script(method, "(a|)", a=wire.WaitlistStatus(
+            waitlist_id=message.waitlist_id, is_entered=message.entered, entered_at=entered_at))
+    else:
+        h.server.script(method, "(a|)", a=getattr(message, attribute))
+
+
 def test_the_recorded_journey_goes_through_its_stages() -> None:
     scheduler = TestScheduler()
     scheduler.advance_to(STARTED_AT)  # the recorded times: grants expire when they did
     h = JourneyHarness(experience_id=EXPERIENCE_ID, scheduler=scheduler)
     for method, attribute, line in ANSWERS:
-        h.server.script(method, "(a|)", a=getattr(message_from_json(line), attribute))
+        _script(h, method, attribute, line)
     seen: list[tuple[str, str]] = []
 
     def follow(snapshot: Any) -> None:

@@ -234,14 +234,17 @@ def _route(opening: str) -> wire.RouteResult:
     return b.routed(availability="upcoming" if opening == "upcoming" else "open")
 
 
+#: The mechanisms whose server answers the generator knows (a plug-in's are its own).
+_NOT_ENTERED: Mapping[wire.DistributionType, Callable[[], Any]] = {
+    _KIND.QUEUE: b.not_queued, _KIND.DRAW: b.draw_not_entered,
+    _KIND.AUCTION: lambda: b.auction_state("NOT_BID"),
+    _KIND.TIMED_RELEASE: lambda: b.timed_release_state("NOT_ENTERED"),
+    _KIND.APPOINTMENT: lambda: b.appointment_state("NOT_BOOKED"),
+}
+
+
 def _not_entered(kind: wire.DistributionType) -> Any:
-    states: Mapping[wire.DistributionType, Any] = {
-        _KIND.QUEUE: b.not_queued(), _KIND.DRAW: b.draw_not_entered(),
-        _KIND.AUCTION: b.auction_state("NOT_BID"),
-        _KIND.TIMED_RELEASE: b.timed_release_state("NOT_ENTERED"),
-        _KIND.APPOINTMENT: b.appointment_state("NOT_BOOKED"),
-    }
-    return states[kind]
+    return _NOT_ENTERED[kind]()
 
 
 def _started(kind: wire.DistributionType, opening: str) -> JourneySnapshot:
@@ -322,6 +325,9 @@ def journey_paths(mechanism: wire.DistributionType | str, *, depth: int = 3,
     kind = _KIND(mechanism) if mechanism in set(_KIND) else None
     if kind is None or registry.spec_for(kind) is None:
         raise UsageError(f"{mechanism!r} is no registered mechanism")
+    if kind not in _NOT_ENTERED:
+        raise UsageError(f"journey_paths knows the server answers of {sorted(_NOT_ENTERED)}, "
+                         f"not those of the plug-in {kind.value!r}")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise UsageError(f"depth must be a whole number of at least 1, got {depth!r}")
     unknown = set(openings) - set(OPENINGS)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fanfare_rx.cli.commands import main
+from fanfare_rx.errors import RateLimitedError
 from fanfare_rx.cli.replay import as_test_source
 from fanfare_rx.journey.recorder import read_recording
 from fanfare_rx.testing import JourneyHarness
@@ -75,3 +76,42 @@ def test_the_written_test_passes_under_pytest_polls_and_expiry_included(tmp_path
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "1 passed" in ran.stdout
+
+
+def _run_pytest(test_file: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+         "--rootdir", str(test_file.parent), str(test_file)],
+        cwd=test_file.parent, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_refused_entry_and_a_waitlist_are_reproduced_too(tmp_path: Path) -> None:
+    h = JourneyHarness(b.experience("queue", waitlist=True, open_at=b.at(3600)))
+    h.server.on_route("-u|", u=b.routed(availability="upcoming"))
+    h.server.on_enter_waitlist("-w|", w=b.waitlist_status(True))
+    h.server.on_leave_waitlist("-l|", l=b.waitlist_status(False))
+    path = tmp_path / "waitlist.jsonl"
+    h.journey.record(path)
+    h.act("s--j--l", s="start", j="enter_waitlist", l="leave_waitlist")
+    h.advance(10)
+    h.destroy()
+
+    refused = JourneyHarness(b.experience("queue"))
+    refused.server.on_route("-r|", r=b.routed()).on_status("-n|", n=b.not_queued())
+    refused.server.on_enter("-#", "-q|", q=b.queued(4),
+                            error=RateLimitedError("busy", retry_after=30))
+    failed = tmp_path / "refused.jsonl"
+    refused.journey.record(failed)
+    refused.act("s---e--e", s="start", e="enter_queue")
+    refused.advance(12)
+    assert refused.journey.sequence_stage.get() == "participating"
+    refused.destroy()
+
+    for recording in (path, failed):
+        kinds = {type(msg).__name__ for msg in read_recording(recording).messages}
+        assert kinds & {"WaitlistChanged", "ActionFailed"}
+        test_file = tmp_path / f"test_{recording.stem}.py"
+        assert main(["replay", str(recording), "--as-test", str(test_file)]) == 0
+        ran = _run_pytest(test_file)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
