@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from fanfare_rx.cli.commands import main
-from fanfare_rx.errors import RateLimitedError
 from fanfare_rx.cli.replay import as_test_source
+from fanfare_rx.errors import RateLimitedError
 from fanfare_rx.journey.recorder import read_recording
 from fanfare_rx.testing import JourneyHarness
 from fanfare_rx.testing import builders as b
