@@ -12,6 +12,7 @@ import pytest
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.mechanisms import registry
+from fanfare_rx.mechanisms.registry import drop_kind, new_kind, register, unregister
 from fanfare_rx.models.actions import Cancel, Complete, Leave, LeaveWaitlist
 from fanfare_rx.models.journey import SequenceAction, SequenceStage
 from fanfare_rx.testing import JourneyPath, PathStep, journey_paths
@@ -91,3 +92,16 @@ def test_bad_arguments_are_usage_errors(mechanism: str, depth: int,
                                         openings: tuple[str, ...]) -> None:
     with pytest.raises(UsageError):
         journey_paths(mechanism, depth=depth, openings=openings)
+
+
+def test_a_plug_in_mechanism_whose_answers_it_does_not_know_is_a_usage_error() -> None:
+    kind = new_kind("toy_lottery")
+    queue = registry.spec_for("queue")
+    assert queue is not None
+    register(attrs.evolve(queue, kind=kind, state_types=(), rules=(), events=()))
+    try:
+        with pytest.raises(UsageError, match="toy_lottery"):
+            journey_paths(kind)
+    finally:
+        unregister(kind)
+        drop_kind(kind.value)
