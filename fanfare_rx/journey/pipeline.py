@@ -219,13 +219,15 @@ class JourneyPipeline:
             record :    ^  b  c  d      (a header with b's snapshot, then each message)
 
         Recording stops with :meth:`FlightRecorder.close` or when the journey is destroyed;
-        a second ``record`` closes the first. Usage: ``journey.record("journey.jsonl")``
+        a second ``record`` closes the first. A path that cannot be written raises
+        :class:`~fanfare_rx.errors.UsageError`. Usage: ``journey.record("journey.jsonl")``
         """
         self._ensure_alive()
+        recorder = FlightRecorder.open(path, self._subject.value)  # refused: the old one goes on
         if self._recorder is not None:
             self._recorder.close()
-        self._recorder = FlightRecorder.open(path, self._subject.value)
-        return self._recorder
+        self._recorder = recorder
+        return recorder
 
     # ----------------------------------------------------------------------------------------
     # Lifetime

@@ -226,12 +226,16 @@ class FlightRecorder:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], snapshot: JourneySnapshot) -> FlightRecorder:
-        """Start a recording at ``path`` (overwritten) from ``snapshot``.
+        """Start a recording at ``path`` (overwritten) from ``snapshot``; a path that cannot be
+        written raises :class:`UsageError` at once.
 
         Usage: ``FlightRecorder.open("journey.jsonl", journey.state.get())``
         """
         target = Path(path)
-        file = target.open("w", encoding="utf-8")
+        try:
+            file = target.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot record the journey to {str(target)!r}: {exc.strerror or exc}") from exc
         header = {"recording": RECORDING_VERSION, "experienceId": snapshot.context.experience_id,
                   "snapshot": json.loads(snapshot_to_json(redacted(snapshot)))}
         file.write(json.dumps(header, separators=(",", ":"), ensure_ascii=False) + "\n")

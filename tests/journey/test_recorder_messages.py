@@ -197,3 +197,13 @@ def test_a_plug_in_mechanisms_states_round_trip_once_registered() -> None:
         line = message_to_json(message)
         assert "t" * 30 not in line
         assert message_from_json(line) == redacted(message)
+
+
+def test_a_path_that_cannot_be_written_is_refused_where_given(tmp_path: Path) -> None:
+    h = JourneyHarness(b.experience("queue"))
+    recorder = h.journey.record(tmp_path / "journey.jsonl")
+    with pytest.raises(UsageError, match="cannot record the journey"):
+        h.journey.record(tmp_path / "missing-directory" / "journey.jsonl")
+    assert not recorder.closed  # the recording under way goes on
+    h.destroy()
+    assert recorder.closed
