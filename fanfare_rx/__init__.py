@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from fanfare_rx.journey.ports import (
         JourneyEffects,
     )
+    from fanfare_rx.journey.recorder import FlightRecorder, redacted, replay
     from fanfare_rx.journey.store import (
         Store,
     )
@@ -241,7 +242,10 @@ _EXPORTS: dict[str, str] = {
     "UnknownActionError": "fanfare_rx.errors",
     "UsageError": "fanfare_rx.errors",
     "ValidationError": "fanfare_rx.errors",
+    "FlightRecorder": "fanfare_rx.journey.recorder",
     "redact": "fanfare_rx.models._redact",
+    "redacted": "fanfare_rx.journey.recorder",
+    "replay": "fanfare_rx.journey.recorder",
     "snapshot_from_json": "fanfare_rx.wire.codec",
     "snapshot_to_json": "fanfare_rx.wire.codec",
     "page_to_json": "fanfare_rx.wire.codec",
@@ -295,6 +299,7 @@ __all__ = [
     "Fanfare",
     "FanfareError",
     "FileStorage",
+    "FlightRecorder",
     "HttpConfig",
     "HttpPool",
     "JoinWaitlist",
@@ -348,6 +353,8 @@ __all__ = [
     "__version__",
     "page_to_json",
     "redact",
+    "redacted",
+    "replay",
     "snapshot_from_json",
     "snapshot_to_json",
     "view_to_json",

@@ -72,6 +72,17 @@ def _add_conformance(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     conformance.add_conformance_arguments(parser)
     parser.set_defaults(run=conformance.run_conformance_command,
                         check=conformance.check_conformance_arguments)
+def _add_replay(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from fanfare_rx.cli import replay
+
+    parser = subparsers.add_parser(
+        "replay", help="print a recorded journey's timeline, or write it as a pytest test",
+        description="Read a recording written by journey.record(FILE) and print each folded "
+                    "message with its time and the stages it moved to; with --as-test, write "
+                    "a pytest test that reproduces the journey on scripted server answers. "
+                    "Exit 0, or 2 for a file that is no recording.")
+    replay.add_replay_arguments(parser)
+    parser.set_defaults(run=replay.run_replay_command)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_watch(subparsers)
     _add_swarm(subparsers)
     _add_conformance(subparsers)
+    _add_replay(subparsers)
     parser._command_parsers = dict(subparsers.choices)
     return parser
 

@@ -9,7 +9,7 @@ snapshots in order. Nothing here allocates per journey until it is needed.
 from __future__ import annotations
 
 import asyncio
-import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -21,9 +21,9 @@ from reactivex.subject import AsyncSubject, BehaviorSubject
 
 from fanfare_rx.errors import ConfigError, FanfareError, JourneyDestroyedError
 from fanfare_rx.journey import effects as fx
-from fanfare_rx.journey.core.machine import initial_snapshot, reduce
+from fanfare_rx.journey.core.fold import fold
+from fanfare_rx.journey.core.machine import initial_snapshot
 from fanfare_rx.journey.core.messages import (
-    ActionFailed,
     ConnectionObserved,
     FailOpenElapsed,
     Message,
@@ -31,12 +31,11 @@ from fanfare_rx.journey.core.messages import (
 )
 from fanfare_rx.journey.effect_context import FoldedFailure
 from fanfare_rx.journey.ports import JourneyEffects
+from fanfare_rx.journey.recorder import FlightRecorder
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction, SequenceStage
 
 __all__ = ["ActionName", "JourneyPipeline"]
-
-log = logging.getLogger("fanfare_rx.journey")
 
 ActionName = JourneyAction | SequenceAction | str
 
@@ -74,6 +73,7 @@ class JourneyPipeline:
         "_offset_ms",
         "_on_destroy",
         "_port",
+        "_recorder",
         "_running",
         "_scheduler",
         "_subject",
@@ -111,6 +111,7 @@ class JourneyPipeline:
         #: snapshot's ``context.connection.fail_open`` is set and a user event says the waiting
         #: room is unreachable since when. None (the default): never. No grant is invented.
         self.fail_open_after_ms: int | None = None
+        self._recorder: FlightRecorder | None = None
 
     # ----------------------------------------------------------------------------------------
     # The fold
@@ -161,20 +162,6 @@ class JourneyPipeline:
     def _snapshot(self) -> JourneySnapshot:
         return self._subject.value
 
-    def _fold(self, snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
-        try:
-            return reduce(snapshot, message)
-        except Exception as exc:
-            log.exception("reducer failed on %s; snapshot kept", type(message).__name__)
-            failure = ActionFailed(
-                at=getattr(message, "at", snapshot.updated_at), action="internal",
-                code="INTERNAL_ERROR", message=f"internal error: {type(exc).__name__}",
-            )
-            try:
-                return reduce(snapshot, failure)
-            except Exception:  # noqa: BLE001
-                return snapshot
-
     def _send(self, message: Message) -> None:
         """Deliver a message to the fold, after any fold being published on this thread."""
         if not self._destroyed:
@@ -184,7 +171,9 @@ class JourneyPipeline:
         if self._destroyed:
             return
         snapshot = self._subject.value
-        folded = self._fold(snapshot, message)
+        folded = fold(snapshot, message)
+        if self._recorder is not None:
+            self._recorder.write(message)
         if folded is snapshot:
             return
         self._follow_deadline(folded)
@@ -269,6 +258,27 @@ class JourneyPipeline:
         return result
 
     # ----------------------------------------------------------------------------------------
+    # The flight recorder
+
+    def record(self, path: str | os.PathLike[str]) -> FlightRecorder:
+        """Write every message the journey folds from now on to ``path`` as JSON lines, each
+        with its time, secrets redacted; ``fanfare_rx.replay(path)`` folds it back offline::
+
+            state  : a--b--c--d|
+            record :    ^  b  c  d      (a header with b's snapshot, then each message)
+
+        Recording stops with :meth:`FlightRecorder.close` or when the journey is destroyed;
+        a second ``record`` closes the first. A path that cannot be written raises
+        :class:`~fanfare_rx.errors.UsageError`. Usage: ``journey.record("journey.jsonl")``
+        """
+        self._ensure_alive()
+        recorder = FlightRecorder.open(path, self._subject.value)  # refused: the old one goes on
+        if self._recorder is not None:
+            self._recorder.close()
+        self._recorder = recorder
+        return recorder
+
+    # ----------------------------------------------------------------------------------------
     # Lifetime
 
     @property
@@ -303,6 +313,9 @@ class JourneyPipeline:
         self._expiry = self._fail_open = None
         for result in in_flight:
             result.on_error(JourneyDestroyedError(f"journey {self.experience_id} was destroyed"))
+        if self._recorder is not None:
+            self._recorder.close()
+            self._recorder = None
         self._subject.on_completed()
         if self._on_destroy is not None:
             self._on_destroy(self)

@@ -40,6 +40,7 @@ if _typing.TYPE_CHECKING:
         ScriptedEffects,
         UnscriptedCallError,
     )
+    from fanfare_rx.testing.paths import JourneyPath, PathStep, journey_paths
     from fanfare_rx.testing.sleep import RecordedSleep
     from fanfare_rx.testing.stages import (
         JOURNEY_STAGES,
@@ -56,7 +57,9 @@ _EXPORTS: dict[str, str] = {
     "ActionSpec": "fanfare_rx.testing.harness",
     "JOURNEY_STAGES": "fanfare_rx.testing.stages",
     "JourneyHarness": "fanfare_rx.testing.harness",
+    "JourneyPath": "fanfare_rx.testing.paths",
     "PORT_METHODS": "fanfare_rx.testing.marbles",
+    "PathStep": "fanfare_rx.testing.paths",
     "PortCall": "fanfare_rx.testing.marbles",
     "RecordedSleep": "fanfare_rx.testing.sleep",
     "Recording": "fanfare_rx.testing.stages",
@@ -66,6 +69,7 @@ _EXPORTS: dict[str, str] = {
     "assert_marbles": "fanfare_rx.testing.stages",
     "builders": "fanfare_rx.testing.builders",
     "drive": "fanfare_rx.testing.harness",
+    "journey_paths": "fanfare_rx.testing.paths",
     "parse_marbles": "fanfare_rx.testing.stages",
     "pending_actions": "fanfare_rx.testing.harness",
     "record": "fanfare_rx.testing.stages",
@@ -79,6 +83,8 @@ __all__ = [
     "ActionOutcome",
     "ActionSpec",
     "JourneyHarness",
+    "JourneyPath",
+    "PathStep",
     "PortCall",
     "RecordedSleep",
     "Recording",
@@ -87,6 +93,7 @@ __all__ = [
     "assert_marbles",
     "builders",
     "drive",
+    "journey_paths",
     "parse_marbles",
     "pending_actions",
     "record",

@@ -22,6 +22,7 @@ BASE: dict[str, list[str]] = {
     "watch": ["watch", *SERVER],
     "swarm": ["swarm"],
     "conformance": ["conformance", "--sandbox"],
+    "replay": ["replay", "journey.jsonl"],
 }
 
 #: What ``conformance`` needs when a server option is under test (instead of --sandbox).
@@ -88,6 +89,7 @@ OPTIONS: list[tuple[str, str, str | None, str | None, str, object]] = [
     ("conformance", "--otp", "424242", None, "otp", "424242"),
     ("conformance", "--timeout", "3", "0", "timeout", 3.0),
     ("conformance", "--json", None, None, "json", True),
+    ("replay", "--as-test", "test_bug.py", None, "as_test", "test_bug.py"),
 ]
 
 

@@ -81,6 +81,7 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ("client.md", "SessionManager(organization_id, *,", "signature"),
     ("sandbox.md", "async with Sandbox(scenario=None", "async:sandbox"),
     ("testing.md", "def test_a_lost_draw_ends(journey_harness)", "pytest"),
+    ("testing.md", "def test_every_offered_action_has_a_button(path)", "pytest"),
 )
 
 

@@ -23,7 +23,7 @@ from fanfare_rx.testing import builders as b
 def test_public_names() -> None:
     assert sorted(testing.__all__) == sorted(
         name for name in dir(testing) if not name.startswith(("_", "@")) and name != "annotations"
-        and name not in {"harness", "marbles", "sleep", "stages", "plugin"}  # plugin: loaded by pytest
+        and name not in {"harness", "marbles", "paths", "sleep", "stages", "plugin"}  # plugin: by pytest
     )
 
 
