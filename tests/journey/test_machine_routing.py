@@ -280,13 +280,17 @@ def test_no_access_after_admission_keeps_the_admission() -> None:
     assert snap.events[-1].detail["code"] == "NO_SEQUENCE_AVAILABLE"
 
 
-def test_gated_after_participation_leaves_the_sequence_behind() -> None:
-    snap = snapshot_at("queue", state="GRANTED")
-    snap = reduce(snap, act(JA.REQUEST_REROUTE, at=T0 + 10))
+def test_gated_reroute_while_admitted_keeps_the_grant() -> None:
+    # A gate on the sequence asked for is no word from the server about the held entry:
+    # the grant, its expiry and the participation stay (DESIGN: the client never drops a place).
+    admitted = snapshot_at("queue", state="GRANTED")
+    snap = reduce(admitted, act(JA.REQUEST_REROUTE, at=T0 + 10))
     snap = reduce(snap, route(gated(auth_gate()), at=T0 + 11))
-    assert snap.sequence_stage is SequenceStage.NONE
-    assert snap.context.admittance_token is None and snap.context.admittance_expires_at is None
-    assert snap.context.distribution is None and snap.context.participation is None
+    assert snap.journey_stage is JS.NEEDS_AUTH
+    assert snap.sequence_stage is SequenceStage.ADMITTED
+    assert snap.context.admittance_token == admitted.context.admittance_token is not None
+    assert snap.context.admittance_expires_at == admitted.context.admittance_expires_at
+    assert snap.context.participation == admitted.context.participation is not None
 
 
 def test_failure_while_entering_offers_retry() -> None:

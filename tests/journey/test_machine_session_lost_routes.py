@@ -106,3 +106,19 @@ def test_no_answer_order_leaves_routed_listing_the_sign_in(steps: list[int]) -> 
                                                state=state))
         if snap.journey_stage is JourneyStage.ROUTED:
             assert not _asks_to_sign_in(snap), steps
+
+
+@pytest.mark.parametrize("gate", [b.auth_gate(), b.bot_check_gate()], ids=["auth", "bot_check"])
+def test_a_gated_route_asked_for_while_holding_a_place_keeps_the_place(gate: Any) -> None:
+    snap = initial_snapshot(b.EXPERIENCE_ID)
+    snap = reduce(snap, RouteResolved(at=1_000, result=b.routed(), experience=EXPERIENCE))
+    snap = reduce(snap, StatusReceived(at=1_500, distribution_id=b.distribution_id("queue"),
+                                       state=b.queued(12)))
+    held = snap.context
+    after = reduce(snap, RouteResolved(at=2_000, result=b.gated(gate), experience=EXPERIENCE,
+                                       follow=True))
+    assert after.requirements  # the gate is asked for ...
+    assert after.sequence_stage is SequenceStage.PARTICIPATING  # ... and the place stays
+    assert after.context.participation == held.participation
+    assert after.context.position == 12
+    assert after.context.distribution == held.distribution

@@ -358,13 +358,21 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         )
         if invalid_code:  # a rejected code is never kept
             ctx = attrs.evolve(ctx, access_code=None)
+        events = requirement_events(snap.requirements, requirements)
+        events.append(analytics("journey_gated", gates=[r.type.value for r in requirements]))
+        if snap.context.distribution is not None and snap.sequence_stage in _HOLDING:
+            # The server still holds the entry: the gate is for the sequence asked for, and the
+            # held place stays followed (stage, participation, position) until the server says
+            # otherwise.
+            draft = attrs.evolve(snap, journey_stage=stage_for_requirements(requirements),
+                                 requirements=requirements, context=attrs.evolve(ctx, offers=()))
+            return draft, events
         draft = attrs.evolve(
             snap, journey_stage=stage_for_requirements(requirements), sequence_stage=SS.NONE,
             requirements=requirements,
             context=attrs.evolve(left_sequence(ctx), offers=()),
         )
-        events = requirement_events(snap.requirements, requirements)
-        return draft, [*events, analytics("journey_gated", gates=[r.type.value for r in requirements])]
+        return draft, events
     offers = offers_from_wire(result.offers)
     code_offers = [o for o in offers if _code_only(o)]
     code_rejected = _code_rejected(result)
