@@ -28,7 +28,7 @@ from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.journey import DistributionSummary
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.sandbox.clock import SandboxClock
-from fanfare_rx.sandbox.engines.queue import QueueEngine
+from fanfare_rx.sandbox.engines.queue import QueueEngine, QueueSpec
 from fanfare_rx.sandbox.scenario import Scenario, default_scenario
 
 __all__ = ["main"]
@@ -78,7 +78,7 @@ def _scenario(admit_rate: float, crowd: int) -> Scenario:
             sequences = tuple(
                 attrs.evolve(s, distribution=attrs.evolve(s.distribution, admit_rate=admit_rate,
                                                           crowd=crowd))
-                if s.distribution is not None else s
+                if isinstance(s.distribution, QueueSpec) else s
                 for s in experience.sequences
             )
             experience = attrs.evolve(experience, sequences=sequences)

@@ -1,5 +1,6 @@
 """``fanfare-rx sandbox``: serve the sandbox from the command line and print its start banner
-(base URL, keys, how to call the API, experiences) one item per line; ``sandbox reset``.
+(base URL, keys, how to call the API, experiences and what each is doing) one item per line;
+``sandbox reset`` and ``sandbox status`` act on a running one.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import signal
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from fanfare_rx.sandbox.clock import CLOCK_MODES
 from fanfare_rx.sandbox.connections import ServerLimits
 from fanfare_rx.sandbox.control import describe_experience
-from fanfare_rx.sandbox.scenario import ExperienceSpec, ScenarioError, load_scenario
+from fanfare_rx.sandbox.scenario import ScenarioError, load_scenario
 from fanfare_rx.sandbox.server import DEFAULT_SEED, Sandbox
 
 __all__ = [
@@ -31,6 +33,8 @@ __all__ = [
     "reset_remote",
     "run",
     "serve",
+    "status_lines",
+    "status_remote",
 ]
 
 DEFAULT_PORT = 4802
@@ -123,26 +127,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                description="Start the scenario of a running sandbox over "
                                            "(POST /_sandbox/reset): distributions afresh, "
                                            "consumers and tokens kept.")
-    reset.add_argument("--url", default=f"http://127.0.0.1:{DEFAULT_PORT}",
-                       help=f"the sandbox's base URL (default http://127.0.0.1:{DEFAULT_PORT})")
-    reset.add_argument("--secret-key", default=DEFAULT_SECRET_KEY,
-                       help=f"the scenario's secret key (default {DEFAULT_SECRET_KEY})")
+    _add_remote(reset)
     reset.add_argument("--seed", dest="reset_seed", type=int, default=None,
                        help="a new seed for the draws (default: keep the current one)")
+    status = actions.add_parser("status", help="say what each experience of a running sandbox "
+                                                "is doing now and when it next changes",
+                                description="Ask a running sandbox (GET /_sandbox/status) what "
+                                            "each experience is doing now and when it next "
+                                            "changes, in wall-clock time.")
+    _add_remote(status)
+
+
+def _add_remote(parser: argparse.ArgumentParser) -> None:
+    """``--url`` and ``--secret-key`` of the actions that call a running sandbox."""
+    parser.add_argument("--url", default=f"http://127.0.0.1:{DEFAULT_PORT}",
+                        help=f"the sandbox's base URL (default http://127.0.0.1:{DEFAULT_PORT})")
+    parser.add_argument("--secret-key", default=DEFAULT_SECRET_KEY,
+                        help=f"the scenario's secret key (default {DEFAULT_SECRET_KEY})")
 
 
 # --- banner -------------------------------------------------------------------------------------
 
-def _cycle(experience: ExperienceSpec) -> str:
-    seconds = experience.cycle_seconds
-    if seconds is None:
-        return ""
-    amount = f"{seconds / 60:g} min" if seconds % 60 == 0 else f"{seconds:g} s"
-    return f", starts over every {amount}"
+def _duration(seconds: float) -> str:
+    """``45 s``, ``4 min 10 s``, ``2 h 5 min`` (rounded to the second)."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, rest = divmod(whole, 3600)
+    return f"{hours} h {rest // 60} min" if rest // 60 else f"{hours} h"
+
+
+def _now_line(experience: dict[str, Any], speed: float | None) -> str:
+    """``open for entries, round 2; draws in 4 min 10 s, then reopens`` (``speed`` turns
+    sandbox seconds into wall seconds; None keeps sandbox time)."""
+    text = str(experience["doing"])
+    seconds = experience.get("nextChangeInSeconds")
+    if experience.get("nextChange") and seconds is not None:
+        wall = float(seconds) / speed if speed else float(seconds)
+        text += f"; {experience['nextChange']} in {_duration(wall)}"
+        if experience.get("then"):
+            text += f", then {experience['then']}"
+    return text
+
+
+def _wall_speed(clock: dict[str, Any]) -> float | None:
+    return float(clock.get("speed") or 1.0) if clock.get("mode") == "real" else None
+
+
+def status_lines(answer: dict[str, Any]) -> list[str]:
+    """``GET /_sandbox/status`` as lines: the clock, then one line per experience saying what
+    it is doing and when it next changes (wall-clock time on a real clock).
+
+    Usage: ``print("\n".join(status_lines(sandbox.status())))``
+    """
+    clock = answer["clock"]
+    speed = _wall_speed(clock)
+    when = "times in wall-clock time" if speed is not None else "times in sandbox time"
+    mode = clock["mode"] if clock.get("speed", 1) == 1 else f"{clock['mode']} x{clock['speed']:g}"
+    lines = [f"sandbox clock {clock['now'][11:19]} UTC ({mode}, {when})"]
+    width = max((len(e["label"]) for e in answer["experiences"]), default=0)
+    lines += [f"{e['label']:<{width}}  {_now_line(e, speed)}" for e in answer["experiences"]]
+    return lines
 
 
 def banner_lines(sandbox: Sandbox) -> list[str]:
-    """The start banner, one fact per line; the last line starts with ``ready``.
+    """The start banner, one fact per line (at most 80 columns but the ``curl`` line); the last
+    line starts with ``ready``.
 
     Usage: ``print("\\n".join(banner_lines(sandbox)))``
     """
@@ -158,14 +211,19 @@ def banner_lines(sandbox: Sandbox) -> list[str]:
         f"development OTP: {sandbox.otp_code}",
         f"bot check token: {sandbox.bot_check_token}",
         f"header on every API call: X-Publishable-Key: {key}",
-        "header on consumer calls: Authorization: Bearer <accessToken from POST /auth/guest>",
+        "header on consumer calls: Authorization: Bearer <accessToken of /auth/guest>",
         f"guest session: {guest}",
     ]
     lines += [f"access code ({label}): {code}" for label, code in sandbox.access_codes.items()]
-    lines += [f"experience {e.label}: {e.id} ({describe_experience(e)}){_cycle(e)}"
-              for e in sandbox.scenario.experiences]
-    lines.append(f"ready: start over with `fanfare-rx sandbox reset --url {url}`; "
-                 "Ctrl-C stops")
+    speed = _wall_speed(sandbox.status()["clock"])
+    for experience, now in zip(sandbox.scenario.experiences, sandbox.status()["experiences"],
+                               strict=True):
+        lines.append(f"experience {experience.label}: {experience.id} "
+                     f"({describe_experience(experience)})")
+        lines.append(f"  now: {_now_line(now, speed)}")
+    lines.append(f"status: fanfare-rx sandbox status --url {url}")
+    lines.append(f"start over: fanfare-rx sandbox reset --url {url}")
+    lines.append("ready: Ctrl-C stops")
     return lines
 
 
@@ -213,19 +271,49 @@ def reset_remote(url: str, secret_key: str = DEFAULT_SECRET_KEY, seed: int | Non
     return answer
 
 
-def _reset(args: argparse.Namespace) -> int:
+def status_remote(url: str, secret_key: str = DEFAULT_SECRET_KEY,
+                  timeout: float = 10.0) -> dict[str, Any]:
+    """``GET /_sandbox/status`` of a running sandbox: its clock and what each experience is
+    doing now and when it next changes. Raises as :func:`reset_remote`.
+
+    Usage: ``status_remote("http://127.0.0.1:4802")["experiences"][1]["doing"]``
+    """
+    request = urllib.request.Request(url.rstrip("/") + "/_sandbox/status",
+                                     headers={"Authorization": f"Bearer {secret_key}"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=timeout) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
+
+
+def _remote(action: str, url: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+    """Call a running sandbox; print why on stderr and return None when that fails."""
     try:
-        answer = reset_remote(args.url, args.secret_key, args.reset_seed)
+        return call()
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode("utf-8", "replace")[:200]
-        print(f"fanfare-rx sandbox reset: {args.url} answered {exc.code}: {detail}",
+        print(f"fanfare-rx sandbox {action}: {url} answered {exc.code}: {detail}",
               file=sys.stderr)
-        return 1
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        print(f"fanfare-rx sandbox reset: cannot reach {args.url}: {reason}", file=sys.stderr)
+        print(f"fanfare-rx sandbox {action}: cannot reach {url}: {reason}", file=sys.stderr)
+    return None
+
+
+def _reset(args: argparse.Namespace) -> int:
+    answer = _remote("reset", args.url,
+                     lambda: reset_remote(args.url, args.secret_key, args.reset_seed))
+    if answer is None:
         return 1
     print(f"sandbox reset: {args.url} (seed {answer.get('seed')}, now {answer.get('now')})")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    answer = _remote("status", args.url, lambda: status_remote(args.url, args.secret_key))
+    if answer is None:
+        return 1
+    print("\n".join(status_lines(answer)))
     return 0
 
 
@@ -234,8 +322,11 @@ def run(args: argparse.Namespace) -> int:
 
     Usage: ``run(parser.parse_args(["sandbox", "--port", "0"]))``
     """
-    if getattr(args, "sandbox_action", None) == "reset":
+    action = getattr(args, "sandbox_action", None)
+    if action == "reset":
         return _reset(args)
+    if action == "status":
+        return _status(args)
     try:
         asyncio.run(serve(args))
     except ScenarioError as exc:

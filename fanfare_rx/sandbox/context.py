@@ -4,7 +4,7 @@ and the helpers that demand a consumer bearer or the secret key.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from aiohttp import web
@@ -13,12 +13,14 @@ from fanfare_rx.sandbox.auth import Identity
 from fanfare_rx.sandbox.faults import Faults
 from fanfare_rx.sandbox.http import ApiError
 from fanfare_rx.sandbox.ratelimit import RateLimiter
-from fanfare_rx.sandbox.world import World
+
+if TYPE_CHECKING:  # the world builds the engines, whose handlers use this module
+    from fanfare_rx.sandbox.world import World
 
 __all__ = ["FAULTS", "LIMITER", "WORLD", "CallState", "base_url", "consumer", "now",
            "require_secret", "state", "world"]
 
-WORLD = web.AppKey("world", World)
+WORLD: web.AppKey[World] = web.AppKey("world")
 FAULTS = web.AppKey("faults", Faults)
 LIMITER = web.AppKey("limiter", RateLimiter)
 

@@ -1,5 +1,6 @@
 """Control endpoints under the reserved ``/_sandbox/`` prefix (secret key): the clock, the
-fault plan, the start facts, and the page a bot-check challenge's ``iframeUrl`` shows.
+fault plan, the start facts, what each experience is doing now, and the page a bot-check
+challenge's ``iframeUrl`` shows.
 """
 
 from __future__ import annotations
@@ -12,17 +13,20 @@ from aiohttp import web
 
 from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.clock import to_datetime
+from fanfare_rx.sandbox.engines import Timeline
 from fanfare_rx.sandbox.faults import FaultPlanError
-from fanfare_rx.sandbox.http import ApiError, read_body, validation_error
+from fanfare_rx.sandbox.http import ApiError, parse_json, read_body, validation_error
 from fanfare_rx.sandbox.scenario import ExperienceSpec
 from fanfare_rx.sandbox.world import World
 
-__all__ = ["ClockAdvance", "ResetRequest", "describe_experience", "info", "routes"]
+__all__ = ["ClockAdvance", "ResetRequest", "describe_experience", "experience_status", "info",
+           "routes", "status"]
 
 routes = web.RouteTableDef()
 
-_WORDS = {"queue": "queue", "draw": "draw", "auction": "auction", "timed_release": "timed release",
-          "waitlist": "waitlist", "vip": "vip access code", "signin": "sign-in required",
+#: Words of the built-in scenario's experiences that the generic description would say less
+#: well (``queue, waitlist`` for the waitlist experience); the rest are derived.
+_WORDS = {"waitlist": "waitlist", "vip": "vip access code", "signin": "sign-in required",
           "botcheck": "bot check"}
 
 
@@ -79,6 +83,55 @@ def info(world: World, base_url: str) -> dict[str, Any]:
     }
 
 
+def experience_status(world: World, experience: ExperienceSpec, now: float) -> dict[str, Any]:
+    """What one experience is doing at ``now`` and its next scheduled change (the earliest of
+    its distributions' changes and its cycle's restart), as JSON.
+
+    Usage: ``experience_status(world, world.scenario.experiences[0], world.tick())["doing"]``
+    """
+    doing: list[str] = []
+    changes: list[Timeline] = []
+    for sequence in experience.sequences:
+        engine = world.engine_of_sequence.get(sequence.id)
+        if engine is None:
+            doing.append("waitlist only" if sequence.id in world.waitlist_of_sequence
+                          else "no distribution")
+            continue
+        timeline = engine.timeline(now)
+        waitlist = world.waitlist_of_sequence.get(sequence.id)
+        doing.append(f"{timeline.doing}, waitlist open" if waitlist is not None and
+                     timeline.doing == "upcoming" and not waitlist.closed else timeline.doing)
+        if timeline.next_change is not None and timeline.at is not None:
+            changes.append(timeline)
+    if experience.cycle_seconds is not None:
+        restart = world.origin + (world.cycle_of(experience, now) + 1) * experience.cycle_seconds
+        changes.append(Timeline("", "starts over", restart))
+    upcoming = min(changes, key=lambda t: t.at or 0.0) if changes else None
+    answer: dict[str, Any] = {
+        "label": experience.label, "id": experience.id, "name": experience.name,
+        "doing": "; ".join(dict.fromkeys(doing)) or "no sequences",
+        "nextChange": None, "nextChangeAt": None, "nextChangeInSeconds": None, "then": None}
+    if upcoming is not None and upcoming.at is not None:
+        answer.update(nextChange=upcoming.next_change, nextChangeAt=_iso(upcoming.at),
+                      nextChangeInSeconds=round(max(0.0, upcoming.at - now), 3),
+                      then=upcoming.then)
+    return answer
+
+
+def status(world: World) -> dict[str, Any]:
+    """The clock and what every experience is doing now (``GET /_sandbox/status``).
+
+    Usage: ``status(world)["experiences"][0]["nextChange"]``
+    """
+    now = world.tick()
+    return {"clock": _clock(world),
+            "experiences": [experience_status(world, e, now) for e in world.scenario.experiences]}
+
+
+def _iso(epoch: float) -> str:
+    return to_datetime(epoch).isoformat().replace("+00:00", "Z")
+
+
 def _clock(world: World) -> dict[str, Any]:
     clock = world.clock
     return {"now": to_datetime(clock.time()).isoformat().replace("+00:00", "Z"),
@@ -89,6 +142,11 @@ def _clock(world: World) -> dict[str, Any]:
 @routes.get("/_sandbox/info")
 async def get_info(request: web.Request) -> web.Response:
     return web.json_response(info(context.world(request), context.base_url(request)))
+
+
+@routes.get("/_sandbox/status")
+async def get_status(request: web.Request) -> web.Response:
+    return web.json_response(status(context.world(request)))
 
 
 @routes.get("/_sandbox/clock")
@@ -119,14 +177,7 @@ async def reset_world(request: web.Request) -> web.Response:
 
 @routes.post("/_sandbox/faults")
 async def set_faults(request: web.Request) -> web.Response:
-    raw = await request.read()
-    try:
-        import json
-
-        plan = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise validation_error("malformed JSON", [], expected="json", received="string",
-                               type_="invalid_json") from None
+    plan = parse_json(await request.read() or b"{}")
     faults = request.app[context.FAULTS]
     try:
         faults.set(plan)

@@ -43,10 +43,7 @@ async def guest(request: web.Request) -> web.Response:
 
 @routes.post("/auth/otp/request")
 async def otp_request(request: web.Request) -> web.Response:
-    body = await read_body(request, wire.OtpRequest, optional=True)
-    if not body.email and not body.phone:
-        raise validation_error("email or phone is required", ["email"], body={},
-                               expected="string", type_="missing")
+    await read_body(request, wire.OtpRequest, optional=True)  # §5.1: no field is required
     return json_response(wire.OtpRequestResult(ok=True))
 
 

@@ -4,7 +4,6 @@ the archived-status resolver.
 
 from __future__ import annotations
 
-import attrs
 from aiohttp import web
 
 from fanfare_rx.models import wire
@@ -21,14 +20,10 @@ routes = web.RouteTableDef()
 
 
 def _experience(world: World, experience: ExperienceSpec) -> wire.Experience:
-    """The experience body; gen C sequences (scenario ``timedReleaseShape: "genC"``) list no
-    timed releases (§4.3: no ``timedReleases`` array in gen B/C): a client finds one through the
+    """The experience body; in spec mode its sequences list no timed releases (§4.3: no
+    ``timedReleases`` array in gen B/C; ``TimedReleaseEngine.extensions``): a client finds one through the
     routed sequence's ``distribution`` in ``GET /consumers/me``."""
-    model = world.experience_model(experience)
-    if world.scenario.timed_release_shape != "genC" or not model.sequences:
-        return model
-    return attrs.evolve(model, sequences=tuple(attrs.evolve(s, timed_releases=None)
-                                               for s in model.sequences))
+    return world.experience_model(experience)
 
 
 @routes.post("/experiences/archived-status")

@@ -16,9 +16,11 @@ from fanfare_rx.wire import codec
 
 __all__ = [
     "ApiError",
+    "ModelResponse",
     "conflict",
     "json_response",
     "not_found",
+    "parse_json",
     "read_body",
     "validation_error",
 ]
@@ -48,12 +50,21 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def json_response(model: Any, status: int = 200) -> web.Response:
+class ModelResponse(web.Response):
+    """A JSON answer that keeps the model it was written from (so the spec-mode middleware can
+    write it again without the sandbox's extension fields)."""
+
+    def __init__(self, model: Any, status: int = 200) -> None:
+        super().__init__(text=codec.dumps(model), status=status, content_type="application/json")
+        self.model = model
+
+
+def json_response(model: Any, status: int = 200) -> ModelResponse:
     """A model written through the codec.
 
     Usage: ``return json_response(wire.OtpRequestResult(ok=True))``
     """
-    return web.Response(text=codec.dumps(model), status=status, content_type="application/json")
+    return ModelResponse(model, status)
 
 
 def not_found(what: str) -> ApiError:
@@ -140,6 +151,19 @@ def _from_decode_error(exc: DecodeError, body: Any) -> ApiError:
     return validation_error(first, keys, body=body, expected=expected, type_=type_)
 
 
+def parse_json(raw: bytes) -> Any:
+    """Parse a request body with the codec's parser, or raise 400 ``invalid_json``: malformed,
+    not UTF-8, NaN/Infinity, or nested deeper than ``codec.MAX_DEPTH`` (``[[[[...``).
+
+    Usage: ``parsed = parse_json(await request.read())``
+    """
+    try:
+        return codec.parse_json(raw, "request body")
+    except DecodeError as exc:
+        raise validation_error(exc.message.rsplit(" @ ", 1)[0], [], body=None, expected="json",
+                               received="string", type_="invalid_json") from None
+
+
 async def read_body(request: web.Request, cls: type[T], *, optional: bool = False) -> T:
     """Decode a JSON request body into ``cls`` through the codec, or raise a 400.
 
@@ -154,11 +178,7 @@ async def read_body(request: web.Request, cls: type[T], *, optional: bool = Fals
                                    received="undefined", type_="missing")
         parsed: Any = {}
     else:
-        try:
-            parsed = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise validation_error(f"malformed JSON: {exc}", [], body=None, expected="json",
-                                   received="string", type_="invalid_json") from None
+        parsed = parse_json(raw)
     if not isinstance(parsed, dict):
         raise validation_error("expected a JSON object", [], body=parsed, expected="object",
                                type_="invalid_type")

@@ -1,5 +1,5 @@
 """The sandbox's aiohttp middlewares: request ids and JSON errors, body-size limit, injected
-faults, credentials (publishable key, bearer, secret key) and rate limits.
+faults, credentials (publishable key, bearer, secret key), rate limits and the spec shape.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from aiohttp import web
 
 from fanfare_rx.models._redact import redact
 from fanfare_rx.sandbox import context
-from fanfare_rx.sandbox.http import ApiError
+from fanfare_rx.sandbox.http import ApiError, ModelResponse
 from fanfare_rx.sandbox.ratelimit import RateWindow
+from fanfare_rx.sandbox.shapes import spec_only
+from fanfare_rx.wire import codec
 
 __all__ = ["BODY_TIMEOUT", "CONTROL_PREFIX", "MAX_BODY_BYTES", "middlewares", "next_request_id"]
 
@@ -187,6 +189,19 @@ async def rate_limit(request: web.Request, handler: Handler) -> web.StreamRespon
     return await handler(request)
 
 
-def middlewares() -> list[Callable[..., Awaitable[web.StreamResponse]]]:
-    """In order: envelope, body limit, faults, credentials, rate limit."""
-    return [envelope, body_limit, faults, credentials, rate_limit]
+@web.middleware
+async def spec_shape(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Spec mode: a body written from a model is written again without the sandbox's
+    extension fields (``shapes.extensions()``)."""
+    response = await handler(request)
+    if isinstance(response, ModelResponse):
+        response.text = codec.dumps(spec_only(response.model))
+    return response
+
+
+def middlewares(spec_mode: bool = False) -> list[Callable[..., Awaitable[web.StreamResponse]]]:
+    """In order: envelope, body limit, faults, credentials, rate limit, and in spec mode the
+    spec shape (a compat sandbox pays nothing for it)."""
+    chain: list[Callable[..., Awaitable[web.StreamResponse]]] = [
+        envelope, body_limit, faults, credentials, rate_limit]
+    return [*chain, spec_shape] if spec_mode else chain

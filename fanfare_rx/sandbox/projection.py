@@ -13,8 +13,6 @@ from fanfare_rx.sandbox.world import World
 __all__ = ["consumer_me", "sequence_projection"]
 
 P = wire.SequencePhase
-_NOT_YET = {"queue": "not_queued", "draw": "not_entered", "auction": "not_bid",
-            "timed_release": "not_entered", "appointment": "not_booked"}
 
 
 def sequence_projection(world: World, consumer: Consumer, sequence_id: str,
@@ -26,11 +24,11 @@ def sequence_projection(world: World, consumer: Consumer, sequence_id: str,
     engine = world.engine_of_sequence.get(sequence_id)
     if engine is None:
         return wire.SequenceProjection(phase=P.UNAVAILABLE, reason="no distribution")
-    mechanism = wire.DistributionType(engine.kind)
+    mechanism = engine.mechanism
     distribution = engine.distribution_projection(now)
     found = engine.projection(consumer.id, now)
     if found is None:
-        idle = wire.ConsumerProjection(status=_NOT_YET[engine.kind], distribution_id=engine.id)
+        idle = wire.ConsumerProjection(status=engine.idle_status, distribution_id=engine.id)
         lifecycle = distribution.lifecycle
         if lifecycle is wire.DistributionLifecycle.SCHEDULED:
             return wire.SequenceProjection(phase=P.SCHEDULED, mechanism=mechanism,

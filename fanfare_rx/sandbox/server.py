@@ -15,7 +15,7 @@ from aiohttp import web
 from fanfare_rx.sandbox.app import create_app
 from fanfare_rx.sandbox.clock import SandboxClock
 from fanfare_rx.sandbox.connections import SandboxSite, ServerLimits
-from fanfare_rx.sandbox.control import info
+from fanfare_rx.sandbox.control import info, status
 from fanfare_rx.sandbox.faults import Faults
 from fanfare_rx.sandbox.ratelimit import RateLimiter
 from fanfare_rx.sandbox.scenario import Scenario, default_scenario, load_scenario
@@ -156,6 +156,14 @@ class Sandbox:
     def info(self) -> dict[str, Any]:
         """The banner's facts as a dict (same as ``GET /_sandbox/info``)."""
         return info(self.world, self.base_url)
+
+    def status(self) -> dict[str, Any]:
+        """What each experience is doing now and its next change (same as
+        ``GET /_sandbox/status``).
+
+        Usage: ``sandbox.status()["experiences"][0]["doing"]``
+        """
+        return status(self.world)
 
     # --- clock ----------------------------------------------------------------------------------
 

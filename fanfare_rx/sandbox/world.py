@@ -10,26 +10,13 @@ from typing import TypeVar
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox.auth import Accounts, TokenSigner
 from fanfare_rx.sandbox.clock import SandboxClock, to_datetime
-from fanfare_rx.sandbox.engines import (
-    AppointmentEngine,
-    AuctionEngine,
-    DrawEngine,
-    Engine,
-    QueueEngine,
-    TimedReleaseEngine,
-    WaitlistEngine,
-)
+from fanfare_rx.sandbox.engines import Engine, WaitlistEngine, registered_engines
 from fanfare_rx.sandbox.http import ApiError, not_found
 from fanfare_rx.sandbox.scenario import ExperienceSpec, Scenario, SequenceSpec
 
 __all__ = ["World"]
 
 E = TypeVar("E", bound=Engine)
-_ENGINES: dict[str, type[Engine]] = {"queue": QueueEngine, "draw": DrawEngine,
-                                     "auction": AuctionEngine, "timed_release": TimedReleaseEngine,
-                                     "appointment": AppointmentEngine}
-_NOUNS = {QueueEngine: "Queue", DrawEngine: "Draw", AuctionEngine: "Auction",
-          TimedReleaseEngine: "Timed release", AppointmentEngine: "Appointment"}
 
 
 class World:
@@ -73,11 +60,10 @@ class World:
         self.sequences[sequence.id] = (experience, sequence)
         spec = sequence.distribution
         if spec is not None:
-            cls = _ENGINES[spec.type]
-            extra = {"seed": self.seed} if cls is DrawEngine else {}
+            cls = registered_engines()[spec.type]
             engine = cls(spec, start=start, sequence_id=sequence.id,
                          experience_id=experience.id, signer=self.signer,
-                         time_zone=experience.time_zone, now=start, **extra)
+                         time_zone=experience.time_zone, now=start, seed=self.seed)
             self.engines[engine.id] = engine
             self.engine_of_sequence[sequence.id] = engine
         if sequence.waitlist is not None:
@@ -149,7 +135,7 @@ class World:
     def engine(self, engine_id: str, cls: type[E]) -> E:
         engine = self.engines.get(engine_id)
         if not isinstance(engine, cls):
-            raise not_found(_NOUNS.get(cls, "Distribution"))
+            raise not_found(cls.noun)
         return engine
 
     def waitlist(self, waitlist_id: str) -> WaitlistEngine:
@@ -188,10 +174,8 @@ class World:
             engine = self.engine_of_sequence.get(spec.id)
             lists: dict[str, tuple[object, ...]] = {}
             if engine is not None:
-                field = {"queue": "queues", "draw": "draws", "auction": "auctions",
-                         "timed_release": "timed_releases",
-                         "appointment": "appointments"}[engine.kind]
-                lists[field] = (engine.model(),)
+                if engine.listed_as is not None:
+                    lists[engine.listed_as] = (engine.model(),)
                 opens.append(engine.open_at)
                 closes.extend(t for t in (engine.close_at, engine.settles_at()) if t is not None)
             waitlist = self.waitlist_of_sequence.get(spec.id)

@@ -92,10 +92,11 @@ async def test_auction_outbid_rebid_settle(sb: Sandbox, make_fanfare: MakeFanfar
     await sb.advance(301)
     await ada.refresh_distribution()
     await bob.refresh_distribution()
-    assert engine.winner == consumer_id(ada_app)
+    result = engine.results[consumer_id(ada_app)]  # the settled round (the next one is open)
+    assert result.state.status == "WON" and result.grant is not None
     won = ada.state.get()
     assert won.sequence_stage == "admitted"
-    assert won.context.admittance_token == engine.grant.token
+    assert won.context.admittance_token == result.grant.token
     lost = bob.state.get()
     assert (lost.sequence_stage, lost.context.outcome) == ("ended", "lost")
     assert [e["amount"] for e in ada_events.of("auction:bid-placed")] == ["100.00", "160.00"]

@@ -124,8 +124,17 @@ async def test_guest_refused_by_a_members_auction_is_asked_to_sign_in(custom: Cu
 # --- 7 ----------------------------------------------------------------------------------------
 
 
-async def test_polling_an_enterable_draw_notices_it_closed(sb: Sandbox, fanfare: Fanfare) -> None:
-    journey = fanfare.experiences.create_journey(sb.experiences["draw"])
+ONE_ROUND_DRAW = [
+    {"id": "seq-d", "name": "Draw", "priority": 1,
+     "distribution": {"type": "draw", "id": "d-1", "openAt": 0, "closeAt": 300, "drawAt": 300,
+                      "winnerCount": 5, "admissionExpirationSeconds": 600}},
+]
+
+
+async def test_polling_an_enterable_draw_notices_it_closed(custom: Custom) -> None:
+    # the built-in draw reopens after each draw (roundSeconds); this one runs one round
+    sb, fanfare = await custom(ONE_ROUND_DRAW)
+    journey = fanfare.experiences.create_journey(sb.experiences["x"])
     await journey.start()
     assert journey.sequence_stage.get() == "active_enterable"
     journey.start_polling(20)

@@ -60,10 +60,11 @@ class OneOf:
     variants: dict[Any, Obj]
 
 
-def validate(value: Any, shape: Any, path: str = "$") -> list[str]:
-    """Every way ``value`` departs from ``shape`` (empty when it conforms)."""
+def validate(value: Any, shape: Any, path: str = "$", strict: bool = False) -> list[str]:
+    """Every way ``value`` departs from ``shape`` (empty when it conforms); ``strict`` refuses
+    the sandbox extensions too (what the sandbox's spec mode must meet)."""
     if isinstance(shape, Null):
-        return [] if value is None else validate(value, shape.inner, path)
+        return [] if value is None else validate(value, shape.inner, path, strict)
     if isinstance(shape, str):
         return _scalar(value, shape, path)
     if isinstance(shape, Enum):
@@ -73,7 +74,8 @@ def validate(value: Any, shape: Any, path: str = "$") -> list[str]:
     if isinstance(shape, Arr):
         if not isinstance(value, list):
             return [f"{path}: expected an array, got {type(value).__name__}"]
-        return [e for i, item in enumerate(value) for e in validate(item, shape.item, f"{path}[{i}]")]
+        return [e for i, item in enumerate(value)
+                for e in validate(item, shape.item, f"{path}[{i}]", strict)]
     if isinstance(shape, OneOf):
         if not isinstance(value, dict):
             return [f"{path}: expected an object"]
@@ -81,9 +83,9 @@ def validate(value: Any, shape: Any, path: str = "$") -> list[str]:
         if variant is None:
             return [(f"{path}.{shape.field}: {value.get(shape.field)!r} not in "
                      f"{sorted(map(str, shape.variants))}")]
-        return validate(value, variant, path)
+        return validate(value, variant, path, strict)
     if isinstance(shape, Obj):
-        return _object(value, shape, path)
+        return _object(value, shape, path, strict)
     raise TypeError(f"unknown shape {shape!r}")
 
 
@@ -110,7 +112,7 @@ def _is_time(value: Any) -> bool:
         return False
 
 
-def _object(value: Any, shape: Obj, path: str) -> list[str]:
+def _object(value: Any, shape: Obj, path: str, strict: bool) -> list[str]:
     if not isinstance(value, dict):
         return [f"{path}: expected an object, got {type(value).__name__}"]
     errors: list[str] = []
@@ -118,16 +120,16 @@ def _object(value: Any, shape: Obj, path: str) -> list[str]:
         if name not in value:
             errors.append(f"{path}.{name}: required field missing")
         else:
-            errors += validate(value[name], kind, f"{path}.{name}")
-    known = {**shape.optional, **({} if shape.closed else shape.extensions)}
+            errors += validate(value[name], kind, f"{path}.{name}", strict)
+    known = {**shape.optional, **({} if shape.closed or strict else shape.extensions)}
     for name, item in value.items():
         if name in shape.required:
             continue
         if name in known:
-            errors += validate(item, known[name], f"{path}.{name}")
+            errors += validate(item, known[name], f"{path}.{name}", strict)
         else:
             errors.append(f"{path}.{name}: field not in the spec"
-                          + ("" if shape.closed else " nor a listed sandbox extension"))
+                          + ("" if shape.closed or strict else " nor a listed sandbox extension"))
     return errors
 
 
@@ -272,13 +274,13 @@ PHASES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 }
 
 
-def validate_sequence_projection(value: Any, path: str) -> list[str]:
+def validate_sequence_projection(value: Any, path: str, strict: bool = False) -> list[str]:
     """A ``SequenceProjection`` (closed objects, phase/mechanism combinations of §4.2)."""
     if not isinstance(value, dict):
         return [f"{path}: expected an object"]
     phase = value.get("phase")
     if phase == "unavailable":
-        return validate(value, Obj({"phase": "str"}, {"reason": "str"}, closed=True), path)
+        return validate(value, Obj({"phase": "str"}, {"reason": "str"}, closed=True), path, strict)
     if phase not in PHASES:
         return [f"{path}.phase: {phase!r} is not a phase"]
     mechanisms, needed = PHASES[phase]
@@ -290,16 +292,16 @@ def validate_sequence_projection(value: Any, path: str) -> list[str]:
              "consumer": CONSUMER_PROJECTION.get(mechanism, Obj({"status": "str"}))}
     shape = Obj({"phase": "str", "mechanism": "str", **{n: parts[n] for n in needed}},
                 closed=True)
-    return validate(value, shape, path)
+    return validate(value, shape, path, strict)
 
 
-def validate_consumer_me(value: Any) -> list[str]:
+def validate_consumer_me(value: Any, strict: bool = False) -> list[str]:
     """``GET /consumers/me`` (gen C)."""
     top = Obj({"active": Obj({"journeys": Arr("any")}, closed=True)},
               {"waitlists": Arr(Obj({"waitlistId": "str", "sequenceId": "str",
                                      "experienceId": "str"},
                                     {"enteredAt": "time", "position": "num"}))}, closed=True)
-    errors = validate(value, top)
+    errors = validate(value, top, "$", strict)
     journeys = value.get("active", {}).get("journeys", []) if isinstance(value, dict) else []
     for i, journey in enumerate(journeys if isinstance(journeys, list) else []):
         path = f"$.active.journeys[{i}]"
@@ -308,9 +310,10 @@ def validate_consumer_me(value: Any) -> list[str]:
                          {"selected": Obj({"sequenceId": "str"}), "updatedAt": "str"}),
             "routed": Obj({"experienceId": "str", "journeyStage": "str", "sequenceId": "str",
                            "sequence": "any"}, {"offers": Arr("any"), "updatedAt": "str"}),
-        }), path)
+        }), path, strict)
         if isinstance(journey, dict) and journey.get("journeyStage") == "routed":
-            errors += validate_sequence_projection(journey.get("sequence"), f"{path}.sequence")
+            errors += validate_sequence_projection(journey.get("sequence"), f"{path}.sequence",
+                                                   strict)
     return errors
 
 
@@ -438,13 +441,13 @@ SIMPLE_ERROR = Obj({"error": "str"},
                     "retryAfter": "num"})
 
 
-def validate_error(value: Any) -> list[str]:
+def validate_error(value: Any, strict: bool = False) -> list[str]:
     """An error body: validation error, structured error or simple error (§3.1)."""
     if isinstance(value, dict) and value.get("error") == "validation_error":
-        return validate(value, VALIDATION_ERROR)
+        return validate(value, VALIDATION_ERROR, "$", strict)
     if isinstance(value, dict) and "error" not in value:
-        return validate(value, STRUCTURED_ERROR)
-    return validate(value, SIMPLE_ERROR)
+        return validate(value, STRUCTURED_ERROR, "$", strict)
+    return validate(value, SIMPLE_ERROR, "$", strict)
 
 
 def template_of(method: str, path: str) -> tuple[str, str] | None:
@@ -459,15 +462,16 @@ def template_of(method: str, path: str) -> tuple[str, str] | None:
     return None
 
 
-def check(method: str, path: str, status: int, body: Any) -> list[str]:
-    """Errors of one response against the spec (unknown endpoints are reported too)."""
+def check(method: str, path: str, status: int, body: Any, strict: bool = False) -> list[str]:
+    """Errors of one response against the spec (unknown endpoints are reported too);
+    ``strict``: no sandbox extension either (the sandbox's spec mode)."""
     key = template_of(method, path.split("?")[0])
     if key is None:
         return [f"{method} {path}: no spec shape for this endpoint"]
     if status >= 400:
-        return [f"{method} {path} {status}: {e}" for e in validate_error(body)]
+        return [f"{method} {path} {status}: {e}" for e in validate_error(body, strict)]
     shape = SHAPES[key]
     if shape is None:
         return [] if status == 204 and body is None else [f"{method} {path}: expected 204"]
-    errors = shape(body) if callable(shape) else validate(body, shape)
+    errors = shape(body, strict) if callable(shape) else validate(body, shape, "$", strict)
     return [f"{method} {path} {status}: {e}" for e in errors]

@@ -113,7 +113,8 @@ async def test_banner_says_how_to_call_the_api(sandbox: Sandbox,
     assert f"header on every API call: X-Publishable-Key: {sandbox.publishable_key}" in lines
     assert any(line.startswith("header on consumer calls: Authorization: Bearer <accessToken")
                for line in lines)
-    assert lines[-1].startswith("ready: ") and "fanfare-rx sandbox reset --url" in lines[-1]
+    assert lines[-1] == "ready: Ctrl-C stops"
+    assert f"start over: fanfare-rx sandbox reset --url {sandbox.base_url}" in lines
     curl = next(line for line in lines if line.startswith("guest session: "))
     words = shlex.split(curl.removeprefix("guest session: "))
     assert words[:4] == ["curl", "-s", "-X", "POST"]

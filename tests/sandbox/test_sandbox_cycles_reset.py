@@ -24,29 +24,30 @@ async def _route(api: Api, label: str, token: str) -> Any:
     return codec.structure(reply.body, wire.RouteResult)
 
 
-async def test_default_draw_is_enterable_again_after_its_cycle(api: Api) -> None:
-    draw_id = await api.distribution("draw", "draws")
+async def test_a_closed_draw_is_enterable_again_after_its_cycle(custom: Any) -> None:
+    scenario = parse_scenario({"cycleSeconds": 1200, "experiences": [
+        {"id": "exp-x", "label": "x", "name": "X", "sequences": [
+            {"id": "seq-x", "name": "X", "priority": 1, "distribution": DRAW}]}]})
+    api = await custom(scenario, clock="manual")
     first = await api.guest()
-    assert (await api.call("POST", f"/draws/{draw_id}/enter", token=first)).status == 200
+    assert (await api.call("POST", "/draws/d1/enter", token=first)).status == 200
     await api.sandbox.advance(301)
     late = await api.guest()
-    assert isinstance(await _route(api, "draw", late), wire.RouteNoAccess)
-    refused = await api.call("POST", f"/draws/{draw_id}/enter", token=late)
+    assert isinstance(await _route(api, "x", late), wire.RouteNoAccess)
+    refused = await api.call("POST", "/draws/d1/enter", token=late)
     assert refused.status == 400
-    opened_before = (await api.experience("draw"))["openAt"]
-    await api.sandbox.advance(1200 - 301)  # the draw's cycle is 20 minutes
-    routed = await _route(api, "draw", late)
+    opened_before = (await api.experience("x"))["openAt"]
+    await api.sandbox.advance(1200 - 301)
+    routed = await _route(api, "x", late)
     assert isinstance(routed, wire.RouteRouted)
     assert routed.selected.sequence.availability == "open"
-    entered = await api.call("POST", f"/draws/{draw_id}/enter", token=late)
+    entered = await api.call("POST", "/draws/d1/enter", token=late)
     assert entered.status == 200 and entered.body["status"] == "ENTERED"
-    experience = await api.experience("draw")
+    experience = await api.experience("x")
     assert experience["openAt"] != opened_before
     draw = experience["sequences"][0]["draws"][0]
     assert draw["drawAt"] == experience["closeAt"]
-    # the queue experience (cycle 7800 s) has not started over: still the first cycle
-    assert api.sandbox.world.cycles[api.sandbox.experiences["queue"]] == 0
-    assert api.sandbox.world.cycles[api.sandbox.experiences["draw"]] == 1
+    assert api.sandbox.world.cycles["exp-x"] == 1
 
 
 async def test_a_cycle_leaves_other_experiences_alone(api: Api) -> None:
@@ -54,10 +55,12 @@ async def test_a_cycle_leaves_other_experiences_alone(api: Api) -> None:
     queue_id = (await api.experience("waitlist"))["sequences"][0]["queues"][0]["id"]
     await api.sandbox.advance(601)  # the waitlist experience's queue opens at 600
     assert (await api.call("POST", f"/queues/{queue_id}/enter", token=token)).status == 200
-    await api.sandbox.advance(600)  # the draw and auction start over (20 min), this one not
+    await api.sandbox.advance(2000)  # the timed release starts over (42 min), this one not
+    timed = api.sandbox.experiences["timed_release"]
+    assert api.sandbox.world.cycles[timed] == 1
     status = await api.call("GET", f"/queues/{queue_id}/status", token=token)
     assert status.body["status"] != "NOT_QUEUED"
-    await api.sandbox.advance(4800 - 1201)  # now the waitlist experience starts over too
+    await api.sandbox.advance(4800 - 2601)  # now the waitlist experience starts over too
     status = await api.call("GET", f"/queues/{queue_id}/status", token=token)
     assert status.body["status"] == "NOT_QUEUED"
 
@@ -110,7 +113,8 @@ def test_experience_may_opt_out_of_the_scenario_cycle() -> None:
         {"id": "c", "label": "c", "name": "C", "cycleSeconds": 60}]})
     assert [e.cycle_seconds for e in scenario.experiences] == [900, None, 60]
     cycles = {e.label: e.cycle_seconds for e in default_scenario().experiences}
-    assert cycles["draw"] == cycles["auction"] == 1200 and cycles["queue"] == 7800
+    # the default draw and auction recur by rounds instead (test_sandbox_rounds_status.py)
+    assert cycles["draw"] is cycles["auction"] is None and cycles["queue"] == 7800
 
 
 async def test_reset_starts_over_and_keeps_tokens(api: Api) -> None:

@@ -35,6 +35,17 @@ def _base() -> dict[str, Any]:
     (lambda d: d["experiences"][0].update(sequences={}), "experiences[0].sequences"),
     (lambda d: d.update(publishableKey="pk_live_x"), "publishableKey"),
     (lambda d: d["experiences"].append(d["experiences"][0]), "experiences[1].id"),
+    (lambda d: d.update(otpCode=""), "otpCode"),
+    (lambda d: d["experiences"][0]["sequences"][0]["distribution"].update(closeAt=-5),
+     "experiences[0].sequences[0].distribution.closeAt"),
+    (lambda d: d["experiences"][0]["sequences"][0].update(distribution="queue"),
+     "experiences[0].sequences[0].distribution"),
+    (lambda d: d["experiences"][0]["sequences"][0].update(distribution={
+        "type": "auction", "id": "a", "settleAt": 10, "startPrice": "ten"}),
+     "experiences[0].sequences[0].distribution.startPrice"),
+    (lambda d: d["experiences"][0]["sequences"][0].update(distribution={
+        "type": "draw", "id": "d", "drawAt": 10}),
+     "experiences[0].sequences[0].distribution.winnerCount"),
 ])
 def test_scenario_errors_name_the_field(mutate: Any, field: str) -> None:
     data = _base()

@@ -46,6 +46,10 @@ async def test_wrong_types_and_malformed_json(api: Api, template: str, body: Any
     assert malformed.status == 400 and malformed.body["issues"][0]["type"] == "invalid_json"
     array = await api.call("POST", path, token=token, data=b"[1, 2]")
     assert array.status == 400
+    deep = await api.call("POST", path, token=token, data=b"[" * (60 * 1024))
+    assert deep.status == 400, deep  # deeper than the parser recurses: still a 400
+    assert deep.body["error"] == "validation_error"
+    assert deep.body["issues"][0]["type"] == "invalid_json"
     huge = await api.call("POST", path, token=token, data=b"x" * (70 * 1024))
     assert huge.status == 413 and huge.body["error"] == "payload_too_large"
     # the server still answers normally afterwards
@@ -96,3 +100,18 @@ async def test_bid_without_amount_names_the_field(api: Api) -> None:
     auction = await api.distribution("auction", "auctions")
     reply = await api.call("POST", f"/auctions/{auction}/bid", token=await api.guest(), json={})
     assert reply.status == 400 and reply.body["issues"][0]["path"][0]["key"] == "amount"
+
+
+async def test_deeply_nested_fault_plan_is_a_validation_error(api: Api) -> None:
+    reply = await api.secret("POST", "/_sandbox/faults", json=None)
+    assert reply.status == 200
+    deep = await api.call("POST", "/_sandbox/faults", data=b"[" * (60 * 1024), pk=None,
+                          headers={"Authorization": f"Bearer {api.sandbox.secret_key}"})
+    assert deep.status == 400 and deep.body["issues"][0]["type"] == "invalid_json"
+
+
+@pytest.mark.parametrize("body", [{}, None, {"name": "Ada"}])
+async def test_otp_request_requires_no_field(api: Api, body: Any) -> None:
+    """§5.1: ``{email?, phone?, defaultCountry?, name?}``, none required."""
+    reply = await api.call("POST", "/auth/otp/request", json=body)
+    assert reply.status == 200 and reply.body == {"ok": True}

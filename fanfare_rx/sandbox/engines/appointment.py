@@ -1,5 +1,7 @@
 """The appointment engine: slots spaced by duration + buffer, each with a capacity, offered at
 every location; booking is confirmed at once with a code, cancelling frees the place (§5.6).
+Its routes (spec §4.9): the appointment, its slots in a date range, and booking, rescheduling,
+cancelling and reading the consumer's booking; booking checks the sequence's gates.
 """
 
 from __future__ import annotations
@@ -7,15 +9,70 @@ from __future__ import annotations
 import secrets
 from datetime import date, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+from aiohttp import web
 
 from fanfare_rx.models import wire
+from fanfare_rx.sandbox import context
+from fanfare_rx.sandbox._scenario_decode import FieldProblem, non_negative, text
 from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.engines.base import Engine, Projection, not_open_yet
-from fanfare_rx.sandbox.http import ApiError, conflict, not_found
+from fanfare_rx.sandbox.engines.handlers import eligible, engine_of
+from fanfare_rx.sandbox.http import (
+    ApiError,
+    conflict,
+    json_response,
+    not_found,
+    read_body,
+    validation_error,
+)
+from fanfare_rx.sandbox.scenario import DistributionSpec
+from fanfare_rx.wire._unions import camel
 
-__all__ = ["AppointmentEngine", "Slot"]
+__all__ = ["AppointmentEngine", "AppointmentLocation", "AppointmentSpec", "Slot", "routes"]
+
+routes = web.RouteTableDef()
+
+
+@attrs.frozen(kw_only=True)
+class AppointmentLocation:
+    """A place an appointment's slots are offered at (every slot time at every location)."""
+
+    id: str = text()
+    name: str = text()
+
+
+def _at_least_one(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if value < 1:
+        raise FieldProblem(camel(attribute.name), "must be at least 1")
+
+
+@attrs.frozen(kw_only=True)
+class AppointmentSpec(DistributionSpec):
+    """``slotCount`` slots from ``firstSlotAt`` (default ``openAt``), each
+    ``slotDurationMinutes`` long and ``bufferMinutes`` apart, ``maxCapacityPerSlot`` bookings
+    each, at every one of ``locations``. Guests do not book unless ``supportsGuest``."""
+
+    supports_guest: bool = False
+    first_slot_at: float | None = attrs.field(default=None, validator=non_negative)
+    slot_count: int = attrs.field(validator=_at_least_one)
+    slot_duration_minutes: int = attrs.field(default=30, validator=_at_least_one)
+    buffer_minutes: int = attrs.field(default=0, validator=non_negative)
+    max_capacity_per_slot: int = attrs.field(default=1, validator=_at_least_one)
+    locations: tuple[AppointmentLocation, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for i, location in enumerate(self.locations):
+            if location.id in seen:
+                raise FieldProblem(f"locations[{i}].id", f"duplicate id {location.id!r}")
+            seen.add(location.id)
+        super().__attrs_post_init__()
+
+    def times(self) -> dict[str, float]:
+        return {} if self.first_slot_at is None else {"firstSlotAt": self.first_slot_at}
 
 _CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -46,30 +103,31 @@ def _confirmation_code() -> str:
     return "".join(secrets.choice(_CODE_LETTERS) for _ in range(8))
 
 
-class AppointmentEngine(Engine):
+class AppointmentEngine(Engine, kind="appointment", spec=AppointmentSpec, routes=routes,
+                        noun="Appointment", listed_as="appointments", idle_status="not_booked"):
     """Booking is open from ``openAt`` until ``closeAt``; slots that have started are hidden
     and cannot be booked. One live booking per consumer; the order limit counts bookings.
 
     Usage: ``engine.book("cns_1", engine.slots[0].id, None, guest=False, now=t)``
     """
 
-    kind = "appointment"
+    spec: AppointmentSpec
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         spec = self.spec
-        duration = (spec.slot_duration_minutes or 30) * 60
-        step = duration + (spec.buffer_minutes or 0) * 60
+        duration = spec.slot_duration_minutes * 60
+        step = duration + spec.buffer_minutes * 60
         first = self.start + (spec.first_slot_at if spec.first_slot_at is not None else spec.open_at)
         places = spec.locations or ()
         self.slots: list[Slot] = []
-        for index in range(spec.slot_count or 0):
+        for index in range(spec.slot_count):
             start = first + index * step
             for place in places or (None,):
                 suffix = f"{place.id}-{index + 1}" if place else f"{index + 1}"
                 self.slots.append(Slot(
                     id=f"slot-{self.id[:8]}-{suffix}", start=start, end=start + duration,
-                    capacity=spec.max_capacity_per_slot or 1,
+                    capacity=spec.max_capacity_per_slot,
                     location_id=place.id if place else None,
                     location_name=place.name if place else None))
         self._slot_by_id = {slot.id: slot for slot in self.slots}
@@ -212,3 +270,82 @@ class AppointmentEngine(Engine):
             return Projection(wire.SequencePhase.PARTICIPATING, consumer)
         return Projection(wire.SequencePhase.ENDED, consumer, outcome=wire.OutcomeType.CANCELLED,
                           outcome_at=booking.cancelled_at)
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+def _date(request: web.Request, name: str) -> date:
+    query = dict(request.query)
+    raw = query.get(name)
+    if raw is None:
+        raise validation_error(f"{name} is required", [name], body=query, expected="string",
+                               type_="missing")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise validation_error(f"{name} must be a date like 2025-06-01", [name], body=query,
+                               expected="date", received="string",
+                               type_="invalid_string") from None
+
+
+def _zone(request: web.Request, default: str) -> tzinfo:
+    name = request.query.get("timezone", default)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise validation_error(f"unknown timezone {name!r}", ["timezone"],
+                               body=dict(request.query), expected="IANA time zone",
+                               received="string", type_="invalid_string") from None
+
+
+@routes.get("/appointments/{id}")
+async def get_appointment(request: web.Request) -> web.Response:
+    return json_response(engine_of(request, AppointmentEngine).model())
+
+
+@routes.get("/appointments/{id}/slots")
+async def appointment_slots(request: web.Request) -> web.Response:
+    """Public in the sandbox (the spec leaves the credential undocumented)."""
+    engine = engine_of(request, AppointmentEngine)
+    start, end = _date(request, "startDate"), _date(request, "endDate")
+    if end < start:
+        raise validation_error("endDate must not be before startDate", ["endDate"],
+                               body=dict(request.query), expected="date on or after startDate",
+                               received="string", type_="too_small")
+    zone = _zone(request, engine.time_zone)
+    return json_response(engine.slot_list(start, end, zone, context.now(request)))
+
+
+@routes.post("/appointments/{id}/book")
+async def book_appointment(request: web.Request) -> web.Response:
+    identity = context.consumer(request)
+    engine = engine_of(request, AppointmentEngine)
+    body = await read_body(request, wire.BookAppointmentRequest)
+    eligible(request, identity, engine)
+    return json_response(engine.book(identity.consumer.id, body.slot_id, body.location_id,
+                                     guest=identity.consumer.guest, now=context.now(request)))
+
+
+@routes.get("/appointments/{id}/me")
+async def my_appointment(request: web.Request) -> web.Response:
+    identity = context.consumer(request)
+    return json_response(engine_of(request, AppointmentEngine).me(identity.consumer.id))
+
+
+@routes.post("/appointments/{id}/reschedule")
+async def reschedule_appointment(request: web.Request) -> web.Response:
+    identity = context.consumer(request)
+    engine = engine_of(request, AppointmentEngine)
+    body = await read_body(request, wire.RescheduleAppointmentRequest)
+    return json_response(engine.reschedule(identity.consumer.id, body.new_slot_id,
+                                           body.new_location_id, now=context.now(request)))
+
+
+@routes.post("/appointments/{id}/cancel")
+async def cancel_appointment(request: web.Request) -> web.Response:
+    identity = context.consumer(request)
+    engine = engine_of(request, AppointmentEngine)
+    body = await read_body(request, wire.CancelAppointmentRequest)
+    return json_response(engine.cancel(identity.consumer.id, body.slot_id, body.location_id,
+                                       now=context.now(request)))

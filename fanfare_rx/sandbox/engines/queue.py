@@ -1,5 +1,6 @@
 """The queue engine: first in, first admitted at ``admitRate`` per minute on the sandbox clock,
-with capacity, admission limits, grant expiry (spot lost, re-entry allowed) and closing time.
+with capacity, admission limits, grant expiry (spot lost, re-entry allowed) and closing time;
+its scenario spec and its routes (with the secret-key admit/deny).
 """
 
 from __future__ import annotations
@@ -8,13 +9,39 @@ import heapq
 from typing import Any
 
 import attrs
+from aiohttp import web
 
 from fanfare_rx.models import wire
-from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, not_open_yet
+from fanfare_rx.sandbox import context
+from fanfare_rx.sandbox._scenario_decode import FieldProblem, non_negative
+from fanfare_rx.sandbox.clock import to_datetime
+from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, Timeline, not_open_yet
+from fanfare_rx.sandbox.engines.handlers import CREATED_BY, eligible, engine_of, participant
 from fanfare_rx.sandbox.engines.line import Line
-from fanfare_rx.sandbox.http import ApiError, conflict
+from fanfare_rx.sandbox.http import ApiError, conflict, json_response, read_body, validation_error
+from fanfare_rx.sandbox.scenario import DistributionSpec
 
-__all__ = ["QueueEngine"]
+__all__ = ["QueueEngine", "QueueSpec", "routes"]
+
+routes = web.RouteTableDef()
+
+
+@attrs.frozen(kw_only=True)
+class QueueSpec(DistributionSpec):
+    """``{"type": "queue", "admitRate": 60, "capacity"?, "maxAdmissions"?, "crowd"?}``"""
+
+    #: Admissions per minute.
+    admit_rate: float
+    #: Most consumers waiting at once (full: 429).
+    capacity: int | None = attrs.field(default=None, validator=non_negative)
+    max_admissions: int | None = attrs.field(default=None, validator=non_negative)
+    #: Simulated consumers already in line at the start.
+    crowd: int = attrs.field(default=0, validator=non_negative)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.admit_rate > 0:
+            raise FieldProblem("admitRate", "must be greater than 0")
+        super().__attrs_post_init__()
 
 _LIVE = {wire.QueueStatus.QUEUED, wire.QueueStatus.GRANTED, wire.QueueStatus.COMPLETED}
 
@@ -30,18 +57,20 @@ class _Record:
     completed_at: float | None = None
 
 
-class QueueEngine(Engine):
+class QueueEngine(Engine, kind="queue", spec=QueueSpec, routes=routes, noun="Queue",
+                  listed_as="queues", idle_status="not_queued",
+                  listed_extensions=("sequence_id",)):
     """Positions come from :class:`Line` (O(log n)) and grant expiries from a heap, so a
     status request never walks the queue.
 
     Usage: ``engine.enter("cns_1", guest=False, now=clock.time())``
     """
 
-    kind = "queue"
+    spec: QueueSpec
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.rate = float(self.spec.admit_rate or 1.0)
+        self.rate = float(self.spec.admit_rate)
         self.line = Line([f"crowd-{i + 1:04d}" for i in range(self.spec.crowd)])
         self.records: dict[str, _Record] = {}
         #: (expires_at, consumer, grant token) of grants issued; stale items are skipped.
@@ -50,6 +79,12 @@ class QueueEngine(Engine):
         self.closed = False
         self.acc = 0.0
         self.t = self.clock_at
+
+    def timeline(self, now: float) -> Timeline:
+        found = super().timeline(now)
+        if found.doing != "open":
+            return found
+        return attrs.evolve(found, doing=f"open, {len(self.line)} in line")
 
     # --- time ---------------------------------------------------------------------------------
 
@@ -261,3 +296,60 @@ class QueueEngine(Engine):
 def _not_in_queue() -> ApiError:
     return ApiError(404, {"error": "not_found", "message": "Consumer not in queue",
                           "code": "NOT_IN_QUEUE"})
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@routes.get("/queues/{id}")
+async def get_queue(request: web.Request) -> web.Response:
+    engine = engine_of(request, QueueEngine)
+    world = context.world(request)
+    _, sequence = world.sequences[engine.sequence_id]
+    return json_response(attrs.evolve(engine.model(), organization_id=world.scenario.organization_id,
+                                      name=sequence.name, archived=False,
+                                      created_at=to_datetime(world.clock.start),
+                                      created_by=CREATED_BY))
+
+
+@routes.post("/queues/{id}/enter")
+async def enter_queue(request: web.Request) -> web.Response:
+    identity, engine, now = participant(request, QueueEngine)
+    eligible(request, identity, engine)
+    return json_response(engine.enter(identity.consumer.id, guest=identity.consumer.guest, now=now))
+
+
+@routes.post("/queues/{id}/leave")
+async def leave_queue(request: web.Request) -> web.Response:
+    identity, engine, now = participant(request, QueueEngine)
+    return json_response(engine.leave(identity.consumer.id, now))
+
+
+@routes.get("/queues/{id}/status")
+async def queue_status(request: web.Request) -> web.Response:
+    identity, engine, _ = participant(request, QueueEngine)
+    return json_response(engine.state(identity.consumer.id))
+
+
+@routes.post("/queues/{id}/admit")
+async def admit(request: web.Request) -> web.Response:
+    context.require_secret(request)
+    engine = engine_of(request, QueueEngine)
+    body = await read_body(request, wire.QueueAdmitRequest)
+    return json_response(engine.admit(body.consumer_id, context.now(request)))
+
+
+_DENY_REASONS = ("QUEUE_CLOSED", "BOT_DETECTED", "VALIDATION_LIMIT_REACHED",
+                 "ORDER_LIMIT_EXCEEDED", "ADMISSION_EXPIRED")
+
+
+@routes.post("/queues/{id}/deny")
+async def deny(request: web.Request) -> web.Response:
+    context.require_secret(request)
+    engine = engine_of(request, QueueEngine)
+    body = await read_body(request, wire.QueueDenyRequest)
+    if body.reason not in _DENY_REASONS:
+        raise validation_error(f"reason must be one of {', '.join(_DENY_REASONS)}", ["reason"],
+                               body={"reason": body.reason}, expected="|".join(_DENY_REASONS),
+                               type_="invalid_enum_value")
+    return json_response(engine.deny(body.consumer_id, body.reason, context.now(request)))

@@ -8,12 +8,23 @@ import heapq
 from typing import Any
 
 import attrs
+from aiohttp import web
 
 from fanfare_rx.models import wire
+from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, not_open_yet
-from fanfare_rx.sandbox.http import ApiError, conflict
+from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, participant
+from fanfare_rx.sandbox.http import ApiError, conflict, json_response, read_body
+from fanfare_rx.sandbox.scenario import DistributionSpec
 
-__all__ = ["TimedReleaseEngine"]
+__all__ = ["TimedReleaseEngine", "TimedReleaseSpec", "routes"]
+
+routes = web.RouteTableDef()
+
+
+@attrs.frozen(kw_only=True)
+class TimedReleaseSpec(DistributionSpec):
+    """``{"type": "timed_release", "openAt": 120, "closeAt": 1920}``: the window only."""
 
 S = wire.TimedReleaseStatus
 _LIVE = {S.GRANTED, S.ENTERED, S.COMPLETED}
@@ -30,10 +41,15 @@ class _Entry:
     reason: str | None = None
 
 
-class TimedReleaseEngine(Engine):
+class TimedReleaseEngine(Engine, kind="timed_release", spec=TimedReleaseSpec, routes=routes,
+                         noun="Timed release", listed_as="timed_releases",
+                         idle_status="not_entered",
+                         # gen A listed timed releases; gen B/C list none
+                         extensions={wire.Sequence: ("timed_releases",),
+                                     wire.TimedRelease: ("sequence_id",
+                                                         "admission_expiration_seconds"),
+                                     wire.TimedReleaseConsumerState: ("reason",)}):
     """Usage: ``engine.enter("cns_1", None, guest=True, now=t)``"""
-
-    kind = "timed_release"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,3 +152,48 @@ class TimedReleaseEngine(Engine):
         at = entry.completed_at or entry.left_at
         return Projection(wire.SequencePhase.ENDED, consumer, outcome=outcome, outcome_at=at,
                           reason=entry.reason)
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@routes.get("/timed-releases/{id}")
+async def get_timed_release(request: web.Request) -> web.Response:
+    return json_response(engine_of(request, TimedReleaseEngine).model())
+
+
+@routes.post("/timed-releases/{id}/enter")
+async def enter_timed_release(request: web.Request) -> web.Response:
+    identity, engine, now = participant(request, TimedReleaseEngine)
+    body = await read_body(request, wire.TimedReleaseEnterRequest, optional=True)
+    eligible(request, identity, engine)
+    return json_response(_shaped(request, engine.enter(identity.consumer.id, body.variant_id,
+                                                       guest=identity.consumer.guest, now=now)))
+
+
+@routes.post("/timed-releases/{id}/leave")
+async def leave_timed_release(request: web.Request) -> web.Response:
+    identity, engine, now = participant(request, TimedReleaseEngine)
+    return json_response(engine.leave(identity.consumer.id, now))
+
+
+@routes.post("/timed-releases/{id}/complete")
+async def complete_timed_release(request: web.Request) -> web.Response:
+    identity, engine, now = participant(request, TimedReleaseEngine)
+    return json_response(engine.complete(identity.consumer.id, now))
+
+
+@routes.get("/timed-releases/{id}/status")
+async def timed_release_status(request: web.Request) -> web.Response:
+    identity, engine, _ = participant(request, TimedReleaseEngine)
+    return json_response(_shaped(request, engine.state(identity.consumer.id)))
+
+
+def _shaped(request: web.Request,
+            state: wire.TimedReleaseConsumerState) -> wire.TimedReleaseConsumerState:
+    """Gen C (scenario ``timedReleaseShape: "genC"``) has no ``GRANTED`` timed-release status:
+    a granted entry is ``ENTERED`` with its ``admissionGrant``."""
+    if (state.status is wire.TimedReleaseStatus.GRANTED
+            and context.world(request).scenario.timed_release_shape == "genC"):
+        return attrs.evolve(state, status=wire.TimedReleaseStatus.ENTERED)
+    return state
