@@ -168,7 +168,7 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
         expires if stage in _GRANT_STAGES else None,
         ended_as,
         ctx.waitlist_entered_at if stage is _WAITLIST else None,
-        getattr(state, "position_display_mode", None) if participating else None,
+        standing.position_display_mode if participating else None,
     )
     if stage is snap.sequence_stage and values == (
         ctx.distribution, ctx.participation, ctx.position, ctx.estimated_wait_seconds,
