@@ -125,6 +125,10 @@ if TYPE_CHECKING:
         SequencePhase,
         SequenceView,
     )
+    from fanfare_rx.tuning import (
+        GcTuning,
+        tune_gc,
+    )
     from fanfare_rx.wire.client import (
         ConsumerApi,
     )
@@ -185,6 +189,7 @@ _EXPORTS: dict[str, str] = {
     "Fanfare": "fanfare_rx.client.fanfare",
     "FanfareError": "fanfare_rx.errors",
     "FileStorage": "fanfare_rx.client.storage",
+    "GcTuning": "fanfare_rx.tuning",
     "HttpConfig": "fanfare_rx.wire.config",
     "HttpPool": "fanfare_rx.wire.pool",
     "JourneyAction": "fanfare_rx.models.journey",
@@ -232,6 +237,7 @@ _EXPORTS: dict[str, str] = {
     "redact": "fanfare_rx.models._redact",
     "snapshot_from_json": "fanfare_rx.wire.codec",
     "snapshot_to_json": "fanfare_rx.wire.codec",
+    "tune_gc": "fanfare_rx.tuning",
 }
 
 __all__ = [
@@ -271,6 +277,7 @@ __all__ = [
     "Fanfare",
     "FanfareError",
     "FileStorage",
+    "GcTuning",
     "HttpConfig",
     "HttpPool",
     "JoinWaitlist",
@@ -323,6 +330,7 @@ __all__ = [
     "redact",
     "snapshot_from_json",
     "snapshot_to_json",
+    "tune_gc",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
