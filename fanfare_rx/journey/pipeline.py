@@ -191,6 +191,10 @@ class JourneyPipeline:
         running.add(subscription)
 
         def finish(error: Exception | None) -> None:
+            # The subscription holds the observer, which holds this closure: disposing it
+            # (done anyway, the effect has ended) breaks that cycle, so the effect's objects
+            # die by reference counting, not in a later collection.
+            subscription.dispose()
             in_flight.pop(key, None)
             running.discard(subscription)
             if not in_flight and self._in_flight is in_flight:
