@@ -64,6 +64,7 @@ class JourneyPipeline:
         "_expiry_at",
         "_in_flight",
         "_on_destroy",
+        "_on_fold",
         "_port",
         "_running",
         "_scheduler",
@@ -85,6 +86,7 @@ class JourneyPipeline:
         self._scheduler = scheduler if scheduler is not None else _default_scheduler()
         self._port = effects
         self._on_destroy = on_destroy
+        self._on_fold: Callable[[JourneySnapshot, JourneySnapshot], None] | None = None
         self._destroyed = False
         self._subject: BehaviorSubject[JourneySnapshot] = BehaviorSubject(
             initial_snapshot(experience_id)
@@ -139,6 +141,21 @@ class JourneyPipeline:
             return
         self._follow_deadline(folded)
         self._subject.on_next(folded)
+        if self._on_fold is not None:
+            try:
+                self._on_fold(snapshot, folded)
+            except Exception:
+                log.exception("the journey's owner failed on a fold; the journey continues")
+
+    def _watch_folds(self, callback: Callable[[JourneySnapshot, JourneySnapshot], None]) -> None:
+        """For the journey's owner (one ``Fanfare``): ``callback(old, new)`` after each new
+        snapshot was published. A plain call, not a subscription: a journey's owner costs no
+        Rx observers, disposables and locks per journey::
+
+            state    : a---b---c
+            callback :     (a,b)(b,c)
+        """
+        self._on_fold = callback
 
     def _follow_deadline(self, snapshot: JourneySnapshot) -> None:
         """admitted with a deadline  ──►  timer on the scheduler  ──►  Tick  ──►  expired::

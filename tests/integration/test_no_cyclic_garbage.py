@@ -104,3 +104,17 @@ async def test_route_polls_of_an_open_draw_leave_no_cyclic_garbage(
     cyclic_garbage()
     assert await poll(sb, journey) >= 2
     assert cyclic_garbage() == Counter()
+
+
+async def test_the_owning_fanfare_follows_a_journey_without_a_subscription(
+        sb: Sandbox, make_fanfare: MakeFanfare) -> None:
+    """The bus events and the kept record come from a plain callback per fold: a journey nobody
+    else watches has no observers (each would be an observer, disposables and locks)."""
+    fanfare = await make_fanfare()
+    events: list[str] = []
+    fanfare.on("*", lambda payload: events.append(str(payload["name"])))
+    journey = fanfare.experiences.create_journey(sb.experiences["queue"])
+    await journey.start()
+    await journey.enter_queue()
+    assert journey._subject.observers == []
+    assert "queue:entered" in events, events
