@@ -9,7 +9,9 @@ process of its own (so its peak RSS and garbage collector are its own):
   ``ClientSession`` and ``json()`` (the same polling rule: a third of the wait estimate, 2-60 s,
   ±20 % jitter);
 - ``library / own`` and ``bare / own``: one ``Fanfare`` (one ``ClientSession``) per shopper,
-  with ``--own-shoppers`` shoppers (3,000 by default).
+  with ``--own-shoppers`` shoppers (3,000 by default);
+- with ``--tuned``, ``library / pool`` again in a process that opted in to
+  :func:`fanfare_rx.tune_gc` (frozen again once the shoppers joined).
 
 Printed per variant: wall time until all admitted, join rate, client CPU per request (sandbox
 requests counted by the sandbox), event-loop lag of a 10 ms ticker p50/p99/max, time in the
@@ -38,7 +40,7 @@ from typing import Any, Self
 
 import aiohttp
 
-from fanfare_rx import Fanfare, HttpPool, ServerCadence
+from fanfare_rx import Fanfare, HttpPool, ServerCadence, tune_gc
 from fanfare_rx.sandbox.process import SandboxProcess
 from fanfare_rx.wire.pool import DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_POOL_CONNECTIONS
 
@@ -302,6 +304,7 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
     drop = Drop(args.shoppers)
     polling = asyncio.Event()
     run = _library if args.kind == "library" else _bare
+    tuning = tune_gc() if args.tuned else None
     async with aiohttp.ClientSession() as probe:
         served = await requests_served(probe, args.base_url, args.key)
         gc.collect()
@@ -312,6 +315,8 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             close, _keep = await run(args, drop, polling)
             joined = time.perf_counter() - started
             idle = tracked() - objects_before
+            if tuning is not None:
+                tuning.freeze()  # the shoppers set up are long-lived
             try:
                 await asyncio.wait_for(drop.half.wait(), args.timeout)
             except TimeoutError:
@@ -328,6 +333,8 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         requests = await requests_served(probe, args.base_url, args.key) - served - 1
         await close()
+    if tuning is not None:
+        tuning.restore()
     n = max(args.shoppers, 1)
     return {"kind": args.kind, "pool": args.pool, "shoppers": args.shoppers,
             "admitted": drop.finished, "errors": drop.errors, "wall": elapsed,
@@ -340,7 +347,8 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             "rss_per_shopper": (peak - rss_before) / n}
 
 
-def variant(kind: str, pool: str, shoppers: int, args: argparse.Namespace) -> dict[str, Any]:
+def variant(kind: str, pool: str, shoppers: int, args: argparse.Namespace,
+            tuned: bool = False) -> dict[str, Any]:
     """Run one variant against a fresh sandbox, in a child process; its figures."""
     sandbox = SandboxProcess(scenario(shoppers, admit_seconds=args.admit_seconds * args.speed),
                              speed=args.speed).start()
@@ -348,7 +356,8 @@ def variant(kind: str, pool: str, shoppers: int, args: argparse.Namespace) -> di
         command = [sys.executable, "-m", "benchmarks.bench_drop", "--child", kind,
                    "--pool", pool, "--shoppers", str(shoppers), "--speed", str(args.speed),
                    "--timeout", str(args.timeout), "--base-url", sandbox.base_url,
-                   "--org", sandbox.organization_id, "--key", sandbox.publishable_key]
+                   "--org", sandbox.organization_id, "--key", sandbox.publishable_key,
+                   *(["--tuned"] if tuned else [])]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     finally:
         sandbox.stop()
@@ -433,6 +442,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--growth", default="",
                         help="comma-separated sizes to sweep the shared-pool variants over "
                              "(e.g. 1000,5000,20000,50000) instead of the table")
+    parser.add_argument("--tuned", action="store_true",
+                        help="also run the shared-pool library variant under fanfare_rx.tune_gc() "
+                             "(frozen again once the shoppers joined)")
     parser.add_argument("--quick", action="store_true", help="tiny size (smoke test)")
     parser.add_argument("--child", choices=["library", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--pool", choices=["pool", "own"], default="pool", help=argparse.SUPPRESS)
@@ -452,8 +464,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.growth:
         growth([int(size) for size in args.growth.split(",")], args)
         return
-    table("one shared HttpPool", variant("library", "pool", args.shoppers, args),
-          variant("bare", "pool", args.shoppers, args))
+    bare = variant("bare", "pool", args.shoppers, args)
+    table("one shared HttpPool", variant("library", "pool", args.shoppers, args), bare)
+    if args.tuned:
+        table("one shared HttpPool, the library under tune_gc()",
+              variant("library", "pool", args.shoppers, args, tuned=True), bare)
     if args.own_shoppers:
         table("one Fanfare (one ClientSession) per shopper",
               variant("library", "own", args.own_shoppers, args),
