@@ -228,12 +228,14 @@ async def test_a_journey_enters_leaves_and_wins_the_raffle(raffle: MechanismSpec
         assert journey.state.get().context.participation.type == "toy_raffle"  # type: ignore[union-attr]
         await journey.act(Leave())
         assert journey.sequence_stage.get() == "active_enterable"
-        await journey.act(Enter())
+        await journey.perform("enter_raffle")  # its G1 name works as the docs' names do
         port.state = RaffleState("PICKED", ticket=7, admission_grant="raffle-grant-1")
         await journey.refresh_distribution()
         granted = journey.view.get().sequence
         assert granted is not None and granted.phase == "granted" and "claim" in granted
-        assert granted.claim().token == "raffle-grant-1"
+        await journey.perform("claim")  # the table's G1 label of claim(): checkout started
+        assert journey.state.get().context.checkout_started
+        assert granted.grant is not None and granted.grant.token == "raffle-grant-1"
         assert "raffle-grant-1" not in repr(journey.state.get())
     finally:
         journey.destroy()

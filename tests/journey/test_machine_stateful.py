@@ -369,6 +369,19 @@ class JourneyMachine(RuleBasedStateMachine):
             assert is_available(s, rule_.g1), rule_
 
     @invariant()
+    def journey_actions_correspond_too(self) -> None:
+        s = self.snap
+        view = view_of(s)
+        g1 = s.available_actions.journey
+        assert ("start" in view.actions) == (JourneyAction.START in g1)
+        if view.journey_stage == "routing":
+            assert ("retry" in view.actions) == (JourneyAction.RETRY in g1)
+        if s.journey_stage is JourneyStage.ROUTED and s.context.distribution is not None:
+            assert ("submit_access_code" in view.actions) == (
+                JourneyAction.PROVIDE_ACCESS_CODE in g1)
+            assert "reroute" in view.actions and JourneyAction.REQUEST_REROUTE in g1
+
+    @invariant()
     def every_offered_action_is_accepted_by_a_scripted_server(self) -> None:
         s = self.snap
         facts = rules.facts_of(s.journey_stage, s.sequence_stage, s.requirements, s.context)

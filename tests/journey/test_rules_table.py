@@ -5,6 +5,7 @@ distribution, dead buttons, an order-limit refusal, an upgrade while holding an 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -138,9 +139,10 @@ def test_a_typed_action_finds_its_g1_name_through_the_table(
 
 
 def test_typed_values_refuse_bad_arguments_where_given() -> None:
-    for bad in ("", "abc", "-5", "0", "NaN", None, 1.5, True):
-        with pytest.raises(UsageError):
+    for bad in ("", "abc", "-5", "0", "NaN", None, 1.5, True, "1.123456789", "1" * 13):
+        with pytest.raises(UsageError) as refused:
             Bid(bad)  # type: ignore[arg-type]
+        assert refused.value.code == "INVALID_BID_AMOUNT"
     with pytest.raises(UsageError):
         Book("")
     with pytest.raises(UsageError):
@@ -267,3 +269,24 @@ def test_the_docs_show_the_table_as_the_registry_declares_it() -> None:
 
     page = Path(__file__).resolve().parents[2] / "docs" / "mechanisms.md"
     assert rules.table_markdown() in page.read_text(encoding="utf-8")
+
+
+def test_a_bid_is_folded_as_requested_before_the_server_answers() -> None:
+    from fanfare_rx.errors import ValidationError as ServerValidationError
+    from fanfare_rx.testing import JourneyHarness
+    from fanfare_rx.testing import builders as b
+
+    h = JourneyHarness(b.experience("auction"))
+    h.server.on_route("-r|", r=b.routed()).on_status("-n|", n=b.auction_state("NOT_BID"))
+    h.server.on_enter("-e|", e=b.auction_state("BIDDING"))
+    too_low = ServerValidationError("Bid too low", status=400, code="BID_TOO_LOW")
+    h.server.on_bid("-w|", "-#", "----w|", w=b.auction_winning("100.00"), error=too_low)
+    h.act("s-------e----l----p", s="start", e=lambda j: j.request(Bid("100")),
+          l=lambda j: j.request("place_bid", "101"), p=lambda j: j.request(Bid("150")))
+    h.advance(17)
+    assert h.journey.state.get().context.last_error == "BID_TOO_LOW"  # the refused bid
+    h.advance(2)  # the next bid is requested: folded at once, the server has not answered
+    assert h.journey.state.get().context.last_error is None
+    assert h.server.calls_to("place_bid")[-1].args[1] == Decimal(150)
+    h.advance(10)
+    assert h.journey.sequence_stage.get() == "participating"

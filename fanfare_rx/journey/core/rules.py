@@ -158,8 +158,14 @@ def _offers(facts: Facts) -> bool:
     return facts.offers
 
 
+def _retryable(facts: Facts) -> bool:
+    # a failure the journey can route again after (what view.retry() asks the journey for)
+    return facts.failed and facts.journey_stage in (JS.ENTERING, JS.ROUTING, JS.ROUTED)
+
+
 def _code_may_unlock(facts: Facts) -> bool:
-    return facts.offers or facts.no_sequence
+    # offers to unlock, or no sequence found at all (no_access): a code may open one
+    return facts.offers or (facts.no_sequence and facts.failed)
 
 
 #: G1 journey actions: (action, stages, condition).
@@ -194,7 +200,7 @@ STAGE_RULES: tuple[tuple[str, frozenset[str], Callable[[Facts], bool]], ...] = (
     ("start", frozenset({"ready"}), _always),
     ("reroute", frozenset({"gated", "routed"}), _always),
     ("retry", frozenset({"gated"}), _always),
-    ("retry", frozenset({"routing", "routed"}), _failed),
+    ("retry", frozenset({"routing", "routed"}), _retryable),
     ("submit_access_code", frozenset({"routed"}), _code_may_unlock),
 )
 
