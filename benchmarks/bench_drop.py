@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
@@ -125,12 +126,20 @@ def tracked() -> int:
     return len(gc.get_objects())
 
 
-def full_collect(monitor: GcMonitor) -> tuple[float, int]:
-    """One explicit full collection: seconds it took, unreachable objects it found."""
+def full_collect(monitor: GcMonitor, kinds: bool = False) -> tuple[float, int]:
+    """One explicit full collection: seconds it took, unreachable objects it found (with
+    ``kinds``, their most common types are printed to stderr)."""
     monitor.paused = True
+    if kinds:
+        gc.set_debug(gc.DEBUG_SAVEALL)
     started = time.perf_counter()
     found = gc.collect()
     took = time.perf_counter() - started
+    if kinds:
+        gc.set_debug(0)
+        counts = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.garbage)
+        gc.garbage.clear()
+        print(counts.most_common(30), file=sys.stderr)
     monitor.paused = False
     return took, found
 
@@ -322,7 +331,7 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             except TimeoutError:
                 pass
             busy = tracked() - objects_before
-            collect_s, cyclic = full_collect(gcm)
+            collect_s, cyclic = full_collect(gcm, args.garbage_kinds)
             try:
                 await asyncio.wait_for(drop.done.wait(),
                                        max(1.0, args.timeout - (time.perf_counter() - started)))
@@ -446,6 +455,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="also run the shared-pool library variant under fanfare_rx.tune_gc() "
                              "(frozen again once the shoppers joined)")
     parser.add_argument("--quick", action="store_true", help="tiny size (smoke test)")
+    parser.add_argument("--garbage-kinds", action="store_true",
+                        help="(with --child) print the types of the cyclic garbage found mid-drop")
     parser.add_argument("--child", choices=["library", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--pool", choices=["pool", "own"], default="pool", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)

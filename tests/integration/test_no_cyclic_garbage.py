@@ -118,3 +118,25 @@ async def test_the_owning_fanfare_follows_a_journey_without_a_subscription(
     await journey.enter_queue()
     assert journey._subject.observers == []
     assert "queue:entered" in events, events
+
+
+async def test_timed_out_polls_leave_no_cyclic_garbage(
+        sb: Sandbox, make_fanfare: MakeFanfare, collector_off: None) -> None:
+    """A request that times out (and is retried, then given up) keeps neither the Rx chain nor
+    the journey's callbacks in a cycle through the error's traceback. (The error itself may stay
+    with the cycle asyncio and aiohttp make of the timed-out request: their frames, not ours.)"""
+    fanfare = await make_fanfare(timeout=0.2)
+    journey = fanfare.experiences.create_journey(sb.experiences["queue"])
+    await journey.start()
+    await journey.enter_queue()
+    sb.faults.set({"seed": 1, "rules": [
+        {"match": "GET /queues/*", "kind": "delay", "seconds": 0.4, "times": 4}]})
+    cyclic_garbage()
+    journey.start_polling(interval_ms=100)
+    while sb.faults.fired[0] < 4:
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)  # the last delayed answer arrives, the poll after it succeeds
+    journey.stop_polling()
+    found = cyclic_garbage()
+    assert +Counter({name: n for name, n in found.items()
+                     if not name.startswith("fanfare_rx.errors.")}) == Counter(), found
