@@ -1,27 +1,57 @@
-"""A whole drop in one process: N shoppers (one ``Fanfare`` and one journey each) enter one queue
-on a sandbox running in another process and poll until admitted. Reported beside a bare
-baseline measured in the same run (aiohttp GET + ``json()`` on one session against the same
-sandbox): client CPU per request, event-loop lag of a 10 ms ticker, peak RSS, errors, outcomes.
+"""A whole drop, end to end, beside the bare aiohttp baseline measured in the same run.
 
-Run: ``python -m benchmarks drop`` or ``python benchmarks/bench_drop.py [--shoppers 10000]``
+N shoppers each take a guest session, route, enter one queue and poll until admitted, against a
+sandbox running in its own process (a fresh one per variant). Four variants, each in a child
+process of its own (so its peak RSS and garbage collector are its own):
+
+- ``library / pool``: one ``Fanfare`` and one journey per shopper, all on one shared ``HttpPool``;
+- ``bare / pool``: the same requests made by bare asyncio tasks with one aiohttp
+  ``ClientSession`` and ``json()`` (the same polling rule: a third of the wait estimate, 2-60 s,
+  ±20 % jitter);
+- ``library / own`` and ``bare / own``: one ``Fanfare`` (one ``ClientSession``) per shopper,
+  with ``--own-shoppers`` shoppers (3,000 by default);
+- with ``--tuned``, ``library / pool`` again in a process that opted in to
+  :func:`fanfare_rx.tune_gc` (frozen again once the shoppers joined).
+
+Printed per variant: wall time until all admitted, join rate, client CPU per request (sandbox
+requests counted by the sandbox), event-loop lag of a 10 ms ticker p50/p99/max, time in the
+garbage collector per generation (``gc.callbacks``) and the automatic collections over 50 ms,
+one full ``gc.collect()`` mid-drop (its time and the cyclic garbage it found), tracked objects
+per idle and per polling shopper (``gc.get_objects()`` deltas), peak RSS per shopper. With
+``--growth 1000,20000,50000`` the shared-pool variants are swept over those sizes.
+
+Run: ``python -m benchmarks drop [--shoppers 10000] [--growth 1000,5000,20000,50000]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
+import gc
+import json
+import random
 import resource
 import statistics
+import subprocess
+import sys
 import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
 import aiohttp
 
-from fanfare_rx import Fanfare, ServerCadence
+from fanfare_rx import Fanfare, HttpPool, ServerCadence, tune_gc
 from fanfare_rx.sandbox.process import SandboxProcess
+from fanfare_rx.wire.pool import DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_POOL_CONNECTIONS
 
-__all__ = ["main"]
+__all__ = ["GcMonitor", "LagMonitor", "main"]
+
+EXPERIENCE, QUEUE = "exp-drop", "queue-drop"
+#: Shoppers joining at once (guest session, route, enter), library and bare alike.
+JOINING = 200
+#: An automatic collection longer than this is a pause the shopper could feel.
+LONG_PAUSE = 0.050
 
 
 class LagMonitor:
@@ -58,153 +88,402 @@ class LagMonitor:
         return statistics.median(ordered) * 1e3, p99 * 1e3, ordered[-1] * 1e3
 
 
-async def requests_served(session: aiohttp.ClientSession, sandbox: SandboxProcess) -> int:
-    """The number of requests the sandbox has answered (its ``X-Request-Id`` counter)."""
-    async with session.get(f"{sandbox.base_url}/experiences/none",
-                           headers={"X-Publishable-Key": sandbox.publishable_key}) as response:
-        await response.read()
-        return int(response.headers["X-Request-Id"].removeprefix("req_"))
+class GcMonitor:
+    """Time in the cyclic garbage collector per generation, from ``gc.callbacks``; explicit
+    collections made while ``paused`` is set are left out."""
+
+    def __init__(self) -> None:
+        self.seconds = [0.0, 0.0, 0.0]
+        self.collections = [0, 0, 0]
+        self.long_pauses = 0
+        self.longest = 0.0
+        self.paused = False
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if self.paused:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._started
+        generation = info["generation"]
+        self.seconds[generation] += took
+        self.collections[generation] += 1
+        self.longest = max(self.longest, took)
+        self.long_pauses += took > LONG_PAUSE
+
+    def __enter__(self) -> Self:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+
+def tracked() -> int:
+    """Objects the cyclic collector tracks now."""
+    return len(gc.get_objects())
+
+
+def full_collect(monitor: GcMonitor, kinds: bool = False) -> tuple[float, int]:
+    """One explicit full collection: seconds it took, unreachable objects it found (with
+    ``kinds``, their most common types are printed to stderr)."""
+    monitor.paused = True
+    if kinds:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+    started = time.perf_counter()
+    found = gc.collect()
+    took = time.perf_counter() - started
+    if kinds:
+        gc.set_debug(0)
+        counts = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.garbage)
+        gc.garbage.clear()
+        print(counts.most_common(30), file=sys.stderr)
+    monitor.paused = False
+    return took, found
 
 
 def scenario(shoppers: int, admit_seconds: float) -> dict[str, Any]:
     """One queue that admits ``shoppers`` over ``admit_seconds`` sandbox seconds."""
     rate = max(1, round(shoppers * 60 / admit_seconds))
     return {"requestsPerMinute": 100_000_000, "experiences": [{
-        "id": "exp-drop", "label": "drop", "name": "Benchmark drop", "sequences": [{
+        "id": EXPERIENCE, "label": "drop", "name": "Benchmark drop", "sequences": [{
             "id": "seq-drop", "name": "General", "priority": 1,
-            "distribution": {"type": "queue", "id": "queue-drop", "admitRate": rate}}]}]}
+            "distribution": {"type": "queue", "id": QUEUE, "admitRate": rate}}]}]}
 
 
-async def _drop(sandbox: SandboxProcess, shoppers: int, timeout: float,
-                speed: float) -> dict[str, Any]:
-    init_args: dict[str, Any] = {}
-    pool: Any = None
-    if "pool" in inspect.signature(Fanfare.init).parameters:  # one connection pool for all
-        from fanfare_rx import HttpPool  # type: ignore[attr-defined,unused-ignore]
+async def requests_served(session: aiohttp.ClientSession, base_url: str, key: str) -> int:
+    """The number of requests the sandbox has answered (its ``X-Request-Id`` counter)."""
+    async with session.get(f"{base_url}/experiences/none",
+                           headers={"X-Publishable-Key": key}) as response:
+        await response.read()
+        return int(response.headers["X-Request-Id"].removeprefix("req_"))
 
-        pool = HttpPool()
-        init_args["pool"] = pool
-    outcomes: dict[str, int] = {}
-    errors = 0
-    gate = asyncio.Semaphore(200)
 
-    async def shopper() -> Fanfare:
-        nonlocal errors
+class Drop:
+    """What one variant's shoppers share: the finish line and the figures."""
+
+    def __init__(self, shoppers: int) -> None:
+        self.shoppers = shoppers
+        self.finished = 0
+        self.errors = 0
+        self.half = asyncio.Event()
+        self.done = asyncio.Event()
+
+    def admitted(self) -> None:
+        self.finished += 1
+        if self.finished * 2 >= self.shoppers:
+            self.half.set()
+        if self.finished >= self.shoppers:
+            self.done.set()
+
+
+# -- the library -------------------------------------------------------------------------------
+
+async def _library(args: argparse.Namespace, drop: Drop,
+                   polling: asyncio.Event) -> tuple[Callable[[], Awaitable[None]], list[Any]]:
+    pool = HttpPool() if args.pool == "pool" else None
+    gate = asyncio.Semaphore(JOINING)
+    clients: list[Fanfare] = []
+    journeys: list[Any] = []
+
+    async def shopper() -> None:
         async with gate:
-            fanfare = await Fanfare.init(organization_id=sandbox.organization_id,
-                                         publishable_key=sandbox.publishable_key,
-                                         base_url=sandbox.base_url, **init_args)
-            journey = fanfare.experiences.create_journey("exp-drop")
+            fanfare = await Fanfare.init(organization_id=args.org, publishable_key=args.key,
+                                         base_url=args.base_url, pool=pool)
+            clients.append(fanfare)
+            journey = fanfare.experiences.create_journey(EXPERIENCE)
+            journeys.append(journey)
             try:
                 await journey.start()
                 await journey.enter_queue()
             except Exception:  # noqa: BLE001 - counted, the drop goes on
-                errors += 1
-            journey.start_polling(cadence=ServerCadence(server_speed=speed))
-            return fanfare
+                drop.errors += 1
 
-    done = asyncio.Event()
-    finished = 0
+    await asyncio.gather(*(shopper() for _ in range(drop.shoppers)))
 
-    def on_stage(stage: str) -> None:
-        nonlocal finished
-        if stage in ("admitted", "ended"):
-            outcomes[str(stage)] = outcomes.get(str(stage), 0) + 1
-            finished += 1
-            if finished >= shoppers:
-                done.set()
+    cadence = ServerCadence(server_speed=args.speed)
+    def watcher() -> Callable[[str], None]:
+        seen = False
 
-    cpu = time.process_time()
-    started = time.perf_counter()
-    with LagMonitor() as lag:
-        clients: list[Fanfare] = []
-        for fanfare in await asyncio.gather(*(shopper() for _ in range(shoppers))):
-            clients.append(fanfare)
-            journey = fanfare.experiences.create_journey("exp-drop")
-            off = journey.sequence_stage.listen(on_stage)
-            if journey.sequence_stage.get() in ("admitted", "ended"):
-                off()
-                on_stage(journey.sequence_stage.get())
-        try:
-            await asyncio.wait_for(done.wait(), timeout)
-        except TimeoutError:
-            pass
-        elapsed = time.perf_counter() - started
-        cpu = time.process_time() - cpu
+        def once(stage: str) -> None:
+            nonlocal seen
+            if not seen and stage in ("admitted", "ended"):
+                seen = True
+                drop.admitted()
+
+        return once
+
+    for journey in journeys:
+        once = watcher()
+        journey.sequence_stage.listen(once)
+        once(journey.sequence_stage.get())
+        journey.start_polling(cadence=cadence)
+    polling.set()
+
+    async def close() -> None:
         for fanfare in clients:
             await fanfare.destroy()
         if pool is not None:
             await pool.close()
-    return {"cpu": cpu, "elapsed": elapsed, "lag": lag.summary(), "outcomes": outcomes,
-            "errors": errors, "unfinished": shoppers - finished}
+
+    return close, journeys
 
 
-async def _bare(sandbox: SandboxProcess, requests: int) -> dict[str, Any]:
-    """GET + json() of a queue status on one session, 64 at a time."""
-    headers = {"X-Publishable-Key": sandbox.publishable_key}
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{sandbox.base_url}/auth/guest", headers=headers) as r:
-            headers["Authorization"] = f"Bearer {(await r.json())['accessToken']}"
-        url = f"{sandbox.base_url}/queues/queue-drop/status"
-        remaining = requests
+# -- the bare baseline -------------------------------------------------------------------------
 
-        async def worker() -> None:
-            nonlocal remaining
-            while remaining > 0:
-                remaining -= 1
-                async with session.get(url, headers=headers) as response:
+def _connector() -> aiohttp.TCPConnector:
+    return aiohttp.TCPConnector(limit=DEFAULT_POOL_CONNECTIONS,
+                                keepalive_timeout=DEFAULT_KEEPALIVE_TIMEOUT)
+
+
+def bare_delay(state: dict[str, Any], speed: float, rng: random.Random) -> float:
+    """The library's default server cadence, by hand: a third of the wait estimate (real
+    seconds), 2 s near the front, within 2-60 s, ±20 % jitter."""
+    position = state.get("position")
+    if position is not None and position <= 3:
+        delay = 2.0
+    else:
+        wait = state.get("estimatedWaitTimeInSeconds")
+        delay = 5.0 if wait is None else min(60.0, max(2.0, wait / speed / 3))
+    return delay * rng.uniform(0.8, 1.2)
+
+
+async def _bare(args: argparse.Namespace, drop: Drop,
+                polling: asyncio.Event) -> tuple[Callable[[], Awaitable[None]], list[Any]]:
+    shared = aiohttp.ClientSession(connector=_connector()) if args.pool == "pool" else None
+    sessions: list[aiohttp.ClientSession] = []
+    gate = asyncio.Semaphore(JOINING)
+    joined = 0
+    tasks: list[asyncio.Task[None]] = []
+    rng = random.Random(7)
+    base, key = args.base_url, args.key
+
+    async def shopper() -> None:
+        nonlocal joined
+        session = shared
+        if session is None:
+            session = aiohttp.ClientSession(connector=_connector())
+            sessions.append(session)
+        headers = {"X-Publishable-Key": key}
+        state: dict[str, Any] = {}
+        try:
+            async with gate:
+                async with session.post(f"{base}/auth/guest", headers=headers) as response:
+                    headers["Authorization"] = f"Bearer {(await response.json())['accessToken']}"
+                async with session.post(f"{base}/experiences/{EXPERIENCE}/route", json={},
+                                        headers=headers) as response:
                     await response.json()
+                async with session.post(f"{base}/queues/{QUEUE}/enter",
+                                        headers=headers) as response:
+                    state = await response.json()
+        except Exception:  # noqa: BLE001 - counted, the drop goes on
+            drop.errors += 1
+        joined += 1
+        if joined >= drop.shoppers:
+            polling.set()
+        await polling.wait()
+        while state.get("status") != "GRANTED":
+            await asyncio.sleep(bare_delay(state, args.speed, rng))
+            try:
+                async with session.get(f"{base}/queues/{QUEUE}/status",
+                                       headers=headers) as response:
+                    state = await response.json()
+            except Exception:  # noqa: BLE001 - counted, the shopper polls on
+                drop.errors += 1
+        drop.admitted()
 
-        cpu = time.process_time()
-        with LagMonitor() as lag:
-            await asyncio.gather(*(worker() for _ in range(64)))
-        return {"cpu": time.process_time() - cpu, "lag": lag.summary()}
+    tasks.extend(asyncio.create_task(shopper()) for _ in range(drop.shoppers))
+    await polling.wait()
+
+    async def close() -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for session in [*sessions, *([shared] if shared else [])]:
+            await session.close()
+
+    return close, tasks
 
 
-async def run(shoppers: int, speed: float, timeout: float, admit_wall: float) -> None:
-    sandbox = SandboxProcess(scenario(shoppers, admit_seconds=admit_wall * speed), speed=speed).start()
+# -- one variant, in a child process -----------------------------------------------------------
+
+async def _child(args: argparse.Namespace) -> dict[str, Any]:
+    drop = Drop(args.shoppers)
+    polling = asyncio.Event()
+    run = _library if args.kind == "library" else _bare
+    tuning = tune_gc() if args.tuned else None
+    async with aiohttp.ClientSession() as probe:
+        served = await requests_served(probe, args.base_url, args.key)
+        gc.collect()
+        objects_before = tracked()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with LagMonitor() as lag, GcMonitor() as gcm:
+            cpu, started = time.process_time(), time.perf_counter()
+            close, _keep = await run(args, drop, polling)
+            joined = time.perf_counter() - started
+            idle = tracked() - objects_before
+            if tuning is not None:
+                tuning.freeze()  # the shoppers set up are long-lived
+            try:
+                await asyncio.wait_for(drop.half.wait(), args.timeout)
+            except TimeoutError:
+                pass
+            busy = tracked() - objects_before
+            collect_s, cyclic = full_collect(gcm, args.garbage_kinds)
+            try:
+                await asyncio.wait_for(drop.done.wait(),
+                                       max(1.0, args.timeout - (time.perf_counter() - started)))
+            except TimeoutError:
+                pass
+            elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        requests = await requests_served(probe, args.base_url, args.key) - served - 1
+        await close()
+    if tuning is not None:
+        tuning.restore()
+    n = max(args.shoppers, 1)
+    return {"kind": args.kind, "pool": args.pool, "shoppers": args.shoppers,
+            "admitted": drop.finished, "errors": drop.errors, "wall": elapsed,
+            "join_rate": args.shoppers / max(joined, 1e-9), "requests": requests,
+            "cpu_per_request": cpu / max(requests, 1) * 1e6, "lag": lag.summary(),
+            "gc_seconds": gcm.seconds, "gc_collections": gcm.collections,
+            "long_pauses": gcm.long_pauses, "longest_pause": gcm.longest * 1e3,
+            "full_collect_ms": collect_s * 1e3, "cyclic_found": cyclic,
+            "tracked_idle": idle / n, "tracked_polling": busy / n,
+            "rss_per_shopper": (peak - rss_before) / n}
+
+
+def variant(kind: str, pool: str, shoppers: int, args: argparse.Namespace,
+            tuned: bool = False) -> dict[str, Any]:
+    """Run one variant against a fresh sandbox, in a child process; its figures."""
+    sandbox = SandboxProcess(scenario(shoppers, admit_seconds=args.admit_seconds * args.speed),
+                             speed=args.speed).start()
     try:
-        async with aiohttp.ClientSession() as probe:
-            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            served = await requests_served(probe, sandbox)
-            server_cpu = sandbox.cpu_seconds() or 0.0
-            drop = await _drop(sandbox, shoppers, timeout, speed)
-            requests = await requests_served(probe, sandbox) - served - 1
-            server_cpu = (sandbox.cpu_seconds() or 0.0) - server_cpu
-            peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            bare = await _bare(sandbox, min(max(requests, 200), 20_000))
-            bare_requests = min(max(requests, 200), 20_000)
+        command = [sys.executable, "-m", "benchmarks.bench_drop", "--child", kind,
+                   "--pool", pool, "--shoppers", str(shoppers), "--speed", str(args.speed),
+                   "--timeout", str(args.timeout), "--base-url", sandbox.base_url,
+                   "--org", sandbox.organization_id, "--key", sandbox.publishable_key,
+                   *(["--tuned"] if tuned else [])]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
     finally:
         sandbox.stop()
-    per_request = drop["cpu"] / max(requests, 1) * 1e6
-    bare_per_request = bare["cpu"] / bare_requests * 1e6
-    median, p99, worst = drop["lag"]
-    b_median, b_p99, b_worst = bare["lag"]
-    print(f"shoppers: {shoppers}; outcomes {drop['outcomes']}; unfinished {drop['unfinished']}; "
-          f"errors {drop['errors']}; wall {drop['elapsed']:.1f} s")
-    print(f"requests: {requests} ({requests / max(shoppers, 1):.1f} per shopper); "
-          f"sandbox CPU {server_cpu / max(requests, 1) * 1e6:.0f} µs/request")
-    print(f"client CPU per request: {per_request:7.0f} µs   bare GET+json(): "
-          f"{bare_per_request:7.0f} µs   ratio {per_request / bare_per_request:.2f}")
-    print(f"event-loop lag (10 ms ticker) median/p99/max: {median:.1f} / {p99:.1f} / "
-          f"{worst:.1f} ms   bare: {b_median:.1f} / {b_p99:.1f} / {b_worst:.1f} ms")
-    print(f"peak RSS: {peak_rss / 1024:.0f} MiB (before the drop {rss_before / 1024:.0f} MiB); "
-          f"{(peak_rss - rss_before) / max(shoppers, 1):.1f} KiB per shopper")
+    if result.returncode != 0:
+        raise RuntimeError(f"{kind}/{pool} failed:\n{result.stdout}\n{result.stderr}")
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "-"
+
+
+def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
+    """The issue's table: one row per figure, library beside bare, with the ratio."""
+    print(f"\n{title}: {lib['shoppers']:,} shoppers   | library | bare aiohttp | ratio")
+    rows: list[tuple[str, str, str, str]] = [
+        ("admitted / errors", f"{lib['admitted']:,} / {lib['errors']}",
+         f"{bare['admitted']:,} / {bare['errors']}", ""),
+        ("wall time until all admitted", f"{lib['wall']:.1f} s", f"{bare['wall']:.1f} s",
+         _ratio(lib["wall"], bare["wall"])),
+        ("shoppers joining per second", f"{lib['join_rate']:,.0f}", f"{bare['join_rate']:,.0f}",
+         _ratio(lib["join_rate"], bare["join_rate"])),
+        ("requests per shopper", f"{lib['requests'] / lib['shoppers']:.1f}",
+         f"{bare['requests'] / bare['shoppers']:.1f}", ""),
+        ("client CPU per request", f"{lib['cpu_per_request']:.0f} µs",
+         f"{bare['cpu_per_request']:.0f} µs",
+         _ratio(lib["cpu_per_request"], bare["cpu_per_request"])),
+        ("event-loop lag p50 / p99 / max", "{:.1f} / {:.0f} / {:.0f} ms".format(*lib["lag"]),
+         "{:.1f} / {:.0f} / {:.0f} ms".format(*bare["lag"]), ""),
+        ("time in gc, gen 0 / 1 / 2", "{:.2f} / {:.2f} / {:.2f} s".format(*lib["gc_seconds"]),
+         "{:.2f} / {:.2f} / {:.2f} s".format(*bare["gc_seconds"]), ""),
+        ("collections gen 0 / 1 / 2", "{} / {} / {}".format(*lib["gc_collections"]),
+         "{} / {} / {}".format(*bare["gc_collections"]), ""),
+        ("automatic pauses > 50 ms (longest)",
+         f"{lib['long_pauses']} ({lib['longest_pause']:.0f} ms)",
+         f"{bare['long_pauses']} ({bare['longest_pause']:.0f} ms)", ""),
+        ("full gc.collect() mid-drop (cyclic found)",
+         f"{lib['full_collect_ms']:.0f} ms ({lib['cyclic_found']:,})",
+         f"{bare['full_collect_ms']:.0f} ms ({bare['cyclic_found']:,})", ""),
+        ("tracked objects per shopper, joined", f"{lib['tracked_idle']:.0f}",
+         f"{bare['tracked_idle']:.0f}", _ratio(lib["tracked_idle"], bare["tracked_idle"])),
+        ("tracked objects per shopper, polling", f"{lib['tracked_polling']:.0f}",
+         f"{bare['tracked_polling']:.0f}",
+         _ratio(lib["tracked_polling"], bare["tracked_polling"])),
+        ("peak RSS per shopper", f"{lib['rss_per_shopper']:.1f} KiB",
+         f"{bare['rss_per_shopper']:.1f} KiB",
+         _ratio(lib["rss_per_shopper"], bare["rss_per_shopper"])),
+    ]
+    for name, a, b, r in rows:
+        print(f"  {name:<42} | {a:>22} | {b:>22} | {r}")
+
+
+def growth(sizes: list[int], args: argparse.Namespace) -> None:
+    """The shared-pool variants over ``sizes``; CPU per request against the smallest size."""
+    print("\ngrowth (shared pool): shoppers | admitted/errors | wall | join/s | "
+          "library µs/request | ratio to the first size | bare µs/request | ratio to bare")
+    first: float | None = None
+    for size in sizes:
+        lib = variant("library", "pool", size, args)
+        bare = variant("bare", "pool", size, args)
+        first = first or lib["cpu_per_request"]
+        print(f"  {size:>7,} | {lib['admitted']:,}/{lib['errors']} | {lib['wall']:.1f} s | "
+              f"{lib['join_rate']:,.0f} | {lib['cpu_per_request']:.0f} | "
+              f"{_ratio(lib['cpu_per_request'], first)} | {bare['cpu_per_request']:.0f} | "
+              f"{_ratio(lib['cpu_per_request'], bare['cpu_per_request'])}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--shoppers", type=int, default=10_000)
-    parser.add_argument("--speed", type=float, default=10.0,
-                        help="sandbox clock speed")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shoppers", type=int, default=10_000,
+                        help="shoppers of the shared-pool variants (default 10000)")
+    parser.add_argument("--own-shoppers", type=int, default=3_000,
+                        help="shoppers of the one-Fanfare-each variants (default 3000; 0: skip)")
+    parser.add_argument("--speed", type=float, default=10.0, help="sandbox clock speed")
     parser.add_argument("--admit-seconds", type=float, default=30.0,
                         help="wall seconds in which the queue admits everyone (default 30)")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--growth", default="",
+                        help="comma-separated sizes to sweep the shared-pool variants over "
+                             "(e.g. 1000,5000,20000,50000) instead of the table")
+    parser.add_argument("--tuned", action="store_true",
+                        help="also run the shared-pool library variant under fanfare_rx.tune_gc() "
+                             "(frozen again once the shoppers joined)")
     parser.add_argument("--quick", action="store_true", help="tiny size (smoke test)")
+    parser.add_argument("--garbage-kinds", action="store_true",
+                        help="(with --child) print the types of the cyclic garbage found mid-drop")
+    parser.add_argument("--child", choices=["library", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--pool", choices=["pool", "own"], default="pool", help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--org", help=argparse.SUPPRESS)
+    parser.add_argument("--key", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        args.kind = args.child
+        print(json.dumps(asyncio.run(_child(args))))
+        return
     if args.quick:
-        args.shoppers, args.timeout, args.admit_seconds = 20, 60.0, 2.0
-    asyncio.run(run(args.shoppers, args.speed, args.timeout, args.admit_seconds))
+        args.shoppers, args.own_shoppers, args.timeout, args.admit_seconds = 20, 10, 30.0, 1.0
+    print(f"(sandbox speed {args.speed}, queue admits everyone in {args.admit_seconds} s; "
+          "each variant in its own process against a fresh sandbox; figures from one run "
+          "on whatever machine this is, compare the ratios)")
+    if args.growth:
+        growth([int(size) for size in args.growth.split(",")], args)
+        return
+    bare = variant("bare", "pool", args.shoppers, args)
+    table("one shared HttpPool", variant("library", "pool", args.shoppers, args), bare)
+    if args.tuned:
+        table("one shared HttpPool, the library under tune_gc()",
+              variant("library", "pool", args.shoppers, args, tuned=True), bare)
+    if args.own_shoppers:
+        table("one Fanfare (one ClientSession) per shopper",
+              variant("library", "own", args.own_shoppers, args),
+              variant("bare", "own", args.own_shoppers, args))
 
 
 if __name__ == "__main__":

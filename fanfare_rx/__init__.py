@@ -136,6 +136,10 @@ if TYPE_CHECKING:
         SequencePhase,
         SequenceView,
     )
+    from fanfare_rx.tuning import (
+        GcTuning,
+        tune_gc,
+    )
     from fanfare_rx.wire.client import (
         ConsumerApi,
     )
@@ -198,6 +202,7 @@ _EXPORTS: dict[str, str] = {
     "Fanfare": "fanfare_rx.client.fanfare",
     "FanfareError": "fanfare_rx.errors",
     "FileStorage": "fanfare_rx.client.storage",
+    "GcTuning": "fanfare_rx.tuning",
     "HttpConfig": "fanfare_rx.wire.config",
     "HttpPool": "fanfare_rx.wire.pool",
     "JourneyAction": "fanfare_rx.models.journey",
@@ -256,6 +261,7 @@ _EXPORTS: dict[str, str] = {
     "CountdownKind": "fanfare_rx.models.page",
     "Page": "fanfare_rx.models.page",
     "WaitEstimate": "fanfare_rx.models.page",
+    "tune_gc": "fanfare_rx.tuning",
 }
 
 __all__ = [
@@ -300,6 +306,7 @@ __all__ = [
     "FanfareError",
     "FileStorage",
     "FlightRecorder",
+    "GcTuning",
     "HttpConfig",
     "HttpPool",
     "JoinWaitlist",
@@ -357,6 +364,7 @@ __all__ = [
     "replay",
     "snapshot_from_json",
     "snapshot_to_json",
+    "tune_gc",
     "view_to_json",
 ]
 

@@ -19,6 +19,7 @@ from fanfare_rx.fleet.shoppers import slot_finder
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.sandbox.cli import positive_float, positive_int
 from fanfare_rx.sandbox.process import SandboxProcess, drop_scenario
+from fanfare_rx.tuning import tune_gc
 
 __all__ = [
     "add_swarm_arguments",
@@ -156,7 +157,8 @@ def run_swarm_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int
     Usage: ``run_swarm_command(build_parser().parse_args(["swarm", "--shoppers", "50"]))``
     """
     try:
-        with _target(args, out) as target:
+        # the swarm owns its process and holds many journeys: the collector is tuned for them
+        with _target(args, out) as target, tune_gc():
             summary = asyncio.run(_swarm(args, target, out))
             print(progress_line(summary), file=out)
             print("\n".join(summary.lines()), file=out, flush=True)

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TypeVar, cast
 
-import reactivex
-from reactivex import Observable
+from reactivex import Observable, abc
+from reactivex.disposable import Disposable
 
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.errors import UsageError
@@ -31,14 +31,42 @@ T = TypeVar("T")
 
 
 def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
-    """A cold observable of one coroutine: a task started per subscription
-    (``reactivex.defer``), cancelled on dispose (``reactivex.from_future``)::
+    """A cold observable of one coroutine: a task started per subscription, cancelled on
+    dispose::
 
         from_coroutine(f) : ----r|     (r = what the coroutine returned; # if it raised)
 
+    One observable and a done-callback per call (``reactivex.defer`` + ``from_future`` made
+    three observables and, for an error, re-raised it in a frame that held the future: a
+    cycle only a full collection freed). The error is passed on as the task holds it.
+
     Usage: ``from_coroutine(lambda: api.queue_status("q1"))``
     """
-    return reactivex.defer(lambda _: reactivex.from_future(asyncio.ensure_future(factory())))
+
+    def subscribe(observer: abc.ObserverBase[T],
+                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        task = asyncio.ensure_future(factory())
+
+        def done(finished: asyncio.Future[T]) -> None:
+            if finished.cancelled():
+                observer.on_error(asyncio.CancelledError())  # type: ignore[arg-type]
+                return
+            error = finished.exception()
+            if error is None:
+                observer.on_next(finished.result())
+                observer.on_completed()
+            elif isinstance(error, Exception):
+                observer.on_error(error)
+            else:  # KeyboardInterrupt, SystemExit: not an observable's error
+                raise error
+
+        task.add_done_callback(done)
+        def cancel() -> None:
+            task.cancel()
+
+        return Disposable(cancel)
+
+    return Observable(subscribe)
 
 
 _Call = Callable[[ConsumerApi[SessionManager], str], Awaitable[object]]

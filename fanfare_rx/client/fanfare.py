@@ -13,7 +13,6 @@ from typing import Self
 
 import attrs
 from reactivex import abc
-from reactivex import operators as ops
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events, connection_events
@@ -241,17 +240,19 @@ class Fanfare:
         return self._bus.on(name, handler)
 
     def _publish_events_of(self, journey: ExperienceJourney) -> None:
-        def publish(pair: tuple[JourneySnapshot, JourneySnapshot]) -> None:
-            for name, payload in bus_events(*pair):
-                self._bus.emit(name, payload)
+        """The bus events of each fold, then the kept record and the lost-session check."""
 
-        journey.state.pipe(ops.pairwise()).subscribe(publish)
-
-        def follow(snapshot: JourneySnapshot) -> None:  # one listener for both, on every fold
+        def follow(snapshot: JourneySnapshot) -> None:
             self._keep_record(journey, snapshot)
             self._still_lost(journey, snapshot)
 
-        journey.state.subscribe(follow)
+        def on_fold(old: JourneySnapshot, new: JourneySnapshot) -> None:
+            for name, payload in bus_events(old, new):
+                self._bus.emit(name, payload)
+            follow(new)
+
+        follow(journey.state.get())
+        journey._watch_folds(on_fold)  # a plain callback: no Rx subscription per journey
 
     def _on_connection(self, connection: Connection) -> None:
         old, self._connection = self._connection, connection

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from fanfare_rx.errors import ConfigError, FanfareError
 from fanfare_rx.fleet.records import Batch, FleetTarget
 from fanfare_rx.fleet.worker import Shopper, ShopperWorker
+from fanfare_rx.tuning import tune_gc
 
 __all__ = ["RAY_INIT_DEFAULTS", "Backend", "FleetError", "LocalBackend", "RayBackend",
            "ShopperActor", "WorkerPlan"]
@@ -121,9 +122,12 @@ class LocalBackend:
 
 
 class ShopperActor:
-    """A Ray actor's body: one :class:`ShopperWorker` in the actor's event loop."""
+    """A Ray actor's body: one :class:`ShopperWorker` in the actor's event loop. The actor owns
+    its process and holds many journeys, so it tunes the collector for them
+    (:func:`~fanfare_rx.tuning.tune_gc`, for the actor's lifetime)."""
 
     def __init__(self, plan: WorkerPlan, shopper: Shopper, index: int) -> None:
+        self._gc = tune_gc()
         self._worker = plan.worker(shopper, index)
 
     async def run(self, shopper_ids: Sequence[str], resume: bool = False) -> None:

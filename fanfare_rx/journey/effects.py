@@ -8,8 +8,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import reactivex
-from reactivex import Observable
+from reactivex import Observable, abc
 from reactivex import operators as ops
+from reactivex.disposable import SerialDisposable, SingleAssignmentDisposable
 
 from fanfare_rx.errors import UsageError, ValidationError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
@@ -72,6 +73,7 @@ __all__ = [
     "RESCHEDULE_APPOINTMENT",
     "ActionArg",
     "EffectContext",
+    "concat",
     "effect_for",
     "experience_for",
     "failure_message",
@@ -96,6 +98,57 @@ def experience_for(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experi
         return experience
 
     return ctx.port.load_experience(experience_id).pipe(ops.map(remember))
+
+
+class _Concat:
+    """One subscription of :func:`concat`: the sources one after another, each subscribed when
+    the previous one completed. Its state is this object's, so no closure refers to itself
+    (``reactivex.concat`` keeps a self-referencing closure alive until a full collection)."""
+
+    __slots__ = ("index", "observer", "scheduler", "serial", "sources")
+
+    def __init__(self, sources: tuple[Observable[Message], ...], observer: abc.ObserverBase[Message],
+                 scheduler: abc.SchedulerBase | None) -> None:
+        self.sources, self.observer, self.scheduler = sources, observer, scheduler
+        self.index = 0
+        self.serial = SerialDisposable()
+
+    def next(self) -> None:
+        if self.serial.is_disposed:
+            return
+        if self.index == len(self.sources):
+            self.serial.dispose()  # drops the last subscription, and with it the cycle back here
+            self.observer.on_completed()
+            return
+        source = self.sources[self.index]
+        self.index += 1
+        inner = SingleAssignmentDisposable()
+        self.serial.disposable = inner  # disposes the previous source's subscription
+        inner.disposable = source.subscribe(self.observer.on_next, self.error, self.next,
+                                            scheduler=self.scheduler)
+
+    def error(self, error: Exception) -> None:
+        self.serial.dispose()
+        self.observer.on_error(error)
+
+
+def concat(*sources: Observable[Message]) -> Observable[Message]:
+    """``reactivex.concat`` whose objects die by reference counting once it ends::
+
+        a      : -a-|
+        b      :     -b-|
+        concat : -a--b-|
+
+    Usage: ``concat(routed, status_follow_up(ctx))``
+    """
+
+    def subscribe(observer: abc.ObserverBase[Message],
+                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        run = _Concat(sources, observer, scheduler)
+        run.next()
+        return run.serial
+
+    return Observable(subscribe)
 
 
 def status_follow_up(ctx: EffectContext) -> Observable[Message]:
@@ -144,7 +197,7 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
         routed: Observable[Message] = experience_for(ctx, fresh=fresh_experience).pipe(
             ops.flat_map(route_with)
         )
-        return reactivex.concat(routed, status_follow_up(ctx))
+        return concat(routed, status_follow_up(ctx))
 
     return reactivex.defer(lambda _: build())
 
@@ -245,7 +298,7 @@ def _bot_check(ctx: EffectContext, token: str | None) -> Observable[Message]:
         verified: Observable[Message] = ctx.port.verify_bot_check(challenge_id, token).pipe(
             ops.ignore_elements()  # type: ignore[arg-type]
         )
-        return reactivex.concat(verified, reroute)
+        return concat(verified, reroute)
 
     return reactivex.defer(lambda _: build())
 
@@ -279,7 +332,7 @@ def _follow_reroute_hint(
         failure = failure_message(action, error, ctx.now_ms())
         if failure.hint != "reroute":
             return reactivex.throw(error)
-        return reactivex.concat(
+        return concat(
             reactivex.defer(lambda _: reactivex.just(failure_message(action, error, ctx.now_ms()))),
             _route(ctx, fresh_experience=False),
             reactivex.throw(FoldedFailure(error)),
@@ -306,7 +359,7 @@ def _entering(action: SequenceAction) -> _Effect:
         entered = _distribution_call(ctx, lambda port: port.enter).pipe(
             ops.catch(_follow_reroute_hint(ctx, action))
         )
-        return reactivex.concat(entered, bid(ctx, arg)) if isinstance(arg, Bid) else entered
+        return concat(entered, bid(ctx, arg)) if isinstance(arg, Bid) else entered
 
     return effect
 

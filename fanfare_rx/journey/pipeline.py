@@ -9,6 +9,7 @@ snapshots in order. Nothing here allocates per journey until it is needed.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,8 @@ from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction, SequenceStage
 
 __all__ = ["ActionName", "JourneyPipeline"]
+
+log = logging.getLogger("fanfare_rx.journey")
 
 ActionName = JourneyAction | SequenceAction | str
 
@@ -72,6 +75,7 @@ class JourneyPipeline:
         "_in_flight",
         "_offset_ms",
         "_on_destroy",
+        "_on_fold",
         "_port",
         "_recorder",
         "_running",
@@ -95,6 +99,7 @@ class JourneyPipeline:
         self._scheduler = scheduler if scheduler is not None else _default_scheduler()
         self._port = effects
         self._on_destroy = on_destroy
+        self._on_fold: Callable[[JourneySnapshot, JourneySnapshot], None] | None = None
         self._destroyed = False
         self._subject: BehaviorSubject[JourneySnapshot] = BehaviorSubject(
             initial_snapshot(experience_id)
@@ -178,6 +183,21 @@ class JourneyPipeline:
             return
         self._follow_deadline(folded)
         self._subject.on_next(folded)
+        if self._on_fold is not None:
+            try:
+                self._on_fold(snapshot, folded)
+            except Exception:
+                log.exception("the journey's owner failed on a fold; the journey continues")
+
+    def _watch_folds(self, callback: Callable[[JourneySnapshot, JourneySnapshot], None]) -> None:
+        """For the journey's owner (one ``Fanfare``): ``callback(old, new)`` after each new
+        snapshot was published. A plain call, not a subscription: a journey's owner costs no
+        Rx observers, disposables and locks per journey::
+
+            state    : a---b---c
+            callback :     (a,b)(b,c)
+        """
+        self._on_fold = callback
 
     def _follow_deadline(self, snapshot: JourneySnapshot) -> None:
         """admitted with a deadline  ──►  timer on the scheduler  ──►  Tick  ──►  expired::
@@ -230,6 +250,10 @@ class JourneyPipeline:
         running.add(subscription)
 
         def finish(error: Exception | None) -> None:
+            # The subscription holds the observer, which holds this closure: disposing it
+            # (done anyway, the effect has ended) breaks that cycle, so the effect's objects
+            # die by reference counting, not in a later collection.
+            subscription.dispose()
             in_flight.pop(key, None)
             running.discard(subscription)
             if not in_flight and self._in_flight is in_flight:

@@ -233,7 +233,12 @@ class HttpTransport:
             _log.debug("%s %s -> %s (attempt %d) %s", method, path, status or error.code,
                        attempt + 1, "giving up" if delay is None else f"retry in {delay:.3f}s")
             if delay is None:
-                raise error
+                try:
+                    raise error
+                finally:
+                    # its traceback holds this frame: no cycle back through the frame's locals
+                    del error
+            del error
             await self.sleep(delay)
             attempt += 1
 

@@ -19,7 +19,7 @@ EXPECTED_TOP_LEVEL = {
     "APIStatusError",
     "APIConnectionError", "APITimeoutError", "JourneyError", "HttpConfig",
     "HttpPool",
-    "ServerCadence", "AuctionTerms",
+    "ServerCadence", "AuctionTerms", "GcTuning", "tune_gc",
     # the shopper's typed actions
     "Enter", "Bid", "Book", "Reschedule", "Cancel", "Leave", "Complete", "Claim", "JoinWaitlist",
     "LeaveWaitlist", "ShopperAction",

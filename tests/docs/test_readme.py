@@ -67,3 +67,13 @@ def test_testing_section_runs_as_a_users_test_file(tmp_path: Path, mode: str) ->
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_many_journeys_snippet_tunes_the_collector_and_restores_it() -> None:
+    block = next(b for b in _python_blocks() if "tune_gc()" in b)
+    code = ("import gc\nbefore = (gc.get_threshold(), gc.get_freeze_count())\n" + block
+            + "\nassert (gc.get_threshold(), gc.get_freeze_count()) == before\nprint('restored')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["100", "in", "line", "restored"], result.stdout

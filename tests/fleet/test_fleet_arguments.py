@@ -61,3 +61,23 @@ async def test_a_partial_behaviour_runs_on_every_backend(
     summary = await fleet.run(functools.partial(_outcome, outcome="routed as"))
     assert dict(summary.outcomes) == {"routed as routed": 4}
     assert summary.error_count == 0
+
+
+def test_a_ray_actor_tunes_the_collector_of_the_process_it_owns() -> None:
+    import gc
+
+    from fanfare_rx.fleet.backends import ShopperActor, WorkerPlan
+    from fanfare_rx.tuning import MANY_JOURNEYS_THRESHOLDS
+
+    before = gc.get_threshold()
+
+    async def shopper(_: object) -> str:
+        return "admitted"
+
+    plan = WorkerPlan(TARGET, concurrency=1, started_at=0.0, shopper_timeout=None)
+    actor = ShopperActor(plan, shopper, 0)
+    try:
+        assert gc.get_threshold() == MANY_JOURNEYS_THRESHOLDS and actor._gc.active
+    finally:
+        actor._gc.restore()
+    assert gc.get_threshold() == before

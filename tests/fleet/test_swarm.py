@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,25 @@ def test_bad_arguments_exit_2_naming_the_bad_option(
     assert stopped.value.code == 2
     [line] = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert argv[0] in line
+
+
+def test_the_swarm_tunes_the_collector_while_it_runs_and_restores_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from fanfare_rx.tuning import MANY_JOURNEYS_THRESHOLDS
+
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+    original = swarm._swarm
+
+    async def recorded(*args: Any) -> Any:
+        during.append(gc.get_threshold())
+        return await original(*args)
+
+    monkeypatch.setattr(swarm, "_swarm", recorded)
+    status, text = run("--shoppers", "5", "--poll-ms", "200", "--speed", "20",
+                       "--admit-rate", "60000")
+    assert status == 0, text
+    assert during == [MANY_JOURNEYS_THRESHOLDS]
+    assert gc.get_threshold() == before

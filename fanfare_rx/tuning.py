@@ -1,0 +1,114 @@
+"""The cyclic garbage collector, tuned for a process that holds many journeys; opt-in only.
+
+The library never changes :mod:`gc` by itself: the collector's settings belong to the process.
+A process that owns itself and holds many long-lived journeys (a fleet worker, ``fanfare-rx
+swarm``, a server with thousands of shoppers) may call :func:`tune_gc`: it moves every object
+alive so far into the permanent generation (``gc.freeze()``: imports, configuration, the shoppers
+set up so far are no longer walked by each full collection) and raises the collection
+thresholds, so that collections are rarer and cheaper. The previous settings come back when the
+returned :class:`GcTuning` is left (``with``) or :meth:`GcTuning.restore` is called.
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Self
+
+from fanfare_rx.errors import UsageError
+
+__all__ = ["MANY_JOURNEYS_THRESHOLDS", "GcTuning", "tune_gc"]
+
+#: ``gc.set_threshold`` for a process with many journeys: a young collection every 50,000 net
+#: allocations (Python's default: 700), a middle one every 20 young ones, and a full one only
+#: after 100 middle ones (it still waits until a quarter of the old objects are new).
+MANY_JOURNEYS_THRESHOLDS = (50_000, 20, 100)
+
+
+class GcTuning:
+    """Settings of the collector changed by :func:`tune_gc`, and the ones they replaced.
+
+    Usage::
+
+        with tune_gc() as tuning:        # thresholds raised, set-up objects frozen
+            shoppers = await join_all()
+            tuning.freeze()              # the shoppers set up are long-lived too
+            await run(shoppers)
+        # thresholds and the permanent generation as before
+    """
+
+    def __init__(self, thresholds: tuple[int, int, int], freeze: bool) -> None:
+        self.previous_thresholds = gc.get_threshold()
+        self.thresholds = thresholds
+        self._unfreeze = gc.get_freeze_count() == 0
+        self._froze = False
+        self._active = True
+        gc.set_threshold(*thresholds)
+        if freeze:
+            self.freeze()
+
+    @property
+    def active(self) -> bool:
+        """Whether these settings are in force (not restored yet)."""
+        return self._active
+
+    def freeze(self) -> None:
+        """Move every object alive now into the permanent generation (``gc.freeze()``), after
+        one collection so that no garbage is kept there. Call it again once the long-lived
+        objects (shoppers, journeys, pools) are set up.
+
+        Usage: ``tuning.freeze()``
+        """
+        if not self._active:
+            raise UsageError("this GcTuning was restored; call tune_gc() again")
+        gc.collect()
+        gc.freeze()
+        self._froze = True
+
+    def restore(self) -> None:
+        """Put the thresholds back and, when the permanent generation was empty before, empty
+        it again (``gc.unfreeze()``). Idempotent.
+
+        Usage: ``tuning.restore()``
+        """
+        if not self._active:
+            return
+        self._active = False
+        gc.set_threshold(*self.previous_thresholds)
+        if self._froze and self._unfreeze:
+            gc.unfreeze()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.restore()
+
+    def __repr__(self) -> str:
+        return (f"GcTuning(thresholds={self.thresholds}, previous={self.previous_thresholds}, "
+                f"active={self._active})")
+
+
+def tune_gc(thresholds: tuple[int, int, int] = MANY_JOURNEYS_THRESHOLDS, *,
+            freeze: bool = True) -> GcTuning:
+    """Tune the collector for a process that holds many journeys, now; the result restores the
+    previous settings when left (``with``) or on :meth:`GcTuning.restore`.
+
+    Only for a process you own (a worker, a CLI, a server's main): the settings are the whole
+    process's. Libraries and code running inside someone else's process should not call it.
+
+    Args:
+        thresholds: ``gc.set_threshold`` arguments (default :data:`MANY_JOURNEYS_THRESHOLDS`).
+        freeze: also ``gc.freeze()`` what is alive now (after one collection).
+
+    Raises:
+        UsageError: thresholds that are not three integers, the first one positive (a first
+            threshold of 0 turns the collector off: use ``gc.disable()`` for that, knowingly).
+
+    Usage: ``with fanfare_rx.tune_gc(): asyncio.run(main())``
+    """
+    if (not isinstance(thresholds, tuple) or len(thresholds) != 3
+            or not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0
+                       for t in thresholds) or thresholds[0] == 0):
+        raise UsageError(f"thresholds must be three integers >= 0, the first > 0; "
+                         f"got {thresholds!r}")
+    return GcTuning(thresholds, freeze)

@@ -1,0 +1,102 @@
+"""The collector belongs to the process: ``tune_gc`` changes it only when asked and puts it back;
+importing and using the library (a journey over loopback HTTP) leaves it as it was."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from integration_helpers import MakeFanfare
+
+from fanfare_rx import UsageError, tune_gc
+from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.tuning import MANY_JOURNEYS_THRESHOLDS
+
+GcState = tuple[tuple[int, int, int], bool, int, int, int]
+
+
+def gc_state() -> GcState:
+    return (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count(), gc.get_debug(),
+            len(gc.callbacks))
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """Each test starts and ends with an empty permanent generation."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_tune_gc_applies_and_the_block_restores(unfrozen: None) -> None:
+    before = gc_state()
+    with tune_gc() as tuning:
+        assert gc.get_threshold() == MANY_JOURNEYS_THRESHOLDS
+        assert gc.get_freeze_count() > 0 and tuning.active
+        assert "active=True" in repr(tuning)
+    assert gc_state() == before and not tuning.active
+    tuning.restore()  # idempotent
+    assert gc_state() == before
+
+
+def test_restore_without_a_block_and_a_later_freeze(unfrozen: None) -> None:
+    before = gc_state()
+    tuning = tune_gc((10_000, 10, 10), freeze=False)
+    assert gc.get_threshold() == (10_000, 10, 10) and gc.get_freeze_count() == 0
+    kept = [object() for _ in range(100)]
+    tuning.freeze()  # the long-lived objects set up since
+    assert gc.get_freeze_count() >= len(kept)
+    tuning.restore()
+    assert gc_state() == before
+    with pytest.raises(UsageError, match="restored"):
+        tuning.freeze()
+
+
+def test_a_permanent_generation_frozen_by_its_owner_is_left_frozen(unfrozen: None) -> None:
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    with tune_gc():
+        pass
+    assert gc.get_freeze_count() >= frozen > 0
+
+
+@pytest.mark.parametrize("thresholds", [(0, 10, 10), (700, 10), (700, -1, 10), (700.0, 10, 10),
+                                        (True, 10, 10), [700, 10, 10]])
+def test_bad_thresholds_are_refused_and_nothing_changes(thresholds: object) -> None:
+    before = gc_state()
+    with pytest.raises(UsageError, match="thresholds"):
+        tune_gc(thresholds)  # type: ignore[arg-type]
+    assert gc_state() == before
+
+
+def test_importing_the_library_leaves_gc_untouched() -> None:
+    code = (
+        "import gc\n"
+        "state = lambda: (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count(),"
+        " gc.get_debug(), len(gc.callbacks))\n"
+        "before = state()\n"
+        "import fanfare_rx, fanfare_rx.fleet, fanfare_rx.cli.swarm, fanfare_rx.sandbox\n"
+        "for name in fanfare_rx.__all__: getattr(fanfare_rx, name)\n"
+        "assert state() == before, (before, state())\n"
+        "print('untouched')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False, timeout=120)
+    assert result.stdout.strip() == "untouched", result.stderr
+
+
+async def test_a_journey_leaves_gc_untouched(sb: Sandbox, make_fanfare: MakeFanfare) -> None:
+    before = gc_state()
+    fanfare = await make_fanfare()
+    journey = fanfare.experiences.create_journey(sb.experiences["queue"])
+    await journey.start()
+    await journey.enter_queue()
+    journey.start_polling(interval_ms=100)
+    await sb.advance(1)
+    await journey.refresh_distribution()
+    journey.stop_polling()
+    await fanfare.destroy()
+    assert gc_state() == before
