@@ -8,16 +8,19 @@ dispose, so ``journey.destroy()`` also cancels in-flight requests.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import reactivex
 from reactivex import Observable
 
 from fanfare_rx.client.session import SessionManager
-from fanfare_rx.errors import ValidationError
-from fanfare_rx.journey.core.messages import AppointmentState, ConsumerState
+from fanfare_rx.errors import UsageError
+from fanfare_rx.journey.core.messages import ConsumerState
+from fanfare_rx.mechanisms import registry
+from fanfare_rx.mechanisms.appointment import AppointmentState
+from fanfare_rx.mechanisms.base import ApiCall
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 from fanfare_rx.wire.client import ConsumerApi
@@ -25,7 +28,6 @@ from fanfare_rx.wire.client import ConsumerApi
 __all__ = ["ApiEffects"]
 
 T = TypeVar("T")
-DT = wire.DistributionType
 
 
 def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
@@ -41,37 +43,11 @@ def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
 
 _Call = Callable[[ConsumerApi[SessionManager], str], Awaitable[object]]
 
-async def _appointment_status(api: ConsumerApi[SessionManager], appointment_id: str) -> ConsumerState:
-    """An appointment has no status endpoint: the consumer's booking stands in for it."""
-    return AppointmentState.from_me(await api.my_appointment(appointment_id))
 
-
-_STATUS: Mapping[DT, Callable[[ConsumerApi[SessionManager], str], Awaitable[ConsumerState]]] = {
-    DT.QUEUE: ConsumerApi.queue_status,
-    DT.DRAW: ConsumerApi.draw_status,
-    DT.AUCTION: ConsumerApi.auction_status,
-    DT.TIMED_RELEASE: ConsumerApi.timed_release_status,
-    DT.APPOINTMENT: _appointment_status,
-}
-
-# (call, whether its answer is the consumer state); the others answer ``{success}`` and are
-# followed by a status fetch.
-_ENTER: Mapping[DT, tuple[_Call, bool]] = {
-    DT.QUEUE: (ConsumerApi.enter_queue, True),
-    DT.DRAW: (ConsumerApi.enter_draw, True),
-    DT.AUCTION: (ConsumerApi.enter_auction, False),
-    DT.TIMED_RELEASE: (ConsumerApi.enter_timed_release, True),
-}
-# No auction leave endpoint exists in any API generation.
-_LEAVE: Mapping[DT, tuple[_Call, bool]] = {
-    DT.QUEUE: (ConsumerApi.leave_queue, True),
-    DT.DRAW: (ConsumerApi.leave_draw, True),
-    DT.TIMED_RELEASE: (ConsumerApi.leave_timed_release, False),
-}
-# Only a timed release is completed by the consumer (after purchase).
-_COMPLETE: Mapping[DT, tuple[_Call, bool]] = {
-    DT.TIMED_RELEASE: (ConsumerApi.complete_timed_release, False),
-}
+def _api_call(call: ApiCall) -> _Call:
+    """The ``ConsumerApi`` method a mechanism names (its calls are declared as data), or a
+    plug-in's own call."""
+    return cast(_Call, getattr(ConsumerApi, call) if isinstance(call, str) else call)
 
 
 class ApiEffects:
@@ -82,6 +58,10 @@ class ApiEffects:
 
     def __init__(self, api: ConsumerApi[SessionManager]) -> None:
         self._api = api
+
+    def signed_in(self) -> bool:
+        """Whether the session is an identified consumer's (not a guest's)."""
+        return self._api.sessions.is_authenticated
 
     def load_experience(self, experience_id: str) -> Observable[wire.Experience]:
         return from_coroutine(lambda: self._api.get_experience(experience_id))
@@ -96,29 +76,31 @@ class ApiEffects:
         return from_coroutine(lambda: self._status(distribution))
 
     def enter(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        return from_coroutine(lambda: self._state_after(_ENTER, distribution, "entering"))
+        return from_coroutine(lambda: self._state_after("enter", distribution, "entering"))
 
     def leave(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        return from_coroutine(lambda: self._state_after(_LEAVE, distribution, "leaving"))
+        return from_coroutine(lambda: self._state_after("leave", distribution, "leaving"))
 
     def complete(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        return from_coroutine(lambda: self._state_after(_COMPLETE, distribution, "completing"))
+        return from_coroutine(lambda: self._state_after("complete", distribution, "completing"))
 
     async def _status(self, distribution: DistributionSummary) -> ConsumerState:
-        call = _STATUS.get(distribution.type)
-        if call is None:
-            raise ValidationError(f"{distribution.type.value} distributions are not supported")
-        return await call(self._api, distribution.id)
+        spec = registry.spec_for(distribution.type)
+        if spec is None:
+            raise UsageError(f"{distribution.type.value} distributions are not supported")
+        answer = await _api_call(spec.api.status)(self._api, distribution.id)
+        adapter = spec.api.status_adapter
+        return cast(ConsumerState, adapter(answer) if adapter is not None else answer)
 
     async def _state_after(
-        self, table: Mapping[DT, tuple[_Call, bool]], distribution: DistributionSummary, what: str
+        self, which: str, distribution: DistributionSummary, what: str
     ) -> ConsumerState:
-        entry = table.get(distribution.type)
-        if entry is None:
-            raise ValidationError(f"{what} a {distribution.type.value} is not supported")
-        call, answers_state = entry
-        answer = await call(self._api, distribution.id)
-        return answer if answers_state else await self._status(distribution)  # type: ignore[return-value]
+        spec = registry.spec_for(distribution.type)
+        name, answers_state = spec.api.step(which) if spec is not None else (None, False)
+        if name is None:
+            raise UsageError(f"{what} a {distribution.type.value} is not supported")
+        answer = await _api_call(name)(self._api, distribution.id)
+        return cast(ConsumerState, answer) if answers_state else await self._status(distribution)
 
     def place_bid(self, auction_id: str, amount: Decimal) -> Observable[ConsumerState]:
         return from_coroutine(lambda: self._api.place_bid(auction_id, amount))
@@ -158,7 +140,7 @@ class ApiEffects:
     ) -> Observable[ConsumerState]:
         async def cancel() -> ConsumerState:
             await self._api.cancel_appointment(appointment_id, slot_id, reason=reason)
-            return await _appointment_status(self._api, appointment_id)
+            return AppointmentState.from_me(await self._api.my_appointment(appointment_id))
 
         return from_coroutine(cancel)
 
@@ -168,6 +150,6 @@ class ApiEffects:
         async def reschedule() -> ConsumerState:
             await self._api.reschedule_appointment(appointment_id, new_slot_id,
                                                    new_location_id=new_location_id)
-            return await _appointment_status(self._api, appointment_id)
+            return AppointmentState.from_me(await self._api.my_appointment(appointment_id))
 
         return from_coroutine(reschedule)

@@ -14,8 +14,8 @@ from fanfare_rx.client.fanfare import Fanfare
 from fanfare_rx.errors import APIStatusError, ErrorCode, JourneyError
 from fanfare_rx.fleet.records import FleetTarget
 from fanfare_rx.journey.journey import ExperienceJourney
-from fanfare_rx.journey.mechanism_effects import BOOK_APPOINTMENT, appointment_arg
 from fanfare_rx.models import wire
+from fanfare_rx.models.actions import Book
 from fanfare_rx.models.journey import (
     AuctionTerms,
     JourneySnapshot,
@@ -158,7 +158,7 @@ async def book_a_slot(journey: ExperienceJourney, slots: SlotFinder,
             return OUTCOME_NO_SLOT
         slot = rng.choice(free)
         try:
-            await journey.request(BOOK_APPOINTMENT, appointment_arg(slot.id, slot.location_id))
+            await journey.act(Book(slot.id, slot.location_id))
             return OUTCOME_BOOKED
         except APIStatusError as exc:
             if exc.code != _SLOT_FULL or attempt == _ATTEMPTS - 1:

@@ -6,9 +6,9 @@ Every method checks the action is available first and raises without a request i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import reactivex
 from reactivex import Observable
@@ -18,10 +18,11 @@ from fanfare_rx.errors import (
     ActionNotAvailableError,
     FanfareError,
     UnknownActionError,
-    ValidationError,
+    UsageError,
 )
 from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.arguments import admission_args
+from fanfare_rx.journey.core import rules
 from fanfare_rx.journey.core.machine import is_available
 from fanfare_rx.journey.core.messages import (
     ActionRequested,
@@ -38,23 +39,65 @@ from fanfare_rx.journey.core.messages import (
 from fanfare_rx.journey.pipeline import ActionName, JourneyPipeline
 from fanfare_rx.journey.resume_args import resume_target
 from fanfare_rx.models import wire
-from fanfare_rx.models.journey import (
-    JourneyAction,
-    JourneySnapshot,
-    JourneyStage,
-    SequenceAction,
-    SequenceStage,
+from fanfare_rx.models.actions import (
+    Bid,
+    Book,
+    Cancel,
+    Claim,
+    Complete,
+    Enter,
+    JoinWaitlist,
+    Leave,
+    LeaveWaitlist,
+    Reschedule,
+    ShopperAction,
 )
+from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
 
 __all__ = ["JourneyActions"]
 
-_BIDDING_STAGES = (SequenceStage.ACTIVE_ENTERABLE, SequenceStage.PARTICIPATING)
-#: The sequence stage each appointment action needs (book a slot, then cancel or move it).
-_APPOINTMENT_STAGES: Mapping[str, SequenceStage] = {
-    fx.BOOK_APPOINTMENT: SequenceStage.ACTIVE_ENTERABLE,
-    fx.CANCEL_APPOINTMENT: SequenceStage.PARTICIPATING,
-    fx.RESCHEDULE_APPOINTMENT: SequenceStage.PARTICIPATING,
+
+def _facts(snapshot: JourneySnapshot) -> rules.Facts:
+    return rules.facts_of(snapshot.journey_stage, snapshot.sequence_stage, snapshot.requirements,
+                          snapshot.context)
+
+
+def _g1_name(g1: str) -> SequenceAction | str:
+    try:
+        return SequenceAction(g1)
+    except ValueError:
+        return g1  # an action the docs' G1 list lacks (place_bid, book_appointment ...)
+
+
+def _not_available(name: str, snapshot: JourneySnapshot) -> ActionNotAvailableError:
+    facts = _facts(snapshot)
+    return ActionNotAvailableError(
+        f"{name!r} is not available in journey stage {snapshot.journey_stage.value!r}, "
+        f"sequence stage {snapshot.sequence_stage.value!r}",
+        details={
+            "journey": [a.value for a in snapshot.available_actions.journey],
+            "sequence": [r.g1 for r in rules.allowed(facts)],
+        },
+    )
+
+
+#: The typed value each G1 name builds from its one text argument (``perform(name, arg)``).
+_VALUE_OF_NAME: Mapping[str, Callable[[str | None], ShopperAction]] = {
+    SequenceAction.ENTER_AUCTION: lambda arg: Bid(_needs(arg, "enter_auction", "an amount")),
+    fx.PLACE_BID: lambda arg: Bid(_needs(arg, "place_bid", "an amount")),
+    fx.BOOK_APPOINTMENT: lambda arg: Book(_needs(arg, "book_appointment", "a slot id")),
+    fx.RESCHEDULE_APPOINTMENT: lambda arg: Reschedule(
+        _needs(arg, "reschedule_appointment", "a slot id")),
+    fx.CANCEL_APPOINTMENT: lambda arg: Cancel(arg),
 }
+_SHOPPER_ACTIONS = (Enter, Bid, Book, Reschedule, Cancel, Leave, Complete, Claim, JoinWaitlist,
+                    LeaveWaitlist)
+
+
+def _needs(arg: str | None, name: str, what: str) -> str:
+    if arg is None:
+        raise UsageError(f"{name} needs {what}")
+    return arg
 
 
 class JourneyActions(JourneyPipeline):
@@ -63,53 +106,68 @@ class JourneyActions(JourneyPipeline):
     __slots__ = ()
 
     def request(
-        self, action: JourneyAction | SequenceAction | str, arg: str | None = None, *, reset: bool = False
+        self,
+        action: JourneyAction | SequenceAction | ShopperAction | str,
+        arg: str | None = None,
+        *,
+        reset: bool = False,
     ) -> Observable[JourneySnapshot]:
-        """Run one action; the observable yields the snapshot after its results are folded.
+        """Run one action, named as the docs' G1 do (``"enter_queue"``) or as a typed value
+        (``Bid("125.00")``); the observable yields the snapshot after its results are folded.
 
         Raises at once, without a request, when the action is unknown
-        (:class:`UnknownActionError`) or not in ``available_actions``
-        (:class:`ActionNotAvailableError`). A second request of the same action while one is
-        in flight joins it (single-flight)::
+        (:class:`UnknownActionError`), not allowed now by the one table
+        (:class:`ActionNotAvailableError`) or given a bad argument (:class:`UsageError`). A
+        second request of the same action while one is in flight joins it (single-flight)::
 
             request(enter_queue) : --(s|)        (s = snapshot after the enter was folded)
             inbox                : a--r          (a = ActionRequested, r = StatusReceived)
 
-        Usage: ``snap = await journey.request("enter_queue")``
+        Usage: ``snap = await journey.request(Bid("125.00"))``
         """
         self._ensure_alive()
+        snapshot = self._subject.value
+        if isinstance(action, _SHOPPER_ACTIONS):
+            return self._request_value(snapshot, action)
         name = self._parse_action(action)
-        key = name.value if isinstance(name, JourneyAction | SequenceAction) else name
-        running = self._in_flight.get(key) if self._in_flight is not None else None
+        if isinstance(name, JourneyAction):
+            return self._request_journey(snapshot, name, arg, reset=reset)
+        rule = rules.rule_named(_facts(snapshot), name)
+        if rule is None:
+            raise _not_available(name, snapshot)
+        builder = _VALUE_OF_NAME.get(name)
+        value = builder(arg) if builder is not None else cast(Callable[[], ShopperAction], rule.value)()
+        return self._request_value(snapshot, value, rule)
+
+    def _request_journey(self, snapshot: JourneySnapshot, name: JourneyAction, arg: str | None,
+                         *, reset: bool) -> Observable[JourneySnapshot]:
+        running = self._in_flight.get(name.value) if self._in_flight is not None else None
         if running is not None:
             return running
-        snapshot = self._subject.value
-        if name == fx.PLACE_BID:
-            self._check_can_bid(snapshot)
-            if arg is None:
-                raise ValidationError("place_bid needs an amount")
-            fx.parse_amount(arg)
-            return self._run(key, fx.effect_for(self._effects, name, arg), name)
-        if name in _APPOINTMENT_STAGES:
-            self._check_appointment(snapshot, name)
-            return self._run(key, fx.effect_for(self._effects, name, arg), name)
-        assert isinstance(name, JourneyAction | SequenceAction)
         start_over = name is JourneyAction.START and reset
         if not start_over and not is_available(snapshot, name):
-            raise ActionNotAvailableError(
-                f"{key!r} is not available in journey stage {snapshot.journey_stage.value!r}, "
-                f"sequence stage {snapshot.sequence_stage.value!r}",
-                details={
-                    "journey": [a.value for a in snapshot.available_actions.journey],
-                    "sequence": [a.value for a in snapshot.available_actions.sequence],
-                },
-            )
+            raise _not_available(name.value, snapshot)
         if name is JourneyAction.PROVIDE_ACCESS_CODE and not arg:
-            raise ValidationError("provide_access_code needs a non-empty code")
-        if name is SequenceAction.ENTER_AUCTION and arg is not None:
-            fx.parse_amount(arg)
+            raise UsageError("provide_access_code needs a non-empty code")
         self._send(ActionRequested(at=self._now(), action=name, arg=arg, reset=reset))
-        return self._run(key, fx.effect_for(self._effects, name, arg), name)
+        return self._run(name.value, fx.effect_for(self._effects, name, arg), name)
+
+    def _request_value(self, snapshot: JourneySnapshot, value: ShopperAction,
+                       rule: rules.Rule | None = None) -> Observable[JourneySnapshot]:
+        """A shopper's typed action: the one table names its G1 action and effect; it is
+        folded as requested, then its effect runs."""
+        rule = rule or rules.rule_for_value(_facts(snapshot), value)
+        if rule is None:
+            raise _not_available(type(value).__name__, snapshot)
+        running = self._in_flight.get(rule.g1) if self._in_flight is not None else None
+        if running is not None:
+            return running
+        if isinstance(value, Claim):
+            self.mark_checkout_started()
+            return reactivex.just(self._subject.value)
+        name = _g1_name(rule.g1)
+        self._send(ActionRequested(at=self._now(), action=name, value=value))
+        return self._run(rule.g1, fx.effect_for(self._effects, name, value), name)
 
     @staticmethod
     def _parse_action(action: ActionName) -> JourneyAction | SequenceAction | str:
@@ -120,32 +178,9 @@ class JourneyActions(JourneyPipeline):
                 return enum_type(action)
             except ValueError:
                 continue
-        if action == fx.PLACE_BID or action in fx.APPOINTMENT_ACTIONS:
-            return action
+        if any(row.g1 == action for row in rules.rules()):
+            return action  # a name the docs' G1 list lacks (place_bid, a plug-in's ...)
         raise UnknownActionError(f"unknown journey action {action!r}")
-
-    def _check_can_bid(self, snapshot: JourneySnapshot) -> None:
-        distribution = snapshot.context.distribution
-        can_bid = (
-            snapshot.journey_stage is JourneyStage.ROUTED
-            and distribution is not None
-            and distribution.type is wire.DistributionType.AUCTION
-            and snapshot.sequence_stage in _BIDDING_STAGES
-        )
-        if not can_bid:
-            raise ActionNotAvailableError(
-                "'place_bid' needs an open auction the consumer can bid in"
-            )
-
-    @staticmethod
-    def _check_appointment(snapshot: JourneySnapshot, name: str) -> None:
-        distribution = snapshot.context.distribution
-        if not (snapshot.journey_stage is JourneyStage.ROUTED and distribution is not None
-                and distribution.type is wire.DistributionType.APPOINTMENT
-                and snapshot.sequence_stage is _APPOINTMENT_STAGES[name]):
-            raise ActionNotAvailableError(
-                f"{name!r} needs an appointment in sequence stage "
-                f"{_APPOINTMENT_STAGES[name].value!r} (now {snapshot.sequence_stage.value!r})")
 
     async def perform(self, action: str, arg: str | None = None) -> JourneySnapshot:
         """Generic dispatcher by action name.
@@ -202,17 +237,30 @@ class JourneyActions(JourneyPipeline):
         return await self.request(SequenceAction.ENTER_DRAW)
 
     async def enter_auction(self, amount: str | Decimal | None = None) -> JourneySnapshot:
-        """Enter the auction and, with ``amount``, place a first bid."""
-        return await self.request(
-            SequenceAction.ENTER_AUCTION, None if amount is None else str(amount)
-        )
+        """Enter the auction with a first bid of ``amount`` (an auction is entered by bidding:
+        without an amount it raises :class:`UsageError` and nothing is sent).
+
+        Usage: ``await journey.enter_auction("100.00")``
+        """
+        if amount is None:
+            raise UsageError("enter_auction needs an amount: an auction is entered by bidding")
+        return await self.request(SequenceAction.ENTER_AUCTION, str(amount))
 
     async def place_bid(self, amount: str | Decimal) -> JourneySnapshot:
         """Bid in the routed auction (a fanfare_rx addition: G1 has no bid action).
 
         Usage: ``await journey.place_bid("125.00")``
         """
-        return await self.request(fx.PLACE_BID, str(amount))
+        return await self.request(Bid(amount))
+
+    async def act(self, value: ShopperAction) -> JourneySnapshot:
+        """Run a shopper's typed action (``Enter()``, ``Bid(amount)``, ``Book(slot_id)``,
+        ``Reschedule(...)``, ``Cancel()``, ``Leave()``, ``Complete()``, ``JoinWaitlist()``
+        ...), allowed or refused by the one table as the G1 methods are.
+
+        Usage: ``await journey.act(Book("slot-1", "loc-1"))``
+        """
+        return await self.request(value)
 
     async def enter_timed_release(self) -> JourneySnapshot:
         """Inside the release window the entry is admitted at once."""

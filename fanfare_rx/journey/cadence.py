@@ -15,6 +15,7 @@ import attrs
 
 from fanfare_rx.errors import ValidationError
 from fanfare_rx.journey.core.routing import awaits_sequence
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
 
 __all__ = ["DEFAULT_INTERVAL_MS", "DEFAULT_POLL_INTERVAL_MS", "ServerCadence", "type_interval_ms"]
@@ -22,10 +23,7 @@ __all__ = ["DEFAULT_INTERVAL_MS", "DEFAULT_POLL_INTERVAL_MS", "ServerCadence", "
 #: Polling intervals per distribution type (the docs' examples): ``start_polling(cadence="type")``
 #: and the server cadence when the server gave nothing better to go by.
 DEFAULT_POLL_INTERVAL_MS: Mapping[str, int] = {
-    "queue": 5000,
-    "draw": 10000,
-    "auction": 2000,
-    "timed_release": 5000,
+    **{spec.kind.value: spec.poll_interval_ms for spec in registry.registered()},
     "upcoming": 10000,
 }
 DEFAULT_INTERVAL_MS = 5000
@@ -43,7 +41,8 @@ def type_interval_ms(snapshot: JourneySnapshot) -> int:
     distribution = snapshot.context.distribution
     if distribution is None:
         return DEFAULT_INTERVAL_MS
-    return DEFAULT_POLL_INTERVAL_MS.get(distribution.type.value, DEFAULT_INTERVAL_MS)
+    spec = registry.spec_for(distribution.type)
+    return spec.poll_interval_ms if spec is not None else DEFAULT_INTERVAL_MS
 
 
 def _check_bounds(instance: ServerCadence, _: attrs.Attribute[int], __: int) -> None:

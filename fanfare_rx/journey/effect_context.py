@@ -13,23 +13,27 @@ from reactivex import operators as ops
 from fanfare_rx.errors import DecodeError, FanfareError
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
-    AppointmentState,
     ConsumerState,
     Message,
     StatusReceived,
 )
 from fanfare_rx.journey.ports import JourneyEffects
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
 
-__all__ = ["ROUTE_RESULTS", "EffectContext", "checked", "failure_message", "to_status"]
+__all__ = ["ROUTE_RESULTS", "EffectContext", "FoldedFailure", "checked", "failure_message",
+           "to_status"]
 
-_CONSUMER_STATES: tuple[type, ...] = (
-    wire.QueueQueued, wire.QueueNotQueued, wire.QueueLeft, wire.QueueGranted,
-    wire.QueueCompleted, wire.QueueDenied, wire.DrawNotEntered, wire.DrawEntered, wire.DrawWon,
-    wire.DrawCompleted, wire.DrawDenied, wire.AuctionConsumerState, wire.TimedReleaseConsumerState,
-    AppointmentState,
-)
+
+class FoldedFailure(Exception):
+    """An effect's error whose failure message the effect already folded (e.g. before it
+    routed again): the pipeline raises ``error`` to the caller without folding it twice."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
 ROUTE_RESULTS: tuple[type, ...] = (wire.RouteRouted, wire.RouteGated, wire.RouteNoAccess)
 #: Journey stages a route answer leaves when nothing stops it (routed, or no_access).
 
@@ -85,7 +89,8 @@ def to_status(
     ctx: EffectContext, distribution_id: str
 ) -> Callable[[Observable[ConsumerState]], Observable[Message]]:
     def to_message(state: ConsumerState) -> Message:
-        checked(state, _CONSUMER_STATES, "ConsumerState")
+        if registry.spec_of_state(type(state)) is None:  # a state no mechanism declares
+            checked(state, (), "ConsumerState")
         return StatusReceived(at=ctx.now_ms(), distribution_id=distribution_id, state=state)
 
     return ops.map(to_message)

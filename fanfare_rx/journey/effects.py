@@ -11,7 +11,7 @@ import reactivex
 from reactivex import Observable
 from reactivex import operators as ops
 
-from fanfare_rx.errors import ValidationError
+from fanfare_rx.errors import UsageError, ValidationError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
 from fanfare_rx.journey.core import locate
 from fanfare_rx.journey.core.machine import reduce
@@ -26,6 +26,7 @@ from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.effect_context import (
     ROUTE_RESULTS,
     EffectContext,
+    FoldedFailure,
     checked,
     failure_message,
     to_status,
@@ -37,12 +38,22 @@ from fanfare_rx.journey.mechanism_effects import (
     PLACE_BID,
     RESCHEDULE_APPOINTMENT,
     appointment,
-    appointment_arg,
     bid,
     parse_amount,
 )
-from fanfare_rx.journey.ports import ConsumerMeSource, JourneyEffects
+from fanfare_rx.journey.ports import ConsumerMeSource, JourneyEffects, SessionKindSource
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
+from fanfare_rx.models.actions import (
+    Bid,
+    Book,
+    Cancel,
+    Complete,
+    Enter,
+    Leave,
+    Reschedule,
+    ShopperAction,
+)
 from fanfare_rx.models.journey import (
     JourneyAction,
     JourneySnapshot,
@@ -59,8 +70,8 @@ __all__ = [
     "DEFAULT_POLL_INTERVAL_MS",
     "PLACE_BID",
     "RESCHEDULE_APPOINTMENT",
+    "ActionArg",
     "EffectContext",
-    "appointment_arg",
     "effect_for",
     "experience_for",
     "failure_message",
@@ -116,7 +127,8 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
 
                 def resolved(projection: wire.JourneyProjection | None) -> Observable[Message]:
                     answer = RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
-                                           follow=follow, projection=projection)
+                                           follow=follow, projection=projection,
+                                           guest=_guest(ctx))
                     # An answer that routes an entering journey passes through routing (the
                     # docs' stage list); one that stops it for a requirement does not.
                     snapshot = ctx.snapshot()
@@ -135,6 +147,11 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
         return reactivex.concat(routed, status_follow_up(ctx))
 
     return reactivex.defer(lambda _: build())
+
+
+def _guest(ctx: EffectContext) -> bool:
+    """Whether the port says the consumer is a guest (a port that cannot tell: not a guest)."""
+    return isinstance(ctx.port, SessionKindSource) and not ctx.port.signed_in()
 
 
 def _with_projection(
@@ -255,7 +272,8 @@ def _follow_reroute_hint(
     ctx: EffectContext, action: JourneyAction | SequenceAction | str
 ) -> Callable[[Exception, Observable[Message]], Observable[Message]]:
     """An entry refused with ``action: reroute`` (e.g. 409 ``DISTRIBUTION_ORDER_LIMIT``): the
-    refusal is folded, then the journey routes again as the server asks."""
+    refusal is folded (the sequence ends ``denied``), the journey routes again as the server
+    asks, and then the call raises the refusal (a failed action raises)."""
 
     def handler(error: Exception, _: Observable[Message]) -> Observable[Message]:
         failure = failure_message(action, error, ctx.now_ms())
@@ -264,32 +282,53 @@ def _follow_reroute_hint(
         return reactivex.concat(
             reactivex.defer(lambda _: reactivex.just(failure_message(action, error, ctx.now_ms()))),
             _route(ctx, fresh_experience=False),
+            reactivex.throw(FoldedFailure(error)),
         )
 
     return handler
 
 
-_Effect = Callable[[EffectContext, str | None], Observable[Message]]
+#: An action's argument: the access code or bot-check token of a journey action (text), or
+#: the typed value of a shopper's action (``Bid(amount)``, ``Book(slot_id)`` ...).
+ActionArg = ShopperAction | str | None
+_Effect = Callable[[EffectContext, ActionArg], Observable[Message]]
+
+
+def _text(arg: ActionArg) -> str | None:
+    return arg if isinstance(arg, str) else None
 
 
 def _entering(action: SequenceAction) -> _Effect:
-    """An entry; refused with the server's ``action: reroute`` hint, the journey routes again."""
+    """An entry (with a first bid for an auction); refused with the server's ``action:
+    reroute`` hint, the refusal is folded, the journey routes again, and the call raises."""
 
-    def effect(ctx: EffectContext, amount: str | None) -> Observable[Message]:
+    def effect(ctx: EffectContext, arg: ActionArg) -> Observable[Message]:
         entered = _distribution_call(ctx, lambda port: port.enter).pipe(
             ops.catch(_follow_reroute_hint(ctx, action))
         )
-        return entered if amount is None else reactivex.concat(entered, bid(ctx, amount))
+        return reactivex.concat(entered, bid(ctx, arg)) if isinstance(arg, Bid) else entered
 
     return effect
 
 
-def _route_fresh(ctx: EffectContext, _: str | None) -> Observable[Message]:
+def _route_fresh(ctx: EffectContext, _: ActionArg) -> Observable[Message]:
     return _route(ctx, fresh_experience=True)
 
 
-def _route_cached(ctx: EffectContext, _: str | None) -> Observable[Message]:
+def _route_cached(ctx: EffectContext, _: ActionArg) -> Observable[Message]:
     return _route(ctx, fresh_experience=False)
+
+
+def _bid(ctx: EffectContext, arg: ActionArg) -> Observable[Message]:
+    if not isinstance(arg, Bid):
+        return reactivex.throw(UsageError("place_bid needs Bid(amount)"))
+    return bid(ctx, arg)
+
+
+def _appointment(ctx: EffectContext, arg: ActionArg) -> Observable[Message]:
+    if not isinstance(arg, Book | Cancel | Reschedule):
+        return reactivex.throw(UsageError("an appointment action needs Book, Cancel or Reschedule"))
+    return appointment(ctx, arg)
 
 
 #: Each action's effect, given the context and the action's argument.
@@ -305,7 +344,7 @@ _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
     JourneyAction.PROVIDE_ACCESS_CODE: _route_cached,
     JourneyAction.SKIP_ACCESS_CODE: _route_cached,
     JourneyAction.REQUEST_REROUTE: _route_cached,
-    JourneyAction.COMPLETE_BOT_CHECK: _bot_check,
+    JourneyAction.COMPLETE_BOT_CHECK: lambda ctx, arg: _bot_check(ctx, _text(arg)),
     SequenceAction.ENTER_QUEUE: _entering(SequenceAction.ENTER_QUEUE),
     SequenceAction.ENTER_DRAW: _entering(SequenceAction.ENTER_DRAW),
     SequenceAction.ENTER_TIMED_RELEASE: _entering(SequenceAction.ENTER_TIMED_RELEASE),
@@ -315,21 +354,35 @@ _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
         lambda _: _complete_timed_release(ctx)),
     SequenceAction.ENTER_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=True),
     SequenceAction.LEAVE_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=False),
-    PLACE_BID: lambda ctx, amount: reactivex.empty() if amount is None else bid(ctx, amount),
-    **{name: (lambda ctx, arg, name=name: appointment(ctx, name, arg))  # type: ignore[misc]
-       for name in APPOINTMENT_ACTIONS},
+    PLACE_BID: _bid,
+    **dict.fromkeys(APPOINTMENT_ACTIONS, _appointment),
+}
+
+
+#: The effect of a typed value whose G1 name no built-in knows (a registered mechanism
+#: plug-in's ``enter_raffle`` ...): the port's generic calls.
+_VALUE_EFFECTS: Mapping[type, _Effect] = {
+    Enter: lambda ctx, _: _distribution_call(ctx, lambda port: port.enter),
+    Leave: lambda ctx, _: _distribution_call(ctx, lambda port: port.leave),
+    Complete: lambda ctx, _: _distribution_call(ctx, lambda port: port.complete),
+    Bid: _bid,
+    Book: _appointment,
+    Cancel: _appointment,
+    Reschedule: _appointment,
 }
 
 
 def effect_for(
-    ctx: EffectContext, action: JourneyAction | SequenceAction | str, arg: str | None
+    ctx: EffectContext, action: JourneyAction | SequenceAction | str, arg: ActionArg
 ) -> Observable[Message]:
-    """The result messages of one action (cold; subscribe to run it); an action without an
-    effect gives an empty observable.
+    """The result messages of one action (cold; subscribe to run it), given its text argument
+    or typed value; an action without an effect gives an empty observable.
 
-    Usage: ``effect_for(ctx, SequenceAction.ENTER_QUEUE, None).subscribe(inbox.on_next)``
+    Usage: ``effect_for(ctx, SequenceAction.ENTER_AUCTION, Bid("100")).subscribe(inbox.on_next)``
     """
     effect = _EFFECTS.get(action)
+    if effect is None and arg is not None and not isinstance(arg, str):
+        effect = _VALUE_EFFECTS.get(type(arg))  # a plug-in mechanism's row: by its value
     return reactivex.empty() if effect is None else effect(ctx, arg)
 
 
@@ -359,9 +412,9 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
     if snap.sequence_stage in (_Stage.UPCOMING, _Stage.WAITLIST_ENTERED):
         return _route(ctx, fresh_experience=False, follow=False)  # status once it opened
     distribution = snap.context.distribution
-    # A draw entry may be settling (closed, results pending: no leave then); an auction
-    # offers no action while participating anyway.
-    settling_kind = distribution is not None and distribution.type is wire.DistributionType.DRAW
+    # An entry may be settling (closed, results pending) where only the route tells it.
+    spec = registry.spec_for(distribution.type) if distribution is not None else None
+    settling_kind = spec is not None and spec.route_tells_settling
     if snap.sequence_stage is _Stage.ACTIVE_ENTERABLE or (
         snap.sequence_stage is _Stage.PARTICIPATING and settling_kind
     ):

@@ -23,6 +23,7 @@ from fanfare_rx.errors import ConfigError, FanfareError, JourneyDestroyedError
 from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce
 from fanfare_rx.journey.core.messages import ActionFailed, Message, Tick
+from fanfare_rx.journey.effect_context import FoldedFailure
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction, SequenceStage
 
@@ -203,6 +204,9 @@ class JourneyPipeline:
                 result.on_completed()
 
         def on_error(error: Exception) -> None:
+            if isinstance(error, FoldedFailure):
+                finish(error.error)  # its failure is in the snapshot already
+                return
             self._send(fx.failure_message(action, error, self._now()))
             finish(error)
 

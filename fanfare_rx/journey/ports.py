@@ -17,7 +17,7 @@ from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 
-__all__ = ["ConsumerMeSource", "JourneyEffects"]
+__all__ = ["ConsumerMeSource", "JourneyEffects", "SessionKindSource"]
 
 
 @runtime_checkable
@@ -97,4 +97,17 @@ class ConsumerMeSource(Protocol):
 
     def load_me(self) -> Observable[wire.ConsumerMe]:
         """``GET /consumers/me``."""
+        ...
+
+
+@runtime_checkable
+class SessionKindSource(Protocol):
+    """Optional on a port: whether the consumer is signed in (not a guest), so the journey
+    asks a guest to sign in before offering a distribution that takes no guests.
+
+    Usage: ``isinstance(port, SessionKindSource) and not port.signed_in()``
+    """
+
+    def signed_in(self) -> bool:
+        """True for an identified consumer, False for a guest."""
         ...

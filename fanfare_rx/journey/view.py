@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from reactivex import Observable
 
-from fanfare_rx.errors import ActionNotAvailableError, ValidationError
-from fanfare_rx.journey import effects as fx
+from fanfare_rx.errors import ActionNotAvailableError, UsageError
 from fanfare_rx.journey.core.view import display_of, view_of
 from fanfare_rx.journey.store import Store
 from fanfare_rx.journey.view_actions import (
@@ -23,12 +22,18 @@ from fanfare_rx.journey.view_actions import (
     submit_access_code,
     then_view,
 )
-from fanfare_rx.models.journey import (
-    JourneyAction,
-    JourneyStage,
-    Offer,
-    SequenceAction,
+from fanfare_rx.models.actions import (
+    Bid,
+    Book,
+    Cancel,
+    Complete,
+    Enter,
+    JoinWaitlist,
+    Leave,
+    LeaveWaitlist,
+    Reschedule,
 )
+from fanfare_rx.models.journey import JourneyAction, JourneyStage, Offer
 from fanfare_rx.models.view import (
     AccessCodeSubmitResult,
     AdmissionGrant,
@@ -53,13 +58,6 @@ __all__ = [
     "LiveSequenceView",
     "LiveWaitlistAttachment",
 ]
-
-_ENTER: dict[Mechanism, SequenceAction] = {
-    Mechanism.QUEUE: SequenceAction.ENTER_QUEUE,
-    Mechanism.DRAW: SequenceAction.ENTER_DRAW,
-    Mechanism.TIMED_RELEASE: SequenceAction.ENTER_TIMED_RELEASE,
-}
-
 
 def _not_available(name: str, where: str, actions: frozenset[str]) -> ActionNotAvailableError:
     return ActionNotAvailableError(
@@ -122,12 +120,12 @@ class LiveWaitlistAttachment(_Live):
     def join(self) -> Observable[LiveJourneyView]:
         """Join the scheduled distribution's waitlist (``POST /waitlists/{id}/enter``)."""
         self._require("join")
-        return act(self._journey, SequenceAction.ENTER_WAITLIST)
+        return act(self._journey, JoinWaitlist())
 
     def leave(self) -> Observable[LiveJourneyView]:
         """Leave the waitlist (``DELETE /waitlists/{id}/leave``)."""
         self._require("leave")
-        return act(self._journey, SequenceAction.LEAVE_WAITLIST)
+        return act(self._journey, LeaveWaitlist())
 
 
 class LiveSequenceView(_Live):
@@ -214,8 +212,16 @@ class LiveSequenceView(_Live):
         Usage: ``await live.sequence.enter()``
         """
         self._require("enter")
-        assert self.value.mechanism is not None
-        return act(self._journey, _ENTER[self.value.mechanism])
+        return act(self._journey, Enter())
+
+    def reenter(self) -> Observable[LiveJourneyView]:
+        """``ended`` with outcome ``expired`` while the distribution is still open: enter
+        again after an unclaimed grant lapsed.
+
+        Usage: ``if "reenter" in live.sequence: await live.sequence.reenter()``
+        """
+        self._require("reenter")
+        return act(self._journey, Enter())
 
     def bid(self, amount: str | Decimal) -> Observable[LiveJourneyView]:
         """Auction: bid ``amount`` (entering first when ``enterable``).
@@ -223,20 +229,17 @@ class LiveSequenceView(_Live):
         Usage: ``await live.sequence.bid("125.00")``
         """
         self._require("bid")
-        fx.parse_amount(amount)
-        if self.value.phase is SequencePhase.ENTERABLE:
-            return act(self._journey, SequenceAction.ENTER_AUCTION, str(amount))
-        return act(self._journey, fx.PLACE_BID, str(amount))
+        return act(self._journey, Bid(amount))
 
     def leave(self) -> Observable[LiveJourneyView]:
         """``participating`` queue, draw or timed release: leave it."""
         self._require("leave")
-        return act(self._journey, SequenceAction.LEAVE_PARTICIPATION)
+        return act(self._journey, Leave())
 
     def complete(self) -> Observable[LiveJourneyView]:
         """Granted timed release: mark it completed after purchase."""
         self._require("complete")
-        return act(self._journey, SequenceAction.COMPLETE_TIMED_RELEASE)
+        return act(self._journey, Complete())
 
     def book(self, slot_id: str, location_id: str | None = None) -> Observable[LiveJourneyView]:
         """``enterable`` appointment: book a slot (``POST /appointments/{id}/book``); the
@@ -245,7 +248,7 @@ class LiveSequenceView(_Live):
         Usage: ``await live.sequence.book(slot.id)``
         """
         self._require("book")
-        return act(self._journey, fx.BOOK_APPOINTMENT, fx.appointment_arg(slot_id, location_id))
+        return act(self._journey, Book(slot_id, location_id))
 
     def cancel(self, reason: str | None = None) -> Observable[LiveJourneyView]:
         """``participating`` appointment: cancel the booked slot (``POST …/cancel``); the
@@ -254,9 +257,7 @@ class LiveSequenceView(_Live):
         Usage: ``await live.sequence.cancel("cannot make it")``
         """
         self._require("cancel")
-        if reason is not None and not isinstance(reason, str):
-            raise ValidationError(f"reason must be a string or None, got {reason!r}")
-        return act(self._journey, fx.CANCEL_APPOINTMENT, reason)
+        return act(self._journey, Cancel(reason))
 
     def reschedule(
         self, new_slot_id: str, new_location_id: str | None = None
@@ -267,8 +268,7 @@ class LiveSequenceView(_Live):
         Usage: ``await live.sequence.reschedule(later_slot.id)``
         """
         self._require("reschedule")
-        return act(self._journey, fx.RESCHEDULE_APPOINTMENT,
-                   fx.appointment_arg(new_slot_id, new_location_id))
+        return act(self._journey, Reschedule(new_slot_id, new_location_id))
 
     def claim(self) -> AdmissionGrant:
         """``granted``: hand the grant to checkout. Synchronous; marks checkout started and
@@ -354,9 +354,9 @@ class LiveJourneyView(_Live):
         """
         self._require("reroute")
         if self.value.journey_stage is JourneyViewStage.ROUTED and access_code is not UNSET:
-            raise ValidationError("a routed reroute() takes no access code: use submit_access_code")
+            raise UsageError("a routed reroute() takes no access code: use submit_access_code")
         if isinstance(access_code, str) and not access_code:
-            raise ValidationError("access_code must be a non-empty string")
+            raise UsageError("access_code must be a non-empty string")
         return then_view(self._journey, reroute_step(self._journey, access_code))
 
     def retry(self) -> Observable[LiveJourneyView]:
@@ -385,5 +385,5 @@ class LiveJourneyView(_Live):
         """
         self._require("submit_access_code")
         if not code:
-            raise ValidationError("submit_access_code needs a non-empty code")
+            raise UsageError("submit_access_code needs a non-empty code")
         return submit_access_code(self._journey, code)

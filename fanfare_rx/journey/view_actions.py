@@ -18,12 +18,12 @@ from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.core.messages import AccessCodeAdvanced, Message, RouteResolved
 from fanfare_rx.journey.core.view import journey_stage_of
 from fanfare_rx.models import wire
+from fanfare_rx.models.actions import ShopperAction
 from fanfare_rx.models.journey import (
     JourneyAction,
     JourneySnapshot,
     JourneyStage,
     RequirementType,
-    SequenceAction,
 )
 from fanfare_rx.models.view import AccessCodeOutcome, AccessCodeSubmitResult, JourneyViewStage
 
@@ -53,9 +53,9 @@ def _hot(source: Observable[T]) -> Observable[T]:
     return subject
 
 
-def act(journey: ExperienceJourney, action: SequenceAction | str, arg: str | None = None
-         ) -> Observable[LiveJourneyView]:
-    return then_view(journey, journey.request(action, arg))
+def act(journey: ExperienceJourney, action: ShopperAction) -> Observable[LiveJourneyView]:
+    """Run a shopper's typed action; yields the view once its results are folded."""
+    return then_view(journey, journey.request(action))
 
 
 def _optional_code_pause(snapshot: JourneySnapshot) -> bool:

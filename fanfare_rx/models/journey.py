@@ -17,6 +17,9 @@ import attrs
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.wire import DistributionType
 
+# What a requirement asks for is the wire's gate type: one enum for both.
+from fanfare_rx.models.wire.enums import GateType as RequirementType
+
 __all__ = [
     "AuctionTerms",
     "AvailableActions",
@@ -87,10 +90,6 @@ class SequenceAction(enum.StrEnum):
     LEAVE_PARTICIPATION = "leave_participation"
 
 
-class RequirementType(enum.StrEnum):
-    AUTHENTICATION = "authentication"
-    ACCESS_CODE = "access_code"
-    BOT_CHECK = "bot_check"
 
 
 class EventKind(enum.StrEnum):
@@ -116,6 +115,9 @@ class EventAudience(enum.StrEnum):
 
 
 class ParticipationType(enum.StrEnum):
+    """What the consumer is in: a distribution's mechanism (same values as
+    :class:`DistributionType`, a test pins them) or the waitlist attached to one."""
+
     QUEUE = "queue"
     DRAW = "draw"
     AUCTION = "auction"
@@ -194,6 +196,8 @@ class DistributionSummary:
     settles_at: int | None = None
     waitlist_id: str | None = None
     admission_expiration_seconds: int | None = None
+    #: Whether a guest may enter (``supportsGuest``); None where the server does not say.
+    supports_guest: bool | None = None
 
 
 @attrs.frozen

@@ -14,7 +14,9 @@ import attrs
 
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import Offer, RequirementType
-from fanfare_rx.models.wire.enums import DistributionType
+
+# One enum per concept: the view's phase and outcome are the wire's (the projection's) enums.
+from fanfare_rx.models.wire.enums import DistributionType, OutcomeType, SequencePhase
 
 __all__ = [
     "AccessCodeOutcome",
@@ -44,18 +46,6 @@ class JourneyViewStage(enum.StrEnum):
     ROUTED = "routed"
 
 
-class SequencePhase(enum.StrEnum):
-    """The seven sequence phases of the current SDK (spec §1.4)."""
-
-    UNAVAILABLE = "unavailable"
-    SCHEDULED = "scheduled"
-    ENTERABLE = "enterable"
-    PARTICIPATING = "participating"
-    SETTLING = "settling"
-    GRANTED = "granted"
-    ENDED = "ended"
-
-
 #: How a sequence distributes access (a waitlist is an attachment, not a mechanism): the
 #: current SDK's name for the wire's distribution type, one enum for both.
 Mechanism = DistributionType
@@ -65,20 +55,6 @@ class WaitlistAttachmentStatus(enum.StrEnum):
     NOT_WAITLISTED = "not_waitlisted"
     WAITLISTED = "waitlisted"
     NOTIFIED = "notified"
-
-
-class OutcomeType(enum.StrEnum):
-    """Why a sequence ended (the projection's ``outcome.type``)."""
-
-    WON = "won"
-    LOST = "lost"
-    COMPLETED = "completed"
-    DENIED = "denied"
-    LEFT = "left"
-    EXPIRED = "expired"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-    NO_SHOW = "no_show"
 
 
 class AccessCodeOutcome(enum.StrEnum):

@@ -20,6 +20,9 @@ EXPECTED_TOP_LEVEL = {
     "APIConnectionError", "APITimeoutError", "JourneyError", "HttpConfig",
     "HttpPool",
     "ServerCadence", "AuctionTerms",
+    # the shopper's typed actions
+    "Enter", "Bid", "Book", "Reschedule", "Cancel", "Leave", "Complete", "Claim", "JoinWaitlist",
+    "LeaveWaitlist", "ShopperAction",
 }
 
 

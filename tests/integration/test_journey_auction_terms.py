@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from integration_helpers import BusEvents, MakeFanfare, engine_of
 
-from fanfare_rx.errors import ValidationError
+from fanfare_rx.errors import ValidationError  # the server's 400
 from fanfare_rx.models.journey import EventKind
 from fanfare_rx.sandbox import Sandbox
 
@@ -30,6 +30,7 @@ async def test_auction_terms_and_too_low_bids(sb: Sandbox, make_fanfare: MakeFan
     with pytest.raises(ValidationError) as refused:
         await ada.enter_auction("50")
     assert refused.value.code == "BID_TOO_LOW" and refused.value.status == 400
+    assert refused.value.details["details"] == {"minBid": "100.00", "currentHighest": None}
     assert refused.value.message == (
         "Bid too low: no bid yet, bid at least the starting price 100.00 USD")
     snap = ada.state.get()
@@ -51,6 +52,8 @@ async def test_auction_terms_and_too_low_bids(sb: Sandbox, make_fanfare: MakeFan
         await bob.enter_auction("101")
     assert refused.value.message == (
         "Bid too low: the minimum acceptable bid is 105.00 USD (highest bid 100.00 USD)")
+    # The details spell the amounts as the message does (the bid was "100": 100.00).
+    assert refused.value.details["details"] == {"minBid": "105.00", "currentHighest": "100.00"}
     error = bob.state.get().events[-1]
     assert error.detail is not None and error.detail["code"] == "BID_TOO_LOW"
     assert error.message == "Bid too low: the minimum acceptable bid is 105.00 USD (highest bid 100.00 USD)"

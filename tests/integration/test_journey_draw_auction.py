@@ -67,6 +67,9 @@ async def test_auction_outbid_rebid_settle(sb: Sandbox, make_fanfare: MakeFanfar
 
     with pytest.raises(UsageError):
         await ada.enter_auction("not money")
+    with pytest.raises(UsageError):  # an auction is entered by bidding: no silent non-entry
+        await ada.enter_auction()
+    assert ada.sequence_stage.get() == "active_enterable"
     await ada.enter_auction("100.00")
     snap = ada.state.get()
     assert snap.sequence_stage == "participating"

@@ -109,7 +109,7 @@ async def test_guest_refused_by_a_members_auction_is_asked_to_sign_in(custom: Cu
     await journey.start()
     assert journey.sequence_stage.get() == "active_enterable"
     with pytest.raises(FanfareError) as refused:
-        await journey.enter_auction()
+        await journey.enter_auction("110")
     assert refused.value.status == 403
     snap = journey.state.get()
     assert snap.journey_stage == "needs_auth"
@@ -160,10 +160,14 @@ async def test_order_limit_reroute_hint_is_followed(custom: Custom) -> None:
     sb, fanfare = await custom(LIMITED_QUEUE)
     journey = fanfare.experiences.create_journey(sb.experiences["x"])
     await journey.start()
-    await journey.enter_queue()  # refused (409, action: reroute): the journey routes again
+    with pytest.raises(FanfareError) as refused:  # a failed action raises
+        await journey.enter_queue()  # refused (409, action: reroute): the journey routes again
+    assert refused.value.code == "DISTRIBUTION_ORDER_LIMIT" and refused.value.status == 409
     snap = journey.state.get()
     assert "enter_queue" not in snap.available_actions.sequence
-    assert snap.sequence_stage == "ended" and snap.context.outcome == "order_limit"
+    assert snap.sequence_stage == "ended" and snap.context.outcome == "denied"  # the spec's word
+    view = journey.view.get()
+    assert view.outcome is not None and view.outcome.type == "denied"
     errors = [e for e in snap.events if e.detail and e.detail.get("code") == "DISTRIBUTION_ORDER_LIMIT"]
     assert len(errors) == 1 and errors[0].detail is not None and errors[0].detail["hint"] == "reroute"
     assert consumer_id(fanfare) not in engine_of(sb, "x").records

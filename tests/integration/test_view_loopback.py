@@ -108,7 +108,9 @@ async def _granted(sb: Sandbox, fanfare: Fanfare) -> LiveJourneyView:
     view = await journey.view.get().start()
     view = await sequence_of(view).enter()
     await sb.advance(1)
-    view = await view.retry()  # routed: refresh the status
+    assert "retry" not in view  # nothing failed: no retry button
+    await journey.refresh_distribution()  # the status (G3 polls it; the G1 call refreshes now)
+    view = journey.view.get()
     assert sequence_of(view).phase == "granted", view
     return view
 
@@ -123,7 +125,10 @@ async def test_claim_returns_the_grant_and_stops_the_expiry_timer(sb: Sandbox, f
     await asyncio.sleep(max(0.0, grant.expires_at / 1000 - journey._now() / 1000) + 1.5)
     assert sequence_of(journey.view.get()).phase == "granted"  # the server owns the deadline
     assert journey.sequence_stage.get() == "admitted"
-    assert sequence_of(journey.view.get()).claim() == grant  # idempotent
+    claimed = sequence_of(journey.view.get())
+    assert "claim" not in claimed and claimed.grant == grant  # claimed once; the grant stays readable
+    with pytest.raises(ActionNotAvailableError):
+        claimed.claim()
 
 
 async def test_unclaimed_grant_lapses_to_ended_expired(sb: Sandbox, fanfare: Fanfare) -> None:

@@ -30,6 +30,7 @@ from factories import (
 
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce
 from fanfare_rx.journey.core.messages import ActionFailed, ResumedFromMe, RouteResolved
+from fanfare_rx.journey.core.view import view_of
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     EventKind,
@@ -221,7 +222,8 @@ def test_order_limit_with_reroute_hint_stops_offering_the_entry() -> None:
     snap = reduce(snap, ActionFailed(at=T0 + 5, action=SA.ENTER_AUCTION, code="DISTRIBUTION_ORDER_LIMIT",
                                      message="order limit", status=409, hint="reroute"))
     assert SA.ENTER_AUCTION not in snap.available_actions.sequence
-    assert snap.sequence_stage is SS.ENDED and snap.context.outcome == "order_limit"
+    assert snap.sequence_stage is SS.ENDED and snap.context.outcome == "denied"  # the spec's word
+    assert view_of(snap).sequence.outcome.type == "denied"  # type: ignore[union-attr]
     assert JA.REQUEST_REROUTE in snap.available_actions.journey
     # the reroute the hint asks for lands on the same distribution: it stays refused
     again = fold(snap, act(JA.REQUEST_REROUTE, at=T0 + 6),

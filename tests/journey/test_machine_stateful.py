@@ -5,9 +5,11 @@ invariants hold after every step."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import attrs
+import reactivex
 from factories import (
     EXPERIENCE_ID,
     STATUSES,
@@ -29,14 +31,16 @@ from factories import (
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from reactivex import Observable
 
-from fanfare_rx.journey.core import tables
-from fanfare_rx.journey.core.machine import MAX_EVENTS, initial_snapshot, reduce
+from fanfare_rx.journey.core import rules, tables
+from fanfare_rx.journey.core.machine import MAX_EVENTS, initial_snapshot, is_available, reduce
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
     ActionRequested,
     AdmissionMarked,
     AllEventsAcked,
+    ConsumerState,
     EventAcked,
     ExperienceLoaded,
     Message,
@@ -47,14 +51,32 @@ from fanfare_rx.journey.core.messages import (
     Tick,
     WaitlistChanged,
 )
+from fanfare_rx.journey.core.view import view_of
+from fanfare_rx.journey.effect_context import EffectContext
+from fanfare_rx.journey.effects import effect_for
 from fanfare_rx.models import wire
+from fanfare_rx.models.actions import (
+    Bid,
+    Book,
+    Cancel,
+    Claim,
+    Complete,
+    Enter,
+    JoinWaitlist,
+    Leave,
+    LeaveWaitlist,
+    Reschedule,
+    ShopperAction,
+)
 from fanfare_rx.models.journey import (
+    DistributionSummary,
     JourneyAction,
     JourneySnapshot,
     JourneyStage,
     SequenceAction,
     SequenceStage,
 )
+from fanfare_rx.testing import builders as b
 
 #: Four sequences, one per distribution type; two have waitlists, one opens later.
 SEQUENCES = {
@@ -106,6 +128,71 @@ projections = st.one_of(
               st.one_of(st.none(), st.just("stale"))),
     st.builds(lambda gs: wire.GatedJourneyProjection(experience_id=EXPERIENCE_ID, gates=tuple(gs)), gates),
 )
+
+
+class AcceptingServer:
+    """A scripted server that accepts whatever it is asked, answering each call at once with
+    a plausible body: an offered action must then complete without a local refusal."""
+
+    def __init__(self, snapshot: JourneySnapshot) -> None:
+        self.snapshot = snapshot
+
+    def _kind(self, distribution: DistributionSummary) -> str:
+        return distribution.type.value
+
+    def load_experience(self, experience_id: str) -> Observable[wire.Experience]:
+        return reactivex.just(EXPERIENCE)
+
+    def route(self, experience_id: str, access_code: str | None) -> Observable[wire.RouteResult]:
+        sequence_id = self.snapshot.context.sequence_id or "seq-1"
+        return reactivex.just(routed(sequence_id if sequence_id in SEQUENCES else "seq-1"))
+
+    def fetch_status(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
+        return reactivex.just(consumer_state(self._kind(distribution), STATUSES[self._kind(distribution)][0]))
+
+    def enter(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
+        entered = {"queue": "QUEUED", "draw": "ENTERED", "auction": "BIDDING",
+                   "timed_release": "ENTERED"}
+        return reactivex.just(consumer_state(self._kind(distribution), entered[self._kind(distribution)]))
+
+    def leave(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
+        kind = self._kind(distribution)
+        return reactivex.just(consumer_state(kind, "LEFT" if "LEFT" in STATUSES[kind] else STATUSES[kind][0]))
+
+    def complete(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
+        return reactivex.just(consumer_state(self._kind(distribution), "COMPLETED"))
+
+    def place_bid(self, auction_id: str, amount: Decimal) -> Observable[ConsumerState]:
+        return reactivex.just(consumer_state("auction", "WINNING", bid=str(amount)))
+
+    def enter_waitlist(self, waitlist_id: str) -> Observable[wire.WaitlistStatus]:
+        return reactivex.just(b.waitlist_status(True, waitlist_id=waitlist_id))
+
+    def leave_waitlist(self, waitlist_id: str) -> Observable[wire.WaitlistStatus]:
+        return reactivex.just(b.waitlist_status(False, waitlist_id=waitlist_id))
+
+    def verify_bot_check(self, challenge_id: str, token: str) -> Observable[bool]:
+        return reactivex.just(True)
+
+    def book_appointment(self, appointment_id: str, slot_id: str,
+                         location_id: str | None) -> Observable[ConsumerState]:
+        return reactivex.just(b.appointment_state("BOOKED", slot_id))
+
+    def cancel_appointment(self, appointment_id: str, slot_id: str,
+                           reason: str | None) -> Observable[ConsumerState]:
+        return reactivex.just(b.appointment_state("CANCELLED", slot_id))
+
+    def reschedule_appointment(self, appointment_id: str, new_slot_id: str,
+                               new_location_id: str | None) -> Observable[ConsumerState]:
+        return reactivex.just(b.appointment_state("BOOKED", new_slot_id))
+
+
+#: A value for each typed action the table may offer.
+VALUES: dict[type, ShopperAction] = {
+    Enter: Enter(), Bid: Bid("125.00"), Book: Book("slot-1"), Reschedule: Reschedule("slot-2"),
+    Cancel: Cancel(), Leave: Leave(), Complete: Complete(), Claim: Claim(),
+    JoinWaitlist: JoinWaitlist(), LeaveWaitlist: LeaveWaitlist(),
+}
 
 
 def _strip(snapshot: JourneySnapshot) -> JourneySnapshot:
@@ -263,6 +350,53 @@ class JourneyMachine(RuleBasedStateMachine):
         s = self.snap
         assert s.available_actions == tables.available_actions(
             s.journey_stage, s.sequence_stage, s.requirements, s.context)
+
+    @invariant()
+    def g1_and_view_actions_correspond_through_the_one_table(self) -> None:
+        """Every G1 sequence action has its view action and back, row by row."""
+        s = self.snap
+        allowed = rules.allowed(rules.facts_of(s.journey_stage, s.sequence_stage, s.requirements,
+                                               s.context))
+        view = view_of(s)
+        sequence = view.sequence
+        shown = set(sequence.actions) if sequence is not None else set()
+        waitlist = sequence.waitlist.actions if sequence is not None and sequence.waitlist else set()
+        assert shown == {r.g3 for r in allowed if not r.waitlist}
+        assert set(waitlist) == {r.g3 for r in allowed if r.waitlist}
+        g1 = {a.value for a in s.available_actions.sequence}
+        assert g1 == {r.g1 for r in allowed} & {a.value for a in SequenceAction}
+        for rule_ in allowed:  # each offered button is a request the journey accepts
+            assert is_available(s, rule_.g1), rule_
+
+    @invariant()
+    def journey_actions_correspond_too(self) -> None:
+        s = self.snap
+        view = view_of(s)
+        g1 = s.available_actions.journey
+        assert ("start" in view.actions) == (JourneyAction.START in g1)
+        if view.journey_stage == "routing":
+            assert ("retry" in view.actions) == (JourneyAction.RETRY in g1)
+        if s.journey_stage is JourneyStage.ROUTED and s.context.distribution is not None:
+            assert ("submit_access_code" in view.actions) == (
+                JourneyAction.PROVIDE_ACCESS_CODE in g1)
+            assert "reroute" in view.actions and JourneyAction.REQUEST_REROUTE in g1
+
+    @invariant()
+    def every_offered_action_is_accepted_by_a_scripted_server(self) -> None:
+        s = self.snap
+        facts = rules.facts_of(s.journey_stage, s.sequence_stage, s.requirements, s.context)
+        for rule_ in rules.allowed(facts):
+            if rule_.value is Claim:
+                continue  # synchronous, no request: the grant is in the view
+            value = VALUES[rule_.value]
+            assert rules.rule_for_value(facts, value) is not None
+            requested = reduce(s, ActionRequested(at=self.now, action=rule_.g1, value=value))
+            assert requested.journey_stage is s.journey_stage  # folded, not refused
+            ctx = EffectContext(AcceptingServer(s), lambda: s, lambda: self.now)
+            name = SequenceAction(rule_.g1) if rule_.g1 in {a.value for a in SequenceAction} else rule_.g1
+            errors: list[Exception] = []
+            effect_for(ctx, name, value).subscribe(on_error=errors.append)
+            assert errors == [], (rule_, errors)
 
     @invariant()
     def sequence_actions_only_when_routed(self) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fanfare_rx import ExperienceJourney
-from fanfare_rx.errors import ActionNotAvailableError, ValidationError
+from fanfare_rx.errors import ActionNotAvailableError, UsageError
 from fanfare_rx.journey.view import LiveJourneyView, LiveSequenceView
 from fanfare_rx.models.journey import Offer, RequirementType
 from fanfare_rx.models.view import AccessCodeSubmitResult, JourneyView
@@ -139,13 +139,26 @@ def test_submit_access_code_gated_when_routing_admits_nothing() -> None:
 
 
 def test_submit_access_code_needs_a_code() -> None:
+    h = JourneyHarness(vip_experience())
+    h.server.on_route("-r|", r=b.routed(offers=(VIP_OFFER,))).on_status("-n|", n=b.not_queued())
+    routed_queue(h)
+    with pytest.raises(UsageError):
+        view(h.journey).submit_access_code("")
+    with pytest.raises(UsageError):
+        view(h.journey).reroute(access_code="X")  # routed reroute takes no code
+
+
+def test_no_dead_buttons_retry_and_submit_access_code_only_when_they_can_act() -> None:
     h = JourneyHarness(b.experience("queue"))
     h.server.on_route("-r|", r=b.routed()).on_status("-n|", n=b.not_queued())
     routed_queue(h)
-    with pytest.raises(ValidationError):
-        view(h.journey).submit_access_code("")
-    with pytest.raises(ValidationError):
-        view(h.journey).reroute(access_code="X")  # routed reroute takes no code
+    routed = view(h.journey)
+    assert routed.actions == {"reroute"}  # nothing failed, no offers
+    with pytest.raises(ActionNotAvailableError):
+        routed.retry()
+    with pytest.raises(ActionNotAvailableError):
+        routed.submit_access_code("VIP")
+    assert len(h.server.calls_to("route")) == 1  # nothing was sent
 
 
 def test_gated_reroute_resends_stored_code_clears_it_or_submits_a_new_one() -> None:

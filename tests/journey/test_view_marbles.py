@@ -18,7 +18,8 @@ from fanfare_rx.models.view import (
 from fanfare_rx.testing import SEQUENCE_STAGES, JourneyHarness
 from fanfare_rx.testing import builders as b
 
-ROUTED = frozenset({"reroute", "retry", "submit_access_code"})
+#: Routed, nothing failed, no offers: reroute only (no dead retry / submit_access_code button).
+ROUTED = frozenset({"reroute"})
 READY = JourneyView(journey_stage="ready", experience_id="exp-1", actions=frozenset({"start"}))
 ROUTING = JourneyView(journey_stage="routing", experience_id="exp-1")
 
@@ -117,7 +118,8 @@ def test_draw_view_enter_settles_to_granted_then_lapses_to_ended_expired() -> No
     # polls every 3 s after the last finished: 9..11 entered, 14..16 won (grant until 30 s)
     h.act("-s--d-P", s=start, d=enter, P=poll(3000))
     granted = routed("draw", "granted", {"claim"}, grant=grant("draw", "grant-d", 30_000))
-    ended = routed("draw", "ended", set(), outcome=Outcome(type="expired",
+    # the draw is still open: the lapsed grant may be entered again
+    ended = routed("draw", "ended", {"reenter"}, outcome=Outcome(type="expired",
                                                             distribution_id=b.distribution_id("draw")))
     h.expect(h.journey.view, "roe--p---------g" + "-" * 14 + "x",
              r=READY, o=ROUTING, e=routed("draw", "enterable", {"enter"}),
@@ -135,7 +137,7 @@ def test_draw_claim_stops_the_expiry_timer() -> None:
     h.server.on_status("-n|", "-w|", n=b.draw_not_entered(), w=b.draw_won("grant-d", expires_at=b.at(20)))
     h.act("-s--d-P-------C", s=start, d=enter, P=poll(3000), C=claim)
     granted = routed("draw", "granted", {"claim"}, grant=grant("draw", "grant-d", 20_000))
-    claimed = routed("draw", "granted", {"claim"}, grant=grant("draw", "grant-d", 20_000),
+    claimed = routed("draw", "granted", set(), grant=grant("draw", "grant-d", 20_000),
                      checkout_started=True)
     # status follow-up 3..5, enter 4 → 5, poll at 9 → won at 10, claim at 14
     h.expect(h.journey.view, "roe--p----g---c", r=READY, o=ROUTING,

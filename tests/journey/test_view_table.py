@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from fanfare_rx.journey.core import tables
 from fanfare_rx.journey.core.view import display_of, view_of
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
@@ -69,6 +70,8 @@ def snap(
 # Journey stages (§1.3)
 
 ROUTED_ACTIONS = frozenset({"reroute", "retry", "submit_access_code"})
+#: Routed with offers and nothing failed: no retry button (nothing to retry).
+ROUTED_WITH_OFFERS = frozenset({"reroute", "submit_access_code"})
 
 STAGE_CASES: list[tuple[str, JourneySnapshot, JourneyView]] = [
     ("not_started is ready", snap(JS.NOT_STARTED),
@@ -104,7 +107,21 @@ STAGE_CASES: list[tuple[str, JourneySnapshot, JourneyView]] = [
                  actions=frozenset({"reroute", "retry"}))),
     ("routed carries sequence and offers",
      snap(JS.ROUTED, SS.ACTIVE_ENTERABLE, mechanism=M.QUEUE, offers=(OFFER,)),
-     JourneyView(journey_stage="routed", experience_id="exp-1", offers=(OFFER,), actions=ROUTED_ACTIONS,
+     JourneyView(journey_stage="routed", experience_id="exp-1", offers=(OFFER,),
+                 actions=ROUTED_WITH_OFFERS,
+                 sequence=SequenceView(phase="enterable", mechanism="queue", sequence_id="seq-1",
+                                       sequence_name="General", distribution_id="dist-1",
+                                       actions=frozenset({"enter"})))),
+    ("routed without offers and nothing failed offers reroute only",
+     snap(JS.ROUTED, SS.ACTIVE_ENTERABLE, mechanism=M.QUEUE),
+     JourneyView(journey_stage="routed", experience_id="exp-1", actions=frozenset({"reroute"}),
+                 sequence=SequenceView(phase="enterable", mechanism="queue", sequence_id="seq-1",
+                                       sequence_name="General", distribution_id="dist-1",
+                                       actions=frozenset({"enter"})))),
+    ("a failed refresh while routed offers retry",
+     snap(JS.ROUTED, SS.ACTIVE_ENTERABLE, mechanism=M.QUEUE, last_error="SERVICE_UNAVAILABLE"),
+     JourneyView(journey_stage="routed", experience_id="exp-1", error="SERVICE_UNAVAILABLE",
+                 actions=frozenset({"reroute", "retry"}),
                  sequence=SequenceView(phase="enterable", mechanism="queue", sequence_id="seq-1",
                                        sequence_name="General", distribution_id="dist-1",
                                        actions=frozenset({"enter"})))),
@@ -201,7 +218,8 @@ def test_settling_only_for_draw_and_auction(mechanism: Mechanism) -> None:
 def test_granted(mechanism: Mechanism, claimed: bool) -> None:
     sequence = sequence_of(snap(JS.ROUTED, SS.ADMITTED, mechanism=mechanism, admittance_token="tok-1",
                                 admittance_expires_at=OPENS + 60_000, checkout_started=claimed))
-    assert sequence.phase == "granted" and sequence.actions == GRANTED_ACTIONS[mechanism]
+    expected = GRANTED_ACTIONS[mechanism] - ({"claim"} if claimed else set())
+    assert sequence.phase == "granted" and sequence.actions == expected  # claimed: no claim again
     assert sequence.grant == AdmissionGrant(
         token="tok-1", distribution_type=mechanism, distribution_id="dist-1", sequence_id="seq-1",
         experience_id="exp-1", expires_at=OPENS + 60_000)
@@ -229,13 +247,37 @@ def test_ended_without_outcome_is_closed(mechanism: Mechanism) -> None:
     assert sequence.outcome == Outcome(type="closed", distribution_id="dist-1")
 
 
+#: A lapsed grant may be entered again while the distribution is open (an auction: a new bid).
+REENTER_ACTIONS = {M.QUEUE: {"reenter"}, M.DRAW: {"reenter"}, M.TIMED_RELEASE: {"reenter"},
+                   M.AUCTION: {"bid"}}
+
+
 @pytest.mark.parametrize("mechanism", [M.QUEUE, M.DRAW, M.AUCTION, M.TIMED_RELEASE])
-def test_unclaimed_grant_lapses_to_ended_expired(mechanism: Mechanism) -> None:
-    snapshot = snap(JS.ROUTED, SS.ADMISSION_EXPIRED, mechanism=mechanism, outcome="expired")
+@pytest.mark.parametrize("status", [DS.OPEN, DS.CLOSED])
+def test_unclaimed_grant_lapses_to_ended_expired(mechanism: Mechanism,
+                                                 status: DistributionStatus) -> None:
+    snapshot = snap(JS.ROUTED, SS.ADMISSION_EXPIRED, mechanism=mechanism, outcome="expired",
+                    status=status)
     sequence = sequence_of(snapshot)
     assert snapshot.sequence_stage == "admission_expired"  # the G1 reading
-    assert (sequence.phase, sequence.actions, sequence.grant) == ("ended", frozenset(), None)
+    expected = REENTER_ACTIONS[mechanism] if status is DS.OPEN else set()
+    assert (sequence.phase, sequence.actions, sequence.grant) == ("ended", expected, None)
     assert sequence.outcome == Outcome(type="expired", distribution_id="dist-1")
+    # The G1 reading offers the same re-entry, through the same row of the one table.
+    g1 = {a.value for a in tables.available_actions(
+        snapshot.journey_stage, snapshot.sequence_stage, (), snapshot.context).sequence}
+    assert bool(g1) is bool(expected)
+
+
+@pytest.mark.parametrize("status", [DS.SETTLING, DS.CLOSED])
+@pytest.mark.parametrize("mechanism", [M.DRAW, M.AUCTION])
+def test_a_closed_draw_not_yet_drawn_is_settling_in_both_models(mechanism: Mechanism,
+                                                                 status: DistributionStatus) -> None:
+    snapshot = snap(JS.ROUTED, SS.PARTICIPATING, mechanism=mechanism, status=status)
+    sequence = sequence_of(snapshot)
+    assert (sequence.phase, sequence.actions) == ("settling", frozenset())
+    assert tables.available_actions(snapshot.journey_stage, snapshot.sequence_stage, (),
+                                    snapshot.context).sequence == ()
 
 
 def test_display_only_while_participating() -> None:

@@ -128,8 +128,11 @@ def stage_events(old: JourneySnapshot, new: Parts) -> list[NewEvent]:
         )
         if new.sequence_stage is SS.ADMITTED:
             events.append(analytics("journey_granted"))
-        elif new.sequence_stage is SS.ENDED:
+        elif new.sequence_stage is SS.ENDED and old.sequence_stage is not SS.ADMISSION_EXPIRED:
             events.append(analytics("journey_ended", outcome=outcome))
+        elif new.sequence_stage is SS.ADMISSION_EXPIRED:
+            # An unclaimed grant lapses to ended / expired (the view's reading).
+            events.append(analytics("journey_ended", outcome="expired"))
     settling = new.sequence_stage is SS.PARTICIPATING and tables.is_settling(new_ctx)
     was_settling = old.sequence_stage is SS.PARTICIPATING and tables.is_settling(old_ctx)
     if settling and not was_settling:

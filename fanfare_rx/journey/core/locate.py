@@ -5,11 +5,11 @@ Pure helpers of the reducer: imports only models.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 import attrs
 
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionStatus, DistributionSummary
 
@@ -67,39 +67,22 @@ def find_sequence(experience: wire.Experience, sequence_id: str) -> wire.Sequenc
     return next((s for s in experience.sequences or () if s.id == sequence_id), None)
 
 
-_Item = wire.Queue | wire.Draw | wire.Auction | wire.TimedRelease | wire.Appointment
-
-
-def _settles_at(item: _Item) -> datetime | None:
-    if isinstance(item, wire.Draw):
-        return item.draw_at
-    if isinstance(item, wire.Auction):
-        return item.settle_at
-    return None
-
-
 def summaries(sequence: wire.Sequence) -> list[DistributionSummary]:
-    """Every distribution of a sequence, in the order queues, draws, auctions, timed releases,
-    appointments."""
+    """Every distribution of a sequence, in the order the mechanisms are registered (queues,
+    draws, auctions, timed releases, appointments)."""
     waitlist_id = sequence.waitlist.id if sequence.waitlist else None
-    groups: Iterable[tuple[wire.DistributionType, Iterable[_Item]]] = (
-        (wire.DistributionType.QUEUE, sequence.queues or ()),
-        (wire.DistributionType.DRAW, sequence.draws or ()),
-        (wire.DistributionType.AUCTION, sequence.auctions or ()),
-        (wire.DistributionType.TIMED_RELEASE, sequence.timed_releases or ()),
-        (wire.DistributionType.APPOINTMENT, sequence.appointments or ()),
-    )
-    return [
-        DistributionSummary(
-            type=kind, id=item.id, sequence_id=sequence.id,
-            opens_at=ms(item.open_at), closes_at=ms(item.close_at),
-            settles_at=ms(_settles_at(item)), waitlist_id=waitlist_id,
-            # appointments never grant: no grant lifetime
-            admission_expiration_seconds=getattr(item, "admission_expiration_seconds", None),
-        )
-        for kind, items in groups
-        for item in items
-    ]
+    found: list[DistributionSummary] = []
+    for spec in registry.registered():
+        for item in spec.listed(sequence):
+            terms = spec.terms(item)
+            found.append(DistributionSummary(
+                type=spec.kind, id=item.id, sequence_id=sequence.id,
+                opens_at=ms(item.open_at), closes_at=ms(item.close_at),
+                settles_at=ms(terms.settles_at), waitlist_id=waitlist_id,
+                admission_expiration_seconds=terms.admission_expiration_seconds,
+                supports_guest=terms.supports_guest,
+            ))
+    return found
 
 
 def from_projection(d: wire.DistributionProjection) -> DistributionSummary:

@@ -16,6 +16,7 @@ from fanfare_rx.journey.core import (
     participation,
     resume,
     routing,
+    rules,
     tables,
 )
 from fanfare_rx.journey.core.journal import MAX_EVENTS, Parts
@@ -66,14 +67,19 @@ def initial_snapshot(experience_id: str) -> JourneySnapshot:
     )
 
 
-def is_available(snapshot: JourneySnapshot, action: JourneyAction | SequenceAction) -> bool:
-    """Whether ``action`` is in the snapshot's ``available_actions``.
+def is_available(snapshot: JourneySnapshot, action: JourneyAction | SequenceAction | str) -> bool:
+    """Whether ``action`` (a G1 name) is allowed now: in the snapshot's ``available_actions``,
+    or, for the actions the docs' G1 list lacks (``place_bid`` ...), a row of the one table.
 
     Usage: ``is_available(snap, SequenceAction.ENTER_QUEUE)``
     """
     if isinstance(action, JourneyAction):
         return action in snapshot.available_actions.journey
-    return action in snapshot.available_actions.sequence
+    if isinstance(action, SequenceAction):
+        return action in snapshot.available_actions.sequence
+    facts = rules.facts_of(snapshot.journey_stage, snapshot.sequence_stage,
+                           snapshot.requirements, snapshot.context)
+    return rules.rule_named(facts, action) is not None
 
 
 def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:

@@ -10,8 +10,10 @@ from typing import TypeAlias
 
 import attrs
 
+from fanfare_rx.mechanisms.appointment import AppointmentState
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
+from fanfare_rx.models.actions import ShopperAction
 from fanfare_rx.models.journey import (
     DistributionSummary,
     JourneyAction,
@@ -40,39 +42,6 @@ __all__ = [
     "WaitlistChanged",
 ]
 
-@attrs.frozen
-class AppointmentState:
-    """The consumer's booking in an appointment, in the shape of a status answer: ``status``
-    upper-case (``NOT_BOOKED``, ``BOOKED``, ``CANCELLED`` ...), the slot and location booked.
-    Built from ``GET /appointments/{id}/me`` or a booking answer; the code is redacted.
-
-    Usage: ``AppointmentState.from_me(await api.my_appointment(appt_id)).slot_id``
-    """
-
-    status: str
-    booking_id: str | None = None
-    slot_id: str | None = None
-    location_id: str | None = None
-    confirmation_code: str | None = attrs.field(default=None, repr=redact)
-
-    @classmethod
-    def from_me(cls, me: wire.AppointmentMe) -> AppointmentState:
-        """``GET /appointments/{id}/me``: no booking is ``NOT_BOOKED``."""
-        booking = me.booking
-        if booking is None:
-            return cls(status="NOT_BOOKED")
-        return cls(status=booking.status.upper(), booking_id=booking.booking_id,
-                   slot_id=booking.slot_id, location_id=booking.location_id,
-                   confirmation_code=booking.confirmation_code)
-
-    @classmethod
-    def from_booking(cls, booking: wire.AppointmentBooking) -> AppointmentState:
-        """``POST /appointments/{id}/book`` answered."""
-        return cls(status=booking.status.upper(), booking_id=booking.booking_id,
-                   slot_id=booking.slot_id, location_id=booking.location_id,
-                   confirmation_code=booking.confirmation_code)
-
-
 #: A consumer's state in any distribution type, as the status endpoints answer it.
 ConsumerState: TypeAlias = (
     wire.QueueConsumerState
@@ -87,13 +56,17 @@ ConsumerState: TypeAlias = (
 class ActionRequested:
     """A journey or sequence method was called; applied before its effect runs.
 
-    ``reset`` only matters for ``start``; ``arg`` carries the access code or bid amount.
+    ``action`` is the G1 name (``enter_auction``, ``place_bid``, ``book_appointment`` ...);
+    ``value`` the shopper's typed action (``Bid(amount)``, ``Book(slot_id)``) when it has one;
+    ``arg`` the access code or bot-check token of a journey action; ``reset`` only matters for
+    ``start``.
     """
 
     at: int
-    action: JourneyAction | SequenceAction
+    action: JourneyAction | SequenceAction | str
     arg: str | None = attrs.field(default=None, repr=redact)
     reset: bool = False
+    value: ShopperAction | None = None
 
 
 @attrs.frozen
@@ -119,6 +92,9 @@ class RouteResolved:
     #: The ``/consumers/me`` journey, fetched when the experience lists no distribution for
     #: the routed sequence (gen C timed releases are found only there).
     projection: wire.JourneyProjection | None = None
+    #: The consumer was a guest when the route was asked (a sequence whose distribution takes
+    #: no guests then asks for sign-in before any entry is offered).
+    guest: bool = False
 
 
 @attrs.frozen

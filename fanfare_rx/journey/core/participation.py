@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import attrs
 
-from fanfare_rx.journey.core import locate, tables
+from fanfare_rx.journey.core import tables
 from fanfare_rx.journey.core._replace import replacer
 from fanfare_rx.journey.core.auction import BID_TOO_LOW, bid_too_low_message
 from fanfare_rx.journey.core.journal import Draft, NewEvent, Parts, user
@@ -19,6 +19,8 @@ from fanfare_rx.journey.core.messages import (
     Tick,
     WaitlistChanged,
 )
+from fanfare_rx.mechanisms import registry
+from fanfare_rx.mechanisms.base import Standing
 from fanfare_rx.models import wire
 from fanfare_rx.models._display import amount
 from fanfare_rx.models.journey import (
@@ -76,8 +78,13 @@ _with_status = replacer(JourneyContext, *_STATUS_FIELDS)
 
 
 def participation_type(kind: object) -> ParticipationType | None:
-    """The participation type of a distribution type (None for one the journey cannot follow)."""
-    return _PARTICIPATION_TYPES.get(kind if isinstance(kind, str) else str(kind))
+    """The participation type of a distribution type (None for one the journey cannot follow);
+    a registered mechanism plug-in's kind has one too."""
+    value = kind if isinstance(kind, str) else str(kind)
+    found = _PARTICIPATION_TYPES.get(value)
+    if found is None and registry.spec_for(value) is not None:
+        found = ParticipationType._value2member_map_.get(value)  # type: ignore[assignment]
+    return found
 
 
 def unsupported_event(kind: object) -> NewEvent:
@@ -92,6 +99,8 @@ _ADMITTED, _EXPIRED, _PARTICIPATING = SS.ADMITTED, SS.ADMISSION_EXPIRED, SS.PART
 _WAITLIST, _ENDED = SS.WAITLIST_ENTERED, SS.ENDED
 _UPCOMING, _OPEN, _CLOSED = DS.UPCOMING, DS.OPEN, DS.CLOSED
 _GRANT_STAGES = frozenset({SS.ADMITTED, SS.ADMISSION_EXPIRED})
+#: The standing of an answer no registered mechanism knows (it is reported, never folded).
+_NO_STANDING = Standing(status="")
 
 
 def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
@@ -103,17 +112,19 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     distribution = ctx.distribution
     if distribution is None or distribution.id != msg.distribution_id:
         return snap, []  # stale: an answer for a distribution the journey left
-    ptype = _PARTICIPATION_TYPES.get(distribution.type)
+    ptype = _PARTICIPATION_TYPES.get(distribution.type) or participation_type(distribution.type)
     if ptype is None:
         return snap, [unsupported_event(distribution.type)]
     state = msg.state
     state_type: type = type(state)
-    status_value = getattr(state, "status", None) or getattr(state_type, "STATUS", "")
-    status_text = status_value if type(status_value) is str else str(status_value)
-    grant: str | None = getattr(state, "admission_grant", None)
+    spec = registry.spec_of_state(state_type)
+    # What the core reads of any mechanism's answer: its Standing (no probing of bodies).
+    standing = spec.standing(state) if spec is not None else _NO_STANDING
+    status_text = standing.status
+    grant = standing.grant
     # The one mapping shared with resume (tables.sequence_stage_for), cached per state type.
     outcome = tables.state_outcome(state_type, status_text, distribution.status,
-                                   getattr(state, "reason", None), bool(grant),
+                                   standing.reason, bool(grant),
                                    ctx.waitlist_entered_at is not None)
     events: list[NewEvent] = []
     if outcome.unknown:  # never a crash, never a dropped entry: an event, the stage stays
@@ -125,8 +136,7 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     participation: Participation | None = None
     if outcome.participating or stage is _EXPIRED:
         participation = ctx.participation
-        slot_id: str | None = getattr(state, "slot_id", None)  # appointments: the booked slot
-        location_id: str | None = getattr(state, "location_id", None)
+        slot_id, location_id = standing.slot_id, standing.location_id  # appointments
         if participation is None or not (participation.id == distribution.id
                                          and participation.type is ptype
                                          and participation.status == status_text
@@ -136,8 +146,7 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
                                           slot_id=slot_id, location_id=location_id)
     elif stage is _WAITLIST:
         participation = ctx.participation  # still on the waitlist: that entry stays
-    expires_at = getattr(state, "expires_at", None)
-    expires = None if expires_at is None else locate.ms(expires_at)
+    expires = standing.expires_at
     token = grant if outcome.stage is _ADMITTED else None
     ended_as = outcome.outcome
     claimed = ctx.checkout_started  # after claim() the server reservation owns the deadline
@@ -146,14 +155,13 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     if stage is _ENDED and ended_as is None and distribution.status is _CLOSED:
         ended_as = "closed"
     participating = stage is _PARTICIPATING
-    last_bid = getattr(state, "last_bid_amount", None)
-    highest = getattr(state, "highest_bid", None) or getattr(state, "winning_bid_amount", None)
+    last_bid, highest = standing.last_bid, standing.highest_bid
     currency = ctx.auction.currency if ctx.auction is not None else None
     values = (
         distribution,
         participation,
-        getattr(state, "position", None) if participating else None,
-        getattr(state, "estimated_wait_time_in_seconds", None) if participating else None,
+        standing.position if participating else None,
+        standing.estimated_wait_seconds if participating else None,
         None if last_bid is None else money(last_bid, currency),
         None if highest is None else money(highest, currency),
         token if stage is _ADMITTED else None,
@@ -238,7 +246,7 @@ def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
     ``AUTHENTICATION_REQUIRED`` (any status)  ``needs_auth`` with an ``authentication`` requirement
     423 / not open yet, while enterable       ``upcoming``
     ``*_CLOSED``, while entry is possible     ``ended`` (outcome ``closed``)
-    ``action: reroute`` (order limit)         ``ended`` (outcome ``order_limit``); the effect reroutes
+    ``action: reroute`` (order limit)         ``ended`` (outcome ``denied``); the effect reroutes
     a failed route while routed               back to ``routed``, the participation untouched
     anything else                             the stage stays
     ========================================  =================================================
@@ -266,7 +274,7 @@ def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
     if snap.journey_stage is not JS.ROUTED or ctx.distribution is None or stage not in _ENTRY_STAGES:
         draft = attrs.evolve(snap, context=ctx)
     elif msg.code in REROUTE_CODES or msg.hint == "reroute":
-        draft = _ended(snap, ctx, "order_limit", None)
+        draft = _ended(snap, ctx, "denied", None)  # the projection's word for a refusal
     elif msg.code in CLOSED_CODES:
         draft = _ended(snap, ctx, "closed", DS.CLOSED)
     elif _not_open(msg) and stage is SS.ACTIVE_ENTERABLE:

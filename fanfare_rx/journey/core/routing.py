@@ -185,8 +185,8 @@ def _code_only(offer: Offer) -> bool:
 
 
 def _reroute_event(snap: JourneySnapshot, sequence: wire.SequenceRef) -> list[NewEvent]:
-    """The reroute event; while the consumer holds an entry it also says what happens to it
-    (it stays with the server, the journey no longer follows it)."""
+    """The reroute event; while the consumer holds an entry its detail also says what happens
+    to it (it stays with the server, the journey no longer follows it)."""
     old = snap.context
     if old.sequence_id is None or old.sequence_id == sequence.id:
         return []
@@ -199,17 +199,18 @@ def _reroute_event(snap: JourneySnapshot, sequence: wire.SequenceRef) -> list[Ne
     else:
         direction = "lateral"
     downgrade = direction == "downgrade"
+    # The docs' words exactly: downgrade -> warning "Sequence downgraded", any other direction
+    # -> info "Sequence changed"; what happens to a held entry is told in the detail.
     text = "Sequence downgraded" if downgrade else "Sequence changed"
     entry: dict[str, Any] = {}
     participation = old.participation
     if snap.sequence_stage in _HOLDING and participation is not None:
-        text += f": the {participation.type.value} entry in the previous sequence is no longer followed"
         entry = {"entry": "kept_on_server_not_followed", "participation_type": participation.type.value,
                  "participation_id": participation.id, "participation_status": participation.status}
     return [
         user(
             EventKind.REROUTE,
-            EventSeverity.WARNING if downgrade or entry else EventSeverity.INFO,
+            EventSeverity.WARNING if downgrade else EventSeverity.INFO,
             text,
             direction=direction,
             from_sequence_id=old.sequence_id,
@@ -427,10 +428,25 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         ctx = attrs.evolve(ctx, waitlist_entered_at=None)
     if stage is SS.ENDED and ctx.outcome is None and status is DS.CLOSED:
         ctx = attrs.evolve(ctx, outcome="closed")
+    if msg.guest and stage is SS.ACTIVE_ENTERABLE and distribution is not None \
+            and distribution.supports_guest is False:
+        return _sign_in_first(snap, stage, ctx, events)
     draft = attrs.evolve(
         snap, journey_stage=JS.ROUTED, sequence_stage=stage, requirements=(), context=ctx
     )
     return draft, events
+
+
+def _sign_in_first(snap: JourneySnapshot, stage: SequenceStage, ctx: JourneyContext,
+                   events: list[NewEvent]) -> Draft:
+    """A guest routed to a distribution that takes no guests: sign in before any entry is
+    offered (``authenticate()`` routes again), instead of an entry the server would refuse."""
+    requirement = Requirement(type=RequirementType.AUTHENTICATION, required=True,
+                              reason=wire.ReasonCode.AUTH_REQUIRED.value,
+                              metadata={"status": "required", "guests": False})
+    draft = attrs.evolve(snap, journey_stage=JS.NEEDS_AUTH, sequence_stage=stage,
+                         requirements=(requirement,), context=ctx)
+    return draft, [*events, *requirement_events(snap.requirements, (requirement,))]
 
 
 def stage_from_distribution(stage: SequenceStage, ctx: JourneyContext) -> SequenceStage:

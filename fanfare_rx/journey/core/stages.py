@@ -12,7 +12,8 @@ from typing import Any
 
 import attrs
 
-from fanfare_rx.journey.core.messages import AppointmentState
+from fanfare_rx.mechanisms import registry
+from fanfare_rx.mechanisms.base import ENTERABLE, GRANTED_IF_TOKEN, Standing
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionStatus, SequenceStage
 
@@ -23,6 +24,7 @@ __all__ = [
     "sequence_stage_for_distribution",
     "sequence_stage_for_status",
     "stage_outcome",
+    "standing_of",
     "state_outcome",
     "status_of",
 ]
@@ -45,46 +47,16 @@ class StatusOutcome:
     unknown: bool = False
 
 
-_ENTERABLE = "enterable"  # stage depends on whether the distribution is still open
-_GRANTED_IF_TOKEN = "granted_if_token"  # participating, or admitted when it carries a grant
+_ENTERABLE = ENTERABLE  # stage depends on whether the distribution is still open
+_GRANTED_IF_TOKEN = GRANTED_IF_TOKEN  # participating, or admitted when it carries a grant
 _EXPIRED_REASON = "ADMISSION_EXPIRED"
 
-_S = SequenceStage
-#: (mechanism, upper-case status) -> stage. Gen A/B names (``ADMITTED``) are mapped by the codec.
-_STATUS_TABLE: Mapping[tuple[wire.DistributionType, str], str | SequenceStage] = {
-    (DT.QUEUE, "NOT_QUEUED"): _ENTERABLE,
-    (DT.QUEUE, "QUEUED"): _S.PARTICIPATING,
-    (DT.QUEUE, "GRANTED"): _S.ADMITTED,
-    (DT.QUEUE, "LEFT"): _ENTERABLE,
-    (DT.QUEUE, "COMPLETED"): _S.ENDED,
-    (DT.QUEUE, "DENIED"): _S.ENDED,
-    (DT.DRAW, "NOT_ENTERED"): _ENTERABLE,
-    (DT.DRAW, "ENTERED"): _S.PARTICIPATING,
-    (DT.DRAW, "WON"): _S.ADMITTED,
-    (DT.DRAW, "COMPLETED"): _S.ENDED,
-    (DT.DRAW, "DENIED"): _S.ENDED,
-    (DT.DRAW, "LEFT"): _ENTERABLE,
-    (DT.AUCTION, "NOT_BID"): _ENTERABLE,
-    (DT.AUCTION, "BIDDING"): _S.PARTICIPATING,
-    (DT.AUCTION, "WINNING"): _S.PARTICIPATING,
-    (DT.AUCTION, "OUTBID"): _S.PARTICIPATING,
-    (DT.AUCTION, "WON"): _S.ADMITTED,
-    (DT.AUCTION, "LOST"): _S.ENDED,
-    (DT.TIMED_RELEASE, "NOT_ENTERED"): _ENTERABLE,
-    # Gen C: an entry holding an admission grant is the admission (spec §4.7, §5.4).
-    (DT.TIMED_RELEASE, "ENTERED"): _GRANTED_IF_TOKEN,
-    (DT.TIMED_RELEASE, "GRANTED"): _S.ADMITTED,
-    (DT.TIMED_RELEASE, "COMPLETED"): _S.ENDED,
-    (DT.TIMED_RELEASE, "DENIED"): _S.ENDED,
-    (DT.TIMED_RELEASE, "LEFT"): _ENTERABLE,
-    # Appointments: known from /consumers/me only (no status endpoint); never granted.
-    (DT.APPOINTMENT, "NOT_BOOKED"): _ENTERABLE,
-    (DT.APPOINTMENT, "BOOKED"): _S.PARTICIPATING,
-    (DT.APPOINTMENT, "CHECKED_IN"): _S.PARTICIPATING,
-    (DT.APPOINTMENT, "COMPLETED"): _S.ENDED,
-    (DT.APPOINTMENT, "CANCELLED"): _S.ENDED,
-    (DT.APPOINTMENT, "NO_SHOW"): _S.ENDED,
-}
+
+def _row(mechanism: wire.DistributionType, status: str) -> str | SequenceStage | None:
+    """The status row a mechanism declares (see :mod:`fanfare_rx.mechanisms`)."""
+    spec = registry.spec_for(mechanism)
+    return None if spec is None else spec.statuses.get(status)
+
 
 #: Why a participation ended, by the status that ended it (``outcome`` of the projection).
 _OUTCOME_FOR_STATUS: Mapping[str, str] = {
@@ -154,10 +126,10 @@ def stage_outcome(
 
     Usage: ``stage_outcome(DistributionType.QUEUE, "QUEUED", OPEN, None, False, False).stage``
     """
-    stage = _STATUS_TABLE.get((mechanism, status))
+    stage = _row(mechanism, status)
     if stage is None:
         status = status.upper()
-        stage = _STATUS_TABLE.get((mechanism, status))
+        stage = _row(mechanism, status)
     if stage is None or stage == _ENTERABLE:
         # An entry that is gone (or a status this table does not know): the timing decides.
         return StatusOutcome(
@@ -178,18 +150,6 @@ def stage_outcome(
     return StatusOutcome(stage=stage, participating=True)
 
 
-#: The mechanism of each live consumer-state type (auction and timed release share one type).
-_MECHANISM_OF_STATE: Mapping[type, wire.DistributionType] = {
-    **{t: DT.QUEUE for t in (wire.QueueNotQueued, wire.QueueQueued, wire.QueueGranted,
-                             wire.QueueLeft, wire.QueueCompleted, wire.QueueDenied)},
-    **{t: DT.DRAW for t in (wire.DrawNotEntered, wire.DrawEntered, wire.DrawWon,
-                            wire.DrawCompleted, wire.DrawDenied)},
-    wire.AuctionConsumerState: DT.AUCTION,
-    wire.TimedReleaseConsumerState: DT.TIMED_RELEASE,
-    AppointmentState: DT.APPOINTMENT,
-}
-
-
 @functools.lru_cache(maxsize=4096)
 def state_outcome(
     state_type: type,
@@ -205,43 +165,51 @@ def state_outcome(
 
     Usage: ``state_outcome(QueueQueued, "QUEUED", OPEN, None, False, False).stage``
     """
-    mechanism = _MECHANISM_OF_STATE.get(state_type)
-    if mechanism is None:
+    spec = registry.spec_of_state(state_type)
+    if spec is None:
         return StatusOutcome(
             stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
             unknown=True,
         )
-    return stage_outcome(mechanism, status, distribution_status, reason, has_grant, on_waitlist)
+    return stage_outcome(spec.kind, status, distribution_status, reason, has_grant, on_waitlist)
 
 
 def mechanism_of(state: object) -> wire.DistributionType | None:
     """The mechanism of a live consumer state (None for an object that is none)."""
-    return _MECHANISM_OF_STATE.get(type(state))
+    spec = registry.spec_of_state(type(state))
+    return None if spec is None else spec.kind
+
+
+def standing_of(state: object) -> Standing | None:
+    """The common :class:`Standing` of a live consumer state, through its mechanism's
+    normaliser (None for an object that is no consumer state)."""
+    spec = registry.spec_of_state(type(state))
+    return None if spec is None else spec.standing(state)
 
 
 def status_of(state: Any) -> str:
     """The wire status name of a live consumer state (``QUEUED``, ``WON`` ...)."""
-    value = getattr(state, "status", None) or getattr(type(state), "STATUS", "")
-    return str(value)
+    standing = standing_of(state)
+    return "" if standing is None else standing.status
 
 
 def sequence_stage_for_status(
     state: Any, distribution_status: DistributionStatus | None, *, on_waitlist: bool = False
 ) -> StatusOutcome:
-    """Map one live consumer state (queue/draw/auction/timed release) to a sequence stage,
-    through :func:`sequence_stage_for`.
+    """Map one live consumer state (any registered mechanism) to a sequence stage, through
+    :func:`sequence_stage_for`.
 
     Usage: ``sequence_stage_for_status(QueueQueued(position=3, ...), OPEN).stage``
     -> ``participating``
     """
-    mechanism = _MECHANISM_OF_STATE.get(type(state))
-    if mechanism is None:
+    spec = registry.spec_of_state(type(state))
+    if spec is None:
         return StatusOutcome(
             stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
             unknown=True,
         )
+    standing = spec.standing(state)
     return sequence_stage_for(
-        mechanism, status_of(state), distribution_status,
-        reason=getattr(state, "reason", None), grant=getattr(state, "admission_grant", None),
-        on_waitlist=on_waitlist,
+        spec.kind, standing.status, distribution_status,
+        reason=standing.reason, grant=standing.grant, on_waitlist=on_waitlist,
     )

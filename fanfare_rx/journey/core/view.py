@@ -1,5 +1,6 @@
 """The current SDK's view (G3 ``view$``) derived from the one G1 snapshot: ``view_of(snapshot)``
-maps stages to the four journey stages and seven phases; the legal actions are tables.
+maps stages to the four journey stages and seven phases; the legal actions are read from the
+one table of :mod:`.rules` (the same rows as G1 ``available_actions``).
 
 Pure: imports only models. No second state machine: every view is a function of a snapshot.
 """
@@ -10,9 +11,10 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
+from fanfare_rx.journey.core import rules
 from fanfare_rx.journey.core.routing import NO_SEQUENCE_AVAILABLE, awaits_sequence
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models.journey import (
-    DistributionStatus,
     JourneySnapshot,
     JourneyStage,
     Requirement,
@@ -36,8 +38,6 @@ from fanfare_rx.models.view import (
 
 __all__ = [
     "NO_SEQUENCE_AVAILABLE",
-    "PHASE_ACTIONS",
-    "STAGE_ACTIONS",
     "display_of",
     "journey_stage_of",
     "sequence_view_of",
@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 P = SequencePhase
-M = Mechanism
 JS = JourneyStage
 SS = SequenceStage
 V = JourneyViewStage
@@ -53,31 +52,6 @@ V = JourneyViewStage
 #: The ``positionDisplayMode`` under which no exact place is shown.
 QUALITATIVE = "qualitative"
 
-
-#: Journey-level actions per view stage (spec §1.3); ``routing`` offers ``retry`` only after
-#: a failure (``error`` set), so a failed start is never a dead end.
-STAGE_ACTIONS: Mapping[JourneyViewStage, frozenset[str]] = {
-    V.READY: frozenset({"start"}),
-    V.ROUTING: frozenset(),
-    V.GATED: frozenset({"reroute", "retry"}),
-    V.ROUTED: frozenset({"reroute", "retry", "submit_access_code"}),
-}
-
-_ENTER = frozenset({"enter"})
-
-#: Sequence actions per (phase, mechanism) (spec §1.4). Where the table and the wire disagree
-#: the wire wins: no API generation has an auction leave endpoint, so a participating auction
-#: offers ``bid`` only; ``complete`` (after purchase) belongs to a granted timed release.
-PHASE_ACTIONS: Mapping[tuple[SequencePhase, Mechanism], frozenset[str]] = {
-    **{(P.ENTERABLE, m): _ENTER for m in (M.QUEUE, M.DRAW, M.TIMED_RELEASE)},
-    (P.ENTERABLE, M.AUCTION): frozenset({"bid"}),
-    (P.ENTERABLE, M.APPOINTMENT): frozenset({"book"}),
-    **{(P.PARTICIPATING, m): frozenset({"leave"}) for m in (M.QUEUE, M.DRAW, M.TIMED_RELEASE)},
-    (P.PARTICIPATING, M.AUCTION): frozenset({"bid"}),
-    (P.PARTICIPATING, M.APPOINTMENT): frozenset({"cancel", "reschedule"}),
-    **{(P.GRANTED, m): frozenset({"claim"}) for m in (M.QUEUE, M.DRAW, M.AUCTION)},
-    (P.GRANTED, M.TIMED_RELEASE): frozenset({"claim", "complete"}),
-}
 
 _PHASE_OF_STAGE: Mapping[SequenceStage, SequencePhase] = {
     SS.NONE: P.UNAVAILABLE,
@@ -155,13 +129,22 @@ def _phase(snapshot: JourneySnapshot, mechanism: Mechanism | None) -> SequencePh
     if mechanism is None:
         return P.UNAVAILABLE
     phase = _PHASE_OF_STAGE[snapshot.sequence_stage]
-    distribution = snapshot.context.distribution
-    settling = distribution is not None and distribution.status is DistributionStatus.SETTLING
-    if phase is P.PARTICIPATING and settling and mechanism in (M.DRAW, M.AUCTION):
+    if phase is P.PARTICIPATING and rules.is_settling(snapshot.context):
         return P.SETTLING
-    if phase is P.GRANTED and mechanism is M.APPOINTMENT:
-        return P.PARTICIPATING  # appointments never produce a granted phase
+    spec = registry.spec_for(mechanism)
+    if phase is P.GRANTED and spec is not None and not spec.grants:
+        return P.PARTICIPATING  # a mechanism that never grants (appointments) never shows granted
     return phase
+
+
+def _facts(snapshot: JourneySnapshot) -> rules.Facts:
+    return rules.facts_of(snapshot.journey_stage, snapshot.sequence_stage, snapshot.requirements,
+                          snapshot.context)
+
+
+def _names(snapshot: JourneySnapshot, *, waitlist: bool) -> frozenset[str]:
+    """The view's names of the allowed rows of the one table."""
+    return frozenset(r.g3 for r in rules.allowed(_facts(snapshot)) if r.waitlist is waitlist)
 
 
 def _waitlist(snapshot: JourneySnapshot) -> WaitlistAttachmentView | None:
@@ -172,11 +155,11 @@ def _waitlist(snapshot: JourneySnapshot) -> WaitlistAttachmentView | None:
     if snapshot.sequence_stage is SS.WAITLIST_ENTERED:
         return WaitlistAttachmentView(
             waitlist_id=waitlist_id, status=WaitlistAttachmentStatus.WAITLISTED,
-            entered_at=ctx.waitlist_entered_at, actions=frozenset({"leave"}),
+            entered_at=ctx.waitlist_entered_at, actions=_names(snapshot, waitlist=True),
         )
     return WaitlistAttachmentView(
         waitlist_id=waitlist_id, status=WaitlistAttachmentStatus.NOT_WAITLISTED,
-        actions=frozenset({"join"}),
+        actions=_names(snapshot, waitlist=True),
     )
 
 
@@ -248,7 +231,7 @@ def sequence_view_of(snapshot: JourneySnapshot) -> SequenceView:
         phase=phase, mechanism=mechanism, sequence_id=ctx.sequence_id,
         sequence_name=ctx.sequence_name,
         distribution_id=ctx.distribution.id if ctx.distribution else None,
-        actions=PHASE_ACTIONS.get((phase, mechanism), frozenset()),
+        actions=_names(snapshot, waitlist=False),
     )
     return _PHASE_FIELDS.get(phase, _as_is)(base, snapshot, mechanism)
 
@@ -261,9 +244,7 @@ def view_of(snapshot: JourneySnapshot) -> JourneyView:
     """
     ctx = snapshot.context
     stage = journey_stage_of(snapshot)
-    actions = STAGE_ACTIONS[stage]
-    if stage is V.ROUTING and ctx.last_error is not None:
-        actions = frozenset({"retry"})
+    actions = rules.view_stage_actions(stage.value, _facts(snapshot))
     error = ctx.last_error
     if stage is V.GATED:
         gates = tuple(_gate(r) for r in snapshot.requirements)

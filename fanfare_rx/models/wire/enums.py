@@ -6,12 +6,45 @@ Every status, outcome, phase and type a body may carry; decoding an unknown valu
 from __future__ import annotations
 
 import enum
+from typing import TypeVar, cast
 
 __all__ = [
     "AuctionStatus", "Availability", "DistributionLifecycle", "DistributionType", "DrawStatus",
     "GateType", "OutcomeType", "QueueStatus", "ReasonCode", "RouteOutcome", "SequencePhase",
-    "SessionType", "TimedReleaseStatus",
+    "SessionType", "TimedReleaseStatus", "drop_extension", "extend_enum",
 ]
+
+
+_E = TypeVar("_E", bound=enum.StrEnum)
+#: Extended members dropped for now, kept so that extending again gives the same object.
+_DROPPED: dict[tuple[type, str], enum.StrEnum] = {}
+
+
+def extend_enum(cls: type[_E], value: str) -> _E:
+    """A member for ``value`` beyond the declared ones (idempotent): how a registered
+    mechanism plug-in gets its kind (``extend_enum(DistributionType, "raffle")``). Iterating
+    the enum still lists the declared members only; decoding the value works once extended.
+
+    Usage: ``RAFFLE = extend_enum(DistributionType, "raffle")``
+    """
+    existing = cls._value2member_map_.get(value) or _DROPPED.pop((cls, value), None)
+    if existing is not None:
+        cls._value2member_map_[value] = existing  # the same member again once re-extended
+        return existing  # type: ignore[return-value]
+    if not value or not isinstance(value, str):
+        raise ValueError(f"an enum value is a non-empty string, got {value!r}")
+    member = str.__new__(cls, value)
+    member._name_ = value.upper()
+    member._value_ = value
+    cls._value2member_map_[value] = member
+    return member
+
+
+def drop_extension(cls: type[enum.StrEnum], value: str) -> None:
+    """Undo :func:`extend_enum` (a declared member stays): the value no longer decodes."""
+    member = cls._value2member_map_.get(value)
+    if member is not None and member._name_ not in cls._member_names_:
+        _DROPPED[(cls, value)] = cast(enum.StrEnum, cls._value2member_map_.pop(value))
 
 
 class SessionType(enum.StrEnum):
@@ -20,6 +53,9 @@ class SessionType(enum.StrEnum):
 
 
 class DistributionType(enum.StrEnum):
+    """How a sequence distributes access (the current SDK's ``mechanism``; a waitlist is an
+    attachment, not a mechanism)."""
+
     QUEUE = "queue"
     DRAW = "draw"
     AUCTION = "auction"
@@ -34,6 +70,8 @@ class RouteOutcome(enum.StrEnum):
 
 
 class GateType(enum.StrEnum):
+    """What a gate (a route's) or requirement (the journey's) asks for: one enum for both."""
+
     AUTHENTICATION = "authentication"
     ACCESS_CODE = "access_code"
     BOT_CHECK = "bot_check"
@@ -102,6 +140,9 @@ class TimedReleaseStatus(enum.StrEnum):
 
 
 class SequencePhase(enum.StrEnum):
+    """The seven sequence phases of the current SDK (spec §1.4), in the ``/consumers/me``
+    projection and the view alike."""
+
     UNAVAILABLE = "unavailable"
     SCHEDULED = "scheduled"
     ENTERABLE = "enterable"
@@ -119,6 +160,8 @@ class DistributionLifecycle(enum.StrEnum):
 
 
 class OutcomeType(enum.StrEnum):
+    """Why a sequence ended (the projection's and the view's ``outcome.type``)."""
+
     WON = "won"
     LOST = "lost"
     COMPLETED = "completed"

@@ -77,6 +77,9 @@ class Auction:
     admission_expiration_seconds: int | None = None
     sequence_id: str | None = None
     name: str | None = None
+    #: Not in the gen C auction item; read when a server states it (the docs' default for
+    #: auctions is no guests).
+    supports_guest: bool | None = None
 
 
 @attrs.frozen

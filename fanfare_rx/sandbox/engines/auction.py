@@ -48,6 +48,7 @@ class AuctionSpec(DistributionSpec):
         return {"settleAt": self.settle_at}
 
 _DEFAULT_INCREMENT = Decimal("0.01")
+_CENT = Decimal("0.01")  # the sandbox's auctions are in USD
 
 
 @attrs.define
@@ -182,8 +183,10 @@ class AuctionEngine(Engine, kind="auction", spec=AuctionSpec, routes=routes, nou
         if amount < minimum:
             message = ("Bid must be higher than current bid" if self.highest is None
                        else "Bid must meet minimum increment")
-            details = {"minBid": format(minimum, "f"),
-                       "currentHighest": format(self.highest[1], "f") if self.highest else None}
+            # Amounts with the currency's two decimals, as the message and the state spell them.
+            details = {"minBid": format(minimum.quantize(_CENT), "f"),
+                       "currentHighest": (format(self.highest[1].quantize(_CENT), "f")
+                                          if self.highest else None)}
             raise ApiError(400, {"error": message, "code": "BID_TOO_LOW", "details": details})
         if consumer_id not in self.bidders:
             self._join(consumer_id, now)

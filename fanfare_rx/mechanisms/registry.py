@@ -1,0 +1,107 @@
+"""The registry of mechanisms: the reducer, the one table, the G1 and view availability and the
+HTTP port iterate it and name no mechanism. The waitlist is an attachment: its rows (join,
+leave) and the grant's claim apply to every registered mechanism that has them.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import cast
+
+from fanfare_rx.mechanisms.base import MechanismSpec, Rule, always, has_waitlist, not_claimed, rule
+from fanfare_rx.models.actions import Claim, JoinWaitlist, LeaveWaitlist
+from fanfare_rx.models.journey import ParticipationType, SequenceAction, SequenceStage
+from fanfare_rx.models.wire import DistributionType
+from fanfare_rx.models.wire.enums import drop_extension, extend_enum
+
+__all__ = [
+    "CLAIM",
+    "drop_kind",
+    "new_kind",
+    "register",
+    "registered",
+    "rules",
+    "spec_for",
+    "spec_of_state",
+    "unregister",
+]
+
+SS = SequenceStage
+#: The G1 label of ``claim()`` (no request: the grant is handed over synchronously).
+CLAIM = "claim"
+
+_REGISTRY: dict[DistributionType, MechanismSpec] = {}
+_BY_STATE: dict[type, MechanismSpec] = {}
+
+
+def register(spec: MechanismSpec) -> MechanismSpec:
+    """Add (or replace) a mechanism; returns it.
+
+    Usage: ``register(MechanismSpec(kind=..., state_types=..., ...))``
+    """
+    _REGISTRY[spec.kind] = spec
+    for state_type in spec.state_types:
+        _BY_STATE[state_type] = spec
+    rules.cache_clear()
+    return spec
+
+
+def unregister(kind: DistributionType) -> None:
+    """Remove a mechanism (a plug-in's tests register and remove theirs)."""
+    spec = _REGISTRY.pop(kind, None)
+    if spec is not None:
+        for state_type in spec.state_types:
+            _BY_STATE.pop(state_type, None)
+        rules.cache_clear()
+
+
+def new_kind(value: str) -> DistributionType:
+    """The kind of a mechanism beyond the built-in five: a ``DistributionType`` (and
+    ``ParticipationType``) member for ``value``, so the wire, the journey and the view take it.
+
+    Usage: ``RAFFLE = new_kind("raffle")``
+    """
+    extend_enum(ParticipationType, value)
+    return extend_enum(DistributionType, value)
+
+
+def drop_kind(value: str) -> None:
+    """Undo :func:`new_kind` once its mechanism is unregistered (a plug-in's tests)."""
+    if _REGISTRY.get(cast(DistributionType, value)) is not None:
+        raise ValueError(f"{value!r} is still registered: unregister it first")
+    drop_extension(ParticipationType, value)
+    drop_extension(DistributionType, value)
+
+
+def registered() -> tuple[MechanismSpec, ...]:
+    """Every registered mechanism, in registration order."""
+    return tuple(_REGISTRY.values())
+
+
+def spec_for(kind: object) -> MechanismSpec | None:
+    """The mechanism of a distribution type (None for one not registered).
+
+    Usage: ``spec_for(DistributionType.DRAW).settles`` -> ``True``
+    """
+    return _REGISTRY.get(cast(DistributionType, kind))  # a StrEnum key matches its value too
+
+
+def spec_of_state(state_type: type) -> MechanismSpec | None:
+    """The mechanism whose status answers come as ``state_type`` (None: no consumer state)."""
+    return _BY_STATE.get(state_type)
+
+
+@functools.cache
+def rules() -> tuple[Rule, ...]:
+    """THE table of what a shopper may do: the waitlist attachment's rows, every mechanism's
+    own rows, and the claim of a grant where the mechanism grants."""
+    kinds = frozenset(_REGISTRY)
+    granting = frozenset(kind for kind, spec in _REGISTRY.items() if spec.grants)
+    return (
+        rule(SequenceAction.ENTER_WAITLIST, "join", JoinWaitlist, {SS.UPCOMING}, kinds,
+             has_waitlist, waitlist=True),
+        rule(SequenceAction.LEAVE_WAITLIST, "leave", LeaveWaitlist, {SS.WAITLIST_ENTERED}, kinds,
+             always, waitlist=True),
+        *(row for spec in _REGISTRY.values() for row in spec.rules),
+        rule(CLAIM, "claim", Claim, {SS.ADMITTED}, granting, not_claimed),
+    )

@@ -1,0 +1,245 @@
+"""A toy mechanism, a raffle, defined in this one file: its module (kind, consumer state,
+standing normaliser, status rows, rows of the one table, API calls, cadence) registers, passes
+the conformance suite's declarations, and the one table, the G1 stores, the view, the reducer
+and a journey's pipeline take it without naming it (the journey here talks to a scripted port:
+the sandbox side of a plug-in mechanism, its engine, is registered by kind in the sandbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import attrs
+import pytest
+import reactivex
+from mechanism_conformance import check_declarations
+from reactivex import Observable
+
+from fanfare_rx import ExperienceJourney
+from fanfare_rx.journey.core import rules, tables
+from fanfare_rx.journey.core.machine import is_available
+from fanfare_rx.journey.core.view import view_of
+from fanfare_rx.mechanisms import ApiCalls, MechanismSpec, Standing
+from fanfare_rx.mechanisms.base import ENTERABLE, is_open, not_settling, rule
+from fanfare_rx.mechanisms.registry import (
+    drop_kind,
+    new_kind,
+    register,
+    registered,
+    unregister,
+)
+from fanfare_rx.models import wire
+from fanfare_rx.models.actions import Enter, Leave
+from fanfare_rx.models.journey import (
+    DistributionStatus,
+    DistributionSummary,
+    JourneyContext,
+    JourneySnapshot,
+    JourneyStage,
+    SequenceStage,
+)
+from fanfare_rx.testing import builders as b
+
+# --- the raffle's module ----------------------------------------------------------------------
+
+#: The raffle's kind, made while its module is registered (see the ``raffle`` fixture).
+RAFFLE = new_kind("toy_raffle")
+SS = SequenceStage
+
+
+@attrs.frozen
+class RaffleState:
+    """The consumer's raffle ticket, as the raffle's status endpoint answers it."""
+
+    status: str
+    ticket: int | None = None
+    admission_grant: str | None = attrs.field(default=None, repr=False)
+
+
+def _standing(state: RaffleState) -> Standing:
+    return Standing(state.status, grant=state.admission_grant, position=state.ticket)
+
+
+class RaffleApi:
+    """The raffle's client calls (a plug-in's own resource)."""
+
+    async def raffle_status(self, raffle_id: str) -> RaffleState:
+        raise NotImplementedError
+
+    async def enter_raffle(self, raffle_id: str) -> RaffleState:
+        raise NotImplementedError
+
+    async def leave_raffle(self, raffle_id: str) -> RaffleState:
+        raise NotImplementedError
+
+
+RAFFLE_SPEC = MechanismSpec(
+    kind=RAFFLE,
+    state_types=(RaffleState,),
+    standing=_standing,
+    statuses={"NOT_IN": ENTERABLE, "IN": SS.PARTICIPATING, "PICKED": SS.ADMITTED,
+              "NOT_PICKED": SS.ENDED},
+    rules=(
+        rule("enter_raffle", "enter", Enter, {SS.ACTIVE_ENTERABLE}, {RAFFLE}),
+        rule("leave_raffle", "leave", Leave, {SS.PARTICIPATING}, {RAFFLE}, not_settling),
+        rule("enter_raffle", "reenter", Enter, {SS.ADMISSION_EXPIRED}, {RAFFLE}, is_open),
+    ),
+    api=ApiCalls(status="raffle_status", enter="enter_raffle", leave="leave_raffle"),
+    poll_interval_ms=7000,
+    settles=True,
+    events=("raffle:entered", "raffle:picked"),
+)
+
+
+drop_kind(RAFFLE.value)  # only while registered: no other test decodes a toy kind
+
+
+@pytest.fixture
+def raffle() -> Iterator[MechanismSpec]:
+    new_kind(RAFFLE.value)
+    register(RAFFLE_SPEC)
+    try:
+        yield RAFFLE_SPEC
+    finally:
+        unregister(RAFFLE)
+        drop_kind(RAFFLE.value)
+
+
+# --- conformance ------------------------------------------------------------------------------
+
+
+def test_it_registers_and_passes_the_declarations_suite(raffle: MechanismSpec) -> None:
+    assert raffle in registered()
+    check_declarations(raffle, [RaffleState("IN", ticket=3)], api_owner=RaffleApi)
+    assert "secret" not in repr(RaffleState("PICKED", admission_grant="secret"))
+
+
+def _routed(stage: SequenceStage, status: DistributionStatus = DistributionStatus.OPEN,
+            **context: object) -> JourneySnapshot:
+    distribution = DistributionSummary(type=RAFFLE, id="r-1", sequence_id="seq-r", status=status)
+    ctx = JourneyContext(experience_id="exp-r", sequence_id="seq-r", distribution=distribution,
+                         **context)  # type: ignore[arg-type]
+    return JourneySnapshot(journey_stage=JourneyStage.ROUTED, sequence_stage=stage, context=ctx)
+
+
+def test_the_one_table_the_view_and_validation_take_it(raffle: MechanismSpec) -> None:
+    enterable = _routed(SS.ACTIVE_ENTERABLE)
+    view = view_of(enterable).sequence
+    assert view is not None and (view.phase, view.mechanism, view.actions) == (
+        "enterable", "toy_raffle", {"enter"})
+    assert is_available(enterable, "enter_raffle") and not is_available(enterable, "leave_raffle")
+    assert tables.available_actions(enterable.journey_stage, enterable.sequence_stage, (),
+                                    enterable.context).sequence == ()  # no G1 name in the docs
+    closed = _routed(SS.PARTICIPATING, DistributionStatus.CLOSED)  # drawn later: settling
+    assert rules.is_settling(closed.context)
+    assert view_of(closed).sequence.phase == "settling"  # type: ignore[union-attr]
+    assert not is_available(closed, "leave_raffle")
+    assert rules.table_markdown().count("| toy_raffle |") == 3
+
+
+def test_it_is_gone_once_unregistered() -> None:
+    assert RAFFLE_SPEC not in registered()
+    with pytest.raises(ValueError):
+        wire.DistributionType("toy_raffle")  # the kind no longer decodes either
+
+
+# --- a journey through a scripted port ---------------------------------------------------------
+
+EXPERIENCE = wire.Experience(
+    id="exp-r", name="Raffle night", time_zone="UTC", currency_code="USD",
+    sequences=(wire.Sequence(id="seq-r", name="Raffle", priority=1, experience_id="exp-r"),))
+NOW = datetime.now(UTC)
+
+
+class RafflePort:
+    """A scripted raffle server: the experience lists no raffle, ``/consumers/me`` names it."""
+
+    def __init__(self) -> None:
+        self.state = RaffleState("NOT_IN")
+
+    def load_experience(self, experience_id: str) -> Observable[wire.Experience]:
+        return reactivex.just(EXPERIENCE)
+
+    def load_me(self) -> Observable[wire.ConsumerMe]:
+        projection = wire.RoutedJourneyProjection(
+            experience_id="exp-r", sequence_id="seq-r",
+            sequence=wire.SequenceProjection(
+                phase=wire.SequencePhase.ENTERABLE, mechanism=RAFFLE,
+                distribution=wire.DistributionProjection(
+                    type=RAFFLE, id="r-1", sequence_id="seq-r",
+                    lifecycle=wire.DistributionLifecycle.OPEN, opens_at=NOW),
+                consumer=wire.ConsumerProjection(status="not_in")))
+        return reactivex.just(wire.ConsumerMe(active=wire.ActiveJourneys(journeys=(projection,))))
+
+    def route(self, experience_id: str, access_code: str | None) -> Observable[wire.RouteResult]:
+        return reactivex.just(b.routed("seq-r", experience_id="exp-r"))
+
+    def fetch_status(self, distribution: DistributionSummary) -> Observable[object]:
+        return reactivex.just(self.state)
+
+    def enter(self, distribution: DistributionSummary) -> Observable[object]:
+        self.state = RaffleState("IN", ticket=7)
+        return reactivex.just(self.state)
+
+    def leave(self, distribution: DistributionSummary) -> Observable[object]:
+        self.state = RaffleState("NOT_IN")
+        return reactivex.just(self.state)
+
+    def complete(self, distribution: DistributionSummary) -> Observable[object]:
+        return reactivex.throw(NotImplementedError())
+
+    def place_bid(self, auction_id: str, amount: Decimal) -> Observable[object]:
+        return reactivex.throw(NotImplementedError())
+
+    def enter_waitlist(self, waitlist_id: str) -> Observable[wire.WaitlistStatus]:
+        return reactivex.throw(NotImplementedError())
+
+    def leave_waitlist(self, waitlist_id: str) -> Observable[wire.WaitlistStatus]:
+        return reactivex.throw(NotImplementedError())
+
+    def verify_bot_check(self, challenge_id: str, token: str) -> Observable[bool]:
+        return reactivex.throw(NotImplementedError())
+
+    def book_appointment(self, appointment_id: str, slot_id: str,
+                         location_id: str | None) -> Observable[object]:
+        return reactivex.throw(NotImplementedError())
+
+    def cancel_appointment(self, appointment_id: str, slot_id: str,
+                           reason: str | None) -> Observable[object]:
+        return reactivex.throw(NotImplementedError())
+
+    def reschedule_appointment(self, appointment_id: str, new_slot_id: str,
+                               new_location_id: str | None) -> Observable[object]:
+        return reactivex.throw(NotImplementedError())
+
+
+async def test_a_journey_enters_leaves_and_wins_the_raffle(raffle: MechanismSpec) -> None:
+    port = RafflePort()
+    journey = ExperienceJourney("exp-r", effects=port)  # type: ignore[arg-type]
+    try:
+        view = await journey.view.get().start()
+        assert view.sequence is not None and view.sequence.mechanism == "toy_raffle", view
+        assert view.sequence.phase == "enterable" and view.sequence.actions == {"enter"}
+        view = await view.sequence.enter()
+        assert view.sequence is not None and view.sequence.phase == "participating"
+        assert view.sequence.display.get() is not None
+        assert view.sequence.display.get().position == 7  # type: ignore[union-attr]
+        assert journey.state.get().context.participation.type == "toy_raffle"  # type: ignore[union-attr]
+        await journey.act(Leave())
+        assert journey.sequence_stage.get() == "active_enterable"
+        await journey.perform("enter_raffle")  # its G1 name works as the docs' names do
+        port.state = RaffleState("PICKED", ticket=7, admission_grant="raffle-grant-1")
+        await journey.refresh_distribution()
+        granted = journey.view.get().sequence
+        assert granted is not None and granted.phase == "granted" and "claim" in granted
+        await journey.perform("claim")  # the table's G1 label of claim(): checkout started
+        assert journey.state.get().context.checkout_started
+        assert granted.grant is not None and granted.grant.token == "raffle-grant-1"
+        assert "raffle-grant-1" not in repr(journey.state.get())
+    finally:
+        journey.destroy()
+
+
+def test_a_kind_made_again_is_the_same_member(raffle: MechanismSpec) -> None:
+    assert wire.DistributionType("toy_raffle") is RAFFLE is raffle.kind
