@@ -25,7 +25,7 @@ from fanfare_rx.client.namespaces import (
 )
 from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import SessionStorage
-from fanfare_rx.errors import ConfigError, ErrorCode
+from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
@@ -204,7 +204,7 @@ class Fanfare:
 
     def _ensure_alive(self) -> None:
         if self._destroyed:
-            raise ConfigError("this Fanfare instance was destroyed", code=ErrorCode.NOT_INITIALIZED)
+            raise ClientClosedError("this Fanfare instance was destroyed", code=ErrorCode.NOT_INITIALIZED)
 
     async def restore(self) -> wire.SessionInfo | None:
         """Load the stored session, if any (no request is made).

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from reactivex import abc
 
 from fanfare_rx.client.fanfare import Fanfare
+from fanfare_rx.errors import UsageError
 from fanfare_rx.fleet.records import (
     Batch,
     FleetTarget,
@@ -155,9 +156,9 @@ class ShopperWorker:
                  spawn_rate: float | None = None, redis_url: str | None = None,
                  redis_prefix: str = "fanfare-fleet") -> None:
         if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+            raise UsageError(f"concurrency must be at least 1, got {concurrency}")
         if spawn_rate is not None and spawn_rate <= 0:
-            raise ValueError(f"spawn_rate must be positive, got {spawn_rate}")
+            raise UsageError(f"spawn_rate must be positive, got {spawn_rate}")
         self.target = target
         self.shopper = shopper
         self.index = index
@@ -190,7 +191,7 @@ class ShopperWorker:
         Usage: ``await worker.run(["shopper-1", "shopper-2"])``
         """
         if resume and self.redis_url is None:
-            raise ValueError("resuming shoppers needs the worker's redis_url")
+            raise UsageError("resuming shoppers needs the worker's redis_url")
         pending = iter(shopper_ids)
         self._runs += 1
         self.done = False

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from fanfare_rx.errors import ValidationError
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
@@ -47,22 +47,22 @@ def type_interval_ms(snapshot: JourneySnapshot) -> int:
 
 def _check_bounds(instance: ServerCadence, _: attrs.Attribute[int], __: int) -> None:
     if not 0 < instance.min_ms <= instance.max_ms:
-        raise ValidationError(f"need 0 < min_ms <= max_ms, got {instance.min_ms}, {instance.max_ms}")
+        raise UsageError(f"need 0 < min_ms <= max_ms, got {instance.min_ms}, {instance.max_ms}")
 
 
 def _check_share(_: object, __: attrs.Attribute[float], value: float) -> None:
     if not 0 < value <= 1:
-        raise ValidationError(f"share must be in (0, 1], got {value!r}")
+        raise UsageError(f"share must be in (0, 1], got {value!r}")
 
 
 def _check_jitter(_: object, __: attrs.Attribute[float], value: float) -> None:
     if not 0 <= value < 1:
-        raise ValidationError(f"jitter must be in [0, 1), got {value!r}")
+        raise UsageError(f"jitter must be in [0, 1), got {value!r}")
 
 
 def _check_speed(_: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not math.isfinite(value) or value <= 0:
-        raise ValidationError(f"{attribute.name} must be a positive number, got {value!r}")
+        raise UsageError(f"{attribute.name} must be a positive number, got {value!r}")
 
 
 @attrs.frozen

@@ -12,7 +12,13 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
-from fanfare_rx.errors import APIConnectionError, FanfareError, RateLimitedError, ServerError
+from fanfare_rx.errors import (
+    APIConnectionError,
+    FanfareError,
+    RateLimitedError,
+    ServerError,
+    UsageError,
+)
 from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
 
 __all__ = [
@@ -107,10 +113,10 @@ class RetryPolicy:
 
     def __attrs_post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+            raise UsageError("max_attempts must be at least 1")
         low, high = self.jitter
         if not 0 <= low <= high:
-            raise ValueError("jitter must be (low, high) with 0 <= low <= high")
+            raise UsageError("jitter must be (low, high) with 0 <= low <= high")
         object.__setattr__(self, "_rng", random.Random(self.seed))
 
     @classmethod

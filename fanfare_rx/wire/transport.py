@@ -14,7 +14,13 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from fanfare_rx.errors import APITimeoutError, ErrorCode, FanfareError, NetworkError
+from fanfare_rx.errors import (
+    APITimeoutError,
+    ClientClosedError,
+    ErrorCode,
+    FanfareError,
+    NetworkError,
+)
 from fanfare_rx.models._redact import redact
 from fanfare_rx.wire import codec
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
@@ -95,7 +101,7 @@ class HttpTransport:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise FanfareError("the Consumer API client is closed", code=ErrorCode.ABORTED)
+            raise ClientClosedError("the Consumer API client is closed", code=ErrorCode.ABORTED)
         return self._pool.session()
 
     async def close(self) -> None:

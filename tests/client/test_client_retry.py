@@ -15,6 +15,7 @@ from fanfare_rx.errors import (
     NotFoundError,
     RateLimitedError,
     ServerError,
+    UsageError,
     ValidationError,
 )
 from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
@@ -218,7 +219,7 @@ def test_delay_for_rules() -> None:
 
 
 def test_policy_rejects_nonsense() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         RetryPolicy(max_attempts=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         RetryPolicy(jitter=(1.0, 0.5))
