@@ -86,11 +86,6 @@ class HttpTransport:
         return self._pool
 
     @property
-    def shares_pool(self) -> bool:
-        """True when the pool was given (and so is not closed with this transport)."""
-        return not self._owns_pool
-
-    @property
     def client_session(self) -> aiohttp.ClientSession | None:
         """The pool's aiohttp session once a request created it; None after close."""
         return None if self._closed else self._pool.client_session

@@ -15,7 +15,6 @@ from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.actions import ShopperAction
 from fanfare_rx.models.journey import (
-    DistributionSummary,
     JourneyAction,
     SequenceAction,
 )
@@ -237,9 +236,4 @@ Message: TypeAlias = (
     | ResumedFromServer
     | SessionLost
 )
-
-
-def distribution_key(summary: DistributionSummary | None) -> str | None:
-    """The id a :class:`StatusReceived` must carry to apply to ``summary``."""
-    return None if summary is None else summary.id
 

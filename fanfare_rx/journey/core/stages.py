@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
 
 import attrs
 
@@ -22,11 +21,9 @@ __all__ = [
     "mechanism_of",
     "sequence_stage_for",
     "sequence_stage_for_distribution",
-    "sequence_stage_for_status",
     "stage_outcome",
     "standing_of",
     "state_outcome",
-    "status_of",
 ]
 
 DT = wire.DistributionType
@@ -185,31 +182,3 @@ def standing_of(state: object) -> Standing | None:
     normaliser (None for an object that is no consumer state)."""
     spec = registry.spec_of_state(type(state))
     return None if spec is None else spec.standing(state)
-
-
-def status_of(state: Any) -> str:
-    """The wire status name of a live consumer state (``QUEUED``, ``WON`` ...)."""
-    standing = standing_of(state)
-    return "" if standing is None else standing.status
-
-
-def sequence_stage_for_status(
-    state: Any, distribution_status: DistributionStatus | None, *, on_waitlist: bool = False
-) -> StatusOutcome:
-    """Map one live consumer state (any registered mechanism) to a sequence stage, through
-    :func:`sequence_stage_for`.
-
-    Usage: ``sequence_stage_for_status(QueueQueued(position=3, ...), OPEN).stage``
-    -> ``participating``
-    """
-    spec = registry.spec_of_state(type(state))
-    if spec is None:
-        return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
-            unknown=True,
-        )
-    standing = spec.standing(state)
-    return sequence_stage_for(
-        spec.kind, standing.status, distribution_status,
-        reason=standing.reason, grant=standing.grant, on_waitlist=on_waitlist,
-    )
