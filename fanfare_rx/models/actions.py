@@ -8,12 +8,12 @@ Plain data: bad arguments raise :class:`~fanfare_rx.errors.UsageError` where the
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import attrs
 
-from fanfare_rx.errors import ErrorCode, UsageError
+from fanfare_rx.errors import UsageError
+from fanfare_rx.models.money import parse_amount
 
 __all__ = [
     "Bid",
@@ -29,30 +29,6 @@ __all__ = [
     "ShopperAction",
     "parse_amount",
 ]
-
-
-# Money on the wire: at most 12 digits before the point and 8 after (ASCII digits only).
-_MONEY = re.compile(r"[0-9]{1,12}(\.[0-9]{1,8})?")
-
-
-def parse_amount(value: object) -> Decimal:
-    """A bid amount as the wire carries it (a positive decimal of at most 12 digits before the
-    point and 8 after); raises :class:`UsageError` (code ``INVALID_BID_AMOUNT``) otherwise.
-
-    Usage: ``parse_amount("125.00")`` -> ``Decimal('125.00')``
-    """
-    code = ErrorCode.INVALID_BID_AMOUNT
-    if isinstance(value, bool) or not isinstance(value, str | Decimal | int):
-        raise UsageError(f"a bid amount is decimal text or a Decimal, got {value!r}", code=code)
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise UsageError(f"invalid bid amount {value!r}", code=code) from None
-    if not amount.is_finite() or amount <= 0:
-        raise UsageError(f"invalid bid amount {value!r}: it must be a positive number", code=code)
-    if _MONEY.fullmatch(format(amount, "f")) is None:
-        raise UsageError(f"invalid bid amount {value!r}: more digits than money has", code=code)
-    return amount
 
 
 def _slot(_: object, attribute: attrs.Attribute[str], value: object) -> None:

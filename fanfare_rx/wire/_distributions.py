@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 from fanfare_rx.errors import ConflictError, UsageError
 from fanfare_rx.models import wire
+from fanfare_rx.models.money import parse_amount
 from fanfare_rx.wire._calls import Calls, segment
 from fanfare_rx.wire.http_errors import is_already_in
-from fanfare_rx.wire.money import bid_amount
 
 __all__ = ["DistributionCalls"]
 
@@ -145,7 +145,7 @@ class DistributionCalls(Calls):
 
         Usage: ``state = await api.place_bid(auction_id, "155.00")``
         """
-        value = bid_amount(amount)
+        value = parse_amount(amount)
         return await self._call("POST", f"/auctions/{segment(auction_id)}/bid",
                                 wire.AuctionConsumerState, body=wire.BidRequest(amount=value))
 
