@@ -17,7 +17,9 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionStatus, SequenceStage
 
 __all__ = [
+    "CLOSED_OUTCOME",
     "StatusOutcome",
+    "ended_outcome",
     "mechanism_of",
     "sequence_stage_for",
     "sequence_stage_for_distribution",
@@ -109,6 +111,33 @@ def sequence_stage_for(
     return outcome
 
 
+def _by_timing(distribution_status: DistributionStatus | None, on_waitlist: bool, *,
+               unknown: bool) -> StatusOutcome:
+    """The one fallback for a state the tables do not place (an unknown mechanism or status,
+    or an entry that is gone): the distribution's timing decides the stage."""
+    return StatusOutcome(
+        stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
+        unknown=unknown,
+    )
+
+
+#: The outcome of a sequence that ended because its distribution closed.
+CLOSED_OUTCOME = "closed"
+
+
+def ended_outcome(stage: SequenceStage, outcome: str | None,
+                  distribution_status: DistributionStatus | None) -> str | None:
+    """The outcome to show: an ended sequence whose distribution closed, with no other
+    outcome, ended ``closed``; any other outcome is kept.
+
+    Usage: ``ended_outcome(SequenceStage.ENDED, None, DistributionStatus.CLOSED)`` -> ``"closed"``
+    """
+    if stage is SequenceStage.ENDED and outcome is None \
+            and distribution_status is DistributionStatus.CLOSED:
+        return CLOSED_OUTCOME
+    return outcome
+
+
 @functools.lru_cache(maxsize=4096)
 def stage_outcome(
     mechanism: wire.DistributionType,
@@ -129,10 +158,7 @@ def stage_outcome(
         stage = _row(mechanism, status)
     if stage is None or stage == _ENTERABLE:
         # An entry that is gone (or a status this table does not know): the timing decides.
-        return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
-            unknown=stage is None,
-        )
+        return _by_timing(distribution_status, on_waitlist, unknown=stage is None)
     if stage == _GRANTED_IF_TOKEN:
         stage = SequenceStage.ADMITTED if has_grant else SequenceStage.PARTICIPATING
     assert isinstance(stage, SequenceStage)
@@ -164,10 +190,7 @@ def state_outcome(
     """
     spec = registry.spec_of_state(state_type)
     if spec is None:
-        return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
-            unknown=True,
-        )
+        return _by_timing(distribution_status, on_waitlist, unknown=True)
     return stage_outcome(spec.kind, status, distribution_status, reason, has_grant, on_waitlist)
 
 
