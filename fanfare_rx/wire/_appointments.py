@@ -44,7 +44,7 @@ class AppointmentCalls(Calls):
         with their free places (the bearer is sent when a session exists).
 
         Raises:
-            ValidationError: ``end_date`` before ``start_date`` (no request is sent).
+            UsageError: ``end_date`` before ``start_date`` (no request is sent).
 
         Usage: ``slots = await api.appointment_slots(appt_id, date(2025, 6, 1), date(2025, 6, 7))``
         """
