@@ -31,7 +31,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.codec import snapshot_to_json
-from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig, check_credentials
+from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig, check_base_url, check_credentials
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import Sleep
@@ -187,6 +187,7 @@ class Fanfare:
                     f"unknown environment {environment!r} (use {' or '.join(_ENVIRONMENTS)})"
                 )
             base_url = _ENVIRONMENTS[environment]
+        check_base_url(base_url)
         bus = EventBus()
         sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
                                   base_url=base_url)
