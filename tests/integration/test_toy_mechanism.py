@@ -1,8 +1,8 @@
-"""A toy mechanism, a raffle, defined in this one file: its module (kind, consumer state,
-standing normaliser, status rows, rows of the one table, API calls, cadence) registers, passes
-the conformance suite's declarations, and the one table, the G1 stores, the view, the reducer
-and a journey's pipeline take it without naming it (the journey here talks to a scripted port:
-the sandbox side of a plug-in mechanism, its engine, is registered by kind in the sandbox)."""
+"""A toy mechanism, a raffle, defined in this one file: its client module (kind, consumer state,
+standing normaliser, status rows, rows of the one table, API calls, cadence) and its sandbox
+engine (spec class and routes, registered by kind) register, pass the conformance suite (its
+declarations, and a journey entering it on the sandbox over loopback), and the one table, the
+G1 stores, the view, the reducer and a journey's pipeline take it without naming it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from typing import Any
 import attrs
 import pytest
 import reactivex
-from mechanism_conformance import check_declarations
+from aiohttp import web
+from integration_helpers import consumer_id, engine_of, one_experience_sandboxes
+from mechanism_conformance import check_declarations, check_end_to_end, enter
 from reactivex import Observable
 
 from fanfare_rx import ExperienceJourney
@@ -41,6 +43,14 @@ from fanfare_rx.models.journey import (
     JourneyStage,
     SequenceStage,
 )
+from fanfare_rx.sandbox.engines import (
+    Engine,
+    Projection,
+    registered_engines,
+    unregister_engine,
+)
+from fanfare_rx.sandbox.engines.handlers import eligible, participant
+from fanfare_rx.sandbox.scenario import DistributionSpec
 from fanfare_rx.testing import builders as b
 
 # --- the raffle's module ----------------------------------------------------------------------
@@ -242,3 +252,99 @@ async def test_a_journey_enters_leaves_and_wins_the_raffle(raffle: MechanismSpec
 
 def test_a_kind_made_again_is_the_same_member(raffle: MechanismSpec) -> None:
     assert wire.DistributionType("toy_raffle") is RAFFLE is raffle.kind
+
+
+# --- the raffle's sandbox engine ---------------------------------------------------------------
+
+raffle_routes = web.RouteTableDef()
+
+
+@attrs.frozen(kw_only=True)
+class RaffleSpec(DistributionSpec):
+    first_ticket: int = 1
+
+
+def _define_engine() -> type[Engine]:
+    class RaffleEngine(Engine, kind="toy_raffle", spec=RaffleSpec, routes=raffle_routes,
+                       noun="Raffle", idle_status="not_in"):
+        """Hands out numbered tickets; nobody is picked in this toy."""
+
+        spec: RaffleSpec
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.tickets: dict[str, int] = {}
+
+        def status(self, consumer_id: str) -> dict[str, Any]:
+            ticket = self.tickets.get(consumer_id)
+            return {"status": "NOT_IN"} if ticket is None else {"status": "IN", "ticket": ticket}
+
+        def enter(self, consumer_id: str) -> dict[str, Any]:
+            self.tickets.setdefault(consumer_id, self.spec.first_ticket + len(self.tickets))
+            return self.status(consumer_id)
+
+        def leave(self, consumer_id: str) -> dict[str, Any]:
+            self.tickets.pop(consumer_id, None)
+            return self.status(consumer_id)
+
+        def participants(self) -> set[str]:
+            return set(self.tickets)
+
+        def projection(self, consumer_id: str, now: float) -> Projection | None:
+            ticket = self.tickets.get(consumer_id)
+            if ticket is None:
+                return None
+            consumer = wire.ConsumerProjection(status="in", distribution_id=self.id, position=ticket)
+            return Projection(wire.SequencePhase.PARTICIPATING, consumer)
+
+    return RaffleEngine
+
+
+def _raffle(request: web.Request) -> tuple[Any, Any]:
+    identity, engine, _ = participant(request, registered_engines()["toy_raffle"])
+    return identity, engine
+
+
+@raffle_routes.get("/raffles/{id}/status")
+async def raffle_status(request: web.Request) -> web.Response:
+    identity, engine = _raffle(request)
+    return web.json_response(engine.status(identity.consumer.id))
+
+
+@raffle_routes.post("/raffles/{id}/enter")
+async def enter_raffle(request: web.Request) -> web.Response:
+    identity, engine = _raffle(request)
+    eligible(request, identity, engine)
+    return web.json_response(engine.enter(identity.consumer.id))
+
+
+@raffle_routes.post("/raffles/{id}/leave")
+async def leave_raffle(request: web.Request) -> web.Response:
+    identity, engine = _raffle(request)
+    return web.json_response(engine.leave(identity.consumer.id))
+
+
+RAFFLE_SEQUENCES = [{"id": "seq-r", "name": "Raffle", "priority": 1,
+                     "distribution": {"type": "toy_raffle", "id": "r-1", "closeAt": 3600}}]
+
+
+@pytest.fixture
+def raffle_engine() -> Iterator[type[Engine]]:
+    engine = _define_engine()
+    try:
+        yield engine
+    finally:
+        unregister_engine("toy_raffle")
+
+
+async def test_the_conformance_journey_enters_it_on_the_sandbox_over_loopback(
+        raffle: MechanismSpec, raffle_engine: type[Engine]) -> None:
+    async with one_experience_sandboxes() as start:
+        sb, fanfare = await start(RAFFLE_SEQUENCES)
+        await check_end_to_end(raffle, sb, fanfare, "x", enter)
+        journey = fanfare.experiences.create_journey(sb.experiences["x"])
+        assert journey.state.get().context.position == 1  # the first ticket, read as a position
+        await journey.act(Leave())
+        assert journey.sequence_stage.get() == "active_enterable"
+        assert consumer_id(fanfare) not in engine_of(sb, "x").tickets
+
