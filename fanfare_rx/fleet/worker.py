@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -155,10 +156,12 @@ class ShopperWorker:
                  shopper_timeout: float | None = None,
                  spawn_rate: float | None = None, redis_url: str | None = None,
                  redis_prefix: str = "fanfare-fleet") -> None:
-        if concurrency < 1:
-            raise UsageError(f"concurrency must be at least 1, got {concurrency}")
-        if spawn_rate is not None and spawn_rate <= 0:
-            raise UsageError(f"spawn_rate must be positive, got {spawn_rate}")
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise UsageError(f"concurrency must be an integer of at least 1, got {concurrency!r}")
+        if spawn_rate is not None and (isinstance(spawn_rate, bool)
+                                       or not isinstance(spawn_rate, int | float)
+                                       or not math.isfinite(spawn_rate) or spawn_rate <= 0):
+            raise UsageError(f"spawn_rate must be a positive finite number, got {spawn_rate!r}")
         self.target = target
         self.shopper = shopper
         self.index = index

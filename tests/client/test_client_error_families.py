@@ -3,6 +3,7 @@ loopback (404, an unlisted status, a refused connection, a timeout, journey misu
 
 from __future__ import annotations
 
+import math
 import socket
 from collections.abc import Callable
 
@@ -171,6 +172,10 @@ def _local_misuse() -> list[tuple[str, Callable[[], object]]]:
         ("ratelimit", lambda: RateLimiter(0)),
         ("marbles", lambda: parse_marbles("a(b")),
         ("fleet", lambda: ShopperWorker(target, lambda *_: None, concurrency=0)),  # type: ignore[arg-type]
+        ("fleet-nan", lambda: ShopperWorker(target, lambda *_: None,  # type: ignore[arg-type]
+                                            spawn_rate=math.nan)),
+        ("fleet-float", lambda: ShopperWorker(target, lambda *_: None,  # type: ignore[arg-type]
+                                              concurrency=2.5)),  # type: ignore[arg-type]
         ("notebook", lambda: timeline(object())),  # type: ignore[arg-type]
     ]
 
