@@ -7,6 +7,14 @@ Usage::
         await journey.start()
 
 Importing the package is cheap: each name loads its layer on first use (PEP 562).
+
+What an application needs is exported here; internals (the event bus, the session manager, the
+journey's effects port, ``redact``) stay importable from their layer's package
+(``fanfare_rx.client``, ``fanfare_rx.journey``, ``fanfare_rx.models``).
+
+One listing: ``_EXPORTS`` (public name -> module) is what the package exports. The
+``TYPE_CHECKING`` imports (for type checkers) and ``__all__`` (for ``import *``) repeat it, and
+``tests/docs/test_public_api.py`` pins the three equal.
 """
 
 from __future__ import annotations
@@ -16,9 +24,6 @@ from typing import TYPE_CHECKING
 from fanfare_rx._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from fanfare_rx.client.events import (
-        EventBus,
-    )
     from fanfare_rx.client.fanfare import (
         DEVELOPMENT_BASE_URL,
         PRODUCTION_BASE_URL,
@@ -29,9 +34,6 @@ if TYPE_CHECKING:
         Challenges,
         Experiences,
         Journeys,
-    )
-    from fanfare_rx.client.session import (
-        SessionManager,
     )
     from fanfare_rx.client.storage import (
         FileStorage,
@@ -45,11 +47,14 @@ if TYPE_CHECKING:
         APIStatusError,
         APITimeoutError,
         AuthError,
+        ClientClosedError,
         ConfigError,
         ConflictError,
         DecodeError,
         ErrorCode,
         FanfareError,
+        FanfareTimeoutError,
+        FleetError,
         JourneyDestroyedError,
         JourneyError,
         NetworkError,
@@ -59,10 +64,12 @@ if TYPE_CHECKING:
         ServerError,
         StorageError,
         StorageLockTimeout,
-        TimeoutError,
         UnknownActionError,
         UsageError,
         ValidationError,
+    )
+    from fanfare_rx.errors import (
+        TimeoutError as TimeoutError,  # the alias of FanfareTimeoutError
     )
     from fanfare_rx.journey.cadence import (
         ServerCadence,
@@ -70,18 +77,23 @@ if TYPE_CHECKING:
     from fanfare_rx.journey.journey import (
         ExperienceJourney,
     )
-    from fanfare_rx.journey.ports import (
-        JourneyEffects,
+    from fanfare_rx.journey.recorder import (
+        FlightRecorder,
+        redacted,
+        replay,
     )
-    from fanfare_rx.journey.recorder import FlightRecorder, redacted, replay
     from fanfare_rx.journey.store import (
         Store,
     )
     from fanfare_rx.journey.view import (
         LiveJourneyView,
         LiveSequenceView,
+        LiveWaitlistAttachment,
     )
-    from fanfare_rx.models._redact import redact
+    from fanfare_rx.journey.view_store import (
+        AutoPolling,
+        ViewStore,
+    )
     from fanfare_rx.models.actions import (
         Bid,
         Book,
@@ -128,13 +140,25 @@ if TYPE_CHECKING:
         WaitEstimate,
     )
     from fanfare_rx.models.view import (
+        AccessCodeOutcome,
         AccessCodeSubmitResult,
         AdmissionGrant,
+        BotMitigation,
+        Gate,
         JourneyView,
         JourneyViewStage,
         Mechanism,
+        Outcome,
+        OutcomeType,
+        ParticipatingDisplay,
         SequencePhase,
         SequenceView,
+        WaitlistAttachmentStatus,
+        WaitlistAttachmentView,
+    )
+    from fanfare_rx.models.wire import (
+        SessionInfo,
+        SessionType,
     )
     from fanfare_rx.tuning import (
         GcTuning,
@@ -158,10 +182,57 @@ if TYPE_CHECKING:
     from fanfare_rx.wire.retry import (
         RetryPolicy,
     )
+    from fanfare_rx.wire.transport import (
+        ConnectionMonitor,
+    )
 
 __version__ = "0.1.0"
 
+#: The public names and the module each one lives in.
 _EXPORTS: dict[str, str] = {
+    "DEVELOPMENT_BASE_URL": "fanfare_rx.client.fanfare",
+    "Fanfare": "fanfare_rx.client.fanfare",
+    "PRODUCTION_BASE_URL": "fanfare_rx.client.fanfare",
+    "Auth": "fanfare_rx.client.namespaces",
+    "Challenges": "fanfare_rx.client.namespaces",
+    "Experiences": "fanfare_rx.client.namespaces",
+    "Journeys": "fanfare_rx.client.namespaces",
+    "FileStorage": "fanfare_rx.client.storage",
+    "MemoryStorage": "fanfare_rx.client.storage",
+    "SessionStorage": "fanfare_rx.client.storage",
+    "StoredSession": "fanfare_rx.client.storage",
+    "APIConnectionError": "fanfare_rx.errors",
+    "APIStatusError": "fanfare_rx.errors",
+    "APITimeoutError": "fanfare_rx.errors",
+    "ActionNotAvailableError": "fanfare_rx.errors",
+    "AuthError": "fanfare_rx.errors",
+    "ClientClosedError": "fanfare_rx.errors",
+    "ConfigError": "fanfare_rx.errors",
+    "ConflictError": "fanfare_rx.errors",
+    "DecodeError": "fanfare_rx.errors",
+    "ErrorCode": "fanfare_rx.errors",
+    "FanfareError": "fanfare_rx.errors",
+    "FanfareTimeoutError": "fanfare_rx.errors",
+    "FleetError": "fanfare_rx.errors",
+    "JourneyDestroyedError": "fanfare_rx.errors",
+    "JourneyError": "fanfare_rx.errors",
+    "NetworkError": "fanfare_rx.errors",
+    "NotFoundError": "fanfare_rx.errors",
+    "NotOpenYetError": "fanfare_rx.errors",
+    "RateLimitedError": "fanfare_rx.errors",
+    "ServerError": "fanfare_rx.errors",
+    "StorageError": "fanfare_rx.errors",
+    "StorageLockTimeout": "fanfare_rx.errors",
+    "UnknownActionError": "fanfare_rx.errors",
+    "UsageError": "fanfare_rx.errors",
+    "ValidationError": "fanfare_rx.errors",
+    "ServerCadence": "fanfare_rx.journey.cadence",
+    "ExperienceJourney": "fanfare_rx.journey.journey",
+    "Store": "fanfare_rx.journey.store",
+    "LiveJourneyView": "fanfare_rx.journey.view",
+    "LiveSequenceView": "fanfare_rx.journey.view",
+    "LiveWaitlistAttachment": "fanfare_rx.journey.view",
+    "ViewStore": "fanfare_rx.journey.view_store",
     "Bid": "fanfare_rx.models.actions",
     "Book": "fanfare_rx.models.actions",
     "Cancel": "fanfare_rx.models.actions",
@@ -173,95 +244,69 @@ _EXPORTS: dict[str, str] = {
     "LeaveWaitlist": "fanfare_rx.models.actions",
     "Reschedule": "fanfare_rx.models.actions",
     "ShopperAction": "fanfare_rx.models.actions",
-    "AccessCodeSubmitResult": "fanfare_rx.models.view",
-    "APIConnectionError": "fanfare_rx.errors",
-    "APIStatusError": "fanfare_rx.errors",
-    "APITimeoutError": "fanfare_rx.errors",
-    "ActionNotAvailableError": "fanfare_rx.errors",
-    "AdmissionGrant": "fanfare_rx.models.view",
-    "Auth": "fanfare_rx.client.namespaces",
-    "AuthError": "fanfare_rx.errors",
     "AuctionTerms": "fanfare_rx.models.journey",
     "AvailableActions": "fanfare_rx.models.journey",
-    "Challenges": "fanfare_rx.client.namespaces",
-    "ConfigError": "fanfare_rx.errors",
-    "ConflictError": "fanfare_rx.errors",
-    "ConsumerApi": "fanfare_rx.wire.client",
-    "DEVELOPMENT_BASE_URL": "fanfare_rx.client.fanfare",
-    "DecodeError": "fanfare_rx.errors",
     "DistributionStatus": "fanfare_rx.models.journey",
     "DistributionSummary": "fanfare_rx.models.journey",
-    "ErrorCode": "fanfare_rx.errors",
     "EventAudience": "fanfare_rx.models.journey",
-    "EventBus": "fanfare_rx.client.events",
     "EventKind": "fanfare_rx.models.journey",
     "EventSeverity": "fanfare_rx.models.journey",
-    "ExperienceJourney": "fanfare_rx.journey.journey",
     "ExperienceSession": "fanfare_rx.models.journey",
-    "Experiences": "fanfare_rx.client.namespaces",
-    "Fanfare": "fanfare_rx.client.fanfare",
-    "FanfareError": "fanfare_rx.errors",
-    "FileStorage": "fanfare_rx.client.storage",
-    "GcTuning": "fanfare_rx.tuning",
-    "HttpConfig": "fanfare_rx.wire.config",
-    "HttpPool": "fanfare_rx.wire.pool",
     "JourneyAction": "fanfare_rx.models.journey",
     "JourneyContext": "fanfare_rx.models.journey",
-    "JourneyDestroyedError": "fanfare_rx.errors",
-    "JourneyEffects": "fanfare_rx.journey.ports",
-    "JourneyError": "fanfare_rx.errors",
     "JourneyEvent": "fanfare_rx.models.journey",
     "JourneySnapshot": "fanfare_rx.models.journey",
     "JourneyStage": "fanfare_rx.models.journey",
-    "JourneyView": "fanfare_rx.models.view",
-    "JourneyViewStage": "fanfare_rx.models.view",
-    "Journeys": "fanfare_rx.client.namespaces",
-    "LiveJourneyView": "fanfare_rx.journey.view",
-    "LiveSequenceView": "fanfare_rx.journey.view",
-    "Mechanism": "fanfare_rx.models.view",
-    "MemoryStorage": "fanfare_rx.client.storage",
-    "NetworkError": "fanfare_rx.errors",
-    "NotFoundError": "fanfare_rx.errors",
-    "NotOpenYetError": "fanfare_rx.errors",
     "Offer": "fanfare_rx.models.journey",
-    "PRODUCTION_BASE_URL": "fanfare_rx.client.fanfare",
     "Participation": "fanfare_rx.models.journey",
     "ParticipationType": "fanfare_rx.models.journey",
-    "RateLimitedError": "fanfare_rx.errors",
     "Requirement": "fanfare_rx.models.journey",
     "RequirementType": "fanfare_rx.models.journey",
-    "RetryPolicy": "fanfare_rx.wire.retry",
     "SequenceAction": "fanfare_rx.models.journey",
-    "SequencePhase": "fanfare_rx.models.view",
     "SequenceStage": "fanfare_rx.models.journey",
+    "AccessCodeOutcome": "fanfare_rx.models.view",
+    "AccessCodeSubmitResult": "fanfare_rx.models.view",
+    "AdmissionGrant": "fanfare_rx.models.view",
+    "BotMitigation": "fanfare_rx.models.view",
+    "Gate": "fanfare_rx.models.view",
+    "JourneyView": "fanfare_rx.models.view",
+    "JourneyViewStage": "fanfare_rx.models.view",
+    "Mechanism": "fanfare_rx.models.view",
+    "Outcome": "fanfare_rx.models.view",
+    "OutcomeType": "fanfare_rx.models.view",
+    "ParticipatingDisplay": "fanfare_rx.models.view",
+    "SequencePhase": "fanfare_rx.models.view",
     "SequenceView": "fanfare_rx.models.view",
-    "ServerCadence": "fanfare_rx.journey.cadence",
-    "ServerError": "fanfare_rx.errors",
-    "StorageError": "fanfare_rx.errors",
-    "StorageLockTimeout": "fanfare_rx.errors",
-    "SessionManager": "fanfare_rx.client.session",
-    "SessionStorage": "fanfare_rx.client.storage",
-    "Store": "fanfare_rx.journey.store",
-    "StoredSession": "fanfare_rx.client.storage",
-    "TimeoutError": "fanfare_rx.errors",
-    "UnknownActionError": "fanfare_rx.errors",
-    "UsageError": "fanfare_rx.errors",
-    "ValidationError": "fanfare_rx.errors",
-    "FlightRecorder": "fanfare_rx.journey.recorder",
-    "redact": "fanfare_rx.models._redact",
-    "redacted": "fanfare_rx.journey.recorder",
-    "replay": "fanfare_rx.journey.recorder",
+    "WaitlistAttachmentStatus": "fanfare_rx.models.view",
+    "WaitlistAttachmentView": "fanfare_rx.models.view",
+    "SessionInfo": "fanfare_rx.models.wire",
+    "SessionType": "fanfare_rx.models.wire",
+    "ConsumerApi": "fanfare_rx.wire.client",
     "snapshot_from_json": "fanfare_rx.wire.codec",
     "snapshot_to_json": "fanfare_rx.wire.codec",
-    "page_to_json": "fanfare_rx.wire.codec",
-    "view_to_json": "fanfare_rx.wire.codec",
-    "Connection": "fanfare_rx.models.connection",
-    "ConnectionStatus": "fanfare_rx.models.connection",
+    "HttpConfig": "fanfare_rx.wire.config",
+    "HttpPool": "fanfare_rx.wire.pool",
+    "RetryPolicy": "fanfare_rx.wire.retry",
+    "FlightRecorder": "fanfare_rx.journey.recorder",
+    "redacted": "fanfare_rx.journey.recorder",
+    "replay": "fanfare_rx.journey.recorder",
     "Countdown": "fanfare_rx.models.page",
     "CountdownKind": "fanfare_rx.models.page",
     "Page": "fanfare_rx.models.page",
     "WaitEstimate": "fanfare_rx.models.page",
+    "Connection": "fanfare_rx.models.connection",
+    "ConnectionStatus": "fanfare_rx.models.connection",
+    "page_to_json": "fanfare_rx.wire.codec",
+    "view_to_json": "fanfare_rx.wire.codec",
+    "AutoPolling": "fanfare_rx.journey.view_store",
+    "ConnectionMonitor": "fanfare_rx.wire.transport",
+    "GcTuning": "fanfare_rx.tuning",
     "tune_gc": "fanfare_rx.tuning",
+}
+
+#: Former names kept for compatibility (not in ``__all__``: ``import *`` never shadows a builtin).
+_ALIASES: dict[str, str] = {
+    "TimeoutError": "fanfare_rx.errors",
 }
 
 __all__ = [
@@ -270,22 +315,27 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AccessCodeOutcome",
     "AccessCodeSubmitResult",
     "ActionNotAvailableError",
     "AdmissionGrant",
     "AuctionTerms",
     "Auth",
     "AuthError",
+    "AutoPolling",
     "AvailableActions",
     "Bid",
     "Book",
+    "BotMitigation",
     "Cancel",
     "Challenges",
     "Claim",
+    "ClientClosedError",
     "Complete",
     "ConfigError",
     "ConflictError",
     "Connection",
+    "ConnectionMonitor",
     "ConnectionStatus",
     "ConsumerApi",
     "Countdown",
@@ -296,7 +346,6 @@ __all__ = [
     "Enter",
     "ErrorCode",
     "EventAudience",
-    "EventBus",
     "EventKind",
     "EventSeverity",
     "ExperienceJourney",
@@ -304,8 +353,11 @@ __all__ = [
     "Experiences",
     "Fanfare",
     "FanfareError",
+    "FanfareTimeoutError",
     "FileStorage",
+    "FleetError",
     "FlightRecorder",
+    "Gate",
     "GcTuning",
     "HttpConfig",
     "HttpPool",
@@ -313,7 +365,6 @@ __all__ = [
     "JourneyAction",
     "JourneyContext",
     "JourneyDestroyedError",
-    "JourneyEffects",
     "JourneyError",
     "JourneyEvent",
     "JourneySnapshot",
@@ -325,13 +376,17 @@ __all__ = [
     "LeaveWaitlist",
     "LiveJourneyView",
     "LiveSequenceView",
+    "LiveWaitlistAttachment",
     "Mechanism",
     "MemoryStorage",
     "NetworkError",
     "NotFoundError",
     "NotOpenYetError",
     "Offer",
+    "Outcome",
+    "OutcomeType",
     "Page",
+    "ParticipatingDisplay",
     "Participation",
     "ParticipationType",
     "RateLimitedError",
@@ -345,21 +400,23 @@ __all__ = [
     "SequenceView",
     "ServerCadence",
     "ServerError",
-    "SessionManager",
+    "SessionInfo",
     "SessionStorage",
+    "SessionType",
     "ShopperAction",
     "StorageError",
     "StorageLockTimeout",
     "Store",
     "StoredSession",
-    "TimeoutError",
     "UnknownActionError",
     "UsageError",
     "ValidationError",
+    "ViewStore",
     "WaitEstimate",
+    "WaitlistAttachmentStatus",
+    "WaitlistAttachmentView",
     "__version__",
     "page_to_json",
-    "redact",
     "redacted",
     "replay",
     "snapshot_from_json",
@@ -368,4 +425,4 @@ __all__ = [
     "view_to_json",
 ]
 
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__getattr__, __dir__ = lazy_exports(__name__, {**_EXPORTS, **_ALIASES}, globals())

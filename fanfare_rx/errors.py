@@ -16,10 +16,16 @@ Families a caller can catch by type::
     │   └── NotOpenYetError, RateLimitedError, ServerError
     ├── APIConnectionError      (no HTTP answer)
     │   ├── NetworkError
-    │   └── APITimeoutError     (also a TimeoutError)
-    ├── TimeoutError            (a request, or a store's ``wait_for``)
+    │   └── APITimeoutError     (also a FanfareTimeoutError)
+    ├── FanfareTimeoutError     (a request, or a store's ``wait_for``; alias ``TimeoutError``)
+    ├── ClientClosedError       (a call after ``Fanfare.destroy()`` or a client's ``close()``)
+    ├── FleetError              (a fleet's worker failed as a whole)
     └── JourneyError
         └── ActionNotAvailableError, UnknownActionError, JourneyDestroyedError
+
+``TimeoutError`` is kept as an alias of :class:`FanfareTimeoutError` for code written before
+the rename; it is not in ``__all__``, so ``from fanfare_rx.errors import *`` never shadows the
+builtin ``TimeoutError``.
 """
 
 from __future__ import annotations
@@ -34,11 +40,14 @@ __all__ = [
     "APITimeoutError",
     "ActionNotAvailableError",
     "AuthError",
+    "ClientClosedError",
     "ConfigError",
     "ConflictError",
     "DecodeError",
     "ErrorCode",
     "FanfareError",
+    "FanfareTimeoutError",
+    "FleetError",
     "JourneyDestroyedError",
     "JourneyError",
     "NetworkError",
@@ -48,7 +57,6 @@ __all__ = [
     "ServerError",
     "StorageError",
     "StorageLockTimeout",
-    "TimeoutError",
     "UnknownActionError",
     "UsageError",
     "ValidationError",
@@ -312,21 +320,49 @@ class NetworkError(APIConnectionError):
     """The request never got an HTTP answer (refused, reset, dropped connection)."""
 
 
-class TimeoutError(FanfareError):
+class FanfareTimeoutError(FanfareError):
     """Something took longer than allowed: an HTTP request (then it is an
-    :class:`APITimeoutError`) or a store's ``wait_for``."""
+    :class:`APITimeoutError`) or a store's ``wait_for``.
+
+    Usage: ``except FanfareTimeoutError: show_still_waiting()``
+    """
 
     default_code = ErrorCode.TIMEOUT
     default_retryable = True
 
 
-class APITimeoutError(APIConnectionError, TimeoutError):
-    """An HTTP request timed out: both a connection error and a :class:`TimeoutError`.
+#: The former name of :class:`FanfareTimeoutError` (it shadowed the builtin), kept as an alias.
+TimeoutError = FanfareTimeoutError
+
+
+class APITimeoutError(APIConnectionError, FanfareTimeoutError):
+    """An HTTP request timed out: both a connection error and a :class:`FanfareTimeoutError`.
 
     Usage: ``except APITimeoutError: retry_later()``
     """
 
     default_code = ErrorCode.TIMEOUT
+
+
+# --- a closed client, a failed fleet ---------------------------------------------------------
+
+
+class ClientClosedError(FanfareError):
+    """A method was called after ``Fanfare.destroy()``, ``ConsumerApi.close()`` or a closed
+    ``HttpPool`` (no request was sent). ``code`` is ``NOT_INITIALIZED`` for a destroyed
+    ``Fanfare``, ``ABORTED`` for a closed client or pool.
+
+    Usage: ``except ClientClosedError: fanfare = Fanfare.init(config)``
+    """
+
+    default_code = ErrorCode.ABORTED
+
+
+class FleetError(FanfareError):
+    """A worker of a fleet failed as a whole (not one shopper: those are counted as errors).
+
+    Usage: ``except FleetError as err: print(err.message)``
+    """
 
 
 # --- journey misuse ---------------------------------------------------------------------------

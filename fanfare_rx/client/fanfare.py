@@ -25,14 +25,14 @@ from fanfare_rx.client.namespaces import (
 )
 from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import SessionStorage
-from fanfare_rx.errors import ConfigError, ErrorCode
+from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.codec import snapshot_to_json
-from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig, check_credentials
+from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig, check_base_url, check_credentials
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import Sleep
@@ -197,6 +197,7 @@ class Fanfare:
                     f"unknown environment {environment!r} (use {' or '.join(_ENVIRONMENTS)})"
                 )
             base_url = _ENVIRONMENTS[environment]
+        check_base_url(base_url)
         bus = EventBus()
         sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
                                   base_url=base_url)
@@ -221,7 +222,7 @@ class Fanfare:
 
     def _ensure_alive(self) -> None:
         if self._destroyed:
-            raise ConfigError("this Fanfare instance was destroyed", code=ErrorCode.NOT_INITIALIZED)
+            raise ClientClosedError("this Fanfare instance was destroyed", code=ErrorCode.NOT_INITIALIZED)
 
     async def restore(self) -> wire.SessionInfo | None:
         """Load the stored session, if any (no request is made).

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from fanfare_rx.errors import ConfigError, FanfareError
+from fanfare_rx.errors import ConfigError, FleetError
 from fanfare_rx.fleet.records import Batch, FleetTarget
 from fanfare_rx.fleet.worker import Shopper, ShopperWorker
 from fanfare_rx.tuning import tune_gc
@@ -22,10 +22,6 @@ __all__ = ["RAY_INIT_DEFAULTS", "Backend", "FleetError", "LocalBackend", "RayBac
 #: ``ray.init`` options for a local Ray (no dashboard, workers' logs kept out of the driver).
 RAY_INIT_DEFAULTS: Mapping[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                         "ignore_reinit_error": True}
-
-
-class FleetError(FanfareError):
-    """A worker of a fleet failed as a whole (not one shopper: those are counted as errors)."""
 
 
 class WorkerPlan:

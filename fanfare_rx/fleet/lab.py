@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
-from fanfare_rx.errors import TimeoutError as FanfareTimeout
-from fanfare_rx.errors import UsageError
+from fanfare_rx.errors import FanfareTimeoutError, UsageError
 from fanfare_rx.fleet.records import ShopperResult
 from fanfare_rx.fleet.shoppers import enter_and_wait
 from fanfare_rx.journey.journey import ExperienceJourney
@@ -222,7 +221,7 @@ async def lab_shopper(journey: ExperienceJourney, *, checkout_seconds: float = 2
     try:
         await journey.sequence_stage.wait_for(lambda s: s is SequenceStage.ADMISSION_EXPIRED,
                                               timeout=delay)
-    except FanfareTimeout:
+    except FanfareTimeoutError:
         journey.mark_checkout_started()
         return OUTCOME_CLAIMED
     return OUTCOME_EXPIRED

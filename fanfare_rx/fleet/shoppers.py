@@ -212,7 +212,7 @@ async def enter_and_wait(journey: ExperienceJourney, *, poll_ms: int = 1000,
 
     Raises whatever the journey raises (a typed ``FanfareError``), :class:`JourneyError` at
     once for a requirement it cannot pass (sign-in, a required code, a bot check) or an
-    appointment without ``slots``, and :class:`fanfare_rx.TimeoutError` when a stage does not
+    appointment without ``slots``, and :class:`fanfare_rx.FanfareTimeoutError` when a stage does not
     come within ``timeout`` seconds.
 
     A journey already started (resumed on another fleet worker from its stored session) is

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from reactivex import abc
 
 from fanfare_rx.client.fanfare import Fanfare
+from fanfare_rx.errors import UsageError
 from fanfare_rx.fleet.records import (
     Batch,
     FleetTarget,
@@ -154,10 +156,12 @@ class ShopperWorker:
                  shopper_timeout: float | None = None,
                  spawn_rate: float | None = None, redis_url: str | None = None,
                  redis_prefix: str = "fanfare-fleet") -> None:
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
-        if spawn_rate is not None and spawn_rate <= 0:
-            raise ValueError(f"spawn_rate must be positive, got {spawn_rate}")
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise UsageError(f"concurrency must be an integer of at least 1, got {concurrency!r}")
+        if spawn_rate is not None and (isinstance(spawn_rate, bool)
+                                       or not isinstance(spawn_rate, int | float)
+                                       or not math.isfinite(spawn_rate) or spawn_rate <= 0):
+            raise UsageError(f"spawn_rate must be a positive finite number, got {spawn_rate!r}")
         self.target = target
         self.shopper = shopper
         self.index = index
@@ -190,7 +194,7 @@ class ShopperWorker:
         Usage: ``await worker.run(["shopper-1", "shopper-2"])``
         """
         if resume and self.redis_url is None:
-            raise ValueError("resuming shoppers needs the worker's redis_url")
+            raise UsageError("resuming shoppers needs the worker's redis_url")
         pending = iter(shopper_ids)
         self._runs += 1
         self.done = False

@@ -12,7 +12,7 @@ from reactivex import Observable, abc
 from reactivex import operators as ops
 from reactivex.disposable import SerialDisposable, SingleAssignmentDisposable
 
-from fanfare_rx.errors import UsageError, ValidationError
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
 from fanfare_rx.journey.core import locate
 from fanfare_rx.journey.core.machine import reduce
@@ -255,7 +255,7 @@ def _distribution_call(
     def build() -> Observable[Message]:
         distribution = ctx.snapshot().context.distribution
         if distribution is None:
-            return reactivex.throw(ValidationError("the journey has no distribution"))
+            return reactivex.throw(UsageError("the journey has no distribution"))
         method = call(ctx.port)
         states: Observable[ConsumerState] = method(distribution)
         return states.pipe(to_status(ctx, distribution.id))
@@ -268,7 +268,7 @@ def _waitlist_call(ctx: EffectContext, *, enter: bool) -> Observable[Message]:
         distribution = ctx.snapshot().context.distribution
         waitlist_id = distribution.waitlist_id if distribution else None
         if waitlist_id is None:
-            return reactivex.throw(ValidationError("the sequence has no waitlist"))
+            return reactivex.throw(UsageError("the sequence has no waitlist"))
         call = ctx.port.enter_waitlist if enter else ctx.port.leave_waitlist
 
         def to_message(status: wire.WaitlistStatus) -> Message:
@@ -294,7 +294,7 @@ def _bot_check(ctx: EffectContext, token: str | None) -> Observable[Message]:
         )
         challenge_id = (requirement.metadata or {}).get("challenge_id") if requirement else None
         if not isinstance(challenge_id, str):
-            return reactivex.throw(ValidationError("no bot-check challenge to complete"))
+            return reactivex.throw(UsageError("no bot-check challenge to complete"))
         verified: Observable[Message] = ctx.port.verify_bot_check(challenge_id, token).pipe(
             ops.ignore_elements()  # type: ignore[arg-type]
         )

@@ -1,7 +1,7 @@
 """The arguments of ``resume_from_server`` in every shape callers use: keywords, a
 ``(waitlist_id, entered_at_ms)`` tuple, or the docs' object ``{"sequenceId", "waitlist"}``.
 
-Bad input raises :class:`~fanfare_rx.errors.ValidationError` naming the field.
+Bad input raises :class:`~fanfare_rx.errors.UsageError` naming the field.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from fanfare_rx.errors import ValidationError
+from fanfare_rx.errors import UsageError
 
 __all__ = ["ResumeTarget", "resume_target"]
 
@@ -26,7 +26,7 @@ def _epoch_ms(value: Any, field: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValidationError(f"{field} must be epoch milliseconds or an ISO date-time")
+        raise UsageError(f"{field} must be epoch milliseconds or an ISO date-time")
     if isinstance(value, int | float):
         return int(value)
     if isinstance(value, datetime):
@@ -35,11 +35,11 @@ def _epoch_ms(value: Any, field: str) -> int | None:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            raise ValidationError(f"{field} is not an ISO date-time: {value!r}") from None
+            raise UsageError(f"{field} is not an ISO date-time: {value!r}") from None
         if parsed.tzinfo is None:
-            raise ValidationError(f"{field} needs a time zone: {value!r}")
+            raise UsageError(f"{field} needs a time zone: {value!r}")
         return int(parsed.timestamp() * 1000)
-    raise ValidationError(f"{field} must be epoch milliseconds or an ISO date-time")
+    raise UsageError(f"{field} must be epoch milliseconds or an ISO date-time")
 
 
 def _waitlist(value: Any) -> tuple[str | None, int | None]:
@@ -51,9 +51,9 @@ def _waitlist(value: Any) -> tuple[str | None, int | None]:
     elif isinstance(value, tuple | list) and len(value) == 2:
         waitlist_id, entered_at = value[0], _epoch_ms(value[1], "waitlist entered_at")
     else:
-        raise ValidationError("waitlist must be {waitlistId, enteredAt} or (waitlist_id, entered_at_ms)")
+        raise UsageError("waitlist must be {waitlistId, enteredAt} or (waitlist_id, entered_at_ms)")
     if not isinstance(waitlist_id, str) or not waitlist_id:
-        raise ValidationError("waitlist.waitlistId must be a non-empty string")
+        raise UsageError("waitlist.waitlistId must be a non-empty string")
     return waitlist_id, entered_at
 
 
@@ -65,10 +65,10 @@ def resume_target(sequence: Any, waitlist: Any = None) -> ResumeTarget:
     """
     if isinstance(sequence, Mapping):
         if waitlist is not None:
-            raise ValidationError("pass the waitlist inside the object or as an argument, not both")
+            raise UsageError("pass the waitlist inside the object or as an argument, not both")
         waitlist = _pick(sequence, "waitlist")
         sequence = _pick(sequence, "sequenceId", "sequence_id")
     if not isinstance(sequence, str) or not sequence:
-        raise ValidationError("sequenceId must be a non-empty string")
+        raise UsageError("sequenceId must be a non-empty string")
     waitlist_id, entered_at = _waitlist(waitlist)
     return sequence, waitlist_id, entered_at

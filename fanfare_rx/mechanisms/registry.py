@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from typing import cast
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.mechanisms.base import MechanismSpec, Rule, always, has_waitlist, not_claimed, rule
 from fanfare_rx.models.actions import Claim, JoinWaitlist, LeaveWaitlist
 from fanfare_rx.models.journey import ParticipationType, SequenceAction, SequenceStage
@@ -68,7 +69,7 @@ def new_kind(value: str) -> DistributionType:
 def drop_kind(value: str) -> None:
     """Undo :func:`new_kind` once its mechanism is unregistered (a plug-in's tests)."""
     if _REGISTRY.get(cast(DistributionType, value)) is not None:
-        raise ValueError(f"{value!r} is still registered: unregister it first")
+        raise UsageError(f"{value!r} is still registered: unregister it first")
     drop_extension(ParticipationType, value)
     drop_extension(DistributionType, value)
 

@@ -2,6 +2,7 @@
 of fanfare_rx but ``errors``."""
 
 from fanfare_rx.models import journey, view, wire
+from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import *
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "SequenceAction",
     "SequenceStage",
     "journey",
+    "redact",
     "view",
     "wire",
 ]

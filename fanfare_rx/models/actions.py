@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import attrs
 
-from fanfare_rx.errors import ErrorCode, UsageError
-from fanfare_rx.models.money import bid_amount
+from fanfare_rx.errors import UsageError
+from fanfare_rx.models.money import parse_amount
 
 __all__ = [
     "Bid",
@@ -29,18 +29,6 @@ __all__ = [
     "ShopperAction",
     "parse_amount",
 ]
-
-
-def parse_amount(value: object) -> Decimal:
-    """A bid amount as the wire carries it (the one money rule of :mod:`fanfare_rx.models.money`);
-    raises :class:`UsageError` (code ``INVALID_BID_AMOUNT``) otherwise.
-
-    Usage: ``parse_amount("125.00")`` -> ``Decimal('125.00')``
-    """
-    if isinstance(value, bool) or not isinstance(value, str | Decimal | int):
-        raise UsageError(f"a bid amount is decimal text or a Decimal, got {value!r}",
-                         code=ErrorCode.INVALID_BID_AMOUNT)
-    return bid_amount(value if isinstance(value, str | Decimal) else Decimal(value))
 
 
 def _slot(_: object, attribute: attrs.Attribute[str], value: object) -> None:

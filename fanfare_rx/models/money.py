@@ -1,5 +1,5 @@
 """Money on the wire (spec §1): decimal strings matching ``^\\d{1,12}(\\.\\d{1,8})?$``. One rule,
-read by the codec (decoding), the client (a bid) and the journey (a bid action).
+read by the codec (decoding), the client (a bid) and the journey (a ``Bid`` action).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from fanfare_rx.errors import ErrorCode, UsageError
 
-__all__ = ["MONEY_RULE", "bid_amount", "is_money"]
+__all__ = ["MONEY_RULE", "is_money", "parse_amount"]
 
 # ASCII digits only, matched against the whole string (``$`` alone would accept "1.00\\n").
 _MONEY = re.compile(r"[0-9]{1,12}(\.[0-9]{1,8})?")
@@ -25,21 +25,23 @@ def is_money(text: str) -> bool:
     return _MONEY.fullmatch(text) is not None
 
 
-def bid_amount(amount: Decimal | str) -> Decimal:
-    """A bid as the wire carries it, or :class:`~fanfare_rx.errors.UsageError` (code
-    ``INVALID_BID_AMOUNT``): not a decimal, not positive, or more digits than money has.
+def parse_amount(value: object) -> Decimal:
+    """A bid amount as the wire carries it (a positive decimal of at most 12 digits before the
+    point and 8 after), or :class:`~fanfare_rx.errors.UsageError` (code ``INVALID_BID_AMOUNT``)
+    where it is given: not decimal text or a ``Decimal``, not positive, or more digits than
+    money has.
 
-    Usage: ``bid_amount("155.00")`` -> ``Decimal("155.00")``
+    Usage: ``parse_amount("125.00")`` -> ``Decimal('125.00')``
     """
+    code = ErrorCode.INVALID_BID_AMOUNT
+    if isinstance(value, bool) or not isinstance(value, str | Decimal | int):
+        raise UsageError(f"a bid amount is decimal text or a Decimal, got {value!r}", code=code)
     try:
-        value = amount if isinstance(amount, Decimal) else Decimal(amount)
-    except (InvalidOperation, TypeError, ValueError) as exc:
-        raise UsageError(f"bid amount is not a decimal: {amount!r}",
-                         code=ErrorCode.INVALID_BID_AMOUNT) from exc
-    if not value.is_finite() or value <= 0:
-        raise UsageError(f"bid amount must be positive: {amount!r}",
-                         code=ErrorCode.INVALID_BID_AMOUNT)
-    if not is_money(format(value, "f")):
-        raise UsageError(f"bid amount {amount!r} is not money on the wire: {MONEY_RULE}",
-                         code=ErrorCode.INVALID_BID_AMOUNT)
-    return value
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        raise UsageError(f"invalid bid amount {value!r}", code=code) from None
+    if not amount.is_finite() or amount <= 0:
+        raise UsageError(f"invalid bid amount {value!r}: it must be a positive number", code=code)
+    if not is_money(format(amount, "f")):
+        raise UsageError(f"invalid bid amount {value!r}: {MONEY_RULE}", code=code)
+    return amount

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import attrs
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.journey import EventKind, JourneySnapshot, JourneyStage, SequenceStage
 
@@ -92,7 +93,7 @@ class StageRecording:
         Usage: ``rec.spans()[-1].outcome == "lost"``
         """
         if kind not in ("sequence", "journey"):
-            raise ValueError("kind must be 'sequence' or 'journey'")
+            raise UsageError("kind must be 'sequence' or 'journey'")
         stop = self.end if until is None else until
         spans: list[Span] = []
         for change in self.changes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models._display import OUTCOME_COLORS, outcome_kind
 from fanfare_rx.models._html import STAGE_COLORS
@@ -18,6 +19,8 @@ __all__ = ["FINAL_STAGES", "timeline"]
 def _recordings(items: Any) -> list[StageRecording]:
     if isinstance(items, StageRecording | ExperienceJourney):
         items = [items]
+    if not isinstance(items, Iterable):
+        raise UsageError(f"timeline() takes StageRecording or ExperienceJourney, not {type(items).__name__}")
     out: list[StageRecording] = []
     for item in items:
         if isinstance(item, StageRecording):
@@ -25,7 +28,7 @@ def _recordings(items: Any) -> list[StageRecording]:
         elif isinstance(item, ExperienceJourney):
             out.append(recording_from_events(item))
         else:
-            raise TypeError(f"timeline() takes StageRecording or ExperienceJourney, not {type(item).__name__}")
+            raise UsageError(f"timeline() takes StageRecording or ExperienceJourney, not {type(item).__name__}")
     return out
 
 
@@ -68,7 +71,7 @@ def timeline(
     """
     recordings = _recordings(items)
     if not recordings:
-        raise ValueError("timeline() needs at least one journey or recording")
+        raise UsageError("timeline() needs at least one journey or recording")
     plt = require("matplotlib.pyplot")
     if ax is None:
         fig, ax = plt.subplots(figsize=(9, 0.6 * len(recordings) + 1.6))

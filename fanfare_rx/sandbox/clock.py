@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from fanfare_rx.errors import UsageError
+
 __all__ = ["CLOCK_MODES", "SandboxClock", "to_datetime"]
 
 #: The accepted clock modes; ``"real"`` with ``speed`` N runs N sandbox seconds per second.
@@ -29,11 +31,11 @@ class SandboxClock:
     def __init__(self, mode: str = "manual", *, speed: float | None = None,
                  start: float | None = None) -> None:
         if mode not in CLOCK_MODES:
-            raise ValueError(f"clock must be one of {', '.join(CLOCK_MODES)}, got {mode!r}")
+            raise UsageError(f"clock must be one of {', '.join(CLOCK_MODES)}, got {mode!r}")
         if speed is not None and mode == "manual":
-            raise ValueError("speed applies to the real clock only")
+            raise UsageError("speed applies to the real clock only")
         if speed is not None and not speed > 0:
-            raise ValueError(f"speed must be positive, got {speed!r}")
+            raise UsageError(f"speed must be positive, got {speed!r}")
         self.mode = mode
         self.speed = float(speed) if speed is not None else 1.0
         self.start = float(int(time.time())) if start is None else float(start)
@@ -63,7 +65,7 @@ class SandboxClock:
         Usage: ``clock.advance(90)``
         """
         if not seconds >= 0:
-            raise ValueError(f"seconds must be >= 0, got {seconds!r}")
+            raise UsageError(f"seconds must be >= 0, got {seconds!r}")
         self._offset += seconds
 
     def describe(self) -> str:

@@ -19,6 +19,7 @@ import attrs
 from aiohttp import http_exceptions, web
 from aiohttp.web_request import BaseRequest
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.sandbox.middlewares import next_request_id
 
 __all__ = ["ConnectionGate", "SandboxProtocol", "SandboxSite", "ServerLimits"]
@@ -28,7 +29,7 @@ _log = logging.getLogger("fanfare_rx.sandbox")
 
 def _positive(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
     if isinstance(value, bool) or not value > 0:
-        raise ValueError(f"{attribute.name} must be greater than 0, got {value!r}")
+        raise UsageError(f"{attribute.name} must be greater than 0, got {value!r}")
 
 
 @attrs.frozen

@@ -8,6 +8,8 @@ import math
 
 import attrs
 
+from fanfare_rx.errors import UsageError
+
 __all__ = ["RateLimiter", "RateWindow"]
 
 
@@ -32,7 +34,7 @@ class RateLimiter:
 
     def __init__(self, per_minute: int) -> None:
         if per_minute < 1:
-            raise ValueError(f"rate limit must be at least 1 per minute, got {per_minute}")
+            raise UsageError(f"rate limit must be at least 1 per minute, got {per_minute}")
         self.per_minute = per_minute
         self._windows: dict[str, tuple[float, int]] = {}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.messages import AppointmentState
 from fanfare_rx.models import wire
 
@@ -139,7 +140,7 @@ def experience(
             ),
         )
     else:
-        raise ValueError(f"no builder for distribution type {kind.value!r}")
+        raise UsageError(f"no builder for distribution type {kind.value!r}")
     sequence = wire.Sequence(
         id=sequence_id, name="General", priority=1, experience_id=experience_id,
         queues=queues, draws=draws, auctions=auctions, timed_releases=releases,

@@ -35,6 +35,7 @@ from reactivex import Observable, abc
 from reactivex.notification import OnNext
 from reactivex.testing import TestScheduler
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneySnapshot
@@ -133,7 +134,7 @@ def drive(
     ]
     for _, spec in planned:
         if not any(spec is named for named in actions.values()):
-            raise ValueError(f"marble {spec!r} names no action; pass {spec}=...")
+            raise UsageError(f"marble {spec!r} names no action; pass {spec}=...")
     for time, spec in planned:
         outcome = ActionOutcome(label=_label(spec), at=start + time)
         outcomes.append(outcome)

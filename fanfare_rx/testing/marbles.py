@@ -32,6 +32,7 @@ from reactivex.notification import Notification
 from reactivex.testing import TestScheduler
 from reactivex.testing.recorded import Recorded
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
@@ -131,9 +132,9 @@ class ScriptedEffects:
         Usage: ``server.script("fetch_status", "-a|", "-b|", a=b.queued(2), b=b.queued(1))``
         """
         if method not in PORT_METHODS:
-            raise ValueError(f"{method!r} is no port method; expected one of {PORT_METHODS}")
+            raise UsageError(f"{method!r} is no port method; expected one of {PORT_METHODS}")
         if not marbles:
-            raise ValueError("script at least one marble string")
+            raise UsageError("script at least one marble string")
         self._scripts.setdefault(method, []).extend(_Answer(m, dict(values), error) for m in marbles)
         return self
 

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pytest
 
+from fanfare_rx.errors import UsageError
+
 # The plugin loads in every pytest run of a project where fanfare_rx is installed: it imports
 # no layer of the library until one of its fixtures is used (coverage and start-up stay clean).
 if TYPE_CHECKING:
@@ -78,7 +80,7 @@ def resolve_scenario(spec: ScenarioSpec) -> Scenario | None:
         return load_scenario(spec)
     if isinstance(spec, Mapping):
         return parse_scenario(dict(spec))
-    raise TypeError(f"a fanfare scenario is a Scenario, a path or a dict, not {type(spec).__name__}")
+    raise UsageError(f"a fanfare scenario is a Scenario, a path or a dict, not {type(spec).__name__}")
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from reactivex import Observable, abc
 from reactivex.notification import Notification, OnCompleted, OnError, OnNext
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.models.journey import JourneyStage, SequenceStage
 
 __all__ = [
@@ -156,17 +157,17 @@ def parse_marbles(
     for frame, char in enumerate(marbles.replace(" ", "")):
         if char == "(":
             if group_start is not None:
-                raise ValueError(f"nested group in {marbles!r}")
+                raise UsageError(f"nested group in {marbles!r}")
             group_start = frame
         elif char == ")":
             if group_start is None:
-                raise ValueError(f"unbalanced ')' in {marbles!r}")
+                raise UsageError(f"unbalanced ')' in {marbles!r}")
             group_start = None
         elif char not in "-,":
             at = frame if group_start is None else group_start
             events.append((at * timespan, notification(char)))
     if group_start is not None:
-        raise ValueError(f"unclosed group in {marbles!r}")
+        raise UsageError(f"unclosed group in {marbles!r}")
     return events
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from fanfare_rx.errors import ErrorCode, ValidationError
+from fanfare_rx.errors import ErrorCode, UsageError
 from fanfare_rx.models import wire
 from fanfare_rx.wire._calls import Calls, segment
 
@@ -16,7 +16,7 @@ __all__ = ["AppointmentCalls"]
 
 def _require(name: str, value: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{name} must be a non-empty string, got {value!r}",
+        raise UsageError(f"{name} must be a non-empty string, got {value!r}",
                               code=ErrorCode.INVALID_PARAMETERS)
     return value
 
@@ -44,12 +44,12 @@ class AppointmentCalls(Calls):
         with their free places (the bearer is sent when a session exists).
 
         Raises:
-            ValidationError: ``end_date`` before ``start_date`` (no request is sent).
+            UsageError: ``end_date`` before ``start_date`` (no request is sent).
 
         Usage: ``slots = await api.appointment_slots(appt_id, date(2025, 6, 1), date(2025, 6, 7))``
         """
         if end_date < start_date:
-            raise ValidationError(f"end_date {end_date} is before start_date {start_date}",
+            raise UsageError(f"end_date {end_date} is before start_date {start_date}",
                                   code=ErrorCode.INVALID_PARAMETERS)
         query = {"startDate": start_date.isoformat(), "endDate": end_date.isoformat()}
         if timezone is not None:

@@ -4,15 +4,16 @@ auctions, timed releases, waitlists), with "already in" on enter answered by the
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fanfare_rx.errors import ConflictError, UsageError
 from fanfare_rx.models import wire
+from fanfare_rx.models.money import parse_amount
 from fanfare_rx.wire._calls import Calls, segment
 from fanfare_rx.wire.http_errors import is_already_in
-from fanfare_rx.wire.money import bid_amount
 
 __all__ = ["DistributionCalls"]
 
@@ -33,13 +34,19 @@ class DistributionCalls(Calls):
     async def _enter(self, path: str, model: type[T] | Any, status_path: str, *,
                      body: object = None) -> T:
         """POST an enter; a 409 "already in" means an earlier enter won: return the status."""
+        return await self._already_in(self._call("POST", path, model, body=body),
+                                      lambda: self._call("GET", status_path, model))
+
+    @staticmethod
+    async def _already_in(enter: Awaitable[T], instead: Callable[[], Awaitable[T]]) -> T:
+        """The one 409 "already in" rule of every enter: the earlier enter won, so the answer
+        is ``instead()``; any other error is raised."""
         try:
-            result: T = await self._call("POST", path, model, body=body)
+            return await enter
         except ConflictError as exc:
             if not is_already_in(exc):
                 raise
-            result = await self._call("GET", status_path, model)
-        return result
+        return await instead()
 
     # --- queues -----------------------------------------------------------------------------
 
@@ -122,14 +129,12 @@ class DistributionCalls(Calls):
 
         Usage: ``(await api.enter_auction(auction_id)).success``
         """
-        try:
-            result: wire.AuctionEnterResult = await self._call(
-                "POST", f"/auctions/{segment(auction_id)}/enter", wire.AuctionEnterResult)
-        except ConflictError as exc:
-            if not is_already_in(exc):
-                raise
-            result = wire.AuctionEnterResult(success=True)
-        return result
+        async def entered() -> wire.AuctionEnterResult:
+            return wire.AuctionEnterResult(success=True)
+
+        return await self._already_in(
+            self._call("POST", f"/auctions/{segment(auction_id)}/enter", wire.AuctionEnterResult),
+            entered)
 
     async def place_bid(self, auction_id: str, amount: Decimal | str) -> wire.AuctionConsumerState:
         """``POST /auctions/{id}/bid`` with a money amount (``Decimal`` or decimal string).
@@ -140,7 +145,7 @@ class DistributionCalls(Calls):
 
         Usage: ``state = await api.place_bid(auction_id, "155.00")``
         """
-        value = bid_amount(amount)
+        value = parse_amount(amount)
         return await self._call("POST", f"/auctions/{segment(auction_id)}/bid",
                                 wire.AuctionConsumerState, body=wire.BidRequest(amount=value))
 
@@ -244,16 +249,13 @@ class DistributionCalls(Calls):
 
         Usage: ``(await api.enter_waitlist(waitlist_id)).is_entered``
         """
-        base = f"/waitlists/{segment(waitlist_id)}"
-        try:
-            entry: wire.WaitlistEntry = await self._call("POST", f"{base}/enter",
-                                                         wire.WaitlistEntry)
-        except ConflictError as exc:
-            if not is_already_in(exc):
-                raise
-            return await self.waitlist_status(waitlist_id)
-        return wire.WaitlistStatus(waitlist_id=entry.waitlist_id, is_entered=True,
-                                   entered_at=entry.entered_at, sequence_id=entry.sequence_id)
+        async def entered() -> wire.WaitlistStatus:
+            entry: wire.WaitlistEntry = await self._call(
+                "POST", f"/waitlists/{segment(waitlist_id)}/enter", wire.WaitlistEntry)
+            return wire.WaitlistStatus(waitlist_id=entry.waitlist_id, is_entered=True,
+                                       entered_at=entry.entered_at, sequence_id=entry.sequence_id)
+
+        return await self._already_in(entered(), lambda: self.waitlist_status(waitlist_id))
 
     async def leave_waitlist(self, waitlist_id: str) -> wire.WaitlistLeft:
         """``DELETE /waitlists/{id}/leave``.

@@ -13,7 +13,7 @@ from typing import Any
 
 import cattrs
 
-from fanfare_rx.wire.money import is_money
+from fanfare_rx.models.money import is_money
 
 __all__ = ["register_scalars", "type_name"]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import attrs
+import yarl
 
 from fanfare_rx.errors import ConfigError, ErrorCode
 from fanfare_rx.wire.retry import RetryPolicy
@@ -32,16 +33,46 @@ _SECRET_KEY_PREFIX = "sk_"
 
 
 def check_base_url(base_url: object) -> None:
-    """Refuse a Consumer API root that is not an ``http://`` or ``https://`` URL.
+    """Refuse a Consumer API root that is not an ``http://`` or ``https://`` URL with a host,
+    written in ASCII with no spaces, no user name or password and a port in 1..65535, so a bad
+    root fails where it is given rather than at the first request.
 
     Raises:
         ConfigError: code ``INVALID_CONFIG``.
 
     Usage: ``check_base_url("https://consumer.fanfare.io/api")``
     """
-    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"base_url must be an http(s) URL, got {base_url!r}",
+    problem = _base_url_problem(base_url)
+    if problem is not None:
+        shown = "a URL with a user name or password (not shown)" if problem == _USER_INFO \
+            else repr(base_url)
+        raise ConfigError(f"base_url must be an http(s) URL ({problem}), got {shown}",
                           code=ErrorCode.INVALID_CONFIG)
+
+
+#: A password in the root would be echoed by every error message and log line: refused.
+_USER_INFO = "no user name or password in it"
+
+
+def _base_url_problem(base_url: object) -> str | None:
+    if not isinstance(base_url, str):
+        return f"a string, not {type(base_url).__name__}"
+    if not base_url.startswith(("http://", "https://")):
+        return "http:// or https://"
+    if not base_url.isascii() or any(c.isspace() or not c.isprintable() for c in base_url):
+        return "ASCII with no spaces (write a unicode host in IDNA, xn--...)"
+    try:
+        url = yarl.URL(base_url)
+        port = url.port
+    except ValueError as exc:
+        return str(exc)
+    if not url.host:
+        return "a host"
+    if url.user is not None or url.password is not None:
+        return _USER_INFO
+    if port is not None and not 0 < port <= 65535:
+        return "a port in 1..65535"
+    return None
 
 
 def check_credentials(*, organization_id: object, publishable_key: object) -> None:

@@ -9,7 +9,7 @@ from typing import Self
 
 import aiohttp
 
-from fanfare_rx.errors import ConfigError, ErrorCode, FanfareError
+from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode
 
 __all__ = [
     "DEFAULT_KEEPALIVE_TIMEOUT",
@@ -70,12 +70,12 @@ class HttpPool:
         """The session, created on first use (inside the running event loop).
 
         Raises:
-            FanfareError: ``ABORTED`` once the pool is closed.
+            ClientClosedError: ``ABORTED`` once the pool is closed.
 
         Usage: ``async with pool.session().get(url, headers=headers) as response: ...``
         """
         if self._closed:
-            raise FanfareError("the HTTP pool is closed", code=ErrorCode.ABORTED)
+            raise ClientClosedError("the HTTP pool is closed", code=ErrorCode.ABORTED)
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self.max_connections,
                                              keepalive_timeout=self.keepalive_timeout)

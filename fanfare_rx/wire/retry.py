@@ -12,7 +12,13 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
-from fanfare_rx.errors import APIConnectionError, FanfareError, RateLimitedError, ServerError
+from fanfare_rx.errors import (
+    APIConnectionError,
+    FanfareError,
+    RateLimitedError,
+    ServerError,
+    UsageError,
+)
 from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
 
 __all__ = [
@@ -77,6 +83,17 @@ def _parse_date(text: str) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _seconds(name: str, value: object) -> None:
+    """A delay the policy takes: a finite number of seconds, not negative (``nan`` and ``inf``
+    would make the client wait forever or never)."""
+    if not _finite(value) or value < 0:  # type: ignore[operator]
+        raise UsageError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+
+
 @attrs.frozen
 class RetryPolicy:
     """Which failures the client repeats, how often, and how long it waits in between.
@@ -106,11 +123,14 @@ class RetryPolicy:
     _rng: random.Random = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) \
+                or self.max_attempts < 1:
+            raise UsageError(f"max_attempts must be an integer of at least 1, got {self.max_attempts!r}")
+        for name in ("base_delay", "max_delay", "retry_after_cap"):
+            _seconds(name, getattr(self, name))
         low, high = self.jitter
-        if not 0 <= low <= high:
-            raise ValueError("jitter must be (low, high) with 0 <= low <= high")
+        if not (_finite(low) and _finite(high) and 0 <= low <= high):
+            raise UsageError(f"jitter must be (low, high) with 0 <= low <= high, got {self.jitter!r}")
         object.__setattr__(self, "_rng", random.Random(self.seed))
 
     @classmethod

@@ -18,6 +18,7 @@ from yarl import URL
 from fanfare_rx.errors import (
     APIConnectionError,
     APITimeoutError,
+    ClientClosedError,
     ErrorCode,
     FanfareError,
     NetworkError,
@@ -166,11 +167,6 @@ class HttpTransport:
         return self._pool
 
     @property
-    def shares_pool(self) -> bool:
-        """True when the pool was given (and so is not closed with this transport)."""
-        return not self._owns_pool
-
-    @property
     def client_session(self) -> aiohttp.ClientSession | None:
         """The pool's aiohttp session once a request created it; None after close."""
         return None if self._closed else self._pool.client_session
@@ -181,7 +177,7 @@ class HttpTransport:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise FanfareError("the Consumer API client is closed", code=ErrorCode.ABORTED)
+            raise ClientClosedError("the Consumer API client is closed", code=ErrorCode.ABORTED)
         return self._pool.session()
 
     async def close(self) -> None:

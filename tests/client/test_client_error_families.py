@@ -3,6 +3,7 @@ loopback (404, an unlisted status, a refused connection, a timeout, journey misu
 
 from __future__ import annotations
 
+import math
 import socket
 from collections.abc import Callable
 
@@ -10,13 +11,16 @@ import pytest
 from client_helpers import distribution_id
 
 import fanfare_rx
-from fanfare_rx import Fanfare
+from fanfare_rx import Fanfare, errors
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ClientClosedError,
+    ConfigError,
     DecodeError,
+    ErrorCode,
     FanfareError,
     JourneyDestroyedError,
     JourneyError,
@@ -24,6 +28,8 @@ from fanfare_rx.errors import (
     NotFoundError,
     TimeoutError,
     UnknownActionError,
+    UsageError,
+    ValidationError,
 )
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire.client import ConsumerApi
@@ -141,3 +147,68 @@ def test_the_families_are_exported_at_top_level() -> None:
 def test_every_old_class_sits_in_one_family(error: FanfareError,
                                             family: type[FanfareError]) -> None:
     assert _families_of(error) == {family}
+
+
+def _local_misuse() -> list[tuple[str, Callable[[], object]]]:
+    """Local argument checks of every layer: each refuses its bad argument where it is given."""
+    from fanfare_rx.fleet.records import FleetTarget
+    from fanfare_rx.fleet.worker import ShopperWorker
+    from fanfare_rx.journey.cadence import ServerCadence
+    from fanfare_rx.journey.resume_args import resume_target
+    from fanfare_rx.mechanisms.registry import drop_kind
+    from fanfare_rx.notebook.timeline import timeline
+    from fanfare_rx.sandbox.clock import SandboxClock
+    from fanfare_rx.sandbox.ratelimit import RateLimiter
+    from fanfare_rx.testing.stages import parse_marbles
+    from fanfare_rx.wire.retry import RetryPolicy
+
+    target = FleetTarget("http://127.0.0.1:1", "org", "pk", experience_id="exp")
+    return [
+        ("cadence", lambda: ServerCadence(jitter=1.0)),
+        ("resume", lambda: resume_target("", None)),
+        ("registry", lambda: drop_kind("queue")),
+        ("retry", lambda: RetryPolicy(max_attempts=0)),
+        ("clock", lambda: SandboxClock("manual", speed=2)),
+        ("ratelimit", lambda: RateLimiter(0)),
+        ("marbles", lambda: parse_marbles("a(b")),
+        ("fleet", lambda: ShopperWorker(target, lambda *_: None, concurrency=0)),  # type: ignore[arg-type]
+        ("fleet-nan", lambda: ShopperWorker(target, lambda *_: None,  # type: ignore[arg-type]
+                                            spawn_rate=math.nan)),
+        ("fleet-float", lambda: ShopperWorker(target, lambda *_: None,  # type: ignore[arg-type]
+                                              concurrency=2.5)),  # type: ignore[arg-type]
+        ("notebook", lambda: timeline(object())),  # type: ignore[arg-type]
+    ]
+
+
+@pytest.mark.parametrize(("layer", "call"), _local_misuse(), ids=[n for n, _ in _local_misuse()])
+def test_local_misuse_is_a_usage_error_never_the_server_s_validation_error(
+        layer: str, call: Callable[[], object]) -> None:
+    with pytest.raises(UsageError) as caught:
+        call()
+    assert not isinstance(caught.value, ValidationError), layer
+    assert isinstance(caught.value, ValueError) and caught.value.code == ErrorCode.USAGE_ERROR
+
+
+async def test_calls_after_destroy_or_close_raise_client_closed(sandbox: Sandbox) -> None:
+    fanfare = await Fanfare.init(organization_id=sandbox.organization_id,
+                                 publishable_key=sandbox.publishable_key,
+                                 base_url=sandbox.base_url)
+    api = fanfare.api
+    await fanfare.destroy()
+    with pytest.raises(ClientClosedError) as destroyed:
+        fanfare.experiences.create_journey(sandbox.experiences["queue"])
+    assert destroyed.value.code == ErrorCode.NOT_INITIALIZED
+    with pytest.raises(ClientClosedError) as closed:
+        await api.get_experience(sandbox.experiences["queue"])
+    assert closed.value.code == ErrorCode.ABORTED and not isinstance(closed.value, ConfigError)
+
+
+def test_every_error_class_lives_in_errors_and_fleet_error_is_re_exported() -> None:
+    from fanfare_rx.fleet import FleetError as FleetPackageError
+    from fanfare_rx.fleet.backends import FleetError as BackendsError
+
+    assert FleetPackageError is BackendsError is errors.FleetError
+    assert issubclass(errors.FleetError, FanfareError)
+    assert errors.TimeoutError is errors.FanfareTimeoutError
+    assert issubclass(APITimeoutError, errors.FanfareTimeoutError)
+    assert issubclass(errors.StorageLockTimeout, errors.StorageError)

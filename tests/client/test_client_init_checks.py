@@ -62,3 +62,24 @@ async def test_a_storage_that_is_no_session_storage_is_refused(storage: Any) -> 
     with pytest.raises(ConfigError, match="SessionStorage"):
         await Fanfare.init(organization_id="org", publishable_key="pk_test_x",
                            base_url="http://127.0.0.1:9", storage=storage)
+
+
+@pytest.mark.parametrize("base_url", [
+    123, "ftp://127.0.0.1", "http://", "http://127.0.0.1:70000", "http://127.0.0.1:0",
+    "http://127.0.0.1 :80", " http://127.0.0.1", "http://user:pass@127.0.0.1",
+    "http://bücher.example/api", "http://127.0.0.1/a\nb",
+])
+async def test_a_bad_base_url_is_refused_at_init_with_nothing_sent(base_url: Any) -> None:
+    with pytest.raises(ConfigError) as caught:
+        await Fanfare.init(organization_id="org", publishable_key="pk_test_x", base_url=base_url)
+    assert caught.value.code == ErrorCode.INVALID_CONFIG
+    assert "user:pass" not in str(caught.value)  # a password in the URL is never echoed
+    with pytest.raises(ConfigError):
+        ConsumerApi(base_url, "pk_test_x", organization_id="org", sessions=SessionManager("org"))
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:8080", "https://consumer.fanfare.io/api",
+                                      "http://xn--bcher-kva.example/api", "http://[::1]:9/"])
+def test_a_good_base_url_is_taken(base_url: str) -> None:
+    api = ConsumerApi(base_url, "pk_test_x", organization_id="org", sessions=SessionManager("org"))
+    assert api.base_url.startswith(base_url.rstrip("/")[:12])

@@ -11,7 +11,7 @@ from client_helpers import Events, distribution_id
 
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.client.storage import MemoryStorage
-from fanfare_rx.errors import ErrorCode, FanfareError
+from fanfare_rx.errors import ClientClosedError, ErrorCode, FanfareError
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire.client import ConsumerApi
@@ -90,7 +90,7 @@ async def test_close_releases_the_pool_and_later_calls_raise(api: ConsumerApi,
     await api.close()
     await api.close()  # idempotent
     assert session.closed and api.closed and api.client_session is None
-    with pytest.raises(FanfareError) as caught:
+    with pytest.raises(ClientClosedError) as caught:
         await api.get_experience(sandbox.experiences["queue"])
     assert caught.value.code == ErrorCode.ABORTED
 

@@ -3,6 +3,7 @@ never slept), and that repeated enters never make duplicate entries."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from fanfare_rx.errors import (
     NotFoundError,
     RateLimitedError,
     ServerError,
+    UsageError,
     ValidationError,
 )
 from fanfare_rx.errors import TimeoutError as FanfareTimeoutError
@@ -218,7 +220,19 @@ def test_delay_for_rules() -> None:
 
 
 def test_policy_rejects_nonsense() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         RetryPolicy(max_attempts=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         RetryPolicy(jitter=(1.0, 0.5))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"base_delay": math.nan}, {"base_delay": -1}, {"max_delay": math.inf},
+    {"retry_after_cap": math.nan}, {"jitter": (0.5, math.inf)}, {"max_attempts": 2.5},
+    {"max_attempts": True}, {"base_delay": "1"},
+])
+def test_policy_refuses_delays_that_never_end_or_never_were(kwargs: dict[str, Any]) -> None:
+    """A nan, infinite or negative delay would make the client wait forever (or not at all):
+    refused where it is given."""
+    with pytest.raises(UsageError, match=next(iter(kwargs))):
+        RetryPolicy(**kwargs)

@@ -13,7 +13,7 @@ from client_helpers import distribution_id
 
 import fanfare_rx
 from fanfare_rx import Fanfare
-from fanfare_rx.errors import ConfigError, ErrorCode, FanfareError
+from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire.pool import HttpPool
 
@@ -50,7 +50,7 @@ async def test_fifty_shoppers_share_one_pool_and_keep_their_own_identity(
 
     await shoppers[0].destroy()
     assert not pool.closed and not shared.closed
-    with pytest.raises(FanfareError) as aborted:
+    with pytest.raises(ClientClosedError) as aborted:
         await shoppers[0].api.queue_status(queue_id)
     assert aborted.value.code == ErrorCode.ABORTED
     again = await shoppers[1].api.queue_status(queue_id)
@@ -72,7 +72,7 @@ async def test_a_closed_pool_refuses_requests_and_a_shopper_does_not_reopen_it(
         shopper = await _shopper(sandbox, pool)
         await shopper.auth.guest()
     try:
-        with pytest.raises(FanfareError) as caught:
+        with pytest.raises(ClientClosedError) as caught:
             await shopper.experiences.get_me()
         assert caught.value.code == ErrorCode.ABORTED and pool.client_session is None
     finally:

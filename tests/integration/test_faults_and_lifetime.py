@@ -11,7 +11,13 @@ import pytest
 from integration_helpers import BusEvents, MakeFanfare, consumer_id, engine_of
 
 from fanfare_rx import Fanfare
-from fanfare_rx.errors import ConfigError, DecodeError, ErrorCode, JourneyDestroyedError
+from fanfare_rx.errors import (
+    ClientClosedError,
+    ConfigError,
+    DecodeError,
+    ErrorCode,
+    JourneyDestroyedError,
+)
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.wire import QueueStatus
 from fanfare_rx.sandbox import Sandbox
@@ -133,7 +139,7 @@ async def test_destroy_closes_the_pool_and_leaves_no_tasks(
     assert fanfare.api.client_session is None or fanfare.api.client_session.closed
     assert session.closed and connector.closed
     assert fanfare.experiences.journeys == {}
-    with pytest.raises(ConfigError) as raised:
+    with pytest.raises(ClientClosedError) as raised:
         fanfare.experiences.create_journey(sb.experiences["queue"])
     assert raised.value.code == ErrorCode.NOT_INITIALIZED
     with pytest.raises(JourneyDestroyedError):

@@ -7,6 +7,7 @@ from reactivex.notification import OnCompleted, OnError, OnNext
 from reactivex.testing import TestScheduler
 
 from fanfare_rx import testing
+from fanfare_rx.errors import UsageError
 from fanfare_rx.testing import (
     SEQUENCE_STAGES,
     JourneyHarness,
@@ -38,7 +39,7 @@ def test_parse_marbles_rxjs_syntax() -> None:
     ((_, failure),) = parse_marbles("--#", error=err, timespan=0.5)[-1:]
     assert isinstance(failure, OnError) and failure.exception is err
     assert parse_marbles("--#", timespan=0.5)[0][0] == 1.0
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         parse_marbles("a(b")
 
 
@@ -83,12 +84,12 @@ def test_unscripted_calls_error_and_fail_the_harness() -> None:
 
 def test_drive_rejects_unnamed_letters() -> None:
     h = JourneyHarness(b.experience("queue"))
-    with pytest.raises(ValueError, match="names no action"):
+    with pytest.raises(UsageError, match="names no action"):
         h.act("s-z", s="start")
     h.advance(5)
     assert h.server.calls == []  # nothing was scheduled
 
 
 def test_script_rejects_unknown_methods() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         ScriptedEffects(TestScheduler()).script("teleport", "-a|")

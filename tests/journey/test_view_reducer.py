@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from factories import EXPERIENCE_ID, T0, act, fold, me_projection, route, snapshot_at, status
 
-from fanfare_rx.errors import ValidationError
+from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.machine import initial_snapshot
 from fanfare_rx.journey.core.messages import AccessCodeAdvanced, GrantClaimed, ResumedFromMe, Tick
 from fanfare_rx.journey.core.view import display_of, view_of
@@ -130,5 +130,5 @@ def test_resume_target_shapes(sequence_arg: Any, waitlist: Any, expected: Any) -
     ("s1", "w1"),
 ])
 def test_resume_target_rejects_bad_input(sequence_arg: Any, waitlist: Any) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(UsageError):
         resume_target(sequence_arg, waitlist)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.sandbox.connections import ServerLimits
 
@@ -153,7 +154,7 @@ async def test_server_stays_reachable_past_the_connection_cap(strict: Sandbox) -
 
 
 def test_limits_are_validated() -> None:
-    with pytest.raises(ValueError, match="idle_timeout"):
+    with pytest.raises(UsageError, match="idle_timeout"):
         ServerLimits(idle_timeout=0)
-    with pytest.raises(ValueError, match="max_connections"):
+    with pytest.raises(UsageError, match="max_connections"):
         ServerLimits(max_connections=-1)

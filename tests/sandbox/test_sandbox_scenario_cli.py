@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.sandbox import Sandbox, ScenarioError, default_scenario, load_scenario
 from fanfare_rx.sandbox.scenario import parse_scenario
 
@@ -85,7 +86,7 @@ async def test_python_api_facts() -> None:
         start = sandbox.now()
         await sandbox.advance(30)
         assert (sandbox.now() - start).total_seconds() == 30
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         Sandbox(clock="manual", speed=60)
 
 

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from fanfare_rx.errors import UsageError
 from fanfare_rx.notebook import record_stages, recording_from_events, timeline
 from fanfare_rx.testing import JourneyHarness
 from fanfare_rx.testing import builders as b
@@ -128,7 +129,7 @@ def test_timeline_of_journeys_and_journey_stages() -> None:
         assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["exp-1"]
     finally:
         plt.close(fig)
-    with pytest.raises(TypeError):
+    with pytest.raises(UsageError):
         timeline([object()])  # type: ignore[list-item]
     q.destroy()
 

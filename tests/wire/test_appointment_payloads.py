@@ -13,7 +13,7 @@ import pytest
 from wire_helpers import at, payload, payload_text, utc
 
 from fanfare_rx.client.session import SessionManager
-from fanfare_rx.errors import DecodeError, ValidationError
+from fanfare_rx.errors import DecodeError, UsageError
 from fanfare_rx.models import wire as w
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.codec import decode, encode
@@ -134,13 +134,13 @@ async def test_invalid_calls_raise_before_any_request() -> None:
     api = ConsumerApi("http://127.0.0.1:9", "pk_test_x", organization_id="org",
                       sessions=SessionManager("org"))
     try:
-        with pytest.raises(ValidationError, match="before start_date"):
+        with pytest.raises(UsageError, match="before start_date"):
             await api.appointment_slots("appt-1", date(2025, 6, 7), date(2025, 6, 1))
-        with pytest.raises(ValidationError, match="slot_id"):
+        with pytest.raises(UsageError, match="slot_id"):
             await api.book_appointment("appt-1", "")
-        with pytest.raises(ValidationError, match="appointment_id"):
+        with pytest.raises(UsageError, match="appointment_id"):
             await api.my_appointment(" ")
-        with pytest.raises(ValidationError, match="new_slot_id"):
+        with pytest.raises(UsageError, match="new_slot_id"):
             await api.reschedule_appointment("appt-1", "")
         assert api.client_session is None
     finally:

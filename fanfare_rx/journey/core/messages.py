@@ -16,7 +16,6 @@ from fanfare_rx.models._redact import redact
 from fanfare_rx.models.actions import ShopperAction
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import (
-    DistributionSummary,
     JourneyAction,
     SequenceAction,
 )
@@ -259,9 +258,4 @@ Message: TypeAlias = (
     | ConnectionObserved
     | FailOpenElapsed
 )
-
-
-def distribution_key(summary: DistributionSummary | None) -> str | None:
-    """The id a :class:`StatusReceived` must carry to apply to ``summary``."""
-    return None if summary is None else summary.id
 

@@ -18,6 +18,7 @@ from fanfare_rx.journey.core.routing import (
     stage_for_requirements,
     stage_from_distribution,
 )
+from fanfare_rx.journey.core.stages import ended_outcome
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,
@@ -136,8 +137,7 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
     grant_expires = locate.ms(grant.expires_at) if grant is not None else None
     if stage is SS.ADMITTED and grant_expires is not None and grant_expires <= msg.at:
         stage, token, outcome = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
-    if stage is SS.ENDED and outcome is None and distribution is not None and distribution.status is DS.CLOSED:
-        outcome = "closed"
+    outcome = ended_outcome(stage, outcome, distribution.status if distribution is not None else None)
     ctx = attrs.evolve(
         base,
         sequence_id=projection.sequence_id,

@@ -19,6 +19,7 @@ from fanfare_rx.journey.core.messages import (
     RouteResolved,
     SessionLost,
 )
+from fanfare_rx.journey.core.stages import ended_outcome
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,
@@ -279,7 +280,8 @@ def _no_access(
     if probe and snap.context.distribution is not None:
         # The sequence the journey stood in is gone (closed) before any entry: it ended.
         distribution = attrs.evolve(snap.context.distribution, status=DS.CLOSED)
-        ended = attrs.evolve(left_sequence(ctx), distribution=distribution, outcome="closed")
+        ended = attrs.evolve(left_sequence(ctx), distribution=distribution,
+                             outcome=ended_outcome(SS.ENDED, None, distribution.status))
         draft = attrs.evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.ENDED,
                              requirements=(), context=ended)
         return draft, [user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.WARNING,
@@ -426,16 +428,12 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     )
     stage = snap.sequence_stage if same else SS.NONE
     if not same:
-        ctx = attrs.evolve(
-            ctx, participation=None, position=None, estimated_wait_seconds=None,
-            current_bid=None, highest_bid=None, admittance_token=None,
-            admittance_expires_at=None, outcome=None, waitlist_entered_at=None,
-        )
+        ctx = attrs.evolve(left_sequence(ctx), distribution=distribution)
     stage = stage_from_distribution(stage, ctx)
     if stage in (SS.ACTIVE_ENTERABLE, SS.ENDED):
         ctx = attrs.evolve(ctx, waitlist_entered_at=None)
-    if stage is SS.ENDED and ctx.outcome is None and status is DS.CLOSED:
-        ctx = attrs.evolve(ctx, outcome="closed")
+    if (outcome := ended_outcome(stage, ctx.outcome, status)) != ctx.outcome:
+        ctx = attrs.evolve(ctx, outcome=outcome)
     if msg.guest and stage is SS.ACTIVE_ENTERABLE and distribution is not None \
             and distribution.supports_guest is False:
         return _sign_in_first(snap, stage, ctx, events)

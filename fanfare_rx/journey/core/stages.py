@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
 
 import attrs
 
@@ -18,15 +17,15 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionStatus, SequenceStage
 
 __all__ = [
+    "CLOSED_OUTCOME",
     "StatusOutcome",
+    "ended_outcome",
     "mechanism_of",
     "sequence_stage_for",
     "sequence_stage_for_distribution",
-    "sequence_stage_for_status",
     "stage_outcome",
     "standing_of",
     "state_outcome",
-    "status_of",
 ]
 
 DT = wire.DistributionType
@@ -112,6 +111,33 @@ def sequence_stage_for(
     return outcome
 
 
+def _by_timing(distribution_status: DistributionStatus | None, on_waitlist: bool, *,
+               unknown: bool) -> StatusOutcome:
+    """The one fallback for a state the tables do not place (an unknown mechanism or status,
+    or an entry that is gone): the distribution's timing decides the stage."""
+    return StatusOutcome(
+        stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
+        unknown=unknown,
+    )
+
+
+#: The outcome of a sequence that ended because its distribution closed.
+CLOSED_OUTCOME = "closed"
+
+
+def ended_outcome(stage: SequenceStage, outcome: str | None,
+                  distribution_status: DistributionStatus | None) -> str | None:
+    """The outcome to show: an ended sequence whose distribution closed, with no other
+    outcome, ended ``closed``; any other outcome is kept.
+
+    Usage: ``ended_outcome(SequenceStage.ENDED, None, DistributionStatus.CLOSED)`` -> ``"closed"``
+    """
+    if stage is SequenceStage.ENDED and outcome is None \
+            and distribution_status is DistributionStatus.CLOSED:
+        return CLOSED_OUTCOME
+    return outcome
+
+
 @functools.lru_cache(maxsize=4096)
 def stage_outcome(
     mechanism: wire.DistributionType,
@@ -132,10 +158,7 @@ def stage_outcome(
         stage = _row(mechanism, status)
     if stage is None or stage == _ENTERABLE:
         # An entry that is gone (or a status this table does not know): the timing decides.
-        return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
-            unknown=stage is None,
-        )
+        return _by_timing(distribution_status, on_waitlist, unknown=stage is None)
     if stage == _GRANTED_IF_TOKEN:
         stage = SequenceStage.ADMITTED if has_grant else SequenceStage.PARTICIPATING
     assert isinstance(stage, SequenceStage)
@@ -167,10 +190,7 @@ def state_outcome(
     """
     spec = registry.spec_of_state(state_type)
     if spec is None:
-        return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
-            unknown=True,
-        )
+        return _by_timing(distribution_status, on_waitlist, unknown=True)
     return stage_outcome(spec.kind, status, distribution_status, reason, has_grant, on_waitlist)
 
 
@@ -185,31 +205,3 @@ def standing_of(state: object) -> Standing | None:
     normaliser (None for an object that is no consumer state)."""
     spec = registry.spec_of_state(type(state))
     return None if spec is None else spec.standing(state)
-
-
-def status_of(state: Any) -> str:
-    """The wire status name of a live consumer state (``QUEUED``, ``WON`` ...)."""
-    standing = standing_of(state)
-    return "" if standing is None else standing.status
-
-
-def sequence_stage_for_status(
-    state: Any, distribution_status: DistributionStatus | None, *, on_waitlist: bool = False
-) -> StatusOutcome:
-    """Map one live consumer state (any registered mechanism) to a sequence stage, through
-    :func:`sequence_stage_for`.
-
-    Usage: ``sequence_stage_for_status(QueueQueued(position=3, ...), OPEN).stage``
-    -> ``participating``
-    """
-    spec = registry.spec_of_state(type(state))
-    if spec is None:
-        return StatusOutcome(
-            stage=sequence_stage_for_distribution(distribution_status, on_waitlist=on_waitlist),
-            unknown=True,
-        )
-    standing = spec.standing(state)
-    return sequence_stage_for(
-        spec.kind, standing.status, distribution_status,
-        reason=standing.reason, grant=standing.grant, on_waitlist=on_waitlist,
-    )

@@ -16,10 +16,8 @@ from fanfare_rx.journey.core.stages import (
     mechanism_of,
     sequence_stage_for,
     sequence_stage_for_distribution,
-    sequence_stage_for_status,
     stage_outcome,
     state_outcome,
-    status_of,
 )
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
@@ -42,10 +40,8 @@ __all__ = [
     "mechanism_of",
     "sequence_stage_for",
     "sequence_stage_for_distribution",
-    "sequence_stage_for_status",
     "stage_outcome",
     "state_outcome",
-    "status_of",
 ]
 
 DT = wire.DistributionType

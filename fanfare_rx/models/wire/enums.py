@@ -8,6 +8,8 @@ from __future__ import annotations
 import enum
 from typing import TypeVar, cast
 
+from fanfare_rx.errors import UsageError
+
 __all__ = [
     "AuctionStatus", "Availability", "DistributionLifecycle", "DistributionType", "DrawStatus",
     "GateType", "OutcomeType", "QueueStatus", "ReasonCode", "RouteOutcome", "SequencePhase",
@@ -32,7 +34,7 @@ def extend_enum(cls: type[_E], value: str) -> _E:
         cls._value2member_map_[value] = existing  # the same member again once re-extended
         return existing  # type: ignore[return-value]
     if not value or not isinstance(value, str):
-        raise ValueError(f"an enum value is a non-empty string, got {value!r}")
+        raise UsageError(f"an enum value is a non-empty string, got {value!r}")
     member = str.__new__(cls, value)
     member._name_ = value.upper()
     member._value_ = value
