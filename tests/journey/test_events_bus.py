@@ -80,7 +80,7 @@ def test_bus_rejects_unknown_names_and_survives_raising_handlers() -> None:
         ("queue", "QUEUED", "queue:admitted"),
         ("draw", "ENTERED", "draw:won"),
         ("auction", "BIDDING", "auction:won"),
-        ("timed_release", "ENTERED", "timed_release:entered"),
+        ("timed_release", "ENTERED", "timed_release:granted"),
     ],
 )
 def test_entry_and_admission_per_type(kind: str, entered: str, admitted: str) -> None:
@@ -90,6 +90,7 @@ def test_entry_and_admission_per_type(kind: str, entered: str, admitted: str) ->
     granted = reduce(participating, status(granted_state(kind, grant="g" * 40), kind=kind, at=T0 + 20))
     events = dict(bus_events(participating, granted))
     assert admitted in events
+    assert f"{kind}:entered" not in events  # the grant is not a second entry
     token = events[admitted]["token"]
     assert "g" * 40 not in token and "redacted" in token
 
