@@ -245,7 +245,10 @@ AUCTION_ITEM = Obj({"id": "str", "timeZone": "str", "settleAt": "time", "currenc
                     "minBidIncrement": Null("money"), "floorPrice": Null("money"),
                     "priceDropAmount": Null("money"), "priceDropIntervalSeconds": Null("num"),
                     "quantity": "num", **_WINDOW},
-                   extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num")})
+                   # the gen C auction item has no supportsGuest (§5: auctions take no
+                   # guests by default); the sandbox states its own
+                   extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num"),
+                               "supportsGuest": "bool"})
 TIMED_RELEASE_ITEM = Obj({"id": "str", "timeZone": "str", "supportsGuest": "bool"}, _WINDOW,
                          extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num")})
 APPOINTMENT_ITEM = Obj({"id": "str", "timeZone": "str"},
