@@ -252,3 +252,15 @@ def test_every_name_the_bus_emits_is_declared(kind: str, steps: list[tuple[int, 
         new = reduce(snap, message)
         assert {name for name, _ in bus_events(snap, new)} <= EVENT_NAMES
         snap = new
+
+
+def test_the_timed_release_declares_the_names_the_bus_emits() -> None:
+    """The mechanism's list of its event names and the bus's row for it say the same."""
+    from fanfare_rx.client.events import MECHANISM_EVENTS
+    from fanfare_rx.mechanisms.timed_release import TIMED_RELEASE
+
+    row = MECHANISM_EVENTS["timed_release"]
+    named = {row.entered, row.left, row.granted, row.expired, row.status_updated, row.error,
+             *row.ended.values(), *row.more}
+    assert set(TIMED_RELEASE.events) == named
+    assert row.granted == "timed_release:granted" != row.entered
