@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import attrs
@@ -56,6 +57,8 @@ class ConformanceTarget:
         email: sign in with this email (``POST /auth/otp/request`` then ``/verify``)...
         otp_code: ...and this code (the sandbox's development OTP is ``424242``).
         enter: take part (and leave again where the API allows) besides reading.
+        organization_id: the organization, for the calls that take it (an auction's
+            ``GET …/bids?organizationId=``); without it those calls are not made.
         timeout: seconds per request.
 
     Usage: ``ConformanceTarget(base_url="http://127.0.0.1:4802", publishable_key="pk_test_…")``
@@ -67,12 +70,15 @@ class ConformanceTarget:
     email: str | None = None
     otp_code: str | None = attrs.field(default=None, repr=redact)
     enter: bool = False
+    organization_id: str | None = None
     timeout: float = 10.0
 
     def __attrs_post_init__(self) -> None:
         check_base_url(self.base_url)
-        # The walk needs no organization id; the key gets the client's own checks.
-        check_credentials(organization_id="-", publishable_key=self.publishable_key)
+        # The walk needs no organization id (given, it is checked as the client checks it);
+        # the key gets the client's own checks.
+        check_credentials(organization_id="-" if self.organization_id is None
+                          else self.organization_id, publishable_key=self.publishable_key)
         if isinstance(self.experience_ids, str) or not all(
                 isinstance(e, str) and e for e in self.experience_ids):
             raise UsageError("experience_ids must be a sequence of non-empty ids")
@@ -317,6 +323,7 @@ async def _walk_distribution(walk: _Walk, root: str, ident: str, token: str | No
     await walk.call("GET", f"{base}/status", 200, token=token)
     if root == "/auctions":
         await walk.call("GET", f"{base}/highest-bid", 200, token=token)
+        await _walk_bids(walk, base, token)
         if enter:  # no leave exists: entering bids nothing
             await walk.call("POST", f"{base}/enter", (200, 400, 423), token=token)
         return
@@ -326,6 +333,16 @@ async def _walk_distribution(walk: _Walk, root: str, ident: str, token: str | No
         if status == 200:
             await walk.call("GET", f"{base}/status", 200, token=token)
             await walk.call("POST", f"{base}/leave", (200, 409), token=token)
+
+
+async def _walk_bids(walk: _Walk, base: str, token: str) -> None:
+    """An auction's bid lists (everyone's needs the organization) and its current price (the
+    spec documents it for Dutch auctions: a 404 elsewhere is an answer too)."""
+    if walk.target.organization_id is not None:
+        query = urlencode({"organizationId": walk.target.organization_id, "limit": 20})
+        await walk.call("GET", f"{base}/bids?{query}", 200, token=token)
+    await walk.call("GET", f"{base}/bids/history?limit=20", 200, token=token)
+    await walk.call("GET", f"{base}/current-price", (200, 404), token=token)
 
 
 async def _walk_appointment(walk: _Walk, base: str, token: str, *, enter: bool) -> None:

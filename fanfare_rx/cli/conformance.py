@@ -38,6 +38,8 @@ def add_conformance_arguments(parser: argparse.ArgumentParser) -> None:
     server.add_argument("--base-url", dest="base_url", help="the Consumer API root URL")
     server.add_argument("--publishable-key", dest="publishable_key",
                         help="publishable key (pk_...)")
+    server.add_argument("--organization-id", dest="organization_id",
+                        help="the organization (walks an auction's bids, which need it)")
     server.add_argument("--experience-id", dest="experience_ids", action="append", default=[],
                         metavar="ID", help="an experience to walk (repeat for more)")
     server.add_argument("--sandbox", action="store_true",
@@ -59,9 +61,9 @@ def check_conformance_arguments(args: argparse.Namespace) -> str | None:
     Usage: ``check_conformance_arguments(args)`` -> ``None``
     """
     if args.sandbox:
-        if args.base_url or args.publishable_key or args.experience_ids:
+        if args.base_url or args.publishable_key or args.experience_ids or args.organization_id:
             return "--sandbox checks the embedded sandbox: give no --base-url, " \
-                   "--publishable-key or --experience-id with it"
+                   "--publishable-key, --organization-id or --experience-id with it"
     elif not (args.base_url and args.publishable_key):
         return "give --base-url and --publishable-key (or --sandbox)"
     if (args.email is None) != (args.otp is None) and not args.sandbox:
@@ -74,7 +76,8 @@ async def _check(args: argparse.Namespace) -> ConformanceReport:
         return await check_server(ConformanceTarget(
             base_url=args.base_url, publishable_key=args.publishable_key,
             experience_ids=tuple(args.experience_ids), email=args.email,
-            otp_code=args.otp, enter=args.enter, timeout=args.timeout))
+            otp_code=args.otp, enter=args.enter, organization_id=args.organization_id,
+            timeout=args.timeout))
     from fanfare_rx.sandbox import Sandbox
     from fanfare_rx.sandbox.scenario import default_scenario
 
@@ -84,7 +87,8 @@ async def _check(args: argparse.Namespace) -> ConformanceReport:
             base_url=sandbox.base_url, publishable_key=sandbox.publishable_key,
             experience_ids=tuple(sandbox.experiences.values()),
             email=args.email or "conformance@example.com",
-            otp_code=args.otp or sandbox.otp_code, enter=True, timeout=args.timeout))
+            otp_code=args.otp or sandbox.otp_code, enter=True,
+            organization_id=scenario.organization_id, timeout=args.timeout))
 
 
 def run_conformance_command(args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -69,7 +69,7 @@ MECHANISM_EVENTS: Mapping[str, MechanismEvents] = {
               "auction:auto-rebid-enabled", "auction:auto-rebid-disabled")),
     "timed_release": MechanismEvents(
         entered="timed_release:entered", left="timed_release:left",
-        granted="timed_release:entered", expired="timed_release:expired",
+        granted="timed_release:granted", expired="timed_release:expired",
         ended={"completed": "timed_release:completed"},
         status_updated="timed_release:status-updated", error="timed_release:error"),
     "appointment": MechanismEvents(
@@ -227,12 +227,15 @@ def _entered(c: _Change) -> _Events:
 
 
 def _admitted(c: _Change) -> _Events:
+    """The grant, under the mechanism's grant name; an entry answered at once by a grant (a
+    timed release) is announced as the entry first, once."""
     events = _declared(c)
     if events is None or events.granted is None:
         return []
     ctx = c.new.context
-    return [(events.granted, {**c.base, "token": redact(ctx.admittance_token),
-                              "expiresAt": ctx.admittance_expires_at})]
+    granted = (events.granted, {**c.base, "token": redact(ctx.admittance_token),
+                                "expiresAt": ctx.admittance_expires_at})
+    return [*_entered(c), granted]
 
 
 def _expired(c: _Change) -> _Events:

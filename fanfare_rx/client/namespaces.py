@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fanfare_rx.client.api_effects import ApiEffects
@@ -225,22 +225,38 @@ class Auth:
 
         Usage: ``await fanfare.auth.verify_otp("424242", email="ada@example.com")``
         """
+        return await self._sign_in(lambda held: self._fanfare.sessions.verify_otp(
+            code, email=email, phone=phone, default_country=default_country,
+            leave_guest=leave_guest, guest_places=held), leave_guest)
+
+    async def exchange_external(self, exchange_code: str, *,
+                                leave_guest: bool = False) -> wire.SessionInfo:
+        """Sign in with an exchange code from your backend (``POST /auth/external/exchange``);
+        a guest session is linked (its participations are kept).
+
+        When the code names another existing account, a guest holding places cannot be linked:
+        as with :meth:`verify_otp` this raises ``ConflictError`` (code ``ALREADY_LINKED``) and
+        the guest keeps its session and places; ``leave_guest=True`` signs in anyway and the
+        bus emits ``auth:guest_left`` naming the places left.
+
+        Usage: ``await fanfare.auth.exchange_external("exc_...")``
+        """
+        return await self._sign_in(lambda held: self._fanfare.sessions.exchange_external(
+            exchange_code, leave_guest=leave_guest, guest_places=held), leave_guest)
+
+    async def _sign_in(self, call: Callable[[int], Awaitable[wire.SessionInfo]],
+                       leave_guest: bool) -> wire.SessionInfo:
+        """Run a sign-in with the count of places the guest holds; a guest left behind by
+        choice is announced (``auth:guest_left`` with its places)."""
         fanfare = self._fanfare
         guest = fanfare.sessions.session
         places = fanfare.experiences.places()
-        held = sum(1 for place in places if place["held"])
-        session = await fanfare.sessions.verify_otp(
-            code, email=email, phone=phone, default_country=default_country,
-            leave_guest=leave_guest, guest_places=held)
+        session = await call(sum(1 for place in places if place["held"]))
         if (leave_guest and guest is not None and guest.type == wire.SessionType.GUEST
                 and guest.consumer_id != session.consumer_id):
             fanfare._bus.emit(AUTH_GUEST_LEFT, {"guest": guest, "session": session,
                                                 "places": places})
         return session
-
-    async def exchange_external(self, exchange_code: str) -> wire.SessionInfo:
-        """Sign in with an exchange code from your backend (``POST /auth/external/exchange``)."""
-        return await self._fanfare.sessions.exchange_external(exchange_code)
 
     async def start_new_guest(self) -> wire.SessionInfo:
         """After ``auth:session_lost``: continue as a new guest (the lost consumer's

@@ -296,18 +296,27 @@ class SessionManager(StoredSessionHolder):
             held = self.participations() if self.participations is not None else 0
         if held:
             raise ConflictError(
-                "already_linked: this email or phone belongs to another account; the guest "
+                "already_linked: this sign-in belongs to another account; the guest "
                 f"session keeps its {held} place(s) (pass leave_guest=True to sign in without it)",
                 code=ALREADY_LINKED, details={"error": "already_linked", "participations": held})
 
-    async def exchange_external(self, exchange_code: str) -> wire.SessionInfo:
-        """Sign in with a one-time exchange code of an external identity provider.
+    async def exchange_external(
+        self, exchange_code: str, *, leave_guest: bool = False, guest_places: int | None = None,
+    ) -> wire.SessionInfo:
+        """Sign in with a one-time exchange code of an external identity provider; a guest
+        session held now is sent along so it is linked, exactly as :meth:`verify_otp`: a guest
+        holding places is never swapped for another consumer (409 ``already_linked``, or an
+        answer naming another consumer, raise :class:`~fanfare_rx.errors.ConflictError` code
+        ``ALREADY_LINKED``; the code stays usable on the sandbox) unless ``leave_guest=True``.
 
         Usage: ``await sessions.exchange_external("exc_...")``
         """
         body = wire.ExternalExchange(exchange_code=exchange_code)
         async with self._lock, self._exclusive():
-            envelope = await self._calls().exchange(body, self._guest_bearer())
+            bearer = None if leave_guest else self._guest_bearer()
+            envelope = await self._calls().exchange(body, bearer)
+            if bearer is not None:
+                self._check_linked(envelope, guest_places)
             return await self._adopt(envelope)
 
     async def logout(self, reason: str = "logout") -> None:

@@ -133,6 +133,26 @@ class ShopperActor:
         return self._worker.drain()
 
 
+#: Ray's authentication mode variable (read when Ray is imported).
+_RAY_AUTH_MODE = "RAY_AUTH_MODE"
+
+
+def _ask_for_token_auth(address: str | None) -> bool:
+    """Ask for token authentication explicitly for a Ray about to start here, as Ray would
+    choose it anyway for a new local cluster (then it warns that it did). Nothing is changed
+    when the mode is already set, a cluster is joined (``address`` or ``RAY_ADDRESS``), or
+    Ray is already imported (setting it then would disagree with Ray's configuration).
+    Returns whether it asked.
+
+    Usage: ``_ask_for_token_auth(None)`` -> ``True`` (before ``import ray``)
+    """
+    if (address is not None or os.environ.get("RAY_ADDRESS") or _RAY_AUTH_MODE in os.environ
+            or "ray" in sys.modules):
+        return False
+    os.environ[_RAY_AUTH_MODE] = "token"
+    return True
+
+
 def _import_ray() -> Any:
     try:
         import ray
@@ -223,7 +243,13 @@ class RayBackend:
         self._newly_lost: list[int] = []
 
     async def prepare(self) -> None:
-        """Start or join Ray (blocks the loop for the seconds a local Ray takes to start)."""
+        """Start or join Ray (blocks the loop for the seconds a local Ray takes to start).
+
+        A Ray started here uses token authentication, Ray's default for a local cluster, asked
+        for explicitly (``RAY_AUTH_MODE=token`` in this process's environment) so Ray does not
+        warn that it chose it; a ``RAY_AUTH_MODE`` already set, a cluster joined, or Ray
+        imported before (its configuration is read at import) are left as they are."""
+        _ask_for_token_auth(self.address)
         ray = _import_ray()
         if not ray.is_initialized():
             options = dict(self.init_options)

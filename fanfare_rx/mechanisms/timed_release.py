@@ -50,6 +50,7 @@ TIMED_RELEASE = MechanismSpec(
     poll_interval_ms=5000,
     listed=lambda sequence: tuple(sequence.timed_releases or ()),
     terms=lambda item: ItemTerms(None, item.admission_expiration_seconds, item.supports_guest),
-    events=("timed_release:entered", "timed_release:left", "timed_release:completed",
-            "timed_release:status-updated", "timed_release:error"),
+    events=("timed_release:entered", "timed_release:left", "timed_release:granted",
+            "timed_release:expired", "timed_release:completed", "timed_release:status-updated",
+            "timed_release:error"),
 )

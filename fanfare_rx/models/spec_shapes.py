@@ -23,7 +23,9 @@ import attrs
 
 __all__ = [
     "AUCTION_ITEM",
+    "BID_RECORD",
     "BID_STATE",
+    "CURRENT_PRICE",
     "DRAW_ITEM",
     "DRAW_STATE",
     "QUEUE_ITEM",
@@ -245,7 +247,10 @@ AUCTION_ITEM = Obj({"id": "str", "timeZone": "str", "settleAt": "time", "currenc
                     "minBidIncrement": Null("money"), "floorPrice": Null("money"),
                     "priceDropAmount": Null("money"), "priceDropIntervalSeconds": Null("num"),
                     "quantity": "num", **_WINDOW},
-                   extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num")})
+                   # the gen C auction item has no supportsGuest (§5: auctions take no
+                   # guests by default); the sandbox states its own
+                   extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num"),
+                               "supportsGuest": "bool"})
 TIMED_RELEASE_ITEM = Obj({"id": "str", "timeZone": "str", "supportsGuest": "bool"}, _WINDOW,
                          extensions={**_SEQUENCE_ID, "admissionExpirationSeconds": Null("num")})
 APPOINTMENT_ITEM = Obj({"id": "str", "timeZone": "str"},
@@ -403,6 +408,11 @@ BID_STATE = Obj({"status": Enum.of("NOT_BID", "BIDDING", "WINNING", "OUTBID", "W
                  "winningBidAmount": "money"},
                 # the grant's expiry (as for every other grant) and the highest bid so far
                 extensions={"expiresAt": "time", "highestBid": "money"})
+#: One bid of ``GET /auctions/{id}/bids`` (everyone's) and ``…/bids/history`` (own).
+BID_RECORD = Obj({"amount": "money", "isHighest": "bool", "timestamp": "time"},
+                 {"bidderHandle": "str", "consumerId": "str"})
+#: ``GET /auctions/{id}/current-price`` (documented for Dutch auctions).
+CURRENT_PRICE = Obj({"currentPrice": "money", "remainingQuantity": "num", "auctionEnded": "bool"})
 TIMED_RELEASE_STATE = Obj({"status": "str"},
                           {"admissionGrant": "str", "enteredAt": "time", "completedAt": "time",
                            "leftAt": "time", "selectedVariantId": "str", "expiresAt": "time"},
@@ -459,6 +469,9 @@ SHAPES: Mapping[tuple[str, str], Any] = {
     ("POST", "/auctions/{id}/bid"): BID_STATE,
     ("GET", "/auctions/{id}/status"): BID_STATE,
     ("GET", "/auctions/{id}/highest-bid"): Obj({}, {"amount": Null("money")}),
+    ("GET", "/auctions/{id}/bids"): Arr(BID_RECORD),
+    ("GET", "/auctions/{id}/bids/history"): Arr(BID_RECORD),
+    ("GET", "/auctions/{id}/current-price"): CURRENT_PRICE,
     ("GET", "/timed-releases/{id}"): TIMED_RELEASE_ITEM,
     ("POST", "/timed-releases/{id}/enter"): TIMED_RELEASE_STATE,
     ("POST", "/timed-releases/{id}/leave"): SUCCESS_WITH_GRANT,

@@ -16,7 +16,7 @@ import secrets
 import attrs
 
 from fanfare_rx.models._redact import redact
-from fanfare_rx.sandbox.auth import Accounts, Consumer
+from fanfare_rx.sandbox.auth import Accounts, AlreadyLinked, Consumer
 from fanfare_rx.sandbox.http import ApiError
 
 __all__ = ["CODE_TTL_SECONDS", "ExternalAuthorize", "ExternalAuthorized", "ExternalClaims",
@@ -95,23 +95,35 @@ class ExternalIdentities:
         self._codes[code] = _Code(consumer_id=consumer.id, expires_at=expires)
         return code, expires, resolution
 
-    def exchange(self, code: str, current: Consumer | None = None) -> Consumer:
+    def exchange(self, code: str, current: Consumer | None = None, *,
+                 guest_holds_places: bool = False) -> Consumer:
         """The consumer a code names (the code is used up), or 401; ``current`` is the caller's
-        consumer when it holds a session."""
-        found = self._codes.pop(code, None)
+        consumer when it holds a session.
+
+        A guest caller holding places cannot be linked to a consumer that already exists (an
+        ``existing`` or ``linked`` identity): that raises :class:`AlreadyLinked` (409
+        ``already_linked``, as OTP verify), the code stays usable and nothing changes."""
+        found = self._codes.get(code)
         if found is None:
             raise ApiError(401, {"error": "invalid_exchange_code",
                                  "message": "Unknown or already used exchange code",
                                  "code": "INVALID_EXCHANGE_CODE"})
         if found.expires_at <= self.accounts.wall():
+            del self._codes[code]
             raise ApiError(401, {"error": "exchange_code_expired",
                                  "message": "The exchange code has expired",
                                  "code": "EXCHANGE_CODE_EXPIRED"})
         consumer = self.accounts.consumers[found.consumer_id]
-        if consumer.id in self._fresh:
-            self._fresh.discard(consumer.id)
-            if current is not None and current.guest:
-                return self._adopt(consumer, current)
+        fresh = consumer.id in self._fresh
+        adopts = fresh and current is not None and current.guest
+        if (guest_holds_places and not adopts and current is not None and current.guest
+                and current.id != consumer.id):
+            raise AlreadyLinked(consumer.id)
+        del self._codes[code]
+        self._fresh.discard(consumer.id)
+        if adopts:
+            assert current is not None
+            return self._adopt(consumer, current)
         return consumer
 
     def _adopt(self, fresh: Consumer, guest: Consumer) -> Consumer:

@@ -55,21 +55,34 @@ async def otp_verify(request: web.Request) -> web.Response:
     if not hmac.compare_digest(body.code.encode(), world.scenario.otp_code.encode()):
         raise ApiError(401, {"error": "otp_invalid", "message": "The code is invalid or expired",
                              "code": "INVALID_OTP"})
-    identity = context.state(request).identity
-    current = identity.consumer if identity is not None else None
-    holds = (current is not None and current.guest
-             and holds_places(world, current, context.now(request)))
+    current, holds = _holding_guest(request)
     try:
         consumer = world.accounts.authenticate(body.email, body.phone, current,
                                                guest_holds_places=holds)
     except AlreadyLinked:
-        raise ApiError(409, {
-            "error": "already_linked",
-            "code": "ALREADY_LINKED",
-            "message": "already_linked: this email or phone belongs to another account, so "
-                       "the guest session (and its places) cannot be linked to it",
-        }) from None
+        raise _already_linked("this email or phone") from None
     return json_response(_envelope(request, consumer))
+
+
+def _already_linked(what: str) -> ApiError:
+    """The spec's conflict of a guest upgrade (§4.1): 409 ``already_linked``, the guest and its
+    places stay as they were (OTP verify and external exchange alike)."""
+    return ApiError(409, {
+        "error": "already_linked",
+        "code": "ALREADY_LINKED",
+        "message": f"already_linked: {what} belongs to another account, so the guest session "
+                   "(and its places) cannot be linked to it",
+    })
+
+
+def _holding_guest(request: web.Request) -> tuple[Consumer | None, bool]:
+    """The caller's consumer (None without a session) and whether it is a guest holding places."""
+    world = context.world(request)
+    identity = context.state(request).identity
+    current = identity.consumer if identity is not None else None
+    holds = (current is not None and current.guest
+             and holds_places(world, current, context.now(request)))
+    return current, holds
 
 
 #: Phases of ``/consumers/me`` in which the consumer holds a place (an entry, a bid, a grant).
@@ -117,12 +130,16 @@ _MAX_CLAIMS = 10_000
 @routes.post("/auth/external/exchange")
 async def external_exchange(request: web.Request) -> web.Response:
     """Publishable key: trade an ``exc_`` code for a session (a guest caller is upgraded when
-    the code's consumer is new)."""
+    the code's consumer is new; a guest holding places and the code of another existing
+    consumer is the 409 ``already_linked`` conflict, as with OTP verify)."""
     body = await read_body(request, wire.ExternalExchange)
     world = context.world(request)
-    identity = context.state(request).identity
-    current = identity.consumer if identity is not None else None
-    consumer = external_identities(world.accounts).exchange(body.exchange_code, current)
+    current, holds = _holding_guest(request)
+    try:
+        consumer = external_identities(world.accounts).exchange(
+            body.exchange_code, current, guest_holds_places=holds)
+    except AlreadyLinked:
+        raise _already_linked("this external identity") from None
     return json_response(_envelope(request, consumer))
 
 

@@ -32,6 +32,8 @@ REACHED = {
     "POST /queues/{id}/leave", "GET /draws/{id}", "GET /draws/{id}/status",
     "POST /draws/{id}/enter", "POST /draws/{id}/leave", "GET /auctions/{id}",
     "GET /auctions/{id}/status", "GET /auctions/{id}/highest-bid", "POST /auctions/{id}/enter",
+    "GET /auctions/{id}/bids", "GET /auctions/{id}/bids/history",
+    "GET /auctions/{id}/current-price",
     "GET /timed-releases/{id}", "GET /timed-releases/{id}/status",
     "GET /waitlists/{id}/status", "POST /waitlists/{id}/enter", "DELETE /waitlists/{id}/leave",
     "GET /appointments/{id}", "GET /appointments/{id}/slots", "GET /appointments/{id}/me",
@@ -44,7 +46,8 @@ REACHED = {
 def _target(sandbox: Sandbox) -> ConformanceTarget:
     return ConformanceTarget(base_url=sandbox.base_url, publishable_key=sandbox.publishable_key,
                              experience_ids=tuple(sandbox.experiences.values()),
-                             email="c@example.com", otp_code=sandbox.otp_code, enter=True)
+                             email="c@example.com", otp_code=sandbox.otp_code, enter=True,
+                             organization_id=sandbox.world.scenario.organization_id)
 
 
 async def test_the_sandbox_in_spec_mode_has_no_drift() -> None:
@@ -192,7 +195,23 @@ async def test_the_command_prints_the_drift_as_text_and_json_and_exits_1(
 
 def test_the_command_on_the_sandbox_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conformance", "--sandbox"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith("0 drift(s) at 0 of ")
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1].startswith("0 drift(s) at 0 of ")
+    for endpoint in ("GET /auctions/{id}/bids ", "GET /auctions/{id}/bids/history ",
+                     "GET /auctions/{id}/current-price "):
+        assert f"ok    {endpoint}(" in out, endpoint  # walked and checked
+
+
+async def test_an_auction_s_bid_lists_need_the_organization() -> None:
+    """Without an organization id the walk does not call everyone's bids (the spec requires
+    ``organizationId``); the own history and the price are walked either way."""
+    async with Sandbox(attrs.evolve(default_scenario(), timed_release_shape="genC")) as sandbox:
+        report = await check_server(attrs.evolve(_target(sandbox), organization_id=None))
+    walked = {r.endpoint for r in report.endpoints}
+    assert "GET /auctions/{id}/bids" not in walked and report.ok
+    assert {"GET /auctions/{id}/bids/history", "GET /auctions/{id}/current-price"} <= walked
+    with pytest.raises(ConfigError):
+        ConformanceTarget(base_url="http://h", publishable_key="pk_test_x", organization_id="")
 
 
 def test_an_unreachable_server_is_drift_not_a_crash() -> None:

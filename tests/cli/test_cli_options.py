@@ -83,6 +83,7 @@ OPTIONS: list[tuple[str, str, str | None, str | None, str, object]] = [
     ("conformance", "--base-url", "http://h/api", None, "base_url", "http://h/api"),
     ("conformance", "--publishable-key", "pk2", None, "publishable_key", "pk2"),
     ("conformance", "--experience-id", "e", None, "experience_ids", ["e"]),
+    ("conformance", "--organization-id", "org_1", None, "organization_id", "org_1"),
     ("conformance", "--sandbox", None, None, "sandbox", True),
     ("conformance", "--enter", None, None, "enter", True),
     ("conformance", "--email", "a@example.com", None, "email", "a@example.com"),
@@ -136,7 +137,7 @@ def test_a_good_value_parses(command: str, option: str, good: str | None, attrib
         extra = [*SERVER, *extra]  # one server option alone is refused (see below)
     base = BASE[command]
     if command == "conformance" and option in {"--base-url", "--publishable-key",
-                                               "--experience-id"}:
+                                               "--experience-id", "--organization-id"}:
         base = CONFORMANCE_SERVER  # a server instead of --sandbox
     if command == "conformance" and option in {"--email", "--otp"}:
         extra = ["--email", "a@example.com", "--otp", "424242"]  # they go together

@@ -66,7 +66,7 @@ MakeFanfare = Callable[..., Awaitable[Fanfare]]
 
 
 #: Start a sandbox (manual clock) on one experience "x" with these sequences, and a Fanfare on it.
-StartOne = Callable[[list[dict[str, Any]]], Awaitable[tuple[Sandbox, Fanfare]]]
+StartOne = Callable[..., Awaitable[tuple[Sandbox, Fanfare]]]
 
 
 @contextlib.asynccontextmanager
@@ -77,8 +77,10 @@ async def one_experience_sandboxes() -> AsyncIterator[StartOne]:
     """
     running: list[tuple[Sandbox, Fanfare]] = []
 
-    async def start(sequences: list[dict[str, Any]]) -> tuple[Sandbox, Fanfare]:
-        scenario = parse_scenario({"experiences": [
+    async def start(sequences: list[dict[str, Any]], *,
+                    shape: str = "compat") -> tuple[Sandbox, Fanfare]:
+        """``shape="genC"``: the sandbox in spec mode (bodies without its extensions)."""
+        scenario = parse_scenario({"timedReleaseShape": shape, "experiences": [
             {"id": "exp-x", "label": "x", "name": "X", "sequences": sequences}]})
         sandbox = await Sandbox(scenario, clock="manual", seed=0).start()
         fanfare = await Fanfare.init(organization_id=sandbox.organization_id,

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from integration_helpers import StartOne, one_experience_sandboxes
+from integration_helpers import StartOne, engine_of, one_experience_sandboxes
 
 from fanfare_rx import Fanfare
 from fanfare_rx.errors import ActionNotAvailableError
@@ -140,3 +140,31 @@ async def test_an_upgrade_while_holding_an_entry_is_info_sequence_changed(
     assert (event.severity, event.message) == (EventSeverity.INFO, "Sequence changed")
     assert event.detail["direction"] == "upgrade"
     assert event.detail["entry"] == "kept_on_server_not_followed"
+
+
+MEMBERS_AUCTION = [
+    {"id": "seq-a", "name": "Members auction", "priority": 1,
+     "distribution": {"type": "auction", "id": "a-1", "openAt": 0, "settleAt": 3600,
+                      "startPrice": "100.00", "minBidIncrement": "5.00", "supportsGuest": False}},
+]
+
+
+async def test_a_guest_on_a_sign_in_only_auction_is_asked_to_sign_in_before_bidding(
+        custom: StartOne) -> None:
+    sb, fanfare = await custom(MEMBERS_AUCTION)
+    journey = fanfare.experiences.create_journey(sb.experiences["x"])
+    view = await journey.view.get().start()
+    assert view.journey_stage == "gated" and [g.type for g in view.gates] == ["authentication"]
+    snap = journey.state.get()
+    assert snap.journey_stage == "needs_auth" and snap.available_actions.sequence == ()
+    assert not any(e.detail and e.detail.get("status") == 403 for e in snap.events)  # nothing refused
+    with pytest.raises(ActionNotAvailableError):
+        await journey.place_bid("100.00")
+    assert engine_of(sb, "x").participants() == set()  # no bid reached the server
+
+    assert await fanfare.auth.request_otp(email="ada@example.com")
+    await fanfare.auth.verify_otp(sb.otp_code, email="ada@example.com")
+    await journey.authenticate()
+    assert "bid" in _sequence(fanfare, sb)
+    await journey.place_bid("100.00")
+    assert journey.sequence_stage.get() == "participating"

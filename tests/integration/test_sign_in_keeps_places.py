@@ -4,6 +4,7 @@ is an explicit choice the bus names. Over loopback HTTP against the sandbox."""
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 from integration_helpers import BusEvents, MakeFanfare, distribution_id, settle
 
@@ -113,3 +114,63 @@ async def test_an_answer_naming_another_consumer_is_not_adopted_while_a_place_is
     assert caught.value.code == "ALREADY_LINKED" and caught.value.status is None
     session = fanfare.auth.session
     assert session is not None and session.consumer_id == guest.consumer_id
+
+
+IDENTITY = {"provider": "shopify", "issuer": "https://shop.example", "subject": "ada-1"}
+
+
+async def _exchange_code(sb: Sandbox) -> str:
+    """The merchant's backend authorizes Ada's identity (secret key) for an exchange code."""
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{sb.base_url}/auth/external/authorize", json=IDENTITY,
+            headers={"Authorization": f"Bearer {sb.secret_key}"}) as reply:
+        assert reply.status == 200, await reply.text()
+        return str((await reply.json())["exchangeCode"])
+
+
+async def _external_account(sb: Sandbox, make_fanfare: MakeFanfare) -> str:
+    """Ada signs in once through the partner on another device: her identity has an account."""
+    other = await make_fanfare()
+    return str((await other.auth.exchange_external(await _exchange_code(sb))).consumer_id)
+
+
+async def test_an_external_identity_with_an_account_is_a_conflict_that_drops_no_place(
+    sb: Sandbox, fanfare: Fanfare, make_fanfare: MakeFanfare
+) -> None:
+    ada = await _external_account(sb, make_fanfare)
+    bus = BusEvents(fanfare)
+    journey = await _queued_guest(sb, fanfare)
+    position = journey.state.get().context.position
+    guest = fanfare.auth.session
+    assert guest is not None
+    code = await _exchange_code(sb)
+    with pytest.raises(ConflictError) as caught:
+        await fanfare.auth.exchange_external(code)
+    assert caught.value.code == "ALREADY_LINKED" and caught.value.status == 409
+    assert "already_linked" in str(caught.value)
+    session = fanfare.auth.session
+    assert session is not None and session.consumer_id == guest.consumer_id
+    assert session.type == "guest"
+    await settle(journey)
+    snap = journey.state.get()
+    assert snap.sequence_stage == "participating" and snap.context.position == position
+    assert "queue:left" not in bus.names and not bus.of("auth:guest_left")
+
+    # Leaving the guest is the explicit choice, with the same (still unused) code.
+    session = await fanfare.auth.exchange_external(code, leave_guest=True)
+    assert session.consumer_id == ada
+    [left] = bus.of("auth:guest_left")
+    assert left["guest"].consumer_id == guest.consumer_id and left["session"].consumer_id == ada
+    assert [place["held"] for place in left["places"]] == [True]
+
+
+async def test_a_new_external_identity_takes_the_guest_and_its_place_along(
+    sb: Sandbox, fanfare: Fanfare
+) -> None:
+    journey = await _queued_guest(sb, fanfare)
+    guest = fanfare.auth.session
+    assert guest is not None
+    session = await fanfare.auth.exchange_external(await _exchange_code(sb))
+    assert session.type == "authenticated" and session.consumer_id == guest.consumer_id
+    await settle(journey)
+    assert journey.sequence_stage.get() == "participating"

@@ -80,7 +80,7 @@ def test_bus_rejects_unknown_names_and_survives_raising_handlers() -> None:
         ("queue", "QUEUED", "queue:admitted"),
         ("draw", "ENTERED", "draw:won"),
         ("auction", "BIDDING", "auction:won"),
-        ("timed_release", "ENTERED", "timed_release:entered"),
+        ("timed_release", "ENTERED", "timed_release:granted"),
     ],
 )
 def test_entry_and_admission_per_type(kind: str, entered: str, admitted: str) -> None:
@@ -90,6 +90,7 @@ def test_entry_and_admission_per_type(kind: str, entered: str, admitted: str) ->
     granted = reduce(participating, status(granted_state(kind, grant="g" * 40), kind=kind, at=T0 + 20))
     events = dict(bus_events(participating, granted))
     assert admitted in events
+    assert f"{kind}:entered" not in events  # the grant is not a second entry
     token = events[admitted]["token"]
     assert "g" * 40 not in token and "redacted" in token
 
@@ -251,3 +252,15 @@ def test_every_name_the_bus_emits_is_declared(kind: str, steps: list[tuple[int, 
         new = reduce(snap, message)
         assert {name for name, _ in bus_events(snap, new)} <= EVENT_NAMES
         snap = new
+
+
+def test_the_timed_release_declares_the_names_the_bus_emits() -> None:
+    """The mechanism's list of its event names and the bus's row for it say the same."""
+    from fanfare_rx.client.events import MECHANISM_EVENTS
+    from fanfare_rx.mechanisms.timed_release import TIMED_RELEASE
+
+    row = MECHANISM_EVENTS["timed_release"]
+    named = {row.entered, row.left, row.granted, row.expired, row.status_updated, row.error,
+             *row.ended.values(), *row.more}
+    assert set(TIMED_RELEASE.events) == named
+    assert row.granted == "timed_release:granted" != row.entered

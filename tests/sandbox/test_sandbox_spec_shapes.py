@@ -159,6 +159,12 @@ async def _tour(api: Recorder) -> None:
     await call("POST", "/auctions/a1/bid", token=c, json={"amount": "12.00"})
     await call("GET", "/auctions/a1/status", token=b)  # OUTBID
     await call("GET", "/auctions/a1/highest-bid", token=b)
+    org = api.sandbox.world.scenario.organization_id
+    await call("GET", f"/auctions/a1/bids?organizationId={org}&limit=5", token=b)
+    await call("GET", "/auctions/a1/bids", token=b)  # 400 organizationId missing
+    await call("GET", "/auctions/a1/bids/history", token=b)
+    await call("GET", "/auctions/a1/bids/history?limit=1", token=a)  # no bid: []
+    await call("GET", "/auctions/a1/current-price")
     await call("POST", "/experiences/exp-auction/route", token=c, json={})
     await call("GET", "/consumers/me", token=c)
 
@@ -204,6 +210,7 @@ async def _tour(api: Recorder) -> None:
     await call("POST", "/draws/d1/leave", token=a)  # 409 after the draw
     await call("POST", "/draws/d1/enter", token=c)  # 400 closed
     await call("POST", "/auctions/a1/bid", token=b, json={"amount": "20.00"})  # 400 closed
+    await call("GET", "/auctions/a1/current-price")  # settled: ended, nothing left
     await call("POST", "/experiences/exp-ended/route", token=a, json={})  # no_access
     await call("POST", "/experiences/exp-draw/route", token=a, json={})
     await api.sandbox.advance(120)  # every grant expired

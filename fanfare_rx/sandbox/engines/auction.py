@@ -68,7 +68,8 @@ class _Result:
 
 class AuctionEngine(Engine, kind="auction", spec=AuctionSpec, routes=routes, noun="Auction",
                     listed_as="auctions", idle_status="not_bid",
-                    extensions={wire.Auction: ("sequence_id", "admission_expiration_seconds"),
+                    extensions={wire.Auction: ("sequence_id", "admission_expiration_seconds",
+                                               "supports_guest"),
                                 wire.AuctionConsumerState: ("expires_at", "highest_bid")}):
     """Usage: ``engine.bid("cns_1", Decimal("120.00"), guest=False, now=t)``"""
 
@@ -267,7 +268,7 @@ class AuctionEngine(Engine, kind="auction", spec=AuctionSpec, routes=routes, nou
             close_at=self.dt(self.close_at), start_price=self.spec.start_price,
             reserve_price=self.spec.reserve_price, min_bid_increment=self.spec.min_bid_increment,
             quantity=1, admission_expiration_seconds=self.spec.admission_expiration_seconds,
-            sequence_id=self.sequence_id)
+            sequence_id=self.sequence_id, supports_guest=self.spec.supports_guest)
 
     def participants(self) -> set[str]:
         return set(self.bidders) | set(self.results)
