@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple
 
 from fanfare_rx.errors import UsageError
+from fanfare_rx.mechanisms import registry
+from fanfare_rx.mechanisms.base import MechanismEvents
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
@@ -26,58 +29,29 @@ EventHandler = Callable[[Mapping[str, Any]], Any]
 Off = Callable[[], None]
 
 
-class MechanismEvents(NamedTuple):
-    """What the bus calls each moment of one mechanism's participation (None: the mechanism
-    has no such moment). The docs' names (journey-sdk §3.5) where they give one.
+class _RegisteredEvents(Mapping[str, MechanismEvents]):
+    """Each registered mechanism's event names, read from its declaration (``events`` of its
+    :class:`~fanfare_rx.mechanisms.base.MechanismSpec`; named after its kind when it declares
+    none), so a plug-in registered later is known to the bus at once."""
 
-    Usage: ``MECHANISM_EVENTS["draw"].granted`` -> ``"draw:won"``
-    """
+    def __getitem__(self, kind: str) -> MechanismEvents:
+        spec = registry.spec_for(kind)
+        if spec is None:
+            raise KeyError(kind)
+        return spec.events or MechanismEvents.named_after(str(spec.kind))
 
-    entered: str
-    #: The participation ended by the consumer, back to enterable (leave, cancel).
-    left: str | None
-    #: The admission grant arrived (``admitted``).
-    granted: str | None
-    #: The grant lapsed (``admission_expired``).
-    expired: str | None
-    #: The participation ended, by outcome (``"*"``: any other outcome while it was live).
-    ended: Mapping[str, str]
-    #: The participation's status changed while the stage stayed.
-    status_updated: str | None
-    #: An error event while the journey stands in this mechanism's distribution.
-    error: str
-    #: The mechanism's own names (positions, bids), emitted by their own rules.
-    more: tuple[str, ...] = ()
+    def __iter__(self) -> Iterator[str]:
+        return iter([str(spec.kind) for spec in registry.registered()])
+
+    def __len__(self) -> int:
+        return len(registry.registered())
 
 
-#: One declaration per mechanism: every bus name of a participation derives from it.
-MECHANISM_EVENTS: Mapping[str, MechanismEvents] = {
-    "queue": MechanismEvents(
-        entered="queue:entered", left="queue:left", granted="queue:admitted",
-        expired="queue:expired", ended={"completed": "queue:left", "*": "queue:denied"},
-        status_updated=None, error="queue:error", more=("queue:position-changed",)),
-    "draw": MechanismEvents(
-        entered="draw:entered", left="draw:left", granted="draw:won", expired="draw:expired",
-        ended={"completed": "draw:left", "lost": "draw:lost", "denied": "draw:lost"},
-        status_updated="draw:status-updated", error="draw:error"),
-    "auction": MechanismEvents(
-        entered="auction:entered", left="auction:left", granted="auction:won",
-        expired="auction:expired",
-        ended={"completed": "auction:left", "lost": "auction:lost", "denied": "auction:lost"},
-        status_updated="auction:status-updated", error="auction:error",
-        more=("auction:bid-placed", "auction:outbid", "auction:winning", "auction:bid-updated",
-              "auction:auto-rebid-enabled", "auction:auto-rebid-disabled")),
-    "timed_release": MechanismEvents(
-        entered="timed_release:entered", left="timed_release:left",
-        granted="timed_release:granted", expired="timed_release:expired",
-        ended={"completed": "timed_release:completed"},
-        status_updated="timed_release:status-updated", error="timed_release:error"),
-    "appointment": MechanismEvents(
-        entered="appointment:entered", left="appointment:cancelled", granted=None, expired=None,
-        ended={"completed": "appointment:completed", "cancelled": "appointment:cancelled",
-               "no_show": "appointment:no-show"},
-        status_updated="appointment:status-updated", error="appointment:error"),
-}
+#: One declaration per mechanism, in its module: every bus name of a participation derives
+#: from it.
+#:
+#: Usage: ``MECHANISM_EVENTS["draw"].granted`` -> ``"draw:won"``
+MECHANISM_EVENTS: Mapping[str, MechanismEvents] = _RegisteredEvents()
 
 #: Names outside a mechanism: the session's, the storage's, the waitlist attachment's and the
 #: journey's own error.
@@ -95,16 +69,26 @@ CONNECTION_RESTORED = "connection:restored"
 CONNECTION_EVENTS: frozenset[str] = frozenset({CONNECTION_LOST, CONNECTION_RESTORED})
 
 
-def _names_of(events: MechanismEvents) -> set[str]:
-    named = {events.entered, events.left, events.granted, events.expired, events.status_updated,
-             events.error, *events.ended.values(), *events.more}
-    return {name for name in named if name is not None}
+class _EventNames(AbstractSet[str]):
+    """Every name the bus knows, the registered mechanisms' included (read when asked)."""
+
+    def _names(self) -> frozenset[str]:
+        return frozenset().union(SESSION_EVENTS, _OTHER_EVENTS, CONNECTION_EVENTS,
+                                 *(events.names() for events in MECHANISM_EVENTS.values()))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 #: Every name the bus knows (documented ones and the library's own), plus ``*`` to receive
 #: them all (the handler then gets ``{"name": ..., **payload}``).
-EVENT_NAMES: frozenset[str] = frozenset().union(
-    SESSION_EVENTS, _OTHER_EVENTS, CONNECTION_EVENTS, *(_names_of(e) for e in MECHANISM_EVENTS.values()))
+EVENT_NAMES: AbstractSet[str] = _EventNames()
 
 #: Stages from which reaching ``participating`` means the consumer just entered (a resume or a
 #: reroute straight into participation is not an entry).

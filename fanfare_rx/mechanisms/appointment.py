@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import attrs
 
-from fanfare_rx.mechanisms.base import ENTERABLE, ApiCalls, MechanismSpec, Standing, rule
+from fanfare_rx.mechanisms.base import (
+    ENTERABLE,
+    ApiCalls,
+    MechanismEvents,
+    MechanismSpec,
+    Standing,
+    rule,
+)
 from fanfare_rx.models import wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.actions import Book, Cancel, Reschedule
@@ -83,5 +90,9 @@ APPOINTMENT = MechanismSpec(
     poll_interval_ms=5000,
     listed=lambda sequence: tuple(sequence.appointments or ()),
     grants=False,
-    events=("appointment:entered",),
+    events=MechanismEvents(
+        entered="appointment:entered", left="appointment:cancelled", granted=None, expired=None,
+        ended={"completed": "appointment:completed", "cancelled": "appointment:cancelled",
+               "no_show": "appointment:no-show"},
+        status_updated="appointment:status-updated", error="appointment:error"),
 )

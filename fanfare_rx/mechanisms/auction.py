@@ -7,6 +7,7 @@ from fanfare_rx.mechanisms.base import (
     ENTERABLE,
     ApiCalls,
     ItemTerms,
+    MechanismEvents,
     MechanismSpec,
     Standing,
     epoch_ms,
@@ -49,7 +50,11 @@ AUCTION = MechanismSpec(
     terms=lambda item: ItemTerms(item.settle_at, item.admission_expiration_seconds,
                                  item.supports_guest),
     settles=True,
-    events=("auction:entered", "auction:left", "auction:bid-placed", "auction:outbid",
-            "auction:winning", "auction:won", "auction:lost", "auction:status-updated",
-            "auction:bid-updated", "auction:error"),
+    events=MechanismEvents(
+        entered="auction:entered", left="auction:left", granted="auction:won",
+        expired="auction:expired",
+        ended={"completed": "auction:left", "lost": "auction:lost", "denied": "auction:lost"},
+        status_updated="auction:status-updated", error="auction:error",
+        more=("auction:bid-placed", "auction:outbid", "auction:winning", "auction:bid-updated",
+              "auction:auto-rebid-enabled", "auction:auto-rebid-disabled")),
 )

@@ -31,6 +31,7 @@ __all__ = [
     "ApiCalls",
     "Facts",
     "ItemTerms",
+    "MechanismEvents",
     "MechanismSpec",
     "Rule",
     "Standing",
@@ -201,6 +202,46 @@ class ApiCalls:
         return steps[which]
 
 
+class MechanismEvents(NamedTuple):
+    """What the event bus calls each moment of one mechanism's participation (None: the
+    mechanism has no such moment). The docs' names (journey-sdk §3.5) where they give one.
+
+    Usage: ``registry.spec_for("draw").events.granted`` -> ``"draw:won"``
+    """
+
+    entered: str
+    #: The participation ended by the consumer, back to enterable (leave, cancel).
+    left: str | None
+    #: The admission grant arrived (``admitted``).
+    granted: str | None
+    #: The grant lapsed (``admission_expired``).
+    expired: str | None
+    #: The participation ended, by outcome (``"*"``: any other outcome while it was live).
+    ended: Mapping[str, str]
+    #: The participation's status changed while the stage stayed.
+    status_updated: str | None
+    #: An error event while the journey stands in this mechanism's distribution.
+    error: str
+    #: The mechanism's own names (positions, bids), emitted by their own rules.
+    more: tuple[str, ...] = ()
+
+    @classmethod
+    def named_after(cls, kind: str, *, more: tuple[str, ...] = ()) -> MechanismEvents:
+        """The names of a mechanism that declares none of its own: ``<kind>:entered`` ...
+
+        Usage: ``MechanismEvents.named_after("raffle").granted`` -> ``"raffle:granted"``
+        """
+        return cls(entered=f"{kind}:entered", left=f"{kind}:left", granted=f"{kind}:granted",
+                   expired=f"{kind}:expired", ended={"*": f"{kind}:ended"},
+                   status_updated=f"{kind}:status-updated", error=f"{kind}:error", more=more)
+
+    def names(self) -> frozenset[str]:
+        """Every name of this mechanism."""
+        named = {self.entered, self.left, self.granted, self.expired, self.status_updated,
+                 self.error, *self.ended.values(), *self.more}
+        return frozenset(name for name in named if name is not None)
+
+
 @attrs.frozen
 class MechanismSpec:
     """One mechanism in one place: its kind, the consumer-state types its status answers come
@@ -225,8 +266,9 @@ class MechanismSpec:
     #: while participating, only the route tells that entries closed (a draw's status stays
     #: ``ENTERED``): the poll asks it too
     route_tells_settling: bool = False
-    #: the journey event names of this mechanism (``queue:entered`` ...)
-    events: tuple[str, ...] = ()
+    #: the event bus's names of this mechanism's moments (None: named after its kind,
+    #: ``<kind>:entered`` ...); read by :mod:`fanfare_rx.client.events`
+    events: MechanismEvents | None = attrs.field(default=None, eq=False)  # holds a dict
     #: its items in an experience's sequence (gen C lists no timed releases there), and what
     #: the journey reads of one
     listed: Callable[[Any], tuple[Any, ...]] = lambda _: ()

@@ -6,6 +6,7 @@ from fanfare_rx.mechanisms.base import (
     ENTERABLE,
     ApiCalls,
     ItemTerms,
+    MechanismEvents,
     MechanismSpec,
     Standing,
     epoch_ms,
@@ -56,6 +57,8 @@ DRAW = MechanismSpec(
                                  item.supports_guest),
     settles=True,
     route_tells_settling=True,
-    events=("draw:entered", "draw:left", "draw:won", "draw:lost", "draw:expired",
-            "draw:status-updated", "draw:error"),
+    events=MechanismEvents(
+        entered="draw:entered", left="draw:left", granted="draw:won", expired="draw:expired",
+        ended={"completed": "draw:left", "lost": "draw:lost", "denied": "draw:lost"},
+        status_updated="draw:status-updated", error="draw:error"),
 )

@@ -9,6 +9,7 @@ from fanfare_rx.mechanisms.base import (
     ENTERABLE,
     ApiCalls,
     ItemTerms,
+    MechanismEvents,
     MechanismSpec,
     Standing,
     epoch_ms,
@@ -63,6 +64,8 @@ QUEUE = MechanismSpec(
     poll_interval_ms=5000,
     listed=lambda sequence: tuple(sequence.queues or ()),
     terms=lambda item: ItemTerms(None, item.admission_expiration_seconds, item.supports_guest),
-    events=("queue:entered", "queue:left", "queue:position-changed", "queue:admitted",
-            "queue:expired", "queue:denied", "queue:error"),
+    events=MechanismEvents(
+        entered="queue:entered", left="queue:left", granted="queue:admitted",
+        expired="queue:expired", ended={"completed": "queue:left", "*": "queue:denied"},
+        status_updated=None, error="queue:error", more=("queue:position-changed",)),
 )

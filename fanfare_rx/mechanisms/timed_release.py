@@ -7,6 +7,7 @@ from fanfare_rx.mechanisms.base import (
     GRANTED_IF_TOKEN,
     ApiCalls,
     ItemTerms,
+    MechanismEvents,
     MechanismSpec,
     Standing,
     epoch_ms,
@@ -50,7 +51,9 @@ TIMED_RELEASE = MechanismSpec(
     poll_interval_ms=5000,
     listed=lambda sequence: tuple(sequence.timed_releases or ()),
     terms=lambda item: ItemTerms(None, item.admission_expiration_seconds, item.supports_guest),
-    events=("timed_release:entered", "timed_release:left", "timed_release:granted",
-            "timed_release:expired", "timed_release:completed", "timed_release:status-updated",
-            "timed_release:error"),
+    events=MechanismEvents(
+        entered="timed_release:entered", left="timed_release:left",
+        granted="timed_release:granted", expired="timed_release:expired",
+        ended={"completed": "timed_release:completed"},
+        status_updated="timed_release:status-updated", error="timed_release:error"),
 )

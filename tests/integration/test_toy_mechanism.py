@@ -21,6 +21,7 @@ from mechanism_conformance import check_declarations, check_end_to_end, enter
 from reactivex import Observable
 
 from fanfare_rx import ExperienceJourney
+from fanfare_rx.client.events import EVENT_NAMES, MECHANISM_EVENTS, EventBus, bus_events
 from fanfare_rx.journey.core import rules, tables
 from fanfare_rx.journey.core.machine import is_available
 from fanfare_rx.journey.core.view import view_of
@@ -41,6 +42,7 @@ from fanfare_rx.models.journey import (
     JourneyContext,
     JourneySnapshot,
     JourneyStage,
+    Participation,
     SequenceStage,
 )
 from fanfare_rx.sandbox.engines import (
@@ -96,8 +98,7 @@ RAFFLE_SPEC = MechanismSpec(
         leave=lambda api, rid: _raffle_answer(api, "POST", f"/raffles/{rid}/leave"),
     ),
     poll_interval_ms=7000,
-    settles=True,
-    events=("raffle:entered", "raffle:picked"),
+    settles=True,  # no events=: the bus names its moments after its kind (toy_raffle:entered ...)
 )
 
 
@@ -145,6 +146,17 @@ def test_the_one_table_the_view_and_validation_take_it(raffle: MechanismSpec) ->
     assert view_of(closed).sequence.phase == "settling"  # type: ignore[union-attr]
     assert not is_available(closed, "leave_raffle")
     assert rules.table_markdown().count("| toy_raffle |") == 3
+
+
+def test_the_event_bus_knows_its_names_from_its_declaration(raffle: MechanismSpec) -> None:
+    assert MECHANISM_EVENTS["toy_raffle"].granted == "toy_raffle:granted"
+    assert {"toy_raffle:entered", "toy_raffle:granted", "toy_raffle:error"} <= EVENT_NAMES
+    off = EventBus().on("toy_raffle:granted", lambda payload: None)  # subscribable by name
+    off()
+    entered = _routed(SS.PARTICIPATING, participation=Participation(
+        type=RAFFLE, id="r-1", status="IN"))  # type: ignore[arg-type]
+    names = [name for name, _ in bus_events(_routed(SS.ACTIVE_ENTERABLE), entered)]
+    assert names == ["toy_raffle:entered"]
 
 
 def test_it_is_gone_once_unregistered() -> None:
