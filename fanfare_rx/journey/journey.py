@@ -13,6 +13,7 @@ from typing import Any
 from reactivex import abc
 
 from fanfare_rx.journey.actions import JourneyActions
+from fanfare_rx.journey.operators import SELECTORS
 from fanfare_rx.journey.polling import JourneyPolling
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.store import Store
@@ -36,18 +37,6 @@ from fanfare_rx.models.journey import (
 from fanfare_rx.models.page import Page
 
 __all__ = ["ExperienceJourney"]
-
-#: The derived stores, by attribute name: each is made on first access, mounted on first listen.
-_SELECTORS: dict[str, Callable[[JourneySnapshot], Any]] = {
-    "journey_stage": lambda s: s.journey_stage,
-    "sequence_stage": lambda s: s.sequence_stage,
-    "requirements": lambda s: s.requirements,
-    "latest_event": lambda s: s.latest_event,
-    "available_actions": lambda s: s.available_actions,
-    "context": lambda s: s.context,
-    "events": lambda s: s.events,
-}
-
 
 class ExperienceJourney(JourneyActions, JourneyPolling):
     """A consumer's journey through one experience, as Rx streams.
@@ -126,7 +115,7 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
             stores = self._stores = {"state": Store.of_subject(self._subject)}
         store = stores.get(name)
         if store is None:
-            store = stores[name] = stores["state"].derive(_SELECTORS[name])
+            store = stores[name] = stores["state"].derive(SELECTORS[name])
         return store
 
     @property

@@ -25,10 +25,13 @@ from typing import IO, Any, Self, TypeVar, get_args
 
 import attrs
 import cattrs
+import reactivex
+from reactivex import operators as ops
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.fold import fold
 from fanfare_rx.journey.core.messages import ConsumerState, Message
+from fanfare_rx.journey.operators import fold_journey
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models._html import SECRET_KEYS
 from fanfare_rx.models._redact import redact
@@ -341,8 +344,8 @@ def replay(path: str | os.PathLike[str]) -> Iterator[JourneySnapshot]:
     Usage: ``for snapshot in fanfare_rx.replay("journey.jsonl"): print(snapshot.sequence_stage)``
     """
     recording = read_recording(path)
-    yield recording.snapshot
-    for _, snapshot, changed in recording.steps():
-        if changed:
-            yield snapshot
+    snapshots = reactivex.from_iterable(recording.messages).pipe(
+        fold_journey(recording.snapshot), ops.to_list()
+    )
+    yield from snapshots.run()
 

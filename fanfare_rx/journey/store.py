@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, Generic, TypeVar
 
 from reactivex import Observable, abc
+from reactivex import operators as ops
 from reactivex.disposable import Disposable
 from reactivex.subject import BehaviorSubject
 
@@ -191,17 +192,10 @@ class Store(Observable[T], Generic[T]):
         future: asyncio.Future[T] = loop.create_future()
 
         def on_next(value: T) -> None:
-            if future.done():
-                return
-            try:
-                matched = predicate(value)
-            except Exception as exc:  # noqa: BLE001 - the caller's predicate: raise it there
-                future.set_exception(exc)
-                return
-            if matched:
+            if not future.done():
                 future.set_result(value)
 
-        def on_error(error: Exception) -> None:
+        def on_error(error: Exception) -> None:  # the predicate's own error included
             if not future.done():
                 future.set_exception(error)
 
@@ -209,7 +203,10 @@ class Store(Observable[T], Generic[T]):
             if not future.done():
                 future.set_exception(JourneyDestroyedError("the journey was destroyed"))
 
-        subscription = self.subscribe(on_next, on_error, on_completed)
+        #   store   : a--b--c--|
+        #   matched : ------c|       (filter(predicate), take(1))
+        matched = self.pipe(ops.filter(predicate), ops.take(1))
+        subscription = matched.subscribe(on_next, on_error, on_completed)
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except builtins.TimeoutError:

@@ -90,3 +90,23 @@ async def test_wait_for_fails_when_the_store_completes() -> None:
     asyncio.get_running_loop().call_soon(subject.on_completed)
     with pytest.raises(JourneyDestroyedError):
         await store.wait_for(lambda v: v > 0, timeout=5)
+
+
+async def test_wait_for_raises_the_predicates_error_and_leaves_no_listener() -> None:
+    subject: BehaviorSubject[int] = BehaviorSubject(0)
+    derived = Store.of_subject(subject).derive(lambda v: v * 2)
+
+    def fails_on_two(value: int) -> bool:
+        if value == 2:
+            raise KeyError("no such stage")
+        return False
+
+    asyncio.get_running_loop().call_soon(subject.on_next, 1)
+    with pytest.raises(KeyError, match="no such stage"):
+        await derived.wait_for(fails_on_two, timeout=5)
+    assert not subject.observers  # the derived store was unmounted
+    matched = asyncio.ensure_future(derived.wait_for(lambda v: v >= 4, timeout=5))
+    await asyncio.sleep(0)
+    subject.on_next(2)
+    assert await matched == 4
+    assert not subject.observers  # unsubscribed once matched

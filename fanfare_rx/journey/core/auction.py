@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
-from fanfare_rx.journey.core.journal import Parts
 from fanfare_rx.journey.core.messages import (
     AccessCodeAdvanced,
     ExperienceLoaded,
@@ -104,7 +103,7 @@ def _current_terms(before: JourneyContext, ctx: JourneyContext, message: Message
     return ctx.auction if same else None
 
 
-def refresh(before: JourneySnapshot, draft: JourneySnapshot | Parts, message: Message) -> JourneySnapshot | Parts:
+def refresh(before: JourneySnapshot, draft: JourneySnapshot, message: Message) -> JourneySnapshot:
     """The draft with the routed auction's terms and minimum next bid brought up to date: read
     from the experience when the message carries one, kept while the distribution stays,
     dropped when the journey leaves the auction.
@@ -125,10 +124,7 @@ def refresh(before: JourneySnapshot, draft: JourneySnapshot | Parts, message: Me
             terms = attrs.evolve(terms, minimum_next_bid=minimum)
     if terms == ctx.auction:
         return draft
-    ctx = attrs.evolve(ctx, auction=terms)
-    if isinstance(draft, Parts):
-        return draft._replace(context=ctx, changed=True)
-    return attrs.evolve(draft, context=ctx)
+    return attrs.evolve(draft, context=attrs.evolve(ctx, auction=terms))
 
 
 def bid_too_low_message(ctx: JourneyContext, min_bid: str | None, current_highest: str | None) -> str:

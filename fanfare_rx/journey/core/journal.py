@@ -6,22 +6,18 @@ Pure: imports only models and tables.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
 
 from fanfare_rx.journey.core import tables
-from fanfare_rx.journey.core._replace import constructor
 from fanfare_rx.journey.core.messages import AllEventsAcked, EventAcked
 from fanfare_rx.models.journey import (
     EventAudience,
     EventKind,
     EventSeverity,
-    JourneyContext,
     JourneyEvent,
     JourneySnapshot,
-    JourneyStage,
-    Requirement,
     SequenceStage,
 )
 
@@ -29,13 +25,10 @@ __all__ = [
     "MAX_EVENTS",
     "Draft",
     "NewEvent",
-    "Parts",
     "analytics",
     "finish",
     "on_ack",
     "on_ack_all",
-    "parts_of",
-    "snapshot_of",
     "stage_events",
     "system",
     "user",
@@ -58,22 +51,9 @@ class NewEvent:
     detail: dict[str, Any] | None = None
 
 
-class Parts(NamedTuple):
-    """The fields of a snapshot a handler decides (the rest is bookkeeping :func:`finish`
-    derives): a cheap draft, so that a step builds its snapshot once."""
-
-    journey_stage: JourneyStage
-    sequence_stage: SequenceStage
-    requirements: tuple[Requirement, ...]
-    context: JourneyContext
-    last_seen_event_id: str | None
-    #: The handler knows the parts differ from the snapshot's (spares the comparison).
-    changed: bool = False
-
-
-#: What a handler returns: a draft (a snapshot, or just its parts on hot paths) and the events
-#: the step adds.
-Draft = tuple[JourneySnapshot | Parts, list[NewEvent]]
+#: What a handler returns: the draft snapshot (the handler's fields decided; the bookkeeping
+#: :func:`finish` derives) and the events the step adds.
+Draft = tuple[JourneySnapshot, list[NewEvent]]
 
 
 def user(kind: EventKind, severity: EventSeverity, message: str, **detail: Any) -> NewEvent:
@@ -109,7 +89,7 @@ def on_ack_all(snap: JourneySnapshot, msg: AllEventsAcked) -> Draft:
     return attrs.evolve(snap, last_seen_event_id=snap.events[-1].id), []
 
 
-def stage_events(old: JourneySnapshot, new: Parts) -> list[NewEvent]:
+def stage_events(old: JourneySnapshot, new: JourneySnapshot) -> list[NewEvent]:
     """The events a change of sequence stage or distribution status tells."""
     old_ctx, new_ctx = old.context, new.context
     old_d, new_d = old_ctx.distribution, new_ctx.distribution
@@ -152,20 +132,7 @@ def stage_events(old: JourneySnapshot, new: Parts) -> list[NewEvent]:
     return events
 
 
-def parts_of(snap: JourneySnapshot) -> Parts:
-    """The handler-decided fields of a snapshot."""
-    return Parts(snap.journey_stage, snap.sequence_stage, snap.requirements, snap.context,
-                 snap.last_seen_event_id)
-
-
-def snapshot_of(old: JourneySnapshot, parts: Parts) -> JourneySnapshot:
-    """A draft snapshot of ``parts`` (for code written against snapshots; the slow path)."""
-    return attrs.evolve(old, journey_stage=parts.journey_stage, sequence_stage=parts.sequence_stage,
-                        requirements=parts.requirements, context=parts.context,
-                        last_seen_event_id=parts.last_seen_event_id)
-
-
-def _same(old: JourneySnapshot, new: Parts) -> bool:
+def _same(old: JourneySnapshot, new: JourneySnapshot) -> bool:
     return (
         new.journey_stage is old.journey_stage
         and new.sequence_stage is old.sequence_stage
@@ -176,7 +143,7 @@ def _same(old: JourneySnapshot, new: Parts) -> bool:
 
 
 def finish(
-    old: JourneySnapshot, draft: JourneySnapshot | Parts, new_events: list[NewEvent], at: int
+    old: JourneySnapshot, draft: JourneySnapshot, new_events: list[NewEvent], at: int
 ) -> JourneySnapshot:
     """Finish one step: available actions, automatic events, revision and bounded history;
     the new snapshot is built once.
@@ -185,18 +152,17 @@ def finish(
 
     Usage: ``finish(snap, draft, events, message.at)``
     """
-    parts = parts_of(draft) if isinstance(draft, JourneySnapshot) else draft
-    if parts.sequence_stage is not old.sequence_stage or parts.context.distribution is not old.context.distribution:
-        automatic = stage_events(old, parts)
+    if draft.sequence_stage is not old.sequence_stage or draft.context.distribution is not old.context.distribution:
+        automatic = stage_events(old, draft)
         if automatic:
             new_events = [*new_events, *automatic]
-    if not new_events and not parts.changed and _same(old, parts):
+    if not new_events and _same(old, draft):
         return old
-    old_ctx, new_ctx = old.context, parts.context
+    old_ctx, new_ctx = old.context, draft.context
     if (  # the inputs of the availability table are the very same objects: same actions
-        parts.journey_stage is old.journey_stage
-        and parts.sequence_stage is old.sequence_stage
-        and parts.requirements is old.requirements
+        draft.journey_stage is old.journey_stage
+        and draft.sequence_stage is old.sequence_stage
+        and draft.requirements is old.requirements
         and new_ctx.distribution is old_ctx.distribution
         and new_ctx.offers is old_ctx.offers
         and (new_ctx.last_error is None) is (old_ctx.last_error is None)
@@ -204,7 +170,7 @@ def finish(
         actions = old.available_actions
     else:
         actions = tables.available_actions(
-            parts.journey_stage, parts.sequence_stage, parts.requirements, parts.context
+            draft.journey_stage, draft.sequence_stage, draft.requirements, draft.context
         )
     revision = old.revision + 1
     events = old.events
@@ -220,13 +186,9 @@ def finish(
         # and every event still kept is newer than it (so unacknowledged), as
         # `latest_event` assumes.
         events = (*events, *added)[-MAX_EVENTS:]
-    return _snapshot(
-        journey_stage=parts.journey_stage, sequence_stage=parts.sequence_stage,
-        context=parts.context, revision=revision, updated_at=max(old.updated_at, at),
-        requirements=parts.requirements, available_actions=actions, events=events,
-        last_seen_event_id=parts.last_seen_event_id,
+    return JourneySnapshot(
+        journey_stage=draft.journey_stage, sequence_stage=draft.sequence_stage,
+        context=draft.context, revision=revision, updated_at=max(old.updated_at, at),
+        requirements=draft.requirements, available_actions=actions, events=events,
+        last_seen_event_id=draft.last_seen_event_id,
     )
-
-
-#: JourneySnapshot's constructor, generated to fill the slots directly.
-_snapshot = constructor(JourneySnapshot)

@@ -20,7 +20,7 @@ from fanfare_rx.journey.core import (
     rules,
     tables,
 )
-from fanfare_rx.journey.core.journal import MAX_EVENTS, Parts
+from fanfare_rx.journey.core.journal import MAX_EVENTS
 from fanfare_rx.journey.core.messages import (
     AccessCodeAdvanced,
     ActionFailed,
@@ -93,7 +93,6 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
 
     Usage: ``snap = reduce(snap, ActionRequested(at=now_ms, action=JourneyAction.START))``
     """
-    draft: JourneySnapshot | Parts
     match message:  # the hot message (a poll's status) first
         case StatusReceived():
             draft, new_events = participation.on_status(snapshot, message)
@@ -140,7 +139,5 @@ def reduce(snapshot: JourneySnapshot, message: Message) -> JourneySnapshot:
     if draft is snapshot and not new_events:
         return snapshot
     if draft.context.checkout_started and draft.sequence_stage is not SequenceStage.ADMITTED:
-        draft = current_sdk.without_stale_checkout(
-            draft if isinstance(draft, JourneySnapshot) else journal.snapshot_of(snapshot, draft)
-        )
+        draft = current_sdk.without_stale_checkout(draft)
     return journal.finish(snapshot, draft, new_events, message.at)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import attrs
 
 from fanfare_rx.journey.core import tables
-from fanfare_rx.journey.core._replace import replacer
 from fanfare_rx.journey.core.auction import BID_TOO_LOW, bid_too_low_message
-from fanfare_rx.journey.core.journal import Draft, NewEvent, Parts, user
+from fanfare_rx.journey.core.journal import Draft, NewEvent, user
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
     AdmissionMarked,
@@ -68,13 +67,6 @@ def money(value: object, currency: str | None = None) -> str | None:
 
 # Keyed by value: a DistributionType (a StrEnum) finds its participation type directly.
 _PARTICIPATION_TYPES: dict[object, ParticipationType] = {t.value: t for t in ParticipationType}
-#: The context fields a consumer state sets, in the order ``on_status`` computes them.
-_STATUS_FIELDS = (
-    "distribution", "participation", "position", "estimated_wait_seconds", "current_bid",
-    "highest_bid", "admittance_token", "admittance_expires_at", "outcome", "waitlist_entered_at",
-    "position_display_mode",
-)
-_with_status = replacer(JourneyContext, *_STATUS_FIELDS)
 
 
 def participation_type(kind: object) -> ParticipationType | None:
@@ -94,10 +86,6 @@ def unsupported_event(kind: object) -> NewEvent:
                 code="UNSUPPORTED_MECHANISM", mechanism=str(kind))
 
 
-# Enum members bound once: the status fold is the hot path of polling.
-_ADMITTED, _EXPIRED, _PARTICIPATING = SS.ADMITTED, SS.ADMISSION_EXPIRED, SS.PARTICIPATING
-_WAITLIST, _ENDED = SS.WAITLIST_ENTERED, SS.ENDED
-_UPCOMING, _OPEN, _CLOSED = DS.UPCOMING, DS.OPEN, DS.CLOSED
 _GRANT_STAGES = frozenset({SS.ADMITTED, SS.ADMISSION_EXPIRED})
 #: The standing of an answer no registered mechanism knows (it is reported, never folded).
 _NO_STANDING = Standing(status="")
@@ -131,10 +119,10 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
         return snap, [user(EventKind.INFO, EventSeverity.INFO, f"Unknown status {status_text!r}",
                            code="UNKNOWN_STATUS", status=status_text)]
     stage = outcome.stage
-    if outcome.participating and distribution.status is _UPCOMING:
-        distribution = attrs.evolve(distribution, status=_OPEN)  # the server says it is open
+    if outcome.participating and distribution.status is DS.UPCOMING:
+        distribution = attrs.evolve(distribution, status=DS.OPEN)  # the server says it is open
     participation: Participation | None = None
-    if outcome.participating or stage is _EXPIRED:
+    if outcome.participating or stage is SS.ADMISSION_EXPIRED:
         participation = ctx.participation
         slot_id, location_id = standing.slot_id, standing.location_id  # appointments
         if participation is None or not (participation.id == distribution.id
@@ -144,42 +132,36 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
                                          and participation.location_id == location_id):
             participation = Participation(id=distribution.id, type=ptype, status=status_text,
                                           slot_id=slot_id, location_id=location_id)
-    elif stage is _WAITLIST:
+    elif stage is SS.WAITLIST_ENTERED:
         participation = ctx.participation  # still on the waitlist: that entry stays
     expires = standing.expires_at
-    token = grant if outcome.stage is _ADMITTED else None
+    token = grant if outcome.stage is SS.ADMITTED else None
     ended_as = outcome.outcome
     claimed = ctx.checkout_started  # after claim() the server reservation owns the deadline
-    if stage is _ADMITTED and expires is not None and expires <= msg.at and not claimed:
-        stage, token, ended_as = _EXPIRED, None, "expired"  # as a Tick would
-    if stage is _ENDED and ended_as is None and distribution.status is _CLOSED:
+    if stage is SS.ADMITTED and expires is not None and expires <= msg.at and not claimed:
+        stage, token, ended_as = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
+    if stage is SS.ENDED and ended_as is None and distribution.status is DS.CLOSED:
         ended_as = "closed"
-    participating = stage is _PARTICIPATING
+    participating = stage is SS.PARTICIPATING
     last_bid, highest = standing.last_bid, standing.highest_bid
     currency = ctx.auction.currency if ctx.auction is not None else None
-    values = (
-        distribution,
-        participation,
-        standing.position if participating else None,
-        standing.estimated_wait_seconds if participating else None,
-        None if last_bid is None else money(last_bid, currency),
-        None if highest is None else money(highest, currency),
-        token if stage is _ADMITTED else None,
-        expires if stage in _GRANT_STAGES else None,
-        ended_as,
-        ctx.waitlist_entered_at if stage is _WAITLIST else None,
-        standing.position_display_mode if participating else None,
+    new_ctx = attrs.evolve(
+        ctx,
+        distribution=distribution,
+        participation=participation,
+        position=standing.position if participating else None,
+        estimated_wait_seconds=standing.estimated_wait_seconds if participating else None,
+        current_bid=None if last_bid is None else money(last_bid, currency),
+        highest_bid=None if highest is None else money(highest, currency),
+        admittance_token=token if stage is SS.ADMITTED else None,
+        admittance_expires_at=expires if stage in _GRANT_STAGES else None,
+        outcome=ended_as,
+        waitlist_entered_at=ctx.waitlist_entered_at if stage is SS.WAITLIST_ENTERED else None,
+        position_display_mode=standing.position_display_mode if participating else None,
     )
-    if stage is snap.sequence_stage and values == (
-        ctx.distribution, ctx.participation, ctx.position, ctx.estimated_wait_seconds,
-        ctx.current_bid, ctx.highest_bid, ctx.admittance_token, ctx.admittance_expires_at,
-        ctx.outcome, ctx.waitlist_entered_at, ctx.position_display_mode,
-    ):
-        return snap, events  # the same answer again: nothing to build
-    ctx = _with_status(ctx, *values)
-    # Changed Parts, built without the named tuple's Python-level __new__.
-    parts = (snap.journey_stage, stage, snap.requirements, ctx, snap.last_seen_event_id, True)
-    return tuple.__new__(Parts, parts), events
+    if stage is snap.sequence_stage and new_ctx == ctx:
+        return snap, events  # the same answer again: nothing changes
+    return attrs.evolve(snap, sequence_stage=stage, context=new_ctx), events
 
 
 def on_waitlist(snap: JourneySnapshot, msg: WaitlistChanged) -> Draft:
@@ -245,7 +227,7 @@ def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
     ========================================  =================================================
     ``AUTHENTICATION_REQUIRED`` (any status)  ``needs_auth`` with an ``authentication`` requirement
     423 / not open yet, while enterable       ``upcoming``
-    ``*_CLOSED``, while entry is possible     ``ended`` (outcome ``closed``)
+    ``*DS.CLOSED``, while entry is possible     ``ended`` (outcome ``closed``)
     ``action: reroute`` (order limit)         ``ended`` (outcome ``denied``); the effect reroutes
     a failed route while routed               back to ``routed``, the participation untouched
     anything else                             the stage stays
