@@ -98,7 +98,7 @@ def test_a_plug_in_mechanism_whose_answers_it_does_not_know_is_a_usage_error() -
     kind = new_kind("toy_lottery")
     queue = registry.spec_for("queue")
     assert queue is not None
-    register(attrs.evolve(queue, kind=kind, state_types=(), rules=(), events=()))
+    register(attrs.evolve(queue, kind=kind, state_types=(), rules=(), events=None))
     try:
         with pytest.raises(UsageError, match="toy_lottery"):
             journey_paths(kind)
