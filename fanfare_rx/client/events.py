@@ -97,8 +97,6 @@ _ENTERED_FROM = frozenset(
      SequenceStage.WAITLIST_ENTERED}
 )
 
-_ID_KEY = {"queue": "queueId", "draw": "drawId", "auction": "auctionId",
-           "timed_release": "timedReleaseId", "appointment": "appointmentId"}
 
 
 class EventBus:
@@ -205,7 +203,7 @@ def _entered(c: _Change) -> _Events:
     if c.before not in _ENTERED_FROM or events is None:
         return []
     payload = dict(c.base)
-    if c.kind == "queue":
+    if events.position_changed is not None:  # a mechanism with a place in line tells it
         payload["position"] = c.new.context.position
     return [(events.entered, payload)]
 
@@ -275,40 +273,42 @@ _ON_STAGE: Mapping[SequenceStage, Callable[[_Change], _Events]] = {
 
 
 def _position_changed(c: _Change) -> _Events:
-    ctx, old = c.new.context, c.old.context
+    ctx, old, events = c.new.context, c.old.context, _declared(c)
     moved = (ctx.position, ctx.estimated_wait_seconds) != (old.position, old.estimated_wait_seconds)
-    if c.after is not c.before or c.after is not S.PARTICIPATING or c.kind != "queue" or not moved:
+    if (events is None or events.position_changed is None or c.after is not c.before
+            or c.after is not S.PARTICIPATING or not moved):
         return []
-    return [("queue:position-changed", {**c.base, "position": ctx.position, "estimatedWait": ctx.estimated_wait_seconds})]
+    return [(events.position_changed,
+             {**c.base, "position": ctx.position, "estimatedWait": ctx.estimated_wait_seconds})]
 
 
 def _bid_placed(c: _Change) -> _Events:
-    ctx = c.new.context
-    if c.kind != "auction" or ctx.current_bid == c.old.context.current_bid or not ctx.current_bid:
+    ctx, events = c.new.context, _declared(c)
+    if (events is None or events.bid_placed is None or not ctx.current_bid
+            or ctx.current_bid == c.old.context.current_bid):
         return []
     status = ctx.participation.status if ctx.participation else None
-    return [("auction:bid-placed", {**c.base, "amount": ctx.current_bid, "status": status})]
-
-
-_BID_STANDING = {"OUTBID": "auction:outbid", "WINNING": "auction:winning"}
+    return [(events.bid_placed, {**c.base, "amount": ctx.current_bid, "status": status})]
 
 
 def _bid_standing(c: _Change) -> _Events:
-    ctx = c.new.context
-    if c.kind != "auction" or ctx.participation is None:
+    ctx, events = c.new.context, _declared(c)
+    if events is None or ctx.participation is None:
         return []
     old = c.old.context.participation
     status = ctx.participation.status
-    if status == (old.status if old else None) or status not in _BID_STANDING:
+    name = events.bid_standing.get(status or "")
+    if name is None or status == (old.status if old else None):
         return []
-    return [(_BID_STANDING[status], {**c.base, "amount": ctx.current_bid, "highestBid": ctx.highest_bid})]
+    return [(name, {**c.base, "amount": ctx.current_bid, "highestBid": ctx.highest_bid})]
 
 
 def _bid_updated(c: _Change) -> _Events:
-    ctx = c.new.context
-    if c.kind != "auction" or not ctx.highest_bid or ctx.highest_bid == c.old.context.highest_bid:
+    ctx, events = c.new.context, _declared(c)
+    if (events is None or events.bid_updated is None or not ctx.highest_bid
+            or ctx.highest_bid == c.old.context.highest_bid):
         return []
-    return [("auction:bid-updated", {**c.base, "highestBid": ctx.highest_bid})]
+    return [(events.bid_updated, {**c.base, "highestBid": ctx.highest_bid})]
 
 
 def _status_updated(c: _Change) -> _Events:
@@ -338,6 +338,11 @@ _ALWAYS: tuple[Callable[[_Change], _Events], ...] = (
     _position_changed, _bid_placed, _bid_standing, _bid_updated, _status_updated, _errors)
 
 
+def _camel(kind: str) -> str:
+    head, *rest = kind.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def bus_events(old: JourneySnapshot, new: JourneySnapshot) -> list[tuple[str, dict[str, Any]]]:
     """The bus events one snapshot change means: the rule of the stage reached (if the
     sequence stage changed), then the rules read on every change.
@@ -347,8 +352,9 @@ def bus_events(old: JourneySnapshot, new: JourneySnapshot) -> list[tuple[str, di
     kind = _kind(new) or _kind(old)
     distribution = new.context.distribution or old.context.distribution
     base: dict[str, Any] = {"experienceId": new.context.experience_id}
-    if kind in _ID_KEY and distribution is not None:
-        base[_ID_KEY[kind]] = distribution.id
+    declared = MECHANISM_EVENTS.get(kind) if kind else None
+    if declared is not None and distribution is not None:
+        base[declared.id_key or f"{_camel(kind or '')}Id"] = distribution.id
     change = _Change(old, new, kind, base)
     found: _Events = []
     if change.after is not change.before and change.after in _ON_STAGE:

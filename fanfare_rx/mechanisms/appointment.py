@@ -94,5 +94,6 @@ APPOINTMENT = MechanismSpec(
         entered="appointment:entered", left="appointment:cancelled", granted=None, expired=None,
         ended={"completed": "appointment:completed", "cancelled": "appointment:cancelled",
                "no_show": "appointment:no-show"},
-        status_updated="appointment:status-updated", error="appointment:error"),
+        status_updated="appointment:status-updated", error="appointment:error",
+        id_key="appointmentId"),
 )

@@ -54,7 +54,8 @@ AUCTION = MechanismSpec(
         entered="auction:entered", left="auction:left", granted="auction:won",
         expired="auction:expired",
         ended={"completed": "auction:left", "lost": "auction:lost", "denied": "auction:lost"},
-        status_updated="auction:status-updated", error="auction:error",
-        more=("auction:bid-placed", "auction:outbid", "auction:winning", "auction:bid-updated",
-              "auction:auto-rebid-enabled", "auction:auto-rebid-disabled")),
+        status_updated="auction:status-updated", error="auction:error", id_key="auctionId",
+        bid_placed="auction:bid-placed", bid_updated="auction:bid-updated",
+        bid_standing={"OUTBID": "auction:outbid", "WINNING": "auction:winning"},
+        more=("auction:auto-rebid-enabled", "auction:auto-rebid-disabled")),
 )

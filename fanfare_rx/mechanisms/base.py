@@ -222,8 +222,18 @@ class MechanismEvents(NamedTuple):
     status_updated: str | None
     #: An error event while the journey stands in this mechanism's distribution.
     error: str
-    #: The mechanism's own names (positions, bids), emitted by their own rules.
+    #: The mechanism's own names that no rule of the bus emits (documented, subscribable).
     more: tuple[str, ...] = ()
+    #: The payload key of the distribution's id (``queueId``; None: ``<kind>Id``).
+    id_key: str | None = None
+    #: A place in line moved (position or wait): the mechanism has a position.
+    position_changed: str | None = None
+    #: The consumer's own bid changed.
+    bid_placed: str | None = None
+    #: The highest bid changed.
+    bid_updated: str | None = None
+    #: The participation's status reached one of these (``OUTBID`` -> ``auction:outbid``).
+    bid_standing: Mapping[str, str] = {}
 
     @classmethod
     def named_after(cls, kind: str, *, more: tuple[str, ...] = ()) -> MechanismEvents:
@@ -238,7 +248,8 @@ class MechanismEvents(NamedTuple):
     def names(self) -> frozenset[str]:
         """Every name of this mechanism."""
         named = {self.entered, self.left, self.granted, self.expired, self.status_updated,
-                 self.error, *self.ended.values(), *self.more}
+                 self.error, self.position_changed, self.bid_placed, self.bid_updated,
+                 *self.ended.values(), *self.bid_standing.values(), *self.more}
         return frozenset(name for name in named if name is not None)
 
 

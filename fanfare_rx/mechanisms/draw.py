@@ -60,5 +60,6 @@ DRAW = MechanismSpec(
     events=MechanismEvents(
         entered="draw:entered", left="draw:left", granted="draw:won", expired="draw:expired",
         ended={"completed": "draw:left", "lost": "draw:lost", "denied": "draw:lost"},
-        status_updated="draw:status-updated", error="draw:error"),
+        status_updated="draw:status-updated", error="draw:error",
+        id_key="drawId"),
 )

@@ -67,5 +67,6 @@ QUEUE = MechanismSpec(
     events=MechanismEvents(
         entered="queue:entered", left="queue:left", granted="queue:admitted",
         expired="queue:expired", ended={"completed": "queue:left", "*": "queue:denied"},
-        status_updated=None, error="queue:error", more=("queue:position-changed",)),
+        status_updated=None, error="queue:error", id_key="queueId",
+        position_changed="queue:position-changed"),
 )

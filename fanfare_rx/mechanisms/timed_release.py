@@ -55,5 +55,6 @@ TIMED_RELEASE = MechanismSpec(
         entered="timed_release:entered", left="timed_release:left",
         granted="timed_release:granted", expired="timed_release:expired",
         ended={"completed": "timed_release:completed"},
-        status_updated="timed_release:status-updated", error="timed_release:error"),
+        status_updated="timed_release:status-updated", error="timed_release:error",
+        id_key="timedReleaseId"),
 )

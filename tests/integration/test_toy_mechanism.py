@@ -155,8 +155,9 @@ def test_the_event_bus_knows_its_names_from_its_declaration(raffle: MechanismSpe
     off()
     entered = _routed(SS.PARTICIPATING, participation=Participation(
         type=RAFFLE, id="r-1", status="IN"))  # type: ignore[arg-type]
-    names = [name for name, _ in bus_events(_routed(SS.ACTIVE_ENTERABLE), entered)]
-    assert names == ["toy_raffle:entered"]
+    said = bus_events(_routed(SS.ACTIVE_ENTERABLE), entered)
+    assert [name for name, _ in said] == ["toy_raffle:entered"]
+    assert said[0][1]["toyRaffleId"] == "r-1"  # the id under a key named after its kind
 
 
 def test_it_is_gone_once_unregistered() -> None:
