@@ -179,6 +179,9 @@ if TYPE_CHECKING:
     from fanfare_rx.wire.pool import (
         HttpPool,
     )
+    from fanfare_rx.wire.resources import (
+        MechanismResource,
+    )
     from fanfare_rx.wire.retry import (
         RetryPolicy,
     )
@@ -300,6 +303,7 @@ _EXPORTS: dict[str, str] = {
     "view_to_json": "fanfare_rx.wire.codec",
     "AutoPolling": "fanfare_rx.journey.view_store",
     "ConnectionMonitor": "fanfare_rx.wire.transport",
+    "MechanismResource": "fanfare_rx.wire.resources",
     "GcTuning": "fanfare_rx.tuning",
     "tune_gc": "fanfare_rx.tuning",
 }
@@ -378,6 +382,7 @@ __all__ = [
     "LiveSequenceView",
     "LiveWaitlistAttachment",
     "Mechanism",
+    "MechanismResource",
     "MemoryStorage",
     "NetworkError",
     "NotFoundError",

@@ -20,10 +20,10 @@ from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.mechanisms.appointment import AppointmentState
-from fanfare_rx.mechanisms.base import ApiCall
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.resources import MechanismResource
 
 __all__ = ["ApiEffects"]
 
@@ -69,15 +69,6 @@ def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
     return Observable(subscribe)
 
 
-_Call = Callable[[ConsumerApi[SessionManager], str], Awaitable[object]]
-
-
-def _api_call(call: ApiCall) -> _Call:
-    """The ``ConsumerApi`` method a mechanism names (its calls are declared as data), or a
-    plug-in's own call."""
-    return cast(_Call, getattr(ConsumerApi, call) if isinstance(call, str) else call)
-
-
 class ApiEffects:
     """Journey effects against a Consumer API base URL.
 
@@ -116,7 +107,7 @@ class ApiEffects:
         spec = registry.spec_for(distribution.type)
         if spec is None:
             raise UsageError(f"{distribution.type.value} distributions are not supported")
-        answer = await _api_call(spec.api.status)(self._api, distribution.id)
+        answer = await MechanismResource(self._api, spec).status(distribution.id)
         adapter = spec.api.status_adapter
         return cast(ConsumerState, adapter(answer) if adapter is not None else answer)
 
@@ -125,9 +116,11 @@ class ApiEffects:
     ) -> ConsumerState:
         spec = registry.spec_for(distribution.type)
         name, answers_state = spec.api.step(which) if spec is not None else (None, False)
-        if name is None:
+        if spec is None or name is None:
             raise UsageError(f"{what} a {distribution.type.value} is not supported")
-        answer = await _api_call(name)(self._api, distribution.id)
+        resource = MechanismResource(self._api, spec)
+        answer = await {"enter": resource.enter, "leave": resource.leave,
+                        "complete": resource.complete}[which](distribution.id)
         return cast(ConsumerState, answer) if answers_state else await self._status(distribution)
 
     def place_bid(self, auction_id: str, amount: Decimal) -> Observable[ConsumerState]:

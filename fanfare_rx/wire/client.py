@@ -25,6 +25,7 @@ from fanfare_rx.wire.config import (
     check_credentials,
 )
 from fanfare_rx.wire.pool import HttpPool
+from fanfare_rx.wire.resources import MechanismResource, resource_for
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import ConnectionMonitor, HttpTransport, Sleep
 
@@ -117,6 +118,40 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
         Usage: ``api.connection.current.status`` -> ``'online'``
         """
         return self._transport.connection
+
+    # --- one resource per mechanism, from its declaration ----------------------------------
+
+    def resource(self, kind: str) -> MechanismResource:
+        """A registered mechanism's calls (``status``, ``enter``, ``leave``, ``complete``).
+
+        Usage: ``await api.resource("draw").enter(draw_id)``
+        """
+        return resource_for(self, kind)
+
+    @property
+    def queues(self) -> MechanismResource:
+        """Usage: ``await api.queues.enter(queue_id)``"""
+        return resource_for(self, "queue")
+
+    @property
+    def draws(self) -> MechanismResource:
+        """Usage: ``await api.draws.status(draw_id)``"""
+        return resource_for(self, "draw")
+
+    @property
+    def auctions(self) -> MechanismResource:
+        """Usage: ``await api.auctions.status(auction_id)`` (bids: ``place_bid``)"""
+        return resource_for(self, "auction")
+
+    @property
+    def timed_releases(self) -> MechanismResource:
+        """Usage: ``await api.timed_releases.enter(release_id)``"""
+        return resource_for(self, "timed_release")
+
+    @property
+    def appointments(self) -> MechanismResource:
+        """Usage: ``await api.appointments.status(appointment_id)`` (booking: ``book_appointment``)"""
+        return resource_for(self, "appointment")
 
     async def close(self) -> None:
         """Stop the client (idempotent); later calls raise ``ABORTED``. Its own pool is closed,

@@ -41,6 +41,7 @@ EXPECTED_TOP_LEVEL = {
     # a waiting-room page
     "Page", "Countdown", "CountdownKind", "WaitEstimate", "Connection", "ConnectionStatus",
     "page_to_json", "view_to_json", "AutoPolling", "ConnectionMonitor",
+    "MechanismResource",
     # the flight recorder
     "FlightRecorder", "replay", "redacted",
     # a process with many journeys
