@@ -23,7 +23,6 @@ from fanfare_rx.mechanisms.appointment import AppointmentState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 from fanfare_rx.wire.client import ConsumerApi
-from fanfare_rx.wire.resources import MechanismResource
 
 __all__ = ["ApiEffects"]
 
@@ -107,7 +106,7 @@ class ApiEffects:
         spec = registry.spec_for(distribution.type)
         if spec is None:
             raise UsageError(f"{distribution.type.value} distributions are not supported")
-        answer = await MechanismResource(self._api, spec).status(distribution.id)
+        answer = await self._api.resource(distribution.type).status(distribution.id)
         adapter = spec.api.status_adapter
         return cast(ConsumerState, adapter(answer) if adapter is not None else answer)
 
@@ -118,7 +117,7 @@ class ApiEffects:
         name, answers_state = spec.api.step(which) if spec is not None else (None, False)
         if spec is None or name is None:
             raise UsageError(f"{what} a {distribution.type.value} is not supported")
-        resource = MechanismResource(self._api, spec)
+        resource = self._api.resource(distribution.type)
         answer = await {"enter": resource.enter, "leave": resource.leave,
                         "complete": resource.complete}[which](distribution.id)
         return cast(ConsumerState, answer) if answers_state else await self._status(distribution)

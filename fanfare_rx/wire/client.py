@@ -13,6 +13,7 @@ from typing import Generic, Self, TypeVar
 import aiohttp
 
 from fanfare_rx.errors import AuthError
+from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.wire._appointments import AppointmentCalls
 from fanfare_rx.wire._calls import Auth, segment
@@ -81,6 +82,9 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
                                         sleep=sleep, clock=clock)
         self.sessions = sessions
         self.sessions.attach(AuthCalls(self._transport))
+        #: One long-lived resource per mechanism (made on first use): a request's traceback
+        #: then never holds a per-call object.
+        self._resources: dict[str, MechanismResource] = {}
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -126,32 +130,35 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
 
         Usage: ``await api.resource("draw").enter(draw_id)``
         """
-        return resource_for(self, kind)
+        made = self._resources.get(kind)
+        if made is None or registry.spec_for(kind) is not made.spec:  # re-registered: anew
+            made = self._resources[kind] = resource_for(self, kind)
+        return made
 
     @property
     def queues(self) -> MechanismResource:
         """Usage: ``await api.queues.enter(queue_id)``"""
-        return resource_for(self, "queue")
+        return self.resource("queue")
 
     @property
     def draws(self) -> MechanismResource:
         """Usage: ``await api.draws.status(draw_id)``"""
-        return resource_for(self, "draw")
+        return self.resource("draw")
 
     @property
     def auctions(self) -> MechanismResource:
         """Usage: ``await api.auctions.status(auction_id)`` (bids: ``place_bid``)"""
-        return resource_for(self, "auction")
+        return self.resource("auction")
 
     @property
     def timed_releases(self) -> MechanismResource:
         """Usage: ``await api.timed_releases.enter(release_id)``"""
-        return resource_for(self, "timed_release")
+        return self.resource("timed_release")
 
     @property
     def appointments(self) -> MechanismResource:
         """Usage: ``await api.appointments.status(appointment_id)`` (booking: ``book_appointment``)"""
-        return resource_for(self, "appointment")
+        return self.resource("appointment")
 
     async def close(self) -> None:
         """Stop the client (idempotent); later calls raise ``ABORTED``. Its own pool is closed,
