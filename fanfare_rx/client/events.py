@@ -70,11 +70,19 @@ CONNECTION_EVENTS: frozenset[str] = frozenset({CONNECTION_LOST, CONNECTION_RESTO
 
 
 class _EventNames(AbstractSet[str]):
-    """Every name the bus knows, the registered mechanisms' included (read when asked)."""
+    """Every name the bus knows, the registered mechanisms' included: built again only when
+    the registry changed (the bus checks a name on every emit)."""
+
+    def __init__(self) -> None:
+        self._built: tuple[tuple[int, ...], frozenset[str]] | None = None
 
     def _names(self) -> frozenset[str]:
-        return frozenset().union(SESSION_EVENTS, _OTHER_EVENTS, CONNECTION_EVENTS,
-                                 *(events.names() for events in MECHANISM_EVENTS.values()))
+        specs = tuple(map(id, registry.registered()))  # a spec registered again is new
+        if self._built is None or self._built[0] != specs:
+            names = frozenset().union(SESSION_EVENTS, _OTHER_EVENTS, CONNECTION_EVENTS,
+                                      *(events.names() for events in MECHANISM_EVENTS.values()))
+            self._built = (specs, names)
+        return self._built[1]
 
     def __contains__(self, name: object) -> bool:
         return name in self._names()

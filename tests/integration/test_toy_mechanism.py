@@ -162,6 +162,7 @@ def test_the_event_bus_knows_its_names_from_its_declaration(raffle: MechanismSpe
 
 def test_it_is_gone_once_unregistered() -> None:
     assert RAFFLE_SPEC not in registered()
+    assert "toy_raffle:entered" not in EVENT_NAMES  # the bus forgets its names too
     with pytest.raises(ValueError):
         wire.DistributionType("toy_raffle")  # the kind no longer decodes either
 
