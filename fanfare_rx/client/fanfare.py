@@ -16,16 +16,11 @@ from reactivex import abc
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events, connection_events
-from fanfare_rx.client.namespaces import (
-    Auth,
-    Challenges,
-    Experiences,
-    Journeys,
-    holds_participation,
-)
+from fanfare_rx.client.live_journeys import LiveJourneys, holds_participation
+from fanfare_rx.client.namespaces import Auth, Challenges, Experiences, Journeys
 from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import SessionStorage
-from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode
+from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode, UsageError
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.models.connection import Connection
@@ -119,23 +114,37 @@ class Fanfare:
         sessions: SessionManager,
         bus: EventBus,
         scheduler: abc.SchedulerBase,
+        *,
+        journeys: LiveJourneys,
+        fail_open_after_ms: int | None = None,
     ) -> None:
+        """The SDK from its parts (:meth:`init` builds them in order: the live journeys, the
+        session manager counting their participations, the API client over the manager).
+
+        Raises:
+            UsageError: ``sessions`` has no participation count (``participations=
+                journeys.live_participations``): without it a lost guest session holding a
+                place could be replaced by a new guest.
+        """
+        if sessions.participations is None:
+            raise UsageError("the SessionManager of a Fanfare counts its journeys' places: "
+                             "SessionManager(..., participations=journeys.live_participations)")
         self.api = api
         self.sessions = sessions
         self.scheduler = scheduler
+        #: The fail-open policy given to every journey (``Fanfare.init(fail_open_after=...)``).
+        self.fail_open_after_ms = fail_open_after_ms
         self._bus = bus
         self._destroyed = False
-        self.experiences = Experiences(self)
+        self._journeys = journeys
+        self.experiences = Experiences(api, scheduler=scheduler, journeys=journeys,
+                                       alive=self._ensure_alive, follow=self._follow)
         self.journeys = Journeys(self.experiences)
-        self.challenges = Challenges(self)
-        self.auth = Auth(self)
+        self.challenges = Challenges(api, alive=self._ensure_alive)
+        self.auth = Auth(sessions, places=journeys.places, emit=bus.emit)
         self._writes: set[asyncio.Task[None]] = set()
         self._record_keys: dict[str, object] = {}
-        if sessions.participations is None:
-            sessions.participations = self.experiences.live_participations
         bus.on(AUTH_SESSION_LOST, self._on_session_lost)
-        #: The fail-open policy given to every journey (``Fanfare.init(fail_open_after=...)``).
-        self.fail_open_after_ms: int | None = None
         self._connection = api.connection.current
         api.connection.listen(self._on_connection)
 
@@ -198,25 +207,25 @@ class Fanfare:
                 )
             base_url = _ENVIRONMENTS[environment]
         check_base_url(base_url)
-        bus = EventBus()
-        sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
-                                  base_url=base_url)
-        if scheduler is None:
-            scheduler = AsyncIOScheduler(asyncio.get_running_loop())
-        api = ConsumerApi(
-            base_url, publishable_key, organization_id=organization_id, sessions=sessions,
-            http=_http_config(http, timeout=timeout, retry=retry,
-                              max_connections=max_connections),
-            pool=pool, sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
-        )
         if fail_open_after is not None and not (
                 math.isfinite(fail_open_after) and fail_open_after > 0):
             raise ConfigError(f"fail_open_after must be a positive number of seconds, got "
                               f"{fail_open_after!r}")
-        fanfare = cls(api, sessions, bus, scheduler)
-        if fail_open_after is not None:
-            fanfare.fail_open_after_ms = int(fail_open_after * 1000)
-        return fanfare
+        config = _http_config(http, timeout=timeout, retry=retry, max_connections=max_connections)
+        bus = EventBus()
+        journeys = LiveJourneys()
+        sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
+                                  base_url=base_url, participations=journeys.live_participations)
+        if scheduler is None:
+            scheduler = AsyncIOScheduler(asyncio.get_running_loop())
+        api = ConsumerApi(
+            base_url, publishable_key, organization_id=organization_id, sessions=sessions,
+            http=config, pool=pool,
+            sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
+        )
+        return cls(api, sessions, bus, scheduler, journeys=journeys,
+                   fail_open_after_ms=(None if fail_open_after is None
+                                       else int(fail_open_after * 1000)))
 
     # ----------------------------------------------------------------------------------------
 
@@ -240,8 +249,12 @@ class Fanfare:
         """
         return self._bus.on(name, handler)
 
-    def _publish_events_of(self, journey: ExperienceJourney) -> None:
-        """The bus events of each fold, then the kept record and the lost-session check."""
+    def _follow(self, journey: ExperienceJourney) -> None:
+        """A new journey takes the client's fail-open policy and the connection seen so far;
+        then the bus events of each fold, the kept record and the lost-session check."""
+        journey.fail_open_after_ms = self.fail_open_after_ms
+        if self._connection != Connection():
+            journey.observe_connection(self._connection)
 
         def follow(snapshot: JourneySnapshot) -> None:
             self._keep_record(journey, snapshot)
@@ -257,16 +270,10 @@ class Fanfare:
 
     def _on_connection(self, connection: Connection) -> None:
         old, self._connection = self._connection, connection
-        for journey in list(self.experiences.journeys.values()):
+        for journey in self._journeys:
             journey.observe_connection(connection)
         for name, payload in connection_events(old, connection):
             self._bus.emit(name, payload)
-
-    def _adopt(self, journey: ExperienceJourney) -> None:
-        """A new journey takes the client's fail-open policy and the connection seen so far."""
-        journey.fail_open_after_ms = self.fail_open_after_ms
-        if self._connection != Connection():
-            journey.observe_connection(self._connection)
 
     def _still_lost(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
         # A journey started (or acting) while the session is lost asks to sign in too.
@@ -278,9 +285,8 @@ class Fanfare:
     def _on_session_lost(self, payload: Mapping[str, object]) -> None:
         if payload.get("replaced"):
             return
-        for journey in self.experiences.journeys.values():
-            if not journey.destroyed and journey.state.get().journey_stage is not (
-                    JourneyStage.NOT_STARTED):
+        for journey in self._journeys:
+            if journey.state.get().journey_stage is not JourneyStage.NOT_STARTED:
                 journey.session_lost()
 
     def _keep_record(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
@@ -324,7 +330,7 @@ class Fanfare:
         if self._destroyed:
             return
         self._destroyed = True
-        self.experiences.destroy_all()
+        self._journeys.destroy_all()
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
         self.sessions.close()
@@ -345,6 +351,6 @@ class Fanfare:
     def __repr__(self) -> str:
         return (
             f"Fanfare(base_url={self.api.base_url!r}, organization_id={self.api.organization_id!r}, "
-            f"journeys={sorted(self.experiences.journeys)!r}, destroyed={self._destroyed})"
+            f"journeys={sorted(self._journeys.by_id())!r}, destroyed={self._destroyed})"
         )
 

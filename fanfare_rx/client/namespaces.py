@@ -5,48 +5,52 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from reactivex import abc
 
 from fanfare_rx.client.api_effects import ApiEffects
+from fanfare_rx.client.live_journeys import LiveJourneys
+from fanfare_rx.client.session import SessionManager
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
-from fanfare_rx.models.journey import JourneySnapshot, JourneyStage, SequenceStage
 from fanfare_rx.wire._calls import segment
+from fanfare_rx.wire.client import ConsumerApi
 
-if TYPE_CHECKING:
-    from fanfare_rx.client.fanfare import Fanfare
+#: The check a namespace makes before it acts: raises once the client was destroyed.
+AliveCheck = Callable[[], None]
+#: Publishes a bus event: ``emit(name, payload)``.
+Emit = Callable[[str, Mapping[str, Any]], None]
 
 #: The bus event of a sign-in that left the guest and its places behind (``leave_guest=True``).
 AUTH_GUEST_LEFT = "auth:guest_left"
 
-__all__ = ["AUTH_GUEST_LEFT", "Auth", "Challenges", "Experiences", "Journeys", "holds_participation"]
-
-
-def holds_participation(snapshot: JourneySnapshot) -> bool:
-    """A participation the server still keeps (the journey must not lose it)."""
-    return (snapshot.context.participation is not None
-            and snapshot.sequence_stage is not SequenceStage.ENDED)
-
-
-def _may_hold_participation(snapshot: JourneySnapshot) -> bool:
-    """Holds one, or may: a started journey that has not ended may have entered with the
-    answer lost on the way."""
-    return holds_participation(snapshot) or (
-        snapshot.journey_stage is not JourneyStage.NOT_STARTED
-        and snapshot.sequence_stage is not SequenceStage.ENDED)
+__all__ = ["AUTH_GUEST_LEFT", "AliveCheck", "Auth", "Challenges", "Emit", "Experiences", "Journeys"]
 
 
 class Experiences:
-    """``fanfare.experiences``: journeys and the ``/consumers/me`` projection."""
+    """``fanfare.experiences``: journeys and the ``/consumers/me`` projection.
 
-    def __init__(self, fanfare: Fanfare) -> None:
-        self._fanfare = fanfare
-        self._journeys: dict[str, ExperienceJourney] = {}
+    Built by ``Fanfare`` from its parts: the API client, the scheduler journeys take time
+    from, the live journeys, the client's alive check and ``follow(journey)``, which the owner
+    runs on each new journey before it is returned (its policy, its bus events).
+
+    Usage: ``journey = fanfare.experiences.create_journey("exp-1")``
+    """
+
+    def __init__(self, api: ConsumerApi[SessionManager], *, scheduler: abc.SchedulerBase,
+                 journeys: LiveJourneys, alive: AliveCheck,
+                 follow: Callable[[ExperienceJourney], None]) -> None:
+        self._api = api
+        self._scheduler = scheduler
+        self._journeys = journeys
+        self._alive = alive
+        self._follow = follow
 
     @property
     def journeys(self) -> Mapping[str, ExperienceJourney]:
         """The live journeys by experience id."""
-        return dict(self._journeys)
+        return self._journeys.by_id()
 
     def create_journey(self, experience_id: str) -> ExperienceJourney:
         """The journey of ``experience_id`` — the same object for the same id (idempotent)
@@ -57,20 +61,19 @@ class Experiences:
 
         Usage: ``journey = fanfare.experiences.create_journey("exp-1")``
         """
-        self._fanfare._ensure_alive()
+        self._alive()
         segment(experience_id)  # refused here, not at the first request
         journey = self._journeys.get(experience_id)
-        if journey is not None and not journey.destroyed:
+        if journey is not None:
             return journey
         journey = ExperienceJourney(
             experience_id,
-            ApiEffects(self._fanfare.api),
-            scheduler=self._fanfare.scheduler,
-            on_destroy=self._forget,
+            ApiEffects(self._api),
+            scheduler=self._scheduler,
+            on_destroy=self._journeys.forget,
         )
-        self._journeys[experience_id] = journey
-        self._fanfare._adopt(journey)
-        self._fanfare._publish_events_of(journey)
+        self._journeys.add(journey)
+        self._follow(journey)
         return journey
 
     def live_participations(self) -> int:
@@ -79,8 +82,7 @@ class Experiences:
 
         Usage: ``fanfare.experiences.live_participations()`` -> ``1``
         """
-        return sum(1 for journey in self._journeys.values()
-                   if not journey.destroyed and _may_hold_participation(journey.state.get()))
+        return self._journeys.live_participations()
 
     def places(self) -> list[dict[str, Any]]:
         """The places live journeys hold or may hold: ``{experienceId, type, id,
@@ -89,30 +91,15 @@ class Experiences:
 
         Usage: ``fanfare.experiences.places()`` -> ``[{"experienceId": ..., "type": "queue", ...}]``
         """
-        found: list[dict[str, Any]] = []
-        for journey in self._journeys.values():
-            snap = journey.state.get()
-            if journey.destroyed or not _may_hold_participation(snap):
-                continue
-            distribution = snap.context.distribution
-            found.append({"experienceId": journey.experience_id,
-                          "type": distribution.type.value if distribution else None,
-                          "id": distribution.id if distribution else None,
-                          "sequenceStage": snap.sequence_stage.value,
-                          "held": holds_participation(snap)})
-        return found
-
-    def _forget(self, journey: ExperienceJourney) -> None:
-        if self._journeys.get(journey.experience_id) is journey:
-            del self._journeys[journey.experience_id]
+        return self._journeys.places()
 
     async def get_me(self) -> wire.ConsumerMe:
         """``GET /consumers/me``: the consumer's active journeys and waitlists.
 
         Usage: ``me = await fanfare.experiences.get_me()``
         """
-        self._fanfare._ensure_alive()
-        return await self._fanfare.api.get_me()
+        self._alive()
+        return await self._api.get_me()
 
     async def resume_all(self) -> list[ExperienceJourney]:
         """Create and resume a journey for every experience ``/consumers/me`` lists.
@@ -128,9 +115,11 @@ class Experiences:
         return resumed
 
     def destroy_all(self) -> None:
-        for journey in list(self._journeys.values()):
-            journey.destroy()
-        self._journeys.clear()
+        """Destroy every journey (``fanfare.destroy()`` does).
+
+        Usage: ``fanfare.experiences.destroy_all()``
+        """
+        self._journeys.destroy_all()
 
 
 class Journeys:
@@ -166,13 +155,14 @@ class Challenges:
     Usage: ``await fanfare.challenges.verify(challenge_id=gate.challenge_id, token=token)``
     """
 
-    def __init__(self, fanfare: Fanfare) -> None:
-        self._fanfare = fanfare
+    def __init__(self, api: ConsumerApi[SessionManager], *, alive: AliveCheck) -> None:
+        self._api = api
+        self._alive = alive
 
     async def verify(self, *, challenge_id: str, token: str) -> bool:
         """``POST /challenges/verify``; raises when the token is refused."""
-        self._fanfare._ensure_alive()
-        result = await self._fanfare.api.verify_bot_check(challenge_id, token)
+        self._alive()
+        result = await self._api.verify_bot_check(challenge_id, token)
         return result.verified
 
 
@@ -184,31 +174,37 @@ class Auth:
         await fanfare.auth.request_otp(email="ada@example.com")
         await fanfare.auth.verify_otp("424242", email="ada@example.com")
         await journey.authenticate()
+
+    Built by ``Fanfare`` from the session manager, ``places()`` (what the live journeys hold,
+    counted before a sign-in and named when the guest is left) and the bus's ``emit``.
     """
 
-    def __init__(self, fanfare: Fanfare) -> None:
-        self._fanfare = fanfare
+    def __init__(self, sessions: SessionManager, *, places: Callable[[], list[dict[str, Any]]],
+                 emit: Emit) -> None:
+        self._sessions = sessions
+        self._places = places
+        self._emit = emit
 
     @property
     def session(self) -> wire.SessionInfo | None:
         """The current session (no tokens), or None."""
-        return self._fanfare.sessions.session
+        return self._sessions.session
 
     @property
     def is_authenticated(self) -> bool:
         """True for an identified (not guest) consumer."""
-        return self._fanfare.sessions.is_authenticated
+        return self._sessions.is_authenticated
 
     async def guest(self) -> wire.SessionInfo:
         """Start a guest session (``POST /auth/guest``)."""
-        return await self._fanfare.sessions.guest()
+        return await self._sessions.guest()
 
     async def request_otp(
         self, *, email: str | None = None, phone: str | None = None,
         default_country: str | None = None,
     ) -> bool:
         """Send a one-time code by email or SMS (``POST /auth/otp/request``)."""
-        return await self._fanfare.sessions.request_otp(
+        return await self._sessions.request_otp(
             email=email, phone=phone, default_country=default_country
         )
 
@@ -225,7 +221,7 @@ class Auth:
 
         Usage: ``await fanfare.auth.verify_otp("424242", email="ada@example.com")``
         """
-        return await self._sign_in(lambda held: self._fanfare.sessions.verify_otp(
+        return await self._sign_in(lambda held: self._sessions.verify_otp(
             code, email=email, phone=phone, default_country=default_country,
             leave_guest=leave_guest, guest_places=held), leave_guest)
 
@@ -241,33 +237,31 @@ class Auth:
 
         Usage: ``await fanfare.auth.exchange_external("exc_...")``
         """
-        return await self._sign_in(lambda held: self._fanfare.sessions.exchange_external(
+        return await self._sign_in(lambda held: self._sessions.exchange_external(
             exchange_code, leave_guest=leave_guest, guest_places=held), leave_guest)
 
     async def _sign_in(self, call: Callable[[int], Awaitable[wire.SessionInfo]],
                        leave_guest: bool) -> wire.SessionInfo:
         """Run a sign-in with the count of places the guest holds; a guest left behind by
         choice is announced (``auth:guest_left`` with its places)."""
-        fanfare = self._fanfare
-        guest = fanfare.sessions.session
-        places = fanfare.experiences.places()
+        guest = self._sessions.session
+        places = self._places()
         session = await call(sum(1 for place in places if place["held"]))
         if (leave_guest and guest is not None and guest.type == wire.SessionType.GUEST
                 and guest.consumer_id != session.consumer_id):
-            fanfare._bus.emit(AUTH_GUEST_LEFT, {"guest": guest, "session": session,
-                                                "places": places})
+            self._emit(AUTH_GUEST_LEFT, {"guest": guest, "session": session, "places": places})
         return session
 
     async def start_new_guest(self) -> wire.SessionInfo:
         """After ``auth:session_lost``: continue as a new guest (the lost consumer's
         participations stay with it on the server; the library never does this by itself
         while a journey holds one)."""
-        return await self._fanfare.sessions.start_new_guest()
+        return await self._sessions.start_new_guest()
 
     async def refresh(self) -> wire.SessionInfo:
         """Refresh the access token now (normally automatic)."""
-        return await self._fanfare.sessions.refresh()
+        return await self._sessions.refresh()
 
     async def logout(self) -> None:
         """Log out: revoke, clear the stored session (journeys keep their last state)."""
-        await self._fanfare.sessions.logout()
+        await self._sessions.logout()

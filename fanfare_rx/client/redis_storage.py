@@ -101,6 +101,8 @@ class RedisStorage:
         lock_timeout: seconds to wait for another replica's exclusive section.
         lock_expiry: seconds after which an unreleased lock frees itself.
         watch_interval: seconds between two checks of the watch (None: no watch).
+        owns_client: close ``client`` in :meth:`aclose` (``from_url`` sets it: the client is
+            the storage's own).
 
     Usage: ``storage = RedisStorage.from_url("redis://127.0.0.1:6379/0")``
     """
@@ -108,7 +110,8 @@ class RedisStorage:
     def __init__(self, client: aioredis.Redis, *, prefix: str = DEFAULT_PREFIX,
                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
                  lock_expiry: float = DEFAULT_LOCK_EXPIRY,
-                 watch_interval: float | None = DEFAULT_WATCH_INTERVAL) -> None:
+                 watch_interval: float | None = DEFAULT_WATCH_INTERVAL,
+                 owns_client: bool = False) -> None:
         if not isinstance(prefix, str) or not prefix.strip(":"):
             raise UsageError("prefix must be a non-empty key namespace")
         for name, value in (("lock_timeout", lock_timeout), ("lock_expiry", lock_expiry),
@@ -124,7 +127,7 @@ class RedisStorage:
         self.lock_expiry = lock_expiry
         self.watch_interval = watch_interval
         self.owner = _owner()
-        self._owns_client = False
+        self._owns_client = owns_client
         self._replica = uuid.uuid4().hex[:12]
         self._followers: weakref.WeakSet[WriteBack] = weakref.WeakSet()
         self._watch: asyncio.Task[None] | None = None
@@ -141,9 +144,7 @@ class RedisStorage:
         """
         client = aioredis.Redis.from_url(url, socket_connect_timeout=DEFAULT_SOCKET_TIMEOUT,
                                          socket_timeout=DEFAULT_SOCKET_TIMEOUT)
-        storage = cls(client, **kwargs)
-        storage._owns_client = True
-        return storage
+        return cls(client, owns_client=True, **kwargs)
 
     async def aclose(self) -> None:
         """Stop the watch, and close the client if this storage created it.

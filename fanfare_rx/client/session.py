@@ -106,7 +106,7 @@ class SessionManager(StoredSessionHolder):
             counts its journeys); None or a None answer counts as "maybe some".
         base_url: the server the session belongs to; with the organization it keys the stored
             session (:func:`~fanfare_rx.client.storage.storage_key`), so sessions of different
-            servers never collide. None: taken from the ``ConsumerApi`` it is attached to.
+            servers never collide. None: taken from the ``ConsumerApi`` it is bound to.
 
     Usage: ``sessions = SessionManager(org_id, storage=FileStorage("~/.fanfare"))``
     """
@@ -127,23 +127,41 @@ class SessionManager(StoredSessionHolder):
         super().__init__(organization_id, storage, on_event, base_url)
         self.clock = clock
         self.refresh_margin = refresh_margin
-        self.participations = participations
+        self._participations = participations
         self._endpoints: AuthEndpoints | None = None
         self._not_before = 0.0
         self._lock = asyncio.Lock()
 
     # --- wiring and state -------------------------------------------------------------------
 
-    def attach(self, endpoints: AuthEndpoints) -> None:
-        """Give the manager the auth calls it uses (done by ``ConsumerApi``); their server
-        keys the stored session when no ``base_url`` was given.
+    def bind(self, endpoints: AuthEndpoints) -> None:
+        """Give the manager the auth calls it uses; their server keys the stored session when
+        no ``base_url`` was given.
 
-        Usage: ``sessions.attach(api_auth_calls)``
+        Not a constructor argument because of the construction order: the ``ConsumerApi``
+        owns the transport these calls go over and takes the manager as its argument, so it
+        binds the manager from its own constructor. A manager serves one client: binding it
+        again raises (the first client's requests would go on with the second's calls, and
+        stop when that one closes); clients share a session through a storage instead.
+
+        Raises:
+            UsageError: the manager is bound already.
+
+        Usage: ``sessions.bind(AuthCalls(transport))`` (done by ``ConsumerApi``)
         """
+        if self._endpoints is not None:
+            raise UsageError("this SessionManager serves another ConsumerApi already: give "
+                             "each client its own manager (they share a session through a "
+                             "storage)")
         self._endpoints = endpoints
         server = getattr(endpoints, "base_url", None)
         if self.base_url is None and isinstance(server, str):
             self.base_url = server
+
+    @property
+    def participations(self) -> ParticipationCount | None:
+        """How many live participations the consumer holds (given at construction)."""
+        return self._participations
 
     @property
     def session(self) -> wire.SessionInfo | None:
@@ -293,7 +311,7 @@ class SessionManager(StoredSessionHolder):
             return
         held = places
         if held is None:
-            held = self.participations() if self.participations is not None else 0
+            held = self._participations() if self._participations is not None else 0
         if held:
             raise ConflictError(
                 "already_linked: this sign-in belongs to another account; the guest "
@@ -401,7 +419,7 @@ class SessionManager(StoredSessionHolder):
 
     async def _session_gone(self, stored: StoredSession,
                             error: FanfareError | None) -> wire.SessionInfo:
-        known = self.participations() if self.participations is not None else None
+        known = self._participations() if self._participations is not None else None
         held = None if known is None else max(known, len(self._journeys))
         replace = stored.session.type == wire.SessionType.GUEST and held == 0
         reason = error.code if error is not None else "REFRESH_REJECTED"
@@ -431,7 +449,7 @@ class SessionManager(StoredSessionHolder):
 
     def _calls(self) -> AuthEndpoints:
         if self._endpoints is None:
-            raise FanfareError("the session manager is not attached to a ConsumerApi",
+            raise FanfareError("the session manager is not bound to a ConsumerApi",
                                code=ErrorCode.NOT_INITIALIZED)
         return self._endpoints
 

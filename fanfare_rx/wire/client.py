@@ -81,7 +81,7 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
         self._transport = HttpTransport(base_url, publishable_key, http=http, pool=pool,
                                         sleep=sleep, clock=clock)
         self.sessions = sessions
-        self.sessions.attach(AuthCalls(self._transport))
+        sessions.bind(AuthCalls(self._transport))
         #: One long-lived resource per mechanism (made on first use): a request's traceback
         #: then never holds a per-call object.
         self._resources: dict[str, MechanismResource] = {}

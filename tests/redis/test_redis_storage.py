@@ -140,3 +140,31 @@ async def test_two_servers_of_one_organization_keep_their_own_sessions(
         finally:
             for fanfare in made:
                 await fanfare.destroy()
+
+
+async def test_a_storage_closes_the_client_it_owns_and_only_that_one(
+        redis_url: str, redis_client: aioredis.Redis) -> None:
+    async def connections(expected: int | None = None) -> int:
+        """The server's client count (waiting up to a second for it to reach ``expected``:
+        the server sees a close a moment after it was sent)."""
+        for _ in range(100):
+            count = len(await redis_client.client_list())
+            if count == expected or expected is None:
+                break
+            await asyncio.sleep(0.01)
+        return count
+
+    lent = aioredis.Redis.from_url(redis_url)
+    owned = aioredis.Redis.from_url(redis_url)
+    try:
+        for client in (lent, owned):
+            await client.ping()
+        before = await connections()
+        await RedisStorage(lent, watch_interval=None).aclose()
+        assert await connections() == before  # the caller's client stays connected
+        await RedisStorage(owned, watch_interval=None, owns_client=True).aclose()
+        assert await connections(before - 1) == before - 1
+        assert await lent.ping()
+    finally:
+        await lent.aclose()
+        await owned.aclose()

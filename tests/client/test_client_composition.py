@@ -1,0 +1,68 @@
+"""The client is built from parts given at construction: the session manager counts the live
+journeys' places from the start, and serves the one ``ConsumerApi`` it is bound to. Over
+loopback HTTP against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from reactivex.testing import TestScheduler
+
+from fanfare_rx import Fanfare
+from fanfare_rx.client.events import EventBus
+from fanfare_rx.client.live_journeys import LiveJourneys
+from fanfare_rx.client.session import SessionManager
+from fanfare_rx.errors import UsageError
+from fanfare_rx.models import wire
+from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.wire.client import ConsumerApi
+
+
+async def test_a_session_manager_serves_the_one_client_it_is_bound_to(
+        sandbox: Sandbox, make_api: Callable[..., ConsumerApi]) -> None:
+    sessions = SessionManager(sandbox.organization_id)
+    api = make_api(sessions=sessions)
+    # A second client would take over the manager's auth calls: the first one's refreshes
+    # and guests would then go through it, and stop when it closes.
+    with pytest.raises(UsageError, match="serves another ConsumerApi"):
+        make_api(sessions=sessions)
+    session = await api.guest()
+    assert session.type == wire.SessionType.GUEST
+    assert sessions.session == session
+    await api.get_me()  # a consumer call with the bound manager's bearer
+    assert sessions.session == session
+
+
+async def test_fanfare_counts_the_places_of_its_journeys_from_the_start(
+        sandbox: Sandbox) -> None:
+    async with await Fanfare.init(organization_id=sandbox.organization_id,
+                                  publishable_key=sandbox.publishable_key,
+                                  base_url=sandbox.base_url) as fanfare:
+        count = fanfare.sessions.participations
+        assert count is not None and count() == 0
+        journey = fanfare.experiences.create_journey(sandbox.experiences["queue"])
+        await journey.start()
+        await journey.enter_queue()
+        assert count() == fanfare.experiences.live_participations() == 1
+        with pytest.raises(AttributeError):  # given at construction, not set afterwards
+            fanfare.sessions.participations = lambda: 0  # type: ignore[misc]
+
+
+async def test_fanfare_refuses_a_session_manager_that_counts_no_places(
+        sandbox: Sandbox, make_api: Callable[..., ConsumerApi]) -> None:
+    # Without the count a lost guest session holding a place could be replaced by a new guest.
+    uncounted = SessionManager(sandbox.organization_id)
+    api = make_api(sessions=uncounted)
+    with pytest.raises(UsageError, match="participations=journeys.live_participations"):
+        Fanfare(api, uncounted, EventBus(), TestScheduler(), journeys=LiveJourneys())
+    journeys = LiveJourneys()
+    counted = SessionManager(sandbox.organization_id,
+                             participations=journeys.live_participations)
+    fanfare = Fanfare(make_api(sessions=counted), counted, EventBus(), TestScheduler(),
+                      journeys=journeys)
+    journey = fanfare.experiences.create_journey("exp-1")
+    assert journeys.get("exp-1") is journey and fanfare.experiences.journeys == {
+        "exp-1": journey}
+    await fanfare.destroy()
+    assert journeys.get("exp-1") is None and journey.destroyed
