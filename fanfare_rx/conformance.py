@@ -29,8 +29,8 @@ from yarl import URL
 from fanfare_rx.errors import UsageError
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.spec_shapes import SHAPES, Issue, check_issues, template_of
-from fanfare_rx.wire._calls import segment
 from fanfare_rx.wire.config import check_base_url, check_credentials
+from fanfare_rx.wire.requester import segment
 
 __all__ = [
     "ConformanceReport",

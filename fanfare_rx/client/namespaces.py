@@ -14,8 +14,8 @@ from fanfare_rx.client.live_journeys import LiveJourneys
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
-from fanfare_rx.wire._calls import segment
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.requester import segment
 
 #: The check a namespace makes before it acts: raises once the client was destroyed.
 AliveCheck = Callable[[], None]

@@ -1,23 +1,26 @@
 """The aiohttp Consumer API client: one typed method per gen C endpoint a journey uses, with the
 session's bearer token, 401 → refresh → retry once, and "already in" treated as success.
+
+It is composed of parts given their dependencies at construction: the transport, the
+:class:`~fanfare_rx.wire.requester.Requester`, one resource per concern (experiences,
+distributions, appointments) and one per registered mechanism; its endpoint methods are the
+resources' methods.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+import types
+from collections.abc import Callable
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
 import aiohttp
 
-from fanfare_rx.errors import AuthError
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
-from fanfare_rx.wire._appointments import AppointmentCalls
-from fanfare_rx.wire._calls import Auth, segment
-from fanfare_rx.wire._distributions import DistributionCalls
+from fanfare_rx.wire.appointments import AppointmentCalls
 from fanfare_rx.wire.auth import AuthCalls, TokenSource
 from fanfare_rx.wire.config import (
     DEFAULT_HTTP,
@@ -25,18 +28,45 @@ from fanfare_rx.wire.config import (
     check_base_url,
     check_credentials,
 )
+from fanfare_rx.wire.distributions import DistributionCalls
+from fanfare_rx.wire.experiences import ExperienceCalls
 from fanfare_rx.wire.pool import HttpPool
+from fanfare_rx.wire.requester import Requester
 from fanfare_rx.wire.resources import MechanismResource, resource_for
 from fanfare_rx.wire.retry import RetryPolicy
 from fanfare_rx.wire.transport import ConnectionMonitor, HttpTransport, Sleep
 
 __all__ = ["ConsumerApi"]
 
-T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 TS = TypeVar("TS", bound=TokenSource)
 
 
-class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
+class _PartMethod(Generic[P, R]):
+    """A method of the client that is the method of one of its parts: one declaration (the
+    part's signature and docstring) and no wrapper frame per call. Read on the class, it is
+    the part's function."""
+
+    def __init__(self, part: str, function: Callable[Concatenate[Any, P], R]) -> None:
+        self.part = part
+        self.function = function
+        self.__doc__ = function.__doc__
+        self.__wrapped__ = function
+
+    @overload
+    def __get__(self, api: None, owner: type[Any]) -> Callable[Concatenate[Any, P], R]: ...
+
+    @overload
+    def __get__(self, api: object, owner: type[Any] | None = None) -> Callable[P, R]: ...
+
+    def __get__(self, api: object, owner: type[Any] | None = None) -> Callable[..., R]:
+        if api is None:
+            return self.function
+        return types.MethodType(self.function, getattr(api, self.part))
+
+
+class ConsumerApi(Generic[TS]):
     """Client of the Fanfare Consumer API (gen C) over one keep-alive aiohttp session.
 
     Every answer is decoded into the models of :mod:`fanfare_rx.models.wire` (a body that does
@@ -82,6 +112,13 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
                                         sleep=sleep, clock=clock)
         self.sessions = sessions
         sessions.bind(AuthCalls(self._transport))
+        #: Sends a request with the credential its endpoint takes and decodes the answer.
+        self.requester = Requester(self._transport, sessions)
+        #: The resources whose methods are the client's endpoint methods.
+        self.experience_calls = ExperienceCalls(self.requester)
+        self.distribution_calls = DistributionCalls(self.requester,
+                                                    organization_id=organization_id)
+        self.appointment_calls = AppointmentCalls(self.requester)
         #: One long-lived resource per mechanism (made on first use): a request's traceback
         #: then never holds a per-call object.
         self._resources: dict[str, MechanismResource] = {}
@@ -179,28 +216,6 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
         return (f"ConsumerApi(base_url={self.base_url!r}, organization_id="
                 f"{self.organization_id!r}, session={self.sessions!r}, closed={self.closed!r})")
 
-    # --- plumbing ---------------------------------------------------------------------------
-
-    async def _raw(self, method: str, path: str, *, body: object = None,
-                   auth: Auth = "consumer") -> bytes:
-        if auth == "none":
-            return (await self._transport.request(method, path, body=body))[1]
-        if auth == "optional":
-            held = self.sessions.current_access_token
-            if held is None:
-                return (await self._transport.request(method, path, body=body))[1]
-            token = held
-        else:
-            token = await self.sessions.access_token()
-        try:
-            return (await self._transport.request(method, path, body=body, bearer=token))[1]
-        except AuthError as exc:
-            if exc.status != 401:
-                raise
-            await self.sessions.handle_unauthorized(token)
-            token = await self.sessions.access_token()
-            return (await self._transport.request(method, path, body=body, bearer=token))[1]
-
     # --- auth (state kept by the SessionManager) --------------------------------------------
 
     async def guest(self) -> wire.SessionInfo:
@@ -249,62 +264,48 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
         """
         await self.sessions.logout()
 
-    async def verify_bot_check(self, challenge_id: str, token: str) -> wire.ChallengeVerifyResult:
-        """Pass a bot-check gate's challenge (``POST /challenges/verify``).
+    # --- endpoints: the methods of the resources ---------------------------------------------
 
-        Usage: ``await api.verify_bot_check(gate.challenge.id, turnstile_token)``
-        """
-        body = wire.ChallengeVerifyRequest(challenge_id=challenge_id, token=token)
-        return await self._call("POST", "/challenges/verify", wire.ChallengeVerifyResult,
-                                body=body)
+    get_experience = _PartMethod("experience_calls", ExperienceCalls.get_experience)
+    enter_experience = _PartMethod("experience_calls", ExperienceCalls.enter_experience)
+    leave_experience = _PartMethod("experience_calls", ExperienceCalls.leave_experience)
+    route = _PartMethod("experience_calls", ExperienceCalls.route)
+    archived_status = _PartMethod("experience_calls", ExperienceCalls.archived_status)
+    verify_bot_check = _PartMethod("experience_calls", ExperienceCalls.verify_bot_check)
+    get_me = _PartMethod("experience_calls", ExperienceCalls.get_me)
 
-    # --- experiences and consumer -----------------------------------------------------------
+    get_queue = _PartMethod("distribution_calls", DistributionCalls.get_queue)
+    enter_queue = _PartMethod("distribution_calls", DistributionCalls.enter_queue)
+    leave_queue = _PartMethod("distribution_calls", DistributionCalls.leave_queue)
+    queue_status = _PartMethod("distribution_calls", DistributionCalls.queue_status)
+    get_draw = _PartMethod("distribution_calls", DistributionCalls.get_draw)
+    enter_draw = _PartMethod("distribution_calls", DistributionCalls.enter_draw)
+    leave_draw = _PartMethod("distribution_calls", DistributionCalls.leave_draw)
+    draw_status = _PartMethod("distribution_calls", DistributionCalls.draw_status)
+    get_auction = _PartMethod("distribution_calls", DistributionCalls.get_auction)
+    enter_auction = _PartMethod("distribution_calls", DistributionCalls.enter_auction)
+    place_bid = _PartMethod("distribution_calls", DistributionCalls.place_bid)
+    auction_bids = _PartMethod("distribution_calls", DistributionCalls.auction_bids)
+    auction_bid_history = _PartMethod("distribution_calls", DistributionCalls.auction_bid_history)
+    auction_current_price = _PartMethod("distribution_calls",
+                                        DistributionCalls.auction_current_price)
+    auction_status = _PartMethod("distribution_calls", DistributionCalls.auction_status)
+    highest_bid = _PartMethod("distribution_calls", DistributionCalls.highest_bid)
+    get_timed_release = _PartMethod("distribution_calls", DistributionCalls.get_timed_release)
+    enter_timed_release = _PartMethod("distribution_calls", DistributionCalls.enter_timed_release)
+    leave_timed_release = _PartMethod("distribution_calls", DistributionCalls.leave_timed_release)
+    timed_release_status = _PartMethod("distribution_calls",
+                                       DistributionCalls.timed_release_status)
+    complete_timed_release = _PartMethod("distribution_calls",
+                                         DistributionCalls.complete_timed_release)
+    enter_waitlist = _PartMethod("distribution_calls", DistributionCalls.enter_waitlist)
+    leave_waitlist = _PartMethod("distribution_calls", DistributionCalls.leave_waitlist)
+    waitlist_status = _PartMethod("distribution_calls", DistributionCalls.waitlist_status)
 
-    async def get_experience(self, experience_id: str) -> wire.Experience:
-        """``GET /experiences/{id}`` (sends the bearer when a session exists).
-
-        Usage: ``experience = await api.get_experience(exp_id)``
-        """
-        return await self._call("GET", f"/experiences/{segment(experience_id)}",
-                                wire.Experience, auth="optional")
-
-    async def enter_experience(self, experience_id: str) -> wire.ExperienceEntered:
-        """``POST /experiences/{id}/enter``.
-
-        Usage: ``await api.enter_experience(exp_id)``
-        """
-        return await self._call("POST", f"/experiences/{segment(experience_id)}/enter",
-                                wire.ExperienceEntered)
-
-    async def leave_experience(self, experience_id: str) -> wire.ExperienceLeft:
-        """``DELETE /experiences/{id}/leave``.
-
-        Usage: ``(await api.leave_experience(exp_id)).left``
-        """
-        return await self._call("DELETE", f"/experiences/{segment(experience_id)}/leave",
-                                wire.ExperienceLeft)
-
-    async def route(self, experience_id: str,
-                    access_code: str | None = None) -> wire.RouteResult:
-        """``POST /experiences/{id}/route``: routed, gated or no_access.
-
-        Usage: ``result = await api.route(exp_id, access_code="VIP2024")``
-        """
-        return await self._call("POST", f"/experiences/{segment(experience_id)}/route",
-                                wire.RouteResult, body=wire.RouteRequest(access_code=access_code))
-
-    async def archived_status(self, experience_ids: Iterable[str]) -> wire.ArchivedStatusResult:
-        """``POST /experiences/archived-status``: which of these experiences are still live.
-
-        Usage: ``(await api.archived_status([a, b])).live_experience_ids``
-        """
-        body = wire.ArchivedStatusRequest(experience_ids=tuple(experience_ids))
-        return await self._call("POST", "/experiences/archived-status",
-                                wire.ArchivedStatusResult, body=body, auth="optional")
-
-    async def get_me(self) -> wire.ConsumerMe:
-        """``GET /consumers/me``: the consumer's active journeys (resume source).
-
-        Usage: ``me = await api.get_me()``
-        """
-        return await self._call("GET", "/consumers/me", wire.ConsumerMe)
+    get_appointment = _PartMethod("appointment_calls", AppointmentCalls.get_appointment)
+    appointment_slots = _PartMethod("appointment_calls", AppointmentCalls.appointment_slots)
+    book_appointment = _PartMethod("appointment_calls", AppointmentCalls.book_appointment)
+    my_appointment = _PartMethod("appointment_calls", AppointmentCalls.my_appointment)
+    reschedule_appointment = _PartMethod("appointment_calls",
+                                         AppointmentCalls.reschedule_appointment)
+    cancel_appointment = _PartMethod("appointment_calls", AppointmentCalls.cancel_appointment)

@@ -78,7 +78,7 @@ async def test_409_already_in_body_maps_to_conflict(api: ConsumerApi, sandbox: S
     path = f"/queues/{distribution_id(experience, 'queues')}/enter"
     await api.enter_queue(path.split("/")[2])
     with pytest.raises(ConflictError) as caught:
-        await api._raw("POST", path)  # the raw answer, before "already in" handling
+        await api.requester.raw("POST", path)  # the raw answer, before "already in" handling
     assert (caught.value.status, caught.value.code) == (409, "ALREADY_IN_QUEUE")
     assert is_already_in(caught.value)
 

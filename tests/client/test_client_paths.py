@@ -17,8 +17,8 @@ from fanfare_rx.client.session import SessionManager
 from fanfare_rx.client.storage import FileStorage, storage_key
 from fanfare_rx.errors import APIStatusError, FanfareError, UsageError
 from fanfare_rx.sandbox import Sandbox
-from fanfare_rx.wire._calls import segment
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.requester import segment
 
 pytestmark = pytest.mark.integration
 

@@ -77,7 +77,7 @@ def _standing(state: RaffleState) -> Standing:
 
 async def _raffle_answer(api: Any, method: str, path: str) -> RaffleState:
     """The raffle's own resource on the consumer API (a plug-in's calls: its paths, its body)."""
-    body = json.loads(await api._raw(method, path))
+    body = json.loads(await api.requester.raw(method, path))
     return RaffleState(status=body["status"], ticket=body.get("ticket"))
 
 

@@ -10,14 +10,14 @@ import pytest
 from fanfare_rx import Bid
 from fanfare_rx.errors import DecodeError, UsageError
 from fanfare_rx.models import money
-from fanfare_rx.wire import _distributions, codec
+from fanfare_rx.wire import codec, distributions
 
 AMOUNTS = ["125.00", "1", "999999999999.12345678", "0", "-1", "1.123456789", "1234567890123",
            "NaN", "lots", "1e3", " 1.00", "1.00\n"]
 
 
 def test_one_declaration_serves_the_action_and_the_client() -> None:
-    assert _distributions.parse_amount is money.parse_amount
+    assert distributions.parse_amount is money.parse_amount
     assert Bid.__attrs_attrs__.amount.converter is money.parse_amount
 
 

@@ -1,5 +1,6 @@
-"""The distribution endpoints of :class:`~fanfare_rx.wire.client.ConsumerApi` (queues, draws,
-auctions, timed releases, waitlists), with "already in" on enter answered by the status.
+"""The distribution endpoints (queues, draws, auctions, timed releases, waitlists): a resource
+of :class:`~fanfare_rx.wire.client.ConsumerApi`, with "already in" on enter answered by the
+status.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from urllib.parse import urlencode
 from fanfare_rx.errors import ConflictError, UsageError
 from fanfare_rx.models import wire
 from fanfare_rx.models.money import parse_amount
-from fanfare_rx.wire._calls import Calls, segment
 from fanfare_rx.wire.http_errors import is_already_in
+from fanfare_rx.wire.requester import Requester, segment
 
 __all__ = ["DistributionCalls"]
 
@@ -28,8 +29,19 @@ def _limit(limit: int | None) -> dict[str, str]:
     return {"limit": str(limit)}
 
 
-class DistributionCalls(Calls):
-    """Typed distribution methods over ``_raw`` (implemented by ``ConsumerApi``)."""
+class DistributionCalls:
+    """Typed distribution calls over a :class:`~fanfare_rx.wire.requester.Requester` (the
+    ``ConsumerApi`` methods of the same names are these).
+
+    Usage: ``state = await DistributionCalls(requester, organization_id=org).enter_queue(q)``
+    """
+
+    __slots__ = ("_call", "organization_id")
+
+    def __init__(self, requester: Requester, *, organization_id: str) -> None:
+        self._call = requester.call
+        #: The organization (the auction bids endpoint names it in the query).
+        self.organization_id = organization_id
 
     async def _enter(self, path: str, model: type[T] | Any, status_path: str, *,
                      body: object = None) -> T:

@@ -1,5 +1,5 @@
-"""The appointment endpoints of :class:`~fanfare_rx.wire.client.ConsumerApi` (spec §4.9): the
-appointment, its slots in a date range, and booking, rescheduling or cancelling a slot.
+"""The appointment endpoints (spec §4.9), a resource of :class:`~fanfare_rx.wire.client.ConsumerApi`:
+the appointment, its slots in a date range, and booking, rescheduling or cancelling a slot.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fanfare_rx.errors import ErrorCode, UsageError
 from fanfare_rx.models import wire
-from fanfare_rx.wire._calls import Calls, segment
+from fanfare_rx.wire.requester import Requester, segment
 
 __all__ = ["AppointmentCalls"]
 
@@ -25,11 +25,19 @@ def _base(appointment_id: str) -> str:
     return f"/appointments/{segment(_require('appointment_id', appointment_id))}"
 
 
-class AppointmentCalls(Calls):
-    """Typed appointment methods over ``_raw`` (implemented by ``ConsumerApi``).
+class AppointmentCalls:
+    """Typed appointment calls over a :class:`~fanfare_rx.wire.requester.Requester` (the
+    ``ConsumerApi`` methods of the same names are these).
 
     Appointments never grant checkout access: a booking is the outcome (spec §5.6).
+
+    Usage: ``booking = await AppointmentCalls(requester).book_appointment(appt_id, slot_id)``
     """
+
+    __slots__ = ("_call",)
+
+    def __init__(self, requester: Requester) -> None:
+        self._call = requester.call
 
     async def get_appointment(self, appointment_id: str) -> wire.Appointment:
         """``GET /appointments/{id}`` (public).
