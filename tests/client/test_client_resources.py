@@ -3,13 +3,21 @@ mechanism's declaration, over loopback HTTP against the sandbox."""
 
 from __future__ import annotations
 
+import inspect
+from typing import Generic
+
 import pytest
 from client_helpers import distribution_id
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.wire import codec
+from fanfare_rx.wire.appointments import AppointmentCalls
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.distributions import DistributionCalls
+from fanfare_rx.wire.experiences import ExperienceCalls
+from fanfare_rx.wire.requester import segment
 
 
 async def test_a_queue_entered_and_left_through_its_resource(
@@ -28,3 +36,36 @@ async def test_a_call_the_mechanism_does_not_declare_is_a_usage_error(api: Consu
         await api.auctions.leave("a-1")  # no leave endpoint in any API generation
     with pytest.raises(UsageError, match="no mechanism 'raffle' is registered"):
         api.resource("raffle")
+
+
+#: The client's parts that hold its endpoint methods, by attribute.
+PARTS = {"experience_calls": ExperienceCalls, "distribution_calls": DistributionCalls,
+         "appointment_calls": AppointmentCalls}
+
+
+def test_the_client_s_endpoint_methods_are_its_resources_methods(api: ConsumerApi) -> None:
+    assert ConsumerApi.__bases__ == (Generic,)  # composed, not mixed in
+    for attribute, part in PARTS.items():
+        names = [name for name, value in vars(part).items()
+                 if not name.startswith("_") and inspect.iscoroutinefunction(value)]
+        assert names, part
+        for name in names:
+            # One declaration: the same function, signature and docstring; bound to the part.
+            assert getattr(ConsumerApi, name) is getattr(part, name), name
+            bound = getattr(api, name)
+            assert bound.__self__ is getattr(api, attribute), name
+            assert inspect.signature(bound) == inspect.signature(getattr(getattr(api, attribute),
+                                                                         name))
+            assert bound.__doc__ and "Usage:" in bound.__doc__, name
+
+
+async def test_an_endpoint_the_client_has_no_method_for_goes_through_its_requester(
+        api: ConsumerApi, sandbox: Sandbox) -> None:
+    path = f"/experiences/{segment(sandbox.experiences['queue'])}"
+    experience = await api.requester.call("GET", path, wire.Experience, auth="none")
+    assert experience == await api.get_experience(sandbox.experiences["queue"])
+    assert api.sessions.session is None  # no credential asked for: no session made
+    me = await api.requester.call("GET", "/consumers/me", wire.ConsumerMe)
+    assert api.sessions.session is not None  # a consumer endpoint: a guest made on demand
+    assert me == await api.get_me()
+    assert codec.decode(await api.requester.raw("GET", "/consumers/me"), wire.ConsumerMe) == me
