@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from fanfare_rx.client.api_effects import ApiEffects
     from fanfare_rx.client.events import EventBus
     from fanfare_rx.client.fanfare import Fanfare
+    from fanfare_rx.client.live_journeys import LiveJourneys
     from fanfare_rx.client.session import SessionManager
     from fanfare_rx.client.storage import FileStorage, MemoryStorage, SessionStorage
 
@@ -20,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "EventBus": "fanfare_rx.client.events",
     "Fanfare": "fanfare_rx.client.fanfare",
     "FileStorage": "fanfare_rx.client.storage",
+    "LiveJourneys": "fanfare_rx.client.live_journeys",
     "MemoryStorage": "fanfare_rx.client.storage",
     "SessionManager": "fanfare_rx.client.session",
     "SessionStorage": "fanfare_rx.client.storage",
@@ -30,6 +32,7 @@ __all__ = [
     "EventBus",
     "Fanfare",
     "FileStorage",
+    "LiveJourneys",
     "MemoryStorage",
     "SessionManager",
     "SessionStorage",
