@@ -106,7 +106,7 @@ class SessionManager(StoredSessionHolder):
             counts its journeys); None or a None answer counts as "maybe some".
         base_url: the server the session belongs to; with the organization it keys the stored
             session (:func:`~fanfare_rx.client.storage.storage_key`), so sessions of different
-            servers never collide. None: taken from the ``ConsumerApi`` it is bound to.
+            servers never collide. None: taken from the ``ConsumerApi`` it is attached to.
 
     Usage: ``sessions = SessionManager(org_id, storage=FileStorage("~/.fanfare"))``
     """
@@ -134,20 +134,20 @@ class SessionManager(StoredSessionHolder):
 
     # --- wiring and state -------------------------------------------------------------------
 
-    def bind(self, endpoints: AuthEndpoints) -> None:
+    def attach(self, endpoints: AuthEndpoints) -> None:
         """Give the manager the auth calls it uses; their server keys the stored session when
         no ``base_url`` was given.
 
         Not a constructor argument because of the construction order: the ``ConsumerApi``
         owns the transport these calls go over and takes the manager as its argument, so it
-        binds the manager from its own constructor. A manager serves one client: binding it
-        again raises (the first client's requests would go on with the second's calls, and
+        attaches the manager from its own constructor. A manager serves one client: attaching
+        it again raises (the first client's requests would go on with the second's calls, and
         stop when that one closes); clients share a session through a storage instead.
 
         Raises:
-            UsageError: the manager is bound already.
+            UsageError: the manager is attached already.
 
-        Usage: ``sessions.bind(AuthCalls(transport))`` (done by ``ConsumerApi``)
+        Usage: ``sessions.attach(AuthCalls(transport))`` (done by ``ConsumerApi``)
         """
         if self._endpoints is not None:
             raise UsageError("this SessionManager serves another ConsumerApi already: give "
@@ -449,7 +449,7 @@ class SessionManager(StoredSessionHolder):
 
     def _calls(self) -> AuthEndpoints:
         if self._endpoints is None:
-            raise FanfareError("the session manager is not bound to a ConsumerApi",
+            raise FanfareError("the session manager is not attached to a ConsumerApi",
                                code=ErrorCode.NOT_INITIALIZED)
         return self._endpoints
 

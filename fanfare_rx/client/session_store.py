@@ -74,7 +74,7 @@ class StoredSessionHolder:
 
         Raises:
             UsageError: a storage is set but no server is known yet (give ``base_url=`` or
-                bind it to a ``ConsumerApi`` first): keyed by the organization alone, sessions
+                attach to a ``ConsumerApi`` first): keyed by the organization alone, sessions
                 of different servers would collide.
         """
         if self.base_url is None and self.storage is not None:

@@ -44,7 +44,7 @@ class TokenSource(Protocol):
     @property
     def current_access_token(self) -> str | None: ...
 
-    def bind(self, endpoints: AuthEndpoints) -> None: ...
+    def attach(self, endpoints: AuthEndpoints) -> None: ...
 
     async def access_token(self) -> str: ...
 
@@ -68,7 +68,7 @@ class TokenSource(Protocol):
 class AuthCalls:
     """The raw auth endpoints over one transport.
 
-    Usage: ``sessions.bind(AuthCalls(transport))``
+    Usage: ``sessions.attach(AuthCalls(transport))``
     """
 
     def __init__(self, transport: HttpTransport) -> None:

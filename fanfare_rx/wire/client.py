@@ -10,6 +10,7 @@ resources' methods.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import types
 from collections.abc import Callable
@@ -45,14 +46,21 @@ TS = TypeVar("TS", bound=TokenSource)
 
 class _PartMethod(Generic[P, R]):
     """A method of the client that is the method of one of its parts: one declaration (the
-    part's signature and docstring) and no wrapper frame per call. Read on the class, it is
-    the part's function."""
+    part's signature and docstring) and no coroutine of its own between the caller and the
+    request. Read on the class, it is a plain function of the client and the arguments
+    (``ConsumerApi.queue_status(api, queue_id)``, as a mechanism's resource calls it)."""
 
     def __init__(self, part: str, function: Callable[Concatenate[Any, P], R]) -> None:
         self.part = part
         self.function = function
         self.__doc__ = function.__doc__
         self.__wrapped__ = function
+
+        @functools.wraps(function)
+        def on_client(api: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            return function(getattr(api, part), *args, **kwargs)
+
+        self.on_client: Callable[Concatenate[Any, P], R] = on_client
 
     @overload
     def __get__(self, api: None, owner: type[Any]) -> Callable[Concatenate[Any, P], R]: ...
@@ -62,7 +70,7 @@ class _PartMethod(Generic[P, R]):
 
     def __get__(self, api: object, owner: type[Any] | None = None) -> Callable[..., R]:
         if api is None:
-            return self.function
+            return self.on_client
         return types.MethodType(self.function, getattr(api, self.part))
 
 
@@ -111,7 +119,7 @@ class ConsumerApi(Generic[TS]):
         self._transport = HttpTransport(base_url, publishable_key, http=http, pool=pool,
                                         sleep=sleep, clock=clock)
         self.sessions = sessions
-        sessions.bind(AuthCalls(self._transport))
+        sessions.attach(AuthCalls(self._transport))
         #: Sends a request with the credential its endpoint takes and decodes the answer.
         self.requester = Requester(self._transport, sessions)
         #: The resources whose methods are the client's endpoint methods.

@@ -5,26 +5,11 @@ plug-in mechanism gets its resource by registering.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.mechanisms.base import ApiCall, MechanismSpec
-
-#: A declared call bound to one client: ``await call(distribution_id)``.
-BoundCall = Callable[[str], Awaitable[Any]]
-
-
-def _bound(api: Any, call: ApiCall | None) -> BoundCall | None:
-    """A declared call (a client method's name, or ``function(api, id)``) bound to ``api``."""
-    if call is None:
-        return None
-    if isinstance(call, str):
-        method: BoundCall = getattr(api, call)
-        return method
-    return functools.partial(call, api)
 
 __all__ = ["MechanismResource", "resource_for"]
 
@@ -37,39 +22,36 @@ class MechanismResource:
     ``await api.resource("draw").status(draw_id)``
     """
 
-    __slots__ = ("_complete", "_enter", "_leave", "_status", "spec")
+    __slots__ = ("_api", "spec")
 
     def __init__(self, api: Any, spec: MechanismSpec) -> None:
+        self._api = api
         self.spec = spec
-        # Bound once: a request's traceback then holds no per-call object.
-        self._status = _bound(api, spec.api.status)
-        self._enter = _bound(api, spec.api.enter)
-        self._leave = _bound(api, spec.api.leave)
-        self._complete = _bound(api, spec.api.complete)
 
     def __repr__(self) -> str:
         return f"MechanismResource({self.spec.kind.value!r})"
 
-    def _declared(self, call: BoundCall | None, which: str) -> BoundCall:
+    async def _run(self, call: ApiCall | None, which: str, distribution_id: str) -> Any:
         if call is None:
             raise UsageError(f"a {self.spec.kind.value} has no {which} call")
-        return call
+        method = getattr(type(self._api), call) if isinstance(call, str) else call
+        return await method(self._api, distribution_id)
 
     async def status(self, distribution_id: str) -> Any:
         """The consumer's standing in the distribution (its status answer)."""
-        return await self._declared(self._status, "status")(distribution_id)
+        return await self._run(self.spec.api.status, "status", distribution_id)
 
     async def enter(self, distribution_id: str) -> Any:
         """Enter the distribution."""
-        return await self._declared(self._enter, "enter")(distribution_id)
+        return await self._run(self.spec.api.enter, "enter", distribution_id)
 
     async def leave(self, distribution_id: str) -> Any:
         """Leave the distribution."""
-        return await self._declared(self._leave, "leave")(distribution_id)
+        return await self._run(self.spec.api.leave, "leave", distribution_id)
 
     async def complete(self, distribution_id: str) -> Any:
         """Mark a granted participation done (a timed release's purchase)."""
-        return await self._declared(self._complete, "complete")(distribution_id)
+        return await self._run(self.spec.api.complete, "complete", distribution_id)
 
 
 def resource_for(api: Any, kind: object) -> MechanismResource:

@@ -1,5 +1,5 @@
 """The client is built from parts given at construction: the session manager counts the live
-journeys' places from the start, and serves the one ``ConsumerApi`` it is bound to. Over
+journeys' places from the start, and serves the one ``ConsumerApi`` it is attached to. Over
 loopback HTTP against the sandbox."""
 
 from __future__ import annotations
