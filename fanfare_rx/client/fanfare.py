@@ -207,22 +207,22 @@ class Fanfare:
                 )
             base_url = _ENVIRONMENTS[environment]
         check_base_url(base_url)
-        if fail_open_after is not None and not (
-                math.isfinite(fail_open_after) and fail_open_after > 0):
-            raise ConfigError(f"fail_open_after must be a positive number of seconds, got "
-                              f"{fail_open_after!r}")
-        config = _http_config(http, timeout=timeout, retry=retry, max_connections=max_connections)
         bus = EventBus()
-        journeys = LiveJourneys()
+        journeys = LiveJourneys()  # first: the session manager counts their places
         sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
                                   base_url=base_url, participations=journeys.live_participations)
         if scheduler is None:
             scheduler = AsyncIOScheduler(asyncio.get_running_loop())
         api = ConsumerApi(
             base_url, publishable_key, organization_id=organization_id, sessions=sessions,
-            http=config, pool=pool,
-            sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
+            http=_http_config(http, timeout=timeout, retry=retry,
+                              max_connections=max_connections),
+            pool=pool, sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
         )
+        if fail_open_after is not None and not (
+                math.isfinite(fail_open_after) and fail_open_after > 0):
+            raise ConfigError(f"fail_open_after must be a positive number of seconds, got "
+                              f"{fail_open_after!r}")
         return cls(api, sessions, bus, scheduler, journeys=journeys,
                    fail_open_after_ms=(None if fail_open_after is None
                                        else int(fail_open_after * 1000)))
