@@ -17,7 +17,7 @@ ROOT = Path(fanfare_rx.__file__).parent
 
 #: The packages checked for private reads. ``journey`` joins once its view actions drive the
 #: pipeline through public methods (``view_actions`` reads ``journey._effects`` and
-#: ``journey._run``; ``recorder``'s ``value._replace`` is a named tuple's public method); ``cli``, ``notebook`` and ``testing`` read library internals on purpose
+#: ``journey._run``); ``cli``, ``notebook`` and ``testing`` read library internals on purpose
 #: (argparse's sub-parser action, reactivex's ``TestScheduler`` queue).
 PRIVATE_READS_CHECKED = ["client", "wire", "mechanisms", "models", "fleet", "sandbox"]
 #: The packages checked for attributes set on another object (state set after construction).
@@ -38,10 +38,13 @@ ALLOWED_WRITES: dict[tuple[str, str], str] = {
 
 #: Enum and IPython hooks (``_value_``, ``_missing_``, ``_repr_html_``) are public protocol.
 _SUNDER = re.compile(r"^_[^_].*[^_]_$")
+#: A named tuple's public methods (underscored so they never clash with a field).
+_NAMED_TUPLE_API = frozenset({"_asdict", "_fields", "_field_defaults", "_make", "_replace"})
 
 
 def _private(name: str) -> bool:
-    return name.startswith("_") and not name.startswith("__") and not _SUNDER.match(name)
+    return (name.startswith("_") and not name.startswith("__") and not _SUNDER.match(name)
+            and name not in _NAMED_TUPLE_API)
 
 
 def _is_self(node: ast.expr) -> bool:
@@ -98,9 +101,10 @@ def test_every_exception_is_still_needed() -> None:
      set()),
     ("def f(sessions, count):\n    sessions.participations = count\n", set(),
      {"sessions.participations"}),
-    ("def f(self, e):\n    self._x = e._value_\n    e.__notes__ = []\n", set(), set()),
+    ("def f(self, e, t):\n    self._x = e._value_\n    e.__notes__ = [t._replace(a=1)]\n", set(),
+     set()),
 ], ids=["private read", "private read through an attribute", "state set afterwards",
-        "own state, sunder and dunder"])
+        "own state, sunder, dunder, a named tuple's API"])
 def test_the_checks_find_what_they_look_for(tmp_path: Path, source: str, reads: set[str],
                                             writes: set[str]) -> None:
     package = tmp_path / "pkg"
