@@ -5,7 +5,6 @@ auth, and the event bus — mirroring the JavaScript SDK's ``Fanfare.init`` one 
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 from collections.abc import Mapping
 from types import TracebackType
@@ -16,7 +15,8 @@ from reactivex import abc
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events, connection_events
-from fanfare_rx.client.live_journeys import LiveJourneys, holds_participation
+from fanfare_rx.client.journey_records import JourneyRecords
+from fanfare_rx.client.live_journeys import LiveJourneys
 from fanfare_rx.client.namespaces import Auth, Challenges, Experiences, Journeys
 from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import SessionStorage
@@ -26,7 +26,6 @@ from fanfare_rx.models import wire
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
 from fanfare_rx.wire.client import ConsumerApi
-from fanfare_rx.wire.codec import snapshot_to_json
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig, check_base_url, check_credentials
 from fanfare_rx.wire.pool import HttpPool
 from fanfare_rx.wire.retry import RetryPolicy
@@ -38,8 +37,6 @@ __all__ = [
     "Fanfare",
     "scheduler_sleep",
 ]
-
-log = logging.getLogger("fanfare_rx")
 
 #: The Consumer API of production (OpenAPI ``servers``).
 PRODUCTION_BASE_URL = "https://consumer.fanfare.io/api"
@@ -142,8 +139,7 @@ class Fanfare:
         self.journeys = Journeys(self.experiences)
         self.challenges = Challenges(api, alive=self._ensure_alive)
         self.auth = Auth(sessions, places=journeys.places, emit=bus.emit)
-        self._writes: set[asyncio.Task[None]] = set()
-        self._record_keys: dict[str, object] = {}
+        self._records = JourneyRecords(sessions)
         bus.on(AUTH_SESSION_LOST, self._on_session_lost)
         self._connection = api.connection.current
         api.connection.listen(self._on_connection)
@@ -257,7 +253,7 @@ class Fanfare:
             journey.observe_connection(self._connection)
 
         def follow(snapshot: JourneySnapshot) -> None:
-            self._keep_record(journey, snapshot)
+            self._records.keep(journey.experience_id, snapshot)
             self._still_lost(journey, snapshot)
 
         def on_fold(old: JourneySnapshot, new: JourneySnapshot) -> None:
@@ -289,34 +285,6 @@ class Fanfare:
             if journey.state.get().journey_stage is not JourneyStage.NOT_STARTED:
                 journey.session_lost()
 
-    def _keep_record(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
-        """Keep the snapshot of a journey holding a participation with the session (another
-        replica sharing the storage sees it); forget it once the participation is over."""
-        if snapshot.journey_stage is JourneyStage.NOT_STARTED or self.sessions.storage is None:
-            return
-        experience_id = journey.experience_id
-        held = holds_participation(snapshot)
-        key = (snapshot.sequence_stage, snapshot.context.participation) if held else None
-        if experience_id in self._record_keys and self._record_keys[experience_id] == key:
-            return
-        self._record_keys[experience_id] = key
-        if not held and experience_id not in self.sessions.journeys:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        write = (self.sessions.save_journey(experience_id, snapshot_to_json(snapshot))
-                 if held else self.sessions.forget_journey(experience_id))
-        task = loop.create_task(write)
-        self._writes.add(task)
-        task.add_done_callback(self._written)
-
-    def _written(self, task: asyncio.Task[None]) -> None:
-        self._writes.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("could not store a journey record: %r", task.exception())
-
     @property
     def destroyed(self) -> bool:
         return self._destroyed
@@ -331,8 +299,7 @@ class Fanfare:
             return
         self._destroyed = True
         self._journeys.destroy_all()
-        if self._writes:
-            await asyncio.gather(*self._writes, return_exceptions=True)
+        await self._records.flush()
         self.sessions.close()
         await self.api.close()
         self._bus.clear()
