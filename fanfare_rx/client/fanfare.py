@@ -121,11 +121,17 @@ class Fanfare:
         Raises:
             UsageError: ``sessions`` has no participation count (``participations=
                 journeys.live_participations``): without it a lost guest session holding a
-                place could be replaced by a new guest.
+                place could be replaced by a new guest; ``fail_open_after_ms`` is not a
+                positive integer.
         """
         if sessions.participations is None:
             raise UsageError("the SessionManager of a Fanfare counts its journeys' places: "
                              "SessionManager(..., participations=journeys.live_participations)")
+        if fail_open_after_ms is not None and (
+                isinstance(fail_open_after_ms, bool) or not isinstance(fail_open_after_ms, int)
+                or fail_open_after_ms <= 0):
+            raise UsageError(f"fail_open_after_ms must be a positive number of milliseconds, "
+                             f"got {fail_open_after_ms!r}")
         self.api = api
         self.sessions = sessions
         self.scheduler = scheduler

@@ -59,6 +59,10 @@ async def test_fanfare_refuses_a_session_manager_that_counts_no_places(
     journeys = LiveJourneys()
     counted = SessionManager(sandbox.organization_id,
                              participations=journeys.live_participations)
+    for bad in (0, -5, 1.5, True):
+        with pytest.raises(UsageError, match="fail_open_after_ms"):
+            Fanfare(api, counted, EventBus(), TestScheduler(), journeys=journeys,
+                    fail_open_after_ms=bad)  # type: ignore[arg-type]
     fanfare = Fanfare(make_api(sessions=counted), counted, EventBus(), TestScheduler(),
                       journeys=journeys)
     journey = fanfare.experiences.create_journey("exp-1")
