@@ -39,15 +39,20 @@ def _example() -> Any:
 
 
 @pytest.fixture
+def example() -> Any:
+    """The example app's module (``examples/waiting_room/app.py``)."""
+    return _example()
+
+
+@pytest.fixture
 async def sb() -> AsyncIterator[Sandbox]:
     async with Sandbox(clock="manual", seed=0) as running:
         yield running
 
 
 @pytest.fixture
-async def site(sb: Sandbox) -> AsyncIterator[str]:
+async def site(sb: Sandbox, example: Any) -> AsyncIterator[str]:
     """The example app on 127.0.0.1 (polling every 300 ms while a tab listens)."""
-    example = _example()
     target = example.Target(sb.base_url, sb.organization_id, sb.publishable_key,
                             dict(sb.experiences))
     runner = web.AppRunner(example.make_app(target, auto_polling=300))
