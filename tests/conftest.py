@@ -1,6 +1,7 @@
 """Fixtures shared by the tests of the Consumer API client (``tests/wire``) and of the sessions
 and storages built on it (``tests/client``): an in-process sandbox on a manual clock and
-clients whose retry waits are recorded instead of slept, all closed (and checked) at the end.
+clients whose retry waits are recorded instead of slept, all closed (and checked) at the end;
+in those folders and ``tests/integration`` an aiohttp session left open fails the test.
 
 A folder's own conftest may override any of them (``tests/sandbox`` has its own ``api``)."""
 
@@ -21,8 +22,9 @@ from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.config import HttpConfig
 from fanfare_rx.wire.retry import RetryPolicy
 
-#: The folders whose tests open API clients through these fixtures.
-API_CLIENT_FOLDERS = frozenset({Path(__file__).parent / "client", Path(__file__).parent / "wire"})
+#: The folders whose tests open API clients (through these fixtures, or ``Fanfare`` instances).
+API_CLIENT_FOLDERS = frozenset(Path(__file__).parent / name
+                               for name in ("client", "wire", "integration"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
