@@ -180,7 +180,9 @@ def make_app(target: Target, *, auto_polling: bool | int = True) -> web.Applicat
     async def close(app: web.Application) -> None:
         await app[SHOPPERS].close()
 
-    app.on_cleanup.append(close)
+    # On shutdown, before the server waits for its handlers: destroying the journeys ends
+    # their pages, so every open event stream returns at once.
+    app.on_shutdown.append(close)
     app.add_routes([web.get("/", index), web.get("/x/{label}", page),
                     web.get("/x/{label}/events", events), web.post("/x/{label}/act", act)])
     return app

@@ -5,28 +5,6 @@ from fanfare_rx.models import journey, view, wire
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.journey import *
 
-__all__ = [
-    "AvailableActions",
-    "DistributionStatus",
-    "DistributionSummary",
-    "EventAudience",
-    "EventKind",
-    "EventSeverity",
-    "ExperienceSession",
-    "JourneyAction",
-    "JourneyContext",
-    "JourneyEvent",
-    "JourneySnapshot",
-    "JourneyStage",
-    "Offer",
-    "Participation",
-    "ParticipationType",
-    "Requirement",
-    "RequirementType",
-    "SequenceAction",
-    "SequenceStage",
-    "journey",
-    "redact",
-    "view",
-    "wire",
-]
+# The journey snapshot types (G1) are re-exported as ``models.journey`` lists them.
+__all__ = ["journey", "redact", "view", "wire"]
+__all__ += journey.__all__

@@ -192,15 +192,24 @@ class Accounts:
                                            "exp": now + self.refresh_ttl})
         return access, refresh, expires
 
-    def identify(self, token: str) -> Identity | None:
-        """The identity behind a valid, unexpired, unrevoked access token."""
-        claims = self.signer.verify(token, "acc")
+    def _live_session(self, token: str, kind: str) -> tuple[dict[str, Any], Session, float] | None:
+        """The claims of a valid, unexpired ``kind`` token ("acc" or "ref"), its unrevoked
+        session and the time of the check; None for any other token."""
+        claims = self.signer.verify(token, kind)
         now = self.wall()
         if claims is None or not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
             return None
         session = self.sessions.get(str(claims.get("sid")))
         if session is None or session.revoked:
             return None
+        return claims, session, now
+
+    def identify(self, token: str) -> Identity | None:
+        """The identity behind a valid, unexpired, unrevoked access token."""
+        live = self._live_session(token, "acc")
+        if live is None:
+            return None
+        _, session, _ = live
         consumer = self.consumers.get(session.consumer_id)
         return None if consumer is None else Identity(consumer=consumer, session=session)
 
@@ -211,13 +220,10 @@ class Accounts:
 
         Usage: ``accounts.refresh(refresh_token, reuse_grace=30)``
         """
-        claims = self.signer.verify(token, "ref")
-        now = self.wall()
-        if claims is None or not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
+        live = self._live_session(token, "ref")
+        if live is None:
             return None
-        session = self.sessions.get(str(claims.get("sid")))
-        if session is None or session.revoked:
-            return None
+        claims, session, now = live
         jti = claims.get("jti")
         if jti != session.refresh_jti:
             last = session.last_rotation

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,16 @@ def test_readme_opens_with_the_two_commands() -> None:
     text = README.read_text(encoding="utf-8")
     bash = re.findall(r"```bash\n(.*?)```", text, re.DOTALL)
     assert "fanfare-rx demo" in bash[0]
-    assert "python -m pytest" in bash[1]
-    # The CI script runs the README's test command.
+    # The CI script runs the README's test command: the suite under coverage, then the report
+    # that fails under the floor pyproject.toml sets.
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert "python -m pytest" in ci
-    assert "'.[test,dev,notebook,fleet]'" in ci and "'.[test,dev,notebook,fleet]'" in bash[1]
+    for command in ("python -m coverage run -m pytest", "python -m coverage report",
+                    "'.[test,dev,notebook,fleet]'"):
+        assert command in bash[1] and command in ci, command
+    coverage = tomllib.loads((README.parent / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["coverage"]
+    assert coverage["run"]["source"] == ["fanfare_rx"]
+    assert coverage["report"]["fail_under"] >= 95
 
 
 def test_quickstart_runs_to_admitted() -> None:

@@ -39,15 +39,21 @@ def _example() -> Any:
 
 
 @pytest.fixture
+def example() -> Any:
+    """The example app's module (``examples/waiting_room/app.py``)."""
+    return _example()
+
+
+@pytest.fixture
 async def sb() -> AsyncIterator[Sandbox]:
     async with Sandbox(clock="manual", seed=0) as running:
         yield running
 
 
 @pytest.fixture
-async def site(sb: Sandbox) -> AsyncIterator[str]:
-    """The example app on 127.0.0.1 (polling every 300 ms while a tab listens)."""
-    example = _example()
+async def served(sb: Sandbox, example: Any) -> AsyncIterator[tuple[web.AppRunner, str]]:
+    """The example app on 127.0.0.1 (polling every 300 ms while a tab listens): its runner and
+    its URL; stopped at the end unless the test stopped it."""
     target = example.Target(sb.base_url, sb.organization_id, sb.publishable_key,
                             dict(sb.experiences))
     runner = web.AppRunner(example.make_app(target, auto_polling=300))
@@ -56,9 +62,16 @@ async def site(sb: Sandbox) -> AsyncIterator[str]:
     await tcp.start()
     port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield runner, f"http://127.0.0.1:{port}"
     finally:
-        await runner.cleanup()
+        if runner.server is not None:
+            await runner.cleanup()
+
+
+@pytest.fixture
+def site(served: tuple[web.AppRunner, str]) -> str:
+    """The example app's URL."""
+    return served[1]
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ from fanfare_rx.wire.retry import RetryPolicy
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # An aiohttp session left open warns in __del__; make that fail these tests.
+    # (tests/conftest.py makes an aiohttp session left open fail these tests.)
     for item in items:
         if item.path.parent == Path(__file__).parent:
-            item.add_marker(pytest.mark.filterwarnings("error::ResourceWarning"))
             item.add_marker(pytest.mark.integration)
 
 
@@ -28,11 +27,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 async def sb() -> AsyncIterator[Sandbox]:
     async with Sandbox(clock="manual", seed=0) as running:
         yield running
-
-
-@pytest.fixture
-def sleep() -> RecordedSleep:
-    return RecordedSleep()
 
 
 @pytest.fixture

@@ -128,8 +128,9 @@ class OfferGated:
 
 
 @attrs.frozen
-class RouteRouted:
-    OUTCOME: ClassVar[RouteOutcome] = RouteOutcome.ROUTED
+class _RouteWithSelection:
+    """The body of a route answer that selected a sequence: routed, or gated on the way in."""
+
     experience_id: str
     selected: Selected
     offers: tuple[OfferGated, ...] = ()
@@ -138,13 +139,13 @@ class RouteRouted:
 
 
 @attrs.frozen
-class RouteGated:
+class RouteRouted(_RouteWithSelection):
+    OUTCOME: ClassVar[RouteOutcome] = RouteOutcome.ROUTED
+
+
+@attrs.frozen
+class RouteGated(_RouteWithSelection):
     OUTCOME: ClassVar[RouteOutcome] = RouteOutcome.GATED
-    experience_id: str
-    selected: Selected
-    offers: tuple[OfferGated, ...] = ()
-    outcome_reasons: tuple[Reason, ...] = ()
-    schema_version: int = 1
 
 
 @attrs.frozen

@@ -7,6 +7,7 @@ cancelling and reading the consumer's booking; booking checks the sequence's gat
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import date, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -250,11 +251,8 @@ class AppointmentEngine(Engine, kind="appointment", spec=AppointmentSpec, routes
 
     # --- projection -------------------------------------------------------------------------
 
-    def participants(self) -> set[str]:
-        return set(self.bookings)
-
-    def has_participant(self, consumer_id: str) -> bool:
-        return consumer_id in self.bookings
+    def participants(self) -> Collection[str]:
+        return self.bookings.keys()
 
     def projection(self, consumer_id: str, now: float) -> Projection | None:
         """``participating`` while booked (slot and location in the consumer record);

@@ -6,7 +6,7 @@ registry of engines by kind, which the world, the handlers and the scenario iter
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar, cast
@@ -277,7 +277,9 @@ class Engine:
         """None when the consumer never took part."""
         raise NotImplementedError
 
-    def participants(self) -> set[str]:
+    def participants(self) -> Collection[str]:
+        """The ids of the consumers who took part: a live view whose ``in`` is O(1) (a dict's
+        ``keys()``), which :meth:`has_participant` reads."""
         raise NotImplementedError
 
     def has_participant(self, consumer_id: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections.abc import Collection
 from typing import Any
 
 import attrs
@@ -202,11 +203,8 @@ class DrawEngine(Engine, kind="draw", spec=DrawSpec, routes=routes, noun="Draw",
             admission_expiration_seconds=self.spec.admission_expiration_seconds,
             sequence_id=self.sequence_id)
 
-    def participants(self) -> set[str]:
-        return set(self.entries)
-
-    def has_participant(self, consumer_id: str) -> bool:
-        return consumer_id in self.entries
+    def participants(self) -> Collection[str]:
+        return self.entries.keys()
 
     def projection(self, consumer_id: str, now: float) -> Projection | None:
         entry = self.entries.get(consumer_id)

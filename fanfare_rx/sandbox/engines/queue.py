@@ -6,6 +6,7 @@ its scenario spec and its routes (with the secret-key admit/deny).
 from __future__ import annotations
 
 import heapq
+from collections.abc import Collection
 from typing import Any
 
 import attrs
@@ -263,11 +264,8 @@ class QueueEngine(Engine, kind="queue", spec=QueueSpec, routes=routes, noun="Que
             open_at=self.dt(self.open_at), close_at=self.dt(self.close_at),
             loyalty_bias_enabled=False, sequence_id=self.sequence_id)
 
-    def participants(self) -> set[str]:
-        return set(self.records)
-
-    def has_participant(self, consumer_id: str) -> bool:
-        return consumer_id in self.records
+    def participants(self) -> Collection[str]:
+        return self.records.keys()
 
     def projection(self, consumer_id: str, now: float) -> Projection | None:
         record = self.records.get(consumer_id)

@@ -5,6 +5,7 @@ entry is refused with 423 and ``Retry-After``; ``complete`` marks the purchase d
 from __future__ import annotations
 
 import heapq
+from collections.abc import Collection
 from typing import Any
 
 import attrs
@@ -128,11 +129,8 @@ class TimedReleaseEngine(Engine, kind="timed_release", spec=TimedReleaseSpec, ro
             admission_expiration_seconds=self.spec.admission_expiration_seconds,
             sequence_id=self.sequence_id)
 
-    def participants(self) -> set[str]:
-        return set(self.entries)
-
-    def has_participant(self, consumer_id: str) -> bool:
-        return consumer_id in self.entries
+    def participants(self) -> Collection[str]:
+        return self.entries.keys()
 
     def projection(self, consumer_id: str, now: float) -> Projection | None:
         entry = self.entries.get(consumer_id)

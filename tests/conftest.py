@@ -1,5 +1,9 @@
-"""Fixtures for the Consumer API client tests: an in-process sandbox on a manual clock and
-clients whose retry waits are recorded instead of slept, all closed (and checked) at the end."""
+"""Fixtures shared by the tests of the Consumer API client (``tests/wire``) and of the sessions
+and storages built on it (``tests/client``): an in-process sandbox on a manual clock and
+clients whose retry waits are recorded instead of slept, all closed (and checked) at the end;
+in those folders and ``tests/integration`` an aiohttp session left open fails the test.
+
+A folder's own conftest may override any of them (``tests/sandbox`` has its own ``api``)."""
 
 from __future__ import annotations
 
@@ -18,11 +22,15 @@ from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.config import HttpConfig
 from fanfare_rx.wire.retry import RetryPolicy
 
+#: The folders whose tests open API clients (through these fixtures, or ``Fanfare`` instances).
+API_CLIENT_FOLDERS = frozenset(Path(__file__).parent / name
+                               for name in ("client", "wire", "integration"))
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # An aiohttp session left open warns in __del__; make that fail the client tests.
+    # An aiohttp session left open warns in __del__; make that fail the API client tests.
     for item in items:
-        if item.path.parent == Path(__file__).parent:
+        if item.path.parent in API_CLIENT_FOLDERS:
             item.add_marker(pytest.mark.filterwarnings("error::ResourceWarning"))
 
 

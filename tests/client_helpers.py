@@ -1,4 +1,4 @@
-"""Helpers of the client tests: a recording stand-in for asyncio.sleep, an event collector and
+"""Helpers of the API client tests (``tests/wire``, ``tests/client``): an event collector and
 experience lookups."""
 
 from __future__ import annotations
