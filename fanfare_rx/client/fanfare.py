@@ -13,7 +13,6 @@ from typing import Self
 
 import attrs
 from reactivex import abc
-from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events, connection_events
 from fanfare_rx.client.namespaces import (
@@ -27,6 +26,7 @@ from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionMa
 from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.journey.loop import LoopScheduler
 from fanfare_rx.models import wire
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
@@ -202,7 +202,7 @@ class Fanfare:
         sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
                                   base_url=base_url)
         if scheduler is None:
-            scheduler = AsyncIOScheduler(asyncio.get_running_loop())
+            scheduler = LoopScheduler(asyncio.get_running_loop())
         api = ConsumerApi(
             base_url, publishable_key, organization_id=organization_id, sessions=sessions,
             http=_http_config(http, timeout=timeout, retry=retry,

@@ -32,6 +32,7 @@ from fanfare_rx.journey.effect_context import (
     failure_message,
     to_status,
 )
+from fanfare_rx.journey.loop import mapped
 from fanfare_rx.journey.mechanism_effects import (
     APPOINTMENT_ACTIONS,
     BOOK_APPOINTMENT,
@@ -97,7 +98,7 @@ def experience_for(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experi
         ctx.experience = experience
         return experience
 
-    return ctx.port.load_experience(experience_id).pipe(ops.map(remember))
+    return ctx.port.load_experience(experience_id).pipe(mapped(remember))
 
 
 class _Concat:
@@ -226,7 +227,7 @@ def _with_projection(
         checked(me, (wire.ConsumerMe,), "ConsumerMe")
         return me.journey_for(experience.id)
 
-    return ctx.port.load_me().pipe(ops.map(journey_of))
+    return ctx.port.load_me().pipe(mapped(journey_of))
 
 
 def _probe_route(ctx: EffectContext) -> Observable[Message]:
@@ -242,7 +243,7 @@ def _probe_route(ctx: EffectContext) -> Observable[Message]:
                                      follow=False)
 
             return ctx.port.route(snap.context.experience_id, snap.context.access_code).pipe(
-                ops.map(to_message))
+                mapped(to_message))
 
         return experience_for(ctx, fresh=False).pipe(ops.flat_map(route_with))
 
@@ -279,7 +280,7 @@ def _waitlist_call(ctx: EffectContext, *, enter: bool) -> Observable[Message]:
                 entered_at=None if entered_at is None else int(entered_at.timestamp() * 1000),
             )
 
-        return call(waitlist_id).pipe(ops.map(to_message))
+        return call(waitlist_id).pipe(mapped(to_message))
 
     return reactivex.defer(lambda _: build())
 
