@@ -16,7 +16,7 @@ from reactivex import Observable
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.messages import ConsumerState
-from fanfare_rx.journey.loop import awaited
+from fanfare_rx.journey.lean import awaited
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.mechanisms.appointment import AppointmentState
 from fanfare_rx.models import wire
@@ -35,7 +35,7 @@ def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
         from_coroutine(f) : ----r|     (r = what the coroutine returned; # if it raised)
 
     Usage: ``from_coroutine(lambda: api.queue_status("q1"))`` (the port itself passes the
-    method and its arguments: :func:`~fanfare_rx.journey.loop.awaited`, no closure per call)
+    method and its arguments: :func:`~fanfare_rx.journey.lean.awaited`, no closure per call)
     """
     return awaited(factory)
 

@@ -26,7 +26,7 @@ from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionMa
 from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
-from fanfare_rx.journey.loop import LoopScheduler
+from fanfare_rx.journey.lean import LoopScheduler
 from fanfare_rx.models import wire
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage

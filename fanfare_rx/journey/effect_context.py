@@ -16,7 +16,7 @@ from fanfare_rx.journey.core.messages import (
     Message,
     StatusReceived,
 )
-from fanfare_rx.journey.loop import mapped
+from fanfare_rx.journey.lean import mapped
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire

@@ -16,7 +16,7 @@ from reactivex import operators as ops
 from reactivex.disposable import Disposable
 
 from fanfare_rx.errors import DecodeError, UsageError
-from fanfare_rx.journey.loop import Awaited, LoopScheduler, awaited, mapped
+from fanfare_rx.journey.lean import Awaited, LoopScheduler, awaited, mapped
 
 
 async def answer(value: int) -> int:
