@@ -1,5 +1,5 @@
-"""``Awaited`` (one coroutine as a cold observable, mappers fused) and ``LoopScheduler`` (timers
-as bare loop handles): the semantics of ``from_future`` / ``ops.map`` / ``AsyncIOScheduler``,
+"""``Awaited`` (one coroutine as a cold observable, mappers fused), the lean operators and
+``LoopScheduler`` (timers as bare loop handles): the semantics of ``from_future`` / ``ops.map`` / ``AsyncIOScheduler``,
 with no reactivex observer or disposable per subscription and nothing left in a cycle."""
 
 from __future__ import annotations
@@ -11,12 +11,25 @@ from typing import Any
 
 import pytest
 import reactivex
-from reactivex import abc
+from reactivex import Observable, Observer, abc
 from reactivex import operators as ops
 from reactivex.disposable import Disposable
+from reactivex.testing import ReactiveTest, TestScheduler
 
 from fanfare_rx.errors import DecodeError, UsageError
-from fanfare_rx.journey.lean import Awaited, LoopScheduler, awaited, mapped
+from fanfare_rx.journey.lean import (
+    Awaited,
+    LoopScheduler,
+    awaited,
+    catch,
+    concat,
+    defer,
+    fail,
+    flat_map,
+    items,
+    mapped,
+    merge,
+)
 
 
 async def answer(value: int) -> int:
@@ -173,3 +186,116 @@ async def test_a_due_time_not_in_the_future_runs_soon(value: float) -> None:
 
     scheduler.schedule_relative(value, fire)
     await asyncio.wait_for(fired.wait(), 1)
+
+
+# -- the operators: reactivex's marbles --------------------------------------------------------
+
+on_next_at, on_completed_at, on_error_at = (ReactiveTest.on_next, ReactiveTest.on_completed,
+                                            ReactiveTest.on_error)
+
+
+def test_flat_map_merges_each_values_observable_and_completes_after_all() -> None:
+    scheduler = TestScheduler()
+    source = scheduler.create_cold_observable(on_next_at(10, 1), on_next_at(20, 2),
+                                               on_completed_at(30))
+
+    def inner(value: int) -> Observable[str]:
+        return scheduler.create_cold_observable(on_next_at(5, f"{value}a"),
+                                                on_next_at(25, f"{value}b"), on_completed_at(40))
+
+    result = scheduler.start(lambda: source.pipe(flat_map(inner)))
+    assert result.messages == [on_next_at(215, "1a"), on_next_at(225, "2a"),
+                               on_next_at(235, "1b"), on_next_at(245, "2b"),
+                               on_completed_at(260)]
+
+
+def test_flat_map_an_inner_error_disposes_the_rest() -> None:
+    scheduler = TestScheduler()
+    boom = ValueError("boom")
+    source = scheduler.create_cold_observable(on_next_at(10, 1), on_completed_at(500))
+    inner = scheduler.create_cold_observable(on_error_at(5, boom))
+    result = scheduler.start(lambda: source.pipe(flat_map(lambda _: inner)))
+    assert result.messages == [on_error_at(215, boom)]
+    assert source.subscriptions[0].unsubscribe == 215
+
+
+def test_merge_and_dispose_midway() -> None:
+    scheduler = TestScheduler()
+    a = scheduler.create_cold_observable(on_next_at(10, "a"), on_completed_at(20))
+    b = scheduler.create_cold_observable(on_next_at(5, "b"), on_next_at(150, "late"),
+                                         on_completed_at(200))
+    result = scheduler.start(lambda: merge(a, b), disposed=300)
+    assert result.messages == [on_next_at(205, "b"), on_next_at(210, "a")]
+    assert b.subscriptions[0].unsubscribe == 300
+
+
+def test_catch_continues_with_the_handlers_observable() -> None:
+    scheduler = TestScheduler()
+    boom = ValueError("boom")
+    source = scheduler.create_cold_observable(on_next_at(10, "a"), on_error_at(20, boom))
+    instead = scheduler.create_cold_observable(on_next_at(5, "b"), on_completed_at(10))
+    seen: list[Exception] = []
+
+    def handler(error: Exception, _: Observable[str]) -> Observable[str]:
+        seen.append(error)
+        return instead
+
+    result = scheduler.start(lambda: source.pipe(catch(handler)))
+    assert result.messages == [on_next_at(210, "a"), on_next_at(225, "b"), on_completed_at(230)]
+    assert seen == [boom]
+
+
+def test_catch_a_raising_handler_and_a_rethrown_error() -> None:
+    boom, worse = ValueError("boom"), KeyError("worse")
+    errors: list[Exception] = []
+
+    def raising(error: Exception, _: Observable[object]) -> Observable[object]:
+        raise worse
+
+    fail(boom).pipe(catch(raising)).subscribe(on_error=errors.append)
+    fail(boom).pipe(catch(lambda error, _: fail(error))).subscribe(on_error=errors.append)
+    assert errors == [worse, boom]
+
+
+def test_defer_builds_on_each_subscription_and_its_error_is_the_streams() -> None:
+    built: list[int] = []
+
+    def build() -> Observable[int]:
+        built.append(len(built))
+        return items(len(built))
+
+    source = defer(build)
+    seen: list[object] = []
+    source.subscribe(seen.append)
+    source.subscribe(seen.append)
+    assert seen == [1, 2] and built == [0, 1]
+    errors: list[Exception] = []
+    defer(lambda: refused("")).subscribe(on_error=errors.append)
+    assert isinstance(errors[0], UsageError)
+
+
+def test_items_and_fail_deliver_at_once_to_an_observer() -> None:
+    seen: list[object] = []
+    items(1, 2).subscribe(Observer(seen.append, seen.append, lambda: seen.append("|")))
+    fail(ValueError("x")).subscribe(Observer(seen.append, seen.append, lambda: seen.append("|")))
+    assert seen[:3] == [1, 2, "|"] and isinstance(seen[3], ValueError)
+
+
+def test_an_effect_built_of_lean_operators_leaves_no_cycle() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        seen: list[object] = []
+
+        def and_next(x: int) -> Observable[int]:
+            return items(x, x + 1)
+
+        effect = concat(items(1).pipe(flat_map(and_next)),
+                        merge(items(3), fail(ValueError("x")).pipe(catch(lambda *_: items(4)))),
+                        defer(lambda: items(5)))
+        subscription = effect.subscribe(seen.append, seen.append, lambda: seen.append("|"))
+        assert seen == [1, 2, 3, 4, 5, "|"]
+        del subscription, effect
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
