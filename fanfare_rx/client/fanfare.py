@@ -5,6 +5,7 @@ auth, and the event bus — mirroring the JavaScript SDK's ``Fanfare.init`` one 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 from collections.abc import Mapping
@@ -80,6 +81,12 @@ def scheduler_sleep(scheduler: abc.SchedulerBase) -> Sleep:
     return sleep
 
 
+def _sleep_on(scheduler: abc.SchedulerBase) -> Sleep:
+    """How the client waits between retries: on the loop scheduler its own ``sleep`` (a bound
+    method, no closure per client), else :func:`scheduler_sleep`."""
+    return scheduler.sleep if isinstance(scheduler, LoopScheduler) else scheduler_sleep(scheduler)
+
+
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -126,9 +133,6 @@ class Fanfare:
         self._bus = bus
         self._destroyed = False
         self.experiences = Experiences(self)
-        self.journeys = Journeys(self.experiences)
-        self.challenges = Challenges(self)
-        self.auth = Auth(self)
         self._writes: set[asyncio.Task[None]] = set()
         self._record_keys: dict[str, object] = {}
         if sessions.participations is None:
@@ -138,6 +142,24 @@ class Fanfare:
         self.fail_open_after_ms: int | None = None
         self._connection = api.connection.current
         api.connection.listen(self._on_connection)
+
+    # The other namespaces are made on first use: thousands of shoppers in one process each
+    # keep only what they touch (every object is walked by each full collection).
+
+    @functools.cached_property
+    def journeys(self) -> Journeys:
+        """The current SDK's names for the journeys (``fanfare.journeys.get(id)``)."""
+        return Journeys(self.experiences)
+
+    @functools.cached_property
+    def challenges(self) -> Challenges:
+        """Bot-check challenges (``await fanfare.challenges.verify(...)``)."""
+        return Challenges(self)
+
+    @functools.cached_property
+    def auth(self) -> Auth:
+        """Guest sessions, OTP sign-in, external exchange, logout (``fanfare.auth``)."""
+        return Auth(self)
 
     @classmethod
     async def init(
@@ -202,12 +224,12 @@ class Fanfare:
         sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
                                   base_url=base_url)
         if scheduler is None:
-            scheduler = LoopScheduler(asyncio.get_running_loop())
+            scheduler = LoopScheduler.of(asyncio.get_running_loop())
         api = ConsumerApi(
             base_url, publishable_key, organization_id=organization_id, sessions=sessions,
             http=_http_config(http, timeout=timeout, retry=retry,
                               max_connections=max_connections),
-            pool=pool, sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
+            pool=pool, sleep=sleep if sleep is not None else _sleep_on(scheduler),
         )
         if fail_open_after is not None and not (
                 math.isfinite(fail_open_after) and fail_open_after > 0):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -625,6 +626,37 @@ class LoopScheduler(AsyncIOScheduler):
     default of ``Fanfare.init``)
     """
 
+    # The loop is held weakly: the loop's shared scheduler must not keep it alive.
+    @property
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop_ref()
+        if loop is None:
+            raise RuntimeError("the scheduler's event loop is gone")
+        return loop
+
+    @_loop.setter
+    def _loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop_ref = weakref.ref(loop)
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` on the loop (the client's retry backoff).
+
+        Usage: ``await scheduler.sleep(0.5)``
+        """
+        await asyncio.sleep(max(0.0, seconds))
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> LoopScheduler:
+        """The one scheduler of ``loop`` (it holds nothing but the loop, so every journey and
+        client on the loop can share it).
+
+        Usage: ``LoopScheduler.of(asyncio.get_running_loop())``
+        """
+        made = _LOOP_SCHEDULERS.get(loop)
+        if made is None:
+            made = _LOOP_SCHEDULERS[loop] = cls(loop)
+        return made
+
     def schedule(self, action: typing.ScheduledAction[Any],
                  state: Any | None = None) -> abc.DisposableBase:
         timer = _Timer()
@@ -641,3 +673,7 @@ class LoopScheduler(AsyncIOScheduler):
         else:
             timer.handle = self._loop.call_later(seconds, timer.run, self, action, state)
         return timer
+
+
+_LOOP_SCHEDULERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopScheduler] = (
+    weakref.WeakKeyDictionary())

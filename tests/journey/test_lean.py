@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from collections import Counter
 from typing import Any
 
@@ -299,3 +300,26 @@ def test_an_effect_built_of_lean_operators_leaves_no_cycle() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_the_loop_scheduler_is_one_per_loop_and_keeps_no_loop_alive() -> None:
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def use() -> None:
+        loop = asyncio.get_running_loop()
+        loops.append(weakref.ref(loop))
+        scheduler = LoopScheduler.of(loop)
+        assert LoopScheduler.of(loop) is scheduler
+        await scheduler.sleep(0.001)
+        fired = asyncio.Event()
+
+        def fire(_: abc.SchedulerBase, __: Any = None) -> None:
+            fired.set()
+
+        scheduler.schedule_relative(0.001, fire)
+        await fired.wait()
+
+    for _ in range(3):
+        asyncio.run(use())
+    gc.collect()
+    assert [ref() for ref in loops] == [None, None, None]
