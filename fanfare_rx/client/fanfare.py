@@ -15,7 +15,14 @@ from typing import Self
 import attrs
 from reactivex import abc
 
-from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events, connection_events
+from fanfare_rx.client.events import (
+    SESSION_EVENTS,
+    EventBus,
+    EventHandler,
+    Off,
+    bus_events,
+    connection_events,
+)
 from fanfare_rx.client.namespaces import (
     Auth,
     Challenges,
@@ -270,8 +277,9 @@ class Fanfare:
             self._still_lost(journey, snapshot)
 
         def on_fold(old: JourneySnapshot, new: JourneySnapshot) -> None:
-            for name, payload in bus_events(old, new):
-                self._bus.emit(name, payload)
+            if self._bus.listens_beyond(SESSION_EVENTS):  # else nobody hears the journey's
+                for name, payload in bus_events(old, new):
+                    self._bus.emit(name, payload)
             follow(new)
 
         follow(journey.state.get())
