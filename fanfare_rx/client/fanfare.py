@@ -270,20 +270,21 @@ class Fanfare:
         return self._bus.on(name, handler)
 
     def _publish_events_of(self, journey: ExperienceJourney) -> None:
-        """The bus events of each fold, then the kept record and the lost-session check."""
+        """The bus events of each fold, then the kept record and the lost-session check (a
+        plain callback, one ``partial`` per journey: no Rx subscription, no closures)."""
+        self._follow(journey, journey.state.get())
+        journey._watch_folds(functools.partial(self._on_fold, journey))
 
-        def follow(snapshot: JourneySnapshot) -> None:
-            self._keep_record(journey, snapshot)
-            self._still_lost(journey, snapshot)
+    def _on_fold(self, journey: ExperienceJourney, old: JourneySnapshot,
+                 new: JourneySnapshot) -> None:
+        if self._bus.listens_beyond(SESSION_EVENTS):  # else nobody hears the journey's
+            for name, payload in bus_events(old, new):
+                self._bus.emit(name, payload)
+        self._follow(journey, new)
 
-        def on_fold(old: JourneySnapshot, new: JourneySnapshot) -> None:
-            if self._bus.listens_beyond(SESSION_EVENTS):  # else nobody hears the journey's
-                for name, payload in bus_events(old, new):
-                    self._bus.emit(name, payload)
-            follow(new)
-
-        follow(journey.state.get())
-        journey._watch_folds(on_fold)  # a plain callback: no Rx subscription per journey
+    def _follow(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
+        self._keep_record(journey, snapshot)
+        self._still_lost(journey, snapshot)
 
     def _on_connection(self, connection: Connection) -> None:
         old, self._connection = self._connection, connection

@@ -5,6 +5,7 @@ session's bearer token, 401 → refresh → retry once, and "already in" treated
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -15,6 +16,7 @@ import aiohttp
 from fanfare_rx.errors import AuthError
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
+from fanfare_rx.wire import codec
 from fanfare_rx.wire._appointments import AppointmentCalls
 from fanfare_rx.wire._calls import Auth, segment
 from fanfare_rx.wire._distributions import DistributionCalls
@@ -34,6 +36,14 @@ __all__ = ["ConsumerApi"]
 
 T = TypeVar("T")
 TS = TypeVar("TS", bound=TokenSource)
+
+
+@functools.lru_cache(maxsize=64)
+def _experience(raw: bytes) -> wire.Experience:
+    """One decoded experience per distinct body: thousands of shoppers of a drop load the same
+    experience, and its model is immutable (tuples and frozen classes), so they share it."""
+    experience: wire.Experience = codec.decode(raw, wire.Experience)
+    return experience
 
 
 class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
@@ -265,8 +275,8 @@ class ConsumerApi(DistributionCalls, AppointmentCalls, Generic[TS]):
 
         Usage: ``experience = await api.get_experience(exp_id)``
         """
-        return await self._call("GET", f"/experiences/{segment(experience_id)}",
-                                wire.Experience, auth="optional")
+        raw = await self._raw("GET", f"/experiences/{segment(experience_id)}", auth="optional")
+        return _experience(raw)
 
     async def enter_experience(self, experience_id: str) -> wire.ExperienceEntered:
         """``POST /experiences/{id}/enter``.

@@ -300,3 +300,14 @@ async def test_a_poll_reuses_its_headers_until_the_token_changes(api: ConsumerAp
     assert renewed is not first
     assert renewed["Authorization"] == f"Bearer {api.sessions.current_access_token}"
     assert "Content-Type" in transport._headers(api.sessions.current_access_token, True)
+
+
+async def test_clients_share_one_decoded_experience_per_body(
+        make_api: Callable[..., ConsumerApi], sandbox: Sandbox) -> None:
+    """Thousands of shoppers load the same immutable experience: one model, not one each."""
+    first, second = make_api(), make_api()
+    experience_id = sandbox.experiences["queue"]
+    one = await first.get_experience(experience_id)
+    assert await second.get_experience(experience_id) is one
+    other = await first.get_experience(sandbox.experiences["draw"])
+    assert other is not one and other.id == sandbox.experiences["draw"]
