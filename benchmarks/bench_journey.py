@@ -171,8 +171,10 @@ def _medians(repeats: int, **measures: Callable[[], float]) -> dict[str, float]:
 
 
 def _line(label: str, value: float, baseline: float, unit: str, goal: str) -> None:
+    # a quick run's RSS baseline can stay within the pages already mapped: no ratio then
+    ratio = f"{value / baseline:5.2f}" if baseline else "    -"
     print(f"{label:<40} {value:9.2f} {unit:<3} baseline {baseline:9.2f} {unit:<3} "
-          f"ratio {value / baseline:5.2f}  ({goal})")
+          f"ratio {ratio}  ({goal})")
 
 
 def memory(count: int, repeats: int) -> None:

@@ -7,17 +7,16 @@ dispose, so ``journey.destroy()`` also cancels in-flight requests.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from reactivex import Observable, abc
-from reactivex.disposable import Disposable
+from reactivex import Observable
 
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.messages import ConsumerState
+from fanfare_rx.journey.lean import awaited
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.mechanisms.appointment import AppointmentState
 from fanfare_rx.models import wire
@@ -35,37 +34,14 @@ def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
 
         from_coroutine(f) : ----r|     (r = what the coroutine returned; # if it raised)
 
-    One observable and a done-callback per call (``reactivex.defer`` + ``from_future`` made
-    three observables and, for an error, re-raised it in a frame that held the future: a
-    cycle only a full collection freed). The error is passed on as the task holds it.
-
-    Usage: ``from_coroutine(lambda: api.queue_status("q1"))``
+    Usage: ``from_coroutine(lambda: api.queue_status("q1"))`` (the port itself passes the
+    method and its arguments: :func:`~fanfare_rx.journey.lean.awaited`, no closure per call)
     """
+    return awaited(factory)
 
-    def subscribe(observer: abc.ObserverBase[T],
-                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        task = asyncio.ensure_future(factory())
 
-        def done(finished: asyncio.Future[T]) -> None:
-            if finished.cancelled():
-                observer.on_error(asyncio.CancelledError())  # type: ignore[arg-type]
-                return
-            error = finished.exception()
-            if error is None:
-                observer.on_next(finished.result())
-                observer.on_completed()
-            elif isinstance(error, Exception):
-                observer.on_error(error)
-            else:  # KeyboardInterrupt, SystemExit: not an observable's error
-                raise error
-
-        task.add_done_callback(done)
-        def cancel() -> None:
-            task.cancel()
-
-        return Disposable(cancel)
-
-    return Observable(subscribe)
+async def _adapted(answer: Awaitable[object], adapter: Callable[[Any], Any]) -> ConsumerState:
+    return cast(ConsumerState, adapter(await answer))
 
 
 class ApiEffects:
@@ -82,33 +58,37 @@ class ApiEffects:
         return self._api.sessions.is_authenticated
 
     def load_experience(self, experience_id: str) -> Observable[wire.Experience]:
-        return from_coroutine(lambda: self._api.get_experience(experience_id))
+        return awaited(self._api.get_experience, experience_id)
 
     def load_me(self) -> Observable[wire.ConsumerMe]:
-        return from_coroutine(self._api.get_me)
+        return awaited(self._api.get_me)
 
     def route(self, experience_id: str, access_code: str | None) -> Observable[wire.RouteResult]:
-        return from_coroutine(lambda: self._api.route(experience_id, access_code))
+        return awaited(self._api.route, experience_id, access_code)
 
     def fetch_status(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        return from_coroutine(lambda: self._status(distribution))
+        return awaited(self._status, distribution)
 
     def enter(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        return from_coroutine(lambda: self._state_after("enter", distribution, "entering"))
+        return awaited(self._state_after, "enter", distribution, "entering")
 
     def leave(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        return from_coroutine(lambda: self._state_after("leave", distribution, "leaving"))
+        return awaited(self._state_after, "leave", distribution, "leaving")
 
     def complete(self, distribution: DistributionSummary) -> Observable[ConsumerState]:
-        return from_coroutine(lambda: self._state_after("complete", distribution, "completing"))
+        return awaited(self._state_after, "complete", distribution, "completing")
 
-    async def _status(self, distribution: DistributionSummary) -> ConsumerState:
+    def _status(self, distribution: DistributionSummary) -> Awaitable[ConsumerState]:
+        # The status call's own awaitable where no adapter follows: a poll's task awaits the
+        # request directly (each coroutine between would be resumed on every step of it)
         spec = registry.spec_for(distribution.type)
         if spec is None:
             raise UsageError(f"{distribution.type.value} distributions are not supported")
-        answer = await self._api.resource(distribution.type).status(distribution.id)
+        answer = self._api.resource(distribution.type).status(distribution.id)
         adapter = spec.api.status_adapter
-        return cast(ConsumerState, adapter(answer) if adapter is not None else answer)
+        if adapter is None:
+            return cast(Awaitable[ConsumerState], answer)
+        return _adapted(answer, adapter)
 
     async def _state_after(
         self, which: str, distribution: DistributionSummary, what: str
@@ -123,27 +103,27 @@ class ApiEffects:
         return cast(ConsumerState, answer) if answers_state else await self._status(distribution)
 
     def place_bid(self, auction_id: str, amount: Decimal) -> Observable[ConsumerState]:
-        return from_coroutine(lambda: self._api.place_bid(auction_id, amount))
+        return awaited(self._api.place_bid, auction_id, amount)
 
     def enter_waitlist(self, waitlist_id: str) -> Observable[wire.WaitlistStatus]:
         async def enter() -> wire.WaitlistStatus:
             return await self._api.enter_waitlist(waitlist_id)
 
-        return from_coroutine(enter)
+        return awaited(enter)
 
     def leave_waitlist(self, waitlist_id: str) -> Observable[wire.WaitlistStatus]:
         async def leave() -> wire.WaitlistStatus:
             await self._api.leave_waitlist(waitlist_id)
             return await self._api.waitlist_status(waitlist_id)
 
-        return from_coroutine(leave)
+        return awaited(leave)
 
     def verify_bot_check(self, challenge_id: str, token: str) -> Observable[bool]:
         async def verify() -> bool:
             await self._api.verify_bot_check(challenge_id, token)
             return True
 
-        return from_coroutine(verify)
+        return awaited(verify)
 
     def book_appointment(
         self, appointment_id: str, slot_id: str, location_id: str | None
@@ -153,7 +133,7 @@ class ApiEffects:
                                                        location_id=location_id)
             return AppointmentState.from_booking(booking)
 
-        return from_coroutine(book)
+        return awaited(book)
 
     def cancel_appointment(
         self, appointment_id: str, slot_id: str, reason: str | None
@@ -162,7 +142,7 @@ class ApiEffects:
             await self._api.cancel_appointment(appointment_id, slot_id, reason=reason)
             return AppointmentState.from_me(await self._api.my_appointment(appointment_id))
 
-        return from_coroutine(cancel)
+        return awaited(cancel)
 
     def reschedule_appointment(
         self, appointment_id: str, new_slot_id: str, new_location_id: str | None
@@ -172,4 +152,4 @@ class ApiEffects:
                                                    new_location_id=new_location_id)
             return AppointmentState.from_me(await self._api.my_appointment(appointment_id))
 
-        return from_coroutine(reschedule)
+        return awaited(reschedule)

@@ -142,6 +142,15 @@ class EventBus:
         for handler in list(self._handlers.get("*", ())):
             self._call(handler, {"name": name, **payload})
 
+    def listens_beyond(self, names: AbstractSet[str]) -> bool:
+        """Whether a handler waits for an event not in ``names`` (``"*"`` counts): a fold
+        nobody listens to needs no bus events worked out.
+
+        Usage: ``if bus.listens_beyond(SESSION_EVENTS): ...``
+        """
+        return any(handlers and (name == "*" or name not in names)
+                   for name, handlers in self._handlers.items())
+
     @staticmethod
     def _call(handler: EventHandler, payload: Mapping[str, Any]) -> None:
         try:

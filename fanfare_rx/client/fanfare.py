@@ -5,6 +5,7 @@ auth, and the event bus — mirroring the JavaScript SDK's ``Fanfare.init`` one 
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 from collections.abc import Mapping
 from types import TracebackType
@@ -12,9 +13,15 @@ from typing import Self
 
 import attrs
 from reactivex import abc
-from reactivex.scheduler.eventloop import AsyncIOScheduler
 
-from fanfare_rx.client.events import EventBus, EventHandler, Off, bus_events, connection_events
+from fanfare_rx.client.events import (
+    SESSION_EVENTS,
+    EventBus,
+    EventHandler,
+    Off,
+    bus_events,
+    connection_events,
+)
 from fanfare_rx.client.journey_records import JourneyRecords
 from fanfare_rx.client.live_journeys import LiveJourneys
 from fanfare_rx.client.namespaces import Auth, Challenges, Experiences, Journeys
@@ -22,6 +29,7 @@ from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionMa
 from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode, UsageError
 from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.journey.lean import LoopScheduler
 from fanfare_rx.models import wire
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
@@ -70,6 +78,12 @@ def scheduler_sleep(scheduler: abc.SchedulerBase) -> Sleep:
             timer.dispose()
 
     return sleep
+
+
+def _sleep_on(scheduler: abc.SchedulerBase) -> Sleep:
+    """How the client waits between retries: on the loop scheduler its own ``sleep`` (a bound
+    method, no closure per client), else :func:`scheduler_sleep`."""
+    return scheduler.sleep if isinstance(scheduler, LoopScheduler) else scheduler_sleep(scheduler)
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -142,13 +156,28 @@ class Fanfare:
         self._journeys = journeys
         self.experiences = Experiences(api, scheduler=scheduler, journeys=journeys,
                                        alive=self._ensure_alive, follow=self._follow)
-        self.journeys = Journeys(self.experiences)
-        self.challenges = Challenges(api, alive=self._ensure_alive)
-        self.auth = Auth(sessions, places=journeys.places, emit=bus.emit)
         self._records = JourneyRecords(sessions)
         bus.on(AUTH_SESSION_LOST, self._on_session_lost)
         self._connection = api.connection.current
         api.connection.listen(self._on_connection)
+
+    # The other namespaces are made on first use: thousands of shoppers in one process each
+    # keep only what they touch (every object is walked by each full collection).
+
+    @functools.cached_property
+    def journeys(self) -> Journeys:
+        """The current SDK's names for the journeys (``fanfare.journeys.get(id)``)."""
+        return Journeys(self.experiences)
+
+    @functools.cached_property
+    def challenges(self) -> Challenges:
+        """Bot-check challenges (``await fanfare.challenges.verify(...)``)."""
+        return Challenges(self.api, alive=self._ensure_alive)
+
+    @functools.cached_property
+    def auth(self) -> Auth:
+        """Guest sessions, OTP sign-in, external exchange, logout (``fanfare.auth``)."""
+        return Auth(self.sessions, places=self._journeys.places, emit=self._bus.emit)
 
     @classmethod
     async def init(
@@ -214,12 +243,12 @@ class Fanfare:
         sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
                                   base_url=base_url, participations=journeys.live_participations)
         if scheduler is None:
-            scheduler = AsyncIOScheduler(asyncio.get_running_loop())
+            scheduler = LoopScheduler.of(asyncio.get_running_loop())
         api = ConsumerApi(
             base_url, publishable_key, organization_id=organization_id, sessions=sessions,
             http=_http_config(http, timeout=timeout, retry=retry,
                               max_connections=max_connections),
-            pool=pool, sleep=sleep if sleep is not None else scheduler_sleep(scheduler),
+            pool=pool, sleep=sleep if sleep is not None else _sleep_on(scheduler),
         )
         if fail_open_after is not None and not (
                 math.isfinite(fail_open_after) and fail_open_after > 0):
@@ -257,18 +286,20 @@ class Fanfare:
         journey.fail_open_after_ms = self.fail_open_after_ms
         if self._connection != Connection():
             journey.observe_connection(self._connection)
+        self._keep(journey, journey.state.get())
+        # A plain callback, one ``partial`` per journey: no Rx subscription, no closures.
+        journey._watch_folds(functools.partial(self._on_fold, journey))
 
-        def follow(snapshot: JourneySnapshot) -> None:
-            self._records.keep(journey.experience_id, snapshot)
-            self._still_lost(journey, snapshot)
-
-        def on_fold(old: JourneySnapshot, new: JourneySnapshot) -> None:
+    def _on_fold(self, journey: ExperienceJourney, old: JourneySnapshot,
+                 new: JourneySnapshot) -> None:
+        if self._bus.listens_beyond(SESSION_EVENTS):  # else nobody hears the journey's
             for name, payload in bus_events(old, new):
                 self._bus.emit(name, payload)
-            follow(new)
+        self._keep(journey, new)
 
-        follow(journey.state.get())
-        journey._watch_folds(on_fold)  # a plain callback: no Rx subscription per journey
+    def _keep(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
+        self._records.keep(journey.experience_id, snapshot)
+        self._still_lost(journey, snapshot)
 
     def _on_connection(self, connection: Connection) -> None:
         old, self._connection = self._connection, connection

@@ -206,6 +206,18 @@ class SessionManager(StoredSessionHolder):
                 return stored.session
             return await self._renew("refresh", None)
 
+    def ready_access_token(self) -> str | None:
+        """The bearer token to send when nothing needs awaiting (a session held, not due for
+        refresh, not lost, no session operation running); None: await :meth:`access_token`.
+        What a request takes on the hot path: no lock, no coroutine.
+
+        Usage: ``token = sessions.ready_access_token() or await sessions.access_token()``
+        """
+        stored = self._stored
+        if stored is None or self._lost is not None or self._lock.locked() or self._due(stored):
+            return None
+        return stored.access_token
+
     async def access_token(self) -> str:
         """The bearer token to send, after :meth:`ensure`.
 

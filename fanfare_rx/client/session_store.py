@@ -33,6 +33,10 @@ SessionEventHandler = Callable[[str, Mapping[str, Any]], None]
 _log = logging.getLogger("fanfare_rx.client.session")
 
 
+
+#: The exclusive section of a session kept in no storage: nothing to take (reusable).
+_ALONE: contextlib.nullcontext[None] = contextlib.nullcontext()
+
 class StoredSessionHolder:
     """Base of :class:`~fanfare_rx.client.session.SessionManager`: the session record, the
     journeys saved with it, and storage access that falls back to memory (warning once, a
@@ -169,8 +173,15 @@ class StoredSessionHolder:
 
     # --- storage ----------------------------------------------------------------------------
 
+    def _exclusive(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """The storage's exclusive section of the session (nothing to take without a storage:
+        each shopper's guest session costs no generator and exit stack then)."""
+        if self.storage is None:
+            return _ALONE
+        return self._storage_section()
+
     @contextlib.asynccontextmanager
-    async def _exclusive(self) -> AsyncIterator[None]:
+    async def _storage_section(self) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             if self.storage is not None:
                 try:

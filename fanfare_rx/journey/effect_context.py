@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from reactivex import Observable
-from reactivex import operators as ops
 
 from fanfare_rx.errors import DecodeError, FanfareError
 from fanfare_rx.journey.core.messages import (
@@ -17,6 +16,7 @@ from fanfare_rx.journey.core.messages import (
     Message,
     StatusReceived,
 )
+from fanfare_rx.journey.lean import mapped
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
@@ -93,6 +93,6 @@ def to_status(
             checked(state, (), "ConsumerState")
         return StatusReceived(at=ctx.now_ms(), distribution_id=distribution_id, state=state)
 
-    return ops.map(to_message)
+    return mapped(to_message)
 
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import reactivex
-from reactivex import Observable, abc
+from reactivex import Observable
 from reactivex import operators as ops
-from reactivex.disposable import SerialDisposable, SingleAssignmentDisposable
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
@@ -31,6 +29,16 @@ from fanfare_rx.journey.effect_context import (
     checked,
     failure_message,
     to_status,
+)
+from fanfare_rx.journey.lean import (
+    catch,
+    concat,
+    defer,
+    fail,
+    flat_map,
+    items,
+    mapped,
+    merge,
 )
 from fanfare_rx.journey.mechanism_effects import (
     APPOINTMENT_ACTIONS,
@@ -89,7 +97,7 @@ _ROUTES = frozenset({JourneyStage.ROUTED, JourneyStage.ROUTING})
 def experience_for(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experience]:
     """The journey's experience: the cached one, or ``GET /experiences/{id}`` when ``fresh``."""
     if ctx.experience is not None and not fresh:
-        return reactivex.just(ctx.experience)
+        return items(ctx.experience)
     experience_id = ctx.snapshot().context.experience_id
 
     def remember(experience: wire.Experience) -> wire.Experience:
@@ -97,58 +105,7 @@ def experience_for(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experi
         ctx.experience = experience
         return experience
 
-    return ctx.port.load_experience(experience_id).pipe(ops.map(remember))
-
-
-class _Concat:
-    """One subscription of :func:`concat`: the sources one after another, each subscribed when
-    the previous one completed. Its state is this object's, so no closure refers to itself
-    (``reactivex.concat`` keeps a self-referencing closure alive until a full collection)."""
-
-    __slots__ = ("index", "observer", "scheduler", "serial", "sources")
-
-    def __init__(self, sources: tuple[Observable[Message], ...], observer: abc.ObserverBase[Message],
-                 scheduler: abc.SchedulerBase | None) -> None:
-        self.sources, self.observer, self.scheduler = sources, observer, scheduler
-        self.index = 0
-        self.serial = SerialDisposable()
-
-    def next(self) -> None:
-        if self.serial.is_disposed:
-            return
-        if self.index == len(self.sources):
-            self.serial.dispose()  # drops the last subscription, and with it the cycle back here
-            self.observer.on_completed()
-            return
-        source = self.sources[self.index]
-        self.index += 1
-        inner = SingleAssignmentDisposable()
-        self.serial.disposable = inner  # disposes the previous source's subscription
-        inner.disposable = source.subscribe(self.observer.on_next, self.error, self.next,
-                                            scheduler=self.scheduler)
-
-    def error(self, error: Exception) -> None:
-        self.serial.dispose()
-        self.observer.on_error(error)
-
-
-def concat(*sources: Observable[Message]) -> Observable[Message]:
-    """``reactivex.concat`` whose objects die by reference counting once it ends::
-
-        a      : -a-|
-        b      :     -b-|
-        concat : -a--b-|
-
-    Usage: ``concat(routed, status_follow_up(ctx))``
-    """
-
-    def subscribe(observer: abc.ObserverBase[Message],
-                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        run = _Concat(sources, observer, scheduler)
-        run.next()
-        return run.serial
-
-    return Observable(subscribe)
+    return ctx.port.load_experience(experience_id).pipe(mapped(remember))
 
 
 def status_follow_up(ctx: EffectContext) -> Observable[Message]:
@@ -158,10 +115,10 @@ def status_follow_up(ctx: EffectContext) -> Observable[Message]:
         snap = ctx.snapshot()
         distribution = snap.context.distribution
         if distribution is None or snap.sequence_stage in _NO_STATUS_STAGES:
-            return reactivex.empty()
+            return items()
         return ctx.port.fetch_status(distribution).pipe(to_status(ctx, distribution.id))
 
-    return reactivex.defer(lambda _: build())
+    return defer(build)
 
 
 #: Stages where the consumer has no participation status worth fetching.
@@ -187,24 +144,38 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
                     snapshot = ctx.snapshot()
                     after = reduce(snapshot, answer).journey_stage
                     if snapshot.journey_stage is JourneyStage.ENTERING and after in _ROUTES:
-                        return reactivex.of(RoutingStarted(at=answer.at), answer)
-                    return reactivex.just(answer)
+                        return items(RoutingStarted(at=answer.at), answer)
+                    return items(answer)
 
-                return _with_projection(ctx, experience, result).pipe(ops.flat_map(resolved))
+                return _with_projection(ctx, experience, result).pipe(flat_map(resolved))
 
-            return ctx.port.route(experience_id, code).pipe(ops.flat_map(to_messages))
+            return ctx.port.route(experience_id, code).pipe(flat_map(to_messages))
 
         routed: Observable[Message] = experience_for(ctx, fresh=fresh_experience).pipe(
-            ops.flat_map(route_with)
+            flat_map(route_with)
         )
         return concat(routed, status_follow_up(ctx))
 
-    return reactivex.defer(lambda _: build())
+    return defer(build)
 
 
 def _guest(ctx: EffectContext) -> bool:
     """Whether the port says the consumer is a guest (a port that cannot tell: not a guest)."""
-    return isinstance(ctx.port, SessionKindSource) and not ctx.port.signed_in()
+    port: SessionKindSource | None = _as(ctx.port, SessionKindSource)
+    return port is not None and not port.signed_in()
+
+
+_OFFERS: dict[tuple[type, Any], bool] = {}
+
+
+def _as(port: JourneyEffects, protocol: Any) -> Any:
+    """The port if it offers an optional port protocol, else None; answered once per port
+    class (a protocol's ``isinstance`` inspects every member each time it is asked)."""
+    key = (type(port), protocol)
+    known = _OFFERS.get(key)
+    if known is None:
+        known = _OFFERS[key] = isinstance(port, protocol)
+    return port if known else None
 
 
 def _with_projection(
@@ -212,21 +183,22 @@ def _with_projection(
 ) -> Observable[wire.JourneyProjection | None]:
     """The ``/consumers/me`` journey when the experience lists no distribution for the routed
     sequence (gen C timed releases) and the port can fetch it; else None at once."""
-    if not isinstance(result, wire.RouteRouted) or not isinstance(ctx.port, ConsumerMeSource):
-        return reactivex.just(None)
+    me_source: ConsumerMeSource | None = _as(ctx.port, ConsumerMeSource)
+    if not isinstance(result, wire.RouteRouted) or me_source is None:
+        return items(None)
     sequence_id = result.selected.sequence.id
     sequence = locate.find_sequence(experience, sequence_id)
     if sequence is not None and locate.summaries(sequence):
-        return reactivex.just(None)
+        return items(None)
     context = ctx.snapshot().context
     if context.sequence_id == sequence_id and context.distribution is not None:
-        return reactivex.just(None)  # located before: the reducer keeps it
+        return items(None)  # located before: the reducer keeps it
 
     def journey_of(me: wire.ConsumerMe) -> wire.JourneyProjection | None:
         checked(me, (wire.ConsumerMe,), "ConsumerMe")
         return me.journey_for(experience.id)
 
-    return ctx.port.load_me().pipe(ops.map(journey_of))
+    return me_source.load_me().pipe(mapped(journey_of))
 
 
 def _probe_route(ctx: EffectContext) -> Observable[Message]:
@@ -242,11 +214,11 @@ def _probe_route(ctx: EffectContext) -> Observable[Message]:
                                      follow=False)
 
             return ctx.port.route(snap.context.experience_id, snap.context.access_code).pipe(
-                ops.map(to_message))
+                mapped(to_message))
 
-        return experience_for(ctx, fresh=False).pipe(ops.flat_map(route_with))
+        return experience_for(ctx, fresh=False).pipe(flat_map(route_with))
 
-    return reactivex.defer(lambda _: build())
+    return defer(build)
 
 
 def _distribution_call(
@@ -255,12 +227,12 @@ def _distribution_call(
     def build() -> Observable[Message]:
         distribution = ctx.snapshot().context.distribution
         if distribution is None:
-            return reactivex.throw(UsageError("the journey has no distribution"))
+            return fail(UsageError("the journey has no distribution"))
         method = call(ctx.port)
         states: Observable[ConsumerState] = method(distribution)
         return states.pipe(to_status(ctx, distribution.id))
 
-    return reactivex.defer(lambda _: build())
+    return defer(build)
 
 
 def _waitlist_call(ctx: EffectContext, *, enter: bool) -> Observable[Message]:
@@ -268,7 +240,7 @@ def _waitlist_call(ctx: EffectContext, *, enter: bool) -> Observable[Message]:
         distribution = ctx.snapshot().context.distribution
         waitlist_id = distribution.waitlist_id if distribution else None
         if waitlist_id is None:
-            return reactivex.throw(UsageError("the sequence has no waitlist"))
+            return fail(UsageError("the sequence has no waitlist"))
         call = ctx.port.enter_waitlist if enter else ctx.port.leave_waitlist
 
         def to_message(status: wire.WaitlistStatus) -> Message:
@@ -279,9 +251,9 @@ def _waitlist_call(ctx: EffectContext, *, enter: bool) -> Observable[Message]:
                 entered_at=None if entered_at is None else int(entered_at.timestamp() * 1000),
             )
 
-        return call(waitlist_id).pipe(ops.map(to_message))
+        return call(waitlist_id).pipe(mapped(to_message))
 
-    return reactivex.defer(lambda _: build())
+    return defer(build)
 
 
 def _bot_check(ctx: EffectContext, token: str | None) -> Observable[Message]:
@@ -294,13 +266,13 @@ def _bot_check(ctx: EffectContext, token: str | None) -> Observable[Message]:
         )
         challenge_id = (requirement.metadata or {}).get("challenge_id") if requirement else None
         if not isinstance(challenge_id, str):
-            return reactivex.throw(UsageError("no bot-check challenge to complete"))
+            return fail(UsageError("no bot-check challenge to complete"))
         verified: Observable[Message] = ctx.port.verify_bot_check(challenge_id, token).pipe(
             ops.ignore_elements()  # type: ignore[arg-type]
         )
         return concat(verified, reroute)
 
-    return reactivex.defer(lambda _: build())
+    return defer(build)
 
 
 def _listed(experience: wire.Experience | None, distribution_id: str) -> bool:
@@ -331,11 +303,11 @@ def _follow_reroute_hint(
     def handler(error: Exception, _: Observable[Message]) -> Observable[Message]:
         failure = failure_message(action, error, ctx.now_ms())
         if failure.hint != "reroute":
-            return reactivex.throw(error)
+            return fail(error)
         return concat(
-            reactivex.defer(lambda _: reactivex.just(failure_message(action, error, ctx.now_ms()))),
+            defer(lambda: items(failure_message(action, error, ctx.now_ms()))),
             _route(ctx, fresh_experience=False),
-            reactivex.throw(FoldedFailure(error)),
+            fail(FoldedFailure(error)),
         )
 
     return handler
@@ -357,7 +329,7 @@ def _entering(action: SequenceAction) -> _Effect:
 
     def effect(ctx: EffectContext, arg: ActionArg) -> Observable[Message]:
         entered = _distribution_call(ctx, lambda port: port.enter).pipe(
-            ops.catch(_follow_reroute_hint(ctx, action))
+            catch(_follow_reroute_hint(ctx, action))
         )
         return concat(entered, bid(ctx, arg)) if isinstance(arg, Bid) else entered
 
@@ -374,13 +346,13 @@ def _route_cached(ctx: EffectContext, _: ActionArg) -> Observable[Message]:
 
 def _bid(ctx: EffectContext, arg: ActionArg) -> Observable[Message]:
     if not isinstance(arg, Bid):
-        return reactivex.throw(UsageError("place_bid needs Bid(amount)"))
+        return fail(UsageError("place_bid needs Bid(amount)"))
     return bid(ctx, arg)
 
 
 def _appointment(ctx: EffectContext, arg: ActionArg) -> Observable[Message]:
     if not isinstance(arg, Book | Cancel | Reschedule):
-        return reactivex.throw(UsageError("an appointment action needs Book, Cancel or Reschedule"))
+        return fail(UsageError("an appointment action needs Book, Cancel or Reschedule"))
     return appointment(ctx, arg)
 
 
@@ -403,8 +375,8 @@ _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
     SequenceAction.ENTER_TIMED_RELEASE: _entering(SequenceAction.ENTER_TIMED_RELEASE),
     SequenceAction.ENTER_AUCTION: _entering(SequenceAction.ENTER_AUCTION),
     SequenceAction.LEAVE_PARTICIPATION: lambda ctx, _: _distribution_call(ctx, lambda port: port.leave),
-    SequenceAction.COMPLETE_TIMED_RELEASE: lambda ctx, _: reactivex.defer(
-        lambda _: _complete_timed_release(ctx)),
+    SequenceAction.COMPLETE_TIMED_RELEASE: lambda ctx, _: defer(
+        lambda: _complete_timed_release(ctx)),
     SequenceAction.ENTER_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=True),
     SequenceAction.LEAVE_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=False),
     PLACE_BID: _bid,
@@ -436,7 +408,7 @@ def effect_for(
     effect = _EFFECTS.get(action)
     if effect is None and arg is not None and not isinstance(arg, str):
         effect = _VALUE_EFFECTS.get(type(arg))  # a plug-in mechanism's row: by its value
-    return reactivex.empty() if effect is None else effect(ctx, arg)
+    return items() if effect is None else effect(ctx, arg)
 
 
 def poll_effect(ctx: EffectContext) -> Observable[Message]:
@@ -457,7 +429,7 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
         # no_access: route again (a fresh experience: a sequence may have opened since).
         return _route(ctx, fresh_experience=True)
     if snap.journey_stage.value != "routed":
-        return reactivex.empty()
+        return items()
     if snap.context.distribution is None and snap.sequence_stage is _Stage.NONE:
         # Routed to a sequence whose distribution is not known yet (gen C lists timed
         # releases only in /consumers/me): route again, which asks /consumers/me.
@@ -472,9 +444,9 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
         snap.sequence_stage is _Stage.PARTICIPATING and settling_kind
     ):
         # Both at once: the poll takes no longer than the slower of the two.
-        return reactivex.merge(_probe_route(ctx), status_follow_up(ctx))
+        return merge(_probe_route(ctx), status_follow_up(ctx))
     if distribution is None or snap.sequence_stage not in _STATUS_POLL_STAGES:
-        return reactivex.empty()
+        return items()
     return ctx.port.fetch_status(distribution).pipe(to_status(ctx, distribution.id))
 
 

@@ -8,9 +8,7 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any, assert_never
 
-import reactivex
 from reactivex import Observable
-from reactivex import operators as ops
 
 from fanfare_rx.errors import FanfareError, UsageError
 from fanfare_rx.journey.core import auction
@@ -22,6 +20,7 @@ from fanfare_rx.journey.core.rules import (
     RESCHEDULE_APPOINTMENT,
 )
 from fanfare_rx.journey.effect_context import EffectContext, failure_message, to_status
+from fanfare_rx.journey.lean import catch, defer, fail
 from fanfare_rx.models import wire
 from fanfare_rx.models._display import amount
 from fanfare_rx.models.actions import Bid, Book, Cancel, Reschedule, parse_amount
@@ -44,12 +43,12 @@ def bid(ctx: EffectContext, value: Bid) -> Observable[Message]:
     def build() -> Observable[Message]:
         distribution = ctx.snapshot().context.distribution
         if distribution is None or distribution.type is not wire.DistributionType.AUCTION:
-            return reactivex.throw(UsageError("the journey is not in an auction"))
+            return fail(UsageError("the journey is not in an auction"))
         return ctx.port.place_bid(distribution.id, value.amount).pipe(
-            to_status(ctx, distribution.id), ops.catch(_explain_too_low(ctx))
+            to_status(ctx, distribution.id), catch(_explain_too_low(ctx))
         )
 
-    return reactivex.defer(lambda _: build())
+    return defer(build)
 
 
 def _explain_too_low(ctx: EffectContext) -> Callable[[Exception, Observable[Message]], Observable[Message]]:
@@ -59,14 +58,14 @@ def _explain_too_low(ctx: EffectContext) -> Callable[[Exception, Observable[Mess
 
     def handler(error: Exception, _: Observable[Message]) -> Observable[Message]:
         if not isinstance(error, FanfareError) or error.code != auction.BID_TOO_LOW:
-            return reactivex.throw(error)
+            return fail(error)
         failure = failure_message(PLACE_BID, error, 0)
         text = auction.bid_too_low_message(ctx.snapshot().context, failure.min_bid,
                                            failure.current_highest)
         explained = copy.copy(error)
         explained.message, explained.args = text, (text,)
         explained.details = _spelled(error.details, ctx)
-        return reactivex.throw(explained)
+        return fail(explained)
 
     return handler
 
@@ -101,7 +100,7 @@ def appointment(ctx: EffectContext, value: Book | Cancel | Reschedule) -> Observ
         snap = ctx.snapshot()
         distribution = snap.context.distribution
         if distribution is None or distribution.type is not wire.DistributionType.APPOINTMENT:
-            return reactivex.throw(UsageError("the journey is not in an appointment"))
+            return fail(UsageError("the journey is not in an appointment"))
         port = ctx.port
         states: Observable[ConsumerState]
         match value:
@@ -109,7 +108,7 @@ def appointment(ctx: EffectContext, value: Book | Cancel | Reschedule) -> Observ
                 participation = snap.context.participation
                 slot_id = participation.slot_id if participation is not None else None
                 if slot_id is None:
-                    return reactivex.throw(UsageError("no booked slot to cancel"))
+                    return fail(UsageError("no booked slot to cancel"))
                 states = port.cancel_appointment(distribution.id, slot_id, reason)
             case Book(slot_id=slot_id, location_id=location_id):
                 states = port.book_appointment(distribution.id, slot_id, location_id)
@@ -119,4 +118,4 @@ def appointment(ctx: EffectContext, value: Book | Cancel | Reschedule) -> Observ
                 assert_never(value)
         return states.pipe(to_status(ctx, distribution.id))
 
-    return reactivex.defer(lambda _: build())
+    return defer(build)

@@ -85,13 +85,16 @@ class DistributionCalls:
         return await self._call("POST", f"/queues/{segment(queue_id)}/leave",
                                 wire.QueueConsumerState)
 
-    async def queue_status(self, queue_id: str) -> wire.QueueConsumerState:
+    def queue_status(self, queue_id: str) -> Awaitable[wire.QueueConsumerState]:
         """``GET /queues/{id}/status``.
+
+        The request's coroutine itself (no coroutine of its own: a poll's await chain stays
+        short).
 
         Usage: ``state = await api.queue_status(queue_id)``
         """
-        return await self._call("GET", f"/queues/{segment(queue_id)}/status",
-                                wire.QueueConsumerState)
+        return self._call("GET", f"/queues/{segment(queue_id)}/status",
+                          wire.QueueConsumerState)
 
     # --- draws ------------------------------------------------------------------------------
 
@@ -118,13 +121,16 @@ class DistributionCalls:
         return await self._call("POST", f"/draws/{segment(draw_id)}/leave",
                                 wire.DrawConsumerState)
 
-    async def draw_status(self, draw_id: str) -> wire.DrawConsumerState:
+    def draw_status(self, draw_id: str) -> Awaitable[wire.DrawConsumerState]:
         """``GET /draws/{id}/status``.
+
+        The request's coroutine itself (no coroutine of its own: a poll's await chain stays
+        short).
 
         Usage: ``state = await api.draw_status(draw_id)``
         """
-        return await self._call("GET", f"/draws/{segment(draw_id)}/status",
-                                wire.DrawConsumerState)
+        return self._call("GET", f"/draws/{segment(draw_id)}/status",
+                          wire.DrawConsumerState)
 
     # --- auctions ---------------------------------------------------------------------------
 
@@ -192,13 +198,16 @@ class DistributionCalls:
         return await self._call("GET", f"/auctions/{segment(auction_id)}/current-price",
                                 wire.AuctionCurrentPrice, auth="optional")
 
-    async def auction_status(self, auction_id: str) -> wire.AuctionConsumerState:
+    def auction_status(self, auction_id: str) -> Awaitable[wire.AuctionConsumerState]:
         """``GET /auctions/{id}/status``.
+
+        The request's coroutine itself (no coroutine of its own: a poll's await chain stays
+        short).
 
         Usage: ``state = await api.auction_status(auction_id)``
         """
-        return await self._call("GET", f"/auctions/{segment(auction_id)}/status",
-                                wire.AuctionConsumerState)
+        return self._call("GET", f"/auctions/{segment(auction_id)}/status",
+                          wire.AuctionConsumerState)
 
     async def highest_bid(self, auction_id: str) -> wire.HighestBid:
         """``GET /auctions/{id}/highest-bid``.
@@ -237,13 +246,16 @@ class DistributionCalls:
         return await self._call("POST", f"/timed-releases/{segment(timed_release_id)}/leave",
                                 wire.SuccessResult)
 
-    async def timed_release_status(self, timed_release_id: str) -> wire.TimedReleaseConsumerState:
+    def timed_release_status(self, timed_release_id: str) -> Awaitable[wire.TimedReleaseConsumerState]:
         """``GET /timed-releases/{id}/status``.
+
+        The request's coroutine itself (no coroutine of its own: a poll's await chain stays
+        short).
 
         Usage: ``state = await api.timed_release_status(release_id)``
         """
-        return await self._call("GET", f"/timed-releases/{segment(timed_release_id)}/status",
-                                wire.TimedReleaseConsumerState)
+        return self._call("GET", f"/timed-releases/{segment(timed_release_id)}/status",
+                          wire.TimedReleaseConsumerState)
 
     async def complete_timed_release(self, timed_release_id: str) -> wire.SuccessResult:
         """``POST /timed-releases/{id}/complete`` (after the purchase).

@@ -5,12 +5,22 @@ of a routing gate and the consumer's ``/consumers/me``: a resource of
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from fanfare_rx.models import wire
+from fanfare_rx.wire import codec
 from fanfare_rx.wire.requester import Requester, segment
 
 __all__ = ["ExperienceCalls"]
+
+
+@functools.lru_cache(maxsize=64)
+def _experience(raw: bytes) -> wire.Experience:
+    """One decoded experience per distinct body: thousands of shoppers of a drop load the same
+    experience, and its model is immutable (tuples and frozen classes), so they share it."""
+    experience: wire.Experience = codec.decode(raw, wire.Experience)
+    return experience
 
 
 class ExperienceCalls:
@@ -20,18 +30,19 @@ class ExperienceCalls:
     Usage: ``result = await ExperienceCalls(requester).route(experience_id)``
     """
 
-    __slots__ = ("_call",)
+    __slots__ = ("_call", "_raw")
 
     def __init__(self, requester: Requester) -> None:
         self._call = requester.call
+        self._raw = requester.raw
 
     async def get_experience(self, experience_id: str) -> wire.Experience:
         """``GET /experiences/{id}`` (sends the bearer when a session exists).
 
         Usage: ``experience = await api.get_experience(exp_id)``
         """
-        return await self._call("GET", f"/experiences/{segment(experience_id)}",
-                                wire.Experience, auth="optional")
+        raw = await self._raw("GET", f"/experiences/{segment(experience_id)}", auth="optional")
+        return _experience(raw)
 
     async def enter_experience(self, experience_id: str) -> wire.ExperienceEntered:
         """``POST /experiences/{id}/enter``.

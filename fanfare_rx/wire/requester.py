@@ -74,7 +74,7 @@ class Requester:
                 return (await self.transport.request(method, path, body=body))[1]
             token = held
         else:
-            token = await self.sessions.access_token()
+            token = self.sessions.ready_access_token() or await self.sessions.access_token()
         try:
             return (await self.transport.request(method, path, body=body, bearer=token))[1]
         except AuthError as exc:

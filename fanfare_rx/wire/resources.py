@@ -5,6 +5,7 @@ plug-in mechanism gets its resource by registering.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from fanfare_rx.errors import UsageError
@@ -16,7 +17,8 @@ __all__ = ["MechanismResource", "resource_for"]
 
 class MechanismResource:
     """One mechanism's calls on one API client: ``status``, ``enter``, ``leave``, ``complete``
-    (what the mechanism declares; a call it has not is a :class:`UsageError`).
+    (what the mechanism declares; a call it has not is a :class:`UsageError`, raised when the
+    call is made). Each call is the declared method's awaitable itself.
 
     Usage: ``state = await api.queues.enter(queue_id)`` or
     ``await api.resource("draw").status(draw_id)``
@@ -31,27 +33,29 @@ class MechanismResource:
     def __repr__(self) -> str:
         return f"MechanismResource({self.spec.kind.value!r})"
 
-    async def _run(self, call: ApiCall | None, which: str, distribution_id: str) -> Any:
+    def _run(self, call: ApiCall | None, which: str, distribution_id: str) -> Awaitable[Any]:
+        # The declared method's awaitable itself: a resource adds no coroutine to the request
         if call is None:
             raise UsageError(f"a {self.spec.kind.value} has no {which} call")
         method = getattr(type(self._api), call) if isinstance(call, str) else call
-        return await method(self._api, distribution_id)
+        answer: Awaitable[Any] = method(self._api, distribution_id)
+        return answer
 
-    async def status(self, distribution_id: str) -> Any:
+    def status(self, distribution_id: str) -> Awaitable[Any]:
         """The consumer's standing in the distribution (its status answer)."""
-        return await self._run(self.spec.api.status, "status", distribution_id)
+        return self._run(self.spec.api.status, "status", distribution_id)
 
-    async def enter(self, distribution_id: str) -> Any:
+    def enter(self, distribution_id: str) -> Awaitable[Any]:
         """Enter the distribution."""
-        return await self._run(self.spec.api.enter, "enter", distribution_id)
+        return self._run(self.spec.api.enter, "enter", distribution_id)
 
-    async def leave(self, distribution_id: str) -> Any:
+    def leave(self, distribution_id: str) -> Awaitable[Any]:
         """Leave the distribution."""
-        return await self._run(self.spec.api.leave, "leave", distribution_id)
+        return self._run(self.spec.api.leave, "leave", distribution_id)
 
-    async def complete(self, distribution_id: str) -> Any:
+    def complete(self, distribution_id: str) -> Awaitable[Any]:
         """Mark a granted participation done (a timed release's purchase)."""
-        return await self._run(self.spec.api.complete, "complete", distribution_id)
+        return self._run(self.spec.api.complete, "complete", distribution_id)
 
 
 def resource_for(api: Any, kind: object) -> MechanismResource:

@@ -16,7 +16,6 @@ import aiohttp
 from yarl import URL
 
 from fanfare_rx.errors import (
-    APIConnectionError,
     APITimeoutError,
     ClientClosedError,
     ErrorCode,
@@ -45,7 +44,14 @@ _UNAVAILABLE = frozenset({502, 503, 504})
 
 def _server_offset_ms(headers: Mapping[str, str], local_ms: int) -> int | None:
     """The server's clock minus ours from a ``Date`` header (second resolution: its middle)."""
-    value = headers.get("Date")
+    sent_ms = _date_ms(headers.get("Date"))
+    return None if sent_ms is None else sent_ms + 500 - local_ms
+
+
+@functools.lru_cache(maxsize=8)
+def _date_ms(value: str | None) -> int | None:
+    """An HTTP date in epoch ms (None: absent, unreadable or without a zone); the answers of one
+    second share their ``Date``, so it is parsed once per second, not once per answer."""
     if not value:
         return None
     try:
@@ -54,7 +60,7 @@ def _server_offset_ms(headers: Mapping[str, str], local_ms: int) -> int | None:
         return None
     if sent.tzinfo is None:
         return None
-    return int(sent.timestamp() * 1000) + 500 - local_ms
+    return int(sent.timestamp() * 1000)
 
 
 class ConnectionMonitor:
@@ -153,6 +159,7 @@ class HttpTransport:
         self._owns_pool = pool is None
         self._pool = pool if pool is not None else HttpPool(max_connections=http.max_connections)
         self._closed = False
+        self._last_headers: tuple[tuple[str | None, bool], Mapping[str, str]] | None = None
         #: What this transport sees of the way to the server (:class:`ConnectionMonitor`).
         self.connection = ConnectionMonitor(clock)
 
@@ -205,26 +212,37 @@ class HttpTransport:
         Usage: ``status, raw = await transport.request("POST", "/auth/guest")``
         """
         data = None if body is None else codec.dumps(body).encode()
-        headers = {"X-Publishable-Key": self._key}  # per request: a shared pool has no key
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        if bearer is not None:
-            headers["Authorization"] = f"Bearer {bearer}"
+        headers = self._headers(bearer, data is not None)
+        url = self._url(path)
         attempt = 0
         while True:
+            # One coroutine per request (no helper coroutine): the task resumes this frame on
+            # every step of the exchange, so each frame between would be paid several times
             try:
-                status, raw, response_headers = await self._send(method, path, data, headers)
-            except FanfareError as exc:
-                error = exc
+                client = self._client()
+                response = await client.request(method, url, data=data, headers=headers,
+                                                timeout=self.timeout)
+                try:
+                    raw = await response.read()
+                finally:
+                    response.release()
+                status = response.status
+            except TimeoutError as exc:
+                error: FanfareError = APITimeoutError(f"{method} {path} timed out")
+                error.__cause__ = exc
                 status = 0
-                if isinstance(exc, APIConnectionError):
-                    self.connection.saw_failure()
+                self.connection.saw_failure()
+            except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+                error = NetworkError(f"{method} {path} failed: {type(exc).__name__}")
+                error.__cause__ = exc
+                status = 0
+                self.connection.saw_failure()
             else:
-                self.connection.saw_answer(status, response_headers)
+                self.connection.saw_answer(status, response.headers)
                 if status < 400:
                     _log.debug("%s %s -> %d (attempt %d)", method, path, status, attempt + 1)
                     return status, raw
-                error = error_from_response(status, raw, response_headers, now=self.clock())
+                error = error_from_response(status, raw, response.headers, now=self.clock())
             delay = self.retry.delay_for(error, attempt)
             _log.debug("%s %s -> %s (attempt %d) %s", method, path, status or error.code,
                        attempt + 1, "giving up" if delay is None else f"retry in {delay:.3f}s")
@@ -238,19 +256,20 @@ class HttpTransport:
             await self.sleep(delay)
             attempt += 1
 
-    async def _send(
-        self, method: str, path: str, data: bytes | None, headers: Mapping[str, str]
-    ) -> tuple[int, bytes, Mapping[str, str]]:
-        client = self._client()
-        try:
-            async with client.request(method, self._url(path), data=data,
-                                      headers=headers, timeout=self.timeout) as response:
-                raw = await response.read()
-                return response.status, raw, response.headers
-        except TimeoutError as exc:
-            raise APITimeoutError(f"{method} {path} timed out") from exc
-        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-            raise NetworkError(f"{method} {path} failed: {type(exc).__name__}") from exc
+    def _headers(self, bearer: str | None, json_body: bool) -> Mapping[str, str]:
+        """The request's headers (never changed afterwards): the key, the bearer and the body's
+        type. The last ones made are kept, so a poll of the same session builds none."""
+        cache_key = (bearer, json_body)
+        made = self._last_headers
+        if made is not None and made[0] == cache_key:
+            return made[1]
+        headers = {"X-Publishable-Key": self._key}  # per request: a shared pool has no key
+        if json_body:
+            headers["Content-Type"] = "application/json"
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer}"
+        self._last_headers = (cache_key, headers)
+        return headers
 
     def _url(self, path: str) -> URL:
         """The base URL followed by ``path`` exactly as built (its segments already escaped by

@@ -264,3 +264,50 @@ async def test_refresh_lost_on_the_network_keeps_a_still_valid_token(
     assert await api.queue_status(queue_id) == entered
     assert sandbox.faults.fired == [1]
     assert sessions.current_access_token == token and events.names == ["auth:authenticated"]
+
+
+async def test_the_ready_token_is_the_one_access_token_answers_and_none_when_awaiting_is_due(
+        api: ConsumerApi, sandbox: Sandbox) -> None:
+    """A request takes the held token without a lock or a coroutine only where
+    ``access_token()`` would answer it at once: none yet, a refresh due, a session operation
+    running or the session lost all go through ``access_token()``."""
+    sessions = api.sessions
+    assert sessions.ready_access_token() is None  # no session yet: a guest is created
+    await api.queue_status(await _queue_id(api, sandbox))
+    token = sessions.ready_access_token()
+    assert token is not None and token == await sessions.access_token()
+    async with sessions._lock:  # a refresh or sign-in running: wait for its outcome
+        assert sessions.ready_access_token() is None
+    clock = sessions.clock
+    sessions.clock = lambda: clock() + 3600  # the token is due for refresh
+    assert sessions.ready_access_token() is None
+    sessions.clock = clock
+    sessions._lost = sessions.session
+    assert sessions.ready_access_token() is None
+
+
+async def test_a_poll_reuses_its_headers_until_the_token_changes(api: ConsumerApi,
+                                                                 sandbox: Sandbox) -> None:
+    transport = api._transport
+    queue_id = await _queue_id(api, sandbox)
+    await api.queue_status(queue_id)
+    first = transport._headers(api.sessions.current_access_token, False)
+    assert first["Authorization"] == f"Bearer {api.sessions.current_access_token}"
+    await api.queue_status(queue_id)
+    assert transport._headers(api.sessions.current_access_token, False) is first
+    await api.refresh()
+    renewed = transport._headers(api.sessions.current_access_token, False)
+    assert renewed is not first
+    assert renewed["Authorization"] == f"Bearer {api.sessions.current_access_token}"
+    assert "Content-Type" in transport._headers(api.sessions.current_access_token, True)
+
+
+async def test_clients_share_one_decoded_experience_per_body(
+        make_api: Callable[..., ConsumerApi], sandbox: Sandbox) -> None:
+    """Thousands of shoppers load the same immutable experience: one model, not one each."""
+    first, second = make_api(), make_api()
+    experience_id = sandbox.experiences["queue"]
+    one = await first.get_experience(experience_id)
+    assert await second.get_experience(experience_id) is one
+    other = await first.get_experience(sandbox.experiences["draw"])
+    assert other is not one and other.id == sandbox.experiences["draw"]

@@ -4,12 +4,14 @@ a grant; the SDK bus reports entered / position-changed / admitted with the toke
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from integration_helpers import BusEvents, consumer_id, engine_of
 
 from fanfare_rx import Fanfare
 from fanfare_rx.models._redact import redact
+from fanfare_rx.models.journey import JourneySnapshot
 from fanfare_rx.models.wire import QueueStatus
 from fanfare_rx.sandbox import Sandbox
 
@@ -63,3 +65,25 @@ async def test_queue_journey_to_admitted_with_bus_events(
     session_tokens = [s for s in (fanfare.sessions.current_access_token,) if s]
     assert session_tokens and not any(t in caplog.text for t in session_tokens)
     assert "journey:error" not in names
+
+
+async def test_bus_events_are_worked_out_only_while_someone_listens(
+        sb: Sandbox, fanfare: Fanfare, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fold nobody listens to costs no bus events; a handler added later hears the next."""
+    import fanfare_rx.client.fanfare as facade
+
+    worked: list[int] = []
+    real = facade.bus_events
+
+    def counted(old: JourneySnapshot, new: JourneySnapshot) -> list[tuple[str, dict[str, Any]]]:
+        worked.append(1)
+        return real(old, new)
+
+    monkeypatch.setattr(facade, "bus_events", counted)
+    journey = fanfare.experiences.create_journey(sb.experiences["queue"])
+    await journey.start()
+    assert worked == []
+    heard: list[str] = []
+    fanfare.on("queue:entered", lambda payload: heard.append(str(payload["queueId"])))
+    await journey.enter_queue()
+    assert worked and heard == [journey.state.get().context.distribution.id]  # type: ignore[union-attr]

@@ -140,3 +140,33 @@ async def test_timed_out_polls_leave_no_cyclic_garbage(
     found = cyclic_garbage()
     assert +Counter({name: n for name, n in found.items()
                      if not name.startswith("fanfare_rx.errors.")}) == Counter(), found
+
+
+def reactivex_objects() -> Counter[str]:
+    """Live objects of reactivex's types (observers, disposables, schedulers' items) and locks."""
+    return Counter(type(o).__qualname__ for o in gc.get_objects()
+                   if str(type(o).__module__).startswith("reactivex")
+                   or type(o).__name__ == "RLock")
+
+
+async def test_a_status_poll_in_flight_holds_no_reactivex_object(
+        sb: Sandbox, make_fanfare: MakeFanfare, collector_off: None) -> None:
+    """A poll is its task and one small subscription, its timer a loop handle: no observer,
+    disposable or lock of reactivex's per poll (each one, times thousands of journeys, is walked
+    by every collection while the request is in flight)."""
+    fanfare = await make_fanfare()
+    journey = fanfare.experiences.create_journey(sb.experiences["queue"])
+    await journey.start()
+    await journey.enter_queue()
+    sb.faults.set({"seed": 1, "rules": [
+        {"match": "GET /queues/*", "kind": "delay", "seconds": 0.3, "times": 1}]})
+    gc.collect()
+    before = reactivex_objects()
+    journey.start_polling(interval_ms=100)
+    waiting = reactivex_objects() - before  # the timer of the first poll
+    while sb.faults.fired[0] < 1:
+        await asyncio.sleep(0.02)
+    in_flight = reactivex_objects() - before  # the request waits in the sandbox
+    journey.stop_polling()
+    assert (waiting, in_flight) == (Counter(), Counter())
+    assert cyclic_garbage() == Counter()

@@ -263,3 +263,19 @@ def test_the_bus_reads_each_mechanism_s_own_declaration() -> None:
         assert spec.events is not None, spec.kind  # every built-in mechanism names its moments
         assert MECHANISM_EVENTS[str(spec.kind)] is spec.events
         assert spec.events.names() <= EVENT_NAMES
+
+
+def test_the_bus_says_whether_anyone_listens_beyond_some_names() -> None:
+    bus = EventBus()
+    assert not bus.listens_beyond(SESSION_EVENTS)
+    off_lost = bus.on("auth:session_lost", lambda _: None)
+    assert not bus.listens_beyond(SESSION_EVENTS)  # the owner's own handler: no journey event
+    off = bus.on("queue:entered", lambda _: None)
+    assert bus.listens_beyond(SESSION_EVENTS)
+    off()
+    assert not bus.listens_beyond(SESSION_EVENTS)
+    off_star = bus.on("*", lambda _: None)
+    assert bus.listens_beyond(SESSION_EVENTS)
+    off_star()
+    off_lost()
+    assert not bus.listens_beyond(frozenset())

@@ -1,0 +1,679 @@
+"""Lean Rx for a journey's effects: one awaited coroutine as a cold observable (:class:`Awaited`),
+the few operators effects compose (:func:`defer`, :func:`items`, :func:`fail`, :func:`concat`,
+:func:`merge`, :func:`flat_map`, :func:`catch`, :func:`mapped`) and a scheduler whose timers are
+bare loop handles (:class:`LoopScheduler`); each takes any reactivex ``Observable`` and is one.
+
+Thousands of journeys poll at once, so what one poll allocates is paid thousands of times and,
+while the request is in flight, walked by every collection: reactivex's general machinery (an
+``AutoDetachObserver``, ``SingleAssignmentDisposable``\\ s and ``Disposable``\\ s, each with its
+own lock, closures that capture their own disposable) is replaced here by one small object per
+subscription and per timer, with no reference cycle left once it ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from reactivex import Observable, abc, typing
+from reactivex import operators as ops
+from reactivex.internal.basic import default_error
+from reactivex.scheduler.eventloop import AsyncIOScheduler
+
+__all__ = [
+    "Awaited",
+    "LeanObservable",
+    "LoopScheduler",
+    "awaited",
+    "catch",
+    "concat",
+    "defer",
+    "fail",
+    "flat_map",
+    "items",
+    "mapped",
+    "merge",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+OnNext = Callable[[Any], None]
+OnError = Callable[[Exception], None]
+OnCompleted = Callable[[], None]
+
+
+def _noop(*_: Any) -> None:
+    pass
+
+
+def _callbacks(on_next: Any, on_error: OnError | None,
+               on_completed: OnCompleted | None) -> tuple[OnNext, OnError, OnCompleted]:
+    """``subscribe``'s arguments as three callables (an observer, or callbacks with reactivex's
+    defaults: nothing for a value or completion, an error raised)."""
+    if isinstance(on_next, abc.ObserverBase) or callable(getattr(on_next, "on_next", None)):
+        return on_next.on_next, on_next.on_error, on_next.on_completed
+    return on_next or _noop, on_error or default_error, on_completed or _noop
+
+
+class LeanObservable(Observable[T]):
+    """An ``Observable`` whose ``subscribe`` is its own: no ``AutoDetachObserver``, no
+    trampoline, no lock per observable (made on demand for the few reactivex operators that
+    take one). Subclasses implement :meth:`subscribe`; everything else of ``Observable``
+    (``pipe``, ``await``, operators) works on it.
+
+    Usage: ``class Items(LeanObservable[T]): def subscribe(self, on_next=None, ...): ...``
+    """
+
+    def __init__(self) -> None:
+        # Observable.__init__ is not called: it makes a lock per observable
+        self._subscribe = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "lock":  # the lock a few reactivex operators (amb, delay) take: on first use
+            made = self.lock = threading.RLock()
+            return made
+        raise AttributeError(name)
+
+    def _subscribe_core(self, observer: abc.ObserverBase[T],
+                        scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        return self.subscribe(observer, scheduler=scheduler)
+
+
+class _AwaitedRun(abc.DisposableBase):
+    """One subscription of an :class:`Awaited`: the task and where its outcome goes. Disposing
+    it cancels the task and drops the observer: nothing is delivered afterwards."""
+
+    __slots__ = ("_on_completed", "_on_error", "_on_next", "_task", "_transform")
+
+    def __init__(self, task: asyncio.Future[Any], transform: Callable[[Any], Any] | None,
+                 on_next: Callable[[Any], None] | None, on_error: Callable[[Exception], None],
+                 on_completed: Callable[[], None] | None) -> None:
+        self._task: asyncio.Future[Any] | None = task
+        self._transform = transform
+        self._on_next = on_next
+        self._on_error: Callable[[Exception], None] | None = on_error
+        self._on_completed = on_completed
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Future[Any]) -> None:
+        on_error = self._on_error
+        on_next, on_completed, transform = self._on_next, self._on_completed, self._transform
+        self._task = self._on_next = self._on_error = self._on_completed = self._transform = None
+        if on_error is None:
+            return  # disposed meanwhile
+        if task.cancelled():
+            on_error(asyncio.CancelledError())  # type: ignore[arg-type]
+            return
+        error = task.exception()
+        if error is not None:
+            if not isinstance(error, Exception):
+                raise error  # KeyboardInterrupt, SystemExit: not an observable's error
+            on_error(error)
+            return
+        value = task.result()
+        if transform is not None:
+            try:
+                value = transform(value)
+            except Exception as exc:  # noqa: BLE001 - the mapper's error is the stream's
+                on_error(exc)
+                return
+        if on_next is not None:
+            on_next(value)
+        if on_completed is not None:
+            on_completed()
+
+    def dispose(self) -> None:
+        task = self._task
+        self._task = self._on_next = self._on_error = self._on_completed = self._transform = None
+        if task is not None:
+            task.remove_done_callback(self._done)
+            task.cancel()
+
+
+class Awaited(LeanObservable[T]):
+    """A cold observable of one coroutine: a task started per subscription, cancelled on
+    dispose; its value (passed through the fused :meth:`then` mappers) then completion, or its
+    error::
+
+        awaited(f, x)            : ----r|     (r = await f(x); # if it raised)
+        awaited(f, x).then(g)    : ----g(r)|  (# if g raised)
+
+    A subscription is one small object and the task: no ``AutoDetachObserver``, no disposables
+    with locks, no closure that refers to itself, so nothing of it outlives the request.
+    ``pipe(ops.map(g))`` works too; :func:`mapped` fuses where it can.
+
+    Usage: ``awaited(api.queue_status, "q1").then(to_message).subscribe(send)``
+    """
+
+    def __init__(self, call: Callable[..., Awaitable[Any]], args: tuple[Any, ...],
+                 transform: Callable[[Any], T] | None = None) -> None:
+        super().__init__()
+        self._call = call
+        self._args = args
+        self._transform = transform
+
+    def then(self, mapper: Callable[[T], R]) -> Awaited[R]:
+        """The same coroutine with ``mapper`` applied to its value (``ops.map``, fused)."""
+        first = self._transform
+        if first is None:
+            return Awaited(self._call, self._args, mapper)
+        return Awaited(self._call, self._args, _Compose(first, mapper))
+
+    def subscribe(
+        self,
+        on_next: abc.ObserverBase[T] | Callable[[T], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+        on_completed: Callable[[], None] | None = None,
+        *,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        """Start the coroutine (an observer or callbacks, as ``Observable.subscribe``)."""
+        next_, error, completed = _callbacks(on_next, on_error, on_completed)
+        try:
+            task = asyncio.ensure_future(self._call(*self._args))
+        except Exception as exc:  # noqa: BLE001 - refused before it started: the stream's error
+            error(exc)
+            return _DONE
+        return _AwaitedRun(task, self._transform, next_, error, completed)
+
+
+class _Done(abc.DisposableBase):
+    """The subscription of a call refused at once (nothing to cancel)."""
+
+    __slots__ = ()
+
+    def dispose(self) -> None:
+        pass
+
+
+_DONE = _Done()
+
+
+class _Compose:
+    """``second(first(value))``, one object (no closure)."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: Callable[[Any], Any], second: Callable[[Any], Any]) -> None:
+        self.first, self.second = first, second
+
+    def __call__(self, value: Any) -> Any:
+        return self.second(self.first(value))
+
+
+def awaited(call: Callable[..., Awaitable[T]], *args: Any) -> Awaited[T]:
+    """``call(*args)`` awaited on subscription, as a cold observable (see :class:`Awaited`).
+
+    Usage: ``awaited(api.get_experience, "exp-1")``
+    """
+    return Awaited(call, args)
+
+
+def mapped(mapper: Callable[[T], R]) -> Callable[[Observable[T]], Observable[R]]:
+    """``ops.map(mapper)``, fused into an :class:`Awaited` source (no operator of its own)::
+
+        source         : ----r|
+        mapped(g)      : ----g(r)|
+
+    Usage: ``port.fetch_status(d).pipe(mapped(to_message))``
+    """
+
+    def operator(source: Observable[T]) -> Observable[R]:
+        if isinstance(source, Awaited):
+            return source.then(mapper)
+        return ops.map(mapper)(source)
+
+    return operator
+
+
+# -- operators ---------------------------------------------------------------------------------
+
+class _Deferred(LeanObservable[T]):
+    __slots__ = ("_build",)
+
+    def __init__(self, build: Callable[[], Observable[T]]) -> None:
+        super().__init__()
+        self._build = build
+
+    def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
+                  on_completed: OnCompleted | None = None, *,
+                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        next_, error, completed = _callbacks(on_next, on_error, on_completed)
+        try:
+            source = self._build()
+        except Exception as exc:  # noqa: BLE001 - the factory's error is the stream's
+            error(exc)
+            return _DONE
+        return source.subscribe(next_, error, completed, scheduler=scheduler)
+
+
+def defer(build: Callable[[], Observable[T]]) -> Observable[T]:
+    """``reactivex.defer``: ``build()`` on each subscription (its error is the stream's)::
+
+        defer(f) : (whatever f() built, subscribed now)
+
+    Usage: ``defer(lambda: port.fetch_status(ctx.snapshot().context.distribution))``
+    """
+    return _Deferred(build)
+
+
+class _Items(LeanObservable[T]):
+    __slots__ = ("_error", "_values")
+
+    def __init__(self, values: tuple[T, ...], error: Exception | None = None) -> None:
+        super().__init__()
+        self._values = values
+        self._error = error
+
+    def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
+                  on_completed: OnCompleted | None = None, *,
+                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        next_, error, completed = _callbacks(on_next, on_error, on_completed)
+        for value in self._values:
+            next_(value)
+        if self._error is not None:
+            error(self._error)
+        else:
+            completed()
+        return _DONE
+
+
+def items(*values: T) -> Observable[T]:
+    """``reactivex.of`` delivered at once, on subscription (the journey's fold orders what it
+    receives)::
+
+        items(a, b) : (ab|)
+
+    Usage: ``items(RoutingStarted(at=now), answer)``
+    """
+    return _Items(values)
+
+
+def fail(error: Exception) -> Observable[Any]:
+    """``reactivex.throw``: the error at once, on subscription::
+
+        fail(e) : #
+
+    Usage: ``fail(UsageError("the journey has no distribution"))``
+    """
+    return _Items((), error)
+
+
+class _ConcatRun(abc.DisposableBase):
+    """One subscription of :func:`concat`: the sources one after another; what it refers to is
+    dropped when it ends, so nothing of it waits for a collection."""
+
+    __slots__ = ("_current", "_ended", "_index", "_on_completed", "_on_error", "_on_next",
+                 "_scheduler", "_sources")
+
+    def __init__(self, sources: tuple[Observable[Any], ...], on_next: OnNext, on_error: OnError,
+                 on_completed: OnCompleted, scheduler: abc.SchedulerBase | None) -> None:
+        self._sources = sources
+        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
+        self._scheduler = scheduler
+        self._index = 0
+        self._current: abc.DisposableBase | None = None
+        self._ended = False
+
+    def next(self) -> None:
+        if self._ended:
+            return
+        index = self._index
+        if index == len(self._sources):
+            on_completed = self._on_completed
+            self._end()
+            on_completed()
+            return
+        self._index = index + 1
+        self._current = None
+        subscription = self._sources[index].subscribe(self._on_next, self.error, self.next,
+                                                      scheduler=self._scheduler)
+        if not self._ended and self._index == index + 1:  # no later source started meanwhile
+            self._current = subscription
+
+    def error(self, error: Exception) -> None:
+        if self._ended:
+            return
+        on_error = self._on_error
+        self.dispose()
+        on_error(error)
+
+    def _end(self) -> None:
+        self._ended = True
+        self._current = None
+        self._sources = ()
+        self._on_next = self._on_error = self._on_completed = _noop
+
+    def dispose(self) -> None:
+        current = self._current
+        self._end()
+        if current is not None:
+            current.dispose()
+
+
+class _Concat(LeanObservable[T]):
+    __slots__ = ("_sources",)
+
+    def __init__(self, sources: tuple[Observable[T], ...]) -> None:
+        super().__init__()
+        self._sources = sources
+
+    def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
+                  on_completed: OnCompleted | None = None, *,
+                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        run = _ConcatRun(self._sources, *_callbacks(on_next, on_error, on_completed), scheduler)
+        run.next()
+        return run
+
+
+def concat(*sources: Observable[T]) -> Observable[T]:
+    """``reactivex.concat`` whose objects die by reference counting once it ends::
+
+        a      : -a-|
+        b      :     -b-|
+        concat : -a--b-|
+
+    Usage: ``concat(routed, status_follow_up(ctx))``
+    """
+    return _Concat(sources)
+
+
+class _FlatMapRun(abc.DisposableBase):
+    """One subscription of :func:`flat_map`: the source's and each inner subscription, counted;
+    complete once all completed, the first error disposes the rest."""
+
+    __slots__ = ("_active", "_ended", "_mapper", "_on_completed", "_on_error", "_on_next",
+                 "_scheduler", "_subscriptions")
+
+    def __init__(self, mapper: Callable[[Any], Observable[Any]], on_next: OnNext,
+                 on_error: OnError, on_completed: OnCompleted,
+                 scheduler: abc.SchedulerBase | None) -> None:
+        self._mapper = mapper
+        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
+        self._scheduler = scheduler
+        self._subscriptions: list[abc.DisposableBase] = []
+        self._active = 1  # the source
+        self._ended = False
+
+    def start(self, source: Observable[Any]) -> None:
+        self._hold(source.subscribe(self._value, self.error, self._completed,
+                                    scheduler=self._scheduler))
+
+    def _hold(self, subscription: abc.DisposableBase) -> None:
+        if not self._ended:
+            self._subscriptions.append(subscription)
+
+    def _value(self, value: Any) -> None:
+        if self._ended:
+            return
+        try:
+            inner = self._mapper(value)
+        except Exception as exc:  # noqa: BLE001 - the mapper's error is the stream's
+            self.error(exc)
+            return
+        self._active += 1
+        self._hold(inner.subscribe(self._on_next, self.error, self._completed,
+                                   scheduler=self._scheduler))
+
+    def _completed(self) -> None:
+        if self._ended:
+            return
+        self._active -= 1
+        if self._active == 0:
+            on_completed = self._on_completed
+            self._end()
+            on_completed()
+
+    def error(self, error: Exception) -> None:
+        if self._ended:
+            return
+        on_error = self._on_error
+        self.dispose()
+        on_error(error)
+
+    def _end(self) -> list[abc.DisposableBase]:
+        subscriptions, self._subscriptions = self._subscriptions, []
+        self._ended = True
+        self._on_next = self._on_error = self._on_completed = _noop
+        self._mapper = _noop  # type: ignore[assignment]
+        return subscriptions
+
+    def dispose(self) -> None:
+        for subscription in self._end():
+            subscription.dispose()
+
+
+class _FlatMap(LeanObservable[R]):
+    __slots__ = ("_mapper", "_source")
+
+    def __init__(self, source: Observable[Any], mapper: Callable[[Any], Observable[R]]) -> None:
+        super().__init__()
+        self._source, self._mapper = source, mapper
+
+    def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
+                  on_completed: OnCompleted | None = None, *,
+                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        run = _FlatMapRun(self._mapper, *_callbacks(on_next, on_error, on_completed), scheduler)
+        run.start(self._source)
+        return run
+
+
+def flat_map(mapper: Callable[[T], Observable[R]]) -> Callable[[Observable[T]], Observable[R]]:
+    """``ops.flat_map`` (each value's observable, merged) with no lock and no cycle left::
+
+        source       : -a----b|
+        flat_map(f)  : --a1---b1-b2|   (f(a) = -a1|, f(b) = -b1-b2|)
+
+    Usage: ``port.route(experience_id, code).pipe(flat_map(to_messages))``
+    """
+
+    def operator(source: Observable[T]) -> Observable[R]:
+        return _FlatMap(source, mapper)
+
+    return operator
+
+
+def merge(*sources: Observable[T]) -> Observable[T]:
+    """``reactivex.merge``: every source at once, their values as they come::
+
+        a     : -a---|
+        b     : --b|
+        merge : -ab--|
+
+    Usage: ``merge(probe_route, status_follow_up(ctx))``
+    """
+    return _FlatMap(_Items(sources), _identity)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class _CatchRun(abc.DisposableBase):
+    __slots__ = ("_current", "_ended", "_handler", "_on_completed", "_on_error", "_on_next",
+                 "_scheduler", "_source", "_switched")
+
+    def __init__(self, source: Observable[Any],
+                 handler: Callable[[Exception, Observable[Any]], Observable[Any]],
+                 on_next: OnNext, on_error: OnError, on_completed: OnCompleted,
+                 scheduler: abc.SchedulerBase | None) -> None:
+        self._source, self._handler = source, handler
+        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
+        self._scheduler = scheduler
+        self._current: abc.DisposableBase | None = None
+        self._switched = self._ended = False
+
+    def start(self) -> None:
+        subscription = self._source.subscribe(self._on_next, self._error, self._completed,
+                                              scheduler=self._scheduler)
+        if not self._switched and not self._ended:
+            self._current = subscription
+
+    def _error(self, error: Exception) -> None:
+        if self._switched or self._ended:
+            return
+        self._switched = True
+        handler, on_error = self._handler, self._on_error
+        try:
+            instead = handler(error, self._source)
+        except Exception as exc:  # noqa: BLE001 - the handler's error is the stream's
+            self._end()
+            on_error(exc)
+            return
+        self._current = None
+        subscription = instead.subscribe(self._on_next, self._relay_error, self._completed,
+                                         scheduler=self._scheduler)
+        if not self._ended:
+            self._current = subscription
+
+    def _relay_error(self, error: Exception) -> None:
+        on_error = self._on_error
+        self._end()
+        on_error(error)
+
+    def _completed(self) -> None:
+        on_completed = self._on_completed
+        self._end()
+        on_completed()
+
+    def _end(self) -> None:
+        self._ended = True
+        self._current = None
+        self._on_next = self._on_error = self._on_completed = _noop
+        self._handler = _noop  # type: ignore[assignment]
+
+    def dispose(self) -> None:
+        current = self._current
+        self._end()
+        if current is not None:
+            current.dispose()
+
+
+class _Catch(LeanObservable[T]):
+    __slots__ = ("_handler", "_source")
+
+    def __init__(self, source: Observable[T],
+                 handler: Callable[[Exception, Observable[T]], Observable[T]]) -> None:
+        super().__init__()
+        self._source, self._handler = source, handler
+
+    def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
+                  on_completed: OnCompleted | None = None, *,
+                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        run = _CatchRun(self._source, self._handler,
+                        *_callbacks(on_next, on_error, on_completed), scheduler)
+        run.start()
+        return run
+
+
+def catch(handler: Callable[[Exception, Observable[T]], Observable[T]]
+          ) -> Callable[[Observable[T]], Observable[T]]:
+    """``ops.catch`` with a handler: on the source's error, continue with
+    ``handler(error, source)``::
+
+        source        : -a-#
+        catch(h)      : -a--b|      (h(#) = -b|)
+
+    Usage: ``entered.pipe(catch(follow_reroute_hint))``
+    """
+
+    def operator(source: Observable[T]) -> Observable[T]:
+        return _Catch(source, handler)
+
+    return operator
+
+
+class _Timer(abc.DisposableBase):
+    """One scheduled action: the loop's handle, then what the action returned (disposed with
+    it, as reactivex's schedulers do)."""
+
+    __slots__ = ("handle", "inner")
+
+    def __init__(self) -> None:
+        self.handle: asyncio.Handle | None = None
+        self.inner: abc.DisposableBase | None = None
+
+    def run(self, scheduler: abc.SchedulerBase, action: typing.ScheduledAction[Any],
+            state: Any) -> None:
+        if self.handle is None:
+            return  # disposed
+        self.handle = None  # the handle keeps its arguments (this timer): no cycle left
+        ret = action(scheduler, state)
+        if isinstance(ret, abc.DisposableBase):
+            self.inner = ret
+
+    def dispose(self) -> None:
+        handle, inner = self.handle, self.inner
+        self.handle = self.inner = None
+        if handle is not None:
+            handle.cancel()
+        if inner is not None:
+            inner.dispose()
+
+
+class LoopScheduler(AsyncIOScheduler):
+    """An ``AsyncIOScheduler`` whose ``schedule`` and ``schedule_relative`` cost one loop handle
+    and one small disposable (reactivex's make two closures, a composite and two more
+    disposables, each with a lock, per timer). Same loop, same clock, same semantics: the
+    action runs on the loop, its returned disposable is disposed with the timer.
+
+    Usage: ``Fanfare.init(..., scheduler=LoopScheduler(asyncio.get_running_loop()))`` (the
+    default of ``Fanfare.init``)
+    """
+
+    # The loop is held weakly: the loop's shared scheduler must not keep it alive.
+    @property
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop_ref()
+        if loop is None:
+            raise RuntimeError("the scheduler's event loop is gone")
+        return loop
+
+    @_loop.setter
+    def _loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop_ref = weakref.ref(loop)
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` on the loop (the client's retry backoff).
+
+        Usage: ``await scheduler.sleep(0.5)``
+        """
+        await asyncio.sleep(max(0.0, seconds))
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> LoopScheduler:
+        """The one scheduler of ``loop`` (it holds nothing but the loop, so every journey and
+        client on the loop can share it).
+
+        Usage: ``LoopScheduler.of(asyncio.get_running_loop())``
+        """
+        made = _LOOP_SCHEDULERS.get(loop)
+        if made is None:
+            made = _LOOP_SCHEDULERS[loop] = cls(loop)
+        return made
+
+    def schedule(self, action: typing.ScheduledAction[Any],
+                 state: Any | None = None) -> abc.DisposableBase:
+        timer = _Timer()
+        timer.handle = self._loop.call_soon(timer.run, self, action, state)
+        return timer
+
+    def schedule_relative(self, duetime: typing.RelativeTime,
+                          action: typing.ScheduledAction[Any],
+                          state: Any | None = None) -> abc.DisposableBase:
+        seconds = self.to_seconds(duetime)
+        timer = _Timer()
+        if seconds <= 0:
+            timer.handle = self._loop.call_soon(timer.run, self, action, state)
+        else:
+            timer.handle = self._loop.call_later(seconds, timer.run, self, action, state)
+        return timer
+
+
+_LOOP_SCHEDULERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopScheduler] = (
+    weakref.WeakKeyDictionary())

@@ -1,0 +1,325 @@
+"""``Awaited`` (one coroutine as a cold observable, mappers fused), the lean operators and
+``LoopScheduler`` (timers as bare loop handles): the semantics of ``from_future`` / ``ops.map`` / ``AsyncIOScheduler``,
+with no reactivex observer or disposable per subscription and nothing left in a cycle."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+from collections import Counter
+from typing import Any
+
+import pytest
+import reactivex
+from reactivex import Observable, Observer, abc
+from reactivex import operators as ops
+from reactivex.disposable import Disposable
+from reactivex.testing import ReactiveTest, TestScheduler
+
+from fanfare_rx.errors import DecodeError, UsageError
+from fanfare_rx.journey.lean import (
+    Awaited,
+    LoopScheduler,
+    awaited,
+    catch,
+    concat,
+    defer,
+    fail,
+    flat_map,
+    items,
+    mapped,
+    merge,
+)
+
+
+async def answer(value: int) -> int:
+    await asyncio.sleep(0)
+    return value
+
+
+async def broken() -> int:
+    await asyncio.sleep(0)
+    raise DecodeError("bad body", model="X")
+
+
+def refused(_: str) -> Any:
+    raise UsageError("an id in a request path must be a non-empty string")
+
+
+def reactivex_objects() -> Counter[str]:
+    """Live objects of reactivex's types (observers, disposables) and locks."""
+    return Counter(type(o).__qualname__ for o in gc.get_objects()
+                   if str(type(o).__module__).startswith("reactivex")
+                   or type(o).__name__ == "RLock")
+
+
+async def test_the_value_then_completion_and_mappers_fused_in_order() -> None:
+    heard: list[object] = []
+    done = asyncio.Event()
+    def times_ten(x: int) -> int:
+        return x * 10
+
+    def plus_one(x: int) -> int:
+        return x + 1
+
+    source = awaited(answer, 4).pipe(mapped(times_ten), mapped(plus_one))
+    assert isinstance(source, Awaited)  # fused: no operator of its own
+    source.subscribe(heard.append, heard.append, done.set)
+    await done.wait()
+    assert heard == [41]
+
+
+async def test_a_raising_call_mapper_or_coroutine_is_the_streams_error() -> None:
+    errors: list[Exception] = []
+    awaited(refused, "").subscribe(on_error=errors.append)  # refused before it started
+    failed = asyncio.get_running_loop().create_future()
+    awaited(broken).subscribe(on_error=failed.set_result)
+    mapper_failed = asyncio.get_running_loop().create_future()
+    awaited(answer, 1).pipe(mapped(lambda _: 1 // 0)).subscribe(on_error=mapper_failed.set_result)
+    assert isinstance(errors[0], UsageError)
+    assert isinstance(await failed, DecodeError)
+    assert isinstance(await mapper_failed, ZeroDivisionError)
+
+
+async def test_dispose_cancels_the_task_and_nothing_is_delivered() -> None:
+    started, heard = asyncio.Event(), []
+
+    async def slow() -> int:
+        started.set()
+        await asyncio.sleep(10)
+        return 1
+
+    before = {t for t in asyncio.all_tasks()}
+    subscription = awaited(slow).subscribe(heard.append, heard.append, lambda: heard.append("done"))
+    await started.wait()
+    (task,) = asyncio.all_tasks() - before - {asyncio.current_task()}
+    subscription.dispose()
+    subscription.dispose()  # idempotent
+    await asyncio.sleep(0)
+    assert task.cancelled()
+    assert heard == []
+
+
+async def test_an_observer_and_reactivex_operators_work_on_it() -> None:
+    def plus_one(x: int) -> int:
+        return x + 1
+
+    values = await awaited(answer, 2).pipe(ops.map(plus_one), ops.to_list())
+    assert values == [3]
+    merged = await reactivex.merge(awaited(answer, 1), reactivex.just(5)).pipe(ops.to_list())
+    assert sorted(merged) == [1, 5]
+    assert mapped(str)(reactivex.just(1)) is not None  # any observable: ops.map
+    assert await reactivex.just(7).pipe(mapped(str)) == "7"
+
+
+async def test_a_subscription_is_no_reactivex_object_and_leaves_no_cycle() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        before = reactivex_objects()
+        done = asyncio.Event()
+        subscription = awaited(answer, 1).pipe(mapped(str)).subscribe(lambda _: None,
+                                                                      on_completed=done.set)
+        assert reactivex_objects() - before == Counter()  # in flight: no observer, no lock
+        await done.wait()
+        del subscription
+        await asyncio.sleep(0)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+async def test_the_loop_scheduler_runs_cancels_and_disposes_what_an_action_returned() -> None:
+    scheduler = LoopScheduler(asyncio.get_running_loop())
+    ran: list[str] = []
+    inner = Disposable(lambda: ran.append("inner disposed"))
+
+    def action(_: abc.SchedulerBase, state: Any = None) -> abc.DisposableBase:
+        ran.append(state)
+        return inner
+
+    timer = scheduler.schedule_relative(0.01, action, "later")
+    cancelled = scheduler.schedule_relative(0.01, action, "never")
+    soon = scheduler.schedule(action, "soon")
+    cancelled.dispose()
+    await asyncio.sleep(0.05)
+    assert ran == ["soon", "later"]
+    timer.dispose()
+    assert ran == ["soon", "later", "inner disposed"]
+    soon.dispose()
+
+
+async def test_a_timer_leaves_no_cycle_and_no_reactivex_object() -> None:
+    scheduler = LoopScheduler(asyncio.get_running_loop())
+    gc.collect()
+    gc.disable()
+    try:
+        before = reactivex_objects()
+        fired = asyncio.Event()
+        def fire(_: abc.SchedulerBase, __: Any = None) -> None:
+            fired.set()
+
+        timer = scheduler.schedule_relative(0.001, fire)
+        assert reactivex_objects() - before == Counter()
+        await fired.wait()
+        del timer
+        await asyncio.sleep(0)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+async def test_the_loop_scheduler_drives_reactivex_time_operators() -> None:
+    scheduler = LoopScheduler(asyncio.get_running_loop())
+    ticks = await reactivex.interval(0.01, scheduler=scheduler).pipe(ops.take(3), ops.to_list())
+    assert ticks == [0, 1, 2]
+    assert await reactivex.timer(0.01, scheduler=scheduler) == 0
+
+
+@pytest.mark.parametrize("value", [0, -1.0])
+async def test_a_due_time_not_in_the_future_runs_soon(value: float) -> None:
+    scheduler = LoopScheduler(asyncio.get_running_loop())
+    fired = asyncio.Event()
+
+    def fire(_: abc.SchedulerBase, __: Any = None) -> None:
+        fired.set()
+
+    scheduler.schedule_relative(value, fire)
+    await asyncio.wait_for(fired.wait(), 1)
+
+
+# -- the operators: reactivex's marbles --------------------------------------------------------
+
+on_next_at, on_completed_at, on_error_at = (ReactiveTest.on_next, ReactiveTest.on_completed,
+                                            ReactiveTest.on_error)
+
+
+def test_flat_map_merges_each_values_observable_and_completes_after_all() -> None:
+    scheduler = TestScheduler()
+    source = scheduler.create_cold_observable(on_next_at(10, 1), on_next_at(20, 2),
+                                               on_completed_at(30))
+
+    def inner(value: int) -> Observable[str]:
+        return scheduler.create_cold_observable(on_next_at(5, f"{value}a"),
+                                                on_next_at(25, f"{value}b"), on_completed_at(40))
+
+    result = scheduler.start(lambda: source.pipe(flat_map(inner)))
+    assert result.messages == [on_next_at(215, "1a"), on_next_at(225, "2a"),
+                               on_next_at(235, "1b"), on_next_at(245, "2b"),
+                               on_completed_at(260)]
+
+
+def test_flat_map_an_inner_error_disposes_the_rest() -> None:
+    scheduler = TestScheduler()
+    boom = ValueError("boom")
+    source = scheduler.create_cold_observable(on_next_at(10, 1), on_completed_at(500))
+    inner = scheduler.create_cold_observable(on_error_at(5, boom))
+    result = scheduler.start(lambda: source.pipe(flat_map(lambda _: inner)))
+    assert result.messages == [on_error_at(215, boom)]
+    assert source.subscriptions[0].unsubscribe == 215
+
+
+def test_merge_and_dispose_midway() -> None:
+    scheduler = TestScheduler()
+    a = scheduler.create_cold_observable(on_next_at(10, "a"), on_completed_at(20))
+    b = scheduler.create_cold_observable(on_next_at(5, "b"), on_next_at(150, "late"),
+                                         on_completed_at(200))
+    result = scheduler.start(lambda: merge(a, b), disposed=300)
+    assert result.messages == [on_next_at(205, "b"), on_next_at(210, "a")]
+    assert b.subscriptions[0].unsubscribe == 300
+
+
+def test_catch_continues_with_the_handlers_observable() -> None:
+    scheduler = TestScheduler()
+    boom = ValueError("boom")
+    source = scheduler.create_cold_observable(on_next_at(10, "a"), on_error_at(20, boom))
+    instead = scheduler.create_cold_observable(on_next_at(5, "b"), on_completed_at(10))
+    seen: list[Exception] = []
+
+    def handler(error: Exception, _: Observable[str]) -> Observable[str]:
+        seen.append(error)
+        return instead
+
+    result = scheduler.start(lambda: source.pipe(catch(handler)))
+    assert result.messages == [on_next_at(210, "a"), on_next_at(225, "b"), on_completed_at(230)]
+    assert seen == [boom]
+
+
+def test_catch_a_raising_handler_and_a_rethrown_error() -> None:
+    boom, worse = ValueError("boom"), KeyError("worse")
+    errors: list[Exception] = []
+
+    def raising(error: Exception, _: Observable[object]) -> Observable[object]:
+        raise worse
+
+    fail(boom).pipe(catch(raising)).subscribe(on_error=errors.append)
+    fail(boom).pipe(catch(lambda error, _: fail(error))).subscribe(on_error=errors.append)
+    assert errors == [worse, boom]
+
+
+def test_defer_builds_on_each_subscription_and_its_error_is_the_streams() -> None:
+    built: list[int] = []
+
+    def build() -> Observable[int]:
+        built.append(len(built))
+        return items(len(built))
+
+    source = defer(build)
+    seen: list[object] = []
+    source.subscribe(seen.append)
+    source.subscribe(seen.append)
+    assert seen == [1, 2] and built == [0, 1]
+    errors: list[Exception] = []
+    defer(lambda: refused("")).subscribe(on_error=errors.append)
+    assert isinstance(errors[0], UsageError)
+
+
+def test_items_and_fail_deliver_at_once_to_an_observer() -> None:
+    seen: list[object] = []
+    items(1, 2).subscribe(Observer(seen.append, seen.append, lambda: seen.append("|")))
+    fail(ValueError("x")).subscribe(Observer(seen.append, seen.append, lambda: seen.append("|")))
+    assert seen[:3] == [1, 2, "|"] and isinstance(seen[3], ValueError)
+
+
+def test_an_effect_built_of_lean_operators_leaves_no_cycle() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        seen: list[object] = []
+
+        def and_next(x: int) -> Observable[int]:
+            return items(x, x + 1)
+
+        effect = concat(items(1).pipe(flat_map(and_next)),
+                        merge(items(3), fail(ValueError("x")).pipe(catch(lambda *_: items(4)))),
+                        defer(lambda: items(5)))
+        subscription = effect.subscribe(seen.append, seen.append, lambda: seen.append("|"))
+        assert seen == [1, 2, 3, 4, 5, "|"]
+        del subscription, effect
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_the_loop_scheduler_is_one_per_loop_and_keeps_no_loop_alive() -> None:
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def use() -> None:
+        loop = asyncio.get_running_loop()
+        loops.append(weakref.ref(loop))
+        scheduler = LoopScheduler.of(loop)
+        assert LoopScheduler.of(loop) is scheduler
+        await scheduler.sleep(0.001)
+        fired = asyncio.Event()
+
+        def fire(_: abc.SchedulerBase, __: Any = None) -> None:
+            fired.set()
+
+        scheduler.schedule_relative(0.001, fire)
+        await fired.wait()
+
+    for _ in range(3):
+        asyncio.run(use())
+    gc.collect()
+    assert [ref() for ref in loops] == [None, None, None]
