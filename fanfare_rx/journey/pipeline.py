@@ -1,5 +1,6 @@
-"""The journey's fold and lifetime: messages are folded by the pure reducer into a
-``BehaviorSubject`` of snapshots, effects run until done or destroyed, grants expire on time.
+"""The journey's fold and lifetime: its messages are a ``Subject`` whose
+``pipe(fold_journey(seed))`` publishes into a ``BehaviorSubject`` of snapshots, effects run
+until done or destroyed, grants expire on time.
 
 Messages sent while a snapshot is being published (by a subscriber or a synchronous effect)
 wait their turn on RxPY's ``CurrentThreadScheduler`` trampoline, so every subscriber sees the
@@ -18,11 +19,10 @@ from reactivex import Observable, abc
 from reactivex.disposable import SerialDisposable
 from reactivex.scheduler import CurrentThreadScheduler
 from reactivex.scheduler.eventloop import AsyncIOScheduler
-from reactivex.subject import AsyncSubject, BehaviorSubject
+from reactivex.subject import AsyncSubject, BehaviorSubject, Subject
 
 from fanfare_rx.errors import ConfigError, FanfareError, JourneyDestroyedError
 from fanfare_rx.journey import effects as fx
-from fanfare_rx.journey.core.fold import fold
 from fanfare_rx.journey.core.machine import initial_snapshot
 from fanfare_rx.journey.core.messages import (
     ConnectionObserved,
@@ -31,6 +31,7 @@ from fanfare_rx.journey.core.messages import (
     Tick,
 )
 from fanfare_rx.journey.effect_context import FoldedFailure
+from fanfare_rx.journey.operators import fold_journey
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.recorder import FlightRecorder
 from fanfare_rx.models.connection import Connection
@@ -73,11 +74,13 @@ class JourneyPipeline:
         "_expiry_at",
         "_fail_open",
         "_in_flight",
+        "_messages",
         "_offset_ms",
         "_on_destroy",
         "_on_fold",
         "_port",
         "_recorder",
+        "_recording",
         "_running",
         "_scheduler",
         "_subject",
@@ -105,6 +108,7 @@ class JourneyPipeline:
             initial_snapshot(experience_id)
         )
         # Allocated on first use: an idle journey is its snapshot and little else.
+        self._messages: Subject[Message] | None = None
         self._ctx: fx.EffectContext | None = None
         self._in_flight: dict[str, AsyncSubject[JourneySnapshot]] | None = None
         self._running: set[SerialDisposable] | None = None
@@ -117,6 +121,7 @@ class JourneyPipeline:
         #: room is unreachable since when. None (the default): never. No grant is invented.
         self.fail_open_after_ms: int | None = None
         self._recorder: FlightRecorder | None = None
+        self._recording: abc.DisposableBase | None = None
 
     # ----------------------------------------------------------------------------------------
     # The fold
@@ -170,18 +175,35 @@ class JourneyPipeline:
     def _send(self, message: Message) -> None:
         """Deliver a message to the fold, after any fold being published on this thread."""
         if not self._destroyed:
-            CurrentThreadScheduler.singleton().schedule(self._deliver, message)
+            CurrentThreadScheduler.singleton().schedule(self._push, message)
 
-    def _deliver(self, _: abc.SchedulerBase, message: Any) -> None:
-        if self._destroyed:
-            return
+    def _push(self, _: abc.SchedulerBase, message: Any) -> None:
+        if not self._destroyed:
+            (self._messages or self._open_messages()).on_next(message)
+
+    def _open_messages(self) -> Subject[Message]:
+        """The journey's messages, folded by :func:`fold_journey` into its snapshots: made on
+        the first message, seeded with the snapshot of that moment::
+
+            messages  : --a----b----c--     (b changed nothing)
+            fold      : S-A---------C--     (messages.pipe(fold_journey(S)))
+            snapshots : S-A---------C--     (the BehaviorSubject; the seed is not published twice)
+        """
+        messages: Subject[Message] = Subject()
+        self._messages = messages
+        messages.pipe(fold_journey(self._subject.value)).subscribe(self._publish)
+        return messages
+
+    def _publish(self, folded: JourneySnapshot) -> None:
+        """Publish a new snapshot: the expiry timer follows it, then the subscribers see it,
+        then the owner's callback. Nothing raised here may reach the fold (it would stop)."""
         snapshot = self._subject.value
-        folded = fold(snapshot, message)
-        if self._recorder is not None:
-            self._recorder.write(message)
         if folded is snapshot:
-            return
-        self._follow_deadline(folded)
+            return  # the seed, published already
+        try:
+            self._follow_deadline(folded)
+        except Exception:
+            log.exception("the expiry timer could not follow a snapshot; the journey continues")
         self._subject.on_next(folded)
         if self._on_fold is not None:
             try:
@@ -297,10 +319,19 @@ class JourneyPipeline:
         """
         self._ensure_alive()
         recorder = FlightRecorder.open(path, self._subject.value)  # refused: the old one goes on
+        self._stop_recording()
+        self._recorder = recorder
+        # After the fold (subscribed first): each message is written once it was folded.
+        self._recording = (self._messages or self._open_messages()).subscribe(recorder.write)
+        return recorder
+
+    def _stop_recording(self) -> None:
+        if self._recording is not None:
+            self._recording.dispose()
+            self._recording = None
         if self._recorder is not None:
             self._recorder.close()
-        self._recorder = recorder
-        return recorder
+            self._recorder = None
 
     # ----------------------------------------------------------------------------------------
     # Lifetime
@@ -337,9 +368,10 @@ class JourneyPipeline:
         self._expiry = self._fail_open = None
         for result in in_flight:
             result.on_error(JourneyDestroyedError(f"journey {self.experience_id} was destroyed"))
-        if self._recorder is not None:
-            self._recorder.close()
-            self._recorder = None
+        self._stop_recording()
+        if self._messages is not None:
+            self._messages.on_completed()  # the fold's subscription ends (no cycle is left)
+            self._messages = None
         self._subject.on_completed()
         if self._on_destroy is not None:
             self._on_destroy(self)
