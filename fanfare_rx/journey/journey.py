@@ -112,7 +112,7 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
     def _store(self, name: str) -> Store[Any]:
         stores = self._stores
         if stores is None:
-            stores = self._stores = {"state": Store.of_subject(self._subject)}
+            stores = self._stores = {"state": Store.of_subject(self._subject, self._scheduler)}
         store = stores.get(name)
         if store is None:
             store = stores[name] = stores["state"].derive(SELECTORS[name])

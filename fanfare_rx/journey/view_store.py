@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import reactivex
 from reactivex import Observable, abc
 from reactivex import operators as ops
-from reactivex.disposable import CompositeDisposable, Disposable
+from reactivex.disposable import CompositeDisposable
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.cadence import ServerCadence
@@ -42,37 +40,6 @@ class ViewStore(Store[LiveJourneyView]):
 
     Usage: ``async for view in journey.view: render(view)``
     """
-
-    def __aiter__(self) -> AsyncIterator[LiveJourneyView]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[LiveJourneyView]:
-        latest: list[LiveJourneyView] = []
-        done = False
-        wake = asyncio.Event()
-
-        def on_next(view: LiveJourneyView) -> None:
-            latest[:] = [view]
-            wake.set()
-
-        def on_end(_: object = None) -> None:
-            nonlocal done
-            done = True
-            wake.set()
-
-        subscription = self.subscribe(on_next=on_next, on_error=on_end, on_completed=on_end)
-        try:
-            while True:
-                await wake.wait()
-                wake.clear()
-                if latest:
-                    view = latest.pop()
-                    yield view
-                elif done:
-                    return
-        finally:
-            subscription.dispose()
-
 
 def _polled(snapshot: JourneySnapshot) -> bool:
     """Whether the view keeps the journey polling: routed, or stopped at ``no_access`` (the
@@ -117,9 +84,12 @@ class AutoPolling:
 
     def __init__(self, journey: ExperienceJourney) -> None:
         self._journey = journey
-        self._listeners = 0
         self._started = False
-        self._watch: abc.DisposableBase | None = None
+        self._listened = False
+        #   listeners : --1---2-----1---0--     (attach: share counts them)
+        #   upstream  : --(mounted)-------|     (watching _polled while anyone listens)
+        self._watch: Observable[bool] = reactivex.defer(self._mount).pipe(
+            ops.finally_action(self._unmount), ops.share())
 
     @property
     def started(self) -> bool:
@@ -127,10 +97,12 @@ class AutoPolling:
         return self._started and self._journey.is_polling
 
     def attach(self) -> abc.DisposableBase:
-        self._listeners += 1
-        if self._listeners == 1:
-            self._watch = self._journey.state.derive(_polled).subscribe(self._on_polled)
-        return Disposable(self._detach)
+        """One more listener (the first starts watching); dispose it when the listener leaves."""
+        return self._watch.subscribe()
+
+    def _mount(self, _: abc.SchedulerBase | None) -> Observable[bool]:
+        self._listened = True
+        return self._journey.state.derive(_polled).pipe(ops.do_action(self._on_polled))
 
     def _on_polled(self, polled: bool) -> None:
         journey = self._journey
@@ -155,16 +127,11 @@ class AutoPolling:
             return
         journey.stop_polling()
         self._started = False
-        if journey.auto_polling is not False and self._listeners:
+        if journey.auto_polling is not False and self._listened:
             self._start()
 
-    def _detach(self) -> None:
-        self._listeners -= 1
-        if self._listeners:
-            return
-        if self._watch is not None:
-            self._watch.dispose()
-            self._watch = None
+    def _unmount(self) -> None:
+        self._listened = False
         if self.started and not self._journey.destroyed:
             self._journey.stop_polling()
         self._started = False
@@ -190,7 +157,7 @@ def view_store(journey: ExperienceJourney) -> ViewStore:
         return CompositeDisposable(subscription, auto.attach())
 
     source: Observable[LiveJourneyView] = reactivex.create(subscribe)
-    return ViewStore(source, lambda: bind(values.get()))
+    return ViewStore(source, lambda: bind(values.get()), values.scheduler)
 
 
 def page_store(journey: ExperienceJourney) -> Store[Page]:
@@ -208,4 +175,4 @@ def page_store(journey: ExperienceJourney) -> Store[Page]:
         return CompositeDisposable(values.subscribe(observer, scheduler=scheduler),
                                    auto.attach())
 
-    return Store(reactivex.create(subscribe), values.get)
+    return Store(reactivex.create(subscribe), values.get, values.scheduler)
