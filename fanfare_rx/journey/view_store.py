@@ -17,6 +17,7 @@ from fanfare_rx.journey.core.page import page_of
 from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.core.view import view_of
 from fanfare_rx.journey.polling import Cadence
+from fanfare_rx.journey.runner import EffectRunner
 from fanfare_rx.journey.store import Store
 from fanfare_rx.journey.view import LiveJourneyView
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
@@ -137,17 +138,18 @@ class AutoPolling:
         self._started = False
 
 
-def view_store(journey: ExperienceJourney) -> ViewStore:
+def view_store(journey: ExperienceJourney, runner: EffectRunner) -> ViewStore:
     """The view store of a journey: ``view_of`` over its snapshots, equal views suppressed;
-    listening to it keeps a routed journey polling (:class:`AutoPolling`).
+    listening to it keeps a routed journey polling (:class:`AutoPolling`). Its views run the
+    journey's methods, and their own flows (``submit_access_code``) on ``runner``.
 
-    Usage: ``view_store(journey).get().journey_stage``
+    Usage: ``view_store(journey, runner).get().journey_stage``
     """
     values = journey.state.derive(view_of)
     auto = journey.auto_poller
 
     def bind(value: JourneyView) -> LiveJourneyView:
-        return LiveJourneyView(value, journey)
+        return LiveJourneyView(value, journey, runner)
 
     views = values.pipe(ops.map(bind))
 
