@@ -41,6 +41,7 @@ from fanfare_rx.models.view import JourneyView
 
 __all__ = [
     "SELECTORS",
+    "JourneyFold",
     "fold_journey",
     "journey_stage",
     "latest_event",
@@ -77,25 +78,39 @@ def fold_journey(
             scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
             observer.on_next(seed)
-            return messages.subscribe(_Fold(observer, seed), scheduler=scheduler)
+            return messages.subscribe(JourneyFold(seed, observer), scheduler=scheduler)
 
         return Observable(subscribe)
 
     return folded
 
 
-class _Fold(abc.ObserverBase[Message]):
-    """``scan(fold, seed)`` + ``distinct_until_changed`` by identity in one observer: a live
-    journey keeps this subscription for its whole life, and ``ops.scan`` / ``start_with`` /
-    ``distinct_until_changed`` would keep three observers, their disposables and locks per
-    journey (about 9 KiB and 120 tracked objects, four times an idle journey). Nothing is
-    allocated per message."""
+class JourneyFold(abc.ObserverBase[Message]):
+    """One subscription of :func:`fold_journey`: an observer of messages that folds each into
+    the snapshot (``scan(fold, seed)``) and passes on each new one (``distinct_until_changed``
+    by identity), the seed excluded. The live journey sends its messages to one of these, so
+    it publishes exactly what ``messages.pipe(fold_journey(seed))`` does::
+
+        on_next   : -a----b----c--
+        observer  : -A---------C--     (b changed nothing)
+
+    One object, nothing allocated per message: ``ops.scan`` + ``start_with`` +
+    ``distinct_until_changed`` keep three observers with their disposables and locks per
+    subscription (about 9 KiB and 120 tracked objects for each long-lived journey).
+
+    Usage: ``fold = JourneyFold(initial_snapshot("exp-1"), observer); fold.on_next(message)``
+    """
 
     __slots__ = ("_observer", "_snapshot")
 
-    def __init__(self, observer: abc.ObserverBase[JourneySnapshot], seed: JourneySnapshot) -> None:
+    def __init__(self, seed: JourneySnapshot, observer: abc.ObserverBase[JourneySnapshot]) -> None:
         self._observer = observer
         self._snapshot = seed
+
+    @property
+    def snapshot(self) -> JourneySnapshot:
+        """The latest snapshot folded (the seed before any change)."""
+        return self._snapshot
 
     def on_next(self, message: Message) -> None:
         folded = fold(self._snapshot, message)  # never raises: a failure is an error event

@@ -1,6 +1,6 @@
-"""The journey's fold and lifetime: its messages are a ``Subject`` whose
-``pipe(fold_journey(seed))`` publishes into a ``BehaviorSubject`` of snapshots, effects run
-until done or destroyed, grants expire on time.
+"""The journey's fold and lifetime: its messages go to one :class:`JourneyFold` (what one
+subscription of ``messages.pipe(fold_journey(seed))`` is), which publishes into a
+``BehaviorSubject`` of snapshots; effects run until done or destroyed, grants expire on time.
 
 Messages sent while a snapshot is being published (by a subscriber or a synchronous effect)
 wait their turn on RxPY's ``CurrentThreadScheduler`` trampoline, so every subscriber sees the
@@ -18,7 +18,7 @@ from typing import Any
 from reactivex import abc
 from reactivex.scheduler import CurrentThreadScheduler
 from reactivex.scheduler.eventloop import AsyncIOScheduler
-from reactivex.subject import AsyncSubject, BehaviorSubject, Subject
+from reactivex.subject import AsyncSubject, BehaviorSubject
 
 from fanfare_rx.errors import ConfigError, JourneyDestroyedError
 from fanfare_rx.journey.core.machine import initial_snapshot
@@ -28,7 +28,7 @@ from fanfare_rx.journey.core.messages import (
     Message,
     Tick,
 )
-from fanfare_rx.journey.operators import fold_journey
+from fanfare_rx.journey.operators import JourneyFold
 from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.recorder import FlightRecorder
@@ -47,6 +47,24 @@ def _default_scheduler() -> abc.SchedulerBase:
         raise ConfigError("no running event loop: pass scheduler= (e.g. a TestScheduler)") from None
 
 
+class _Publisher(abc.ObserverBase[JourneySnapshot]):
+    """The journey's fold observer: each new snapshot goes to ``JourneyPipeline._publish``."""
+
+    __slots__ = ("_journey",)
+
+    def __init__(self, journey: JourneyPipeline) -> None:
+        self._journey = journey
+
+    def on_next(self, snapshot: JourneySnapshot) -> None:
+        self._journey._publish(snapshot)
+
+    def on_error(self, error: Exception) -> None:  # the fold never fails: the reducer's
+        log.error("the journey's fold failed: %r", error)  # errors are error events
+
+    def on_completed(self) -> None:
+        """The journey completes its snapshots itself, on ``destroy``."""
+
+
 class JourneyPipeline:
     """The fold, the running effects, the expiry timer and ``destroy`` of one journey (the
     base of :class:`~fanfare_rx.journey.journey.ExperienceJourney`).
@@ -60,14 +78,13 @@ class JourneyPipeline:
         "_expiry",
         "_expiry_at",
         "_fail_open",
-        "_messages",
+        "_fold",
         "_offset_ms",
         "_on_destroy",
         "_on_fold",
         "_poller",
         "_port",
         "_recorder",
-        "_recording",
         "_runner",
         "_scheduler",
         "_subject",
@@ -95,7 +112,7 @@ class JourneyPipeline:
             initial_snapshot(experience_id)
         )
         # Allocated on first use: an idle journey is its snapshot and little else.
-        self._messages: Subject[Message] | None = None
+        self._fold: JourneyFold | None = None
         self._runner: EffectRunner | None = None
         self._poller: Poller | None = None
         self._expiry_at: int | None = None
@@ -107,7 +124,6 @@ class JourneyPipeline:
         #: room is unreachable since when. None (the default): never. No grant is invented.
         self.fail_open_after_ms: int | None = None
         self._recorder: FlightRecorder | None = None
-        self._recording: abc.DisposableBase | None = None
 
     # ----------------------------------------------------------------------------------------
     # The fold
@@ -161,7 +177,7 @@ class JourneyPipeline:
     def _polling(self) -> Poller:
         """The part that polls this journey (made on the first ``start_polling``)."""
         if self._poller is None:
-            self._poller = Poller(self._effect_runner, self._scheduler, self._snapshot, self._now)
+            self._poller = Poller(self._effect_runner, self._scheduler)
         return self._poller
 
     def _in_flight(self, key: str) -> AsyncSubject[JourneySnapshot] | None:
@@ -176,28 +192,25 @@ class JourneyPipeline:
             CurrentThreadScheduler.singleton().schedule(self._push, message)
 
     def _push(self, _: abc.SchedulerBase, message: Any) -> None:
-        if not self._destroyed:
-            (self._messages or self._open_messages()).on_next(message)
-
-    def _open_messages(self) -> Subject[Message]:
-        """The journey's messages, folded by :func:`fold_journey` into its snapshots: made on
-        the first message, seeded with the snapshot of that moment::
+        """One message to the flight recorder, then into the fold::
 
             messages  : --a----b----c--     (b changed nothing)
-            fold      : S-A---------C--     (messages.pipe(fold_journey(S)))
-            snapshots : S-A---------C--     (the BehaviorSubject; the seed is not published twice)
+            fold      : S-A---------C--     (JourneyFold: messages.pipe(fold_journey(S)))
+            snapshots : S-A---------C--     (the BehaviorSubject)
         """
-        messages: Subject[Message] = Subject()
-        self._messages = messages
-        messages.pipe(fold_journey(self._subject.value)).subscribe(self._publish)
-        return messages
+        if self._destroyed:
+            return
+        if self._recorder is not None:
+            self._recorder.write(message)  # first: kept even if a subscriber destroys the journey
+        fold = self._fold
+        if fold is None:  # made on the first message: an idle journey has none
+            fold = self._fold = JourneyFold(self._subject.value, _Publisher(self))
+        fold.on_next(message)
 
     def _publish(self, folded: JourneySnapshot) -> None:
         """Publish a new snapshot: the expiry timer follows it, then the subscribers see it,
-        then the owner's callback. Nothing raised here may reach the fold (it would stop)."""
+        then the owner's callback; a failure of either is logged, the journey goes on."""
         snapshot = self._subject.value
-        if folded is snapshot:
-            return  # the seed, published already
         try:
             self._follow_deadline(folded)
         except Exception:
@@ -272,14 +285,9 @@ class JourneyPipeline:
         recorder = FlightRecorder.open(path, self._subject.value)  # refused: the old one goes on
         self._stop_recording()
         self._recorder = recorder
-        # After the fold (subscribed first): each message is written once it was folded.
-        self._recording = (self._messages or self._open_messages()).subscribe(recorder.write)
         return recorder
 
     def _stop_recording(self) -> None:
-        if self._recording is not None:
-            self._recording.dispose()
-            self._recording = None
         if self._recorder is not None:
             self._recorder.close()
             self._recorder = None
@@ -314,9 +322,7 @@ class JourneyPipeline:
         if runner is not None:
             runner.dispose(JourneyDestroyedError(f"journey {self.experience_id} was destroyed"))
         self._stop_recording()
-        if self._messages is not None:
-            self._messages.on_completed()  # the fold's subscription ends (no cycle is left)
-            self._messages = None
+        self._fold = None
         self._subject.on_completed()
         if self._on_destroy is not None:
             self._on_destroy(self)

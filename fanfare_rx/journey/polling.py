@@ -7,7 +7,6 @@ the running poll.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Literal
 
 from reactivex import abc
@@ -17,7 +16,6 @@ from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.arguments import poll_interval_ms
 from fanfare_rx.journey.cadence import ServerCadence, type_interval_ms
 from fanfare_rx.journey.runner import EffectRunner
-from fanfare_rx.models.journey import JourneySnapshot
 
 __all__ = ["Cadence", "Poller"]
 
@@ -38,26 +36,18 @@ class Poller:
         start()     : ~~~~~~~~~~~p1(done)~~~~~~p2(done)~~p3  (server cadence)
         stop()      : the pending timer or the running poll is cancelled
 
-    Given at construction what it needs: the runner, the scheduler, ``snapshot`` (the
-    current one) and ``now`` (epoch ms on the server's clock).
+    Given at construction what it needs: the runner (whose context gives the current snapshot
+    and the server's clock) and the scheduler.
 
-    Usage: ``Poller(runner, scheduler, snapshot, now).start(interval_ms=5000)``
+    Usage: ``Poller(runner, scheduler).start(interval_ms=5000)``
     """
 
-    __slots__ = ("_cadence", "_interval_ms", "_now", "_poll", "_polling", "_runner",
-                 "_scheduler", "_snapshot", "_timer")
+    __slots__ = ("_cadence", "_interval_ms", "_poll", "_polling", "_runner", "_scheduler",
+                 "_timer")
 
-    def __init__(
-        self,
-        runner: EffectRunner,
-        scheduler: abc.SchedulerBase,
-        snapshot: Callable[[], JourneySnapshot],
-        now: Callable[[], int],
-    ) -> None:
+    def __init__(self, runner: EffectRunner, scheduler: abc.SchedulerBase) -> None:
         self._runner = runner
         self._scheduler = scheduler
-        self._snapshot = snapshot
-        self._now = now
         self._polling = False
         self._interval_ms: int | None = None  # fixed; None with cadence None: per type
         self._cadence: ServerCadence | None = None
@@ -104,12 +94,13 @@ class Poller:
 
     def _delay_ms(self, error: Exception | None) -> float:
         retry_after = error.retry_after if isinstance(error, FanfareError) else None
+        context = self._runner.context
         if self._cadence is not None:
-            return self._cadence.delay_ms(self._snapshot(), self._now(), retry_after)
+            return self._cadence.delay_ms(context.snapshot(), context.now_ms(), retry_after)
         delay = float(
             self._interval_ms
             if self._interval_ms is not None
-            else type_interval_ms(self._snapshot())
+            else type_interval_ms(context.snapshot())
         )
         return delay if retry_after is None else max(delay, retry_after * 1000.0)
 

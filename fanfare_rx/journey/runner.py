@@ -46,8 +46,7 @@ class EffectRunner:
     Usage: ``await runner.run("enter_queue", effect, "enter_queue")``
     """
 
-    __slots__ = ("_context", "_in_flight", "_now", "_port", "_running", "_scheduler", "_send",
-                 "_snapshot")
+    __slots__ = ("_in_flight", "_running", "_scheduler", "_send", "context")
 
     def __init__(
         self,
@@ -57,22 +56,12 @@ class EffectRunner:
         snapshot: Callable[[], JourneySnapshot],
         now: Callable[[], int],
     ) -> None:
-        self._port = port
         self._scheduler = scheduler
         self._send = send
-        self._snapshot = snapshot
-        self._now = now
-        self._context: EffectContext | None = None
+        #: What the effects read (the port, the snapshot, the clock, the cached experience).
+        self.context = EffectContext(port, snapshot, now)
         self._in_flight: dict[str, AsyncSubject[JourneySnapshot]] | None = None
         self._running: set[SerialDisposable] | None = None
-
-    @property
-    def context(self) -> EffectContext:
-        """What the effects read (the port, the snapshot, the clock, the cached experience),
-        made on first use and kept."""
-        if self._context is None:
-            self._context = EffectContext(self._port, self._snapshot, self._now)
-        return self._context
 
     def in_flight(self, key: str) -> AsyncSubject[JourneySnapshot] | None:
         """The result of the run of ``key`` still in flight, if any (single-flight)."""
@@ -110,7 +99,7 @@ class EffectRunner:
             if error is not None:
                 result.on_error(as_fanfare_error(error))
             else:
-                result.on_next(self._snapshot())
+                result.on_next(self.context.snapshot())
                 result.on_completed()
 
         def on_error(error: Exception) -> None:
@@ -133,7 +122,7 @@ class EffectRunner:
 
         Usage: ``runner.fold_failure("poll", error)``
         """
-        self._send(failure_message(action, error, self._now()))
+        self._send(failure_message(action, error, self.context.now_ms()))
 
     def follow(
         self,

@@ -80,7 +80,7 @@ def test_the_poller_polls_on_its_scheduler_through_the_runner() -> None:
     sent: list[Message] = []
     effects = EffectRunner(h.server, h.scheduler, sent.append, lambda: participating,
                            lambda: 1_000)
-    poller = Poller(effects, h.scheduler, lambda: participating, lambda: 1_000)
+    poller = Poller(effects, h.scheduler)
     h.server.on_status("-p|", p=b.queued(2))
     poller.start(interval_ms=2000)
     assert poller.is_polling
