@@ -1,5 +1,5 @@
 """The journey's fold and lifetime: its messages go to one :class:`JourneyFold` (what one
-subscription of ``messages.pipe(fold_journey(seed))`` is), which publishes into a
+subscription of ``messages.pipe(fold_journey(seed))`` is) whose observer is the journey's
 ``BehaviorSubject`` of snapshots; effects run until done or destroyed, grants expire on time.
 
 Messages sent while a snapshot is being published (by a subscriber or a synchronous effect)
@@ -45,24 +45,6 @@ def _default_scheduler() -> abc.SchedulerBase:
         return AsyncIOScheduler(asyncio.get_running_loop())
     except RuntimeError:
         raise ConfigError("no running event loop: pass scheduler= (e.g. a TestScheduler)") from None
-
-
-class _Publisher(abc.ObserverBase[JourneySnapshot]):
-    """The journey's fold observer: each new snapshot goes to ``JourneyPipeline._publish``."""
-
-    __slots__ = ("_journey",)
-
-    def __init__(self, journey: JourneyPipeline) -> None:
-        self._journey = journey
-
-    def on_next(self, snapshot: JourneySnapshot) -> None:
-        self._journey._publish(snapshot)
-
-    def on_error(self, error: Exception) -> None:  # the fold never fails: the reducer's
-        log.error("the journey's fold failed: %r", error)  # errors are error events
-
-    def on_completed(self) -> None:
-        """The journey completes its snapshots itself, on ``destroy``."""
 
 
 class JourneyPipeline:
@@ -204,18 +186,14 @@ class JourneyPipeline:
             self._recorder.write(message)  # first: kept even if a subscriber destroys the journey
         fold = self._fold
         if fold is None:  # made on the first message: an idle journey has none
-            fold = self._fold = JourneyFold(self._subject.value, _Publisher(self))
-        fold.on_next(message)
-
-    def _publish(self, folded: JourneySnapshot) -> None:
-        """Publish a new snapshot: the expiry timer follows it, then the subscribers see it,
-        then the owner's callback; a failure of either is logged, the journey goes on."""
+            fold = self._fold = JourneyFold(self._subject.value, self._subject)
         snapshot = self._subject.value
-        try:
+        fold.on_next(message)  # a new snapshot is published to every subscriber here
+        folded = self._subject.value
+        if folded is snapshot:
+            return
+        if not self._destroyed:  # a subscriber may have destroyed it
             self._follow_deadline(folded)
-        except Exception:
-            log.exception("the expiry timer could not follow a snapshot; the journey continues")
-        self._subject.on_next(folded)
         if self._on_fold is not None:
             try:
                 self._on_fold(snapshot, folded)
