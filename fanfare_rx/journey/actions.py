@@ -36,8 +36,9 @@ from fanfare_rx.journey.core.messages import (
     ResumedFromServer,
     SessionLost,
 )
-from fanfare_rx.journey.pipeline import ActionName, JourneyPipeline
+from fanfare_rx.journey.pipeline import JourneyPipeline
 from fanfare_rx.journey.resume_args import resume_target
+from fanfare_rx.journey.runner import ActionName
 from fanfare_rx.models import wire
 from fanfare_rx.models.actions import (
     Bid,
@@ -141,7 +142,7 @@ class JourneyActions(JourneyPipeline):
 
     def _request_journey(self, snapshot: JourneySnapshot, name: JourneyAction, arg: str | None,
                          *, reset: bool) -> Observable[JourneySnapshot]:
-        running = self._in_flight.get(name.value) if self._in_flight is not None else None
+        running = self._in_flight(name.value)
         if running is not None:
             return running
         start_over = name is JourneyAction.START and reset
@@ -150,7 +151,8 @@ class JourneyActions(JourneyPipeline):
         if name is JourneyAction.PROVIDE_ACCESS_CODE and not arg:
             raise UsageError("provide_access_code needs a non-empty code")
         self._send(ActionRequested(at=self._now(), action=name, arg=arg, reset=reset))
-        return self._run(name.value, fx.effect_for(self._effects, name, arg), name)
+        runner = self._effect_runner
+        return runner.run(name.value, fx.effect_for(runner.context, name, arg), name)
 
     def _request_value(self, snapshot: JourneySnapshot, value: ShopperAction,
                        rule: rules.Rule | None = None) -> Observable[JourneySnapshot]:
@@ -159,7 +161,7 @@ class JourneyActions(JourneyPipeline):
         rule = rule or rules.rule_for_value(_facts(snapshot), value)
         if rule is None:
             raise _not_available(type(value).__name__, snapshot)
-        running = self._in_flight.get(rule.g1) if self._in_flight is not None else None
+        running = self._in_flight(rule.g1)
         if running is not None:
             return running
         if isinstance(value, Claim):
@@ -167,7 +169,8 @@ class JourneyActions(JourneyPipeline):
             return reactivex.just(self._subject.value)
         name = _g1_name(rule.g1)
         self._send(ActionRequested(at=self._now(), action=name, value=value))
-        return self._run(rule.g1, fx.effect_for(self._effects, name, value), name)
+        runner = self._effect_runner
+        return runner.run(rule.g1, fx.effect_for(runner.context, name, value), name)
 
     @staticmethod
     def _parse_action(action: ActionName) -> JourneyAction | SequenceAction | str:
@@ -340,11 +343,12 @@ class JourneyActions(JourneyPipeline):
         def loaded(experience: wire.Experience) -> Message:
             return ExperienceLoaded(at=self._now(), experience=experience)
 
-        refresh = fx.experience_for(self._effects, fresh=True).pipe(ops.map(loaded))
+        runner = self._effect_runner
+        refresh = fx.experience_for(runner.context, fresh=True).pipe(ops.map(loaded))
         # The projection has no wait estimate: the participation's status brings it.
-        refreshed = reactivex.concat(refresh, fx.status_follow_up(self._effects))
+        refreshed = reactivex.concat(refresh, fx.status_follow_up(runner.context))
         try:
-            await self._run("resume", refreshed, "resume")
+            await runner.run("resume", refreshed, "resume")
         except FanfareError:
             pass  # folded as an error event; the projection itself was applied
         return True
@@ -369,9 +373,10 @@ class JourneyActions(JourneyPipeline):
                 waitlist_id=waitlist_id, waitlist_entered_at=entered_at,
             )
 
+        runner = self._effect_runner
         effect = reactivex.concat(
-            fx.experience_for(self._effects, fresh=True).pipe(ops.map(to_message)),
-            fx.status_follow_up(self._effects),
+            fx.experience_for(runner.context, fresh=True).pipe(ops.map(to_message)),
+            fx.status_follow_up(runner.context),
         )
-        return await self._run("resume", effect, "resume")
+        return await runner.run("resume", effect, "resume")
 

@@ -14,7 +14,7 @@ from reactivex import abc
 
 from fanfare_rx.journey.actions import JourneyActions
 from fanfare_rx.journey.operators import SELECTORS
-from fanfare_rx.journey.polling import JourneyPolling
+from fanfare_rx.journey.polling import Cadence
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.store import Store
 from fanfare_rx.journey.view_store import (
@@ -38,7 +38,7 @@ from fanfare_rx.models.page import Page
 
 __all__ = ["ExperienceJourney"]
 
-class ExperienceJourney(JourneyActions, JourneyPolling):
+class ExperienceJourney(JourneyActions):
     """A consumer's journey through one experience, as Rx streams.
 
     Usage::
@@ -68,12 +68,49 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
         on_destroy: Callable[[ExperienceJourney], None] | None = None,
     ) -> None:
         super().__init__(experience_id, effects, scheduler=scheduler, on_destroy=on_destroy)
-        self._poller = None
         self._stores: dict[str, Store[Any]] | None = None
         self._view: ViewStore | None = None
         self._page: Store[Page] | None = None
         self._auto_poller: AutoPolling | None = None
         self._auto_polling: AutoPollingSetting = True
+
+    # ----------------------------------------------------------------------------------------
+    # Polling (the Poller part)
+
+    @property
+    def is_polling(self) -> bool:
+        """Whether ``start_polling`` is in force."""
+        return self._poller is not None and self._poller.is_polling
+
+    def start_polling(self, interval_ms: int | None = None, *, cadence: Cadence | None = None) -> None:
+        """Refresh what the current stage depends on until ``stop_polling``/``destroy``.
+        Polls never overlap: the next is scheduled when the previous one finished, never
+        sooner than a ``Retry-After`` the server sent::
+
+            start_polling(5000)           : -----p1(done)-----p2(done)-----p3 ...
+            start_polling()               : ~~~~~~~~~~~p1(done)~~~~~~p2(done)~~p3  (server cadence)
+
+        * ``start_polling(5000)``: every 5000 ms (a fixed interval, as in the docs).
+        * ``start_polling()`` or ``cadence="server"``: follow the server — rarely while far
+          back in a queue, often near the front, jittered so many journeys do not poll in
+          lock-step (:class:`ServerCadence`; pass one to tune bounds or seed its RNG).
+        * ``cadence="type"``: fixed per distribution type (``DEFAULT_POLL_INTERVAL_MS``).
+
+        Raises :class:`~fanfare_rx.errors.UsageError` for an interval under
+        :data:`~fanfare_rx.journey.arguments.MIN_POLL_INTERVAL_MS` (100 ms) or not a whole
+        number, an unknown cadence, or both arguments.
+
+        Usage: ``journey.start_polling()`` or ``journey.start_polling(interval_ms=5000)``
+        """
+        self._ensure_alive()
+        self._polling.start(interval_ms, cadence=cadence)
+
+    def stop_polling(self) -> None:
+        """Stop polling (an in-flight poll is cancelled)."""
+        if self._poller is not None:
+            self._poller.stop()
+
+    # ----------------------------------------------------------------------------------------
 
     @property
     def auto_polling(self) -> AutoPollingSetting:
@@ -112,7 +149,7 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
     def _store(self, name: str) -> Store[Any]:
         stores = self._stores
         if stores is None:
-            stores = self._stores = {"state": Store.of_subject(self._subject)}
+            stores = self._stores = {"state": Store.of_subject(self._subject, self._scheduler)}
         store = stores.get(name)
         if store is None:
             store = stores[name] = stores["state"].derive(SELECTORS[name])
@@ -168,7 +205,7 @@ class ExperienceJourney(JourneyActions, JourneyPolling):
         Usage: ``async for view in journey.view: ...``
         """
         if self._view is None:
-            self._view = view_store(self)
+            self._view = view_store(self, self._effect_runner)
         return self._view
 
     @property

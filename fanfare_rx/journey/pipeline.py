@@ -1,5 +1,6 @@
-"""The journey's fold and lifetime: messages are folded by the pure reducer into a
-``BehaviorSubject`` of snapshots, effects run until done or destroyed, grants expire on time.
+"""The journey's fold and lifetime: its messages go to one :class:`JourneyFold` (what one
+subscription of ``messages.pipe(fold_journey(seed))`` is) whose observer is the journey's
+``BehaviorSubject`` of snapshots; effects run until done or destroyed, grants expire on time.
 
 Messages sent while a snapshot is being published (by a subscriber or a synchronous effect)
 wait their turn on RxPY's ``CurrentThreadScheduler`` trampoline, so every subscriber sees the
@@ -14,15 +15,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from reactivex import Observable, abc
-from reactivex.disposable import SerialDisposable
+from reactivex import abc
 from reactivex.scheduler import CurrentThreadScheduler
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 from reactivex.subject import AsyncSubject, BehaviorSubject
 
-from fanfare_rx.errors import ConfigError, FanfareError, JourneyDestroyedError
-from fanfare_rx.journey import effects as fx
-from fanfare_rx.journey.core.fold import fold
+from fanfare_rx.errors import ConfigError, JourneyDestroyedError
 from fanfare_rx.journey.core.machine import initial_snapshot
 from fanfare_rx.journey.core.messages import (
     ConnectionObserved,
@@ -30,26 +28,17 @@ from fanfare_rx.journey.core.messages import (
     Message,
     Tick,
 )
-from fanfare_rx.journey.effect_context import FoldedFailure
+from fanfare_rx.journey.operators import JourneyFold
+from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.recorder import FlightRecorder
+from fanfare_rx.journey.runner import ActionName, EffectRunner
 from fanfare_rx.models.connection import Connection
-from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction, SequenceStage
+from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
 
 __all__ = ["ActionName", "JourneyPipeline"]
 
 log = logging.getLogger("fanfare_rx.journey")
-
-ActionName = JourneyAction | SequenceAction | str
-
-
-def _as_fanfare_error(error: Exception) -> FanfareError:
-    if isinstance(error, FanfareError):
-        return error
-    wrapped = FanfareError(f"{type(error).__name__}: {error}")
-    wrapped.__cause__ = error
-    return wrapped
-
 
 def _default_scheduler() -> abc.SchedulerBase:
     try:
@@ -67,18 +56,18 @@ class JourneyPipeline:
 
     __slots__ = (
         "__weakref__",
-        "_ctx",
         "_destroyed",
         "_expiry",
         "_expiry_at",
         "_fail_open",
-        "_in_flight",
+        "_fold",
         "_offset_ms",
         "_on_destroy",
         "_on_fold",
+        "_poller",
         "_port",
         "_recorder",
-        "_running",
+        "_runner",
         "_scheduler",
         "_subject",
         "experience_id",
@@ -105,9 +94,9 @@ class JourneyPipeline:
             initial_snapshot(experience_id)
         )
         # Allocated on first use: an idle journey is its snapshot and little else.
-        self._ctx: fx.EffectContext | None = None
-        self._in_flight: dict[str, AsyncSubject[JourneySnapshot]] | None = None
-        self._running: set[SerialDisposable] | None = None
+        self._fold: JourneyFold | None = None
+        self._runner: EffectRunner | None = None
+        self._poller: Poller | None = None
         self._expiry_at: int | None = None
         self._expiry: abc.DisposableBase | None = None
         self._offset_ms = 0  # the server's clock minus the scheduler's (from the transport)
@@ -159,10 +148,22 @@ class JourneyPipeline:
         self._fail_open = self._scheduler.schedule_relative(after / 1000.0, elapsed)
 
     @property
-    def _effects(self) -> fx.EffectContext:
-        if self._ctx is None:
-            self._ctx = fx.EffectContext(self._port, self._snapshot, self._now)
-        return self._ctx
+    def _effect_runner(self) -> EffectRunner:
+        """The part that runs this journey's effects (made on the first one)."""
+        if self._runner is None:
+            self._runner = EffectRunner(self._port, self._scheduler, self._send, self._snapshot,
+                                        self._now)
+        return self._runner
+
+    @property
+    def _polling(self) -> Poller:
+        """The part that polls this journey (made on the first ``start_polling``)."""
+        if self._poller is None:
+            self._poller = Poller(self._effect_runner, self._scheduler)
+        return self._poller
+
+    def _in_flight(self, key: str) -> AsyncSubject[JourneySnapshot] | None:
+        return self._runner.in_flight(key) if self._runner is not None else None
 
     def _snapshot(self) -> JourneySnapshot:
         return self._subject.value
@@ -170,19 +171,29 @@ class JourneyPipeline:
     def _send(self, message: Message) -> None:
         """Deliver a message to the fold, after any fold being published on this thread."""
         if not self._destroyed:
-            CurrentThreadScheduler.singleton().schedule(self._deliver, message)
+            CurrentThreadScheduler.singleton().schedule(self._push, message)
 
-    def _deliver(self, _: abc.SchedulerBase, message: Any) -> None:
+    def _push(self, _: abc.SchedulerBase, message: Any) -> None:
+        """One message to the flight recorder, then into the fold::
+
+            messages  : --a----b----c--     (b changed nothing)
+            fold      : S-A---------C--     (JourneyFold: messages.pipe(fold_journey(S)))
+            snapshots : S-A---------C--     (the BehaviorSubject)
+        """
         if self._destroyed:
             return
-        snapshot = self._subject.value
-        folded = fold(snapshot, message)
         if self._recorder is not None:
-            self._recorder.write(message)
+            self._recorder.write(message)  # first: kept even if a subscriber destroys the journey
+        fold = self._fold
+        if fold is None:  # made on the first message: an idle journey has none
+            fold = self._fold = JourneyFold(self._subject.value, self._subject)
+        snapshot = self._subject.value
+        fold.on_next(message)  # a new snapshot is published to every subscriber here
+        folded = self._subject.value
         if folded is snapshot:
             return
-        self._follow_deadline(folded)
-        self._subject.on_next(folded)
+        if not self._destroyed:  # a subscriber may have destroyed it
+            self._follow_deadline(folded)
         if self._on_fold is not None:
             try:
                 self._on_fold(snapshot, folded)
@@ -234,53 +245,6 @@ class JourneyPipeline:
         if self._destroyed:
             raise JourneyDestroyedError(f"journey {self.experience_id} was destroyed")
 
-    def _run(
-        self, key: str, effect: Observable[Message], action: ActionName
-    ) -> AsyncSubject[JourneySnapshot]:
-        """Subscribe to ``effect``; the returned subject yields the snapshot once every
-        result is folded, or the error (also folded as an ``error`` event)."""
-        result: AsyncSubject[JourneySnapshot] = AsyncSubject()
-        if self._in_flight is None:
-            self._in_flight = {}
-        if self._running is None:
-            self._running = set()
-        in_flight, running = self._in_flight, self._running
-        in_flight[key] = result
-        subscription = SerialDisposable()
-        running.add(subscription)
-
-        def finish(error: Exception | None) -> None:
-            # The subscription holds the observer, which holds this closure: disposing it
-            # (done anyway, the effect has ended) breaks that cycle, so the effect's objects
-            # die by reference counting, not in a later collection.
-            subscription.dispose()
-            in_flight.pop(key, None)
-            running.discard(subscription)
-            if not in_flight and self._in_flight is in_flight:
-                self._in_flight = None  # an idle journey keeps no empty containers
-            if not running and self._running is running:
-                self._running = None
-            if error is not None:
-                result.on_error(_as_fanfare_error(error))
-            else:
-                result.on_next(self._subject.value)
-                result.on_completed()
-
-        def on_error(error: Exception) -> None:
-            if isinstance(error, FoldedFailure):
-                finish(error.error)  # its failure is in the snapshot already
-                return
-            self._send(fx.failure_message(action, error, self._now()))
-            finish(error)
-
-        subscription.disposable = effect.subscribe(
-            on_next=self._send,
-            on_error=on_error,
-            on_completed=lambda: finish(None),
-            scheduler=self._scheduler,
-        )
-        return result
-
     # ----------------------------------------------------------------------------------------
     # The flight recorder
 
@@ -297,10 +261,14 @@ class JourneyPipeline:
         """
         self._ensure_alive()
         recorder = FlightRecorder.open(path, self._subject.value)  # refused: the old one goes on
-        if self._recorder is not None:
-            self._recorder.close()
+        self._stop_recording()
         self._recorder = recorder
         return recorder
+
+    def _stop_recording(self) -> None:
+        if self._recorder is not None:
+            self._recorder.close()
+            self._recorder = None
 
     # ----------------------------------------------------------------------------------------
     # Lifetime
@@ -309,9 +277,6 @@ class JourneyPipeline:
     def destroyed(self) -> bool:
         """Whether :meth:`destroy` was called."""
         return self._destroyed
-
-    def _stop_polling(self) -> None:
-        """Overridden by the polling part of the journey."""
 
     def destroy(self) -> None:
         """Dispose every subscription, timer and in-flight request; stores complete.
@@ -325,21 +290,17 @@ class JourneyPipeline:
         if self._destroyed:
             return
         self._destroyed = True
-        self._stop_polling()
-        in_flight = list((self._in_flight or {}).values())
-        self._in_flight = None
-        for subscription in list(self._running or ()):
-            subscription.dispose()
-        self._running = None
+        if self._poller is not None:
+            self._poller.stop()
+        runner, self._runner = self._runner, None
         for timer in (self._expiry, self._fail_open):
             if timer is not None:
                 timer.dispose()
         self._expiry = self._fail_open = None
-        for result in in_flight:
-            result.on_error(JourneyDestroyedError(f"journey {self.experience_id} was destroyed"))
-        if self._recorder is not None:
-            self._recorder.close()
-            self._recorder = None
+        if runner is not None:
+            runner.dispose(JourneyDestroyedError(f"journey {self.experience_id} was destroyed"))
+        self._stop_recording()
+        self._fold = None
         self._subject.on_completed()
         if self._on_destroy is not None:
             self._on_destroy(self)

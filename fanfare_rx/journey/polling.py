@@ -1,7 +1,8 @@
 """Polling a journey: refresh what the current stage depends on, one poll at a time, at a
 fixed interval, the per-type interval, or the server's cadence (:class:`ServerCadence`).
 
-Nothing is allocated until ``start_polling``; ``stop_polling`` and ``destroy`` drop it again.
+Nothing is allocated until ``start_polling``; ``stop_polling`` cancels the pending timer and
+the running poll.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from fanfare_rx.errors import FanfareError, UsageError
 from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.arguments import poll_interval_ms
 from fanfare_rx.journey.cadence import ServerCadence, type_interval_ms
-from fanfare_rx.journey.pipeline import JourneyPipeline
+from fanfare_rx.journey.runner import EffectRunner
 
-__all__ = ["Cadence", "JourneyPolling"]
+__all__ = ["Cadence", "Poller"]
 
 #: What ``start_polling(cadence=...)`` accepts: ``"server"`` (the default
 #: :class:`ServerCadence`), ``"type"`` (fixed per distribution type) or a configured
@@ -26,112 +27,97 @@ Cadence = Literal["server", "type"] | ServerCadence
 _SERVER_DEFAULT = ServerCadence()
 
 
-class _Poller:
-    """One ``start_polling`` in force: how to pace it, the pending timer, the running poll."""
+class Poller:
+    """A journey's polling: a timer on the scheduler, then one poll effect run by the
+    :class:`EffectRunner`, then the next timer, paced by a fixed interval, the per-type
+    interval or the server's cadence, never sooner than a ``Retry-After``::
 
-    __slots__ = ("cadence", "interval_ms", "run", "timer")
+        start(5000) : -----p1(done)-----p2(done)-----p3 ...
+        start()     : ~~~~~~~~~~~p1(done)~~~~~~p2(done)~~p3  (server cadence)
+        stop()      : the pending timer or the running poll is cancelled
 
-    def __init__(self, interval_ms: int | None, cadence: ServerCadence | None) -> None:
-        self.interval_ms = interval_ms  # fixed; None with cadence None: per type
-        self.cadence = cadence
-        self.timer: abc.DisposableBase | None = None
-        self.run: abc.DisposableBase | None = None
+    Given at construction what it needs: the runner (whose context gives the current snapshot
+    and the server's clock) and the scheduler.
 
-    def dispose(self) -> None:
-        for disposable in (self.timer, self.run):
-            if disposable is not None:
-                disposable.dispose()
-        self.timer = self.run = None
+    Usage: ``Poller(runner, scheduler).start(interval_ms=5000)``
+    """
 
+    __slots__ = ("_cadence", "_interval_ms", "_poll", "_polling", "_runner", "_scheduler",
+                 "_timer")
 
-class JourneyPolling(JourneyPipeline):
-    """``start_polling`` / ``stop_polling`` / ``is_polling`` of a journey."""
-
-    __slots__ = ("_poller",)
-
-    _poller: _Poller | None
+    def __init__(self, runner: EffectRunner, scheduler: abc.SchedulerBase) -> None:
+        self._runner = runner
+        self._scheduler = scheduler
+        self._polling = False
+        self._interval_ms: int | None = None  # fixed; None with cadence None: per type
+        self._cadence: ServerCadence | None = None
+        self._timer: abc.DisposableBase | None = None
+        self._poll: abc.DisposableBase | None = None
 
     @property
     def is_polling(self) -> bool:
-        """Whether ``start_polling`` is in force."""
-        return self._poller is not None
+        """Whether :meth:`start` is in force."""
+        return self._polling
 
-    def start_polling(self, interval_ms: int | None = None, *, cadence: Cadence | None = None) -> None:
-        """Refresh what the current stage depends on until ``stop_polling``/``destroy``.
-        Polls never overlap: the next is scheduled when the previous one finished, never
-        sooner than a ``Retry-After`` the server sent::
-
-            start_polling(5000)           : -----p1(done)-----p2(done)-----p3 ...
-            start_polling()               : ~~~~~~~~~~~p1(done)~~~~~~p2(done)~~p3  (server cadence)
-
-        * ``start_polling(5000)``: every 5000 ms (a fixed interval, as in the docs).
-        * ``start_polling()`` or ``cadence="server"``: follow the server — rarely while far
-          back in a queue, often near the front, jittered so many journeys do not poll in
-          lock-step (:class:`ServerCadence`; pass one to tune bounds or seed its RNG).
-        * ``cadence="type"``: fixed per distribution type (``DEFAULT_POLL_INTERVAL_MS``).
+    def start(self, interval_ms: int | None = None, *, cadence: Cadence | None = None) -> None:
+        """Poll until :meth:`stop` (a second ``start`` replaces the first's pace).
 
         Raises :class:`~fanfare_rx.errors.UsageError` for an interval under
         :data:`~fanfare_rx.journey.arguments.MIN_POLL_INTERVAL_MS` (100 ms) or not a whole
         number, an unknown cadence, or both arguments.
 
-        Usage: ``journey.start_polling()`` or ``journey.start_polling(interval_ms=5000)``
+        Usage: ``poller.start(cadence="type")``
         """
-        self._ensure_alive()
         interval_ms = poll_interval_ms(interval_ms)
         if interval_ms is not None and cadence is not None:
             raise UsageError("give interval_ms or cadence, not both")
         if cadence is not None and not isinstance(cadence, ServerCadence) and cadence not in ("server", "type"):
             raise UsageError(f"cadence must be 'server', 'type' or a ServerCadence, not {cadence!r}")
-        self.stop_polling()
-        server: ServerCadence | None = None
+        self.stop()
+        self._interval_ms = interval_ms
+        self._cadence = None
         if interval_ms is None and cadence != "type":
-            server = cadence if isinstance(cadence, ServerCadence) else _SERVER_DEFAULT
-        poller = self._poller = _Poller(interval_ms, server)
-        self._schedule_poll(poller, self._delay_ms(poller, None))
+            self._cadence = cadence if isinstance(cadence, ServerCadence) else _SERVER_DEFAULT
+        self._polling = True
+        self._schedule(self._delay_ms(None))
 
-    def stop_polling(self) -> None:
-        """Stop polling (an in-flight poll is cancelled)."""
-        poller, self._poller = self._poller, None
-        if poller is not None:
-            poller.dispose()
+    def stop(self) -> None:
+        """Stop polling: the pending timer and the running poll are cancelled. Idempotent.
 
-    def _stop_polling(self) -> None:
-        self.stop_polling()
+        Usage: ``poller.stop()``
+        """
+        self._polling = False
+        timer, poll, self._timer, self._poll = self._timer, self._poll, None, None
+        for disposable in (timer, poll):
+            if disposable is not None:
+                disposable.dispose()
 
-    def _delay_ms(self, poller: _Poller, error: Exception | None) -> float:
+    def _delay_ms(self, error: Exception | None) -> float:
         retry_after = error.retry_after if isinstance(error, FanfareError) else None
-        if poller.cadence is not None:
-            return poller.cadence.delay_ms(self._subject.value, self._now(), retry_after)
+        context = self._runner.context
+        if self._cadence is not None:
+            return self._cadence.delay_ms(context.snapshot(), context.now_ms(), retry_after)
         delay = float(
-            poller.interval_ms
-            if poller.interval_ms is not None
-            else type_interval_ms(self._subject.value)
+            self._interval_ms
+            if self._interval_ms is not None
+            else type_interval_ms(context.snapshot())
         )
         return delay if retry_after is None else max(delay, retry_after * 1000.0)
 
-    def _schedule_poll(self, poller: _Poller, delay_ms: float) -> None:
-        if poller is not self._poller or self._destroyed:
-            return
+    def _schedule(self, delay_ms: float) -> None:
+        if self._polling:
+            self._timer = self._scheduler.schedule_relative(delay_ms / 1000.0, self._poll_once)
 
-        def run(_: abc.SchedulerBase, __: Any = None) -> None:
-            poller.timer = None
-            self._poll_once(poller)
+    def _poll_once(self, _: abc.SchedulerBase, __: Any = None) -> None:
+        self._timer = None
+        runner = self._runner
+        self._poll = runner.follow(fx.poll_effect(runner.context), self._failed, self._done)
 
-        poller.timer = self._scheduler.schedule_relative(delay_ms / 1000.0, run)
+    def _failed(self, error: Exception) -> None:
+        self._poll = None
+        self._runner.fold_failure("poll", error)
+        self._schedule(self._delay_ms(error))
 
-    def _poll_once(self, poller: _Poller) -> None:
-        def on_error(error: Exception) -> None:
-            poller.run = None
-            self._send(fx.failure_message("poll", error, self._now()))
-            self._schedule_poll(poller, self._delay_ms(poller, error))
-
-        def on_completed() -> None:
-            poller.run = None
-            self._schedule_poll(poller, self._delay_ms(poller, None))
-
-        poller.run = fx.poll_effect(self._effects).subscribe(
-            on_next=self._send,
-            on_error=on_error,
-            on_completed=on_completed,
-            scheduler=self._scheduler,
-        )
+    def _done(self) -> None:
+        self._poll = None
+        self._schedule(self._delay_ms(None))

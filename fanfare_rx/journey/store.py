@@ -6,19 +6,23 @@ costs nothing until someone listens, then shares one upstream subscription among
 from __future__ import annotations
 
 import asyncio
-import builtins
 import inspect
 import logging
+import math
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, Generic, TypeVar
 
-from reactivex import Observable, abc
+import reactivex
+from reactivex import Notification, Observable, abc
 from reactivex import operators as ops
 from reactivex.disposable import Disposable
+from reactivex.internal.exceptions import SequenceContainsNoElementsError
+from reactivex.notification import OnError, OnNext
+from reactivex.scheduler.eventloop import AsyncIOScheduler
 from reactivex.subject import BehaviorSubject
 
-from fanfare_rx.errors import JourneyDestroyedError, TimeoutError
+from fanfare_rx.errors import FanfareTimeoutError, JourneyDestroyedError, UsageError
 
 __all__ = ["Store", "Unsubscribe"]
 
@@ -88,11 +92,13 @@ class Store(Observable[T], Generic[T]):
         async for stage in journey.sequence_stage: ...
     """
 
-    def __init__(self, source: Observable[T], getter: Callable[[], T]) -> None:
+    def __init__(self, source: Observable[T], getter: Callable[[], T],
+                 scheduler: abc.SchedulerBase | None = None) -> None:
         # Observable.__init__ would add an RLock per store; ``lock`` makes it on demand
         # (a few operators, e.g. ``take_while``, take their source's lock).
         self._source = source
         self._getter = getter
+        self._scheduler = scheduler
 
     @property
     def lock(self) -> threading.RLock:
@@ -107,12 +113,19 @@ class Store(Observable[T], Generic[T]):
         self.__dict__["_lock"] = value
 
     @classmethod
-    def of_subject(cls, subject: BehaviorSubject[T]) -> Store[T]:
-        """The root store of a ``BehaviorSubject``.
+    def of_subject(cls, subject: BehaviorSubject[T],
+                   scheduler: abc.SchedulerBase | None = None) -> Store[T]:
+        """The root store of a ``BehaviorSubject``; ``scheduler`` is where :meth:`wait_for`
+        counts its timeout (the journey's; None: the running asyncio loop).
 
         Usage: ``Store.of_subject(BehaviorSubject(0)).get()`` -> ``0``
         """
-        return cls(subject, lambda: subject.value)
+        return cls(subject, lambda: subject.value, scheduler)
+
+    @property
+    def scheduler(self) -> abc.SchedulerBase | None:
+        """Where :meth:`wait_for` counts its timeout (None: the running asyncio loop)."""
+        return self._scheduler
 
     def _subscribe_core(
         self,
@@ -181,45 +194,47 @@ class Store(Observable[T], Generic[T]):
     async def wait_for(
         self, predicate: Callable[[T], bool], timeout: float | None = None
     ) -> T:
-        """Wait until the value satisfies ``predicate`` (the current value counts).
+        """Wait until the value satisfies ``predicate`` (the current value counts)::
 
-        Raises :class:`fanfare_rx.TimeoutError` after ``timeout`` seconds and
-        :class:`fanfare_rx.JourneyDestroyedError` if the store completes first.
+            store   : a--b--c--|
+            matched : ------c|              (filter(predicate), take(1))
+            timeout : ---------#            (nothing matched within ``timeout``)
+
+        ``timeout`` (seconds) is counted on the store's scheduler, the journey's: virtual time
+        under a ``TestScheduler``.
+
+        Raises :class:`fanfare_rx.FanfareTimeoutError` after ``timeout`` seconds,
+        :class:`fanfare_rx.JourneyDestroyedError` if the store completes first, the
+        predicate's own error, and :class:`~fanfare_rx.errors.UsageError` for a ``timeout``
+        that is not None or a finite number of seconds >= 0.
 
         Usage: ``await journey.sequence_stage.wait_for(lambda s: s == "admitted", timeout=30)``
         """
+        seconds = _timeout_seconds(timeout)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-
-        def on_next(value: T) -> None:
-            if not future.done():
-                future.set_result(value)
-
-        def on_error(error: Exception) -> None:  # the predicate's own error included
-            if not future.done():
-                future.set_exception(error)
-
-        def on_completed() -> None:
-            if not future.done():
-                future.set_exception(JourneyDestroyedError("the journey was destroyed"))
-
-        #   store   : a--b--c--|
-        #   matched : ------c|       (filter(predicate), take(1))
         matched = self.pipe(ops.filter(predicate), ops.take(1))
-        subscription = matched.subscribe(on_next, on_error, on_completed)
+        if seconds is not None:
+            expired = reactivex.throw(FanfareTimeoutError(
+                f"value did not satisfy the condition within {timeout} s"))
+            scheduler = self._scheduler or AsyncIOScheduler(loop)
+            matched = matched.pipe(ops.timeout(seconds, other=expired, scheduler=scheduler))
+        # to_future disposes the subscription once the future is done (or cancelled).
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout)
-        except builtins.TimeoutError:
-            raise TimeoutError(
-                f"value did not satisfy the condition within {timeout} s"
-            ) from None
-        finally:
-            subscription.dispose()
-            if not future.done():
-                future.cancel()
+            return await matched.pipe(ops.to_future(loop.create_future))
+        except SequenceContainsNoElementsError:
+            raise JourneyDestroyedError("the journey was destroyed") from None
 
     def __repr__(self) -> str:
         return f"Store({self.get()!r})"
+
+
+def _timeout_seconds(timeout: object) -> float | None:
+    if timeout is None:
+        return None
+    if (isinstance(timeout, bool) or not isinstance(timeout, int | float)
+            or not math.isfinite(timeout) or timeout < 0):
+        raise UsageError(f"timeout must be None or a finite number of seconds >= 0, not {timeout!r}")
+    return float(timeout)
 
 
 _UNSET: Any = object()
@@ -231,6 +246,7 @@ class _DerivedStore(Store[U], Generic[T, U]):
     that subscription, the last one to leave unsubscribes it."""
 
     def __init__(self, parent: Store[T], selector: Callable[[T], U]) -> None:
+        self._scheduler = parent.scheduler
         self._parent = parent
         self._selector = selector
         self._observers: list[abc.ObserverBase[U]] | None = None  # None: unmounted
@@ -297,35 +313,36 @@ class _DerivedStore(Store[U], Generic[T, U]):
             observer.on_completed()
 
 
-async def _latest_values(store: Store[T]) -> AsyncGenerator[T, None]:
-    """The async iterator behind ``async for``: one pending value (the latest), conflated."""
+async def _latest_values(store: Observable[T]) -> AsyncGenerator[T, None]:
+    """The async iterator behind ``async for``: the store's notifications
+    (``materialize``), a value replacing a value not yet taken (conflated), the end kept::
+
+        store    : a-b-c---d--|
+        pending  : a b c   d  d|     (one value at most, then the end)
+    """
     wake = asyncio.Event()
-    latest: list[T] = []
-    ended: list[Exception | None] = []
+    pending: list[Notification[T]] = []
 
-    def on_next(value: T) -> None:
-        latest[:] = [value]
+    def put(notification: Notification[T]) -> None:
+        if pending and isinstance(notification, OnNext) and isinstance(pending[-1], OnNext):
+            pending[-1] = notification
+        else:
+            pending.append(notification)
         wake.set()
 
-    def on_error(error: Exception) -> None:
-        ended.append(error)
-        wake.set()
-
-    def on_completed() -> None:
-        ended.append(None)
-        wake.set()
-
-    subscription = store.subscribe(on_next, on_error, on_completed)
+    subscription = store.pipe(ops.materialize()).subscribe(put)
     try:
         while True:
-            if latest:
-                yield latest.pop()
+            if not pending:
+                wake.clear()
+                await wake.wait()
                 continue
-            if ended:
-                if ended[0] is not None:
-                    raise ended[0]
+            notification = pending.pop(0)
+            if isinstance(notification, OnNext):
+                yield notification.value
+            elif isinstance(notification, OnError):
+                raise notification.exception
+            else:
                 return
-            wake.clear()
-            await wake.wait()
     finally:
         subscription.dispose()

@@ -51,6 +51,7 @@ from fanfare_rx.models.view import (
 
 if TYPE_CHECKING:
     from fanfare_rx.journey.journey import ExperienceJourney
+    from fanfare_rx.journey.runner import EffectRunner
 
 __all__ = [
     "UNSET",
@@ -296,9 +297,11 @@ class LiveJourneyView(_Live):
                 await view.start()
     """
 
-    def __init__(self, value: JourneyView, journey: ExperienceJourney) -> None:
+    def __init__(self, value: JourneyView, journey: ExperienceJourney,
+                 runner: EffectRunner) -> None:
         self.value: JourneyView = value
         self._journey = journey
+        self._runner = runner
 
     @property
     def journey_stage(self) -> JourneyViewStage:
@@ -386,4 +389,4 @@ class LiveJourneyView(_Live):
         self._require("submit_access_code")
         if not code:
             raise UsageError("submit_access_code needs a non-empty code")
-        return submit_access_code(self._journey, code)
+        return submit_access_code(self._journey, self._runner, code)

@@ -1,7 +1,8 @@
 """The current SDK's journey-level action flows (start, reroute, retry, submit_access_code and
 the sequence actions): each calls the journey's own methods, so there is one fold.
 
-The returned observables are hot (the flow starts at once), awaitable, and yield once
+The submit flow runs its own effect through the journey's :class:`EffectRunner`, given by the
+view. The returned observables are hot (the flow starts at once), awaitable, and yield once
 everything is folded. Used by :mod:`fanfare_rx.journey.view`.
 """
 
@@ -17,6 +18,7 @@ from reactivex.subject import AsyncSubject
 from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.core.messages import AccessCodeAdvanced, Message, RouteResolved
 from fanfare_rx.journey.core.view import journey_stage_of
+from fanfare_rx.journey.runner import EffectRunner
 from fanfare_rx.models import wire
 from fanfare_rx.models.actions import ShopperAction
 from fanfare_rx.models.journey import (
@@ -113,11 +115,12 @@ def _rejected(result: wire.RouteRouted) -> bool:
     )
 
 
-def submit_access_code(journey: ExperienceJourney, code: str) -> Observable[AccessCodeSubmitResult]:
+def submit_access_code(journey: ExperienceJourney, runner: EffectRunner,
+                       code: str) -> Observable[AccessCodeSubmitResult]:
     """Route once with the candidate code without folding it; fold only what the answer
     commits: an unlocked sequence (advanced), or, when the candidate admits nothing, a route
-    with the stored code (gated, or unchanged)."""
-    ctx = journey._effects
+    with the stored code (gated, or unchanged). ``runner`` is the journey's effect runner."""
+    ctx = runner.context
     decided: list[AccessCodeSubmitResult] = []
 
     def with_experience(experience: wire.Experience) -> Observable[Message]:
@@ -161,7 +164,7 @@ def submit_access_code(journey: ExperienceJourney, code: str) -> Observable[Acce
     effect = reactivex.defer(
         lambda _: fx.experience_for(ctx, fresh=False).pipe(ops.flat_map(with_experience))
     )
-    ran = journey._run("submit_access_code", effect, "submit_access_code")
+    ran = runner.run("submit_access_code", effect, "submit_access_code")
     return _hot(ran.pipe(
         ops.flat_map(lambda _: _settle(journey)),
         ops.map(outcome),

@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import reactivex
 from reactivex import Observable, abc
 from reactivex import operators as ops
-from reactivex.disposable import CompositeDisposable, Disposable
+from reactivex.disposable import CompositeDisposable
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.cadence import ServerCadence
@@ -19,6 +17,7 @@ from fanfare_rx.journey.core.page import page_of
 from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.core.view import view_of
 from fanfare_rx.journey.polling import Cadence
+from fanfare_rx.journey.runner import EffectRunner
 from fanfare_rx.journey.store import Store
 from fanfare_rx.journey.view import LiveJourneyView
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
@@ -42,37 +41,6 @@ class ViewStore(Store[LiveJourneyView]):
 
     Usage: ``async for view in journey.view: render(view)``
     """
-
-    def __aiter__(self) -> AsyncIterator[LiveJourneyView]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[LiveJourneyView]:
-        latest: list[LiveJourneyView] = []
-        done = False
-        wake = asyncio.Event()
-
-        def on_next(view: LiveJourneyView) -> None:
-            latest[:] = [view]
-            wake.set()
-
-        def on_end(_: object = None) -> None:
-            nonlocal done
-            done = True
-            wake.set()
-
-        subscription = self.subscribe(on_next=on_next, on_error=on_end, on_completed=on_end)
-        try:
-            while True:
-                await wake.wait()
-                wake.clear()
-                if latest:
-                    view = latest.pop()
-                    yield view
-                elif done:
-                    return
-        finally:
-            subscription.dispose()
-
 
 def _polled(snapshot: JourneySnapshot) -> bool:
     """Whether the view keeps the journey polling: routed, or stopped at ``no_access`` (the
@@ -117,9 +85,12 @@ class AutoPolling:
 
     def __init__(self, journey: ExperienceJourney) -> None:
         self._journey = journey
-        self._listeners = 0
         self._started = False
-        self._watch: abc.DisposableBase | None = None
+        self._listened = False
+        #   listeners : --1---2-----1---0--     (attach: share counts them)
+        #   upstream  : --(mounted)-------|     (watching _polled while anyone listens)
+        self._watch: Observable[bool] = reactivex.defer(self._mount).pipe(
+            ops.finally_action(self._unmount), ops.share())
 
     @property
     def started(self) -> bool:
@@ -127,10 +98,12 @@ class AutoPolling:
         return self._started and self._journey.is_polling
 
     def attach(self) -> abc.DisposableBase:
-        self._listeners += 1
-        if self._listeners == 1:
-            self._watch = self._journey.state.derive(_polled).subscribe(self._on_polled)
-        return Disposable(self._detach)
+        """One more listener (the first starts watching); dispose it when the listener leaves."""
+        return self._watch.subscribe()
+
+    def _mount(self, _: abc.SchedulerBase | None) -> Observable[bool]:
+        self._listened = True
+        return self._journey.state.derive(_polled).pipe(ops.do_action(self._on_polled))
 
     def _on_polled(self, polled: bool) -> None:
         journey = self._journey
@@ -155,32 +128,28 @@ class AutoPolling:
             return
         journey.stop_polling()
         self._started = False
-        if journey.auto_polling is not False and self._listeners:
+        if journey.auto_polling is not False and self._listened:
             self._start()
 
-    def _detach(self) -> None:
-        self._listeners -= 1
-        if self._listeners:
-            return
-        if self._watch is not None:
-            self._watch.dispose()
-            self._watch = None
+    def _unmount(self) -> None:
+        self._listened = False
         if self.started and not self._journey.destroyed:
             self._journey.stop_polling()
         self._started = False
 
 
-def view_store(journey: ExperienceJourney) -> ViewStore:
+def view_store(journey: ExperienceJourney, runner: EffectRunner) -> ViewStore:
     """The view store of a journey: ``view_of`` over its snapshots, equal views suppressed;
-    listening to it keeps a routed journey polling (:class:`AutoPolling`).
+    listening to it keeps a routed journey polling (:class:`AutoPolling`). Its views run the
+    journey's methods, and their own flows (``submit_access_code``) on ``runner``.
 
-    Usage: ``view_store(journey).get().journey_stage``
+    Usage: ``view_store(journey, runner).get().journey_stage``
     """
     values = journey.state.derive(view_of)
     auto = journey.auto_poller
 
     def bind(value: JourneyView) -> LiveJourneyView:
-        return LiveJourneyView(value, journey)
+        return LiveJourneyView(value, journey, runner)
 
     views = values.pipe(ops.map(bind))
 
@@ -190,7 +159,7 @@ def view_store(journey: ExperienceJourney) -> ViewStore:
         return CompositeDisposable(subscription, auto.attach())
 
     source: Observable[LiveJourneyView] = reactivex.create(subscribe)
-    return ViewStore(source, lambda: bind(values.get()))
+    return ViewStore(source, lambda: bind(values.get()), values.scheduler)
 
 
 def page_store(journey: ExperienceJourney) -> Store[Page]:
@@ -208,4 +177,4 @@ def page_store(journey: ExperienceJourney) -> Store[Page]:
         return CompositeDisposable(values.subscribe(observer, scheduler=scheduler),
                                    auto.attach())
 
-    return Store(reactivex.create(subscribe), values.get)
+    return Store(reactivex.create(subscribe), values.get, values.scheduler)

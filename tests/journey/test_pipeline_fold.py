@@ -3,6 +3,14 @@ listener) waits its turn on the trampoline, so every subscriber sees revisions i
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+import reactivex
+
+from fanfare_rx.journey import pipeline
+from fanfare_rx.journey.core.messages import Message
+from fanfare_rx.journey.operators import JourneyFold, fold_journey
 from fanfare_rx.models.journey import JourneySnapshot
 from fanfare_rx.testing import JourneyHarness
 from fanfare_rx.testing import builders as b
@@ -50,3 +58,45 @@ def test_destroy_from_a_listener_drops_what_is_still_queued() -> None:
     assert h.journey.destroyed
     assert seen[-1] == "routed" and seen.count("routed") == 1
     assert h.journey.state.get().last_seen_event_id is None
+
+
+def test_the_live_journey_folds_its_messages_as_fold_journey_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journey's messages go to one ``JourneyFold``, the observer one subscription of
+    ``fold_journey`` is: it publishes exactly what ``messages.pipe(fold_journey(seed))`` does."""
+    folds: list[JourneyFold] = []
+    messages: list[Message] = []
+
+    class Spy(JourneyFold):
+        __slots__ = ()
+
+        def __init__(self, seed: JourneySnapshot, observer: Any) -> None:
+            super().__init__(seed, observer)
+            folds.append(self)
+
+        def on_next(self, message: Message) -> None:
+            messages.append(message)
+            super().on_next(message)
+
+    monkeypatch.setattr(pipeline, "JourneyFold", Spy)
+    h = routed()
+    published: list[JourneySnapshot] = []
+    h.journey.state.subscribe(published.append)
+    assert h.journey._fold is None  # an idle journey has no fold yet
+    h.act("s", s="start")
+    h.advance(3)
+    assert len(folds) == 1  # made once, on the first message
+    assert folds[0].snapshot is h.journey.state.get()
+    operator: list[JourneySnapshot] = []
+    reactivex.from_iterable(messages).pipe(fold_journey(published[0])).subscribe(operator.append)
+    assert operator == published  # the seed, then the same snapshots
+    assert published[-1].sequence_stage.value == "participating"
+
+
+def test_destroy_drops_the_fold() -> None:
+    h = routed()
+    h.act("s", s="start")
+    h.advance(3)
+    assert h.journey._fold is not None
+    h.journey.destroy()
+    assert h.journey._fold is None

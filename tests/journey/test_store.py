@@ -8,8 +8,9 @@ import pytest
 from reactivex.subject import BehaviorSubject
 from reactivex.testing import TestScheduler
 
-from fanfare_rx import JourneyDestroyedError, Store, TimeoutError
-from fanfare_rx.testing import assert_marbles, record
+from fanfare_rx import FanfareTimeoutError, JourneyDestroyedError, Store, TimeoutError, UsageError
+from fanfare_rx.testing import JourneyHarness, assert_marbles, record
+from fanfare_rx.testing import builders as b
 
 
 def test_subscribe_replays_the_current_value_listen_does_not() -> None:
@@ -110,3 +111,61 @@ async def test_wait_for_raises_the_predicates_error_and_leaves_no_listener() -> 
     subject.on_next(2)
     assert await matched == 4
     assert not subject.observers  # unsubscribed once matched
+
+
+# ----------------------------------------------------------------------------------------------
+# wait_for on the journey's scheduler
+
+
+def queued_harness() -> JourneyHarness:
+    h = JourneyHarness(b.experience("queue"))
+    h.server.on_route("-r|", r=b.routed())
+    h.server.on_status("-n|", n=b.not_queued())
+    h.server.on_enter("-q|", q=b.queued(2))
+    return h
+
+
+async def test_wait_for_times_out_in_the_journeys_virtual_time() -> None:
+    h = queued_harness()
+    waiting = asyncio.ensure_future(
+        h.journey.sequence_stage.wait_for(lambda s: s == "admitted", timeout=30))
+    await asyncio.sleep(0)
+    h.advance(29)
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    h.advance(2)  # 31 virtual seconds: no real time passes
+    with pytest.raises(FanfareTimeoutError):
+        await asyncio.wait_for(waiting, timeout=2)
+    assert h.journey._subject.observers == []  # nothing left listening
+
+
+async def test_wait_for_resolves_in_virtual_time_before_its_timeout() -> None:
+    h = queued_harness()
+    h.act("-s---e", s="start", e="enter_queue")
+    waiting = asyncio.ensure_future(
+        h.journey.sequence_stage.wait_for(lambda s: s == "participating", timeout=10))
+    await asyncio.sleep(0)
+    h.advance(8)
+    assert await asyncio.wait_for(waiting, timeout=2) == "participating"
+    assert h.journey.state.scheduler is h.scheduler  # the stores count on the journey's time
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -1, "5", True])
+async def test_wait_for_refuses_a_timeout_that_is_no_finite_duration(timeout: object) -> None:
+    store = Store.of_subject(BehaviorSubject(0))
+    with pytest.raises(UsageError, match="timeout"):
+        await asyncio.wait_for(store.wait_for(lambda v: v > 0, timeout=timeout), 1)  # type: ignore[arg-type]
+    assert store.get() == 0
+
+
+async def test_async_for_yields_the_last_value_before_the_end() -> None:
+    subject: BehaviorSubject[int] = BehaviorSubject(0)
+    store = Store.of_subject(subject)
+    seen: list[int] = []
+    async for value in store:
+        seen.append(value)
+        if value == 0:
+            subject.on_next(1)
+            subject.on_next(2)
+            subject.on_completed()  # all before the consumer asks again
+    assert seen == [0, 2]
