@@ -17,7 +17,6 @@ from typing import Any
 
 from reactivex import abc
 from reactivex.scheduler import CurrentThreadScheduler
-from reactivex.scheduler.eventloop import AsyncIOScheduler
 from reactivex.subject import AsyncSubject, BehaviorSubject
 
 from fanfare_rx.errors import ConfigError, JourneyDestroyedError
@@ -28,6 +27,7 @@ from fanfare_rx.journey.core.messages import (
     Message,
     Tick,
 )
+from fanfare_rx.journey.lean import LoopScheduler
 from fanfare_rx.journey.operators import JourneyFold
 from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.ports import JourneyEffects
@@ -42,7 +42,7 @@ log = logging.getLogger("fanfare_rx.journey")
 
 def _default_scheduler() -> abc.SchedulerBase:
     try:
-        return AsyncIOScheduler(asyncio.get_running_loop())
+        return LoopScheduler.of(asyncio.get_running_loop())  # one per loop, shared
     except RuntimeError:
         raise ConfigError("no running event loop: pass scheduler= (e.g. a TestScheduler)") from None
 

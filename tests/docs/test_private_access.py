@@ -19,7 +19,7 @@ ROOT = Path(fanfare_rx.__file__).parent
 #: pipeline through public methods (``view_actions`` reads ``journey._effects`` and
 #: ``journey._run``); ``cli``, ``notebook`` and ``testing`` read library internals on purpose
 #: (argparse's sub-parser action, reactivex's ``TestScheduler`` queue).
-PRIVATE_READS_CHECKED = ["client", "wire", "mechanisms", "models", "fleet", "sandbox"]
+PRIVATE_READS_CHECKED = ["client", "wire", "journey", "mechanisms", "models", "fleet", "sandbox"]
 #: The packages checked for attributes set on another object (state set after construction).
 FOREIGN_WRITES_CHECKED = ["client", "wire"]
 
