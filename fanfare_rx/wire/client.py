@@ -14,8 +14,7 @@ import functools
 import time
 import types
 from collections.abc import Callable
-from types import TracebackType
-from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 import aiohttp
 
@@ -31,7 +30,7 @@ from fanfare_rx.wire.config import (
 )
 from fanfare_rx.wire.distributions import DistributionCalls
 from fanfare_rx.wire.experiences import ExperienceCalls
-from fanfare_rx.wire.pool import HttpPool
+from fanfare_rx.wire.pool import ClosesOnExit, HttpPool
 from fanfare_rx.wire.requester import Requester
 from fanfare_rx.wire.resources import MechanismResource, resource_for
 from fanfare_rx.wire.retry import RetryPolicy
@@ -74,7 +73,7 @@ class _PartMethod(Generic[P, R]):
         return types.MethodType(self.function, getattr(api, self.part))
 
 
-class ConsumerApi(Generic[TS]):
+class ConsumerApi(ClosesOnExit, Generic[TS]):
     """Client of the Fanfare Consumer API (gen C) over one keep-alive aiohttp session.
 
     Every answer is decoded into the models of :mod:`fanfare_rx.models.wire` (a body that does
@@ -212,13 +211,6 @@ class ConsumerApi(Generic[TS]):
         Usage: ``await api.close()``
         """
         await self._transport.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.close()
 
     def __repr__(self) -> str:
         return (f"ConsumerApi(base_url={self.base_url!r}, organization_id="
