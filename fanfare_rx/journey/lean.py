@@ -304,21 +304,43 @@ def fail(error: Exception) -> Observable[Any]:
     return _Items((), error)
 
 
-class _ConcatRun(abc.DisposableBase):
+class _OneAtATimeRun(abc.DisposableBase):
+    """A subscription that follows one inner subscription at a time (:func:`concat`'s current
+    source, :func:`catch`'s source or its replacement): ending it drops the observer's
+    callbacks and disposes the current inner subscription."""
+
+    __slots__ = ("_current", "_ended", "_on_completed", "_on_error", "_on_next", "_scheduler")
+
+    def __init__(self, on_next: OnNext, on_error: OnError, on_completed: OnCompleted,
+                 scheduler: abc.SchedulerBase | None) -> None:
+        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
+        self._scheduler = scheduler
+        self._current: abc.DisposableBase | None = None
+        self._ended = False
+
+    def _end(self) -> None:
+        self._ended = True
+        self._current = None
+        self._on_next = self._on_error = self._on_completed = _noop
+
+    def dispose(self) -> None:
+        current = self._current
+        self._end()
+        if current is not None:
+            current.dispose()
+
+
+class _ConcatRun(_OneAtATimeRun):
     """One subscription of :func:`concat`: the sources one after another; what it refers to is
     dropped when it ends, so nothing of it waits for a collection."""
 
-    __slots__ = ("_current", "_ended", "_index", "_on_completed", "_on_error", "_on_next",
-                 "_scheduler", "_sources")
+    __slots__ = ("_index", "_sources")
 
     def __init__(self, sources: tuple[Observable[Any], ...], on_next: OnNext, on_error: OnError,
                  on_completed: OnCompleted, scheduler: abc.SchedulerBase | None) -> None:
+        super().__init__(on_next, on_error, on_completed, scheduler)
         self._sources = sources
-        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
-        self._scheduler = scheduler
         self._index = 0
-        self._current: abc.DisposableBase | None = None
-        self._ended = False
 
     def next(self) -> None:
         if self._ended:
@@ -344,16 +366,8 @@ class _ConcatRun(abc.DisposableBase):
         on_error(error)
 
     def _end(self) -> None:
-        self._ended = True
-        self._current = None
+        super()._end()
         self._sources = ()
-        self._on_next = self._on_error = self._on_completed = _noop
-
-    def dispose(self) -> None:
-        current = self._current
-        self._end()
-        if current is not None:
-            current.dispose()
 
 
 class _Concat(LeanObservable[T]):
@@ -494,19 +508,16 @@ def _identity(value: Any) -> Any:
     return value
 
 
-class _CatchRun(abc.DisposableBase):
-    __slots__ = ("_current", "_ended", "_handler", "_on_completed", "_on_error", "_on_next",
-                 "_scheduler", "_source", "_switched")
+class _CatchRun(_OneAtATimeRun):
+    __slots__ = ("_handler", "_source", "_switched")
 
     def __init__(self, source: Observable[Any],
                  handler: Callable[[Exception, Observable[Any]], Observable[Any]],
                  on_next: OnNext, on_error: OnError, on_completed: OnCompleted,
                  scheduler: abc.SchedulerBase | None) -> None:
+        super().__init__(on_next, on_error, on_completed, scheduler)
         self._source, self._handler = source, handler
-        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
-        self._scheduler = scheduler
-        self._current: abc.DisposableBase | None = None
-        self._switched = self._ended = False
+        self._switched = False
 
     def start(self) -> None:
         subscription = self._source.subscribe(self._on_next, self._error, self._completed,
@@ -542,16 +553,8 @@ class _CatchRun(abc.DisposableBase):
         on_completed()
 
     def _end(self) -> None:
-        self._ended = True
-        self._current = None
-        self._on_next = self._on_error = self._on_completed = _noop
+        super()._end()
         self._handler = _noop  # type: ignore[assignment]
-
-    def dispose(self) -> None:
-        current = self._current
-        self._end()
-        if current is not None:
-            current.dispose()
 
 
 class _Catch(LeanObservable[T]):
