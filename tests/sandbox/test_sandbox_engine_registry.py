@@ -165,3 +165,20 @@ def test_a_queue_admit_rate_must_be_a_positive_number(value: float, message: str
     with pytest.raises(ScenarioError, match=message) as caught:
         _scenario({"type": "queue", "id": "q", "admitRate": value})
     assert caught.value.field == "experiences[0].sequences[0].distribution.admitRate"
+
+
+@pytest.mark.parametrize(("label", "kind", "path", "noun"), [
+    ("draw", "draws", "/draws", "Draw"),
+    ("auction", "auctions", "/auctions", "Auction"),
+    ("timed_release", "timedReleases", "/timed-releases", "Timed release"),
+])
+async def test_the_public_get_serves_the_engines_model_or_404_in_its_noun(
+        api: Api, label: str, kind: str, path: str, noun: str) -> None:
+    """The engines whose ``GET /<kind>/{id}`` is their ``model()`` share one route
+    (``serve_model``): no token needed, the model's body, 404 in the engine's noun."""
+    distribution_id = await api.distribution(label, kind)
+    served = await api.call("GET", f"{path}/{distribution_id}")
+    model = api.sandbox.world.engines[distribution_id].model()
+    assert served.status == 200 and served.body["id"] == model.id == distribution_id
+    missing = await api.call("GET", f"{path}/nope")
+    assert missing.status == 404 and missing.body["message"] == f"{noun} not found"

@@ -16,7 +16,7 @@ from aiohttp import web
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox._scenario_decode import non_negative, positive
 from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, Timeline, not_open_yet
-from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, participant
+from fanfare_rx.sandbox.engines.handlers import eligible, participant, serve_model
 from fanfare_rx.sandbox.http import ApiError, conflict, json_response
 from fanfare_rx.sandbox.scenario import DistributionSpec
 
@@ -235,9 +235,7 @@ class DrawEngine(Engine, kind="draw", spec=DrawSpec, routes=routes, noun="Draw",
 # --- routes -------------------------------------------------------------------------------------
 
 
-@routes.get("/draws/{id}")
-async def get_draw(request: web.Request) -> web.Response:
-    return json_response(engine_of(request, DrawEngine).model())
+serve_model(routes, "/draws/{id}", DrawEngine)
 
 
 @routes.post("/draws/{id}/enter")

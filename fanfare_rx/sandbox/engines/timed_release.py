@@ -14,7 +14,7 @@ from aiohttp import web
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, not_open_yet
-from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, participant
+from fanfare_rx.sandbox.engines.handlers import eligible, participant, serve_model
 from fanfare_rx.sandbox.http import ApiError, conflict, json_response, read_body
 from fanfare_rx.sandbox.scenario import DistributionSpec
 
@@ -155,9 +155,7 @@ class TimedReleaseEngine(Engine, kind="timed_release", spec=TimedReleaseSpec, ro
 # --- routes -------------------------------------------------------------------------------------
 
 
-@routes.get("/timed-releases/{id}")
-async def get_timed_release(request: web.Request) -> web.Response:
-    return json_response(engine_of(request, TimedReleaseEngine).model())
+serve_model(routes, "/timed-releases/{id}", TimedReleaseEngine)
 
 
 @routes.post("/timed-releases/{id}/enter")
