@@ -1,11 +1,13 @@
-"""The ``fanfare-rx`` command line: one argparse subcommand per tool, each registered by its
-own ``_add_<name>`` function.
+"""The ``fanfare-rx`` command line: one argparse subcommand per tool, each declared by one
+row of :func:`_commands` (name, help, description, options, runner, check).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+
+import attrs
 
 from fanfare_rx.cli.options import Check
 
@@ -14,75 +16,57 @@ __all__ = ["build_parser", "main"]
 Runner = Callable[[argparse.Namespace], int]
 
 
-def _add_sandbox(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+@attrs.frozen
+class _Command:
+    """One subcommand: its name, its ``--help`` line and description, the function adding its
+    options, the one running it and the optional check of its parsed options."""
+
+    name: str
+    help: str
+    description: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Runner
+    check: Check | None = None
+
+
+def _commands() -> tuple[_Command, ...]:
+    """Every subcommand, in ``--help`` order (the modules imported when the parser is built)."""
+    from fanfare_rx.cli import conformance, demo, replay, swarm
     from fanfare_rx.sandbox import cli as sandbox_cli
 
-    parser = subparsers.add_parser(
-        "sandbox", help="serve a local Fanfare Consumer API sandbox",
-        description="Serve the Consumer API with real behaviour on one machine.")
-    sandbox_cli.add_arguments(parser)
-    parser.set_defaults(run=sandbox_cli.run)
-
-
-def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from fanfare_rx.cli import demo
-
-    parser = subparsers.add_parser(
-        "demo", help="run a journey against the embedded sandbox with a live view",
-        description="Start the sandbox in-process (accelerated clock) and run the complete "
-                    "journey example until admitted. Exit 0 admitted (or booked), 3 not admitted, "
-                    "4 blocked or timed out, 130 interrupted.")
-    demo.add_demo_arguments(parser)
-    parser.set_defaults(run=demo.run_demo_command)
-
-
-def _add_watch(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from fanfare_rx.cli import demo
-
-    parser = subparsers.add_parser(
-        "watch", help="run a journey against any Consumer API with a live view",
-        description="Run a journey through --experience-id at the Consumer API at --base-url "
-                    "and print its live view. Exit codes as for demo.")
-    demo.add_watch_arguments(parser)
-    parser.set_defaults(run=demo.run_watch_command, check=demo.check_watch_arguments)
-
-
-def _add_swarm(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from fanfare_rx.cli import swarm
-
-    parser = subparsers.add_parser(
-        "swarm", help="run a drop of many shoppers (one event loop or a Ray fleet)",
-        description="Run SHOPPERS journeys through one experience, against the embedded "
-                    "sandbox (its own process, accelerated clock) or --base-url, printing "
-                    "progress and a summary. Exit 0 all finished, 3 some shoppers failed, "
-                    "1 the fleet failed, 2 bad arguments.")
-    swarm.add_swarm_arguments(parser)
-    parser.set_defaults(run=swarm.run_swarm_command, check=swarm.check_swarm_arguments)
-
-
-def _add_conformance(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from fanfare_rx.cli import conformance
-
-    parser = subparsers.add_parser(
-        "conformance", help="check a Consumer API server against the gen C spec",
-        description="Walk the gen C endpoints at --base-url as a guest (and, with --email and "
-                    "--otp, signed in), check every status and body against the spec's "
-                    "shapes and print the drift per endpoint. Exit 0 no drift, 1 drift, "
-                    "2 bad arguments, 4 the check could not run.")
-    conformance.add_conformance_arguments(parser)
-    parser.set_defaults(run=conformance.run_conformance_command,
-                        check=conformance.check_conformance_arguments)
-def _add_replay(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from fanfare_rx.cli import replay
-
-    parser = subparsers.add_parser(
-        "replay", help="print a recorded journey's timeline, or write it as a pytest test",
-        description="Read a recording written by journey.record(FILE) and print each folded "
-                    "message with its time and the stages it moved to; with --as-test, write "
-                    "a pytest test that reproduces the journey on scripted server answers. "
-                    "Exit 0, or 2 for a file that is no recording.")
-    replay.add_replay_arguments(parser)
-    parser.set_defaults(run=replay.run_replay_command)
+    return (
+        _Command("sandbox", "serve a local Fanfare Consumer API sandbox",
+                 "Serve the Consumer API with real behaviour on one machine.",
+                 sandbox_cli.add_arguments, sandbox_cli.run),
+        _Command("demo", "run a journey against the embedded sandbox with a live view",
+                 "Start the sandbox in-process (accelerated clock) and run the complete journey "
+                 "example until admitted. Exit 0 admitted (or booked), 3 not admitted, 4 "
+                 "blocked or timed out, 130 interrupted.",
+                 demo.add_demo_arguments, demo.run_demo_command),
+        _Command("watch", "run a journey against any Consumer API with a live view",
+                 "Run a journey through --experience-id at the Consumer API at --base-url and "
+                 "print its live view. Exit codes as for demo.",
+                 demo.add_watch_arguments, demo.run_watch_command, demo.check_watch_arguments),
+        _Command("swarm", "run a drop of many shoppers (one event loop or a Ray fleet)",
+                 "Run SHOPPERS journeys through one experience, against the embedded sandbox "
+                 "(its own process, accelerated clock) or --base-url, printing progress and a "
+                 "summary. Exit 0 all finished, 3 some shoppers failed, 1 the fleet failed, 2 "
+                 "bad arguments.",
+                 swarm.add_swarm_arguments, swarm.run_swarm_command, swarm.check_swarm_arguments),
+        _Command("conformance", "check a Consumer API server against the gen C spec",
+                 "Walk the gen C endpoints at --base-url as a guest (and, with --email and "
+                 "--otp, signed in), check every status and body against the spec's shapes and "
+                 "print the drift per endpoint. Exit 0 no drift, 1 drift, 2 bad arguments, 4 "
+                 "the check could not run.",
+                 conformance.add_conformance_arguments, conformance.run_conformance_command,
+                 conformance.check_conformance_arguments),
+        _Command("replay", "print a recorded journey's timeline, or write it as a pytest test",
+                 "Read a recording written by journey.record(FILE) and print each folded message "
+                 "with its time and the stages it moved to; with --as-test, write a pytest test "
+                 "that reproduces the journey on scripted server answers. Exit 0, or 2 for a "
+                 "file that is no recording.",
+                 replay.add_replay_arguments, replay.run_replay_command),
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,12 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fanfare-rx", description="Fanfare journeys as Rx streams")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                        parser_class=argparse.ArgumentParser)
-    _add_sandbox(subparsers)
-    _add_demo(subparsers)
-    _add_watch(subparsers)
-    _add_swarm(subparsers)
-    _add_conformance(subparsers)
-    _add_replay(subparsers)
+    for command in _commands():
+        sub = subparsers.add_parser(command.name, help=command.help,
+                                    description=command.description)
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run, check=command.check)
     parser._command_parsers = dict(subparsers.choices)
     return parser
 

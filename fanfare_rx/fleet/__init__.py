@@ -9,37 +9,23 @@ Usage::
     summary = await fleet.run(enter_and_wait)
 """
 
+from fanfare_rx.fleet import records
 from fanfare_rx.fleet.backends import FleetError, LocalBackend, RayBackend
 from fanfare_rx.fleet.fleet import Fleet, shopper_ids
 from fanfare_rx.fleet.lab import DropReport, drop_report, lab_shopper
-from fanfare_rx.fleet.records import (
-    Batch,
-    FleetTarget,
-    ShopperChange,
-    ShopperEvent,
-    ShopperResult,
-    ShopperState,
-    ShopperTiming,
-)
+from fanfare_rx.fleet.records import *
 from fanfare_rx.fleet.shoppers import enter_and_wait
 from fanfare_rx.fleet.summary import FleetSummary, SummaryFold, TimelinePoint
 from fanfare_rx.fleet.worker import Shopper, ShopperWorker
 
 __all__ = [
-    "Batch",
     "DropReport",
     "Fleet",
     "FleetError",
     "FleetSummary",
-    "FleetTarget",
     "LocalBackend",
     "RayBackend",
     "Shopper",
-    "ShopperChange",
-    "ShopperEvent",
-    "ShopperResult",
-    "ShopperState",
-    "ShopperTiming",
     "ShopperWorker",
     "SummaryFold",
     "TimelinePoint",
@@ -48,3 +34,5 @@ __all__ = [
     "lab_shopper",
     "shopper_ids",
 ]
+# The records a fleet reports (targets, batches, shopper results) as ``fleet.records`` lists them.
+__all__ += records.__all__

@@ -304,21 +304,63 @@ def fail(error: Exception) -> Observable[Any]:
     return _Items((), error)
 
 
-class _ConcatRun(abc.DisposableBase):
+class _Run(abc.DisposableBase):
+    """One subscription of a lean operator: the observer's callbacks until it ends, then
+    nothing of them; an error ends it (disposing what it follows) before it is relayed."""
+
+    __slots__ = ("_ended", "_on_completed", "_on_error", "_on_next", "_scheduler")
+
+    def __init__(self, on_next: OnNext, on_error: OnError, on_completed: OnCompleted,
+                 scheduler: abc.SchedulerBase | None) -> None:
+        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
+        self._scheduler = scheduler
+        self._ended = False
+
+    def error(self, error: Exception) -> None:
+        if self._ended:
+            return
+        on_error = self._on_error
+        self.dispose()
+        on_error(error)
+
+    def _end(self) -> None:
+        self._ended = True
+        self._on_next = self._on_error = self._on_completed = _noop
+
+
+class _OneAtATimeRun(_Run):
+    """A run that follows one inner subscription at a time (:func:`concat`'s current source,
+    :func:`catch`'s source or its replacement): disposing it disposes that one."""
+
+    __slots__ = ("_current",)
+
+    def __init__(self, on_next: OnNext, on_error: OnError, on_completed: OnCompleted,
+                 scheduler: abc.SchedulerBase | None) -> None:
+        super().__init__(on_next, on_error, on_completed, scheduler)
+        self._current: abc.DisposableBase | None = None
+
+    def _end(self) -> None:
+        super()._end()
+        self._current = None
+
+    def dispose(self) -> None:
+        current = self._current
+        self._end()
+        if current is not None:
+            current.dispose()
+
+
+class _ConcatRun(_OneAtATimeRun):
     """One subscription of :func:`concat`: the sources one after another; what it refers to is
     dropped when it ends, so nothing of it waits for a collection."""
 
-    __slots__ = ("_current", "_ended", "_index", "_on_completed", "_on_error", "_on_next",
-                 "_scheduler", "_sources")
+    __slots__ = ("_index", "_sources")
 
     def __init__(self, sources: tuple[Observable[Any], ...], on_next: OnNext, on_error: OnError,
                  on_completed: OnCompleted, scheduler: abc.SchedulerBase | None) -> None:
+        super().__init__(on_next, on_error, on_completed, scheduler)
         self._sources = sources
-        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
-        self._scheduler = scheduler
         self._index = 0
-        self._current: abc.DisposableBase | None = None
-        self._ended = False
 
     def next(self) -> None:
         if self._ended:
@@ -336,24 +378,9 @@ class _ConcatRun(abc.DisposableBase):
         if not self._ended and self._index == index + 1:  # no later source started meanwhile
             self._current = subscription
 
-    def error(self, error: Exception) -> None:
-        if self._ended:
-            return
-        on_error = self._on_error
-        self.dispose()
-        on_error(error)
-
     def _end(self) -> None:
-        self._ended = True
-        self._current = None
+        super()._end()
         self._sources = ()
-        self._on_next = self._on_error = self._on_completed = _noop
-
-    def dispose(self) -> None:
-        current = self._current
-        self._end()
-        if current is not None:
-            current.dispose()
 
 
 class _Concat(LeanObservable[T]):
@@ -383,22 +410,19 @@ def concat(*sources: Observable[T]) -> Observable[T]:
     return _Concat(sources)
 
 
-class _FlatMapRun(abc.DisposableBase):
+class _FlatMapRun(_Run):
     """One subscription of :func:`flat_map`: the source's and each inner subscription, counted;
     complete once all completed, the first error disposes the rest."""
 
-    __slots__ = ("_active", "_ended", "_mapper", "_on_completed", "_on_error", "_on_next",
-                 "_scheduler", "_subscriptions")
+    __slots__ = ("_active", "_mapper", "_subscriptions")
 
     def __init__(self, mapper: Callable[[Any], Observable[Any]], on_next: OnNext,
                  on_error: OnError, on_completed: OnCompleted,
                  scheduler: abc.SchedulerBase | None) -> None:
+        super().__init__(on_next, on_error, on_completed, scheduler)
         self._mapper = mapper
-        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
-        self._scheduler = scheduler
         self._subscriptions: list[abc.DisposableBase] = []
         self._active = 1  # the source
-        self._ended = False
 
     def start(self, source: Observable[Any]) -> None:
         self._hold(source.subscribe(self._value, self.error, self._completed,
@@ -429,22 +453,15 @@ class _FlatMapRun(abc.DisposableBase):
             self._end()
             on_completed()
 
-    def error(self, error: Exception) -> None:
-        if self._ended:
-            return
-        on_error = self._on_error
-        self.dispose()
-        on_error(error)
-
-    def _end(self) -> list[abc.DisposableBase]:
-        subscriptions, self._subscriptions = self._subscriptions, []
-        self._ended = True
-        self._on_next = self._on_error = self._on_completed = _noop
+    def _end(self) -> None:
+        super()._end()
+        self._subscriptions = []
         self._mapper = _noop  # type: ignore[assignment]
-        return subscriptions
 
     def dispose(self) -> None:
-        for subscription in self._end():
+        subscriptions = self._subscriptions
+        self._end()
+        for subscription in subscriptions:
             subscription.dispose()
 
 
@@ -494,19 +511,16 @@ def _identity(value: Any) -> Any:
     return value
 
 
-class _CatchRun(abc.DisposableBase):
-    __slots__ = ("_current", "_ended", "_handler", "_on_completed", "_on_error", "_on_next",
-                 "_scheduler", "_source", "_switched")
+class _CatchRun(_OneAtATimeRun):
+    __slots__ = ("_handler", "_source", "_switched")
 
     def __init__(self, source: Observable[Any],
                  handler: Callable[[Exception, Observable[Any]], Observable[Any]],
                  on_next: OnNext, on_error: OnError, on_completed: OnCompleted,
                  scheduler: abc.SchedulerBase | None) -> None:
+        super().__init__(on_next, on_error, on_completed, scheduler)
         self._source, self._handler = source, handler
-        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
-        self._scheduler = scheduler
-        self._current: abc.DisposableBase | None = None
-        self._switched = self._ended = False
+        self._switched = False
 
     def start(self) -> None:
         subscription = self._source.subscribe(self._on_next, self._error, self._completed,
@@ -542,16 +556,8 @@ class _CatchRun(abc.DisposableBase):
         on_completed()
 
     def _end(self) -> None:
-        self._ended = True
-        self._current = None
-        self._on_next = self._on_error = self._on_completed = _noop
+        super()._end()
         self._handler = _noop  # type: ignore[assignment]
-
-    def dispose(self) -> None:
-        current = self._current
-        self._end()
-        if current is not None:
-            current.dispose()
 
 
 class _Catch(LeanObservable[T]):

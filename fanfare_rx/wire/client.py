@@ -14,7 +14,6 @@ import functools
 import time
 import types
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
 import aiohttp
@@ -31,7 +30,7 @@ from fanfare_rx.wire.config import (
 )
 from fanfare_rx.wire.distributions import DistributionCalls
 from fanfare_rx.wire.experiences import ExperienceCalls
-from fanfare_rx.wire.pool import HttpPool
+from fanfare_rx.wire.pool import ClosesOnExit, HttpPool
 from fanfare_rx.wire.requester import Requester
 from fanfare_rx.wire.resources import MechanismResource, resource_for
 from fanfare_rx.wire.retry import RetryPolicy
@@ -74,7 +73,30 @@ class _PartMethod(Generic[P, R]):
         return types.MethodType(self.function, getattr(api, self.part))
 
 
-class ConsumerApi(Generic[TS]):
+class _ResourceOf:
+    """A registered mechanism's resource as a read-only attribute of the client
+    (``api.draws``): :meth:`ConsumerApi.resource` of its kind, declared in one line."""
+
+    def __init__(self, kind: str, usage: str, note: str | None = None) -> None:
+        self.kind = kind
+        self.__doc__ = f"Usage: ``{usage}``" + ("" if note is None else f" ({note})")
+
+    @overload
+    def __get__(self, api: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, api: ConsumerApi[Any], owner: type[Any] | None = None
+                ) -> MechanismResource: ...
+
+    def __get__(self, api: ConsumerApi[Any] | None, owner: type[Any] | None = None
+                ) -> MechanismResource | Self:
+        return self if api is None else api.resource(self.kind)
+
+    def __set__(self, api: ConsumerApi[Any], value: object) -> None:
+        raise AttributeError(f"the {self.kind} resource of a client cannot be replaced")
+
+
+class ConsumerApi(ClosesOnExit, Generic[TS]):
     """Client of the Fanfare Consumer API (gen C) over one keep-alive aiohttp session.
 
     Every answer is decoded into the models of :mod:`fanfare_rx.models.wire` (a body that does
@@ -180,30 +202,13 @@ class ConsumerApi(Generic[TS]):
             made = self._resources[kind] = resource_for(self, kind)
         return made
 
-    @property
-    def queues(self) -> MechanismResource:
-        """Usage: ``await api.queues.enter(queue_id)``"""
-        return self.resource("queue")
-
-    @property
-    def draws(self) -> MechanismResource:
-        """Usage: ``await api.draws.status(draw_id)``"""
-        return self.resource("draw")
-
-    @property
-    def auctions(self) -> MechanismResource:
-        """Usage: ``await api.auctions.status(auction_id)`` (bids: ``place_bid``)"""
-        return self.resource("auction")
-
-    @property
-    def timed_releases(self) -> MechanismResource:
-        """Usage: ``await api.timed_releases.enter(release_id)``"""
-        return self.resource("timed_release")
-
-    @property
-    def appointments(self) -> MechanismResource:
-        """Usage: ``await api.appointments.status(appointment_id)`` (booking: ``book_appointment``)"""
-        return self.resource("appointment")
+    queues = _ResourceOf("queue", "await api.queues.enter(queue_id)")
+    draws = _ResourceOf("draw", "await api.draws.status(draw_id)")
+    auctions = _ResourceOf("auction", "await api.auctions.status(auction_id)",
+                           "bids: ``place_bid``")
+    timed_releases = _ResourceOf("timed_release", "await api.timed_releases.enter(release_id)")
+    appointments = _ResourceOf("appointment", "await api.appointments.status(appointment_id)",
+                               "booking: ``book_appointment``")
 
     async def close(self) -> None:
         """Stop the client (idempotent); later calls raise ``ABORTED``. Its own pool is closed,
@@ -212,13 +217,6 @@ class ConsumerApi(Generic[TS]):
         Usage: ``await api.close()``
         """
         await self._transport.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.close()
 
     def __repr__(self) -> str:
         return (f"ConsumerApi(base_url={self.base_url!r}, organization_id="

@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_KEEPALIVE_TIMEOUT",
     "DEFAULT_POOL_CONNECTIONS",
     "USER_AGENT",
+    "ClosesOnExit",
     "HttpPool",
 ]
 
@@ -25,7 +26,28 @@ DEFAULT_KEEPALIVE_TIMEOUT = 30.0
 USER_AGENT = "fanfare-rx/0.1 (+aiohttp)"
 
 
-class HttpPool:
+class ClosesOnExit:
+    """An ``async with`` block over an object that has an async ``close()``: the block gives
+    the object itself and closes it on the way out, an exception included (the one exit of
+    the pool and of the clients over it).
+
+    Usage: ``class Thing(ClosesOnExit): async def close(self) -> None: ...``
+    """
+
+    __slots__ = ()
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.close()
+
+
+class HttpPool(ClosesOnExit):
     """An aiohttp ``ClientSession`` with its ``TCPConnector``, created on first use and closed
     by whoever made the pool. Clients given a pool send their own key and token on every
     request and never close it; one pool serves one event loop.
@@ -94,13 +116,6 @@ class HttpPool:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.close()
 
     def __repr__(self) -> str:
         return (f"HttpPool(max_connections={self.max_connections}, "

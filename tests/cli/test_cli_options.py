@@ -205,3 +205,18 @@ def test_the_old_spellings_still_parse(command: str) -> None:
 def test_watch_still_takes_the_experience_as_its_argument() -> None:
     args = build_parser().parse_args(["watch", "exp_9", *SERVER[:6]])
     assert args.experience_id == "exp_9"
+
+
+def test_every_command_has_a_help_line_a_description_a_runner_and_its_check() -> None:
+    """Each subcommand is one row of the command table: listed in order with its help line,
+    its description, its runner, and the check of the commands whose options argparse cannot
+    relate (the others have none)."""
+    parser = build_parser()
+    sub = next(action for action in parser._actions
+               if isinstance(action, argparse._SubParsersAction))
+    assert list(sub.choices) == ["sandbox", "demo", "watch", "swarm", "conformance", "replay"]
+    helps = {action.dest: action.help for action in sub._choices_actions}
+    for name, command in sub.choices.items():
+        assert helps[name] and command.description and callable(command.get_default("run"))
+    checked = {name for name, command in sub.choices.items() if command.get_default("check")}
+    assert checked == {"watch", "swarm", "conformance"}

@@ -13,9 +13,11 @@ from client_helpers import distribution_id
 
 import fanfare_rx
 from fanfare_rx import Fanfare
+from fanfare_rx.client.session import SessionManager
 from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode
 from fanfare_rx.sandbox import Sandbox
-from fanfare_rx.wire.pool import HttpPool
+from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.pool import ClosesOnExit, HttpPool
 
 SHOPPERS = 50
 
@@ -100,3 +102,21 @@ def test_the_pool_is_exported_and_its_repr_holds_no_secret() -> None:
     assert fanfare_rx.HttpPool is HttpPool and "HttpPool" in fanfare_rx.__all__
     assert repr(HttpPool(max_connections=3)) == "HttpPool(max_connections=3, open=False, " \
         "closed=False)"
+
+
+@pytest.mark.integration
+async def test_an_error_in_the_block_still_closes_the_client_and_the_pool(
+        sandbox: Sandbox) -> None:
+    """The pool and the client share one ``async with`` exit (ClosesOnExit): a failing block
+    closes them both, its error propagating."""
+    api: ConsumerApi[SessionManager] | None = None
+    with pytest.raises(RuntimeError, match="boom"):
+        async with HttpPool() as pool, ConsumerApi(
+                sandbox.base_url, sandbox.publishable_key,
+                organization_id=sandbox.organization_id,
+                sessions=SessionManager(sandbox.organization_id), pool=pool) as api:
+            await api.guest()
+            raise RuntimeError("boom")
+    assert api is not None and api.closed
+    assert pool.closed and pool.client_session is None
+    assert isinstance(api, ClosesOnExit) and isinstance(pool, ClosesOnExit)

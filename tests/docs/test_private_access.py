@@ -48,6 +48,9 @@ def _private(name: str) -> bool:
 
 
 def _is_self(node: ast.expr) -> bool:
+    """``self``, ``cls`` or ``super()`` (the object's own class hierarchy)."""
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args
     return isinstance(node, ast.Name) and node.id in ("self", "cls")
 
 
@@ -103,8 +106,10 @@ def test_every_exception_is_still_needed() -> None:
      {"sessions.participations"}),
     ("def f(self, e, t):\n    self._x = e._value_\n    e.__notes__ = [t._replace(a=1)]\n", set(),
      set()),
+    ("def f(self, other):\n    super()._end()\n    super(type(other), other)._end()\n",
+     {"super(type(other), other)._end"}, set()),
 ], ids=["private read", "private read through an attribute", "state set afterwards",
-        "own state, sunder, dunder, a named tuple's API"])
+        "own state, sunder, dunder, a named tuple's API", "the own base's, not another's"])
 def test_the_checks_find_what_they_look_for(tmp_path: Path, source: str, reads: set[str],
                                             writes: set[str]) -> None:
     package = tmp_path / "pkg"

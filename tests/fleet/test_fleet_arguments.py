@@ -81,3 +81,13 @@ def test_a_ray_actor_tunes_the_collector_of_the_process_it_owns() -> None:
     finally:
         actor._gc.restore()
     assert gc.get_threshold() == before
+
+
+def test_the_fleet_package_re_exports_its_records_as_the_records_module_lists_them() -> None:
+    """One listing: ``fleet.records.__all__`` is what ``fanfare_rx.fleet`` re-exports of it."""
+    from fanfare_rx import fleet
+    from fanfare_rx.fleet import records
+
+    assert set(records.__all__) <= set(fleet.__all__)
+    assert all(getattr(fleet, name) is getattr(records, name) for name in records.__all__)
+    assert len(fleet.__all__) == len(set(fleet.__all__))

@@ -246,6 +246,27 @@ def test_catch_continues_with_the_handlers_observable() -> None:
     assert seen == [boom]
 
 
+@pytest.mark.parametrize("operator", ["concat", "catch"])
+def test_concat_and_catch_disposed_midway_unsubscribe_the_current_source(operator: str) -> None:
+    """Both follow one inner subscription at a time and end alike: disposed on the second
+    source, they unsubscribe it and deliver nothing more."""
+    scheduler = TestScheduler()
+    end = on_completed_at(20) if operator == "concat" else on_error_at(20, ValueError("boom"))
+    first = scheduler.create_cold_observable(on_next_at(10, "a"), end)
+    second = scheduler.create_cold_observable(on_next_at(5, "b"), on_next_at(150, "late"),
+                                              on_completed_at(200))
+
+    def build() -> Observable[str]:
+        if operator == "concat":
+            return concat(first, second)
+        return first.pipe(catch(lambda _error, _source: second))
+
+    result = scheduler.start(build, disposed=300)
+    assert result.messages == [on_next_at(210, "a"), on_next_at(225, "b")]
+    assert first.subscriptions[0].unsubscribe == 220
+    assert second.subscriptions[0].unsubscribe == 300
+
+
 def test_catch_a_raising_handler_and_a_rethrown_error() -> None:
     boom, worse = ValueError("boom"), KeyError("worse")
     errors: list[Exception] = []

@@ -19,6 +19,7 @@ from fanfare_rx.sandbox import ScenarioError
 from fanfare_rx.sandbox.engines import (
     DrawEngine,
     Engine,
+    EntriesEngine,
     Projection,
     QueueEngine,
     register_engine,
@@ -165,3 +166,42 @@ def test_a_queue_admit_rate_must_be_a_positive_number(value: float, message: str
     with pytest.raises(ScenarioError, match=message) as caught:
         _scenario({"type": "queue", "id": "q", "admitRate": value})
     assert caught.value.field == "experiences[0].sequences[0].distribution.admitRate"
+
+
+@pytest.mark.parametrize(("label", "kind", "path", "noun"), [
+    ("draw", "draws", "/draws", "Draw"),
+    ("auction", "auctions", "/auctions", "Auction"),
+    ("timed_release", "timedReleases", "/timed-releases", "Timed release"),
+])
+async def test_the_public_get_serves_the_engines_model_or_404_in_its_noun(
+        api: Api, label: str, kind: str, path: str, noun: str) -> None:
+    """The engines whose ``GET /<kind>/{id}`` is their ``model()`` share one route
+    (``serve_model``): no token needed, the model's body, 404 in the engine's noun."""
+    distribution_id = await api.distribution(label, kind)
+    served = await api.call("GET", f"{path}/{distribution_id}")
+    model = api.sandbox.world.engines[distribution_id].model()
+    assert served.status == 200 and served.body["id"] == model.id == distribution_id
+    missing = await api.call("GET", f"{path}/nope")
+    assert missing.status == 404 and missing.body["message"] == f"{noun} not found"
+
+
+@pytest.mark.parametrize(("label", "kind"), [("draw", "draws"), ("timed_release", "timedReleases")])
+async def test_an_entries_engine_derives_who_took_part_from_its_entries(
+        api: Api, label: str, kind: str) -> None:
+    """Who took part and the projection of someone who never did follow from ``entries``."""
+    engine = api.sandbox.world.engines[await api.distribution(label, kind)]
+    assert isinstance(engine, EntriesEngine)
+    now = max(engine.clock_at, engine.open_at)
+    assert engine.projection("cns_never", now) is None and not engine.has_participant("cns_never")
+    _enter(engine, "cns_in", now)
+    assert engine.has_participant("cns_in") and list(engine.participants()) == ["cns_in"]
+    projection = engine.projection("cns_in", now)
+    assert projection is not None and projection.consumer is not None
+    assert projection.consumer.distribution_id == engine.id
+
+
+def _enter(engine: EntriesEngine[Any], consumer_id: str, now: float) -> None:
+    if isinstance(engine, DrawEngine):
+        engine.enter(consumer_id, guest=True, now=now)
+    else:
+        engine.enter(consumer_id, None, guest=True, now=now)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from fanfare_rx.wire.appointments import AppointmentCalls
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.distributions import DistributionCalls
 from fanfare_rx.wire.experiences import ExperienceCalls
+from fanfare_rx.wire.pool import ClosesOnExit
 from fanfare_rx.wire.requester import segment
 
 
@@ -38,13 +39,30 @@ async def test_a_call_the_mechanism_does_not_declare_is_a_usage_error(api: Consu
         api.resource("raffle")
 
 
+@pytest.mark.parametrize(("attribute", "kind"), [
+    ("queues", "queue"), ("draws", "draw"), ("auctions", "auction"),
+    ("timed_releases", "timed_release"), ("appointments", "appointment"),
+])
+def test_each_mechanism_attribute_is_the_resource_of_its_kind(
+        api: ConsumerApi, attribute: str, kind: str) -> None:
+    """``api.draws`` is ``api.resource("draw")`` (one long-lived object), documented with a
+    usage line and read-only."""
+    assert getattr(api, attribute) is api.resource(kind) is getattr(api, attribute)
+    assert getattr(api, attribute).spec.kind == kind
+    doc = inspect.getdoc(getattr(ConsumerApi, attribute))
+    assert doc is not None and doc.startswith(f"Usage: ``await api.{attribute}.")
+    with pytest.raises(AttributeError, match=f"the {kind} resource of a client"):
+        setattr(api, attribute, None)
+
+
 #: The client's parts that hold its endpoint methods, by attribute.
 PARTS = {"experience_calls": ExperienceCalls, "distribution_calls": DistributionCalls,
          "appointment_calls": AppointmentCalls}
 
 
 def test_the_client_s_endpoint_methods_are_its_resources_methods(api: ConsumerApi) -> None:
-    assert ConsumerApi.__bases__ == (Generic,)  # composed, not mixed in
+    # Composed, not mixed in: the one base is the async-with exit shared with the pool.
+    assert ConsumerApi.__bases__ == (ClosesOnExit, Generic)
     for attribute, part in PARTS.items():
         names = [name for name, value in vars(part).items()
                  if not name.startswith("_") and inspect.iscoroutinefunction(value)]

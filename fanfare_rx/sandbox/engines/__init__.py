@@ -11,6 +11,7 @@ from fanfare_rx.sandbox.engines.appointment import AppointmentEngine, Appointmen
 from fanfare_rx.sandbox.engines.auction import AuctionEngine, AuctionSpec
 from fanfare_rx.sandbox.engines.base import (
     Engine,
+    EntriesEngine,
     Grant,
     Projection,
     Timeline,
@@ -24,6 +25,6 @@ from fanfare_rx.sandbox.engines.timed_release import TimedReleaseEngine, TimedRe
 from fanfare_rx.sandbox.engines.waitlist import WaitlistEngine
 
 __all__ = ["AppointmentEngine", "AppointmentSpec", "AuctionEngine", "AuctionSpec", "DrawEngine",
-           "DrawSpec", "Engine", "Grant", "Projection", "QueueEngine", "QueueSpec",
+           "DrawSpec", "Engine", "EntriesEngine", "Grant", "Projection", "QueueEngine", "QueueSpec",
            "TimedReleaseEngine", "TimedReleaseSpec", "Timeline", "WaitlistEngine",
            "register_engine", "registered_engines", "unregister_engine"]

@@ -20,7 +20,7 @@ from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox._scenario_decode import FieldProblem, non_negative, text
 from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.engines.base import Engine, Projection, not_open_yet
-from fanfare_rx.sandbox.engines.handlers import eligible, engine_of
+from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, serve_model
 from fanfare_rx.sandbox.http import (
     ApiError,
     conflict,
@@ -297,9 +297,7 @@ def _zone(request: web.Request, default: str) -> tzinfo:
                                received="string", type_="invalid_string") from None
 
 
-@routes.get("/appointments/{id}")
-async def get_appointment(request: web.Request) -> web.Response:
-    return json_response(engine_of(request, AppointmentEngine).model())
+serve_model(routes, "/appointments/{id}", AppointmentEngine)
 
 
 @routes.get("/appointments/{id}/slots")

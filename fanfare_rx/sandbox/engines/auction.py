@@ -15,7 +15,7 @@ from fanfare_rx.models import wire
 from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox._scenario_decode import non_negative, positive
 from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, Timeline, not_open_yet
-from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, participant
+from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, participant, serve_model
 from fanfare_rx.sandbox.http import (
     ApiError,
     conflict,
@@ -322,9 +322,7 @@ class AuctionEngine(Engine, kind="auction", spec=AuctionSpec, routes=routes, nou
 # --- routes -------------------------------------------------------------------------------------
 
 
-@routes.get("/auctions/{id}")
-async def get_auction(request: web.Request) -> web.Response:
-    return json_response(engine_of(request, AuctionEngine).model())
+serve_model(routes, "/auctions/{id}", AuctionEngine)
 
 
 @routes.post("/auctions/{id}/enter")

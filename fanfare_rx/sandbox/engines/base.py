@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import attrs
 from aiohttp import web
@@ -21,10 +21,11 @@ from fanfare_rx.sandbox.clock import to_datetime
 from fanfare_rx.sandbox.http import ApiError
 from fanfare_rx.sandbox.scenario import DistributionSpec
 
-__all__ = ["Engine", "Grant", "Projection", "Timeline", "not_open_yet", "order_limit_reached",
+__all__ = ["Engine", "EntriesEngine", "Grant", "Projection", "Timeline", "not_open_yet", "order_limit_reached",
            "register_engine", "registered_engines", "unregister_engine"]
 
 _REGISTRY: dict[str, type[Engine]] = {}
+EntryT = TypeVar("EntryT")
 
 
 def register_engine(engine: type[Engine]) -> type[Engine]:
@@ -285,3 +286,27 @@ class Engine:
     def has_participant(self, consumer_id: str) -> bool:
         """Whether the consumer took part (O(1) in every engine)."""
         return consumer_id in self.participants()
+
+
+class EntriesEngine(Engine, Generic[EntryT]):
+    """An engine that keeps one entry per consumer who took part (``entries``: consumer id ->
+    entry, in entry order): who took part, and that someone who never did has no projection,
+    both follow from it; a subclass projects an entry (:meth:`entry_projection`).
+
+    Usage: ``class DrawEngine(EntriesEngine[_Entry], kind="draw", spec=DrawSpec, ...)``
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entries: dict[str, EntryT] = {}
+
+    def participants(self) -> Collection[str]:
+        return self.entries.keys()
+
+    def projection(self, consumer_id: str, now: float) -> Projection | None:
+        entry = self.entries.get(consumer_id)
+        return None if entry is None else self.entry_projection(entry, now)
+
+    def entry_projection(self, entry: EntryT, now: float) -> Projection:
+        """The projection of a consumer who took part."""
+        raise NotImplementedError

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Collection
 from typing import Any
 
 import attrs
@@ -15,8 +14,8 @@ from aiohttp import web
 
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox._scenario_decode import non_negative, positive
-from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, Timeline, not_open_yet
-from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, participant
+from fanfare_rx.sandbox.engines.base import EntriesEngine, Grant, Projection, Timeline, not_open_yet
+from fanfare_rx.sandbox.engines.handlers import eligible, participant, serve_model
 from fanfare_rx.sandbox.http import ApiError, conflict, json_response
 from fanfare_rx.sandbox.scenario import DistributionSpec
 
@@ -51,7 +50,7 @@ class _Entry:
     decided_at: float | None = None
 
 
-class DrawEngine(Engine, kind="draw", spec=DrawSpec, routes=routes, noun="Draw",
+class DrawEngine(EntriesEngine[_Entry], kind="draw", spec=DrawSpec, routes=routes, noun="Draw",
                  listed_as="draws", idle_status="not_entered",
                  extensions={wire.Draw: ("sequence_id", "winner_count",
                                          "admission_expiration_seconds"),
@@ -66,7 +65,6 @@ class DrawEngine(Engine, kind="draw", spec=DrawSpec, routes=routes, noun="Draw",
         self.round = 1
         self.rng = random.Random(f"{self.seed}:{self.id}")
         self.crowd = [f"crowd-{i + 1:04d}" for i in range(self.spec.crowd)]
-        self.entries: dict[str, _Entry] = {}
         self.entered = 0  # entries of the current round
         self.drawn = False
         #: (expires_at, winner) of every winner's grant, earliest first.
@@ -203,13 +201,7 @@ class DrawEngine(Engine, kind="draw", spec=DrawSpec, routes=routes, noun="Draw",
             admission_expiration_seconds=self.spec.admission_expiration_seconds,
             sequence_id=self.sequence_id)
 
-    def participants(self) -> Collection[str]:
-        return self.entries.keys()
-
-    def projection(self, consumer_id: str, now: float) -> Projection | None:
-        entry = self.entries.get(consumer_id)
-        if entry is None:
-            return None
+    def entry_projection(self, entry: _Entry, now: float) -> Projection:
         consumer = wire.ConsumerProjection(
             status=entry.status.value.lower(), distribution_id=self.id,
             entered_at=self.dt(entry.entered_at),
@@ -235,9 +227,7 @@ class DrawEngine(Engine, kind="draw", spec=DrawSpec, routes=routes, noun="Draw",
 # --- routes -------------------------------------------------------------------------------------
 
 
-@routes.get("/draws/{id}")
-async def get_draw(request: web.Request) -> web.Response:
-    return json_response(engine_of(request, DrawEngine).model())
+serve_model(routes, "/draws/{id}", DrawEngine)
 
 
 @routes.post("/draws/{id}/enter")

@@ -11,9 +11,9 @@ from aiohttp import web
 from fanfare_rx.sandbox import context
 from fanfare_rx.sandbox.auth import Identity
 from fanfare_rx.sandbox.engines.base import Engine
-from fanfare_rx.sandbox.http import ApiError
+from fanfare_rx.sandbox.http import ApiError, json_response
 
-__all__ = ["CREATED_BY", "eligible", "engine_of", "participant"]
+__all__ = ["CREATED_BY", "eligible", "engine_of", "participant", "serve_model"]
 
 E = TypeVar("E", bound=Engine)
 #: ``createdBy`` of the sandbox's resources (the scenario stands in for a dashboard user).
@@ -26,6 +26,19 @@ def engine_of(request: web.Request, cls: type[E]) -> E:
     Usage: ``engine = engine_of(request, DrawEngine)``
     """
     return context.world(request).engine(request.match_info["id"], cls)
+
+
+def serve_model(routes: web.RouteTableDef, path: str, cls: type[Engine]) -> None:
+    """Route ``GET path`` (public) to the body of the engine the path's ``{id}`` names: its
+    ``model()``, the same for every engine that has nothing to add to it.
+
+    Usage: ``serve_model(routes, "/draws/{id}", DrawEngine)``
+    """
+
+    async def get_model(request: web.Request) -> web.Response:
+        return json_response(engine_of(request, cls).model())
+
+    routes.get(path)(get_model)
 
 
 def participant(request: web.Request, cls: type[E]) -> tuple[Identity, E, float]:

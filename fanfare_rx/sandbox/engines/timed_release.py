@@ -5,7 +5,6 @@ entry is refused with 423 and ``Retry-After``; ``complete`` marks the purchase d
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection
 from typing import Any
 
 import attrs
@@ -13,8 +12,8 @@ from aiohttp import web
 
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import context
-from fanfare_rx.sandbox.engines.base import Engine, Grant, Projection, not_open_yet
-from fanfare_rx.sandbox.engines.handlers import eligible, engine_of, participant
+from fanfare_rx.sandbox.engines.base import EntriesEngine, Grant, Projection, not_open_yet
+from fanfare_rx.sandbox.engines.handlers import eligible, participant, serve_model
 from fanfare_rx.sandbox.http import ApiError, conflict, json_response, read_body
 from fanfare_rx.sandbox.scenario import DistributionSpec
 
@@ -42,7 +41,7 @@ class _Entry:
     reason: str | None = None
 
 
-class TimedReleaseEngine(Engine, kind="timed_release", spec=TimedReleaseSpec, routes=routes,
+class TimedReleaseEngine(EntriesEngine[_Entry], kind="timed_release", spec=TimedReleaseSpec, routes=routes,
                          noun="Timed release", listed_as="timed_releases",
                          idle_status="not_entered",
                          # gen A listed timed releases; gen B/C list none
@@ -54,7 +53,6 @@ class TimedReleaseEngine(Engine, kind="timed_release", spec=TimedReleaseSpec, ro
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.entries: dict[str, _Entry] = {}
         #: (expires_at, consumer, grant token) of grants issued; stale items are skipped.
         self._expiries: list[tuple[float, str, str]] = []
 
@@ -129,13 +127,7 @@ class TimedReleaseEngine(Engine, kind="timed_release", spec=TimedReleaseSpec, ro
             admission_expiration_seconds=self.spec.admission_expiration_seconds,
             sequence_id=self.sequence_id)
 
-    def participants(self) -> Collection[str]:
-        return self.entries.keys()
-
-    def projection(self, consumer_id: str, now: float) -> Projection | None:
-        entry = self.entries.get(consumer_id)
-        if entry is None:
-            return None
+    def entry_projection(self, entry: _Entry, now: float) -> Projection:
         status = "entered" if entry.status is S.GRANTED else entry.status.value.lower()
         consumer = wire.ConsumerProjection(
             status=status, distribution_id=self.id, entered_at=self.dt(entry.entered_at),
@@ -155,9 +147,7 @@ class TimedReleaseEngine(Engine, kind="timed_release", spec=TimedReleaseSpec, ro
 # --- routes -------------------------------------------------------------------------------------
 
 
-@routes.get("/timed-releases/{id}")
-async def get_timed_release(request: web.Request) -> web.Response:
-    return json_response(engine_of(request, TimedReleaseEngine).model())
+serve_model(routes, "/timed-releases/{id}", TimedReleaseEngine)
 
 
 @routes.post("/timed-releases/{id}/enter")
