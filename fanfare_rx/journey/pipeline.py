@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reactivex import abc
-from reactivex.subject import AsyncSubject, BehaviorSubject
+from reactivex.subject import BehaviorSubject
 
 from fanfare_rx.errors import ConfigError, JourneyDestroyedError
 from fanfare_rx.journey.core.machine import initial_snapshot
@@ -33,7 +33,7 @@ from fanfare_rx.journey.operators import JourneyFold
 from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.recorder import FlightRecorder
-from fanfare_rx.journey.runner import ActionName, EffectRunner
+from fanfare_rx.journey.runner import ActionName, ActionResult, EffectRunner
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
 
@@ -167,7 +167,7 @@ class JourneyPipeline:
             self._poller = Poller(self._effect_runner, self._scheduler)
         return self._poller
 
-    def _in_flight(self, key: str) -> AsyncSubject[JourneySnapshot] | None:
+    def _in_flight(self, key: str) -> ActionResult | None:
         return self._runner.in_flight(key) if self._runner is not None else None
 
     def _snapshot(self) -> JourneySnapshot:
