@@ -14,7 +14,7 @@ import math
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import reactivex
 from reactivex import Notification, Observable, abc
@@ -31,6 +31,7 @@ __all__ = ["Store", "Unsubscribe"]
 
 T = TypeVar("T")
 U = TypeVar("U")
+V = TypeVar("V")
 
 Unsubscribe = Callable[[], None]
 
@@ -144,18 +145,33 @@ class Store(Observable[T], Generic[T]):
         """
         return self._getter()
 
-    def derive(self, selector: Callable[[T], U]) -> Store[U]:
+    @overload
+    def derive(self, selector: Callable[[T], U], *, then: None = None,
+               while_listened: Callable[[], Unsubscribe] | None = None) -> Store[U]: ...
+
+    @overload
+    def derive(self, selector: Callable[[T], V], *, then: Callable[[V], U],
+               while_listened: Callable[[], Unsubscribe] | None = None) -> Store[U]: ...
+
+    def derive(self, selector: Callable[[T], Any], *, then: Callable[[Any], Any] | None = None,
+               while_listened: Callable[[], Unsubscribe] | None = None) -> Store[Any]:
         """A store of ``selector(value)`` that emits only when the selected value changes::
 
             parent  : a1---a2---b1---b2--|     (selector = first letter)
             derived : a----------b-------|
 
         It subscribes to its parent only while it has listeners (one shared subscription);
-        ``get()`` works at any time.
+        ``get()`` works at any time. ``then`` maps each new selected value once for all the
+        listeners (what they get; repeats are judged on the selected value);
+        ``while_listened`` is called when the first listener comes and returns what is called
+        when the last one leaves (or the parent ends)::
+
+            listeners      : --1---2----1---0--
+            while_listened : --(called)-----(its return called)
 
         Usage: ``stage = journey.state.derive(lambda s: s.journey_stage)``
         """
-        return _DerivedStore(self, self._attach, selector)
+        return _DerivedStore(self, self._attach, selector, then, while_listened)
 
     def listen(self, callback: Callable[[T], Any] | Callable[[T, T], Any]) -> Unsubscribe:
         """Call ``callback(value)`` (or ``callback(value, old_value)`` when it takes two
@@ -360,27 +376,33 @@ class _Mount(abc.ObserverBase[T], Generic[T, U]):
         listeners : a---------b---|
     """
 
-    __slots__ = ("detach", "ended", "listeners", "selector", "value")
+    __slots__ = ("detach", "emitted", "ended", "listeners", "release", "selector", "then",
+                 "value")
 
-    def __init__(self, selector: Callable[[T], U]) -> None:
+    def __init__(self, selector: Callable[[T], Any], then: Callable[[Any], U] | None) -> None:
         self.selector = selector
+        self.then = then
         self.listeners: list[abc.ObserverBase[U]] = []
-        self.value: U = _UNSET
+        self.value: Any = _UNSET  # the selected value (repeats of it are dropped)
+        self.emitted: U = _UNSET  # what the listeners got: ``then(value)``, or the value
         self.ended = False
         #: Detaches this mount from the parent store.
         self.detach: Callable[[abc.ObserverBase[T]], None] = _detached
+        #: What the store's ``while_listened`` returned, called once the mount ended.
+        self.release: Unsubscribe | None = None
 
     def on_next(self, value: T) -> None:
         try:
             selected = self.selector(value)
+            if self.value is not _UNSET and selected == self.value:
+                return
+            emitted = selected if self.then is None else self.then(selected)
         except Exception:
             log.exception("a derived store's selector raised; the journey continues")
             return
-        if self.value is not _UNSET and selected == self.value:
-            return
-        self.value = selected
+        self.value, self.emitted = selected, emitted
         for listener in tuple(self.listeners):
-            listener.on_next(selected)
+            listener.on_next(emitted)
 
     def on_error(self, error: Exception) -> None:
         for listener in self.end():
@@ -397,6 +419,9 @@ class _Mount(abc.ObserverBase[T], Generic[T, U]):
             self.ended = True
             detach, self.detach = self.detach, _detached
             detach(self)
+            release, self.release = self.release, None
+            if release is not None:
+                release()
         return listeners
 
 
@@ -407,15 +432,20 @@ class _DerivedStore(Store[U], Generic[T, U]):
     the mount's list."""
 
     def __init__(self, parent: Store[T], attach: Callable[[abc.ObserverBase[T]],
-                 Callable[[abc.ObserverBase[T]], None]], selector: Callable[[T], U]) -> None:
+                 Callable[[abc.ObserverBase[T]], None]], selector: Callable[[T], Any],
+                 then: Callable[[Any], U] | None = None,
+                 while_listened: Callable[[], Unsubscribe] | None = None) -> None:
         self._scheduler = parent.scheduler
         self._parent = parent
         self._parent_attach = attach
         self._selector = selector
+        self._then = then
+        self._while_listened = while_listened
         self._mount: _Mount[T, U] | None = None
 
     def get(self) -> U:
-        return self._selector(self._parent.get())
+        selected = self._selector(self._parent.get())
+        return selected if self._then is None else self._then(selected)
 
     @property
     def mounted(self) -> bool:
@@ -425,17 +455,19 @@ class _DerivedStore(Store[U], Generic[T, U]):
     def _attach(self, sink: abc.ObserverBase[U]) -> Callable[[abc.ObserverBase[U]], None]:
         mount = self._mount
         if mount is None or mount.ended:
-            mount = self._mount = _Mount(self._selector)
+            mount = self._mount = _Mount(self._selector, self._then)
             mount.listeners.append(sink)
             # The parent replays its current value: that reaches the new listener first.
             detach = self._parent_attach(mount)
             if mount.ended:  # the parent had ended: the listener was told already
                 return _detached
             mount.detach = detach
+            if self._while_listened is not None:
+                mount.release = self._while_listened()
         else:
             mount.listeners.append(sink)
             if mount.value is not _UNSET:
-                sink.on_next(mount.value)
+                sink.on_next(mount.emitted)
         return self._detach
 
     def _detach(self, sink: abc.ObserverBase[U]) -> None:

@@ -264,3 +264,31 @@ def test_stores_listened_then_left_die_by_reference_counting() -> None:
         assert [ref() for ref in gone] == [None, None]
     finally:
         gc.enable()
+
+
+def test_a_view_or_page_listener_costs_a_few_objects() -> None:
+    """``journey.view`` and ``journey.page`` are derived stores with the auto-polling watch as
+    their mount hook: the first listener mounts them (the view, bound once, and the watch of
+    the routed stage), later ones are list entries (Rx ``create`` + ``share`` + composite
+    disposables cost about 150 and 70 objects per listener)."""
+    journeys = [JourneyHarness(b.experience("queue")).journey for _ in range(100)]
+    for journey in journeys:
+        _ = journey.view, journey.page
+    first_views, later_views = iter(journeys), iter(journeys)
+    first_pages, later_pages = iter(journeys), iter(journeys)
+    assert _tracked_per(lambda: next(first_views).view.listen(lambda _: None)) <= 20
+    assert _tracked_per(lambda: next(later_views).view.listen(lambda _: None)) <= 3
+    assert _tracked_per(lambda: next(first_pages).page.listen(lambda _: None)) <= 12
+    assert _tracked_per(lambda: next(later_pages).page.listen(lambda _: None)) <= 3
+
+
+def test_every_listener_of_the_view_gets_the_same_bound_view() -> None:
+    h = JourneyHarness(b.experience("queue"))
+    h.server.on_route("-r|", r=b.routed())
+    first: list[object] = []
+    second: list[object] = []
+    h.journey.view.subscribe(first.append)
+    h.journey.view.subscribe(second.append)
+    h.act("s", s="start")
+    h.advance(3)
+    assert len(first) > 1 and [id(v) for v in first] == [id(v) for v in second]
