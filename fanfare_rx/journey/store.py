@@ -13,7 +13,6 @@ import logging
 import math
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from functools import partial
 from typing import Any, Generic, TypeVar, overload
 
 import reactivex
@@ -323,9 +322,13 @@ class _RootStore(Store[T], Generic[T]):
 
     def __init__(self, subject: BehaviorSubject[T],
                  scheduler: abc.SchedulerBase | None = None) -> None:
-        # A getter that does not hold the store: no reference cycle in an idle journey.
-        super().__init__(subject, partial(getattr, subject, "value"), scheduler)
+        # Store.__init__ would keep a getter: ``get`` reads the subject (no extra object).
+        self._source = subject
+        self._scheduler = scheduler
         self._subject = subject
+
+    def get(self) -> T:
+        return self._subject.value
 
     def _attach(self, sink: abc.ObserverBase[T]) -> Callable[[abc.ObserverBase[T]], None]:
         subject = self._subject
