@@ -3,8 +3,9 @@ subscription of ``messages.pipe(fold_journey(seed))`` is) whose observer is the 
 ``BehaviorSubject`` of snapshots; effects run until done or destroyed, grants expire on time.
 
 Messages sent while a snapshot is being published (by a subscriber or a synchronous effect)
-wait their turn on RxPY's ``CurrentThreadScheduler`` trampoline, so every subscriber sees the
-snapshots in order. Nothing here allocates per journey until it is needed.
+wait their turn in the journey's own small queue (a trampoline per journey: no scheduled item
+or disposable per message), so every subscriber sees the snapshots in order. Nothing here
+allocates per journey until it is needed.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from reactivex import abc
-from reactivex.scheduler import CurrentThreadScheduler
-from reactivex.subject import AsyncSubject, BehaviorSubject
+from reactivex.subject import BehaviorSubject
 
 from fanfare_rx.errors import ConfigError, JourneyDestroyedError
 from fanfare_rx.journey.core.machine import initial_snapshot
@@ -32,7 +33,7 @@ from fanfare_rx.journey.operators import JourneyFold
 from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.recorder import FlightRecorder
-from fanfare_rx.journey.runner import ActionName, EffectRunner
+from fanfare_rx.journey.runner import ActionName, ActionResult, EffectRunner
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
 
@@ -56,6 +57,7 @@ class JourneyPipeline:
 
     __slots__ = (
         "__weakref__",
+        "_delivering",
         "_destroyed",
         "_expiry",
         "_expiry_at",
@@ -64,6 +66,7 @@ class JourneyPipeline:
         "_offset_ms",
         "_on_destroy",
         "_on_fold",
+        "_pending",
         "_poller",
         "_port",
         "_recorder",
@@ -90,6 +93,8 @@ class JourneyPipeline:
         self._on_destroy = on_destroy
         self._on_fold: Callable[[JourneySnapshot, JourneySnapshot], None] | None = None
         self._destroyed = False
+        self._delivering = False  # a message is being folded and published (on this loop)
+        self._pending: deque[Message] | None = None  # sent meanwhile: made when first needed
         self._subject: BehaviorSubject[JourneySnapshot] = BehaviorSubject(
             initial_snapshot(experience_id)
         )
@@ -162,18 +167,45 @@ class JourneyPipeline:
             self._poller = Poller(self._effect_runner, self._scheduler)
         return self._poller
 
-    def _in_flight(self, key: str) -> AsyncSubject[JourneySnapshot] | None:
+    def _in_flight(self, key: str) -> ActionResult | None:
         return self._runner.in_flight(key) if self._runner is not None else None
 
     def _snapshot(self) -> JourneySnapshot:
         return self._subject.value
 
     def _send(self, message: Message) -> None:
-        """Deliver a message to the fold, after any fold being published on this thread."""
-        if not self._destroyed:
-            CurrentThreadScheduler.singleton().schedule(self._push, message)
+        """Deliver a message to the fold, after the one being folded and published, if any::
 
-    def _push(self, _: abc.SchedulerBase, message: Any) -> None:
+            sent      : a--(b sent by a's subscriber)--
+            delivered : a---------------------------b   (every subscriber sees A before B)
+
+        A message sent while one is delivered waits in a queue made on first need; what a
+        publish that raised left there goes first with the next message sent.
+        """
+        if self._destroyed:
+            return
+        if self._delivering:
+            pending = self._pending
+            if pending is None:
+                pending = self._pending = deque()
+            pending.append(message)
+            return
+        self._delivering = True
+        try:
+            pending = self._pending
+            if pending:  # left by a publish that raised: they go first
+                pending.append(message)
+                message = pending.popleft()
+            self._push(message)
+            pending = self._pending
+            while pending and not self._destroyed:
+                self._push(pending.popleft())
+        finally:
+            self._delivering = False
+        if self._destroyed or not self._pending:
+            self._pending = None  # destroyed: what was still queued is dropped
+
+    def _push(self, message: Message) -> None:
         """One message to the flight recorder, then into the fold::
 
             messages  : --a----b----c--     (b changed nothing)

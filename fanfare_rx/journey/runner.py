@@ -4,19 +4,21 @@ snapshot once they are folded (or the error, folded too); one run per action kin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Generator
+from typing import Any
 
 from reactivex import Observable, abc
-from reactivex.disposable import SerialDisposable
-from reactivex.subject import AsyncSubject
+from reactivex.disposable import Disposable
 
 from fanfare_rx.errors import FanfareError
 from fanfare_rx.journey.core.messages import Message
 from fanfare_rx.journey.effect_context import EffectContext, FoldedFailure, failure_message
+from fanfare_rx.journey.lean import LeanObservable
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
 
-__all__ = ["ActionName", "EffectRunner", "as_fanfare_error"]
+__all__ = ["ActionName", "ActionResult", "EffectRunner", "as_fanfare_error"]
 
 ActionName = JourneyAction | SequenceAction | str
 
@@ -33,6 +35,167 @@ def as_fanfare_error(error: Exception) -> FanfareError:
     return wrapped
 
 
+class ActionResult(LeanObservable[JourneySnapshot]):
+    """One run of an action's effect and its outcome, as the ``AsyncSubject`` it replaces: the
+    snapshot once every message of the effect was folded, then completion (or the error),
+    replayed to late subscribers; ``await`` gives the snapshot or raises::
+
+        effect : --m1--m2--|
+        result : ----------(s|)    (s: the snapshot once m1 and m2 are folded)
+
+    One object per run (no subject, serial disposable or closures), awaited with a bare loop
+    future per awaiter; nothing refers back to it once it ended.
+
+    Usage: ``snapshot = await runner.run("enter_queue", effect, "enter_queue")``
+    """
+
+    def __init__(self, runner: EffectRunner, key: str, action: ActionName) -> None:
+        super().__init__()
+        self._runner: EffectRunner | None = runner
+        self._key = key
+        self._action = action
+        self._subscription: abc.DisposableBase | None = None
+        self._observers: list[abc.ObserverBase[JourneySnapshot]] | None = None
+        self._waiters: list[asyncio.Future[None]] | None = None
+        self._value: JourneySnapshot | None = None
+        self._error: Exception | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the run ended (its snapshot or its error is known)."""
+        return self._runner is None
+
+    def start(self, effect: Observable[Message], scheduler: abc.SchedulerBase) -> None:
+        """Subscribe to ``effect`` (once, by the runner): its messages go to the fold."""
+        runner = self._runner
+        if runner is None:
+            return
+        subscription = effect.subscribe(on_next=runner.send, on_error=self._failed,
+                                        on_completed=self._completed, scheduler=scheduler)
+        if self._runner is None:  # it ended within subscribe
+            subscription.dispose()
+        else:
+            self._subscription = subscription
+
+    def _failed(self, error: Exception) -> None:
+        runner = self._runner
+        if runner is None:
+            return
+        if isinstance(error, FoldedFailure):
+            self.end(error.error)  # its failure is in the snapshot already
+            return
+        runner.fold_failure(self._action, error)
+        self.end(error)
+
+    def _completed(self) -> None:
+        self.end(None)
+
+    def end(self, error: Exception | None) -> None:
+        """End the run: with the current snapshot, or with ``error`` (as a FanfareError).
+        Disposes the effect's subscription (which refers to this run: no cycle is left)."""
+        runner, subscription = self._runner, self._subscription
+        if runner is None:
+            return
+        self._runner = self._subscription = None
+        if subscription is not None:
+            subscription.dispose()
+        runner.ended(self._key, self)
+        if error is not None:
+            self._error = as_fanfare_error(error)
+        else:
+            self._value = runner.context.snapshot()
+        observers, waiters = self._observers, self._waiters
+        self._observers = self._waiters = None
+        for observer in observers or ():
+            self._replay(observer)
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _replay(self, observer: abc.ObserverBase[JourneySnapshot]) -> None:
+        if self._error is not None:
+            observer.on_error(self._error)
+            return
+        assert self._value is not None
+        observer.on_next(self._value)
+        observer.on_completed()
+
+    def subscribe(
+        self,
+        on_next: abc.ObserverBase[JourneySnapshot] | Callable[[JourneySnapshot], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+        on_completed: Callable[[], None] | None = None,
+        *,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        """The outcome, once known (at once if it is): an observer or callbacks."""
+        observer = on_next if isinstance(on_next, abc.ObserverBase) else _Outcome(
+            on_next or _ignore, on_error or _raise, on_completed or _ignore)
+        if self._runner is None:
+            self._replay(observer)
+            return Disposable()
+        observers = self._observers
+        if observers is None:
+            observers = self._observers = []
+        observers.append(observer)
+        return _Leave(observers, observer)
+
+    def __await__(self) -> Generator[Any, None, JourneySnapshot]:
+        if self._runner is not None:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            waiters = self._waiters
+            if waiters is None:
+                waiters = self._waiters = []
+            waiters.append(waiter)
+            yield from waiter.__await__()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+def _ignore(*_: Any) -> None:
+    pass
+
+
+def _raise(error: Exception) -> None:
+    raise error  # reactivex's default for an error nobody handles
+
+
+class _Outcome(abc.ObserverBase[JourneySnapshot]):
+    """Three callbacks as one observer of an :class:`ActionResult`."""
+
+    __slots__ = ("_completed", "_failed", "_next")
+
+    def __init__(self, on_next: Callable[[Any], None], on_error: Callable[[Exception], None],
+                 on_completed: Callable[[], None]) -> None:
+        self._next, self._failed, self._completed = on_next, on_error, on_completed
+
+    def on_next(self, value: JourneySnapshot) -> None:
+        self._next(value)
+
+    def on_error(self, error: Exception) -> None:
+        self._failed(error)
+
+    def on_completed(self) -> None:
+        self._completed()
+
+
+class _Leave(abc.DisposableBase):
+    """An observer leaving an :class:`ActionResult` before its outcome."""
+
+    __slots__ = ("_observer", "_observers")
+
+    def __init__(self, observers: list[Any], observer: object) -> None:
+        self._observers: list[Any] | None = observers
+        self._observer = observer
+
+    def dispose(self) -> None:
+        observers, self._observers = self._observers, None
+        if observers is not None and self._observer in observers:
+            observers.remove(self._observer)
+
+
 class EffectRunner:
     """Subscribes a journey's effects on its scheduler and sends their messages to its fold.
     Given at construction what it needs: the port, the scheduler, ``send`` (to the fold),
@@ -46,7 +209,7 @@ class EffectRunner:
     Usage: ``await runner.run("enter_queue", effect, "enter_queue")``
     """
 
-    __slots__ = ("_in_flight", "_running", "_scheduler", "_send", "context")
+    __slots__ = ("_in_flight", "_running", "_scheduler", "context", "send")
 
     def __init__(
         self,
@@ -57,72 +220,52 @@ class EffectRunner:
         now: Callable[[], int],
     ) -> None:
         self._scheduler = scheduler
-        self._send = send
+        #: Sends a message to the journey's fold.
+        self.send = send
         #: What the effects read (the port, the snapshot, the clock, the cached experience).
         self.context = EffectContext(port, snapshot, now)
-        self._in_flight: dict[str, AsyncSubject[JourneySnapshot]] | None = None
-        self._running: set[SerialDisposable] | None = None
+        self._in_flight: dict[str, ActionResult] | None = None
+        self._running: set[ActionResult] | None = None
 
-    def in_flight(self, key: str) -> AsyncSubject[JourneySnapshot] | None:
+    def in_flight(self, key: str) -> ActionResult | None:
         """The result of the run of ``key`` still in flight, if any (single-flight)."""
         return self._in_flight.get(key) if self._in_flight is not None else None
 
-    def run(
-        self, key: str, effect: Observable[Message], action: ActionName
-    ) -> AsyncSubject[JourneySnapshot]:
-        """Subscribe to ``effect``; the returned subject yields the snapshot once every
-        result is folded, or the error (also folded as an ``error`` event of ``action``).
+    def run(self, key: str, effect: Observable[Message], action: ActionName) -> ActionResult:
+        """Subscribe to ``effect``; the returned result yields the snapshot once every
+        message is folded, or the error (also folded as an ``error`` event of ``action``).
 
         Usage: ``result = runner.run("resume", effect, "resume")``
         """
-        result: AsyncSubject[JourneySnapshot] = AsyncSubject()
+        result = ActionResult(self, key, action)
         if self._in_flight is None:
             self._in_flight = {}
         if self._running is None:
             self._running = set()
-        in_flight, running = self._in_flight, self._running
-        in_flight[key] = result
-        subscription = SerialDisposable()
-        running.add(subscription)
-
-        def finish(error: Exception | None) -> None:
-            # The subscription holds the observer, which holds this closure: disposing it
-            # (done anyway, the effect has ended) breaks that cycle, so the effect's objects
-            # die by reference counting, not in a later collection.
-            subscription.dispose()
-            in_flight.pop(key, None)
-            running.discard(subscription)
-            if not in_flight and self._in_flight is in_flight:
-                self._in_flight = None  # an idle runner keeps no empty containers
-            if not running and self._running is running:
-                self._running = None
-            if error is not None:
-                result.on_error(as_fanfare_error(error))
-            else:
-                result.on_next(self.context.snapshot())
-                result.on_completed()
-
-        def on_error(error: Exception) -> None:
-            if isinstance(error, FoldedFailure):
-                finish(error.error)  # its failure is in the snapshot already
-                return
-            self.fold_failure(action, error)
-            finish(error)
-
-        subscription.disposable = effect.subscribe(
-            on_next=self._send,
-            on_error=on_error,
-            on_completed=lambda: finish(None),
-            scheduler=self._scheduler,
-        )
+        self._in_flight[key] = result
+        self._running.add(result)
+        result.start(effect, self._scheduler)
         return result
+
+    def ended(self, key: str, result: ActionResult) -> None:
+        """``result`` (the run of ``key``) ended: forget it (an idle runner keeps no empty
+        containers)."""
+        in_flight, running = self._in_flight, self._running
+        if in_flight is not None:
+            in_flight.pop(key, None)
+            if not in_flight:
+                self._in_flight = None
+        if running is not None:
+            running.discard(result)
+            if not running:
+                self._running = None
 
     def fold_failure(self, action: ActionName, error: Exception) -> None:
         """Send the failure of ``action`` to the fold (an ``error`` event; no secret in it).
 
         Usage: ``runner.fold_failure("poll", error)``
         """
-        self._send(failure_message(action, error, self.context.now_ms()))
+        self.send(failure_message(action, error, self.context.now_ms()))
 
     def follow(
         self,
@@ -135,7 +278,7 @@ class EffectRunner:
 
         Usage: ``run = runner.follow(poll_effect(runner.context), failed, done)``
         """
-        return effect.subscribe(on_next=self._send, on_error=on_error,
+        return effect.subscribe(on_next=self.send, on_error=on_error,
                                 on_completed=on_completed, scheduler=self._scheduler)
 
     def dispose(self, error: Exception) -> None:
@@ -143,10 +286,6 @@ class EffectRunner:
 
         Usage: ``runner.dispose(JourneyDestroyedError("destroyed"))``
         """
-        in_flight = list((self._in_flight or {}).values())
-        self._in_flight = None
-        for subscription in list(self._running or ()):
-            subscription.dispose()
-        self._running = None
-        for result in in_flight:
-            result.on_error(error)
+        for result in list(self._running or ()):
+            result.end(error)
+        self._in_flight = self._running = None

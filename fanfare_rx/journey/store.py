@@ -1,6 +1,8 @@
 """``Store[T]``: an Rx ``Observable`` with the nanostores surface (``get``, ``listen``), an async
 ``wait_for`` and ``async for``. The root store wraps a ``BehaviorSubject``; a derived store
 costs nothing until someone listens, then shares one upstream subscription among its listeners.
+A listener of either (``listen``, or ``subscribe`` past reactivex's own wrapper) is one plain
+entry in a list, guarded: no Rx subscription chain, disposables or locks per listener.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 import math
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import reactivex
 from reactivex import Notification, Observable, abc
@@ -28,6 +30,7 @@ __all__ = ["Store", "Unsubscribe"]
 
 T = TypeVar("T")
 U = TypeVar("U")
+V = TypeVar("V")
 
 Unsubscribe = Callable[[], None]
 
@@ -120,7 +123,7 @@ class Store(Observable[T], Generic[T]):
 
         Usage: ``Store.of_subject(BehaviorSubject(0)).get()`` -> ``0``
         """
-        return cls(subject, lambda: subject.value, scheduler)
+        return _RootStore(subject, scheduler)
 
     @property
     def scheduler(self) -> abc.SchedulerBase | None:
@@ -141,18 +144,33 @@ class Store(Observable[T], Generic[T]):
         """
         return self._getter()
 
-    def derive(self, selector: Callable[[T], U]) -> Store[U]:
+    @overload
+    def derive(self, selector: Callable[[T], U], *, then: None = None,
+               while_listened: Callable[[], Unsubscribe] | None = None) -> Store[U]: ...
+
+    @overload
+    def derive(self, selector: Callable[[T], V], *, then: Callable[[V], U],
+               while_listened: Callable[[], Unsubscribe] | None = None) -> Store[U]: ...
+
+    def derive(self, selector: Callable[[T], Any], *, then: Callable[[Any], Any] | None = None,
+               while_listened: Callable[[], Unsubscribe] | None = None) -> Store[Any]:
         """A store of ``selector(value)`` that emits only when the selected value changes::
 
             parent  : a1---a2---b1---b2--|     (selector = first letter)
             derived : a----------b-------|
 
         It subscribes to its parent only while it has listeners (one shared subscription);
-        ``get()`` works at any time.
+        ``get()`` works at any time. ``then`` maps each new selected value once for all the
+        listeners (what they get; repeats are judged on the selected value);
+        ``while_listened`` is called when the first listener comes and returns what is called
+        when the last one leaves (or the parent ends)::
+
+            listeners      : --1---2----1---0--
+            while_listened : --(called)-----(its return called)
 
         Usage: ``stage = journey.state.derive(lambda s: s.journey_stage)``
         """
-        return _DerivedStore(self, selector)
+        return _DerivedStore(self, self._attach, selector, then, while_listened)
 
     def listen(self, callback: Callable[[T], Any] | Callable[[T, T], Any]) -> Unsubscribe:
         """Call ``callback(value)`` (or ``callback(value, old_value)`` when it takes two
@@ -164,20 +182,16 @@ class Store(Observable[T], Generic[T]):
 
         Usage: ``off = store.listen(lambda new, old: print(old, "->", new)); ...; off()``
         """
-        with_old = _takes_old_value(callback)
-        previous: list[T] = []  # empty until the current value arrived
+        listener: _Listener[T] = _Listener(None, callback, _takes_old_value(callback))
+        listener.detach = self._attach(listener)
+        return listener
 
-        def on_next(value: T) -> None:
-            if not previous:
-                previous.append(value)
-                return
-            old, previous[0] = previous[0], value
-            if with_old:
-                callback(value, old)  # type: ignore[call-arg]
-            else:
-                callback(value)  # type: ignore[call-arg]
-
-        return self.subscribe(on_next).dispose
+    def _attach(self, sink: abc.ObserverBase[T]) -> Callable[[abc.ObserverBase[T]], None]:
+        """Feed ``sink`` (which guards its own callbacks) the current value, then every change;
+        returns what detaches it (called with ``sink``). A store over any observable pays an Rx
+        subscription; the root and derived stores override it with a plain list entry."""
+        subscription = self._source.subscribe(sink)
+        return lambda _: subscription.dispose()
 
     def __aiter__(self) -> AsyncIterator[T]:
         """``async for value in store``: the current value first, then changes. A slow
@@ -240,77 +254,240 @@ def _timeout_seconds(timeout: object) -> float | None:
 _UNSET: Any = object()
 
 
+class _Listener(abc.ObserverBase[T]):
+    """One listener of a store, a plain entry in its list: an Rx observer (``subscribe``) or a
+    ``listen`` callback (the first value it gets is the baseline, not a change). Its callbacks
+    are guarded; calling it unsubscribes (``listen`` returns it)::
+
+        values   : a---b---c--
+        callback :     b---c--   (b, a) (c, b) with the old value
+    """
+
+    __slots__ = ("_callback", "_observer", "_previous", "_with_old", "detach")
+
+    def __init__(self, observer: abc.ObserverBase[T] | None,
+                 callback: Callable[..., Any] | None = None, with_old: bool = False) -> None:
+        self._observer = observer
+        self._callback = callback
+        self._with_old = with_old
+        self._previous: T = _UNSET
+        #: Detaches this listener from its store (None: detached or never attached).
+        self.detach: Callable[[abc.ObserverBase[T]], None] | None = None
+
+    def __call__(self) -> None:
+        self._observer = self._callback = None  # no call after this, even in a running emission
+        detach, self.detach = self.detach, None
+        if detach is not None:
+            detach(self)
+
+    def on_next(self, value: T) -> None:
+        try:
+            if self._observer is not None:
+                self._observer.on_next(value)
+                return
+            callback = self._callback
+            if callback is None:
+                return
+            old, self._previous = self._previous, value
+            if old is _UNSET:
+                return
+            if self._with_old:
+                callback(value, old)
+            else:
+                callback(value)
+        except Exception:
+            log.exception("a store subscriber raised; the journey continues")
+
+    def on_error(self, error: Exception) -> None:
+        observer, self._observer, self._callback, self.detach = self._observer, None, None, None
+        if observer is not None:
+            try:
+                observer.on_error(error)
+            except Exception:
+                log.exception("a store subscriber raised in on_error")
+
+    def on_completed(self) -> None:
+        observer, self._observer, self._callback, self.detach = self._observer, None, None, None
+        if observer is not None:
+            try:
+                observer.on_completed()
+            except Exception:
+                log.exception("a store subscriber raised in on_completed")
+
+
+class _RootStore(Store[T], Generic[T]):
+    """The store of a ``BehaviorSubject``: its listeners and derived stores are plain entries in
+    the subject's observer list (as ``BehaviorSubject.subscribe`` would add them, without the
+    Rx wrappers, disposables and locks of a subscription)."""
+
+    def __init__(self, subject: BehaviorSubject[T],
+                 scheduler: abc.SchedulerBase | None = None) -> None:
+        # Store.__init__ would keep a getter: ``get`` reads the subject (no extra object).
+        self._source = subject
+        self._scheduler = scheduler
+        self._subject = subject
+
+    def get(self) -> T:
+        return self._subject.value
+
+    def _attach(self, sink: abc.ObserverBase[T]) -> Callable[[abc.ObserverBase[T]], None]:
+        subject = self._subject
+        with subject.lock:
+            subject.check_disposed()
+            if not subject.is_stopped:
+                subject.observers.append(sink)
+                sink.on_next(subject.value)
+                return self._detach
+            error = subject.exception
+        if error is not None:
+            sink.on_error(error)
+        else:
+            sink.on_completed()
+        return _detached
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[T],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        return _listened(self._attach, observer)
+
+    def _detach(self, sink: abc.ObserverBase[T]) -> None:
+        subject = self._subject
+        with subject.lock:
+            if not subject.is_disposed and sink in subject.observers:
+                subject.observers.remove(sink)
+
+
+def _listened(attach: Callable[[abc.ObserverBase[T]], Callable[[abc.ObserverBase[T]], None]],
+              observer: abc.ObserverBase[T]) -> abc.DisposableBase:
+    """An Rx subscription of ``observer`` as one plain listener (guarded) of a store."""
+    listener = _Listener(observer)
+    listener.detach = attach(listener)
+    return Disposable(listener)
+
+
+def _detached(_: object) -> None:
+    """What detaches a listener of a store that had ended: nothing."""
+
+
+class _Mount(abc.ObserverBase[T], Generic[T, U]):
+    """A derived store while it is listened to: the one listener of its parent; selects each
+    parent value, drops repeats, passes the rest to the store's listeners::
+
+        parent    : a1---a2---b1--|
+        listeners : a---------b---|
+    """
+
+    __slots__ = ("detach", "emitted", "ended", "listeners", "release", "selector", "then",
+                 "value")
+
+    def __init__(self, selector: Callable[[T], Any], then: Callable[[Any], U] | None) -> None:
+        self.selector = selector
+        self.then = then
+        self.listeners: list[abc.ObserverBase[U]] = []
+        self.value: Any = _UNSET  # the selected value (repeats of it are dropped)
+        self.emitted: U = _UNSET  # what the listeners got: ``then(value)``, or the value
+        self.ended = False
+        #: Detaches this mount from the parent store.
+        self.detach: Callable[[abc.ObserverBase[T]], None] = _detached
+        #: What the store's ``while_listened`` returned, called once the mount ended.
+        self.release: Unsubscribe | None = None
+
+    def on_next(self, value: T) -> None:
+        try:
+            selected = self.selector(value)
+            if self.value is not _UNSET and selected == self.value:
+                return
+            emitted = selected if self.then is None else self.then(selected)
+        except Exception:
+            log.exception("a derived store's selector raised; the journey continues")
+            return
+        self.value, self.emitted = selected, emitted
+        for listener in tuple(self.listeners):
+            listener.on_next(emitted)
+
+    def on_error(self, error: Exception) -> None:
+        for listener in self.end():
+            listener.on_error(error)
+
+    def on_completed(self) -> None:
+        for listener in self.end():
+            listener.on_completed()
+
+    def end(self) -> list[abc.ObserverBase[U]]:
+        """Unmount: detach from the parent; the listeners that were attached."""
+        listeners, self.listeners = self.listeners, []
+        if not self.ended:
+            self.ended = True
+            detach, self.detach = self.detach, _detached
+            detach(self)
+            release, self.release = self.release, None
+            if release is not None:
+                release()
+        return listeners
+
+
 class _DerivedStore(Store[U], Generic[T, U]):
     """``map`` + ``distinct_until_changed`` on a parent store, mounted lazily (like
-    nanostores' ``onMount``): the first listener subscribes to the parent, later ones share
-    that subscription, the last one to leave unsubscribes it."""
+    nanostores' ``onMount``): the first listener attaches one :class:`_Mount` to the parent,
+    later ones share it, the last one to leave detaches it. Each listener is one plain entry in
+    the mount's list."""
 
-    def __init__(self, parent: Store[T], selector: Callable[[T], U]) -> None:
+    def __init__(self, parent: Store[T], attach: Callable[[abc.ObserverBase[T]],
+                 Callable[[abc.ObserverBase[T]], None]], selector: Callable[[T], Any],
+                 then: Callable[[Any], U] | None = None,
+                 while_listened: Callable[[], Unsubscribe] | None = None) -> None:
         self._scheduler = parent.scheduler
         self._parent = parent
+        self._parent_attach = attach
         self._selector = selector
-        self._observers: list[abc.ObserverBase[U]] | None = None  # None: unmounted
-        self._upstream: abc.DisposableBase | None = None
-        self._value: U = _UNSET
+        self._then = then
+        self._while_listened = while_listened
+        self._mount: _Mount[T, U] | None = None
 
     def get(self) -> U:
-        return self._selector(self._parent.get())
+        selected = self._selector(self._parent.get())
+        return selected if self._then is None else self._then(selected)
 
     @property
     def mounted(self) -> bool:
         """Whether the store is subscribed to its parent (someone listens)."""
-        return self._observers is not None
+        return self._mount is not None and not self._mount.ended
+
+    def _attach(self, sink: abc.ObserverBase[U]) -> Callable[[abc.ObserverBase[U]], None]:
+        mount = self._mount
+        if mount is None or mount.ended:
+            mount = self._mount = _Mount(self._selector, self._then)
+            mount.listeners.append(sink)
+            # The parent replays its current value: that reaches the new listener first.
+            detach = self._parent_attach(mount)
+            if mount.ended:  # the parent had ended: the listener was told already
+                return _detached
+            mount.detach = detach
+            if self._while_listened is not None:
+                mount.release = self._while_listened()
+        else:
+            mount.listeners.append(sink)
+            if mount.value is not _UNSET:
+                sink.on_next(mount.emitted)
+        return self._detach
+
+    def _detach(self, sink: abc.ObserverBase[U]) -> None:
+        mount = self._mount
+        if mount is None or sink not in mount.listeners:
+            return
+        mount.listeners.remove(sink)
+        if not mount.listeners:
+            self._mount = None
+            mount.end()
 
     def _subscribe_core(
         self,
         observer: abc.ObserverBase[U],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        guarded = _GuardedObserver(observer)
-        if self._observers is None:
-            self._observers = [guarded]
-            self._value = _UNSET
-            # The parent replays its current value: that reaches the new observer first.
-            self._upstream = self._parent.subscribe(
-                self._on_parent, self._on_parent_error, self._on_parent_completed
-            )
-        else:
-            self._observers.append(guarded)
-            if self._value is not _UNSET:
-                guarded.on_next(self._value)
-
-        def leave() -> None:
-            observers = self._observers
-            if observers is None or guarded not in observers:
-                return
-            observers.remove(guarded)
-            if not observers:
-                self._unmount()
-
-        return Disposable(leave)
-
-    def _unmount(self) -> list[abc.ObserverBase[U]]:
-        observers, upstream = self._observers or [], self._upstream
-        self._observers, self._upstream, self._value = None, None, _UNSET
-        if upstream is not None:
-            upstream.dispose()
-        return observers
-
-    def _on_parent(self, parent_value: T) -> None:
-        value = self._selector(parent_value)
-        if self._value is not _UNSET and value == self._value:
-            return
-        self._value = value
-        for observer in tuple(self._observers or ()):
-            observer.on_next(value)
-
-    def _on_parent_error(self, error: Exception) -> None:
-        for observer in self._unmount():
-            observer.on_error(error)
-
-    def _on_parent_completed(self) -> None:
-        for observer in self._unmount():
-            observer.on_completed()
+        return _listened(self._attach, observer)
 
 
 async def _latest_values(store: Observable[T]) -> AsyncGenerator[T, None]:

@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-import reactivex
-from reactivex import Observable, abc
-from reactivex import operators as ops
-from reactivex.disposable import CompositeDisposable
+from reactivex import abc
+from reactivex.disposable import Disposable
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.cadence import ServerCadence
@@ -18,7 +17,7 @@ from fanfare_rx.journey.core.routing import awaits_sequence
 from fanfare_rx.journey.core.view import view_of
 from fanfare_rx.journey.polling import Cadence
 from fanfare_rx.journey.runner import EffectRunner
-from fanfare_rx.journey.store import Store
+from fanfare_rx.journey.store import Store, Unsubscribe
 from fanfare_rx.journey.view import LiveJourneyView
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage
 from fanfare_rx.models.page import Page
@@ -39,8 +38,24 @@ class ViewStore(Store[LiveJourneyView]):
         snapshots : -a--b--c--d-|      (b, c only move the queue position)
         view      : -A--------D-|
 
+    Each new view is bound once for all the listeners; a listener is a plain entry in the
+    derived store's list (see :meth:`Store.derive`).
+
     Usage: ``async for view in journey.view: render(view)``
     """
+
+    def __init__(self, views: Store[LiveJourneyView]) -> None:
+        super().__init__(views, views.get, views.scheduler)
+        self._views = views
+
+    def listen(self, callback: Callable[[LiveJourneyView], Any]
+               | Callable[[LiveJourneyView, LiveJourneyView], Any]) -> Unsubscribe:
+        return self._views.listen(callback)
+
+    def _subscribe_core(self, observer: abc.ObserverBase[LiveJourneyView],
+                        scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        return self._views.subscribe(observer, scheduler=scheduler)
+
 
 def _polled(snapshot: JourneySnapshot) -> bool:
     """Whether the view keeps the journey polling: routed, or stopped at ``no_access`` (the
@@ -87,10 +102,10 @@ class AutoPolling:
         self._journey = journey
         self._started = False
         self._listened = False
-        #   listeners : --1---2-----1---0--     (attach: share counts them)
-        #   upstream  : --(mounted)-------|     (watching _polled while anyone listens)
-        self._watch: Observable[bool] = reactivex.defer(self._mount).pipe(
-            ops.finally_action(self._unmount), ops.share())
+        #   listeners : --1---2-----1---0--     (watch/attach count them)
+        #   upstream  : --(mounted)-------|     (listening to _polled while anyone listens)
+        self._watchers = 0
+        self._off: Unsubscribe | None = None
 
     @property
     def started(self) -> bool:
@@ -99,11 +114,31 @@ class AutoPolling:
 
     def attach(self) -> abc.DisposableBase:
         """One more listener (the first starts watching); dispose it when the listener leaves."""
-        return self._watch.subscribe()
+        return Disposable(self.watch())
 
-    def _mount(self, _: abc.SchedulerBase | None) -> Observable[bool]:
+    def watch(self) -> Unsubscribe:
+        """One more listener (the first starts watching); call what it returns (once) when the
+        listener leaves. Usage: ``leave = auto.watch(); ...; leave()``"""
+        self._watchers += 1
+        if self._watchers == 1:
+            self._mount()
+        return self._leave
+
+    def _leave(self) -> None:
+        if self._watchers <= 0:
+            return
+        self._watchers -= 1
+        if self._watchers == 0:
+            off, self._off = self._off, None
+            if off is not None:
+                off()
+            self._unmount()
+
+    def _mount(self) -> None:
         self._listened = True
-        return self._journey.state.derive(_polled).pipe(ops.do_action(self._on_polled))
+        polled = self._journey.state.derive(_polled)
+        self._off = polled.listen(self._on_polled)  # future changes ...
+        self._on_polled(polled.get())  # ... and the current one
 
     def _on_polled(self, polled: bool) -> None:
         journey = self._journey
@@ -139,27 +174,19 @@ class AutoPolling:
 
 
 def view_store(journey: ExperienceJourney, runner: EffectRunner) -> ViewStore:
-    """The view store of a journey: ``view_of`` over its snapshots, equal views suppressed;
-    listening to it keeps a routed journey polling (:class:`AutoPolling`). Its views run the
-    journey's methods, and their own flows (``submit_access_code``) on ``runner``.
+    """The view store of a journey: ``view_of`` over its snapshots, equal views suppressed,
+    each new one bound once; listening to it keeps a routed journey polling
+    (:class:`AutoPolling`). Its views run the journey's methods, and their own flows
+    (``submit_access_code``) on ``runner``.
 
     Usage: ``view_store(journey, runner).get().journey_stage``
     """
-    values = journey.state.derive(view_of)
-    auto = journey.auto_poller
 
     def bind(value: JourneyView) -> LiveJourneyView:
         return LiveJourneyView(value, journey, runner)
 
-    views = values.pipe(ops.map(bind))
-
-    def subscribe(observer: abc.ObserverBase[LiveJourneyView],
-                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        subscription = views.subscribe(observer, scheduler=scheduler)
-        return CompositeDisposable(subscription, auto.attach())
-
-    source: Observable[LiveJourneyView] = reactivex.create(subscribe)
-    return ViewStore(source, lambda: bind(values.get()), values.scheduler)
+    return ViewStore(journey.state.derive(view_of, then=bind,
+                                          while_listened=journey.auto_poller.watch))
 
 
 def page_store(journey: ExperienceJourney) -> Store[Page]:
@@ -169,12 +196,5 @@ def page_store(journey: ExperienceJourney) -> Store[Page]:
 
     Usage: ``page_store(journey).get().wait.text``
     """
-    values = journey.state.derive(page_of)
-    auto = journey.auto_poller
-
-    def subscribe(observer: abc.ObserverBase[Page],
-                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        return CompositeDisposable(values.subscribe(observer, scheduler=scheduler),
-                                   auto.attach())
-
-    return Store(reactivex.create(subscribe), values.get, values.scheduler)
+    pages: Store[Page] = journey.state.derive(page_of, while_listened=journey.auto_poller.watch)
+    return pages

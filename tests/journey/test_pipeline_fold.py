@@ -1,8 +1,9 @@
 """The fold's delivery order: a message sent while a snapshot is being published (from a
-listener) waits its turn on the trampoline, so every subscriber sees revisions in order."""
+listener) waits its turn in the journey's queue, so every subscriber sees revisions in order."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -100,3 +101,32 @@ def test_destroy_drops_the_fold() -> None:
     assert h.journey._fold is not None
     h.journey.destroy()
     assert h.journey._fold is None
+
+
+def test_a_message_is_delivered_without_a_scheduled_item_on_reactivex_trampoline() -> None:
+    """Delivering a message (re-entrant ones included) calls nothing of reactivex's schedulers
+    or disposables: the journey's own queue keeps the order at no per-message allocation."""
+    h = routed()
+    h.journey.state.listen(lambda snap: h.journey.ack_all_events()
+                           if snap.last_seen_event_id is None and snap.events else None)
+    called: set[str] = set()
+    send = pipeline.JourneyPipeline._send.__code__
+    inside = [0]  # how deep in ``_send`` the current call is
+
+    def profile(frame: Any, event: str, _: Any) -> None:
+        if frame.f_code is send:
+            inside[0] += 1 if event == "call" else -1 if event == "return" else 0
+        elif event == "call" and inside[0]:
+            called.add(frame.f_code.co_filename)
+
+    sys.setprofile(profile)
+    try:
+        h.act("s", s="start")
+        h.advance(3)
+    finally:
+        sys.setprofile(None)
+    assert h.journey.state.get().journey_stage.value == "routed"
+    assert called  # the fold, the reducer and the subscribers ran inside ``_send``
+    trampoline = {name for name in called if "reactivex" in name
+                  and ("trampoline" in name or "currentthread" in name)}
+    assert not trampoline  # (a timer the fold sets on the journey's scheduler is no delivery)

@@ -204,3 +204,43 @@ async def test_breaking_out_of_async_for_unsubscribes() -> None:
     assert len(subject.observers) == 1
     await iterator.aclose()  # what a ``break`` leads to once the iterator is dropped
     assert subject.observers == []
+
+
+def test_derive_then_maps_each_new_value_once_for_all_listeners() -> None:
+    subject: BehaviorSubject[int] = BehaviorSubject(1)
+    made: list[int] = []
+
+    def then(parity: int) -> list[int]:
+        made.append(parity)
+        return [parity]
+
+    boxed = Store.of_subject(subject).derive(lambda v: v % 2, then=then)
+    first: list[list[int]] = []
+    second: list[list[int]] = []
+    boxed.subscribe(first.append)
+    boxed.subscribe(second.append)
+    subject.on_next(3)  # the same parity: dropped before ``then``
+    subject.on_next(4)
+    assert made == [1, 0] and first == second == [[1], [0]]
+    assert first[1] is second[1]  # one mapped value for every listener
+    assert boxed.get() == [0]
+
+
+def test_derive_while_listened_runs_from_the_first_listener_to_the_last() -> None:
+    subject: BehaviorSubject[int] = BehaviorSubject(0)
+    calls: list[str] = []
+
+    def watch() -> Any:
+        calls.append("on")
+        return lambda: calls.append("off")
+
+    store = Store.of_subject(subject).derive(lambda v: v, while_listened=watch)
+    off_a = store.listen(lambda _: None)
+    off_b = store.listen(lambda _: None)
+    off_a()
+    assert calls == ["on"]
+    off_b()
+    assert calls == ["on", "off"]
+    store.listen(lambda _: None)  # mounted again ...
+    subject.on_completed()  # ... and ended by the parent
+    assert calls == ["on", "off", "on", "off"]

@@ -1,0 +1,133 @@
+"""The runner's results: an action's outcome as a small observable (replayed to late
+subscribers, awaited by any number of callers, each free to give up), and what an action in
+flight costs in tracked objects."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import pytest
+from reactivex import Observable
+from reactivex import operators as ops
+
+from fanfare_rx.errors import FanfareError, JourneyDestroyedError
+from fanfare_rx.journey.core.machine import initial_snapshot
+from fanfare_rx.journey.core.messages import Message
+from fanfare_rx.journey.lean import LoopScheduler, awaited, items
+from fanfare_rx.journey.runner import EffectRunner
+from fanfare_rx.models.journey import JourneySnapshot
+
+SNAPSHOT = initial_snapshot("exp-1")
+
+
+def _effect(call: Callable[[], Awaitable[object]]) -> Observable[Message]:
+    """An effect of one awaited call that sends no message (it ends, or fails)."""
+    return cast(Observable[Message], awaited(call).pipe(ops.ignore_elements()))
+
+
+def _runner(sent: list[Message] | None = None) -> EffectRunner:
+    scheduler = LoopScheduler.of(asyncio.get_running_loop())
+    return EffectRunner(object(), scheduler, (sent if sent is not None else []).append,  # type: ignore[arg-type]
+                        lambda: SNAPSHOT, lambda: 0)
+
+
+async def test_the_result_replays_to_late_subscribers_and_awaiters() -> None:
+    runner = _runner()
+    result = runner.run("k", items(), "start")  # ends within subscribe
+    assert result.done and runner.in_flight("k") is None
+    seen: list[Any] = []
+    result.subscribe(seen.append, seen.append, lambda: seen.append("|"))
+    assert seen == [SNAPSHOT, "|"]
+    assert await result is SNAPSHOT
+
+
+async def test_awaiters_share_one_run_and_one_may_give_up() -> None:
+    gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def wait() -> None:
+        await gate
+
+    runner = _runner()
+    result = runner.run("k", _effect(wait), "start")
+    assert runner.in_flight("k") is result
+    first = asyncio.ensure_future(_await(result))
+    second = asyncio.ensure_future(_await(result))
+    seen: list[Any] = []
+    left = result.subscribe(lambda s: seen.append("left"))
+    stays = result.subscribe(lambda s: seen.append("stays"))
+    await asyncio.sleep(0)
+    first.cancel()
+    left.dispose()
+    gate.set_result(None)
+    assert await second is SNAPSHOT
+    assert first.cancelled() and seen == ["stays"] and runner.in_flight("k") is None
+    stays.dispose()  # after the end: nothing to leave
+
+
+async def _await(result: Any) -> JourneySnapshot:
+    snapshot: JourneySnapshot = await result
+    return snapshot
+
+
+async def test_a_failed_effect_is_folded_and_raised_as_a_fanfare_error() -> None:
+    sent: list[Message] = []
+    runner = _runner(sent)
+
+    async def boom() -> None:
+        raise KeyError("x")
+
+    result = runner.run("k", _effect(boom), "start")
+    with pytest.raises(FanfareError, match="KeyError"):
+        await result
+    assert len(sent) == 1  # the failure, folded as an error event
+
+
+async def test_dispose_ends_every_run_with_the_error() -> None:
+    gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    runner = _runner()
+    result = runner.run("k", _effect(lambda: gate), "start")
+    waiting = asyncio.ensure_future(_await(result))
+    await asyncio.sleep(0)
+    runner.dispose(JourneyDestroyedError("destroyed"))
+    with pytest.raises(JourneyDestroyedError):
+        await waiting
+    assert runner.in_flight("k") is None
+
+
+async def test_an_awaited_action_in_flight_costs_a_few_objects_over_its_request() -> None:
+    """Awaiting ``runner.run`` while the request is in flight costs a handful of tracked
+    objects more than awaiting the request itself (an AsyncSubject awaited through reactivex's
+    ``to_future`` cost about 50 more)."""
+    loop = asyncio.get_running_loop()
+    gate: asyncio.Future[None] = loop.create_future()
+
+    async def request() -> None:
+        await gate
+
+    async def bare() -> None:
+        await asyncio.ensure_future(request())
+
+    runners = [_runner() for _ in range(100)]
+
+    async def action(runner: EffectRunner) -> JourneySnapshot:
+        # the lean effect as the journey's are (its one value goes to ``sent``, a list)
+        return await runner.run("k", cast(Observable[Message], awaited(request)), "start")
+
+    async def per_task(start: Any) -> float:
+        gc.collect()
+        before = len(gc.get_objects())
+        tasks = [asyncio.ensure_future(start(i)) for i in range(100)]
+        for _ in range(3):
+            await asyncio.sleep(0)
+        gc.collect()
+        per = (len(gc.get_objects()) - before - 1) / 100
+        return per if tasks else 0.0
+
+    baseline = await per_task(lambda _: bare())
+    library = await per_task(lambda i: action(runners[i]))
+    gate.set_result(None)
+    await asyncio.sleep(0.01)
+    assert library - baseline <= 12, (library, baseline)
