@@ -217,10 +217,12 @@ def speed(messages: int, repeats: int) -> None:
             snap = reduce(snap, message)
         return (time.process_time() - began) / messages * 1e6
 
+    send = journey._pipeline.send
+
     def pipeline() -> float:
         began = time.process_time()
         for message in batch:
-            journey._send(message)  # the path every effect and poll result takes
+            send(message)  # the path every effect and poll result takes
         return (time.process_time() - began) / messages * 1e6
 
     polled = _queued_journey(1, port, scheduler)

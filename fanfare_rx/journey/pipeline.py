@@ -49,10 +49,15 @@ def _default_scheduler() -> abc.SchedulerBase:
 
 
 class JourneyPipeline:
-    """The fold, the running effects, the expiry timer and ``destroy`` of one journey (the
-    base of :class:`~fanfare_rx.journey.journey.ExperienceJourney`).
+    """The fold, the running effects, the timers and the lifetime of one journey: the part of
+    :class:`~fanfare_rx.journey.journey.ExperienceJourney` its actions, polling and stores
+    talk to (``send`` a message, read the ``snapshot``, ``now`` on the server's clock, the
+    ``runner`` of effects, the ``poller``)::
 
-    Usage: ``ExperienceJourney("exp-1", effects=port, scheduler=TestScheduler())``
+        send(m) : --a----b----c--
+        subject : S-A---------C--   (b changed nothing)
+
+    Usage: ``pipeline = JourneyPipeline("exp-1", port, scheduler=TestScheduler())``
     """
 
     __slots__ = (
@@ -64,7 +69,6 @@ class JourneyPipeline:
         "_fail_open",
         "_fold",
         "_offset_ms",
-        "_on_destroy",
         "_on_fold",
         "_pending",
         "_poller",
@@ -83,14 +87,12 @@ class JourneyPipeline:
         effects: JourneyEffects,
         *,
         scheduler: abc.SchedulerBase | None = None,
-        on_destroy: Callable[[Any], None] | None = None,
     ) -> None:
         if not experience_id:
             raise ConfigError("experience_id must be a non-empty string")
         self.experience_id = experience_id
         self._scheduler = scheduler if scheduler is not None else _default_scheduler()
         self._port = effects
-        self._on_destroy = on_destroy
         self._on_fold: Callable[[JourneySnapshot, JourneySnapshot], None] | None = None
         self._destroyed = False
         self._delivering = False  # a message is being folded and published (on this loop)
@@ -115,7 +117,7 @@ class JourneyPipeline:
     # ----------------------------------------------------------------------------------------
     # The fold
 
-    def _now(self) -> int:
+    def now(self) -> int:
         """Now on the server's clock (epoch ms): the scheduler's time plus the offset the
         transport measured, so event times, countdowns and grant expiry share one clock."""
         return int(self._scheduler.now.timestamp() * 1000) + self._offset_ms
@@ -132,7 +134,7 @@ class JourneyPipeline:
         if self._destroyed:
             return
         self._offset_ms = connection.server_offset_ms
-        self._send(ConnectionObserved(at=self._now(), connection=connection))
+        self.send(ConnectionObserved(at=self.now(), connection=connection))
         self._follow_fail_open(connection)
 
     def _follow_fail_open(self, connection: Connection) -> None:
@@ -148,32 +150,54 @@ class JourneyPipeline:
         def elapsed(_: abc.SchedulerBase, __: Any = None) -> None:
             self._fail_open = None
             now = self._subject.value.context.connection  # down since the timer began
-            self._send(FailOpenElapsed(at=self._now(), since=now.since if now else None))
+            self.send(FailOpenElapsed(at=self.now(), since=now.since if now else None))
 
         self._fail_open = self._scheduler.schedule_relative(after / 1000.0, elapsed)
 
     @property
-    def _effect_runner(self) -> EffectRunner:
+    def runner(self) -> EffectRunner:
         """The part that runs this journey's effects (made on the first one)."""
         if self._runner is None:
-            self._runner = EffectRunner(self._port, self._scheduler, self._send, self._snapshot,
-                                        self._now)
+            self._runner = EffectRunner(self._port, self._scheduler, self.send, self.snapshot,
+                                        self.now)
         return self._runner
 
     @property
-    def _polling(self) -> Poller:
+    def poller(self) -> Poller:
         """The part that polls this journey (made on the first ``start_polling``)."""
         if self._poller is None:
-            self._poller = Poller(self._effect_runner, self._scheduler)
+            self._poller = Poller(self.runner, self._scheduler)
         return self._poller
 
-    def _in_flight(self, key: str) -> ActionResult | None:
+    @property
+    def is_polling(self) -> bool:
+        """Whether the poller polls (False before it was ever made)."""
+        return self._poller is not None and self._poller.is_polling
+
+    def stop_polling(self) -> None:
+        """Stop the poller, if there is one (an in-flight poll is cancelled)."""
+        if self._poller is not None:
+            self._poller.stop()
+
+    def in_flight(self, key: str) -> ActionResult | None:
+        """The running action under ``key`` (single-flight), if any."""
         return self._runner.in_flight(key) if self._runner is not None else None
 
-    def _snapshot(self) -> JourneySnapshot:
+    def snapshot(self) -> JourneySnapshot:
+        """The current snapshot."""
         return self._subject.value
 
-    def _send(self, message: Message) -> None:
+    @property
+    def subject(self) -> BehaviorSubject[JourneySnapshot]:
+        """The ``BehaviorSubject`` of snapshots the fold publishes into (the root store's)."""
+        return self._subject
+
+    @property
+    def scheduler(self) -> abc.SchedulerBase:
+        """Where this journey's time comes from."""
+        return self._scheduler
+
+    def send(self, message: Message) -> None:
         """Deliver a message to the fold, after the one being folded and published, if any::
 
             sent      : a--(b sent by a's subscriber)--
@@ -232,7 +256,7 @@ class JourneyPipeline:
             except Exception:
                 log.exception("the journey's owner failed on a fold; the journey continues")
 
-    def _watch_folds(self, callback: Callable[[JourneySnapshot, JourneySnapshot], None]) -> None:
+    def watch_folds(self, callback: Callable[[JourneySnapshot, JourneySnapshot], None]) -> None:
         """For the journey's owner (one ``Fanfare``): ``callback(old, new)`` after each new
         snapshot was published. A plain call, not a subscription: a journey's owner costs no
         Rx observers, disposables and locks per journey::
@@ -265,15 +289,16 @@ class JourneyPipeline:
 
         def expire(_: abc.SchedulerBase, __: Any = None) -> None:
             self._expiry = None
-            self._send(Tick(at=max(self._now(), at)))
+            self.send(Tick(at=max(self.now(), at)))
 
-        delay = max(0.0, (at - self._now()) / 1000.0)
+        delay = max(0.0, (at - self.now()) / 1000.0)
         self._expiry = self._scheduler.schedule_relative(delay, expire)
 
     # ----------------------------------------------------------------------------------------
     # Running effects
 
-    def _ensure_alive(self) -> None:
+    def ensure_alive(self) -> None:
+        """Raise :class:`JourneyDestroyedError` once :meth:`destroy` was called."""
         if self._destroyed:
             raise JourneyDestroyedError(f"journey {self.experience_id} was destroyed")
 
@@ -291,7 +316,7 @@ class JourneyPipeline:
         a second ``record`` closes the first. A path that cannot be written raises
         :class:`~fanfare_rx.errors.UsageError`. Usage: ``journey.record("journey.jsonl")``
         """
-        self._ensure_alive()
+        self.ensure_alive()
         recorder = FlightRecorder.open(path, self._subject.value)  # refused: the old one goes on
         self._stop_recording()
         self._recorder = recorder
@@ -334,5 +359,3 @@ class JourneyPipeline:
         self._stop_recording()
         self._fold = None
         self._subject.on_completed()
-        if self._on_destroy is not None:
-            self._on_destroy(self)

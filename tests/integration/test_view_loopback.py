@@ -122,7 +122,7 @@ async def test_claim_returns_the_grant_and_stops_the_expiry_timer(sb: Sandbox, f
     assert grant.token and grant.token not in repr(grant)
     assert grant.distribution_type == "queue" and grant.expires_at is not None
     assert sequence_of(journey.view.get()).checkout_started is True
-    await asyncio.sleep(max(0.0, grant.expires_at / 1000 - journey._now() / 1000) + 1.5)
+    await asyncio.sleep(max(0.0, grant.expires_at / 1000 - journey._pipeline.now() / 1000) + 1.5)
     assert sequence_of(journey.view.get()).phase == "granted"  # the server owns the deadline
     assert journey.sequence_stage.get() == "admitted"
     claimed = sequence_of(journey.view.get())

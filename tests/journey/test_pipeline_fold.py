@@ -83,7 +83,7 @@ def test_the_live_journey_folds_its_messages_as_fold_journey_does(
     h = routed()
     published: list[JourneySnapshot] = []
     h.journey.state.subscribe(published.append)
-    assert h.journey._fold is None  # an idle journey has no fold yet
+    assert h.journey._pipeline._fold is None  # an idle journey has no fold yet
     h.act("s", s="start")
     h.advance(3)
     assert len(folds) == 1  # made once, on the first message
@@ -98,9 +98,9 @@ def test_destroy_drops_the_fold() -> None:
     h = routed()
     h.act("s", s="start")
     h.advance(3)
-    assert h.journey._fold is not None
+    assert h.journey._pipeline._fold is not None
     h.journey.destroy()
-    assert h.journey._fold is None
+    assert h.journey._pipeline._fold is None
 
 
 def test_a_message_is_delivered_without_a_scheduled_item_on_reactivex_trampoline() -> None:
@@ -110,7 +110,7 @@ def test_a_message_is_delivered_without_a_scheduled_item_on_reactivex_trampoline
     h.journey.state.listen(lambda snap: h.journey.ack_all_events()
                            if snap.last_seen_event_id is None and snap.events else None)
     called: set[str] = set()
-    send = pipeline.JourneyPipeline._send.__code__
+    send = pipeline.JourneyPipeline.send.__code__
     inside = [0]  # how deep in ``_send`` the current call is
 
     def profile(frame: Any, event: str, _: Any) -> None:

@@ -138,7 +138,7 @@ async def test_wait_for_times_out_in_the_journeys_virtual_time() -> None:
     h.advance(2)  # 31 virtual seconds: no real time passes
     with pytest.raises(FanfareTimeoutError):
         await asyncio.wait_for(waiting, timeout=2)
-    assert h.journey._subject.observers == []  # nothing left listening
+    assert h.journey._pipeline.subject.observers == []  # nothing left listening
 
 
 async def test_wait_for_resolves_in_virtual_time_before_its_timeout() -> None:

@@ -115,7 +115,7 @@ def test_derived_listen_old_value_is_the_previous_selected_value() -> None:
 
 def test_journey_stores_are_unmounted_until_listened() -> None:
     h = JourneyHarness(b.experience("queue"))
-    subject = h.journey._subject
+    subject = h.journey._pipeline.subject
     assert subject.observers == []
     off = h.journey.sequence_stage.listen(lambda _: None)
     h.journey.journey_stage.listen(lambda _: None)
@@ -181,7 +181,7 @@ async def test_async_for_ends_when_the_journey_is_destroyed() -> None:
     h.journey.destroy()
     await asyncio.wait_for(task, timeout=5)
     assert seen == ["not_started"]
-    assert h.journey._subject.observers == []
+    assert h.journey._pipeline.subject.observers == []
 
 
 async def test_async_for_raises_the_store_error() -> None:
