@@ -123,13 +123,11 @@ class JourneyPipeline:
         return int(self._scheduler.now.timestamp() * 1000) + self._offset_ms
 
     def observe_connection(self, connection: Connection) -> None:
-        """Fold what the transport saw (status, since, the server's clock offset); the client
-        calls it for every journey. Starts the fail-open timer when the connection went down::
+        """Fold what the transport saw and follow the fail-open policy
+        (:meth:`ExperienceJourney.observe_connection
+        <fanfare_rx.journey.journey.ExperienceJourney.observe_connection>`).
 
-            connection : on---off--------------on--
-            fail-open  :      |--after--|F          (F: context.connection.fail_open, an event)
-
-        Usage: ``journey.observe_connection(Connection(status="offline", since=now_ms))``
+        Usage: ``pipeline.observe_connection(Connection(status="offline", since=now_ms))``
         """
         if self._destroyed:
             return
@@ -306,15 +304,10 @@ class JourneyPipeline:
     # The flight recorder
 
     def record(self, path: str | os.PathLike[str]) -> FlightRecorder:
-        """Write every message the journey folds from now on to ``path`` as JSON lines, each
-        with its time, secrets redacted; ``fanfare_rx.replay(path)`` folds it back offline::
+        """Record every message folded from now on (:meth:`ExperienceJourney.record
+        <fanfare_rx.journey.journey.ExperienceJourney.record>`).
 
-            state  : a--b--c--d|
-            record :    ^  b  c  d      (a header with b's snapshot, then each message)
-
-        Recording stops with :meth:`FlightRecorder.close` or when the journey is destroyed;
-        a second ``record`` closes the first. A path that cannot be written raises
-        :class:`~fanfare_rx.errors.UsageError`. Usage: ``journey.record("journey.jsonl")``
+        Usage: ``pipeline.record("journey.jsonl")``
         """
         self.ensure_alive()
         recorder = FlightRecorder.open(path, self._subject.value)  # refused: the old one goes on
@@ -336,13 +329,12 @@ class JourneyPipeline:
         return self._destroyed
 
     def destroy(self) -> None:
-        """Dispose every subscription, timer and in-flight request; stores complete.
-        Idempotent. Later method calls raise :class:`JourneyDestroyedError`::
+        """Stop polling, dispose timers and effects (an action in flight errors), stop
+        recording, complete the subject. Idempotent::
 
-            state   : a--b--c|     (destroy() at c: the stores complete)
-            request : ----#        (an action in flight errors)
+            subject : a--b--c|     (destroy() at c)
 
-        Usage: ``journey.destroy()``
+        Usage: ``pipeline.destroy()``
         """
         if self._destroyed:
             return
