@@ -423,7 +423,8 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
 
 
 def growth(sizes: list[int], args: argparse.Namespace) -> None:
-    """The shared-pool variants over ``sizes``; CPU per request against the smallest size."""
+    """The shared-pool variants over ``sizes``; CPU per request against the smallest size, then
+    each size's full table (admitted, collections, RSS per shopper beside bare)."""
     print("\ngrowth (shared pool): shoppers | admitted/errors | wall | join/s | "
           "library µs/request | ratio to the first size | bare µs/request | ratio to bare")
     first: float | None = None
@@ -435,6 +436,8 @@ def growth(sizes: list[int], args: argparse.Namespace) -> None:
               f"{lib['join_rate']:,.0f} | {lib['cpu_per_request']:.0f} | "
               f"{_ratio(lib['cpu_per_request'], first)} | {bare['cpu_per_request']:.0f} | "
               f"{_ratio(lib['cpu_per_request'], bare['cpu_per_request'])}", flush=True)
+        table(f"one shared HttpPool ({size:,})", lib, bare)
+        print(flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
