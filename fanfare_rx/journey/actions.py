@@ -31,11 +31,6 @@ from fanfare_rx.models.actions import (
     Book,
     Cancel,
     Claim,
-    Complete,
-    Enter,
-    JoinWaitlist,
-    Leave,
-    LeaveWaitlist,
     Reschedule,
     ShopperAction,
 )
@@ -77,8 +72,6 @@ _VALUE_OF_NAME: Mapping[str, Callable[[str | None], ShopperAction]] = {
         _needs(arg, "reschedule_appointment", "a slot id")),
     fx.CANCEL_APPOINTMENT: lambda arg: Cancel(arg),
 }
-_SHOPPER_ACTIONS = (Enter, Bid, Book, Reschedule, Cancel, Leave, Complete, Claim, JoinWaitlist,
-                    LeaveWaitlist)
 
 
 def _needs(arg: str | None, name: str, what: str) -> str:
@@ -103,7 +96,7 @@ def request(
     """
     pipeline.ensure_alive()
     snapshot = pipeline.snapshot()
-    if isinstance(action, _SHOPPER_ACTIONS):
+    if isinstance(action, ShopperAction):  # the union itself: one list of them
         return _request_value(pipeline, snapshot, action)
     name = _parse_action(action)
     if isinstance(name, JourneyAction):
