@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from reactivex import Observable
 
@@ -22,6 +22,7 @@ from fanfare_rx.mechanisms.appointment import AppointmentState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
 from fanfare_rx.wire.client import ConsumerApi
+from fanfare_rx.wire.resources import declared_call
 
 __all__ = ["ApiEffects"]
 
@@ -84,22 +85,20 @@ class ApiEffects:
         spec = registry.spec_for(distribution.type)
         if spec is None:
             raise UsageError(f"{distribution.type.value} distributions are not supported")
-        answer = self._api.resource(distribution.type).status(distribution.id)
+        answer = declared_call(self._api, spec, "status", distribution.id)
         adapter = spec.api.status_adapter
         if adapter is None:
             return cast(Awaitable[ConsumerState], answer)
         return _adapted(answer, adapter)
 
     async def _state_after(
-        self, which: str, distribution: DistributionSummary, what: str
+        self, which: Literal["enter", "leave", "complete"], distribution: DistributionSummary, what: str
     ) -> ConsumerState:
         spec = registry.spec_for(distribution.type)
         name, answers_state = spec.api.step(which) if spec is not None else (None, False)
         if spec is None or name is None:
             raise UsageError(f"{what} a {distribution.type.value} is not supported")
-        resource = self._api.resource(distribution.type)
-        answer = await {"enter": resource.enter, "leave": resource.leave,
-                        "complete": resource.complete}[which](distribution.id)
+        answer = await declared_call(self._api, spec, which, distribution.id)
         return cast(ConsumerState, answer) if answers_state else await self._status(distribution)
 
     def place_bid(self, auction_id: str, amount: Decimal) -> Observable[ConsumerState]:

@@ -7,7 +7,6 @@ Payloads never carry a secret in full: tokens and grants appear redacted.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple
@@ -18,6 +17,7 @@ from fanfare_rx.mechanisms.base import MechanismEvents
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
+from fanfare_rx.wire import listeners
 
 __all__ = ["CONNECTION_EVENTS", "CONNECTION_LOST", "CONNECTION_RESTORED", "EVENT_NAMES",
            "MECHANISM_EVENTS", "SESSION_EVENTS", "EventBus", "EventHandler", "MechanismEvents",
@@ -116,31 +116,53 @@ class EventBus:
         off()
     """
 
+    __slots__ = ("_handlers",)
+
     def __init__(self) -> None:
-        self._handlers: dict[str, list[EventHandler]] = defaultdict(list)
+        # Made on the first ``on``, each name's handlers held as one callable or a tuple
+        # (:mod:`~fanfare_rx.wire.listeners`): thousands of buses in one process keep no
+        # dict of empty lists each.
+        self._handlers: dict[str, listeners.Held[EventHandler]] | None = None
 
     def on(self, name: str, handler: EventHandler) -> Off:
         """Register ``handler`` for ``name`` (or ``"*"``); returns the ``off`` callable."""
         if name != "*" and name not in EVENT_NAMES:
             raise UsageError(f"unknown event name {name!r}; known: {', '.join(sorted(EVENT_NAMES))}",
                              details={"known": sorted(EVENT_NAMES)})
-        self._handlers[name].append(handler)
+        if self._handlers is None:
+            self._handlers = {}
+        self._handlers[name] = listeners.added(self._handlers.get(name), handler)
 
         def off() -> None:
-            handlers = self._handlers.get(name, [])
-            if handler in handlers:
-                handlers.remove(handler)
+            handlers = self._handlers
+            if handlers is None or handlers.get(name) is None:
+                return
+            left = listeners.removed(handlers[name], handler)
+            if left is None:
+                del handlers[name]
+            else:
+                handlers[name] = left
 
         return off
 
     def emit(self, name: str, payload: Mapping[str, Any]) -> None:
-        """Call every handler of ``name`` and of ``"*"``."""
+        """Call every handler of ``name`` and of ``"*"``.
+
+        Usage: ``bus.emit("queue:entered", {"experienceId": "exp-1", "queueId": "q1"})``
+        """
         if name not in EVENT_NAMES:  # a library bug: still delivered to "*", never raised
             log.error("event %r is not in EVENT_NAMES", name)
-        for handler in list(self._handlers.get(name, ())):
+        handlers = self._handlers
+        if handlers is None:
+            return
+        for handler in listeners.each(handlers.get(name)):
             self._call(handler, payload)
-        for handler in list(self._handlers.get("*", ())):
+        for handler in listeners.each(handlers.get("*")):
             self._call(handler, {"name": name, **payload})
+
+    #: The bus is a session event handler itself (``SessionManager(on_event=bus)``): the
+    #: session manager holds the bus, not a bound ``emit`` of it.
+    __call__ = emit
 
     def listens_beyond(self, names: AbstractSet[str]) -> bool:
         """Whether a handler waits for an event not in ``names`` (``"*"`` counts): a fold
@@ -148,8 +170,8 @@ class EventBus:
 
         Usage: ``if bus.listens_beyond(SESSION_EVENTS): ...``
         """
-        return any(handlers and (name == "*" or name not in names)
-                   for name, handlers in self._handlers.items())
+        return self._handlers is not None and any(
+            name == "*" or name not in names for name in self._handlers)
 
     @staticmethod
     def _call(handler: EventHandler, payload: Mapping[str, Any]) -> None:
@@ -160,7 +182,7 @@ class EventBus:
 
     def clear(self) -> None:
         """Remove every handler."""
-        self._handlers.clear()
+        self._handlers = None
 
 
 def connection_events(old: Connection, new: Connection) -> list[tuple[str, dict[str, Any]]]:

@@ -81,8 +81,8 @@ def scheduler_sleep(scheduler: abc.SchedulerBase) -> Sleep:
 
 
 def _sleep_on(scheduler: abc.SchedulerBase) -> Sleep:
-    """How the client waits between retries: on the loop scheduler its own ``sleep`` (a bound
-    method, no closure per client), else :func:`scheduler_sleep`."""
+    """How the client waits between retries: on the loop scheduler its own ``sleep`` (one
+    function for all clients: nothing kept per client), else :func:`scheduler_sleep`."""
     return scheduler.sleep if isinstance(scheduler, LoopScheduler) else scheduler_sleep(scheduler)
 
 
@@ -240,7 +240,7 @@ class Fanfare:
         check_base_url(base_url)
         bus = EventBus()
         journeys = LiveJourneys()  # first: the session manager counts their places
-        sessions = SessionManager(organization_id, storage=storage, on_event=bus.emit,
+        sessions = SessionManager(organization_id, storage=storage, on_event=bus,
                                   base_url=base_url, participations=journeys.live_participations)
         if scheduler is None:
             scheduler = LoopScheduler.of(asyncio.get_running_loop())
@@ -287,15 +287,18 @@ class Fanfare:
         if self._connection != Connection():
             journey.observe_connection(self._connection)
         self._keep(journey, journey.state.get())
-        # A plain callback, one ``partial`` per journey: no Rx subscription, no closures.
-        journey._watch_folds(functools.partial(self._on_fold, journey))
+        # A plain callback, the same for every journey (a snapshot names its experience): no
+        # Rx subscription, no closure or ``partial`` kept per journey.
+        journey._watch_folds(self._on_fold)
 
-    def _on_fold(self, journey: ExperienceJourney, old: JourneySnapshot,
-                 new: JourneySnapshot) -> None:
+    def _on_fold(self, old: JourneySnapshot, new: JourneySnapshot) -> None:
         if self._bus.listens_beyond(SESSION_EVENTS):  # else nobody hears the journey's
             for name, payload in bus_events(old, new):
                 self._bus.emit(name, payload)
-        self._keep(journey, new)
+        journey = self._journeys.get(new.context.experience_id)  # None once destroyed
+        self._records.keep(new.context.experience_id, new)
+        if journey is not None:
+            self._still_lost(journey, new)
 
     def _keep(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
         self._records.keep(journey.experience_id, snapshot)

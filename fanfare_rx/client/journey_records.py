@@ -33,10 +33,14 @@ class JourneyRecords:
         await records.flush()
     """
 
+    __slots__ = ("_keys", "_sessions", "_writes")
+
     def __init__(self, sessions: SessionManager) -> None:
         self._sessions = sessions
-        self._keys: dict[str, object] = {}
-        self._writes: set[asyncio.Task[None]] = set()
+        # Made on the first record: a session kept in no storage (most shoppers of a big
+        # drop) writes none, and keeps no empty dict and set.
+        self._keys: dict[str, object] | None = None
+        self._writes: set[asyncio.Task[None]] | None = None
 
     def keep(self, experience_id: str, snapshot: JourneySnapshot) -> None:
         """Save or forget the record of ``experience_id`` as ``snapshot`` says (no write when
@@ -49,9 +53,12 @@ class JourneyRecords:
             return
         held = holds_participation(snapshot)
         key = (snapshot.sequence_stage, snapshot.context.participation) if held else None
-        if experience_id in self._keys and self._keys[experience_id] == key:
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = {}
+        elif experience_id in keys and keys[experience_id] == key:
             return
-        self._keys[experience_id] = key
+        keys[experience_id] = key
         if not held and experience_id not in sessions.journeys:
             return
         try:
@@ -61,11 +68,14 @@ class JourneyRecords:
         write = (sessions.save_journey(experience_id, snapshot_to_json(snapshot))
                  if held else sessions.forget_journey(experience_id))
         task = loop.create_task(write)
+        if self._writes is None:
+            self._writes = set()
         self._writes.add(task)
         task.add_done_callback(self._written)
 
     def _written(self, task: asyncio.Task[None]) -> None:
-        self._writes.discard(task)
+        if self._writes is not None:
+            self._writes.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.warning("could not store a journey record: %r", task.exception())
 

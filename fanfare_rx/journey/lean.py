@@ -644,7 +644,8 @@ class LoopScheduler(AsyncIOScheduler):
     def _loop(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop_ref = weakref.ref(loop)
 
-    async def sleep(self, seconds: float) -> None:
+    @staticmethod  # one function for every client of the loop, not a bound method each
+    async def sleep(seconds: float) -> None:
         """Wait ``seconds`` on the loop (the client's retry backoff).
 
         Usage: ``await scheduler.sleep(0.5)``

@@ -34,17 +34,17 @@ class AppointmentCalls:
     Usage: ``booking = await AppointmentCalls(requester).book_appointment(appt_id, slot_id)``
     """
 
-    __slots__ = ("_call",)
+    __slots__ = ("_requester",)
 
     def __init__(self, requester: Requester) -> None:
-        self._call = requester.call
+        self._requester = requester  # not its bound method: one object fewer per shopper
 
     async def get_appointment(self, appointment_id: str) -> wire.Appointment:
         """``GET /appointments/{id}`` (public).
 
         Usage: ``appointment = await api.get_appointment(appointment_id)``
         """
-        return await self._call("GET", _base(appointment_id), wire.Appointment, auth="none")
+        return await self._requester.call("GET", _base(appointment_id), wire.Appointment, auth="none")
 
     async def appointment_slots(self, appointment_id: str, start_date: date, end_date: date,
                                 *, timezone: str | None = None) -> wire.AppointmentSlots:
@@ -62,7 +62,7 @@ class AppointmentCalls:
         query = {"startDate": start_date.isoformat(), "endDate": end_date.isoformat()}
         if timezone is not None:
             query["timezone"] = timezone
-        return await self._call("GET", f"{_base(appointment_id)}/slots?{urlencode(query)}",
+        return await self._requester.call("GET", f"{_base(appointment_id)}/slots?{urlencode(query)}",
                                 wire.AppointmentSlots, auth="optional")
 
     async def book_appointment(self, appointment_id: str, slot_id: str, *,
@@ -73,7 +73,7 @@ class AppointmentCalls:
         """
         body = wire.BookAppointmentRequest(slot_id=_require("slot_id", slot_id),
                                            location_id=location_id)
-        return await self._call("POST", f"{_base(appointment_id)}/book",
+        return await self._requester.call("POST", f"{_base(appointment_id)}/book",
                                 wire.AppointmentBooking, body=body)
 
     async def my_appointment(self, appointment_id: str) -> wire.AppointmentMe:
@@ -81,7 +81,7 @@ class AppointmentCalls:
 
         Usage: ``booking = (await api.my_appointment(appt_id)).booking``
         """
-        return await self._call("GET", f"{_base(appointment_id)}/me", wire.AppointmentMe)
+        return await self._requester.call("GET", f"{_base(appointment_id)}/me", wire.AppointmentMe)
 
     async def reschedule_appointment(
             self, appointment_id: str, new_slot_id: str, *,
@@ -92,7 +92,7 @@ class AppointmentCalls:
         """
         body = wire.RescheduleAppointmentRequest(new_slot_id=_require("new_slot_id", new_slot_id),
                                                  new_location_id=new_location_id)
-        return await self._call("POST", f"{_base(appointment_id)}/reschedule",
+        return await self._requester.call("POST", f"{_base(appointment_id)}/reschedule",
                                 wire.RescheduleAppointmentResult, body=body)
 
     async def cancel_appointment(self, appointment_id: str, slot_id: str, *,
@@ -104,5 +104,5 @@ class AppointmentCalls:
         """
         body = wire.CancelAppointmentRequest(slot_id=_require("slot_id", slot_id),
                                              location_id=location_id, reason=reason)
-        return await self._call("POST", f"{_base(appointment_id)}/cancel",
+        return await self._requester.call("POST", f"{_base(appointment_id)}/cancel",
                                 wire.CancelAppointmentResult, body=body)

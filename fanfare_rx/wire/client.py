@@ -73,6 +73,39 @@ class _PartMethod(Generic[P, R]):
         return types.MethodType(self.function, getattr(api, self.part))
 
 
+class _PartOnFirstUse(Generic[R]):
+    """A part of the client made from it on first use, then kept (in the attribute of the same
+    name with a leading underscore): every kept object of each of thousands of shoppers is
+    walked by each full collection, and most shoppers never call some parts (appointments).
+    ``make`` builds the part from the client.
+
+    Usage: ``experience_calls = _PartOnFirstUse(lambda api: ExperienceCalls(api.requester))``
+    """
+
+    def __init__(self, make: Callable[[Any], R]) -> None:
+        self._make = make
+        self._attribute = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._attribute = f"_{name}"
+
+    @overload
+    def __get__(self, api: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, api: ConsumerApi[Any], owner: type[Any] | None = None) -> R: ...
+
+    def __get__(self, api: ConsumerApi[Any] | None, owner: type[Any] | None = None
+                ) -> R | Self:
+        if api is None:
+            return self
+        made: R | None = getattr(api, self._attribute)
+        if made is None:
+            made = self._make(api)
+            setattr(api, self._attribute, made)
+        return made
+
+
 class _ResourceOf:
     """A registered mechanism's resource as a read-only attribute of the client
     (``api.draws``): :meth:`ConsumerApi.resource` of its kind, declared in one line."""
@@ -144,14 +177,19 @@ class ConsumerApi(ClosesOnExit, Generic[TS]):
         sessions.attach(AuthCalls(self._transport))
         #: Sends a request with the credential its endpoint takes and decodes the answer.
         self.requester = Requester(self._transport, sessions)
-        #: The resources whose methods are the client's endpoint methods.
-        self.experience_calls = ExperienceCalls(self.requester)
-        self.distribution_calls = DistributionCalls(self.requester,
-                                                    organization_id=organization_id)
-        self.appointment_calls = AppointmentCalls(self.requester)
+        self._experience_calls: ExperienceCalls | None = None
+        self._distribution_calls: DistributionCalls | None = None
+        self._appointment_calls: AppointmentCalls | None = None
         #: One long-lived resource per mechanism (made on first use): a request's traceback
         #: then never holds a per-call object.
-        self._resources: dict[str, MechanismResource] = {}
+        self._resources: dict[str, MechanismResource] | None = None
+
+    #: The resources whose methods are the client's endpoint methods, made on first use:
+    #: thousands of shoppers in one process each keep only what they call.
+    experience_calls = _PartOnFirstUse(lambda api: ExperienceCalls(api.requester))
+    distribution_calls = _PartOnFirstUse(
+        lambda api: DistributionCalls(api.requester, organization_id=api.organization_id))
+    appointment_calls = _PartOnFirstUse(lambda api: AppointmentCalls(api.requester))
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -197,6 +235,8 @@ class ConsumerApi(ClosesOnExit, Generic[TS]):
 
         Usage: ``await api.resource("draw").enter(draw_id)``
         """
+        if self._resources is None:
+            self._resources = {}
         made = self._resources.get(kind)
         if made is None or registry.spec_for(kind) is not made.spec:  # re-registered: anew
             made = self._resources[kind] = resource_for(self, kind)

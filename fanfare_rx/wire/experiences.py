@@ -30,18 +30,19 @@ class ExperienceCalls:
     Usage: ``result = await ExperienceCalls(requester).route(experience_id)``
     """
 
-    __slots__ = ("_call", "_raw")
+    __slots__ = ("_requester",)
 
     def __init__(self, requester: Requester) -> None:
-        self._call = requester.call
-        self._raw = requester.raw
+        # The requester itself, not its bound methods: thousands of shoppers each keep one
+        # part, and every object a shopper keeps is walked by each full collection.
+        self._requester = requester
 
     async def get_experience(self, experience_id: str) -> wire.Experience:
         """``GET /experiences/{id}`` (sends the bearer when a session exists).
 
         Usage: ``experience = await api.get_experience(exp_id)``
         """
-        raw = await self._raw("GET", f"/experiences/{segment(experience_id)}", auth="optional")
+        raw = await self._requester.raw("GET", f"/experiences/{segment(experience_id)}", auth="optional")
         return _experience(raw)
 
     async def enter_experience(self, experience_id: str) -> wire.ExperienceEntered:
@@ -49,7 +50,7 @@ class ExperienceCalls:
 
         Usage: ``await api.enter_experience(exp_id)``
         """
-        return await self._call("POST", f"/experiences/{segment(experience_id)}/enter",
+        return await self._requester.call("POST", f"/experiences/{segment(experience_id)}/enter",
                                 wire.ExperienceEntered)
 
     async def leave_experience(self, experience_id: str) -> wire.ExperienceLeft:
@@ -57,7 +58,7 @@ class ExperienceCalls:
 
         Usage: ``(await api.leave_experience(exp_id)).left``
         """
-        return await self._call("DELETE", f"/experiences/{segment(experience_id)}/leave",
+        return await self._requester.call("DELETE", f"/experiences/{segment(experience_id)}/leave",
                                 wire.ExperienceLeft)
 
     async def route(self, experience_id: str,
@@ -66,7 +67,7 @@ class ExperienceCalls:
 
         Usage: ``result = await api.route(exp_id, access_code="VIP2024")``
         """
-        return await self._call("POST", f"/experiences/{segment(experience_id)}/route",
+        return await self._requester.call("POST", f"/experiences/{segment(experience_id)}/route",
                                 wire.RouteResult, body=wire.RouteRequest(access_code=access_code))
 
     async def archived_status(self, experience_ids: Iterable[str]) -> wire.ArchivedStatusResult:
@@ -75,7 +76,7 @@ class ExperienceCalls:
         Usage: ``(await api.archived_status([a, b])).live_experience_ids``
         """
         body = wire.ArchivedStatusRequest(experience_ids=tuple(experience_ids))
-        return await self._call("POST", "/experiences/archived-status",
+        return await self._requester.call("POST", "/experiences/archived-status",
                                 wire.ArchivedStatusResult, body=body, auth="optional")
 
     async def verify_bot_check(self, challenge_id: str, token: str) -> wire.ChallengeVerifyResult:
@@ -84,7 +85,7 @@ class ExperienceCalls:
         Usage: ``await api.verify_bot_check(gate.challenge.id, turnstile_token)``
         """
         body = wire.ChallengeVerifyRequest(challenge_id=challenge_id, token=token)
-        return await self._call("POST", "/challenges/verify", wire.ChallengeVerifyResult,
+        return await self._requester.call("POST", "/challenges/verify", wire.ChallengeVerifyResult,
                                 body=body)
 
     async def get_me(self) -> wire.ConsumerMe:
@@ -92,4 +93,4 @@ class ExperienceCalls:
 
         Usage: ``me = await api.get_me()``
         """
-        return await self._call("GET", "/consumers/me", wire.ConsumerMe)
+        return await self._requester.call("GET", "/consumers/me", wire.ConsumerMe)

@@ -6,13 +6,13 @@ plug-in mechanism gets its resource by registering.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Literal
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.mechanisms.base import ApiCall, MechanismSpec
 
-__all__ = ["MechanismResource", "resource_for"]
+__all__ = ["CallName", "MechanismResource", "declared_call", "resource_for"]
 
 
 class MechanismResource:
@@ -33,29 +33,42 @@ class MechanismResource:
     def __repr__(self) -> str:
         return f"MechanismResource({self.spec.kind.value!r})"
 
-    def _run(self, call: ApiCall | None, which: str, distribution_id: str) -> Awaitable[Any]:
-        # The declared method's awaitable itself: a resource adds no coroutine to the request
-        if call is None:
-            raise UsageError(f"a {self.spec.kind.value} has no {which} call")
-        method = getattr(type(self._api), call) if isinstance(call, str) else call
-        answer: Awaitable[Any] = method(self._api, distribution_id)
-        return answer
-
     def status(self, distribution_id: str) -> Awaitable[Any]:
         """The consumer's standing in the distribution (its status answer)."""
-        return self._run(self.spec.api.status, "status", distribution_id)
+        return declared_call(self._api, self.spec, "status", distribution_id)
 
     def enter(self, distribution_id: str) -> Awaitable[Any]:
         """Enter the distribution."""
-        return self._run(self.spec.api.enter, "enter", distribution_id)
+        return declared_call(self._api, self.spec, "enter", distribution_id)
 
     def leave(self, distribution_id: str) -> Awaitable[Any]:
         """Leave the distribution."""
-        return self._run(self.spec.api.leave, "leave", distribution_id)
+        return declared_call(self._api, self.spec, "leave", distribution_id)
 
     def complete(self, distribution_id: str) -> Awaitable[Any]:
         """Mark a granted participation done (a timed release's purchase)."""
-        return self._run(self.spec.api.complete, "complete", distribution_id)
+        return declared_call(self._api, self.spec, "complete", distribution_id)
+
+
+#: The calls a mechanism may declare (the fields of its ``ApiCalls``).
+CallName = Literal["status", "enter", "leave", "complete"]
+
+
+def declared_call(api: Any, spec: MechanismSpec, which: CallName,
+                  distribution_id: str) -> Awaitable[Any]:
+    """The awaitable of the call ``spec`` declares as ``which`` on ``api``: the declared
+    method's awaitable itself (no coroutine, and no object kept between calls: a journey's
+    effects call it without a resource per client). A call the mechanism has not is a
+    :class:`UsageError`.
+
+    Usage: ``state = await declared_call(api, registry.spec_for("queue"), "status", queue_id)``
+    """
+    call: ApiCall | None = getattr(spec.api, which)
+    if call is None:
+        raise UsageError(f"a {spec.kind.value} has no {which} call")
+    method = getattr(type(api), call) if isinstance(call, str) else call
+    answer: Awaitable[Any] = method(api, distribution_id)
+    return answer
 
 
 def resource_for(api: Any, kind: object) -> MechanismResource:

@@ -24,7 +24,7 @@ from fanfare_rx.errors import (
 )
 from fanfare_rx.models._redact import redact
 from fanfare_rx.models.connection import Connection, ConnectionStatus
-from fanfare_rx.wire import codec
+from fanfare_rx.wire import codec, listeners
 from fanfare_rx.wire.config import DEFAULT_HTTP, HttpConfig
 from fanfare_rx.wire.http_errors import error_from_response
 from fanfare_rx.wire.pool import HttpPool
@@ -37,6 +37,8 @@ _log = logging.getLogger("fanfare_rx.http")
 
 
 ConnectionListener = Callable[[Connection], None]
+#: What every monitor starts from (immutable: shared by all of them, not one per client).
+_NOTHING_SEEN = Connection()
 
 #: Answers that mean the service cannot serve now (the way to it works).
 _UNAVAILABLE = frozenset({502, 503, 504})
@@ -76,18 +78,19 @@ class ConnectionMonitor:
     Usage: ``off = transport.connection.listen(lambda c: print(c.status))``
     """
 
+    __slots__ = ("_clock", "_listeners", "current")
+
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self._listeners: list[ConnectionListener] = []
-        self.current = Connection()
+        self._listeners: listeners.Held[ConnectionListener] = None
+        self.current = _NOTHING_SEEN
 
     def listen(self, listener: ConnectionListener) -> Callable[[], None]:
         """Call ``listener(connection)`` on every change; returns the ``off`` callable."""
-        self._listeners.append(listener)
+        self._listeners = listeners.added(self._listeners, listener)
 
         def off() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
+            self._listeners = listeners.removed(self._listeners, listener)
 
         return off
 
@@ -112,7 +115,7 @@ class ConnectionMonitor:
             return
         since = old.since if status is old.status else local_ms + offset
         self.current = Connection(status=status, since=since, server_offset_ms=offset)
-        for listener in list(self._listeners):
+        for listener in listeners.each(self._listeners):
             try:
                 listener(self.current)
             except Exception:  # noqa: BLE001 - a listener's bug must not fail the request
@@ -159,7 +162,10 @@ class HttpTransport:
         self._owns_pool = pool is None
         self._pool = pool if pool is not None else HttpPool(max_connections=http.max_connections)
         self._closed = False
-        self._last_headers: tuple[tuple[str | None, bool], Mapping[str, str]] | None = None
+        # The last headers made and what they were made for: two attributes, not a tuple of
+        # them (a tuple holding a dict stays tracked by the collector; these two do not).
+        self._headers_for: tuple[str | None, bool] | None = None
+        self._last_headers: Mapping[str, str] = {}
         #: What this transport sees of the way to the server (:class:`ConnectionMonitor`).
         self.connection = ConnectionMonitor(clock)
 
@@ -260,15 +266,14 @@ class HttpTransport:
         """The request's headers (never changed afterwards): the key, the bearer and the body's
         type. The last ones made are kept, so a poll of the same session builds none."""
         cache_key = (bearer, json_body)
-        made = self._last_headers
-        if made is not None and made[0] == cache_key:
-            return made[1]
+        if self._headers_for == cache_key:
+            return self._last_headers
         headers = {"X-Publishable-Key": self._key}  # per request: a shared pool has no key
         if json_body:
             headers["Content-Type"] = "application/json"
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
-        self._last_headers = (cache_key, headers)
+        self._headers_for, self._last_headers = cache_key, headers
         return headers
 
     def _url(self, path: str) -> URL:
