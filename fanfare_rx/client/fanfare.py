@@ -27,7 +27,7 @@ from fanfare_rx.client.live_journeys import LiveJourneys
 from fanfare_rx.client.namespaces import Auth, Challenges, Experiences, Journeys
 from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import SessionStorage
-from fanfare_rx.errors import ClientClosedError, ConfigError, ErrorCode, UsageError
+from fanfare_rx.errors import ConfigError, ErrorCode, UsageError
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.journey.lean import LoopScheduler
 from fanfare_rx.models import wire
@@ -152,11 +152,10 @@ class Fanfare:
         #: The fail-open policy given to every journey (``Fanfare.init(fail_open_after=...)``).
         self.fail_open_after_ms = fail_open_after_ms
         self._bus = bus
-        self._destroyed = False
-        self._journeys = journeys
+        self._journeys = journeys  # closed by destroy: the one fact of being destroyed
         self.experiences = Experiences(api, scheduler=scheduler, journeys=journeys,
-                                       alive=self._ensure_alive, follow=self._follow)
-        self._records = JourneyRecords(sessions)
+                                       follow=self._follow)
+        self._records: JourneyRecords | None = None  # made for the first record to keep
         bus.on(AUTH_SESSION_LOST, self._on_session_lost)
         self._connection = api.connection.current
         api.connection.listen(self._on_connection)
@@ -261,8 +260,7 @@ class Fanfare:
     # ----------------------------------------------------------------------------------------
 
     def _ensure_alive(self) -> None:
-        if self._destroyed:
-            raise ClientClosedError("this Fanfare instance was destroyed", code=ErrorCode.NOT_INITIALIZED)
+        self._journeys.check_open()
 
     async def restore(self) -> wire.SessionInfo | None:
         """Load the stored session, if any (no request is made).
@@ -296,13 +294,21 @@ class Fanfare:
             for name, payload in bus_events(old, new):
                 self._bus.emit(name, payload)
         journey = self._journeys.get(new.context.experience_id)  # None once destroyed
-        self._records.keep(new.context.experience_id, new)
+        self._keep_record(new.context.experience_id, new)
         if journey is not None:
             self._still_lost(journey, new)
 
     def _keep(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
-        self._records.keep(journey.experience_id, snapshot)
+        self._keep_record(journey.experience_id, snapshot)
         self._still_lost(journey, snapshot)
+
+    def _keep_record(self, experience_id: str, snapshot: JourneySnapshot) -> None:
+        records = self._records
+        if records is None:
+            if self.sessions.storage is None:  # no record to keep: most shoppers of a drop
+                return
+            records = self._records = JourneyRecords(self.sessions)
+        records.keep(experience_id, snapshot)
 
     def _on_connection(self, connection: Connection) -> None:
         old, self._connection = self._connection, connection
@@ -327,7 +333,7 @@ class Fanfare:
 
     @property
     def destroyed(self) -> bool:
-        return self._destroyed
+        return self._journeys.closed
 
     async def destroy(self) -> None:
         """Destroy every journey and close the HTTP session (the stored session is kept; a
@@ -335,11 +341,11 @@ class Fanfare:
 
         Usage: ``await fanfare.destroy()``
         """
-        if self._destroyed:
+        if self._journeys.closed:
             return
-        self._destroyed = True
-        self._journeys.destroy_all()
-        await self._records.flush()
+        self._journeys.close()
+        if self._records is not None:
+            await self._records.flush()
         self.sessions.close()
         await self.api.close()
         self._bus.clear()
@@ -358,6 +364,6 @@ class Fanfare:
     def __repr__(self) -> str:
         return (
             f"Fanfare(base_url={self.api.base_url!r}, organization_id={self.api.organization_id!r}, "
-            f"journeys={sorted(self._journeys.by_id())!r}, destroyed={self._destroyed})"
+            f"journeys={sorted(self._journeys.by_id())!r}, destroyed={self.destroyed})"
         )
 

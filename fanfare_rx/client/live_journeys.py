@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from fanfare_rx.errors import ClientClosedError, ErrorCode
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage, SequenceStage
 
@@ -39,13 +40,33 @@ class LiveJourneys:
         journeys = LiveJourneys()
         sessions = SessionManager(org, participations=journeys.live_participations)
 
-    Iterating yields the live journeys.
+    Iterating yields the live journeys. :meth:`close` (the owner's destroy) destroys them and
+    refuses new ones: whether the owner was destroyed is this one fact, which its namespaces
+    read from here (they keep no callable of the owner for it).
     """
 
-    __slots__ = ("_by_id",)
+    __slots__ = ("_by_id", "_closed")
 
     def __init__(self) -> None:
         self._by_id: dict[str, ExperienceJourney] = {}
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (the owning client was destroyed)."""
+        return self._closed
+
+    def check_open(self) -> None:
+        """Refuse to act for a destroyed client.
+
+        Raises:
+            ClientClosedError: code ``NOT_INITIALIZED`` once :meth:`close` was called.
+
+        Usage: ``journeys.check_open()`` (before a request or a new journey)
+        """
+        if self._closed:
+            raise ClientClosedError("this Fanfare instance was destroyed",
+                                    code=ErrorCode.NOT_INITIALIZED)
 
     def get(self, experience_id: str) -> ExperienceJourney | None:
         """The live journey of ``experience_id``, or None.
@@ -58,8 +79,14 @@ class LiveJourneys:
     def add(self, journey: ExperienceJourney) -> None:
         """Keep ``journey`` as the one of its experience.
 
+        Raises:
+            ClientClosedError: the journeys were closed (the journey is destroyed, not kept).
+
         Usage: ``journeys.add(ExperienceJourney("exp-1", port, on_destroy=journeys.forget))``
         """
+        if self._closed:
+            journey.destroy()
+            self.check_open()
         self._by_id[journey.experience_id] = journey
 
     def forget(self, journey: ExperienceJourney) -> None:
@@ -116,6 +143,14 @@ class LiveJourneys:
         for journey in list(self._by_id.values()):
             journey.destroy()
         self._by_id.clear()
+
+    def close(self) -> None:
+        """Destroy every journey and refuse new ones (the owning client's destroy). Idempotent.
+
+        Usage: ``journeys.close()``
+        """
+        self._closed = True
+        self.destroy_all()
 
     def __repr__(self) -> str:
         return f"LiveJourneys({sorted(self._by_id)!r})"

@@ -32,19 +32,20 @@ class Experiences:
     """``fanfare.experiences``: journeys and the ``/consumers/me`` projection.
 
     Built by ``Fanfare`` from its parts: the API client, the scheduler journeys take time
-    from, the live journeys, the client's alive check and ``follow(journey)``, which the owner
-    runs on each new journey before it is returned (its policy, its bus events).
+    from, the live journeys (closed once the client is destroyed: then it refuses to act) and
+    ``follow(journey)``, which the owner runs on each new journey before it is returned (its
+    policy, its bus events).
 
     Usage: ``journey = fanfare.experiences.create_journey("exp-1")``
     """
 
+    __slots__ = ("_api", "_follow", "_journeys", "_scheduler")
+
     def __init__(self, api: ConsumerApi[SessionManager], *, scheduler: abc.SchedulerBase,
-                 journeys: LiveJourneys, alive: AliveCheck,
-                 follow: Callable[[ExperienceJourney], None]) -> None:
+                 journeys: LiveJourneys, follow: Callable[[ExperienceJourney], None]) -> None:
         self._api = api
         self._scheduler = scheduler
         self._journeys = journeys
-        self._alive = alive
         self._follow = follow
 
     @property
@@ -61,7 +62,7 @@ class Experiences:
 
         Usage: ``journey = fanfare.experiences.create_journey("exp-1")``
         """
-        self._alive()
+        self._journeys.check_open()
         segment(experience_id)  # refused here, not at the first request
         journey = self._journeys.get(experience_id)
         if journey is not None:
@@ -98,7 +99,7 @@ class Experiences:
 
         Usage: ``me = await fanfare.experiences.get_me()``
         """
-        self._alive()
+        self._journeys.check_open()
         return await self._api.get_me()
 
     async def resume_all(self) -> list[ExperienceJourney]:
