@@ -133,14 +133,13 @@ class Fanfare:
         session manager counting their participations, the API client over the manager).
 
         Raises:
-            UsageError: ``sessions`` has no participation count (``participations=
-                journeys.live_participations``): without it a lost guest session holding a
-                place could be replaced by a new guest; ``fail_open_after_ms`` is not a
-                positive integer.
+            UsageError: ``sessions`` has no participation count (``participations=journeys``):
+                without it a lost guest session holding a place could be replaced by a new
+                guest; ``fail_open_after_ms`` is not a positive integer.
         """
         if sessions.participations is None:
             raise UsageError("the SessionManager of a Fanfare counts its journeys' places: "
-                             "SessionManager(..., participations=journeys.live_participations)")
+                             "SessionManager(..., participations=journeys)")
         if fail_open_after_ms is not None and (
                 isinstance(fail_open_after_ms, bool) or not isinstance(fail_open_after_ms, int)
                 or fail_open_after_ms <= 0):
@@ -240,7 +239,7 @@ class Fanfare:
         bus = EventBus()
         journeys = LiveJourneys()  # first: the session manager counts their places
         sessions = SessionManager(organization_id, storage=storage, on_event=bus,
-                                  base_url=base_url, participations=journeys.live_participations)
+                                  base_url=base_url, participations=journeys)
         if scheduler is None:
             scheduler = LoopScheduler.of(asyncio.get_running_loop())
         api = ConsumerApi(

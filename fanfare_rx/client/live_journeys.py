@@ -38,7 +38,7 @@ class LiveJourneys:
     participation count at construction (a lost guest holding a place is never replaced)::
 
         journeys = LiveJourneys()
-        sessions = SessionManager(org, participations=journeys.live_participations)
+        sessions = SessionManager(org, participations=journeys)  # live_participations()
 
     Iterating yields the live journeys. :meth:`close` (the owner's destroy) destroys them and
     refuses new ones: whether the owner was destroyed is this one fact, which its namespaces

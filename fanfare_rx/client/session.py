@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 import attrs
 
@@ -45,6 +46,7 @@ __all__ = [
     "STORAGE_FALLBACK",
     "AuthEndpoints",
     "ParticipationCount",
+    "PlaceCounter",
     "SessionEventHandler",
     "SessionManager",
 ]
@@ -68,6 +70,15 @@ _RETRY_SHARE = 0.1
 
 #: How many live participations the consumer holds now (None: unknown).
 ParticipationCount = Callable[[], int | None]
+
+
+class PlaceCounter(Protocol):
+    """What counts the consumer's live participations by a method (a
+    :class:`~fanfare_rx.client.live_journeys.LiveJourneys`): a session manager given one
+    holds it, not a bound method of it."""
+
+    def live_participations(self) -> int | None: ...
+
 _log = logging.getLogger("fanfare_rx.client.session")
 
 
@@ -102,8 +113,9 @@ class SessionManager(StoredSessionHolder):
         on_event: ``handler(name, payload)`` for the events above.
         clock: epoch seconds now (injectable for tests).
         refresh_margin: the most seconds before access-token expiry at which to refresh.
-        participations: how many live participations the consumer holds (the Fanfare facade
-            counts its journeys); None or a None answer counts as "maybe some".
+        participations: how many live participations the consumer holds: a count callable,
+            or an object whose ``live_participations()`` counts them (the Fanfare facade gives
+            its live journeys); None or a None answer counts as "maybe some".
         base_url: the server the session belongs to; with the organization it keys the stored
             session (:func:`~fanfare_rx.client.storage.storage_key`), so sessions of different
             servers never collide. None: taken from the ``ConsumerApi`` it is attached to.
@@ -119,7 +131,7 @@ class SessionManager(StoredSessionHolder):
         on_event: SessionEventHandler | None = None,
         clock: Callable[[], float] = time.time,
         refresh_margin: float = DEFAULT_REFRESH_MARGIN,
-        participations: ParticipationCount | None = None,
+        participations: ParticipationCount | PlaceCounter | None = None,
         base_url: str | None = None,
     ) -> None:
         if not isinstance(refresh_margin, int | float) or not refresh_margin >= 0:
@@ -161,7 +173,17 @@ class SessionManager(StoredSessionHolder):
     @property
     def participations(self) -> ParticipationCount | None:
         """How many live participations the consumer holds (given at construction)."""
-        return self._participations
+        given = self._participations
+        if given is None or callable(given):
+            return given
+        return given.live_participations
+
+    def _held_places(self) -> int | None:
+        """The count of live participations now (None: unknown, or no count was given)."""
+        given = self._participations
+        if given is None:
+            return None
+        return given() if callable(given) else given.live_participations()
 
     @property
     def session(self) -> wire.SessionInfo | None:
@@ -323,7 +345,7 @@ class SessionManager(StoredSessionHolder):
             return
         held = places
         if held is None:
-            held = self._participations() if self._participations is not None else 0
+            held = self._held_places() or 0
         if held:
             raise ConflictError(
                 "already_linked: this sign-in belongs to another account; the guest "
@@ -431,7 +453,7 @@ class SessionManager(StoredSessionHolder):
 
     async def _session_gone(self, stored: StoredSession,
                             error: FanfareError | None) -> wire.SessionInfo:
-        known = self._participations() if self._participations is not None else None
+        known = self._held_places()
         held = None if known is None else max(known, len(self._journeys))
         replace = stored.session.type == wire.SessionType.GUEST and held == 0
         reason = error.code if error is not None else "REFRESH_REJECTED"

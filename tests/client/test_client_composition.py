@@ -54,7 +54,7 @@ async def test_fanfare_refuses_a_session_manager_that_counts_no_places(
     # Without the count a lost guest session holding a place could be replaced by a new guest.
     uncounted = SessionManager(sandbox.organization_id)
     api = make_api(sessions=uncounted)
-    with pytest.raises(UsageError, match="participations=journeys.live_participations"):
+    with pytest.raises(UsageError, match=r"participations=journeys\)"):
         Fanfare(api, uncounted, EventBus(), TestScheduler(), journeys=LiveJourneys())
     journeys = LiveJourneys()
     counted = SessionManager(sandbox.organization_id,
@@ -70,3 +70,15 @@ async def test_fanfare_refuses_a_session_manager_that_counts_no_places(
         "exp-1": journey}
     await fanfare.destroy()
     assert journeys.get("exp-1") is None and journey.destroyed
+
+
+def test_a_session_manager_given_the_live_journeys_counts_their_places() -> None:
+    """It holds the journeys (no bound method kept per shopper) and still answers a count
+    callable; a count callable is taken as before."""
+    journeys = LiveJourneys()
+    sessions = SessionManager("org", participations=journeys)
+    assert sessions.participations == journeys.live_participations
+    assert sessions.participations is not None and sessions.participations() == 0
+    counted = SessionManager("org", participations=lambda: 3)
+    assert counted.participations is not None and counted.participations() == 3
+    assert SessionManager("org").participations is None
