@@ -10,10 +10,12 @@ import pytest
 from reactivex.testing import TestScheduler
 
 from fanfare_rx import Fanfare
+from fanfare_rx.client.api_effects import ApiEffects
 from fanfare_rx.client.events import EventBus
 from fanfare_rx.client.live_journeys import LiveJourneys
 from fanfare_rx.client.session import SessionManager
-from fanfare_rx.errors import UsageError
+from fanfare_rx.errors import ClientClosedError, ErrorCode, UsageError
+from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire.client import ConsumerApi
@@ -82,3 +84,26 @@ def test_a_session_manager_given_the_live_journeys_counts_their_places() -> None
     counted = SessionManager("org", participations=lambda: 3)
     assert counted.participations is not None and counted.participations() == 3
     assert SessionManager("org").participations is None
+
+
+async def test_closed_live_journeys_are_the_one_fact_of_a_destroyed_fanfare(
+        sandbox: Sandbox, make_api: Callable[..., ConsumerApi]) -> None:
+    """``Fanfare.destroy`` closes its live journeys: the client and its namespaces read that one
+    fact, and a journey handed to closed journeys is destroyed, not kept."""
+    journeys = LiveJourneys()
+    sessions = SessionManager(sandbox.organization_id, participations=journeys)
+    fanfare = Fanfare(make_api(sessions=sessions), sessions, EventBus(), TestScheduler(),
+                      journeys=journeys)
+    kept = fanfare.experiences.create_journey("exp-1")
+    assert not journeys.closed and not fanfare.destroyed
+    await fanfare.destroy()
+    assert journeys.closed and fanfare.destroyed and kept.destroyed
+    for refused in (lambda: fanfare.experiences.create_journey("exp-2"), journeys.check_open):
+        with pytest.raises(ClientClosedError, match="destroyed") as caught:
+            refused()
+        assert caught.value.code == ErrorCode.NOT_INITIALIZED
+    late = ExperienceJourney("exp-3", ApiEffects(fanfare.api), scheduler=TestScheduler())
+    with pytest.raises(ClientClosedError):
+        journeys.add(late)
+    assert late.destroyed and journeys.get("exp-3") is None
+    await fanfare.destroy()  # idempotent
