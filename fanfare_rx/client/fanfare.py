@@ -25,7 +25,7 @@ from fanfare_rx.client.events import (
 from fanfare_rx.client.journey_records import JourneyRecords
 from fanfare_rx.client.live_journeys import LiveJourneys
 from fanfare_rx.client.namespaces import Auth, Challenges, Experiences, Journeys
-from fanfare_rx.client.session import AUTH_SESSION_LOST, SESSION_LOST, SessionManager
+from fanfare_rx.client.session import SESSION_LOST, SessionManager
 from fanfare_rx.client.storage import SessionStorage
 from fanfare_rx.errors import ConfigError, ErrorCode, UsageError
 from fanfare_rx.journey.journey import ExperienceJourney
@@ -133,12 +133,14 @@ class Fanfare:
         session manager counting their participations, the API client over the manager).
 
         Raises:
-            UsageError: ``sessions`` has no participation count (``participations=journeys``):
-                without it a lost guest session holding a place could be replaced by a new
-                guest; ``fail_open_after_ms`` is not a positive integer.
+            UsageError: ``sessions`` was not given these journeys (``participations=
+                journeys``): without them a lost guest session holding a place could be
+                replaced by a new guest, and the journeys would not hear that the session was
+                lost; ``fail_open_after_ms`` is not a positive integer.
         """
-        if sessions.participations is None:
-            raise UsageError("the SessionManager of a Fanfare counts its journeys' places: "
+        if sessions.places is not journeys:
+            raise UsageError("the SessionManager of a Fanfare protects its journeys' places "
+                             "(counts them, tells them when the session is lost): "
                              "SessionManager(..., participations=journeys)")
         if fail_open_after_ms is not None and (
                 isinstance(fail_open_after_ms, bool) or not isinstance(fail_open_after_ms, int)
@@ -155,7 +157,6 @@ class Fanfare:
         self.experiences = Experiences(api, scheduler=scheduler, journeys=journeys,
                                        follow=self._follow)
         self._records: JourneyRecords | None = None  # made for the first record to keep
-        bus.on(AUTH_SESSION_LOST, self._on_session_lost)
         self._connection = api.connection.current
         api.connection.listen(self._on_connection)
 
@@ -322,13 +323,6 @@ class Fanfare:
                 and snapshot.journey_stage is not JourneyStage.NEEDS_AUTH
                 and self.sessions.lost_session is not None and not journey.destroyed):
             journey.session_lost()
-
-    def _on_session_lost(self, payload: Mapping[str, object]) -> None:
-        if payload.get("replaced"):
-            return
-        for journey in self._journeys:
-            if journey.state.get().journey_stage is not JourneyStage.NOT_STARTED:
-                journey.session_lost()
 
     @property
     def destroyed(self) -> bool:

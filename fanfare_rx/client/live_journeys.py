@@ -115,6 +115,17 @@ class LiveJourneys:
         """
         return sum(1 for journey in self if _may_hold_participation(journey.state.get()))
 
+    def session_lost(self) -> None:
+        """The consumer's session is gone and was not replaced: every started journey asks to
+        sign in again (an ``authentication`` requirement). The session manager given these
+        journeys calls it (``SessionManager(participations=journeys)``).
+
+        Usage: ``journeys.session_lost()``
+        """
+        for journey in self:
+            if journey.state.get().journey_stage is not JourneyStage.NOT_STARTED:
+                journey.session_lost()
+
     def places(self) -> list[dict[str, Any]]:
         """The places live journeys hold or may hold: ``{experienceId, type, id,
         sequenceStage, held}`` each (``type``/``id`` of the distribution, None when not

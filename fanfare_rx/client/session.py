@@ -45,8 +45,8 @@ __all__ = [
     "SESSION_LOST",
     "STORAGE_FALLBACK",
     "AuthEndpoints",
+    "HeldPlaces",
     "ParticipationCount",
-    "PlaceCounter",
     "SessionEventHandler",
     "SessionManager",
 ]
@@ -72,12 +72,16 @@ _RETRY_SHARE = 0.1
 ParticipationCount = Callable[[], int | None]
 
 
-class PlaceCounter(Protocol):
-    """What counts the consumer's live participations by a method (a
-    :class:`~fanfare_rx.client.live_journeys.LiveJourneys`): a session manager given one
-    holds it, not a bound method of it."""
+class HeldPlaces(Protocol):
+    """The places a session manager protects (a
+    :class:`~fanfare_rx.client.live_journeys.LiveJourneys`): counted before a lost guest session
+    could be replaced by a new guest, and told when the session is lost without being replaced.
+    The manager holds this object, not bound methods of it."""
 
     def live_participations(self) -> int | None: ...
+
+    def session_lost(self) -> None: ...
+
 
 _log = logging.getLogger("fanfare_rx.client.session")
 
@@ -114,8 +118,10 @@ class SessionManager(StoredSessionHolder):
         clock: epoch seconds now (injectable for tests).
         refresh_margin: the most seconds before access-token expiry at which to refresh.
         participations: how many live participations the consumer holds: a count callable,
-            or an object whose ``live_participations()`` counts them (the Fanfare facade gives
-            its live journeys); None or a None answer counts as "maybe some".
+            or the places themselves (:class:`HeldPlaces`, whose ``live_participations()``
+            counts them and whose ``session_lost()`` is called when the session is lost and
+            not replaced: the Fanfare facade gives its live journeys); None or a None answer
+            counts as "maybe some".
         base_url: the server the session belongs to; with the organization it keys the stored
             session (:func:`~fanfare_rx.client.storage.storage_key`), so sessions of different
             servers never collide. None: taken from the ``ConsumerApi`` it is attached to.
@@ -131,7 +137,7 @@ class SessionManager(StoredSessionHolder):
         on_event: SessionEventHandler | None = None,
         clock: Callable[[], float] = time.time,
         refresh_margin: float = DEFAULT_REFRESH_MARGIN,
-        participations: ParticipationCount | PlaceCounter | None = None,
+        participations: ParticipationCount | HeldPlaces | None = None,
         base_url: str | None = None,
     ) -> None:
         if not isinstance(refresh_margin, int | float) or not refresh_margin >= 0:
@@ -177,6 +183,12 @@ class SessionManager(StoredSessionHolder):
         if given is None or callable(given):
             return given
         return given.live_participations
+
+    @property
+    def places(self) -> HeldPlaces | None:
+        """The places given as ``participations`` (None: a count callable, or nothing)."""
+        given = self._participations
+        return None if given is None or callable(given) else given
 
     def _held_places(self) -> int | None:
         """The count of live participations now (None: unknown, or no count was given)."""
@@ -459,6 +471,12 @@ class SessionManager(StoredSessionHolder):
         reason = error.code if error is not None else "REFRESH_REJECTED"
         _log.warning("session of %s lost (%s); %s", redact(stored.session.consumer_id), reason,
                      "starting a new guest" if replace else "sign in again or start a new guest")
+        places = self.places
+        if places is not None and not replace:
+            try:  # first, as a subscriber of the event would be: the places ask to sign in
+                places.session_lost()
+            except Exception:  # noqa: BLE001 - the places must not break the session
+                _log.exception("the places failed on a lost session")
         self._emit(AUTH_SESSION_LOST, {"session": stored.session, "reason": reason,
                                        "replaced": replace, "participations": held})
         if replace:

@@ -59,8 +59,14 @@ async def test_fanfare_refuses_a_session_manager_that_counts_no_places(
     with pytest.raises(UsageError, match=r"participations=journeys\)"):
         Fanfare(api, uncounted, EventBus(), TestScheduler(), journeys=LiveJourneys())
     journeys = LiveJourneys()
-    counted = SessionManager(sandbox.organization_id,
-                             participations=journeys.live_participations)
+    # A count alone, or other journeys' places, would not tell these journeys of a lost session.
+    for other in (SessionManager(sandbox.organization_id,
+                                 participations=journeys.live_participations),
+                  SessionManager(sandbox.organization_id, participations=LiveJourneys())):
+        with pytest.raises(UsageError, match=r"participations=journeys\)"):
+            Fanfare(make_api(sessions=other), other, EventBus(), TestScheduler(),
+                    journeys=journeys)
+    counted = SessionManager(sandbox.organization_id, participations=journeys)
     for bad in (0, -5, 1.5, True):
         with pytest.raises(UsageError, match="fail_open_after_ms"):
             Fanfare(api, counted, EventBus(), TestScheduler(), journeys=journeys,
@@ -79,10 +85,12 @@ def test_a_session_manager_given_the_live_journeys_counts_their_places() -> None
     callable; a count callable is taken as before."""
     journeys = LiveJourneys()
     sessions = SessionManager("org", participations=journeys)
+    assert sessions.places is journeys
     assert sessions.participations == journeys.live_participations
     assert sessions.participations is not None and sessions.participations() == 0
     counted = SessionManager("org", participations=lambda: 3)
     assert counted.participations is not None and counted.participations() == 3
+    assert counted.places is None
     assert SessionManager("org").participations is None
 
 
@@ -92,8 +100,12 @@ async def test_closed_live_journeys_are_the_one_fact_of_a_destroyed_fanfare(
     fact, and a journey handed to closed journeys is destroyed, not kept."""
     journeys = LiveJourneys()
     sessions = SessionManager(sandbox.organization_id, participations=journeys)
-    fanfare = Fanfare(make_api(sessions=sessions), sessions, EventBus(), TestScheduler(),
+    bus = EventBus()
+    fanfare = Fanfare(make_api(sessions=sessions), sessions, bus, TestScheduler(),
                       journeys=journeys)
+    # The session manager tells the journeys of a lost session itself: the client subscribes
+    # nothing to the bus (a shopper's bus keeps no handler until the app adds one).
+    assert not bus.listens_beyond(frozenset())
     kept = fanfare.experiences.create_journey("exp-1")
     assert not journeys.closed and not fanfare.destroyed
     await fanfare.destroy()
