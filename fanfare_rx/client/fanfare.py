@@ -150,15 +150,23 @@ class Fanfare:
         self.api = api
         self.sessions = sessions
         self.scheduler = scheduler
-        #: The fail-open policy given to every journey (``Fanfare.init(fail_open_after=...)``).
-        self.fail_open_after_ms = fail_open_after_ms
         self._bus = bus
         self._journeys = journeys  # closed by destroy: the one fact of being destroyed
+        # One bound method for every journey's folds (a snapshot names its experience): no
+        # closure, ``partial`` or Rx subscription kept per journey.
         self.experiences = Experiences(api, scheduler=scheduler, journeys=journeys,
-                                       follow=self._follow)
+                                       on_fold=self._on_fold,
+                                       fail_open_after_ms=fail_open_after_ms)
         self._records: JourneyRecords | None = None  # made for the first record to keep
         self._connection = api.connection.current
         api.connection.listen(self._on_connection)
+
+    @property
+    def fail_open_after_ms(self) -> int | None:
+        """The fail-open policy given to every new journey (``Fanfare.init(fail_open_after=
+        ...)``), in ms; None: never. Kept by ``experiences``, which gives it (set
+        ``fanfare.experiences.fail_open_after_ms`` to change it for journeys made later)."""
+        return self.experiences.fail_open_after_ms
 
     # The other namespaces are made on first use: thousands of shoppers in one process each
     # keep only what they touch (every object is walked by each full collection).
@@ -278,17 +286,6 @@ class Fanfare:
         """
         return self._bus.on(name, handler)
 
-    def _follow(self, journey: ExperienceJourney) -> None:
-        """A new journey takes the client's fail-open policy and the connection seen so far;
-        then the bus events of each fold, the kept record and the lost-session check."""
-        journey.fail_open_after_ms = self.fail_open_after_ms
-        if self._connection != Connection():
-            journey.observe_connection(self._connection)
-        self._keep(journey, journey.state.get())
-        # A plain callback, the same for every journey (a snapshot names its experience): no
-        # Rx subscription, no closure or ``partial`` kept per journey.
-        journey._watch_folds(self._on_fold)
-
     def _on_fold(self, old: JourneySnapshot, new: JourneySnapshot) -> None:
         if self._bus.listens_beyond(SESSION_EVENTS):  # else nobody hears the journey's
             for name, payload in bus_events(old, new):
@@ -297,10 +294,6 @@ class Fanfare:
         self._keep_record(new.context.experience_id, new)
         if journey is not None:
             self._still_lost(journey, new)
-
-    def _keep(self, journey: ExperienceJourney, snapshot: JourneySnapshot) -> None:
-        self._keep_record(journey.experience_id, snapshot)
-        self._still_lost(journey, snapshot)
 
     def _keep_record(self, experience_id: str, snapshot: JourneySnapshot) -> None:
         records = self._records

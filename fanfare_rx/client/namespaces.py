@@ -14,39 +14,48 @@ from fanfare_rx.client.live_journeys import LiveJourneys
 from fanfare_rx.client.session import SessionManager
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.models import wire
+from fanfare_rx.models.connection import Connection
+from fanfare_rx.models.journey import JourneySnapshot
 from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.requester import segment
 
 #: The check a namespace makes before it acts: raises once the client was destroyed.
 AliveCheck = Callable[[], None]
+#: Follows a journey's folds: ``on_fold(old, new)`` after each new snapshot.
+FoldWatcher = Callable[[JourneySnapshot, JourneySnapshot], None]
 #: Publishes a bus event: ``emit(name, payload)``.
 Emit = Callable[[str, Mapping[str, Any]], None]
 
 #: The bus event of a sign-in that left the guest and its places behind (``leave_guest=True``).
 AUTH_GUEST_LEFT = "auth:guest_left"
 
-__all__ = ["AUTH_GUEST_LEFT", "AliveCheck", "Auth", "Challenges", "Emit", "Experiences", "Journeys"]
+__all__ = ["AUTH_GUEST_LEFT", "AliveCheck", "Auth", "Challenges", "Emit", "Experiences",
+           "FoldWatcher", "Journeys"]
 
 
 class Experiences:
     """``fanfare.experiences``: journeys and the ``/consumers/me`` projection.
 
     Built by ``Fanfare`` from its parts: the API client, the scheduler journeys take time
-    from, the live journeys (closed once the client is destroyed: then it refuses to act) and
-    ``follow(journey)``, which the owner runs on each new journey before it is returned (its
-    policy, its bus events).
+    from, the live journeys (closed once the client is destroyed: then it refuses to act), the
+    owner's ``on_fold(old, new)`` that follows every journey's folds (its bus events, kept
+    record and lost-session check: one callable for all journeys) and the fail-open policy
+    each new journey takes.
 
     Usage: ``journey = fanfare.experiences.create_journey("exp-1")``
     """
 
-    __slots__ = ("_api", "_follow", "_journeys", "_scheduler")
+    __slots__ = ("_api", "_journeys", "_on_fold", "_scheduler", "fail_open_after_ms")
 
     def __init__(self, api: ConsumerApi[SessionManager], *, scheduler: abc.SchedulerBase,
-                 journeys: LiveJourneys, follow: Callable[[ExperienceJourney], None]) -> None:
+                 journeys: LiveJourneys, on_fold: FoldWatcher,
+                 fail_open_after_ms: int | None = None) -> None:
         self._api = api
         self._scheduler = scheduler
         self._journeys = journeys
-        self._follow = follow
+        self._on_fold = on_fold
+        #: The fail-open policy (ms) each new journey takes (``Fanfare.fail_open_after_ms``).
+        self.fail_open_after_ms = fail_open_after_ms
 
     @property
     def journeys(self) -> Mapping[str, ExperienceJourney]:
@@ -76,6 +85,18 @@ class Experiences:
         self._journeys.add(journey)
         self._follow(journey)
         return journey
+
+    def _follow(self, journey: ExperienceJourney) -> None:
+        """A new journey takes the fail-open policy and the connection seen so far; then its
+        first snapshot is followed as a fold from itself (its record is kept, a lost session
+        asks it to sign in; nothing changed, so no bus event), and each fold after it."""
+        journey.fail_open_after_ms = self.fail_open_after_ms
+        connection = self._api.connection.current
+        if connection != Connection():
+            journey.observe_connection(connection)
+        first = journey.state.get()
+        self._on_fold(first, first)
+        journey._watch_folds(self._on_fold)  # a plain callback: no Rx subscription
 
     def live_participations(self) -> int:
         """How many live journeys hold a participation (a queue place, a draw entry ...) or

@@ -72,10 +72,15 @@ async def test_fanfare_refuses_a_session_manager_that_counts_no_places(
             Fanfare(api, counted, EventBus(), TestScheduler(), journeys=journeys,
                     fail_open_after_ms=bad)  # type: ignore[arg-type]
     fanfare = Fanfare(make_api(sessions=counted), counted, EventBus(), TestScheduler(),
-                      journeys=journeys)
+                      journeys=journeys, fail_open_after_ms=1500)
     journey = fanfare.experiences.create_journey("exp-1")
     assert journeys.get("exp-1") is journey and fanfare.experiences.journeys == {
         "exp-1": journey}
+    # The policy is kept by the namespace that gives it to each new journey.
+    assert journey.fail_open_after_ms == fanfare.fail_open_after_ms == 1500
+    fanfare.experiences.fail_open_after_ms = 3000
+    assert fanfare.experiences.create_journey("exp-2").fail_open_after_ms == 3000
+    assert journey.fail_open_after_ms == 1500
     await fanfare.destroy()
     assert journeys.get("exp-1") is None and journey.destroyed
 

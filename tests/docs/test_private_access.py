@@ -25,13 +25,13 @@ FOREIGN_WRITES_CHECKED = ["client", "wire"]
 
 #: ``(module, expression)`` -> why it may read another object's private attribute.
 ALLOWED_READS: dict[tuple[str, str], str] = {
-    ("client/fanfare.py", "journey._watch_folds"):
+    ("client/namespaces.py", "journey._watch_folds"):
         "the journey's one owner takes each fold as a plain callback (no Rx subscription per "
         "journey); the journey has no public hook for it yet",
 }
 #: ``(module, expression)`` -> why it may set another object's attribute.
 ALLOWED_WRITES: dict[tuple[str, str], str] = {
-    ("client/fanfare.py", "journey.fail_open_after_ms"):
+    ("client/namespaces.py", "journey.fail_open_after_ms"):
         "the client's fail-open policy, given to each journey it creates; the journey's "
         "constructor does not take it yet",
 }
