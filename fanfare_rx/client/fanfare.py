@@ -5,7 +5,6 @@ auth, and the event bus — mirroring the JavaScript SDK's ``Fanfare.init`` one 
 from __future__ import annotations
 
 import asyncio
-import functools
 import math
 from collections.abc import Mapping
 from types import TracebackType
@@ -158,6 +157,9 @@ class Fanfare:
                                        on_fold=self._on_fold,
                                        fail_open_after_ms=fail_open_after_ms)
         self._records: JourneyRecords | None = None  # made for the first record to keep
+        self._journeys_names: Journeys | None = None
+        self._challenges: Challenges | None = None
+        self._auth: Auth | None = None
         self._connection = api.connection.current
         api.connection.listen(self._on_connection)
 
@@ -169,22 +171,30 @@ class Fanfare:
         return self.experiences.fail_open_after_ms
 
     # The other namespaces are made on first use: thousands of shoppers in one process each
-    # keep only what they touch (every object is walked by each full collection).
+    # keep only what they touch (every object is walked by each full collection). Plain
+    # properties over attributes set in ``__init__``: a ``cached_property`` would give each
+    # instance a ``__dict__`` of its own, one more object for the collector.
 
-    @functools.cached_property
+    @property
     def journeys(self) -> Journeys:
         """The current SDK's names for the journeys (``fanfare.journeys.get(id)``)."""
-        return Journeys(self.experiences)
+        if self._journeys_names is None:
+            self._journeys_names = Journeys(self.experiences)
+        return self._journeys_names
 
-    @functools.cached_property
+    @property
     def challenges(self) -> Challenges:
         """Bot-check challenges (``await fanfare.challenges.verify(...)``)."""
-        return Challenges(self.api, alive=self._ensure_alive)
+        if self._challenges is None:
+            self._challenges = Challenges(self.api, alive=self._ensure_alive)
+        return self._challenges
 
-    @functools.cached_property
+    @property
     def auth(self) -> Auth:
         """Guest sessions, OTP sign-in, external exchange, logout (``fanfare.auth``)."""
-        return Auth(self.sessions, places=self._journeys.places, emit=self._bus.emit)
+        if self._auth is None:
+            self._auth = Auth(self.sessions, places=self._journeys.places, emit=self._bus.emit)
+        return self._auth
 
     @classmethod
     async def init(

@@ -122,3 +122,16 @@ async def test_a_joined_shopper_keeps_few_tracked_objects_on_the_client_side(
         del alive
         for fanfare, _ in warm + shoppers:
             await fanfare.destroy()
+
+
+async def test_namespaces_made_on_first_use_give_the_client_no_instance_dict(
+        sandbox: Sandbox) -> None:
+    """``fanfare.auth``, ``.challenges`` and ``.journeys`` are made once, on first use, without
+    materialising the client's ``__dict__`` (one more tracked object per shopper who signs in)."""
+    async with await Fanfare.init(organization_id=sandbox.organization_id,
+                                  publishable_key=sandbox.publishable_key,
+                                  base_url=sandbox.base_url) as fanfare:
+        assert fanfare.auth is fanfare.auth
+        assert fanfare.challenges is fanfare.challenges
+        assert fanfare.journeys is fanfare.journeys
+        assert not [ref for ref in gc.get_referents(fanfare) if isinstance(ref, dict)]
