@@ -5,6 +5,7 @@ and path-segment escaping.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -16,6 +17,8 @@ from fanfare_rx.wire.transport import HttpTransport
 __all__ = ["Auth", "Requester", "segment"]
 
 T = TypeVar("T")
+#: What ``raw`` asks of the exchange: the body as it came.
+_UNDECODED: Any = object()
 #: Which credential an endpoint takes: none (publishable key only), the bearer when a
 #: session exists, or a consumer bearer (created on demand, refreshed on 401).
 Auth = Literal["none", "optional", "consumer"]
@@ -60,37 +63,39 @@ class Requester:
         self.transport = transport
         self.sessions = sessions
 
-    async def raw(self, method: str, path: str, *, body: object = None,
-                  auth: Auth = "consumer") -> bytes:
+    def raw(self, method: str, path: str, *, body: object = None,
+            auth: Auth = "consumer") -> Awaitable[bytes]:
         """The answer's body, undecoded (an error status raises its typed error).
 
         Usage: ``body = await requester.raw("POST", f"/queues/{segment(queue_id)}/enter")``
         """
-        if auth == "none":
-            return (await self.transport.request(method, path, body=body))[1]
-        if auth == "optional":
-            held = self.sessions.current_access_token
-            if held is None:
-                return (await self.transport.request(method, path, body=body))[1]
-            token = held
-        else:
-            token = self.sessions.ready_access_token() or await self.sessions.access_token()
-        try:
-            return (await self.transport.request(method, path, body=body, bearer=token))[1]
-        except AuthError as exc:
-            if exc.status != 401:
-                raise
-            await self.sessions.handle_unauthorized(token)
-            token = await self.sessions.access_token()
-            return (await self.transport.request(method, path, body=body, bearer=token))[1]
+        return self._exchange(method, path, _UNDECODED, body, auth)
 
-    async def call(self, method: str, path: str, model: type[T] | Any, *,
-                   body: object = None, auth: Auth = "consumer") -> T:
+    def call(self, method: str, path: str, model: type[T] | Any, *,
+             body: object = None, auth: Auth = "consumer") -> Awaitable[T]:
         """The answer decoded into ``model`` (a body that does not decode raises
         :class:`~fanfare_rx.errors.DecodeError`).
 
         Usage: ``queue = await requester.call("GET", path, wire.Queue, auth="none")``
         """
-        raw = await self.raw(method, path, body=body, auth=auth)
-        result: T = codec.decode(raw, model)
-        return result
+        return self._exchange(method, path, model, body, auth)
+
+    async def _exchange(self, method: str, path: str, model: Any, body: object,
+                        auth: Auth) -> Any:
+        # The one coroutine of ``raw`` and ``call``: the task resumes each coroutine of the
+        # await chain on every step of the exchange, and each is one more tracked object
+        if auth == "none":
+            token = None
+        elif auth == "optional":
+            token = self.sessions.current_access_token
+        else:
+            token = self.sessions.ready_access_token() or await self.sessions.access_token()
+        try:
+            raw = (await self.transport.request(method, path, body=body, bearer=token))[1]
+        except AuthError as exc:
+            if exc.status != 401 or token is None:  # a bearer sent and refused: refresh
+                raise
+            await self.sessions.handle_unauthorized(token)
+            token = await self.sessions.access_token()
+            raw = (await self.transport.request(method, path, body=body, bearer=token))[1]
+        return raw if model is _UNDECODED else codec.decode(raw, model)

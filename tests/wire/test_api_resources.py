@@ -18,7 +18,7 @@ from fanfare_rx.wire.client import ConsumerApi
 from fanfare_rx.wire.distributions import DistributionCalls
 from fanfare_rx.wire.experiences import ExperienceCalls
 from fanfare_rx.wire.pool import ClosesOnExit
-from fanfare_rx.wire.requester import segment
+from fanfare_rx.wire.requester import Requester, segment
 
 
 async def test_a_queue_entered_and_left_through_its_resource(
@@ -90,3 +90,17 @@ async def test_an_endpoint_the_client_has_no_method_for_goes_through_its_request
     assert api.sessions.session is not None  # a consumer endpoint: a guest made on demand
     assert me == await api.get_me()
     assert codec.decode(await api.requester.raw("GET", "/consumers/me"), wire.ConsumerMe) == me
+
+
+async def test_a_status_call_is_one_coroutine_over_the_transport_s(
+        api: ConsumerApi, sandbox: Sandbox) -> None:
+    """A poll's await chain is the requester's one exchange over the transport's request: no
+    coroutine of the resource, of ``call`` or of ``raw`` between (each would be one more object
+    per request in flight, resumed on every step of it)."""
+    queue_id = distribution_id(await api.get_experience(sandbox.experiences["queue"]), "queues")
+    await api.enter_queue(queue_id)
+    for pending in (api.queue_status(queue_id), api.requester.raw("GET", "/consumers/me"),
+                    api.requester.call("GET", "/consumers/me", wire.ConsumerMe)):
+        assert inspect.iscoroutine(pending)
+        assert pending.cr_code is Requester._exchange.__code__
+        await pending
