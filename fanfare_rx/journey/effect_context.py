@@ -5,7 +5,7 @@ experience), the failure message of an action, and the checks on what the port a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from reactivex import Observable
 
@@ -22,8 +22,8 @@ from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
 
-__all__ = ["ROUTE_RESULTS", "EffectContext", "FoldedFailure", "checked", "failure_message",
-           "to_status"]
+__all__ = ["ROUTE_RESULTS", "CallbackLink", "EffectContext", "FoldedFailure", "PipelineLink",
+           "checked", "failure_message", "to_status"]
 
 
 class FoldedFailure(Exception):
@@ -46,22 +46,60 @@ def checked(value: Any, expected: tuple[type, ...], model: str) -> Any:
     return value
 
 
+class PipelineLink(Protocol):
+    """What a journey's parts (its effect runner, its poller) call on its pipeline: the
+    pipeline itself, held as one reference (no bound method kept per part)."""
+
+    def send(self, message: Message) -> None:
+        """Deliver ``message`` to the journey's fold."""
+
+    def snapshot(self) -> JourneySnapshot:
+        """The current snapshot."""
+
+    def now(self) -> int:
+        """Now on the server's clock (epoch ms)."""
+
+
+class CallbackLink:
+    """A :class:`PipelineLink` of three callables, for parts used without a pipeline (tests,
+    tools)::
+
+        link.send(m) : --m--     (send(m) called)
+
+    Usage: ``EffectRunner(port, scheduler, CallbackLink(sent.append, lambda: snap, lambda: 0))``
+    """
+
+    __slots__ = ("now", "send", "snapshot")
+
+    def __init__(self, send: Callable[[Message], None], snapshot: Callable[[], JourneySnapshot],
+                 now: Callable[[], int]) -> None:
+        self.send = send
+        self.snapshot = snapshot
+        self.now = now
+
+
 class EffectContext:
     """What an effect may read: the port, the current snapshot, the clock, the cached
-    experience. Built once per journey, on its first effect."""
+    experience. The journey's :class:`~fanfare_rx.journey.runner.EffectRunner` is its context
+    (one object per journey, made on its first effect).
 
-    __slots__ = ("experience", "now_ms", "port", "snapshot")
+    Usage: ``EffectContext(port, CallbackLink(sent.append, lambda: snap, lambda: 0)).now_ms()``
+    """
 
-    def __init__(
-        self,
-        port: JourneyEffects,
-        snapshot: Callable[[], JourneySnapshot],
-        now_ms: Callable[[], int],
-    ) -> None:
+    __slots__ = ("_link", "experience", "port")
+
+    def __init__(self, port: JourneyEffects, link: PipelineLink) -> None:
         self.port = port
-        self.snapshot = snapshot
-        self.now_ms = now_ms
+        self._link = link
         self.experience: wire.Experience | None = None
+
+    def snapshot(self) -> JourneySnapshot:
+        """The journey's current snapshot."""
+        return self._link.snapshot()
+
+    def now_ms(self) -> int:
+        """Now on the server's clock (epoch ms)."""
+        return self._link.now()
 
 
 def _amount_text(value: object) -> str | None:

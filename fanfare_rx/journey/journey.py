@@ -187,11 +187,10 @@ class ExperienceJourney:
     def _store(self, name: str) -> Store[Any]:
         stores = self._stores
         if stores is None:
-            stores = self._stores = {"state": Store.of_subject(self._pipeline.subject,
-                                                            self._pipeline.scheduler)}
+            stores = self._stores = {}
         store = stores.get(name)
         if store is None:
-            store = stores[name] = stores["state"].derive(SELECTORS[name])
+            store = stores[name] = self._pipeline.state.derive(SELECTORS[name])
         return store
 
     @property
@@ -200,7 +199,7 @@ class ExperienceJourney:
 
             state : s0--s1---s2--|   (current first; completes on destroy)
         """
-        return self._store("state")
+        return self._pipeline.state
 
     @property
     def journey_stage(self) -> Store[JourneyStage]:

@@ -26,7 +26,7 @@ from reactivex.subject import BehaviorSubject
 
 from fanfare_rx.errors import FanfareTimeoutError, JourneyDestroyedError, UsageError
 
-__all__ = ["Store", "Unsubscribe"]
+__all__ = ["Store", "Unsubscribe", "ValueStore"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -357,6 +357,97 @@ class _RootStore(Store[T], Generic[T]):
         with subject.lock:
             if not subject.is_disposed and sink in subject.observers:
                 subject.observers.remove(sink)
+
+
+class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
+    """A root store that holds its value, with a ``BehaviorSubject``'s semantics: the current
+    value replayed to each new subscriber, ``on_next`` publishing to every listener in the
+    order they came, ``on_completed``/``on_error`` ending it (a late subscriber gets the end).
+    The journey's fold is its observer; its listeners and derived stores are plain entries in
+    a list made on the first one (no subject, lock or observer list per idle journey)::
+
+        on_next   : --b---c---|
+        subscribe : a-b---c---|     (current value first)
+        listen    : ----------c|    (listened after b)
+
+    Usage: ``store = ValueStore(0); store.on_next(1); store.get()`` -> ``1``
+    """
+
+    def __init__(self, value: T, scheduler: abc.SchedulerBase | None = None) -> None:
+        # Store.__init__ would keep a source and a getter: this store is its own source.
+        self._value = value
+        self._scheduler = scheduler
+        self._listeners: list[abc.ObserverBase[T]] | None = None
+        self._stopped = False
+        self._error: Exception | None = None
+
+    def get(self) -> T:
+        return self._value
+
+    @property
+    def listeners(self) -> tuple[abc.ObserverBase[T], ...]:
+        """The listeners attached now (derived stores count as one each)."""
+        return tuple(self._listeners or ())
+
+    def on_next(self, value: T) -> None:
+        """Set the value and publish it to every listener (nothing once ended)."""
+        if self._stopped:
+            return
+        self._value = value
+        listeners = self._listeners
+        if not listeners:
+            return
+        if len(listeners) == 1:
+            listeners[0].on_next(value)
+            return
+        for listener in tuple(listeners):  # a listener may leave (or come) meanwhile
+            listener.on_next(value)
+
+    def on_error(self, error: Exception) -> None:
+        """End with ``error``: every listener gets it, later subscribers too."""
+        if not self._stopped:
+            self._error = error
+            for listener in self._end():
+                listener.on_error(error)
+
+    def on_completed(self) -> None:
+        """End: every listener completes, later subscribers too."""
+        if not self._stopped:
+            for listener in self._end():
+                listener.on_completed()
+
+    def _end(self) -> list[abc.ObserverBase[T]]:
+        self._stopped = True
+        listeners, self._listeners = self._listeners, None
+        return listeners or []
+
+    def _attach(self, sink: abc.ObserverBase[T]) -> Callable[[abc.ObserverBase[T]], None]:
+        if self._stopped:
+            if self._error is not None:
+                sink.on_error(self._error)
+            else:
+                sink.on_completed()
+            return _detached
+        listeners = self._listeners
+        if listeners is None:
+            listeners = self._listeners = []
+        listeners.append(sink)
+        sink.on_next(self._value)
+        return self._detach
+
+    def _detach(self, sink: abc.ObserverBase[T]) -> None:
+        listeners = self._listeners
+        if listeners is not None and sink in listeners:
+            listeners.remove(sink)
+            if not listeners:
+                self._listeners = None  # an unlistened store keeps no empty list
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[T],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        return _listened(self._attach, observer)
 
 
 def _listened(attach: Callable[[abc.ObserverBase[T]], Callable[[abc.ObserverBase[T]], None]],

@@ -15,6 +15,7 @@ from fanfare_rx.errors import FanfareError, JourneyDestroyedError, UsageError
 from fanfare_rx.journey import polling, runner, view, view_actions, view_store
 from fanfare_rx.journey.core.machine import initial_snapshot
 from fanfare_rx.journey.core.messages import ActionFailed, Message, StatusReceived, Tick
+from fanfare_rx.journey.effect_context import CallbackLink
 from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.runner import EffectRunner
 from fanfare_rx.models.journey import JourneySnapshot
@@ -28,7 +29,8 @@ def parts(snapshot: JourneySnapshot | None = None) -> tuple[TestScheduler, Scrip
     server = ScriptedEffects(scheduler, experience=b.experience("queue"))
     sent: list[Message] = []
     current = snapshot or initial_snapshot(b.EXPERIENCE_ID)
-    effects = EffectRunner(server, scheduler, sent.append, lambda: current, lambda: 1_000)
+    effects = EffectRunner(server, scheduler, CallbackLink(sent.append, lambda: current,
+                                                           lambda: 1_000))
     return scheduler, server, effects, sent
 
 
@@ -78,8 +80,8 @@ def test_the_poller_polls_on_its_scheduler_through_the_runner() -> None:
     participating = h.journey.state.get()
     assert participating.sequence_stage == "participating"
     sent: list[Message] = []
-    effects = EffectRunner(h.server, h.scheduler, sent.append, lambda: participating,
-                           lambda: 1_000)
+    effects = EffectRunner(h.server, h.scheduler, CallbackLink(sent.append, lambda: participating,
+                                                                 lambda: 1_000))
     poller = Poller(effects, h.scheduler)
     h.server.on_status("-p|", p=b.queued(2))
     poller.start(interval_ms=2000)

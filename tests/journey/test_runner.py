@@ -16,6 +16,7 @@ from reactivex import operators as ops
 from fanfare_rx.errors import FanfareError, JourneyDestroyedError
 from fanfare_rx.journey.core.machine import initial_snapshot
 from fanfare_rx.journey.core.messages import Message
+from fanfare_rx.journey.effect_context import CallbackLink
 from fanfare_rx.journey.lean import LoopScheduler, awaited, items
 from fanfare_rx.journey.runner import EffectRunner
 from fanfare_rx.models.journey import JourneySnapshot
@@ -30,8 +31,8 @@ def _effect(call: Callable[[], Awaitable[object]]) -> Observable[Message]:
 
 def _runner(sent: list[Message] | None = None) -> EffectRunner:
     scheduler = LoopScheduler.of(asyncio.get_running_loop())
-    return EffectRunner(object(), scheduler, (sent if sent is not None else []).append,  # type: ignore[arg-type]
-                        lambda: SNAPSHOT, lambda: 0)
+    return EffectRunner(object(), scheduler, CallbackLink(  # type: ignore[arg-type]
+        (sent if sent is not None else []).append, lambda: SNAPSHOT, lambda: 0))
 
 
 async def test_the_result_replays_to_late_subscribers_and_awaiters() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
+from collections.abc import Callable
 
 import pytest
 from reactivex.subject import BehaviorSubject
 from reactivex.testing import TestScheduler
 
 from fanfare_rx import FanfareTimeoutError, JourneyDestroyedError, Store, TimeoutError, UsageError
+from fanfare_rx.journey.store import ValueStore
 from fanfare_rx.testing import JourneyHarness, assert_marbles, record
 from fanfare_rx.testing import builders as b
 
@@ -138,7 +140,7 @@ async def test_wait_for_times_out_in_the_journeys_virtual_time() -> None:
     h.advance(2)  # 31 virtual seconds: no real time passes
     with pytest.raises(FanfareTimeoutError):
         await asyncio.wait_for(waiting, timeout=2)
-    assert h.journey._pipeline.subject.observers == []  # nothing left listening
+    assert h.journey._pipeline.state.listeners == ()  # nothing left listening
 
 
 async def test_wait_for_resolves_in_virtual_time_before_its_timeout() -> None:
@@ -292,3 +294,56 @@ def test_every_listener_of_the_view_gets_the_same_bound_view() -> None:
     h.act("s", s="start")
     h.advance(3)
     assert len(first) > 1 and [id(v) for v in first] == [id(v) for v in second]
+
+
+def _script(root: Store[int], publish: Callable[[int], None], end: Callable[[], None]) -> list[str]:
+    """What subscribers and listeners of ``root`` see when ``publish``/``end`` drive it: the
+    same script for a ``BehaviorSubject``'s store and a :class:`ValueStore`."""
+    seen: list[str] = []
+    root.subscribe(lambda v: seen.append(f"s1:{v}"), lambda e: seen.append(f"s1#{e}"),
+                   lambda: seen.append("s1|"))
+    off = root.listen(lambda v, old: seen.append(f"l:{old}>{v}"))
+    tens = root.derive(lambda v: v // 10)
+    tens.subscribe(lambda v: seen.append(f"d:{v}"), on_completed=lambda: seen.append("d|"))
+    publish(11)
+    inner = root.subscribe(lambda v: seen.append(f"s2:{v}"))
+    publish(12)
+    off()
+    inner.dispose()
+    publish(25)
+    seen.append(f"get:{root.get()}")
+    end()
+    publish(30)  # after the end: nothing
+    root.subscribe(lambda v: seen.append(f"late:{v}"), lambda e: seen.append(f"late#{e}"),
+                   lambda: seen.append("late|"))
+    return seen
+
+
+@pytest.mark.parametrize("ending", ["completed", "error"])
+def test_a_value_store_is_seen_as_a_behavior_subjects_store_is(ending: str) -> None:
+    """The journey's root store holds its value (no subject, lock or observer list per
+    journey); subscribers, listeners and derived stores see what they see of a
+    ``BehaviorSubject``: replay, order, the end replayed to late subscribers."""
+    subject: BehaviorSubject[int] = BehaviorSubject(1)
+    value_store = ValueStore(1)
+    error = ValueError("broken")
+
+    def end_subject() -> None:
+        subject.on_completed() if ending == "completed" else subject.on_error(error)
+
+    def end_store() -> None:
+        value_store.on_completed() if ending == "completed" else value_store.on_error(error)
+
+    expected = _script(Store.of_subject(subject), subject.on_next, end_subject)
+    assert _script(value_store, value_store.on_next, end_store) == expected
+    assert "late|" in expected or "late#broken" in expected
+    assert value_store.listeners == ()
+
+
+def test_a_value_store_keeps_no_list_while_nobody_listens() -> None:
+    store = ValueStore(0)
+    assert store.listeners == () and store._listeners is None
+    off = store.listen(lambda _: None)
+    assert len(store.listeners) == 1
+    off()
+    assert store._listeners is None  # the last one left: no empty list kept
