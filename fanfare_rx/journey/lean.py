@@ -13,6 +13,7 @@ subscription and per timer, with no reference cycle left once it ended.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
@@ -632,6 +633,12 @@ class LoopScheduler(AsyncIOScheduler):
     default of ``Fanfare.init``)
     """
 
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop)
+        # Every timer runs in this one context (a copy of the one the scheduler was made in):
+        # asyncio would copy the caller's context for each timer otherwise.
+        self._context = contextvars.copy_context()
+
     # The loop is held weakly: the loop's shared scheduler must not keep it alive.
     @property
     def _loop(self) -> asyncio.AbstractEventLoop:
@@ -663,10 +670,24 @@ class LoopScheduler(AsyncIOScheduler):
             made = _LOOP_SCHEDULERS[loop] = cls(loop)
         return made
 
+    def call_later(self, seconds: float, callback: Callable[[], object]) -> asyncio.Handle:
+        """Call ``callback()`` on the loop after ``seconds`` (at once if <= 0), in the
+        scheduler's context: a bare loop handle (``cancel()`` it), for a part that holds its
+        own timer (the poller) and needs no disposable::
+
+            call_later(2, cb) : --c
+
+        Usage: ``handle = scheduler.call_later(2.0, poller.poll_now)``
+        """
+        loop = self._loop
+        if seconds <= 0:
+            return loop.call_soon(callback, context=self._context)
+        return loop.call_later(seconds, callback, context=self._context)
+
     def schedule(self, action: typing.ScheduledAction[Any],
                  state: Any | None = None) -> abc.DisposableBase:
         timer = _Timer()
-        timer.handle = self._loop.call_soon(timer.run, self, action, state)
+        timer.handle = self._loop.call_soon(timer.run, self, action, state, context=self._context)
         return timer
 
     def schedule_relative(self, duetime: typing.RelativeTime,
@@ -675,9 +696,11 @@ class LoopScheduler(AsyncIOScheduler):
         seconds = self.to_seconds(duetime)
         timer = _Timer()
         if seconds <= 0:
-            timer.handle = self._loop.call_soon(timer.run, self, action, state)
+            timer.handle = self._loop.call_soon(timer.run, self, action, state,
+                                                context=self._context)
         else:
-            timer.handle = self._loop.call_later(seconds, timer.run, self, action, state)
+            timer.handle = self._loop.call_later(seconds, timer.run, self, action, state,
+                                                 context=self._context)
         return timer
 
 

@@ -7,6 +7,7 @@ the running poll.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
 from reactivex import abc
@@ -15,6 +16,7 @@ from fanfare_rx.errors import FanfareError, UsageError
 from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.arguments import poll_interval_ms
 from fanfare_rx.journey.cadence import ServerCadence, type_interval_ms
+from fanfare_rx.journey.lean import LoopScheduler
 from fanfare_rx.journey.runner import EffectRunner
 
 __all__ = ["Cadence", "Poller"]
@@ -51,7 +53,8 @@ class Poller:
         self._polling = False
         self._interval_ms: int | None = None  # fixed; None with cadence None: per type
         self._cadence: ServerCadence | None = None
-        self._timer: abc.DisposableBase | None = None
+        # On a LoopScheduler, the loop's bare handle; on any other, the scheduler's disposable.
+        self._timer: asyncio.Handle | abc.DisposableBase | None = None
         self._poll: abc.DisposableBase | None = None
 
     @property
@@ -88,9 +91,12 @@ class Poller:
         """
         self._polling = False
         timer, poll, self._timer, self._poll = self._timer, self._poll, None, None
-        for disposable in (timer, poll):
-            if disposable is not None:
-                disposable.dispose()
+        if isinstance(timer, asyncio.Handle):
+            timer.cancel()
+        elif timer is not None:
+            timer.dispose()
+        if poll is not None:
+            poll.dispose()
 
     def _delay_ms(self, error: Exception | None) -> float:
         retry_after = error.retry_after if isinstance(error, FanfareError) else None
@@ -105,10 +111,15 @@ class Poller:
         return delay if retry_after is None else max(delay, retry_after * 1000.0)
 
     def _schedule(self, delay_ms: float) -> None:
-        if self._polling:
-            self._timer = self._scheduler.schedule_relative(delay_ms / 1000.0, self._poll_once)
+        if not self._polling:
+            return
+        scheduler = self._scheduler
+        if isinstance(scheduler, LoopScheduler):  # the loop's handle alone: no disposable
+            self._timer = scheduler.call_later(delay_ms / 1000.0, self._poll_once)
+        else:
+            self._timer = scheduler.schedule_relative(delay_ms / 1000.0, self._poll_once)
 
-    def _poll_once(self, _: abc.SchedulerBase, __: Any = None) -> None:
+    def _poll_once(self, _: abc.SchedulerBase | None = None, __: Any = None) -> None:
         self._timer = None
         runner = self._runner
         self._poll = runner.follow(fx.poll_effect(runner.context), self._failed, self._done)

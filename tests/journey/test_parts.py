@@ -1,10 +1,12 @@
 """The journey's parts alone: the :class:`EffectRunner` and the :class:`Poller` work with what
-they are given at construction (a port, a scheduler, ``send``, ``snapshot``, ``now``), no journey
+they are given at construction (a port, a scheduler, a link to the pipeline: ``send``, ``snapshot``, ``now``), no journey
 object; and the view's code reaches the journey only through public methods and its parts."""
 
 from __future__ import annotations
 
 import ast
+import asyncio
+import gc
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from fanfare_rx.journey import polling, runner, view, view_actions, view_store
 from fanfare_rx.journey.core.machine import initial_snapshot
 from fanfare_rx.journey.core.messages import ActionFailed, Message, StatusReceived, Tick
 from fanfare_rx.journey.effect_context import CallbackLink
+from fanfare_rx.journey.lean import LoopScheduler
 from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.runner import EffectRunner
 from fanfare_rx.models.journey import JourneySnapshot
@@ -114,3 +117,24 @@ def _private_reads_of_the_journey(module: object) -> list[str]:
 @pytest.mark.parametrize("module", [view_actions, view, view_store, polling, runner])
 def test_the_views_and_parts_use_no_private_member_of_the_journey(module: object) -> None:
     assert _private_reads_of_the_journey(module) == []
+
+
+async def test_a_waiting_poller_on_the_loop_is_itself_its_handle_and_its_callback() -> None:
+    """Between polls a journey on the loop keeps its poller, the loop's handle and the bound
+    method it calls: no disposable, no context copy, no argument tuple per timer."""
+    scheduler = LoopScheduler.of(asyncio.get_running_loop())
+    current = initial_snapshot(b.EXPERIENCE_ID)
+    runners = [EffectRunner(ScriptedEffects(TestScheduler()), scheduler,
+                            CallbackLink(lambda _: None, lambda: current, lambda: 1_000))
+               for _ in range(101)]
+    Poller(runners[0], scheduler).start(interval_ms=60_000)  # warm
+    gc.collect()
+    before = len(gc.get_objects())
+    pollers = [Poller(runner, scheduler) for runner in runners[1:]]
+    for poller in pollers:
+        poller.start(interval_ms=60_000)
+    gc.collect()
+    per_poller = (len(gc.get_objects()) - before - 1) / 100  # the list of pollers
+    for poller in pollers:
+        poller.stop()
+    assert per_poller <= 3, per_poller
