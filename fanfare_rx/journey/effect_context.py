@@ -16,14 +16,14 @@ from fanfare_rx.journey.core.messages import (
     Message,
     StatusReceived,
 )
-from fanfare_rx.journey.lean import mapped
+from fanfare_rx.journey.lean import mapped, mapped_over
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
 
 __all__ = ["ROUTE_RESULTS", "CallbackLink", "EffectContext", "FoldedFailure", "PipelineLink",
-           "checked", "failure_message", "to_status"]
+           "checked", "failure_message", "status_messages", "to_status"]
 
 
 class FoldedFailure(Exception):
@@ -123,14 +123,46 @@ def failure_message(action: JourneyAction | SequenceAction | str, error: Excepti
     return ActionFailed(at=at, action=action, code="UNKNOWN_ERROR", message=f"{type(error).__name__}: {error}")
 
 
+class _StatusMessage:
+    """A consumer state answered for a distribution, as the message the fold takes: one small
+    object per status call (a closure and its cells would be four)."""
+
+    __slots__ = ("_ctx", "_distribution_id")
+
+    def __init__(self, ctx: EffectContext, distribution_id: str) -> None:
+        self._ctx = ctx
+        self._distribution_id = distribution_id
+
+    def __call__(self, state: ConsumerState) -> Message:
+        if registry.spec_of_state(type(state)) is None:  # a state no mechanism declares
+            checked(state, (), "ConsumerState")
+        return StatusReceived(at=self._ctx.now_ms(), distribution_id=self._distribution_id,
+                              state=state)
+
+
 def to_status(
     ctx: EffectContext, distribution_id: str
 ) -> Callable[[Observable[ConsumerState]], Observable[Message]]:
-    def to_message(state: ConsumerState) -> Message:
-        if registry.spec_of_state(type(state)) is None:  # a state no mechanism declares
-            checked(state, (), "ConsumerState")
-        return StatusReceived(at=ctx.now_ms(), distribution_id=distribution_id, state=state)
+    """The operator of :func:`status_messages`::
 
-    return mapped(to_message)
+        states    : ----s|
+        to_status : ----(StatusReceived s)|
+
+    Usage: ``port.place_bid(d.id, amount).pipe(to_status(ctx, d.id), catch(...))``
+    """
+    return mapped(_StatusMessage(ctx, distribution_id))
+
+
+def status_messages(ctx: EffectContext, distribution_id: str,
+                    states: Observable[ConsumerState]) -> Observable[Message]:
+    """``states.pipe(to_status(ctx, distribution_id))`` without the operator and ``pipe``'s
+    composition (the poll's path)::
+
+        states          : ----s|
+        status_messages : ----(StatusReceived s)|
+
+    Usage: ``status_messages(ctx, d.id, port.fetch_status(d))``
+    """
+    return mapped_over(states, _StatusMessage(ctx, distribution_id))
 
 

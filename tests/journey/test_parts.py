@@ -8,6 +8,7 @@ import ast
 import asyncio
 import gc
 from pathlib import Path
+from typing import Any
 
 import pytest
 import reactivex
@@ -17,8 +18,8 @@ from fanfare_rx.errors import FanfareError, JourneyDestroyedError, UsageError
 from fanfare_rx.journey import polling, runner, view, view_actions, view_store
 from fanfare_rx.journey.core.machine import initial_snapshot
 from fanfare_rx.journey.core.messages import ActionFailed, Message, StatusReceived, Tick
-from fanfare_rx.journey.effect_context import CallbackLink
-from fanfare_rx.journey.lean import LoopScheduler
+from fanfare_rx.journey.effect_context import CallbackLink, status_messages
+from fanfare_rx.journey.lean import LoopScheduler, awaited, items
 from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.runner import EffectRunner
 from fanfare_rx.models.journey import JourneySnapshot
@@ -138,3 +139,29 @@ async def test_a_waiting_poller_on_the_loop_is_itself_its_handle_and_its_callbac
     for poller in pollers:
         poller.stop()
     assert per_poller <= 3, per_poller
+
+
+def test_a_status_answer_becomes_its_message_with_one_small_object_per_call() -> None:
+    """The poll's status call is mapped to its message by one slotted callable fused into the
+    call: no closure cells, operator or ``pipe`` composition per poll (each lived as long as
+    the request, long enough to be promoted by the collections meanwhile)."""
+    runner_ = EffectRunner(ScriptedEffects(TestScheduler()), TestScheduler(),
+                           CallbackLink(lambda _: None, lambda: initial_snapshot("e"),
+                                        lambda: 7))
+
+    async def state() -> object:
+        return b.queued(2)
+
+    def count(build: Any) -> float:
+        gc.collect()
+        before = len(gc.get_objects())
+        made = [build() for _ in range(100)]
+        gc.collect()
+        return (len(gc.get_objects()) - before - 1) / len(made)
+
+    call_alone = count(lambda: awaited(state))
+    as_messages = count(lambda: status_messages(runner_, "d-1", awaited(state)))
+    assert as_messages - call_alone <= 1.05, (as_messages, call_alone)
+    sent: list[Message] = []
+    status_messages(runner_, "d-1", items(b.queued(2))).subscribe(sent.append)
+    assert sent == [StatusReceived(at=7, distribution_id="d-1", state=b.queued(2))]
