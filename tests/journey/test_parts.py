@@ -17,7 +17,13 @@ from reactivex.testing import TestScheduler
 from fanfare_rx.errors import FanfareError, JourneyDestroyedError, UsageError
 from fanfare_rx.journey import polling, runner, view, view_actions, view_store
 from fanfare_rx.journey.core.machine import initial_snapshot
-from fanfare_rx.journey.core.messages import ActionFailed, Message, StatusReceived, Tick
+from fanfare_rx.journey.core.messages import (
+    ActionFailed,
+    ConsumerState,
+    Message,
+    StatusReceived,
+    Tick,
+)
 from fanfare_rx.journey.effect_context import CallbackLink, status_messages
 from fanfare_rx.journey.lean import LoopScheduler, awaited, items
 from fanfare_rx.journey.polling import Poller
@@ -149,7 +155,7 @@ def test_a_status_answer_becomes_its_message_with_one_small_object_per_call() ->
                            CallbackLink(lambda _: None, lambda: initial_snapshot("e"),
                                         lambda: 7))
 
-    async def state() -> object:
+    async def state() -> ConsumerState:
         return b.queued(2)
 
     def count(build: Any) -> float:
