@@ -114,10 +114,15 @@ class Poller:
         if not self._polling:
             return
         scheduler = self._scheduler
-        if isinstance(scheduler, LoopScheduler):  # the loop's handle alone: no disposable
-            self._timer = scheduler.call_later(delay_ms / 1000.0, self._poll_once)
+        if isinstance(scheduler, LoopScheduler):  # the loop's handle calls the poller itself
+            self._timer = scheduler.call_later(delay_ms / 1000.0, self)
         else:
             self._timer = scheduler.schedule_relative(delay_ms / 1000.0, self._poll_once)
+
+    def __call__(self) -> None:
+        """The timer's callback on a loop: poll now (one poll; the next is scheduled when it
+        ends). The poller itself is what the loop's handle calls: no bound method per timer."""
+        self._poll_once()
 
     def _poll_once(self, _: abc.SchedulerBase | None = None, __: Any = None) -> None:
         self._timer = None

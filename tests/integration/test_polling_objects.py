@@ -56,10 +56,10 @@ async def _joined(sb: Sandbox, make_fanfare: MakeFanfare,
     return joined
 
 
-async def test_a_polling_journey_keeps_its_poller_its_handle_and_little_else(
+async def test_a_polling_journey_keeps_its_poller_and_its_handle(
         sb: Sandbox, make_fanfare: MakeFanfare, collector_off: None) -> None:
-    """Between two polls a journey keeps its poller, the loop's handle and the method it
-    calls (a timer used to be a disposable, a context copy, an argument tuple and two bound
+    """Between two polls a journey keeps its poller and the loop's handle, which calls the
+    poller (a timer used to be a disposable, a context copy, an argument tuple and two bound
     methods more)."""
     joined = await _joined(sb, make_fanfare, SHOPPERS)
     before = len(_live())
@@ -68,7 +68,7 @@ async def test_a_polling_journey_keeps_its_poller_its_handle_and_little_else(
     extra = (len(_live()) - before) / SHOPPERS
     for _, journey in joined:
         journey.stop_polling()
-    assert extra <= 3.5, extra
+    assert extra <= 2.5, extra
 
 
 def _of_journeys() -> list[object]:
@@ -94,7 +94,7 @@ async def test_what_a_poll_leaves_until_the_next_is_its_snapshot_and_its_timer(
         sb: Sandbox, make_fanfare: MakeFanfare, collector_off: None) -> None:
     """After polls that moved the shoppers' places (the sandbox clock moving, so the server's
     clock offset too), what a journey keeps until its next poll, new since it joined, is its
-    new snapshot (its context, connection, events) and the next poll's timer: each poll's
+    new snapshot (and its context) and the next poll's timer: each poll's
     effect, Rx objects and messages died with it, by reference counting."""
     joined = await _joined(sb, make_fanfare, SHOPPERS)
     pollers = []
@@ -118,5 +118,5 @@ async def test_what_a_poll_leaves_until_the_next_is_its_snapshot_and_its_timer(
         journey.stop_polling()
     assert all(journey.state.get().revision > 4 for _, journey in joined)
     per_journey = len(new) / SHOPPERS
-    # a snapshot, its context, the next poll's handle and the method it calls
-    assert per_journey <= 5, Counter(type(o).__qualname__ for o in new)
+    # a snapshot, its context and the next poll's handle
+    assert per_journey <= 4, Counter(type(o).__qualname__ for o in new)
