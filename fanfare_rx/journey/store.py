@@ -388,12 +388,44 @@ class _RootStore(Store[T], Generic[T]):
                 subject.observers.remove(sink)
 
 
+#: A store's listeners: None (nobody listens), the one listener itself, or a list of two or
+#: more (most stores have one listener: it costs no list).
+_Entries = abc.ObserverBase[Any] | list[abc.ObserverBase[Any]] | None
+
+
+def _with(entries: _Entries, sink: abc.ObserverBase[Any]) -> _Entries:
+    """``entries`` with ``sink`` added last."""
+    if entries is None:
+        return sink
+    if isinstance(entries, list):
+        entries.append(sink)
+        return entries
+    return [entries, sink]
+
+
+def _without(entries: _Entries, sink: abc.ObserverBase[Any]) -> tuple[_Entries, bool]:
+    """``entries`` without ``sink``, and whether it was there."""
+    if entries is sink:
+        return None, True
+    if isinstance(entries, list) and sink in entries:
+        entries.remove(sink)
+        return (entries[0] if len(entries) == 1 else entries), True
+    return entries, False
+
+
+def _listing(entries: _Entries) -> tuple[abc.ObserverBase[Any], ...]:
+    """The listeners as a tuple (a copy: one may leave or come while they are called)."""
+    if entries is None:
+        return ()
+    return tuple(entries) if isinstance(entries, list) else (entries,)
+
+
 class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
     """A root store that holds its value, with a ``BehaviorSubject``'s semantics: the current
     value replayed to each new subscriber, ``on_next`` publishing to every listener in the
     order they came, ``on_completed``/``on_error`` ending it (a late subscriber gets the end).
-    The journey's fold is its observer; its listeners and derived stores are plain entries in
-    a list made on the first one (no subject, lock or observer list per idle journey)::
+    The journey's fold is its observer; its listeners and derived stores are plain entries (the
+    one listener itself, a list from the second on: no subject, lock or observer list)::
 
         on_next   : --b---c---|
         subscribe : a-b---c---|     (current value first)
@@ -406,7 +438,7 @@ class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
         # Store.__init__ would keep a source and a getter: this store is its own source.
         self._value = value
         self._scheduler = scheduler
-        self._listeners: list[abc.ObserverBase[T]] | None = None
+        self._listeners: _Entries = None
         self._stopped = False
         self._error: Exception | None = None
 
@@ -416,7 +448,7 @@ class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
     @property
     def listeners(self) -> tuple[abc.ObserverBase[T], ...]:
         """The listeners attached now (derived stores count as one each)."""
-        return tuple(self._listeners or ())
+        return _listing(self._listeners)
 
     def on_next(self, value: T) -> None:
         """Set the value and publish it to every listener (nothing once ended)."""
@@ -424,10 +456,10 @@ class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
             return
         self._value = value
         listeners = self._listeners
-        if not listeners:
+        if listeners is None:
             return
-        if len(listeners) == 1:
-            listeners[0].on_next(value)
+        if not isinstance(listeners, list):
+            listeners.on_next(value)
             return
         for listener in tuple(listeners):  # a listener may leave (or come) meanwhile
             listener.on_next(value)
@@ -445,10 +477,10 @@ class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
             for listener in self._end():
                 listener.on_completed()
 
-    def _end(self) -> list[abc.ObserverBase[T]]:
+    def _end(self) -> tuple[abc.ObserverBase[T], ...]:
         self._stopped = True
         listeners, self._listeners = self._listeners, None
-        return listeners or []
+        return _listing(listeners)
 
     def attach(self, sink: abc.ObserverBase[T]) -> bool:
         if self._stopped:
@@ -457,19 +489,12 @@ class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
             else:
                 sink.on_completed()
             return False
-        listeners = self._listeners
-        if listeners is None:
-            listeners = self._listeners = []
-        listeners.append(sink)
+        self._listeners = _with(self._listeners, sink)
         sink.on_next(self._value)
         return True
 
     def detach(self, sink: abc.ObserverBase[T]) -> None:
-        listeners = self._listeners
-        if listeners is not None and sink in listeners:
-            listeners.remove(sink)
-            if not listeners:
-                self._listeners = None  # an unlistened store keeps no empty list
+        self._listeners = _without(self._listeners, sink)[0]
 
     def _subscribe_core(
         self,
@@ -502,7 +527,8 @@ class _Mount(abc.ObserverBase[T], Generic[T, U]):
     def __init__(self, selector: Callable[[T], Any], then: Callable[[Any], U] | None) -> None:
         self.selector = selector
         self.then = then
-        self.listeners: list[abc.ObserverBase[U]] = []
+        #: The store's listeners (see ``_Entries``).
+        self.listeners: _Entries = None
         self.value: Any = _UNSET  # the selected value (repeats of it are dropped)
         self.emitted: U = _UNSET  # what the listeners got: ``then(value)``, or the value
         self.ended = False
@@ -521,7 +547,11 @@ class _Mount(abc.ObserverBase[T], Generic[T, U]):
             log.exception("a derived store's selector raised; the journey continues")
             return
         self.value, self.emitted = selected, emitted
-        for listener in tuple(self.listeners):
+        listeners = self.listeners
+        if listeners is not None and not isinstance(listeners, list):
+            listeners.on_next(emitted)  # the one listener: no copy of a list
+            return
+        for listener in _listing(listeners):
             listener.on_next(emitted)
 
     def on_error(self, error: Exception) -> None:
@@ -532,9 +562,9 @@ class _Mount(abc.ObserverBase[T], Generic[T, U]):
         for listener in self.end():
             listener.on_completed()
 
-    def end(self) -> list[abc.ObserverBase[U]]:
+    def end(self) -> tuple[abc.ObserverBase[U], ...]:
         """Unmount: detach from the parent; the listeners that were attached."""
-        listeners, self.listeners = self.listeners, []
+        listeners, self.listeners = _listing(self.listeners), None
         if not self.ended:
             self.ended = True
             parent, self.parent = self.parent, None
@@ -575,7 +605,7 @@ class _DerivedStore(Store[U], Generic[T, U]):
         mount = self._mount
         if mount is None or mount.ended:
             mount = self._mount = _Mount(self._selector, self._then)
-            mount.listeners.append(sink)
+            mount.listeners = _with(mount.listeners, sink)
             # The parent replays its current value: that reaches the new listener first.
             attached = self._parent.attach(mount)
             if mount.ended:  # the parent had ended (the listener was told), or it left at once
@@ -586,17 +616,17 @@ class _DerivedStore(Store[U], Generic[T, U]):
             if self._while_listened is not None:
                 mount.release = self._while_listened()
         else:
-            mount.listeners.append(sink)
+            mount.listeners = _with(mount.listeners, sink)
             if mount.value is not _UNSET:
                 sink.on_next(mount.emitted)
         return True
 
     def detach(self, sink: abc.ObserverBase[U]) -> None:
         mount = self._mount
-        if mount is None or sink not in mount.listeners:
+        if mount is None:
             return
-        mount.listeners.remove(sink)
-        if not mount.listeners:
+        mount.listeners, found = _without(mount.listeners, sink)
+        if found and mount.listeners is None:
             self._mount = None
             mount.end()
 

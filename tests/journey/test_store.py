@@ -189,19 +189,19 @@ def _tracked_per(action: object, count: int = 100) -> float:
 
 
 def test_a_listener_costs_a_few_objects_not_an_rx_subscription() -> None:
-    """``listen`` on a root or derived store is a plain entry in a list: a listener object that
-    holds its store (an Rx subscription was about 20 objects, 3 to 8 of them locks; a bound
-    detach method per listener and per mount was one more each). Counts include the test's own
-    callback."""
+    """``listen`` on a root or derived store is a plain entry: a listener object that holds its
+    store, kept as the store's one listener, in a list from the second on (an Rx subscription
+    was about 20 objects, 3 to 8 of them locks; a bound detach method per listener and per
+    mount and a list per store were one more each). Counts include the test's own callback."""
     subjects = [BehaviorSubject(0) for _ in range(100)]
     roots = [Store.of_subject(subject) for subject in subjects]
     derived = [root.derive(lambda v: v % 2) for root in roots]
     listeners = iter(roots)
     assert _tracked_per(lambda: next(listeners).listen(lambda _: None)) <= 2
     mounts = iter(derived)  # the first listener mounts the store on its parent
-    assert _tracked_per(lambda: next(mounts).listen(lambda _: None)) <= 4
-    later = iter(derived)
-    assert _tracked_per(lambda: next(later).listen(lambda _: None)) <= 2
+    assert _tracked_per(lambda: next(mounts).listen(lambda _: None)) <= 3
+    later = iter(derived)  # the second listener makes the list
+    assert _tracked_per(lambda: next(later).listen(lambda _: None)) <= 3
 
 
 def test_a_listener_leaving_during_an_emission_is_not_called_after() -> None:
@@ -281,10 +281,10 @@ def test_a_view_or_page_listener_costs_a_few_objects() -> None:
         _ = journey.view, journey.page
     first_views, later_views = iter(journeys), iter(journeys)
     first_pages, later_pages = iter(journeys), iter(journeys)
-    assert _tracked_per(lambda: next(first_views).view.listen(lambda _: None)) <= 15
-    assert _tracked_per(lambda: next(later_views).view.listen(lambda _: None)) <= 2
-    assert _tracked_per(lambda: next(first_pages).page.listen(lambda _: None)) <= 10
-    assert _tracked_per(lambda: next(later_pages).page.listen(lambda _: None)) <= 2
+    assert _tracked_per(lambda: next(first_views).view.listen(lambda _: None)) <= 12
+    assert _tracked_per(lambda: next(later_views).view.listen(lambda _: None)) <= 3
+    assert _tracked_per(lambda: next(first_pages).page.listen(lambda _: None)) <= 8
+    assert _tracked_per(lambda: next(later_pages).page.listen(lambda _: None)) <= 3
 
 
 def test_every_listener_of_the_view_gets_the_same_bound_view() -> None:
@@ -308,6 +308,9 @@ def _script(root: Store[int], publish: Callable[[int], None], end: Callable[[], 
     off = root.listen(lambda v, old: seen.append(f"l:{old}>{v}"))
     tens = root.derive(lambda v: v // 10)
     tens.subscribe(lambda v: seen.append(f"d:{v}"), on_completed=lambda: seen.append("d|"))
+    offs: list[Callable[[], None]] = []
+    root.listen(lambda v: offs.pop()() if offs else None)  # the next one leaves mid-emission
+    offs.append(root.listen(lambda v: seen.append(f"gone:{v}")))
     publish(11)
     inner = root.subscribe(lambda v: seen.append(f"s2:{v}"))
     publish(12)
