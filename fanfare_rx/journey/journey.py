@@ -1,8 +1,9 @@
 """``ExperienceJourney``: one reactive pipeline per journey.
 
 Method calls become actions; actions, effect results, poll results and timer ticks are folded
-by the pure reducer into a ``BehaviorSubject`` of snapshots; the stores are views of it that
-cost nothing until listened to. Time comes only from the injected scheduler.
+by the pure reducer into a root store of snapshots (a ``BehaviorSubject``'s semantics); the
+other stores are views of it that cost nothing until listened to. Time comes only from the
+injected scheduler.
 """
 
 from __future__ import annotations
