@@ -102,3 +102,8 @@ def test_shared_gives_the_kept_equal_value_and_stays_bounded() -> None:
     assert len(sharing._KEPT) <= MAX_SHARED
     again = AvailableActions(journey=(JourneyAction.START,))
     assert shared(again) == first  # an equal value still, kept anew after the memo started over
+
+
+def test_a_value_that_cannot_be_hashed_is_not_shared_and_not_refused() -> None:
+    unhashable = Participation(id="p", type=ParticipationType.QUEUE, status=["QUEUED"])  # type: ignore[arg-type]
+    assert shared(unhashable) is unhashable

@@ -22,14 +22,18 @@ _KEPT: dict[Any, Any] = {}
 
 
 def shared(value: T) -> T:
-    """The instance kept for a value equal to ``value`` (``value`` itself the first time).
-    Only for frozen, hashable values: they cannot change under the journeys that share them::
+    """The instance kept for a value equal to ``value`` (``value`` itself the first time, or
+    when it cannot be hashed). Only for frozen values: they cannot change under the journeys
+    that share them::
 
         shared(AvailableActions(journey=(START,))) is shared(AvailableActions(journey=(START,)))
 
     Usage: ``participation = shared(Participation(id=d.id, type=ptype, status="QUEUED"))``
     """
-    kept = _KEPT.get(value)
+    try:
+        kept = _KEPT.get(value)
+    except TypeError:  # a value holding something unhashable is not shared, never refused
+        return value
     if kept is not None:
         return kept  # type: ignore[no-any-return]
     if len(_KEPT) >= MAX_SHARED:
