@@ -86,54 +86,61 @@ class LeanObservable(Observable[T]):
         return self.subscribe(observer, scheduler=scheduler)
 
 
-class _AwaitedRun(abc.DisposableBase):
-    """One subscription of an :class:`Awaited`: the task and where its outcome goes. Disposing
-    it cancels the task and drops the observer: nothing is delivered afterwards."""
+class _Callbacks:
+    """Three callbacks as the sink of an :class:`Awaited` run (given callbacks, not an
+    observer)."""
 
-    __slots__ = ("_on_completed", "_on_error", "_on_next", "_task", "_transform")
+    __slots__ = ("on_completed", "on_error", "on_next")
+
+    def __init__(self, on_next: OnNext, on_error: OnError, on_completed: OnCompleted) -> None:
+        self.on_next, self.on_error, self.on_completed = on_next, on_error, on_completed
+
+
+class _AwaitedRun(abc.DisposableBase):
+    """One subscription of an :class:`Awaited`: the task and where its outcome goes (the
+    observer itself, or its callbacks as one object); the run is the task's done callback (no
+    bound method per request). Disposing it cancels the task and drops the observer: nothing
+    is delivered afterwards."""
+
+    __slots__ = ("_sink", "_task", "_transform")
 
     def __init__(self, task: asyncio.Future[Any], transform: Callable[[Any], Any] | None,
-                 on_next: Callable[[Any], None] | None, on_error: Callable[[Exception], None],
-                 on_completed: Callable[[], None] | None) -> None:
+                 sink: abc.ObserverBase[Any] | _Callbacks) -> None:
         self._task: asyncio.Future[Any] | None = task
         self._transform = transform
-        self._on_next = on_next
-        self._on_error: Callable[[Exception], None] | None = on_error
-        self._on_completed = on_completed
-        task.add_done_callback(self._done)
+        self._sink: abc.ObserverBase[Any] | _Callbacks | None = sink
+        task.add_done_callback(self)
 
-    def _done(self, task: asyncio.Future[Any]) -> None:
-        on_error = self._on_error
-        on_next, on_completed, transform = self._on_next, self._on_completed, self._transform
-        self._task = self._on_next = self._on_error = self._on_completed = self._transform = None
-        if on_error is None:
+    def __call__(self, task: asyncio.Future[Any]) -> None:
+        """The task is done: its value (mapped) then completion, or its error, to the sink."""
+        sink, transform = self._sink, self._transform
+        self._task = self._sink = self._transform = None
+        if sink is None:
             return  # disposed meanwhile
         if task.cancelled():
-            on_error(asyncio.CancelledError())  # type: ignore[arg-type]
+            sink.on_error(asyncio.CancelledError())  # type: ignore[arg-type]
             return
         error = task.exception()
         if error is not None:
             if not isinstance(error, Exception):
                 raise error  # KeyboardInterrupt, SystemExit: not an observable's error
-            on_error(error)
+            sink.on_error(error)
             return
         value = task.result()
         if transform is not None:
             try:
                 value = transform(value)
             except Exception as exc:  # noqa: BLE001 - the mapper's error is the stream's
-                on_error(exc)
+                sink.on_error(exc)
                 return
-        if on_next is not None:
-            on_next(value)
-        if on_completed is not None:
-            on_completed()
+        sink.on_next(value)
+        sink.on_completed()
 
     def dispose(self) -> None:
         task = self._task
-        self._task = self._on_next = self._on_error = self._on_completed = self._transform = None
+        self._task = self._sink = self._transform = None
         if task is not None:
-            task.remove_done_callback(self._done)
+            task.remove_done_callback(self)
             task.cancel()
 
 
@@ -175,13 +182,17 @@ class Awaited(LeanObservable[T]):
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
         """Start the coroutine (an observer or callbacks, as ``Observable.subscribe``)."""
-        next_, error, completed = _callbacks(on_next, on_error, on_completed)
+        sink: abc.ObserverBase[Any] | _Callbacks
+        if isinstance(on_next, abc.ObserverBase):  # held as it is: no bound method per request
+            sink = on_next
+        else:
+            sink = _Callbacks(*_callbacks(on_next, on_error, on_completed))
         try:
             task = asyncio.ensure_future(self._call(*self._args))
         except Exception as exc:  # noqa: BLE001 - refused before it started: the stream's error
-            error(exc)
+            sink.on_error(exc)
             return _DONE
-        return _AwaitedRun(task, self._transform, next_, error, completed)
+        return _AwaitedRun(task, self._transform, sink)
 
 
 class _Done(abc.DisposableBase):

@@ -16,6 +16,7 @@ from fanfare_rx.errors import FanfareError, UsageError
 from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.arguments import poll_interval_ms
 from fanfare_rx.journey.cadence import ServerCadence, type_interval_ms
+from fanfare_rx.journey.core.messages import Message
 from fanfare_rx.journey.lean import LoopScheduler
 from fanfare_rx.journey.runner import EffectRunner
 
@@ -29,7 +30,7 @@ Cadence = Literal["server", "type"] | ServerCadence
 _SERVER_DEFAULT = ServerCadence()
 
 
-class Poller:
+class Poller(abc.ObserverBase[Message]):
     """A journey's polling: a timer on the scheduler, then one poll effect run by the
     :class:`EffectRunner`, then the next timer, paced by a fixed interval, the per-type
     interval or the server's cadence, never sooner than a ``Retry-After``::
@@ -39,7 +40,8 @@ class Poller:
         stop()      : the pending timer or the running poll is cancelled
 
     Given at construction what it needs: the runner (whose context gives the current snapshot
-    and the server's clock) and the scheduler.
+    and the server's clock) and the scheduler. It is its polls' observer (their messages go to
+    the fold, their end schedules the next poll) and, on a loop, its timer's callback.
 
     Usage: ``Poller(runner, scheduler).start(interval_ms=5000)``
     """
@@ -127,13 +129,19 @@ class Poller:
     def _poll_once(self, _: abc.SchedulerBase | None = None, __: Any = None) -> None:
         self._timer = None
         runner = self._runner
-        self._poll = runner.follow(fx.poll_effect(runner.context), self._failed, self._done)
+        self._poll = runner.follow(fx.poll_effect(runner.context), self)
 
-    def _failed(self, error: Exception) -> None:
+    def on_next(self, message: Message) -> None:
+        """A message of the running poll: to the fold."""
+        self._runner.send(message)
+
+    def on_error(self, error: Exception) -> None:
+        """The running poll failed: its failure is folded, the next poll scheduled."""
         self._poll = None
         self._runner.fold_failure("poll", error)
         self._schedule(self._delay_ms(error))
 
-    def _done(self) -> None:
+    def on_completed(self) -> None:
+        """The running poll ended: the next one is scheduled."""
         self._poll = None
         self._schedule(self._delay_ms(None))

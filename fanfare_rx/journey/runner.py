@@ -274,19 +274,15 @@ class EffectRunner(EffectContext):
         """
         self._link.send(failure_message(action, error, self._link.now()))
 
-    def follow(
-        self,
-        effect: Observable[Message],
-        on_error: Callable[[Exception], None],
-        on_completed: Callable[[], None],
-    ) -> abc.DisposableBase:
-        """Subscribe to ``effect`` with no result subject and no single-flight (a poll): its
-        messages go to the fold, its end to the callbacks.
+    def follow(self, effect: Observable[Message],
+               observer: abc.ObserverBase[Message]) -> abc.DisposableBase:
+        """Subscribe ``observer`` to ``effect`` on the journey's scheduler, with no result and
+        no single-flight (a poll): the observer sends the messages to the fold
+        (:meth:`send`) and takes the end itself; held as it is, no callback bound per run.
 
-        Usage: ``run = runner.follow(poll_effect(runner.context), failed, done)``
+        Usage: ``run = runner.follow(poll_effect(runner.context), poller)``
         """
-        return effect.subscribe(on_next=self._link.send, on_error=on_error,
-                                on_completed=on_completed, scheduler=self._scheduler)
+        return effect.subscribe(observer, scheduler=self._scheduler)
 
     def dispose(self, error: Exception) -> None:
         """Cancel every run; each caller still waiting gets ``error``.
