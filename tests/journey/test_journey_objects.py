@@ -107,3 +107,19 @@ def test_shared_gives_the_kept_equal_value_and_stays_bounded() -> None:
 def test_a_value_that_cannot_be_hashed_is_not_shared_and_not_refused() -> None:
     unhashable = Participation(id="p", type=ParticipationType.QUEUE, status=["QUEUED"])  # type: ignore[arg-type]
     assert shared(unhashable) is unhashable
+
+
+def test_listening_to_a_journeys_stage_costs_four_objects() -> None:
+    """The first ``journey.sequence_stage.listen`` makes the derived store (kept in a slot of
+    the journey, no dict), mounts it on the root store as its one listener (no list) and adds
+    the listener, which holds its store (no bound method): 4 tracked objects with the test's
+    callback (10 before)."""
+    scheduler = TestScheduler()
+    server = _server(scheduler)
+    journeys = _journeys(scheduler, server, JOURNEYS + 1, join=False)
+    journeys[0].sequence_stage.listen(lambda _: None)  # warm
+    _census()
+    before = _census()
+    offs = [journey.sequence_stage.listen(lambda _: None) for journey in journeys[1:]]
+    grown = _census() - before
+    assert (sum(grown.values()) - 2) / len(offs) <= 4, grown  # - the census and the list
