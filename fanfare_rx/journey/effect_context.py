@@ -5,7 +5,7 @@ experience), the failure message of an action, and the checks on what the port a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from reactivex import Observable
 
@@ -16,14 +16,14 @@ from fanfare_rx.journey.core.messages import (
     Message,
     StatusReceived,
 )
-from fanfare_rx.journey.lean import mapped
+from fanfare_rx.journey.lean import mapped, mapped_over
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
 
-__all__ = ["ROUTE_RESULTS", "EffectContext", "FoldedFailure", "checked", "failure_message",
-           "to_status"]
+__all__ = ["ROUTE_RESULTS", "CallbackLink", "EffectContext", "FoldedFailure", "PipelineLink",
+           "checked", "failure_message", "status_messages", "to_status"]
 
 
 class FoldedFailure(Exception):
@@ -46,22 +46,60 @@ def checked(value: Any, expected: tuple[type, ...], model: str) -> Any:
     return value
 
 
+class PipelineLink(Protocol):
+    """What a journey's parts (its effect runner, its poller) call on its pipeline: the
+    pipeline itself, held as one reference (no bound method kept per part)."""
+
+    def send(self, message: Message) -> None:
+        """Deliver ``message`` to the journey's fold."""
+
+    def snapshot(self) -> JourneySnapshot:
+        """The current snapshot."""
+
+    def now(self) -> int:
+        """Now on the server's clock (epoch ms)."""
+
+
+class CallbackLink:
+    """A :class:`PipelineLink` of three callables, for parts used without a pipeline (tests,
+    tools)::
+
+        link.send(m) : --m--     (send(m) called)
+
+    Usage: ``EffectRunner(port, scheduler, CallbackLink(sent.append, lambda: snap, lambda: 0))``
+    """
+
+    __slots__ = ("now", "send", "snapshot")
+
+    def __init__(self, send: Callable[[Message], None], snapshot: Callable[[], JourneySnapshot],
+                 now: Callable[[], int]) -> None:
+        self.send = send
+        self.snapshot = snapshot
+        self.now = now
+
+
 class EffectContext:
     """What an effect may read: the port, the current snapshot, the clock, the cached
-    experience. Built once per journey, on its first effect."""
+    experience. The journey's :class:`~fanfare_rx.journey.runner.EffectRunner` is its context
+    (one object per journey, made on its first effect).
 
-    __slots__ = ("experience", "now_ms", "port", "snapshot")
+    Usage: ``EffectContext(port, CallbackLink(sent.append, lambda: snap, lambda: 0)).now_ms()``
+    """
 
-    def __init__(
-        self,
-        port: JourneyEffects,
-        snapshot: Callable[[], JourneySnapshot],
-        now_ms: Callable[[], int],
-    ) -> None:
+    __slots__ = ("_link", "experience", "port")
+
+    def __init__(self, port: JourneyEffects, link: PipelineLink) -> None:
         self.port = port
-        self.snapshot = snapshot
-        self.now_ms = now_ms
+        self._link = link
         self.experience: wire.Experience | None = None
+
+    def snapshot(self) -> JourneySnapshot:
+        """The journey's current snapshot."""
+        return self._link.snapshot()
+
+    def now_ms(self) -> int:
+        """Now on the server's clock (epoch ms)."""
+        return self._link.now()
 
 
 def _amount_text(value: object) -> str | None:
@@ -85,14 +123,46 @@ def failure_message(action: JourneyAction | SequenceAction | str, error: Excepti
     return ActionFailed(at=at, action=action, code="UNKNOWN_ERROR", message=f"{type(error).__name__}: {error}")
 
 
+class _StatusMessage:
+    """A consumer state answered for a distribution, as the message the fold takes: one small
+    object per status call (a closure and its cells would be four)."""
+
+    __slots__ = ("_ctx", "_distribution_id")
+
+    def __init__(self, ctx: EffectContext, distribution_id: str) -> None:
+        self._ctx = ctx
+        self._distribution_id = distribution_id
+
+    def __call__(self, state: ConsumerState) -> Message:
+        if registry.spec_of_state(type(state)) is None:  # a state no mechanism declares
+            checked(state, (), "ConsumerState")
+        return StatusReceived(at=self._ctx.now_ms(), distribution_id=self._distribution_id,
+                              state=state)
+
+
 def to_status(
     ctx: EffectContext, distribution_id: str
 ) -> Callable[[Observable[ConsumerState]], Observable[Message]]:
-    def to_message(state: ConsumerState) -> Message:
-        if registry.spec_of_state(type(state)) is None:  # a state no mechanism declares
-            checked(state, (), "ConsumerState")
-        return StatusReceived(at=ctx.now_ms(), distribution_id=distribution_id, state=state)
+    """The operator of :func:`status_messages`::
 
-    return mapped(to_message)
+        states    : ----s|
+        to_status : ----(StatusReceived s)|
+
+    Usage: ``port.place_bid(d.id, amount).pipe(to_status(ctx, d.id), catch(...))``
+    """
+    return mapped(_StatusMessage(ctx, distribution_id))
+
+
+def status_messages(ctx: EffectContext, distribution_id: str,
+                    states: Observable[ConsumerState]) -> Observable[Message]:
+    """``states.pipe(to_status(ctx, distribution_id))`` without the operator and ``pipe``'s
+    composition (the poll's path)::
+
+        states          : ----s|
+        status_messages : ----(StatusReceived s)|
+
+    Usage: ``status_messages(ctx, d.id, port.fetch_status(d))``
+    """
+    return mapped_over(states, _StatusMessage(ctx, distribution_id))
 
 

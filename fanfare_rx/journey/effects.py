@@ -28,6 +28,7 @@ from fanfare_rx.journey.effect_context import (
     FoldedFailure,
     checked,
     failure_message,
+    status_messages,
     to_status,
 )
 from fanfare_rx.journey.lean import (
@@ -116,7 +117,7 @@ def status_follow_up(ctx: EffectContext) -> Observable[Message]:
         distribution = snap.context.distribution
         if distribution is None or snap.sequence_stage in _NO_STATUS_STAGES:
             return items()
-        return ctx.port.fetch_status(distribution).pipe(to_status(ctx, distribution.id))
+        return status_messages(ctx, distribution.id, ctx.port.fetch_status(distribution))
 
     return defer(build)
 
@@ -447,7 +448,7 @@ def poll_effect(ctx: EffectContext) -> Observable[Message]:
         return merge(_probe_route(ctx), status_follow_up(ctx))
     if distribution is None or snap.sequence_stage not in _STATUS_POLL_STAGES:
         return items()
-    return ctx.port.fetch_status(distribution).pipe(to_status(ctx, distribution.id))
+    return status_messages(ctx, distribution.id, ctx.port.fetch_status(distribution))
 
 
 _STATUS_POLL_STAGES = frozenset({_Stage.PARTICIPATING, _Stage.ADMITTED})

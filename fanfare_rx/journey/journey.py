@@ -1,8 +1,9 @@
 """``ExperienceJourney``: one reactive pipeline per journey.
 
 Method calls become actions; actions, effect results, poll results and timer ticks are folded
-by the pure reducer into a ``BehaviorSubject`` of snapshots; the stores are views of it that
-cost nothing until listened to. Time comes only from the injected scheduler.
+by the pure reducer into a root store of snapshots (a ``BehaviorSubject``'s semantics); the
+other stores are views of it that cost nothing until listened to. Time comes only from the
+injected scheduler.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ from fanfare_rx.models.page import Page
 
 __all__ = ["ExperienceJourney"]
 
+#: Where a journey keeps each derived store once made: a slot per name of ``SELECTORS`` (no
+#: dict per journey).
+_STORE_SLOTS: Mapping[str, str] = {name: f"_{name}_store" for name in SELECTORS}
+
 class ExperienceJourney:
     """A consumer's journey through one experience, as Rx streams.
 
@@ -90,9 +95,9 @@ class ExperienceJourney:
         "_on_destroy",
         "_page",
         "_pipeline",
-        "_stores",
         "_view",
         "experience_id",
+        *_STORE_SLOTS.values(),
     )
 
     def __init__(
@@ -107,7 +112,6 @@ class ExperienceJourney:
         self._pipeline = JourneyPipeline(experience_id, effects, scheduler=scheduler)
         self.experience_id = experience_id
         self._on_destroy = on_destroy
-        self._stores: dict[str, Store[Any]] | None = None
         self._view: ViewStore | None = None
         self._page: Store[Page] | None = None
         self._auto_poller: AutoPolling | None = None
@@ -185,13 +189,11 @@ class ExperienceJourney:
     # Stores (made on first access; derived ones subscribe only while listened to)
 
     def _store(self, name: str) -> Store[Any]:
-        stores = self._stores
-        if stores is None:
-            stores = self._stores = {"state": Store.of_subject(self._pipeline.subject,
-                                                            self._pipeline.scheduler)}
-        store = stores.get(name)
+        slot = _STORE_SLOTS[name]
+        store: Store[Any] | None = getattr(self, slot, None)
         if store is None:
-            store = stores[name] = stores["state"].derive(SELECTORS[name])
+            store = self._pipeline.state.derive(SELECTORS[name])
+            setattr(self, slot, store)
         return store
 
     @property
@@ -200,7 +202,7 @@ class ExperienceJourney:
 
             state : s0--s1---s2--|   (current first; completes on destroy)
         """
-        return self._store("state")
+        return self._pipeline.state
 
     @property
     def journey_stage(self) -> Store[JourneyStage]:

@@ -13,6 +13,7 @@ subscription and per timer, with no reference cycle left once it ended.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
@@ -35,6 +36,7 @@ __all__ = [
     "flat_map",
     "items",
     "mapped",
+    "mapped_over",
     "merge",
 ]
 
@@ -84,54 +86,61 @@ class LeanObservable(Observable[T]):
         return self.subscribe(observer, scheduler=scheduler)
 
 
-class _AwaitedRun(abc.DisposableBase):
-    """One subscription of an :class:`Awaited`: the task and where its outcome goes. Disposing
-    it cancels the task and drops the observer: nothing is delivered afterwards."""
+class _Callbacks:
+    """Three callbacks as the sink of an :class:`Awaited` run (given callbacks, not an
+    observer)."""
 
-    __slots__ = ("_on_completed", "_on_error", "_on_next", "_task", "_transform")
+    __slots__ = ("on_completed", "on_error", "on_next")
+
+    def __init__(self, on_next: OnNext, on_error: OnError, on_completed: OnCompleted) -> None:
+        self.on_next, self.on_error, self.on_completed = on_next, on_error, on_completed
+
+
+class _AwaitedRun(abc.DisposableBase):
+    """One subscription of an :class:`Awaited`: the task and where its outcome goes (the
+    observer itself, or its callbacks as one object); the run is the task's done callback (no
+    bound method per request). Disposing it cancels the task and drops the observer: nothing
+    is delivered afterwards."""
+
+    __slots__ = ("_sink", "_task", "_transform")
 
     def __init__(self, task: asyncio.Future[Any], transform: Callable[[Any], Any] | None,
-                 on_next: Callable[[Any], None] | None, on_error: Callable[[Exception], None],
-                 on_completed: Callable[[], None] | None) -> None:
+                 sink: abc.ObserverBase[Any] | _Callbacks) -> None:
         self._task: asyncio.Future[Any] | None = task
         self._transform = transform
-        self._on_next = on_next
-        self._on_error: Callable[[Exception], None] | None = on_error
-        self._on_completed = on_completed
-        task.add_done_callback(self._done)
+        self._sink: abc.ObserverBase[Any] | _Callbacks | None = sink
+        task.add_done_callback(self)
 
-    def _done(self, task: asyncio.Future[Any]) -> None:
-        on_error = self._on_error
-        on_next, on_completed, transform = self._on_next, self._on_completed, self._transform
-        self._task = self._on_next = self._on_error = self._on_completed = self._transform = None
-        if on_error is None:
+    def __call__(self, task: asyncio.Future[Any]) -> None:
+        """The task is done: its value (mapped) then completion, or its error, to the sink."""
+        sink, transform = self._sink, self._transform
+        self._task = self._sink = self._transform = None
+        if sink is None:
             return  # disposed meanwhile
         if task.cancelled():
-            on_error(asyncio.CancelledError())  # type: ignore[arg-type]
+            sink.on_error(asyncio.CancelledError())  # type: ignore[arg-type]
             return
         error = task.exception()
         if error is not None:
             if not isinstance(error, Exception):
                 raise error  # KeyboardInterrupt, SystemExit: not an observable's error
-            on_error(error)
+            sink.on_error(error)
             return
         value = task.result()
         if transform is not None:
             try:
                 value = transform(value)
             except Exception as exc:  # noqa: BLE001 - the mapper's error is the stream's
-                on_error(exc)
+                sink.on_error(exc)
                 return
-        if on_next is not None:
-            on_next(value)
-        if on_completed is not None:
-            on_completed()
+        sink.on_next(value)
+        sink.on_completed()
 
     def dispose(self) -> None:
         task = self._task
-        self._task = self._on_next = self._on_error = self._on_completed = self._transform = None
+        self._task = self._sink = self._transform = None
         if task is not None:
-            task.remove_done_callback(self._done)
+            task.remove_done_callback(self)
             task.cancel()
 
 
@@ -173,13 +182,17 @@ class Awaited(LeanObservable[T]):
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
         """Start the coroutine (an observer or callbacks, as ``Observable.subscribe``)."""
-        next_, error, completed = _callbacks(on_next, on_error, on_completed)
+        sink: abc.ObserverBase[Any] | _Callbacks
+        if isinstance(on_next, abc.ObserverBase):  # held as it is: no bound method per request
+            sink = on_next
+        else:
+            sink = _Callbacks(*_callbacks(on_next, on_error, on_completed))
         try:
             task = asyncio.ensure_future(self._call(*self._args))
         except Exception as exc:  # noqa: BLE001 - refused before it started: the stream's error
-            error(exc)
+            sink.on_error(exc)
             return _DONE
-        return _AwaitedRun(task, self._transform, next_, error, completed)
+        return _AwaitedRun(task, self._transform, sink)
 
 
 class _Done(abc.DisposableBase):
@@ -224,11 +237,22 @@ def mapped(mapper: Callable[[T], R]) -> Callable[[Observable[T]], Observable[R]]
     """
 
     def operator(source: Observable[T]) -> Observable[R]:
-        if isinstance(source, Awaited):
-            return source.then(mapper)
-        return ops.map(mapper)(source)
+        return mapped_over(source, mapper)
 
     return operator
+
+
+def mapped_over(source: Observable[T], mapper: Callable[[T], R]) -> Observable[R]:
+    """``source.pipe(mapped(mapper))`` without the operator (a hot path's call)::
+
+        source              : ----r|
+        mapped_over(s, g)   : ----g(r)|
+
+    Usage: ``mapped_over(port.fetch_status(d), to_message)``
+    """
+    if isinstance(source, Awaited):
+        return source.then(mapper)
+    return ops.map(mapper)(source)
 
 
 # -- operators ---------------------------------------------------------------------------------
@@ -632,6 +656,12 @@ class LoopScheduler(AsyncIOScheduler):
     default of ``Fanfare.init``)
     """
 
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop)
+        # Every timer runs in this one context (a copy of the one the scheduler was made in):
+        # asyncio would copy the caller's context for each timer otherwise.
+        self._context = contextvars.copy_context()
+
     # The loop is held weakly: the loop's shared scheduler must not keep it alive.
     @property
     def _loop(self) -> asyncio.AbstractEventLoop:
@@ -664,10 +694,24 @@ class LoopScheduler(AsyncIOScheduler):
             made = _LOOP_SCHEDULERS[loop] = cls(loop)
         return made
 
+    def call_later(self, seconds: float, callback: Callable[[], object]) -> asyncio.Handle:
+        """Call ``callback()`` on the loop after ``seconds`` (at once if <= 0), in the
+        scheduler's context: a bare loop handle (``cancel()`` it), for a part that holds its
+        own timer (the poller) and needs no disposable::
+
+            call_later(2, cb) : --c
+
+        Usage: ``handle = scheduler.call_later(2.0, poller.poll_now)``
+        """
+        loop = self._loop
+        if seconds <= 0:
+            return loop.call_soon(callback, context=self._context)
+        return loop.call_later(seconds, callback, context=self._context)
+
     def schedule(self, action: typing.ScheduledAction[Any],
                  state: Any | None = None) -> abc.DisposableBase:
         timer = _Timer()
-        timer.handle = self._loop.call_soon(timer.run, self, action, state)
+        timer.handle = self._loop.call_soon(timer.run, self, action, state, context=self._context)
         return timer
 
     def schedule_relative(self, duetime: typing.RelativeTime,
@@ -676,9 +720,11 @@ class LoopScheduler(AsyncIOScheduler):
         seconds = self.to_seconds(duetime)
         timer = _Timer()
         if seconds <= 0:
-            timer.handle = self._loop.call_soon(timer.run, self, action, state)
+            timer.handle = self._loop.call_soon(timer.run, self, action, state,
+                                                context=self._context)
         else:
-            timer.handle = self._loop.call_later(seconds, timer.run, self, action, state)
+            timer.handle = self._loop.call_later(seconds, timer.run, self, action, state,
+                                                 context=self._context)
         return timer
 
 

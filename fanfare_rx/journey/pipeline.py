@@ -1,6 +1,7 @@
 """The journey's fold and lifetime: its messages go to one :class:`JourneyFold` (what one
 subscription of ``messages.pipe(fold_journey(seed))`` is) whose observer is the journey's
-``BehaviorSubject`` of snapshots; effects run until done or destroyed, grants expire on time.
+root store of snapshots (a :class:`~fanfare_rx.journey.store.ValueStore`, a
+``BehaviorSubject``'s semantics); effects run until done or destroyed, grants expire on time.
 
 Messages sent while a snapshot is being published (by a subscriber or a synchronous effect)
 wait their turn in the journey's own small queue (a trampoline per journey: no scheduled item
@@ -18,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from reactivex import abc
-from reactivex.subject import BehaviorSubject
 
 from fanfare_rx.errors import ConfigError, JourneyDestroyedError
 from fanfare_rx.journey.core.machine import initial_snapshot
@@ -34,6 +34,7 @@ from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.journey.recorder import FlightRecorder
 from fanfare_rx.journey.runner import ActionName, ActionResult, EffectRunner
+from fanfare_rx.journey.store import ValueStore
 from fanfare_rx.models.connection import Connection
 from fanfare_rx.models.journey import JourneySnapshot, SequenceStage
 
@@ -55,7 +56,7 @@ class JourneyPipeline:
     ``runner`` of effects, the ``poller``)::
 
         send(m) : --a----b----c--
-        subject : S-A---------C--   (b changed nothing)
+        state   : S-A---------C--   (b changed nothing)
 
     Usage: ``pipeline = JourneyPipeline("exp-1", port, scheduler=TestScheduler())``
     """
@@ -76,7 +77,7 @@ class JourneyPipeline:
         "_recorder",
         "_runner",
         "_scheduler",
-        "_subject",
+        "_state",
         "experience_id",
         "fail_open_after_ms",
     )
@@ -97,9 +98,8 @@ class JourneyPipeline:
         self._destroyed = False
         self._delivering = False  # a message is being folded and published (on this loop)
         self._pending: deque[Message] | None = None  # sent meanwhile: made when first needed
-        self._subject: BehaviorSubject[JourneySnapshot] = BehaviorSubject(
-            initial_snapshot(experience_id)
-        )
+        self._state: ValueStore[JourneySnapshot] = ValueStore(initial_snapshot(experience_id),
+                                                               self._scheduler)
         # Allocated on first use: an idle journey is its snapshot and little else.
         self._fold: JourneyFold | None = None
         self._runner: EffectRunner | None = None
@@ -147,7 +147,7 @@ class JourneyPipeline:
 
         def elapsed(_: abc.SchedulerBase, __: Any = None) -> None:
             self._fail_open = None
-            now = self._subject.value.context.connection  # down since the timer began
+            now = self._state.get().context.connection  # down since the timer began
             self.send(FailOpenElapsed(at=self.now(), since=now.since if now else None))
 
         self._fail_open = self._scheduler.schedule_relative(after / 1000.0, elapsed)
@@ -156,8 +156,7 @@ class JourneyPipeline:
     def runner(self) -> EffectRunner:
         """The part that runs this journey's effects (made on the first one)."""
         if self._runner is None:
-            self._runner = EffectRunner(self._port, self._scheduler, self.send, self.snapshot,
-                                        self.now)
+            self._runner = EffectRunner(self._port, self._scheduler, self)
         return self._runner
 
     @property
@@ -183,12 +182,12 @@ class JourneyPipeline:
 
     def snapshot(self) -> JourneySnapshot:
         """The current snapshot."""
-        return self._subject.value
+        return self._state.get()
 
     @property
-    def subject(self) -> BehaviorSubject[JourneySnapshot]:
-        """The ``BehaviorSubject`` of snapshots the fold publishes into (the root store's)."""
-        return self._subject
+    def state(self) -> ValueStore[JourneySnapshot]:
+        """The root store of snapshots the fold publishes into (``journey.state``)."""
+        return self._state
 
     @property
     def scheduler(self) -> abc.SchedulerBase:
@@ -232,7 +231,7 @@ class JourneyPipeline:
 
             messages  : --a----b----c--     (b changed nothing)
             fold      : S-A---------C--     (JourneyFold: messages.pipe(fold_journey(S)))
-            snapshots : S-A---------C--     (the BehaviorSubject)
+            snapshots : S-A---------C--     (the root store)
         """
         if self._destroyed:
             return
@@ -240,10 +239,10 @@ class JourneyPipeline:
             self._recorder.write(message)  # first: kept even if a subscriber destroys the journey
         fold = self._fold
         if fold is None:  # made on the first message: an idle journey has none
-            fold = self._fold = JourneyFold(self._subject.value, self._subject)
-        snapshot = self._subject.value
+            fold = self._fold = JourneyFold(self._state.get(), self._state)
+        snapshot = self._state.get()
         fold.on_next(message)  # a new snapshot is published to every subscriber here
-        folded = self._subject.value
+        folded = self._state.get()
         if folded is snapshot:
             return
         if not self._destroyed:  # a subscriber may have destroyed it
@@ -310,7 +309,7 @@ class JourneyPipeline:
         Usage: ``pipeline.record("journey.jsonl")``
         """
         self.ensure_alive()
-        recorder = FlightRecorder.open(path, self._subject.value)  # refused: the old one goes on
+        recorder = FlightRecorder.open(path, self._state.get())  # refused: the old one goes on
         self._stop_recording()
         self._recorder = recorder
         return recorder
@@ -330,9 +329,9 @@ class JourneyPipeline:
 
     def destroy(self) -> None:
         """Stop polling, dispose timers and effects (an action in flight errors), stop
-        recording, complete the subject. Idempotent::
+        recording, complete the root store. Idempotent::
 
-            subject : a--b--c|     (destroy() at c)
+            state   : a--b--c|     (destroy() at c)
 
         Usage: ``pipeline.destroy()``
         """
@@ -350,4 +349,4 @@ class JourneyPipeline:
             runner.dispose(JourneyDestroyedError(f"journey {self.experience_id} was destroyed"))
         self._stop_recording()
         self._fold = None
-        self._subject.on_completed()
+        self._state.on_completed()

@@ -7,6 +7,7 @@ the running poll.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
 from reactivex import abc
@@ -15,6 +16,8 @@ from fanfare_rx.errors import FanfareError, UsageError
 from fanfare_rx.journey import effects as fx
 from fanfare_rx.journey.arguments import poll_interval_ms
 from fanfare_rx.journey.cadence import ServerCadence, type_interval_ms
+from fanfare_rx.journey.core.messages import Message
+from fanfare_rx.journey.lean import LoopScheduler
 from fanfare_rx.journey.runner import EffectRunner
 
 __all__ = ["Cadence", "Poller"]
@@ -27,7 +30,7 @@ Cadence = Literal["server", "type"] | ServerCadence
 _SERVER_DEFAULT = ServerCadence()
 
 
-class Poller:
+class Poller(abc.ObserverBase[Message]):
     """A journey's polling: a timer on the scheduler, then one poll effect run by the
     :class:`EffectRunner`, then the next timer, paced by a fixed interval, the per-type
     interval or the server's cadence, never sooner than a ``Retry-After``::
@@ -37,7 +40,8 @@ class Poller:
         stop()      : the pending timer or the running poll is cancelled
 
     Given at construction what it needs: the runner (whose context gives the current snapshot
-    and the server's clock) and the scheduler.
+    and the server's clock) and the scheduler. It is its polls' observer (their messages go to
+    the fold, their end schedules the next poll) and, on a loop, its timer's callback.
 
     Usage: ``Poller(runner, scheduler).start(interval_ms=5000)``
     """
@@ -51,7 +55,8 @@ class Poller:
         self._polling = False
         self._interval_ms: int | None = None  # fixed; None with cadence None: per type
         self._cadence: ServerCadence | None = None
-        self._timer: abc.DisposableBase | None = None
+        # On a LoopScheduler, the loop's bare handle; on any other, the scheduler's disposable.
+        self._timer: asyncio.Handle | abc.DisposableBase | None = None
         self._poll: abc.DisposableBase | None = None
 
     @property
@@ -88,9 +93,12 @@ class Poller:
         """
         self._polling = False
         timer, poll, self._timer, self._poll = self._timer, self._poll, None, None
-        for disposable in (timer, poll):
-            if disposable is not None:
-                disposable.dispose()
+        if isinstance(timer, asyncio.Handle):
+            timer.cancel()
+        elif timer is not None:
+            timer.dispose()
+        if poll is not None:
+            poll.dispose()
 
     def _delay_ms(self, error: Exception | None) -> float:
         retry_after = error.retry_after if isinstance(error, FanfareError) else None
@@ -105,19 +113,35 @@ class Poller:
         return delay if retry_after is None else max(delay, retry_after * 1000.0)
 
     def _schedule(self, delay_ms: float) -> None:
-        if self._polling:
-            self._timer = self._scheduler.schedule_relative(delay_ms / 1000.0, self._poll_once)
+        if not self._polling:
+            return
+        scheduler = self._scheduler
+        if isinstance(scheduler, LoopScheduler):  # the loop's handle calls the poller itself
+            self._timer = scheduler.call_later(delay_ms / 1000.0, self)
+        else:
+            self._timer = scheduler.schedule_relative(delay_ms / 1000.0, self._poll_once)
 
-    def _poll_once(self, _: abc.SchedulerBase, __: Any = None) -> None:
+    def __call__(self) -> None:
+        """The timer's callback on a loop: poll now (one poll; the next is scheduled when it
+        ends). The poller itself is what the loop's handle calls: no bound method per timer."""
+        self._poll_once()
+
+    def _poll_once(self, _: abc.SchedulerBase | None = None, __: Any = None) -> None:
         self._timer = None
         runner = self._runner
-        self._poll = runner.follow(fx.poll_effect(runner.context), self._failed, self._done)
+        self._poll = runner.follow(fx.poll_effect(runner.context), self)
 
-    def _failed(self, error: Exception) -> None:
+    def on_next(self, message: Message) -> None:
+        """A message of the running poll: to the fold."""
+        self._runner.send(message)
+
+    def on_error(self, error: Exception) -> None:
+        """The running poll failed: its failure is folded, the next poll scheduled."""
         self._poll = None
         self._runner.fold_failure("poll", error)
         self._schedule(self._delay_ms(error))
 
-    def _done(self) -> None:
+    def on_completed(self) -> None:
+        """The running poll ended: the next one is scheduled."""
         self._poll = None
         self._schedule(self._delay_ms(None))

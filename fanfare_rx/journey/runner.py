@@ -13,7 +13,12 @@ from reactivex.disposable import Disposable
 
 from fanfare_rx.errors import FanfareError
 from fanfare_rx.journey.core.messages import Message
-from fanfare_rx.journey.effect_context import EffectContext, FoldedFailure, failure_message
+from fanfare_rx.journey.effect_context import (
+    EffectContext,
+    FoldedFailure,
+    PipelineLink,
+    failure_message,
+)
 from fanfare_rx.journey.lean import LeanObservable
 from fanfare_rx.journey.ports import JourneyEffects
 from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
@@ -103,7 +108,7 @@ class ActionResult(LeanObservable[JourneySnapshot]):
         if error is not None:
             self._error = as_fanfare_error(error)
         else:
-            self._value = runner.context.snapshot()
+            self._value = runner.snapshot()
         observers, waiters = self._observers, self._waiters
         self._observers = self._waiters = None
         for observer in observers or ():
@@ -196,10 +201,11 @@ class _Leave(abc.DisposableBase):
             observers.remove(self._observer)
 
 
-class EffectRunner:
-    """Subscribes a journey's effects on its scheduler and sends their messages to its fold.
-    Given at construction what it needs: the port, the scheduler, ``send`` (to the fold),
-    ``snapshot`` (the current one) and ``now`` (epoch ms on the server's clock)::
+class EffectRunner(EffectContext):
+    """Subscribes a journey's effects on its scheduler and sends their messages to its fold;
+    it is also the :class:`EffectContext` its effects read. Given at construction what it
+    needs: the port, the scheduler and the pipeline (a :class:`PipelineLink`: ``send`` to the
+    fold, the current ``snapshot``, ``now`` on the server's clock), held as one reference::
 
         run(key, effect) : --m1--m2--|        (m: messages, each sent to the fold)
         result           : ----------(s|)     (s: the snapshot once both are folded)
@@ -209,23 +215,24 @@ class EffectRunner:
     Usage: ``await runner.run("enter_queue", effect, "enter_queue")``
     """
 
-    __slots__ = ("_in_flight", "_running", "_scheduler", "context", "send")
+    __slots__ = ("_in_flight", "_running", "_scheduler")
 
-    def __init__(
-        self,
-        port: JourneyEffects,
-        scheduler: abc.SchedulerBase,
-        send: Callable[[Message], None],
-        snapshot: Callable[[], JourneySnapshot],
-        now: Callable[[], int],
-    ) -> None:
+    def __init__(self, port: JourneyEffects, scheduler: abc.SchedulerBase,
+                 link: PipelineLink) -> None:
+        super().__init__(port, link)
         self._scheduler = scheduler
-        #: Sends a message to the journey's fold.
-        self.send = send
-        #: What the effects read (the port, the snapshot, the clock, the cached experience).
-        self.context = EffectContext(port, snapshot, now)
         self._in_flight: dict[str, ActionResult] | None = None
         self._running: set[ActionResult] | None = None
+
+    @property
+    def context(self) -> EffectContext:
+        """What the effects read (the port, the snapshot, the clock, the cached experience):
+        the runner itself."""
+        return self
+
+    def send(self, message: Message) -> None:
+        """Send a message to the journey's fold."""
+        self._link.send(message)
 
     def in_flight(self, key: str) -> ActionResult | None:
         """The result of the run of ``key`` still in flight, if any (single-flight)."""
@@ -265,21 +272,17 @@ class EffectRunner:
 
         Usage: ``runner.fold_failure("poll", error)``
         """
-        self.send(failure_message(action, error, self.context.now_ms()))
+        self._link.send(failure_message(action, error, self._link.now()))
 
-    def follow(
-        self,
-        effect: Observable[Message],
-        on_error: Callable[[Exception], None],
-        on_completed: Callable[[], None],
-    ) -> abc.DisposableBase:
-        """Subscribe to ``effect`` with no result subject and no single-flight (a poll): its
-        messages go to the fold, its end to the callbacks.
+    def follow(self, effect: Observable[Message],
+               observer: abc.ObserverBase[Message]) -> abc.DisposableBase:
+        """Subscribe ``observer`` to ``effect`` on the journey's scheduler, with no result and
+        no single-flight (a poll): the observer sends the messages to the fold
+        (:meth:`send`) and takes the end itself; held as it is, no callback bound per run.
 
-        Usage: ``run = runner.follow(poll_effect(runner.context), failed, done)``
+        Usage: ``run = runner.follow(poll_effect(runner.context), poller)``
         """
-        return effect.subscribe(on_next=self.send, on_error=on_error,
-                                on_completed=on_completed, scheduler=self._scheduler)
+        return effect.subscribe(observer, scheduler=self._scheduler)
 
     def dispose(self, error: Exception) -> None:
         """Cancel every run; each caller still waiting gets ``error``.

@@ -18,7 +18,6 @@ from typing import Any, Generic, TypeVar, overload
 import reactivex
 from reactivex import Notification, Observable, abc
 from reactivex import operators as ops
-from reactivex.disposable import Disposable
 from reactivex.internal.exceptions import SequenceContainsNoElementsError
 from reactivex.notification import OnError, OnNext
 from reactivex.scheduler.eventloop import AsyncIOScheduler
@@ -26,7 +25,7 @@ from reactivex.subject import BehaviorSubject
 
 from fanfare_rx.errors import FanfareTimeoutError, JourneyDestroyedError, UsageError
 
-__all__ = ["Store", "Unsubscribe"]
+__all__ = ["Store", "Unsubscribe", "ValueStore"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -170,7 +169,7 @@ class Store(Observable[T], Generic[T]):
 
         Usage: ``stage = journey.state.derive(lambda s: s.journey_stage)``
         """
-        return _DerivedStore(self, self._attach, selector, then, while_listened)
+        return _DerivedStore(self, selector, then, while_listened)
 
     def listen(self, callback: Callable[[T], Any] | Callable[[T, T], Any]) -> Unsubscribe:
         """Call ``callback(value)`` (or ``callback(value, old_value)`` when it takes two
@@ -183,15 +182,40 @@ class Store(Observable[T], Generic[T]):
         Usage: ``off = store.listen(lambda new, old: print(old, "->", new)); ...; off()``
         """
         listener: _Listener[T] = _Listener(None, callback, _takes_old_value(callback))
-        listener.detach = self._attach(listener)
+        if self.attach(listener):
+            listener.store = self
         return listener
 
-    def _attach(self, sink: abc.ObserverBase[T]) -> Callable[[abc.ObserverBase[T]], None]:
-        """Feed ``sink`` (which guards its own callbacks) the current value, then every change;
-        returns what detaches it (called with ``sink``). A store over any observable pays an Rx
-        subscription; the root and derived stores override it with a plain list entry."""
-        subscription = self._source.subscribe(sink)
-        return lambda _: subscription.dispose()
+    def attach(self, sink: abc.ObserverBase[T]) -> bool:
+        """The listener protocol behind ``listen``, ``subscribe`` and derived stores: feed
+        ``sink`` (which guards its own callbacks) the current value, then every change, until
+        :meth:`detach`; False when the store had ended (``sink`` was told so at once and is not
+        attached). A store over any observable pays an Rx subscription per sink; the root and
+        derived stores keep a plain list entry (the sink holds the store, not a bound method)::
+
+            store  : a---b---c--|
+            attach :   a-b---c--|
+
+        Usage: ``if store.attach(sink): ...; store.detach(sink)``
+        """
+        subscriptions = self._subscriptions
+        if subscriptions is None:
+            subscriptions = self._subscriptions = {}
+        subscriptions[sink] = self._source.subscribe(sink)
+        return True
+
+    def detach(self, sink: abc.ObserverBase[T]) -> None:
+        """Stop feeding ``sink`` (nothing if it is not attached).
+
+        Usage: ``store.detach(sink)``
+        """
+        subscriptions = self._subscriptions
+        subscription = subscriptions.pop(sink, None) if subscriptions else None
+        if subscription is not None:
+            subscription.dispose()
+
+    #: The Rx subscriptions of :meth:`attach` on a store over any observable (made on first).
+    _subscriptions: dict[abc.ObserverBase[Any], abc.DisposableBase] | None = None
 
     def __aiter__(self) -> AsyncIterator[T]:
         """``async for value in store``: the current value first, then changes. A slow
@@ -254,16 +278,17 @@ def _timeout_seconds(timeout: object) -> float | None:
 _UNSET: Any = object()
 
 
-class _Listener(abc.ObserverBase[T]):
+class _Listener(abc.ObserverBase[T], abc.DisposableBase):
     """One listener of a store, a plain entry in its list: an Rx observer (``subscribe``) or a
     ``listen`` callback (the first value it gets is the baseline, not a change). Its callbacks
-    are guarded; calling it unsubscribes (``listen`` returns it)::
+    are guarded; calling or disposing it unsubscribes (``listen`` and ``subscribe`` return
+    it)::
 
         values   : a---b---c--
         callback :     b---c--   (b, a) (c, b) with the old value
     """
 
-    __slots__ = ("_callback", "_observer", "_previous", "_with_old", "detach")
+    __slots__ = ("_callback", "_observer", "_previous", "_with_old", "store")
 
     def __init__(self, observer: abc.ObserverBase[T] | None,
                  callback: Callable[..., Any] | None = None, with_old: bool = False) -> None:
@@ -271,14 +296,18 @@ class _Listener(abc.ObserverBase[T]):
         self._callback = callback
         self._with_old = with_old
         self._previous: T = _UNSET
-        #: Detaches this listener from its store (None: detached or never attached).
-        self.detach: Callable[[abc.ObserverBase[T]], None] | None = None
+        #: The store it is attached to (None: detached, ended or never attached).
+        self.store: Store[T] | None = None
 
     def __call__(self) -> None:
         self._observer = self._callback = None  # no call after this, even in a running emission
-        detach, self.detach = self.detach, None
-        if detach is not None:
-            detach(self)
+        store, self.store = self.store, None
+        if store is not None:
+            store.detach(self)
+
+    def dispose(self) -> None:
+        """Unsubscribe (the Rx subscription's end)."""
+        self()
 
     def on_next(self, value: T) -> None:
         try:
@@ -299,7 +328,7 @@ class _Listener(abc.ObserverBase[T]):
             log.exception("a store subscriber raised; the journey continues")
 
     def on_error(self, error: Exception) -> None:
-        observer, self._observer, self._callback, self.detach = self._observer, None, None, None
+        observer, self._observer, self._callback, self.store = self._observer, None, None, None
         if observer is not None:
             try:
                 observer.on_error(error)
@@ -307,7 +336,7 @@ class _Listener(abc.ObserverBase[T]):
                 log.exception("a store subscriber raised in on_error")
 
     def on_completed(self) -> None:
-        observer, self._observer, self._callback, self.detach = self._observer, None, None, None
+        observer, self._observer, self._callback, self.store = self._observer, None, None, None
         if observer is not None:
             try:
                 observer.on_completed()
@@ -330,45 +359,158 @@ class _RootStore(Store[T], Generic[T]):
     def get(self) -> T:
         return self._subject.value
 
-    def _attach(self, sink: abc.ObserverBase[T]) -> Callable[[abc.ObserverBase[T]], None]:
+    def attach(self, sink: abc.ObserverBase[T]) -> bool:
         subject = self._subject
         with subject.lock:
             subject.check_disposed()
             if not subject.is_stopped:
                 subject.observers.append(sink)
                 sink.on_next(subject.value)
-                return self._detach
+                return True
             error = subject.exception
         if error is not None:
             sink.on_error(error)
         else:
             sink.on_completed()
-        return _detached
+        return False
 
     def _subscribe_core(
         self,
         observer: abc.ObserverBase[T],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        return _listened(self._attach, observer)
+        return _listened(self, observer)
 
-    def _detach(self, sink: abc.ObserverBase[T]) -> None:
+    def detach(self, sink: abc.ObserverBase[T]) -> None:
         subject = self._subject
         with subject.lock:
             if not subject.is_disposed and sink in subject.observers:
                 subject.observers.remove(sink)
 
 
-def _listened(attach: Callable[[abc.ObserverBase[T]], Callable[[abc.ObserverBase[T]], None]],
-              observer: abc.ObserverBase[T]) -> abc.DisposableBase:
-    """An Rx subscription of ``observer`` as one plain listener (guarded) of a store."""
+#: A store's listeners: None (nobody listens), the one listener itself, or a list of two or
+#: more (most stores have one listener: it costs no list).
+_Entries = abc.ObserverBase[Any] | list[abc.ObserverBase[Any]] | None
+
+
+def _with(entries: _Entries, sink: abc.ObserverBase[Any]) -> _Entries:
+    """``entries`` with ``sink`` added last."""
+    if entries is None:
+        return sink
+    if isinstance(entries, list):
+        entries.append(sink)
+        return entries
+    return [entries, sink]
+
+
+def _without(entries: _Entries, sink: abc.ObserverBase[Any]) -> tuple[_Entries, bool]:
+    """``entries`` without ``sink``, and whether it was there."""
+    if entries is sink:
+        return None, True
+    if isinstance(entries, list) and sink in entries:
+        entries.remove(sink)
+        return (entries[0] if len(entries) == 1 else entries), True
+    return entries, False
+
+
+def _listing(entries: _Entries) -> tuple[abc.ObserverBase[Any], ...]:
+    """The listeners as a tuple (a copy: one may leave or come while they are called)."""
+    if entries is None:
+        return ()
+    return tuple(entries) if isinstance(entries, list) else (entries,)
+
+
+class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
+    """A root store that holds its value, with a ``BehaviorSubject``'s semantics: the current
+    value replayed to each new subscriber, ``on_next`` publishing to every listener in the
+    order they came, ``on_completed``/``on_error`` ending it (a late subscriber gets the end).
+    The journey's fold is its observer; its listeners and derived stores are plain entries (the
+    one listener itself, a list from the second on: no subject, lock or observer list)::
+
+        on_next   : --b---c---|
+        subscribe : a-b---c---|     (current value first)
+        listen    : ----------c|    (listened after b)
+
+    Usage: ``store = ValueStore(0); store.on_next(1); store.get()`` -> ``1``
+    """
+
+    def __init__(self, value: T, scheduler: abc.SchedulerBase | None = None) -> None:
+        # Store.__init__ would keep a source and a getter: this store is its own source.
+        self._value = value
+        self._scheduler = scheduler
+        self._listeners: _Entries = None
+        self._stopped = False
+        self._error: Exception | None = None
+
+    def get(self) -> T:
+        return self._value
+
+    @property
+    def listeners(self) -> tuple[abc.ObserverBase[T], ...]:
+        """The listeners attached now (derived stores count as one each)."""
+        return _listing(self._listeners)
+
+    def on_next(self, value: T) -> None:
+        """Set the value and publish it to every listener (nothing once ended)."""
+        if self._stopped:
+            return
+        self._value = value
+        listeners = self._listeners
+        if listeners is None:
+            return
+        if not isinstance(listeners, list):
+            listeners.on_next(value)
+            return
+        for listener in tuple(listeners):  # a listener may leave (or come) meanwhile
+            listener.on_next(value)
+
+    def on_error(self, error: Exception) -> None:
+        """End with ``error``: every listener gets it, later subscribers too."""
+        if not self._stopped:
+            self._error = error
+            for listener in self._end():
+                listener.on_error(error)
+
+    def on_completed(self) -> None:
+        """End: every listener completes, later subscribers too."""
+        if not self._stopped:
+            for listener in self._end():
+                listener.on_completed()
+
+    def _end(self) -> tuple[abc.ObserverBase[T], ...]:
+        self._stopped = True
+        listeners, self._listeners = self._listeners, None
+        return _listing(listeners)
+
+    def attach(self, sink: abc.ObserverBase[T]) -> bool:
+        if self._stopped:
+            if self._error is not None:
+                sink.on_error(self._error)
+            else:
+                sink.on_completed()
+            return False
+        self._listeners = _with(self._listeners, sink)
+        sink.on_next(self._value)
+        return True
+
+    def detach(self, sink: abc.ObserverBase[T]) -> None:
+        self._listeners = _without(self._listeners, sink)[0]
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[T],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        return _listened(self, observer)
+
+
+def _listened(store: Store[T], observer: abc.ObserverBase[T]) -> abc.DisposableBase:
+    """An Rx subscription of ``observer`` as one plain listener (guarded) of ``store``: the
+    listener is the subscription's disposable too."""
     listener = _Listener(observer)
-    listener.detach = attach(listener)
-    return Disposable(listener)
-
-
-def _detached(_: object) -> None:
-    """What detaches a listener of a store that had ended: nothing."""
+    if store.attach(listener):
+        listener.store = store
+    return listener
 
 
 class _Mount(abc.ObserverBase[T], Generic[T, U]):
@@ -379,18 +521,19 @@ class _Mount(abc.ObserverBase[T], Generic[T, U]):
         listeners : a---------b---|
     """
 
-    __slots__ = ("detach", "emitted", "ended", "listeners", "release", "selector", "then",
+    __slots__ = ("emitted", "ended", "listeners", "parent", "release", "selector", "then",
                  "value")
 
     def __init__(self, selector: Callable[[T], Any], then: Callable[[Any], U] | None) -> None:
         self.selector = selector
         self.then = then
-        self.listeners: list[abc.ObserverBase[U]] = []
+        #: The store's listeners (see ``_Entries``).
+        self.listeners: _Entries = None
         self.value: Any = _UNSET  # the selected value (repeats of it are dropped)
         self.emitted: U = _UNSET  # what the listeners got: ``then(value)``, or the value
         self.ended = False
-        #: Detaches this mount from the parent store.
-        self.detach: Callable[[abc.ObserverBase[T]], None] = _detached
+        #: The parent store it is attached to (None: not attached, or detached).
+        self.parent: Store[T] | None = None
         #: What the store's ``while_listened`` returned, called once the mount ended.
         self.release: Unsubscribe | None = None
 
@@ -404,7 +547,11 @@ class _Mount(abc.ObserverBase[T], Generic[T, U]):
             log.exception("a derived store's selector raised; the journey continues")
             return
         self.value, self.emitted = selected, emitted
-        for listener in tuple(self.listeners):
+        listeners = self.listeners
+        if listeners is not None and not isinstance(listeners, list):
+            listeners.on_next(emitted)  # the one listener: no copy of a list
+            return
+        for listener in _listing(listeners):
             listener.on_next(emitted)
 
     def on_error(self, error: Exception) -> None:
@@ -415,13 +562,14 @@ class _Mount(abc.ObserverBase[T], Generic[T, U]):
         for listener in self.end():
             listener.on_completed()
 
-    def end(self) -> list[abc.ObserverBase[U]]:
+    def end(self) -> tuple[abc.ObserverBase[U], ...]:
         """Unmount: detach from the parent; the listeners that were attached."""
-        listeners, self.listeners = self.listeners, []
+        listeners, self.listeners = _listing(self.listeners), None
         if not self.ended:
             self.ended = True
-            detach, self.detach = self.detach, _detached
-            detach(self)
+            parent, self.parent = self.parent, None
+            if parent is not None:
+                parent.detach(self)
             release, self.release = self.release, None
             if release is not None:
                 release()
@@ -434,13 +582,11 @@ class _DerivedStore(Store[U], Generic[T, U]):
     later ones share it, the last one to leave detaches it. Each listener is one plain entry in
     the mount's list."""
 
-    def __init__(self, parent: Store[T], attach: Callable[[abc.ObserverBase[T]],
-                 Callable[[abc.ObserverBase[T]], None]], selector: Callable[[T], Any],
+    def __init__(self, parent: Store[T], selector: Callable[[T], Any],
                  then: Callable[[Any], U] | None = None,
                  while_listened: Callable[[], Unsubscribe] | None = None) -> None:
         self._scheduler = parent.scheduler
         self._parent = parent
-        self._parent_attach = attach
         self._selector = selector
         self._then = then
         self._while_listened = while_listened
@@ -455,30 +601,32 @@ class _DerivedStore(Store[U], Generic[T, U]):
         """Whether the store is subscribed to its parent (someone listens)."""
         return self._mount is not None and not self._mount.ended
 
-    def _attach(self, sink: abc.ObserverBase[U]) -> Callable[[abc.ObserverBase[U]], None]:
+    def attach(self, sink: abc.ObserverBase[U]) -> bool:
         mount = self._mount
         if mount is None or mount.ended:
             mount = self._mount = _Mount(self._selector, self._then)
-            mount.listeners.append(sink)
+            mount.listeners = _with(mount.listeners, sink)
             # The parent replays its current value: that reaches the new listener first.
-            detach = self._parent_attach(mount)
-            if mount.ended:  # the parent had ended: the listener was told already
-                return _detached
-            mount.detach = detach
+            attached = self._parent.attach(mount)
+            if mount.ended:  # the parent had ended (the listener was told), or it left at once
+                if attached:
+                    self._parent.detach(mount)
+                return False
+            mount.parent = self._parent
             if self._while_listened is not None:
                 mount.release = self._while_listened()
         else:
-            mount.listeners.append(sink)
+            mount.listeners = _with(mount.listeners, sink)
             if mount.value is not _UNSET:
                 sink.on_next(mount.emitted)
-        return self._detach
+        return True
 
-    def _detach(self, sink: abc.ObserverBase[U]) -> None:
+    def detach(self, sink: abc.ObserverBase[U]) -> None:
         mount = self._mount
-        if mount is None or sink not in mount.listeners:
+        if mount is None:
             return
-        mount.listeners.remove(sink)
-        if not mount.listeners:
+        mount.listeners, found = _without(mount.listeners, sink)
+        if found and mount.listeners is None:
             self._mount = None
             mount.end()
 
@@ -487,7 +635,7 @@ class _DerivedStore(Store[U], Generic[T, U]):
         observer: abc.ObserverBase[U],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        return _listened(self._attach, observer)
+        return _listened(self, observer)
 
 
 async def _latest_values(store: Observable[T]) -> AsyncGenerator[T, None]:

@@ -116,7 +116,7 @@ async def test_the_owning_fanfare_follows_a_journey_without_a_subscription(
     journey = fanfare.experiences.create_journey(sb.experiences["queue"])
     await journey.start()
     await journey.enter_queue()
-    assert journey._pipeline.subject.observers == []
+    assert journey._pipeline.state.listeners == ()
     assert "queue:entered" in events, events
 
 

@@ -344,3 +344,46 @@ def test_the_loop_scheduler_is_one_per_loop_and_keeps_no_loop_alive() -> None:
         asyncio.run(use())
     gc.collect()
     assert [ref() for ref in loops] == [None, None, None]
+
+
+def _tracked() -> Counter[str]:
+    return Counter(type(o).__qualname__ for o in gc.get_objects())
+
+
+async def test_timers_run_in_the_schedulers_one_context_not_a_copy_each() -> None:
+    """asyncio copies the caller's context for each timer unless told which to use: the loop
+    scheduler's timers (and its bare ``call_later``) all run in the one context it was made in,
+    so a pending timer is its loop handle, its action and one small disposable."""
+    import contextvars
+
+    seen: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="made")
+    scheduler = LoopScheduler(asyncio.get_running_loop())
+    seen.set("scheduled")  # after the scheduler was made: its timers do not see it
+    heard: list[str] = []
+
+    def action(_: abc.SchedulerBase, __: Any = None) -> None:
+        heard.append(seen.get())
+
+    scheduler.schedule_relative(0.01, action).dispose()  # warm: the ABC caches of the checks
+    gc.collect()
+    before = _tracked()
+    timers = [scheduler.schedule_relative(0.01, action) for _ in range(100)]
+    handles = [scheduler.call_later(0.01, lambda: heard.append(seen.get())) for _ in range(100)]
+    grown = _tracked() - before
+    assert grown["Context"] == 0, grown
+    # a timer: its handle, _Timer, bound run and arguments; call_later: the handle (+ the lambda
+    # and its closure, the test's own)
+    assert sum(grown.values()) <= 100 * 4 + 100 * 3 + 10, grown
+    await asyncio.sleep(0.05)
+    assert heard == ["made"] * 200
+    assert all(handle.cancelled() is False for handle in handles) and len(timers) == 100
+
+
+async def test_call_later_runs_soon_for_a_due_time_not_in_the_future() -> None:
+    scheduler = LoopScheduler(asyncio.get_running_loop())
+    ran: list[str] = []
+    scheduler.call_later(0, lambda: ran.append("now"))
+    cancelled = scheduler.call_later(0.001, lambda: ran.append("never"))
+    cancelled.cancel()
+    await asyncio.sleep(0.01)
+    assert ran == ["now"]

@@ -52,7 +52,7 @@ from fanfare_rx.journey.core.messages import (
     WaitlistChanged,
 )
 from fanfare_rx.journey.core.view import view_of
-from fanfare_rx.journey.effect_context import EffectContext
+from fanfare_rx.journey.effect_context import CallbackLink, EffectContext
 from fanfare_rx.journey.effects import effect_for
 from fanfare_rx.models import wire
 from fanfare_rx.models.actions import (
@@ -392,7 +392,8 @@ class JourneyMachine(RuleBasedStateMachine):
             assert rules.rule_for_value(facts, value) is not None
             requested = reduce(s, ActionRequested(at=self.now, action=rule_.g1, value=value))
             assert requested.journey_stage is s.journey_stage  # folded, not refused
-            ctx = EffectContext(AcceptingServer(s), lambda: s, lambda: self.now)
+            ctx = EffectContext(AcceptingServer(s), CallbackLink(lambda _: None, lambda: s,
+                                                                  lambda: self.now))
             name = SequenceAction(rule_.g1) if rule_.g1 in {a.value for a in SequenceAction} else rule_.g1
             errors: list[Exception] = []
             effect_for(ctx, name, value).subscribe(on_error=errors.append)

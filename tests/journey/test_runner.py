@@ -15,10 +15,14 @@ from reactivex import operators as ops
 
 from fanfare_rx.errors import FanfareError, JourneyDestroyedError
 from fanfare_rx.journey.core.machine import initial_snapshot
-from fanfare_rx.journey.core.messages import Message
+from fanfare_rx.journey.core.messages import ConsumerState, Message
+from fanfare_rx.journey.effect_context import CallbackLink
 from fanfare_rx.journey.lean import LoopScheduler, awaited, items
+from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.runner import EffectRunner
 from fanfare_rx.models.journey import JourneySnapshot
+from fanfare_rx.testing import JourneyHarness
+from fanfare_rx.testing import builders as b
 
 SNAPSHOT = initial_snapshot("exp-1")
 
@@ -30,8 +34,8 @@ def _effect(call: Callable[[], Awaitable[object]]) -> Observable[Message]:
 
 def _runner(sent: list[Message] | None = None) -> EffectRunner:
     scheduler = LoopScheduler.of(asyncio.get_running_loop())
-    return EffectRunner(object(), scheduler, (sent if sent is not None else []).append,  # type: ignore[arg-type]
-                        lambda: SNAPSHOT, lambda: 0)
+    return EffectRunner(object(), scheduler, CallbackLink(  # type: ignore[arg-type]
+        (sent if sent is not None else []).append, lambda: SNAPSHOT, lambda: 0))
 
 
 async def test_the_result_replays_to_late_subscribers_and_awaiters() -> None:
@@ -131,3 +135,56 @@ async def test_an_awaited_action_in_flight_costs_a_few_objects_over_its_request(
     gate.set_result(None)
     await asyncio.sleep(0.01)
     assert library - baseline <= 12, (library, baseline)
+
+
+def _queued() -> JourneySnapshot:
+    """A journey's snapshot once it is in a queue (what a status poll reads)."""
+    h = JourneyHarness(b.experience("queue"))
+    h.server.on_route("-r|", r=b.routed())
+    h.server.on_status("-n|", n=b.not_queued())
+    h.server.on_enter("-q|", q=b.queued(3))
+    h.act("-s---e", s="start", e="enter_queue")
+    h.advance(10)
+    snapshot = h.journey.state.get()
+    assert snapshot.sequence_stage == "participating"
+    return snapshot
+
+
+async def test_a_poll_in_flight_costs_a_few_objects_over_its_request() -> None:
+    """A status poll waiting for its answer holds, over its request's task, its run (the
+    task's done callback itself) and the status mapper; the poller is its observer: no
+    callback bound per poll (a bound done callback and three bound observer callbacks were
+    three more objects alive per request, and each outlived a young collection or two)."""
+    loop = asyncio.get_running_loop()
+    gate: asyncio.Future[None] = loop.create_future()
+    scheduler = LoopScheduler.of(loop)
+    queued = _queued()
+
+    async def request() -> ConsumerState:
+        await gate
+        return b.queued(2)
+
+    class Port:
+        def fetch_status(self, distribution: object) -> Observable[ConsumerState]:
+            return awaited(request)
+
+    pollers = [Poller(EffectRunner(Port(), scheduler,  # type: ignore[arg-type]
+                                   CallbackLink(lambda _: None, lambda: queued, lambda: 0)),
+                      scheduler) for _ in range(100)]
+
+    async def per_request(start: Callable[[int], object]) -> float:
+        gc.collect()
+        before = len(gc.get_objects())
+        started = [start(i) for i in range(100)]
+        await asyncio.sleep(0.15)  # the polls' timers (100 ms) fired: their requests wait
+        gc.collect()
+        return (len(gc.get_objects()) - before - 1) / len(started)
+
+    baseline = await per_request(lambda _: asyncio.ensure_future(request()))  # the request
+    polling = await per_request(lambda i: pollers[i].start(interval_ms=100))
+    assert all(poller.is_polling for poller in pollers)
+    gate.set_result(None)
+    await asyncio.sleep(0.01)
+    for poller in pollers:
+        poller.stop()
+    assert polling - baseline <= 3.5, (polling, baseline)  # 6 before

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
+from collections.abc import Callable
 
 import pytest
+from reactivex import Observer
 from reactivex.subject import BehaviorSubject
 from reactivex.testing import TestScheduler
 
 from fanfare_rx import FanfareTimeoutError, JourneyDestroyedError, Store, TimeoutError, UsageError
+from fanfare_rx.journey.store import ValueStore
 from fanfare_rx.testing import JourneyHarness, assert_marbles, record
 from fanfare_rx.testing import builders as b
 
@@ -138,7 +141,7 @@ async def test_wait_for_times_out_in_the_journeys_virtual_time() -> None:
     h.advance(2)  # 31 virtual seconds: no real time passes
     with pytest.raises(FanfareTimeoutError):
         await asyncio.wait_for(waiting, timeout=2)
-    assert h.journey._pipeline.subject.observers == []  # nothing left listening
+    assert h.journey._pipeline.state.listeners == ()  # nothing left listening
 
 
 async def test_wait_for_resolves_in_virtual_time_before_its_timeout() -> None:
@@ -186,16 +189,18 @@ def _tracked_per(action: object, count: int = 100) -> float:
 
 
 def test_a_listener_costs_a_few_objects_not_an_rx_subscription() -> None:
-    """``listen`` on a root or derived store is a plain entry in a list: a listener object
-    and its detach method (an Rx subscription was about 20 objects, 3 to 8 of them locks)."""
+    """``listen`` on a root or derived store is a plain entry: a listener object that holds its
+    store, kept as the store's one listener, in a list from the second on (an Rx subscription
+    was about 20 objects, 3 to 8 of them locks; a bound detach method per listener and per
+    mount and a list per store were one more each). Counts include the test's own callback."""
     subjects = [BehaviorSubject(0) for _ in range(100)]
     roots = [Store.of_subject(subject) for subject in subjects]
     derived = [root.derive(lambda v: v % 2) for root in roots]
     listeners = iter(roots)
-    assert _tracked_per(lambda: next(listeners).listen(lambda _: None)) <= 3
+    assert _tracked_per(lambda: next(listeners).listen(lambda _: None)) <= 2
     mounts = iter(derived)  # the first listener mounts the store on its parent
-    assert _tracked_per(lambda: next(mounts).listen(lambda _: None)) <= 7
-    later = iter(derived)
+    assert _tracked_per(lambda: next(mounts).listen(lambda _: None)) <= 3
+    later = iter(derived)  # the second listener makes the list
     assert _tracked_per(lambda: next(later).listen(lambda _: None)) <= 3
 
 
@@ -276,9 +281,9 @@ def test_a_view_or_page_listener_costs_a_few_objects() -> None:
         _ = journey.view, journey.page
     first_views, later_views = iter(journeys), iter(journeys)
     first_pages, later_pages = iter(journeys), iter(journeys)
-    assert _tracked_per(lambda: next(first_views).view.listen(lambda _: None)) <= 20
+    assert _tracked_per(lambda: next(first_views).view.listen(lambda _: None)) <= 12
     assert _tracked_per(lambda: next(later_views).view.listen(lambda _: None)) <= 3
-    assert _tracked_per(lambda: next(first_pages).page.listen(lambda _: None)) <= 12
+    assert _tracked_per(lambda: next(first_pages).page.listen(lambda _: None)) <= 8
     assert _tracked_per(lambda: next(later_pages).page.listen(lambda _: None)) <= 3
 
 
@@ -292,3 +297,97 @@ def test_every_listener_of_the_view_gets_the_same_bound_view() -> None:
     h.act("s", s="start")
     h.advance(3)
     assert len(first) > 1 and [id(v) for v in first] == [id(v) for v in second]
+
+
+def _script(root: Store[int], publish: Callable[[int], None], end: Callable[[], None]) -> list[str]:
+    """What subscribers and listeners of ``root`` see when ``publish``/``end`` drive it: the
+    same script for a ``BehaviorSubject``'s store and a :class:`ValueStore`."""
+    seen: list[str] = []
+    root.subscribe(lambda v: seen.append(f"s1:{v}"), lambda e: seen.append(f"s1#{e}"),
+                   lambda: seen.append("s1|"))
+    off = root.listen(lambda v, old: seen.append(f"l:{old}>{v}"))
+    tens = root.derive(lambda v: v // 10)
+    tens.subscribe(lambda v: seen.append(f"d:{v}"), on_completed=lambda: seen.append("d|"))
+    offs: list[Callable[[], None]] = []
+    root.listen(lambda v: offs.pop()() if offs else None)  # the next one leaves mid-emission
+    offs.append(root.listen(lambda v: seen.append(f"gone:{v}")))
+    publish(11)
+    inner = root.subscribe(lambda v: seen.append(f"s2:{v}"))
+    publish(12)
+    off()
+    inner.dispose()
+    publish(25)
+    seen.append(f"get:{root.get()}")
+    end()
+    publish(30)  # after the end: nothing
+    root.subscribe(lambda v: seen.append(f"late:{v}"), lambda e: seen.append(f"late#{e}"),
+                   lambda: seen.append("late|"))
+    return seen
+
+
+@pytest.mark.parametrize("ending", ["completed", "error"])
+def test_a_value_store_is_seen_as_a_behavior_subjects_store_is(ending: str) -> None:
+    """The journey's root store holds its value (no subject, lock or observer list per
+    journey); subscribers, listeners and derived stores see what they see of a
+    ``BehaviorSubject``: replay, order, the end replayed to late subscribers."""
+    subject: BehaviorSubject[int] = BehaviorSubject(1)
+    value_store = ValueStore(1)
+    error = ValueError("broken")
+
+    def end_subject() -> None:
+        subject.on_completed() if ending == "completed" else subject.on_error(error)
+
+    def end_store() -> None:
+        value_store.on_completed() if ending == "completed" else value_store.on_error(error)
+
+    expected = _script(Store.of_subject(subject), subject.on_next, end_subject)
+    assert _script(value_store, value_store.on_next, end_store) == expected
+    assert "late|" in expected or "late#broken" in expected
+    assert value_store.listeners == ()
+
+
+def test_a_value_store_keeps_no_list_while_nobody_listens() -> None:
+    store = ValueStore(0)
+    assert store.listeners == () and store._listeners is None
+    off = store.listen(lambda _: None)
+    assert len(store.listeners) == 1
+    off()
+    assert store._listeners is None  # the last one left: no empty list kept
+
+
+class _Sink(Observer[int]):
+    """A sink that records, and may leave its store on the first value it gets."""
+
+    def __init__(self, store: Store[int] | None = None) -> None:
+        super().__init__()
+        self.seen: list[object] = []
+        self.leave_from = store
+
+    def on_next(self, value: int) -> None:
+        self.seen.append(value)
+        if self.leave_from is not None:
+            self.leave_from.detach(self)
+
+    def on_completed(self) -> None:
+        self.seen.append("|")
+
+
+def test_attach_and_detach_are_the_listener_protocol_of_every_store() -> None:
+    """A sink attached to a store gets the current value then the changes until detached; an
+    ended store tells it at once and does not attach it; a sink leaving a derived store during
+    the mount's first value leaves nothing attached to the parent."""
+    root = ValueStore(1)
+    sink = _Sink()
+    assert root.attach(sink)
+    root.on_next(2)
+    root.detach(sink)
+    root.on_next(3)
+    assert sink.seen == [1, 2] and root.listeners == ()
+    leaving = root.derive(lambda v: v * 10)
+    quitter = _Sink(leaving)
+    assert not leaving.attach(quitter)  # it left at once
+    assert quitter.seen == [30] and root.listeners == ()
+    root.on_completed()
+    late = _Sink()
+    assert not root.attach(late) and late.seen == ["|"]
+    assert not root.derive(lambda v: v).attach(late) and late.seen == ["|", "|"]

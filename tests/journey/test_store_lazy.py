@@ -115,14 +115,14 @@ def test_derived_listen_old_value_is_the_previous_selected_value() -> None:
 
 def test_journey_stores_are_unmounted_until_listened() -> None:
     h = JourneyHarness(b.experience("queue"))
-    subject = h.journey._pipeline.subject
-    assert subject.observers == []
+    state = h.journey._pipeline.state
+    assert state.listeners == ()
     off = h.journey.sequence_stage.listen(lambda _: None)
     h.journey.journey_stage.listen(lambda _: None)
-    assert len(subject.observers) == 2
+    assert len(state.listeners) == 2
     assert h.journey.sequence_stage is h.journey.sequence_stage  # one store per attribute
     off()
-    assert len(subject.observers) == 1
+    assert len(state.listeners) == 1
 
 
 def test_journey_store_marbles_unchanged_by_lazy_mounting() -> None:
@@ -181,7 +181,7 @@ async def test_async_for_ends_when_the_journey_is_destroyed() -> None:
     h.journey.destroy()
     await asyncio.wait_for(task, timeout=5)
     assert seen == ["not_started"]
-    assert h.journey._pipeline.subject.observers == []
+    assert h.journey._pipeline.state.listeners == ()
 
 
 async def test_async_for_raises_the_store_error() -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import attrs
 
+from fanfare_rx.journey.core.shared import shared
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionStatus, DistributionSummary
@@ -108,14 +109,15 @@ def _from_me(
     summary = from_projection(found)
     sequence = find_sequence(experience, sequence_id)
     waitlist_id = sequence.waitlist.id if sequence is not None and sequence.waitlist else None
-    return attrs.evolve(summary, status=status or summary.status, waitlist_id=waitlist_id)
+    return shared(attrs.evolve(summary, status=status or summary.status, waitlist_id=waitlist_id))
 
 
 def distribution_for(
     experience: wire.Experience, sequence_id: str, status: DistributionStatus | None, at: int,
     projection: wire.JourneyProjection | None = None,
 ) -> DistributionSummary | None:
-    """The sequence's current distribution: its first one (a sequence normally has one).
+    """The sequence's current distribution: its first one (a sequence normally has one),
+    shared with the journeys that located an equal one.
 
     ``status`` comes from the server (route availability); the client clock is consulted
     only when the server gave none. A gen C experience lists no timed releases: then the
@@ -128,6 +130,6 @@ def distribution_for(
     if not found:
         return _from_me(projection, experience, sequence_id, status)
     summary = found[0]
-    return attrs.evolve(
+    return shared(attrs.evolve(
         summary, status=status or timing_status(summary.opens_at, summary.closes_at, at)
-    )
+    ))

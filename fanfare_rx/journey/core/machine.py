@@ -42,6 +42,7 @@ from fanfare_rx.journey.core.messages import (
     Tick,
     WaitlistChanged,
 )
+from fanfare_rx.journey.core.shared import shared
 from fanfare_rx.models.journey import (
     JourneyAction,
     JourneyContext,
@@ -55,19 +56,20 @@ __all__ = ["MAX_EVENTS", "initial_snapshot", "is_available", "reduce"]
 
 
 def initial_snapshot(experience_id: str) -> JourneySnapshot:
-    """The ``not_started`` snapshot of a new journey.
+    """The ``not_started`` snapshot of a new journey (one instance shared by the journeys of
+    an experience until each folds its first change).
 
     Usage: ``initial_snapshot("exp-1").available_actions.journey`` -> ``(START,)``
     """
     context = JourneyContext(experience_id=experience_id)
-    return JourneySnapshot(
+    return shared(JourneySnapshot(
         journey_stage=JourneyStage.NOT_STARTED,
         sequence_stage=SequenceStage.NONE,
         context=context,
         available_actions=tables.available_actions(
             JourneyStage.NOT_STARTED, SequenceStage.NONE, (), context
         ),
-    )
+    ))
 
 
 def is_available(snapshot: JourneySnapshot, action: JourneyAction | SequenceAction | str) -> bool:

@@ -18,6 +18,7 @@ from fanfare_rx.journey.core.messages import (
     Tick,
     WaitlistChanged,
 )
+from fanfare_rx.journey.core.shared import shared
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.mechanisms.base import Standing
 from fanfare_rx.models import wire
@@ -120,7 +121,7 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
                            code="UNKNOWN_STATUS", status=status_text)]
     stage = outcome.stage
     if outcome.participating and distribution.status is DS.UPCOMING:
-        distribution = attrs.evolve(distribution, status=DS.OPEN)  # the server says it is open
+        distribution = shared(attrs.evolve(distribution, status=DS.OPEN))  # the server says so
     participation: Participation | None = None
     if outcome.participating or stage is SS.ADMISSION_EXPIRED:
         participation = ctx.participation
@@ -130,8 +131,9 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
                                          and participation.status == status_text
                                          and participation.slot_id == slot_id
                                          and participation.location_id == location_id):
-            participation = Participation(id=distribution.id, type=ptype, status=status_text,
-                                          slot_id=slot_id, location_id=location_id)
+            participation = shared(Participation(id=distribution.id, type=ptype,
+                                                 status=status_text, slot_id=slot_id,
+                                                 location_id=location_id))
     elif stage is SS.WAITLIST_ENTERED:
         participation = ctx.participation  # still on the waitlist: that entry stays
     expires = standing.expires_at
@@ -201,7 +203,7 @@ def _not_open(msg: ActionFailed) -> bool:
 def _ended(snap: JourneySnapshot, ctx: JourneyContext, outcome: str, status: DS | None) -> JourneySnapshot:
     distribution = ctx.distribution
     if distribution is not None and status is not None:
-        distribution = attrs.evolve(distribution, status=status)
+        distribution = shared(attrs.evolve(distribution, status=status))
     ctx = attrs.evolve(ctx, distribution=distribution, outcome=outcome, participation=None,
                        admittance_token=None, waitlist_entered_at=None)
     return attrs.evolve(snap, sequence_stage=SS.ENDED, context=ctx)

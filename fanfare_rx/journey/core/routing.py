@@ -19,6 +19,7 @@ from fanfare_rx.journey.core.messages import (
     RouteResolved,
     SessionLost,
 )
+from fanfare_rx.journey.core.shared import shared
 from fanfare_rx.journey.core.stages import ended_outcome
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
@@ -401,7 +402,7 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     if distribution is None and same_sequence(snap, sequence.id):
         distribution = snap.context.distribution  # located before (e.g. through /consumers/me)
         if distribution is not None and status is not None:
-            distribution = attrs.evolve(distribution, status=status)
+            distribution = shared(attrs.evolve(distribution, status=status))
     events = _reroute_event(snap, sequence)
     if distribution is None and not (snap.journey_stage is JS.ROUTED
                                      and snap.context.sequence_id == sequence.id

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from fanfare_rx.journey.core import rules
 from fanfare_rx.journey.core.rules import SETTLING_STATUSES, is_settling
+from fanfare_rx.journey.core.shared import shared
 from fanfare_rx.journey.core.stages import (
     StatusOutcome,
     mechanism_of,
@@ -65,8 +66,8 @@ def available_actions(
     -> ``(JourneyAction.START,)``
     """
     facts = rules.facts_of(journey_stage, sequence_stage, requirements, context)
-    return AvailableActions(journey=rules.journey_actions(facts),
-                            sequence=rules.sequence_actions(facts))
+    return shared(AvailableActions(journey=rules.journey_actions(facts),
+                                   sequence=rules.sequence_actions(facts)))
 
 
 # --------------------------------------------------------------------------------------------
