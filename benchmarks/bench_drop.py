@@ -461,7 +461,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="shoppers of the shared-pool variants (default 10000)")
     parser.add_argument("--own-shoppers", type=int, default=3_000,
                         help="shoppers of the one-Fanfare-each variants (default 3000; 0: skip)")
-    parser.add_argument("--speed", type=float, default=10.0, help="sandbox clock speed")
+    parser.add_argument("--speed", type=float, default=1.0,
+                        help="sandbox clock speed (default 1: a real server's clock; faster, "
+                             "the clock offset each answer measures moves by seconds, which a "
+                             "real drop never sees, and every client then folds it)")
     parser.add_argument("--admit-seconds", type=float, default=30.0,
                         help="wall seconds in which the queue admits everyone (default 30)")
     parser.add_argument("--timeout", type=float, default=300.0)
