@@ -6,8 +6,9 @@ process of its own (so its peak RSS and garbage collector are its own):
 
 - ``library / pool``: one ``Fanfare`` and one journey per shopper, all on one shared ``HttpPool``;
 - ``bare / pool``: the same requests made by bare asyncio tasks with one aiohttp
-  ``ClientSession`` and ``json()`` (the same polling rule: a third of the wait estimate, 2-60 s,
-  ±20 % jitter);
+  ``ClientSession`` and ``json()``: the five of the library's join (the experience, a guest
+  session, route, the status of a participation the route may have found, enter), then the
+  same polling rule (a third of the wait estimate, 2-60 s, ±20 % jitter);
 - ``library / own`` and ``bare / own``: one ``Fanfare`` (one ``ClientSession``) per shopper,
   with ``--own-shoppers`` shoppers (3,000 by default);
 - with ``--tuned``, ``library / pool`` again in a process that opted in to
@@ -45,7 +46,7 @@ from fanfare_rx import Fanfare, HttpPool, ServerCadence, tune_gc
 from fanfare_rx.sandbox.process import SandboxProcess
 from fanfare_rx.wire.pool import DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_POOL_CONNECTIONS
 
-__all__ = ["GcMonitor", "LagMonitor", "main"]
+__all__ = ["GcMonitor", "LagMonitor", "bare_join", "main", "scenario"]
 
 EXPERIENCE, QUEUE = "exp-drop", "queue-drop"
 #: Shoppers joining at once (guest session, route, enter), library and bare alike.
@@ -250,6 +251,26 @@ def bare_delay(state: dict[str, Any], speed: float, rng: random.Random) -> float
     return delay * rng.uniform(0.8, 1.2)
 
 
+async def bare_join(session: aiohttp.ClientSession, base: str,
+                    key: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """The library's join by hand, request for request: the experience, a guest session, route,
+    the status of a participation the route may have found, enter. Returns the headers to poll
+    with and the queue state entered."""
+    headers = {"X-Publishable-Key": key}
+    async with session.get(f"{base}/experiences/{EXPERIENCE}", headers=headers) as response:
+        await response.json()
+    async with session.post(f"{base}/auth/guest", headers=headers) as response:
+        headers["Authorization"] = f"Bearer {(await response.json())['accessToken']}"
+    async with session.post(f"{base}/experiences/{EXPERIENCE}/route", json={},
+                            headers=headers) as response:
+        await response.json()
+    async with session.get(f"{base}/queues/{QUEUE}/status", headers=headers) as response:
+        await response.json()
+    async with session.post(f"{base}/queues/{QUEUE}/enter", headers=headers) as response:
+        state: dict[str, Any] = await response.json()
+    return headers, state
+
+
 async def _bare(args: argparse.Namespace, drop: Drop,
                 polling: asyncio.Event) -> tuple[Callable[[], Awaitable[None]], list[Any]]:
     shared = aiohttp.ClientSession(connector=_connector()) if args.pool == "pool" else None
@@ -270,14 +291,7 @@ async def _bare(args: argparse.Namespace, drop: Drop,
         state: dict[str, Any] = {}
         try:
             async with gate:
-                async with session.post(f"{base}/auth/guest", headers=headers) as response:
-                    headers["Authorization"] = f"Bearer {(await response.json())['accessToken']}"
-                async with session.post(f"{base}/experiences/{EXPERIENCE}/route", json={},
-                                        headers=headers) as response:
-                    await response.json()
-                async with session.post(f"{base}/queues/{QUEUE}/enter",
-                                        headers=headers) as response:
-                    state = await response.json()
+                headers, state = await bare_join(session, base, key)
         except Exception:  # noqa: BLE001 - counted, the drop goes on
             drop.errors += 1
         joined += 1
@@ -447,7 +461,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="shoppers of the shared-pool variants (default 10000)")
     parser.add_argument("--own-shoppers", type=int, default=3_000,
                         help="shoppers of the one-Fanfare-each variants (default 3000; 0: skip)")
-    parser.add_argument("--speed", type=float, default=10.0, help="sandbox clock speed")
+    parser.add_argument("--speed", type=float, default=1.0,
+                        help="sandbox clock speed (default 1: a real server's clock; faster, "
+                             "the clock offset each answer measures moves by seconds, which a "
+                             "real drop never sees, and every client then folds it)")
     parser.add_argument("--admit-seconds", type=float, default=30.0,
                         help="wall seconds in which the queue admits everyone (default 30)")
     parser.add_argument("--timeout", type=float, default=300.0)

@@ -26,3 +26,41 @@ def test_benchmark_runs_quick(name: str) -> None:
     assert f"== {name}" in result.stdout
     # each figure is printed beside its baseline, with the ratio ("ratio 0.62", "0.76x", "×")
     assert re.search(r"ratio|\d\s*[x×](?!\w)", result.stdout), result.stdout
+
+
+async def test_the_bare_baseline_joins_with_the_library_requests() -> None:
+    """The drop's bare baseline makes the library's join request for request (same methods and
+    paths, same order), so the join rates and CPU figures compare the same work."""
+    import aiohttp
+
+    from benchmarks.bench_drop import EXPERIENCE, bare_join, scenario
+    from fanfare_rx import Fanfare, HttpPool
+    from fanfare_rx.sandbox.scenario import parse_scenario
+    from fanfare_rx.sandbox.server import Sandbox
+
+    def tracing(requests: list[str]) -> aiohttp.TraceConfig:
+        async def started(_: object, __: object, params: aiohttp.TraceRequestStartParams) -> None:
+            requests.append(f"{params.method} {params.url.path}")
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_start.append(started)
+        trace.freeze()
+        return trace
+
+    library: list[str] = []
+    bare: list[str] = []
+    async with Sandbox(parse_scenario(scenario(2, admit_seconds=600))) as sandbox, \
+            HttpPool() as pool:
+        # the pool's aiohttp session, traced (aiohttp reads its trace configs per request)
+        pool.session()._trace_configs.append(tracing(library))
+        fanfare = await Fanfare.init(organization_id=sandbox.organization_id,
+                                     publishable_key=sandbox.publishable_key,
+                                     base_url=sandbox.base_url, pool=pool)
+        journey = fanfare.experiences.create_journey(EXPERIENCE)
+        await journey.start()
+        await journey.enter_queue()
+        await fanfare.destroy()
+        async with aiohttp.ClientSession(trace_configs=[tracing(bare)]) as session:
+            _, state = await bare_join(session, sandbox.base_url, sandbox.publishable_key)
+    assert library == bare, (library, bare)
+    assert library[-1].endswith("/enter") and state["status"] == "QUEUED"
