@@ -102,7 +102,10 @@ def drop() -> Any:
                            speed=1, seed=7) as sandbox:
             target = FleetTarget(sandbox.base_url, sandbox.organization_id,
                                  sandbox.publishable_key, experience_id="exp-lab")
-            fleet = Fleet(target, shoppers=SHOPPERS, interval=0.2)
+            # 24 arrivals a second: each shopper enters ~40 ms after the one before, so the
+            # order of arrival is the order the server saw (all at once, answers handled within
+            # a millisecond of each other would leave the order to chance)
+            fleet = Fleet(target, shoppers=SHOPPERS, interval=0.2, spawn_rate=24)
             summary = await fleet.run(functools.partial(lab_shopper, poll_ms=100, **shopper))
             return summary, sandbox
     return run
