@@ -7,7 +7,8 @@ A folder's own conftest may override any of them (``tests/sandbox`` has its own 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import gc
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.parent in API_CLIENT_FOLDERS:
             item.add_marker(pytest.mark.filterwarnings("error::ResourceWarning"))
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """No automatic collection while a test counts objects or looks for cyclic garbage (a
+    collection would move or free what is counted); debug flags a test set are cleared after."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.set_debug(0)
+        gc.enable()
+        gc.collect()
 
 
 @pytest.fixture

@@ -344,7 +344,19 @@ class _Listener(abc.ObserverBase[T], abc.DisposableBase):
                 log.exception("a store subscriber raised in on_completed")
 
 
-class _RootStore(Store[T], Generic[T]):
+class _ListenedStore(Store[T], Generic[T]):
+    """A store whose Rx subscribers are its own plain listeners (:meth:`attach`/``detach``),
+    not subscriptions of a source: ``subscribe`` is one guarded listener."""
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[T],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        return _listened(self, observer)
+
+
+class _RootStore(_ListenedStore[T], Generic[T]):
     """The store of a ``BehaviorSubject``: its listeners and derived stores are plain entries in
     the subject's observer list (as ``BehaviorSubject.subscribe`` would add them, without the
     Rx wrappers, disposables and locks of a subscription)."""
@@ -373,13 +385,6 @@ class _RootStore(Store[T], Generic[T]):
         else:
             sink.on_completed()
         return False
-
-    def _subscribe_core(
-        self,
-        observer: abc.ObserverBase[T],
-        scheduler: abc.SchedulerBase | None = None,
-    ) -> abc.DisposableBase:
-        return _listened(self, observer)
 
     def detach(self, sink: abc.ObserverBase[T]) -> None:
         subject = self._subject
@@ -420,7 +425,7 @@ def _listing(entries: _Entries) -> tuple[abc.ObserverBase[Any], ...]:
     return tuple(entries) if isinstance(entries, list) else (entries,)
 
 
-class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
+class ValueStore(_ListenedStore[T], abc.ObserverBase[T], Generic[T]):
     """A root store that holds its value, with a ``BehaviorSubject``'s semantics: the current
     value replayed to each new subscriber, ``on_next`` publishing to every listener in the
     order they came, ``on_completed``/``on_error`` ending it (a late subscriber gets the end).
@@ -496,13 +501,6 @@ class ValueStore(Store[T], abc.ObserverBase[T], Generic[T]):
     def detach(self, sink: abc.ObserverBase[T]) -> None:
         self._listeners = _without(self._listeners, sink)[0]
 
-    def _subscribe_core(
-        self,
-        observer: abc.ObserverBase[T],
-        scheduler: abc.SchedulerBase | None = None,
-    ) -> abc.DisposableBase:
-        return _listened(self, observer)
-
 
 def _listened(store: Store[T], observer: abc.ObserverBase[T]) -> abc.DisposableBase:
     """An Rx subscription of ``observer`` as one plain listener (guarded) of ``store``: the
@@ -576,7 +574,7 @@ class _Mount(abc.ObserverBase[T], Generic[T, U]):
         return listeners
 
 
-class _DerivedStore(Store[U], Generic[T, U]):
+class _DerivedStore(_ListenedStore[U], Generic[T, U]):
     """``map`` + ``distinct_until_changed`` on a parent store, mounted lazily (like
     nanostores' ``onMount``): the first listener attaches one :class:`_Mount` to the parent,
     later ones share it, the last one to leave detaches it. Each listener is one plain entry in
@@ -629,13 +627,6 @@ class _DerivedStore(Store[U], Generic[T, U]):
         if found and mount.listeners is None:
             self._mount = None
             mount.end()
-
-    def _subscribe_core(
-        self,
-        observer: abc.ObserverBase[U],
-        scheduler: abc.SchedulerBase | None = None,
-    ) -> abc.DisposableBase:
-        return _listened(self, observer)
 
 
 async def _latest_values(store: Observable[T]) -> AsyncGenerator[T, None]:

@@ -9,7 +9,7 @@ import functools
 import gc
 import types
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -55,17 +55,6 @@ def _reach(root: object, new: dict[int, object], stop: Callable[[object], bool]
                 seen[id(referent)] = referent
                 todo.append(referent)
     return seen
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    """No automatic collection while the objects are counted."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 async def _join(sandbox: Sandbox, pool: HttpPool) -> tuple[Fanfare, ExperienceJourney]:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections import Counter
-from collections.abc import Iterator
 
 import aiohttp
-import pytest
 from integration_helpers import MakeFanfare
 
 from fanfare_rx.journey.journey import ExperienceJourney
@@ -29,19 +27,6 @@ def _ours(obj: object) -> str | None:
                                           and not module.startswith("fanfare_rx.sandbox")):
         return f"{module}.{getattr(obj, '__qualname__', type(obj).__qualname__)}"
     return None
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    """No automatic collection while a test measures (it would hide the garbage)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.set_debug(0)
-        gc.enable()
-        gc.collect()
 
 
 def cyclic_garbage() -> Counter[str]:

@@ -8,7 +8,6 @@ import asyncio
 import gc
 import types
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from integration_helpers import MakeFanfare
@@ -18,18 +17,6 @@ from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.sandbox import Sandbox
 
 SHOPPERS = 12
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    """No automatic collection while a test counts."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
 
 
 def _live() -> list[object]:

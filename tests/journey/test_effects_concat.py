@@ -4,7 +4,7 @@ counting (reactivex.concat leaves a cycle per subscription for the collector).""
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -50,18 +50,6 @@ def test_synchronous_sources() -> None:
     concat(reactivex.of(1, 2), reactivex.empty(), reactivex.just(3)).subscribe(  # type: ignore[arg-type]
         seen.append, on_completed=lambda: seen.append("|"))
     assert seen == [1, 2, 3, "|"]
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.set_debug(0)
-        gc.enable()
-        gc.collect()
 
 
 def _reactivex_garbage(run: Callable[[], None]) -> int:
