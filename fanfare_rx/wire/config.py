@@ -24,7 +24,8 @@ __all__ = [
 
 #: Seconds for one whole request (connect, send, read the answer).
 DEFAULT_TIMEOUT = 15.0
-#: Seconds to open a connection (part of ``DEFAULT_TIMEOUT``).
+#: Seconds to open a new connection (part of ``DEFAULT_TIMEOUT``; waiting for a free
+#: connection of a busy pool counts only against ``DEFAULT_TIMEOUT``).
 DEFAULT_CONNECT_TIMEOUT = 5.0
 #: Connections a client's own keep-alive pool may open at once.
 DEFAULT_MAX_CONNECTIONS = 16
@@ -117,7 +118,8 @@ class HttpConfig:
 
     Args:
         timeout: seconds for one whole request, including connecting.
-        connect_timeout: seconds to open a connection (None: only ``timeout`` bounds it).
+        connect_timeout: seconds to open a new connection (None: only ``timeout`` bounds it);
+            waiting for a free connection of a busy pool is bounded by ``timeout`` alone.
         max_connections: size of the client's own keep-alive pool (a shared
             :class:`~fanfare_rx.wire.pool.HttpPool` has its own limit instead).
         retry: which failures are repeated and how long to wait in between.

@@ -124,8 +124,12 @@ class ConnectionMonitor:
 
 @functools.lru_cache(maxsize=64)
 def _client_timeout(http: HttpConfig) -> aiohttp.ClientTimeout:
-    """One ``ClientTimeout`` per distinct config (thousands of clients share the default)."""
-    return aiohttp.ClientTimeout(total=http.timeout, connect=http.connect_timeout)
+    """One ``ClientTimeout`` per distinct config (thousands of clients share the default).
+
+    ``connect_timeout`` is aiohttp's ``sock_connect`` (opening a socket), not its ``connect``,
+    which also counts the wait for a free connection of the pool: in a drop of thousands of
+    shoppers on one pool that wait is normal, and timing it out turned it into retries."""
+    return aiohttp.ClientTimeout(total=http.timeout, sock_connect=http.connect_timeout)
 
 
 class HttpTransport:

@@ -3,6 +3,7 @@ construction and honoured by ConsumerApi and Fanfare.init over loopback."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +65,25 @@ async def test_the_client_uses_the_given_timeout_and_pool_size(
                                    "times": 1}]})
     with pytest.raises(APITimeoutError):
         await api.get_queue(queue_id)
+    assert sandbox.faults.fired == [1]
+
+
+@pytest.mark.integration
+async def test_waiting_for_a_free_connection_is_not_opening_one(
+        make_api: Callable[..., ConsumerApi], sandbox: Sandbox) -> None:
+    """``connect_timeout`` bounds opening a connection, not the wait for a free one of a busy
+    pool (thousands of shoppers on one pool wait their turn; only ``timeout`` bounds that): with
+    one connection, a request waits for a slow one longer than the connect timeout, and is
+    answered."""
+    api = make_api(http=HttpConfig(timeout=5, connect_timeout=0.1, max_connections=1,
+                                   retry=RetryPolicy.none()))
+    experience_id = sandbox.experiences["queue"]
+    await api.get_experience(experience_id)  # the pool's one connection is open
+    sandbox.faults.set({"rules": [{"match": "GET /experiences/*", "kind": "delay",
+                                   "seconds": 0.4, "times": 1}]})
+    slow, waited = await asyncio.gather(api.get_experience(experience_id),
+                                        api.get_experience(experience_id))
+    assert slow.id == waited.id == experience_id
     assert sandbox.faults.fired == [1]
 
 
