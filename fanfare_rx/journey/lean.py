@@ -694,10 +694,11 @@ class LoopScheduler(AsyncIOScheduler):
             made = _LOOP_SCHEDULERS[loop] = cls(loop)
         return made
 
-    def call_later(self, seconds: float, callback: Callable[[], object]) -> asyncio.Handle:
-        """Call ``callback()`` on the loop after ``seconds`` (at once if <= 0), in the
+    def call_later(self, seconds: float, callback: Callable[..., object],
+                   *args: Any) -> asyncio.Handle:
+        """Call ``callback(*args)`` on the loop after ``seconds`` (at once if <= 0), in the
         scheduler's context: a bare loop handle (``cancel()`` it), for a part that holds its
-        own timer (the poller) and needs no disposable::
+        own timer (the poller) and needs no disposable, and under every scheduled action::
 
             call_later(2, cb) : --c
 
@@ -705,26 +706,20 @@ class LoopScheduler(AsyncIOScheduler):
         """
         loop = self._loop
         if seconds <= 0:
-            return loop.call_soon(callback, context=self._context)
-        return loop.call_later(seconds, callback, context=self._context)
+            return loop.call_soon(callback, *args, context=self._context)
+        return loop.call_later(seconds, callback, *args, context=self._context)
 
     def schedule(self, action: typing.ScheduledAction[Any],
                  state: Any | None = None) -> abc.DisposableBase:
         timer = _Timer()
-        timer.handle = self._loop.call_soon(timer.run, self, action, state, context=self._context)
+        timer.handle = self.call_later(0, timer.run, self, action, state)
         return timer
 
     def schedule_relative(self, duetime: typing.RelativeTime,
                           action: typing.ScheduledAction[Any],
                           state: Any | None = None) -> abc.DisposableBase:
-        seconds = self.to_seconds(duetime)
         timer = _Timer()
-        if seconds <= 0:
-            timer.handle = self._loop.call_soon(timer.run, self, action, state,
-                                                context=self._context)
-        else:
-            timer.handle = self._loop.call_later(seconds, timer.run, self, action, state,
-                                                 context=self._context)
+        timer.handle = self.call_later(self.to_seconds(duetime), timer.run, self, action, state)
         return timer
 
 
