@@ -22,6 +22,7 @@ __all__ = [
     "register",
     "registered",
     "rules",
+    "rules_in",
     "spec_for",
     "spec_of_state",
     "unregister",
@@ -43,7 +44,7 @@ def register(spec: MechanismSpec) -> MechanismSpec:
     _REGISTRY[spec.kind] = spec
     for state_type in spec.state_types:
         _BY_STATE[state_type] = spec
-    rules.cache_clear()
+    _forget_tables()
     return spec
 
 
@@ -53,7 +54,12 @@ def unregister(kind: DistributionType) -> None:
     if spec is not None:
         for state_type in spec.state_types:
             _BY_STATE.pop(state_type, None)
-        rules.cache_clear()
+        _forget_tables()
+
+
+def _forget_tables() -> None:
+    rules.cache_clear()
+    rules_in.cache_clear()
 
 
 def new_kind(value: str) -> DistributionType:
@@ -106,3 +112,14 @@ def rules() -> tuple[Rule, ...]:
         *(row for spec in _REGISTRY.values() for row in spec.rules),
         rule(CLAIM, "claim", Claim, {SS.ADMITTED}, granting, not_claimed),
     )
+
+
+@functools.cache
+def rules_in(mechanism: DistributionType | None, stage: SequenceStage) -> tuple[Rule, ...]:
+    """The rows of :func:`rules` that can hold in a ``mechanism`` sequence at ``stage``, in the
+    table's order: the same table, indexed (a fold asks for what is allowed at every change,
+    and most rows belong to another mechanism or stage).
+
+    Usage: ``rules_in(DistributionType.QUEUE, SequenceStage.ACTIVE_ENTERABLE)``
+    """
+    return tuple(row for row in rules() if mechanism in row.mechanisms and stage in row.stages)

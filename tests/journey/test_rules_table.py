@@ -290,3 +290,26 @@ def test_a_bid_is_folded_as_requested_before_the_server_answers() -> None:
     assert h.server.calls_to("place_bid")[-1].args[1] == Decimal(150)
     h.advance(10)
     assert h.journey.sequence_stage.get() == "participating"
+
+
+def test_the_index_by_mechanism_and_stage_finds_exactly_the_rows_that_hold() -> None:
+    """``allowed`` reads ``registry.rules_in`` (the table indexed by mechanism and stage); for
+    every journey stage, sequence stage, mechanism (and none) and each boolean fact, it finds
+    the rows the whole table finds, in the table's order."""
+    from itertools import product
+
+    from fanfare_rx.mechanisms import registry
+    from fanfare_rx.mechanisms.base import Facts
+
+    checked = 0
+    for journey_stage, stage, mechanism, flags in product(
+            JourneyStage, SequenceStage, (*wire.DistributionType, None),
+            product((False, True), repeat=4)):
+        settling, open_, waitlist, claimed = flags
+        facts = Facts(journey_stage=journey_stage, sequence_stage=stage, mechanism=mechanism,
+                      settling=settling, open=open_, has_waitlist=waitlist, claimed=claimed,
+                      failed=False, offers=False, no_sequence=mechanism is None, requirements=())
+        whole = tuple(row for row in registry.rules() if row.holds(facts))
+        assert rules.allowed(facts) == whole, facts
+        checked += bool(whole)
+    assert checked > 50  # the table offers something in many of these states

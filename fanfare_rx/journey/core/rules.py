@@ -110,7 +110,10 @@ def allowed(facts: Facts) -> tuple[Rule, ...]:
 
     Usage: ``[r.g3 for r in allowed(facts)]`` -> ``['enter']``
     """
-    return tuple(row for row in registry.rules() if row.holds(facts))
+    if facts.journey_stage is not JourneyStage.ROUTED:
+        return ()  # every row asks for a routed journey (Rule.holds)
+    return tuple(row for row in registry.rules_in(facts.mechanism, facts.sequence_stage)
+                 if row.holds(facts))
 
 
 def sequence_actions(facts: Facts) -> tuple[SequenceAction, ...]:
