@@ -104,6 +104,10 @@ class HttpPool(ClosesOnExit):
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                # No cookies kept: a shopper's identity is the session its client holds and
+                # stores (tokens sent per request), and one pool serves many shoppers, so a
+                # cookie one shopper's answer set must never go out with another's request.
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 

@@ -120,3 +120,60 @@ async def test_an_error_in_the_block_still_closes_the_client_and_the_pool(
     assert api is not None and api.closed
     assert pool.closed and pool.client_session is None
     assert isinstance(api, ClosesOnExit) and isinstance(pool, ClosesOnExit)
+
+
+@pytest.fixture
+async def cookie_server() -> Any:
+    """A loopback server whose guest sessions set a cookie (as a real server's refresh cookie
+    or a load balancer's might) and which records the ``Cookie`` header of every request."""
+    from aiohttp import web
+
+    seen: list[str | None] = []
+    made = 0
+
+    async def guest(request: web.Request) -> web.Response:
+        nonlocal made
+        made += 1
+        seen.append(request.headers.get("Cookie"))
+        response = web.json_response({
+            "session": {"type": "guest", "consumerId": f"c-{made}",
+                        "expiresAt": "2099-01-01T00:00:00Z"},
+            "accessToken": f"tok-{made}", "refreshToken": f"ref-{made}",
+            "refreshTokenTtlSeconds": 3600})
+        response.set_cookie("refresh", f"cookie-of-shopper-{made}")
+        return response
+
+    app = web.Application()
+    app.router.add_post("/auth/guest", guest)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://localhost:{port}", seen  # a host name: aiohttp keeps no cookie of an IP
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["one pool", "a pool each"])
+async def test_a_cookie_set_for_one_shopper_never_goes_out_with_another_s_request(
+        cookie_server: tuple[str, list[str | None]], shared: bool) -> None:
+    """A shopper's identity is the session its client holds: the pool keeps no cookie, so a
+    cookie the server set in one shopper's answer is not sent with the next shopper's (or the
+    same shopper's) requests."""
+    base_url, seen = cookie_server
+    pool = HttpPool() if shared else None
+    shoppers = [await Fanfare.init(organization_id="org_x", publishable_key="pk_test_x",
+                                   base_url=base_url, pool=pool) for _ in range(2)]
+    try:
+        for shopper in shoppers:
+            await shopper.auth.guest()
+            await shopper.auth.guest()
+    finally:
+        for shopper in shoppers:
+            await shopper.destroy()
+        if pool is not None:
+            await pool.close()
+    assert len(seen) == 4
+    assert seen == [None, None, None, None]
