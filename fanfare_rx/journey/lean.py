@@ -105,11 +105,12 @@ class _AwaitedRun(abc.DisposableBase):
     __slots__ = ("_sink", "_task", "_transform")
 
     def __init__(self, task: asyncio.Future[Any], transform: Callable[[Any], Any] | None,
-                 sink: abc.ObserverBase[Any] | _Callbacks) -> None:
+                 sink: abc.ObserverBase[Any] | _Callbacks,
+                 context: contextvars.Context | None = None) -> None:
         self._task: asyncio.Future[Any] | None = task
         self._transform = transform
         self._sink: abc.ObserverBase[Any] | _Callbacks | None = sink
-        task.add_done_callback(self)
+        task.add_done_callback(self, context=context)
 
     def __call__(self, task: asyncio.Future[Any]) -> None:
         """The task is done: its value (mapped) then completion, or its error, to the sink."""
@@ -188,11 +189,27 @@ class Awaited(LeanObservable[T]):
         else:
             sink = _Callbacks(*_callbacks(on_next, on_error, on_completed))
         try:
-            task = asyncio.ensure_future(self._call(*self._args))
+            call = self._call(*self._args)
+            loop = _running_loop()
+            if loop is not None and asyncio.iscoroutine(call):
+                # The task and its done callback share one copy of the caller's context
+                # (asyncio would copy it once for each)
+                context: contextvars.Context | None = contextvars.copy_context()
+                task = loop.create_task(call, context=context)
+            else:
+                context = None
+                task = asyncio.ensure_future(call)
         except Exception as exc:  # noqa: BLE001 - refused before it started: the stream's error
             sink.on_error(exc)
             return _DONE
-        return _AwaitedRun(task, self._transform, sink)
+        return _AwaitedRun(task, self._transform, sink, context)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class _Done(abc.DisposableBase):

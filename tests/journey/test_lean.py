@@ -387,3 +387,39 @@ async def test_call_later_runs_soon_for_a_due_time_not_in_the_future() -> None:
     cancelled.cancel()
     await asyncio.sleep(0.01)
     assert ran == ["now"]
+
+
+async def test_an_awaited_call_and_its_delivery_share_one_copy_of_the_callers_context() -> None:
+    """The task of an ``Awaited`` runs in a copy of the subscriber's context (as asyncio's
+    tasks do) and its outcome is delivered in that same copy: one ``Context`` per call instead
+    of one for the task and one for its done callback."""
+    import contextvars
+
+    where: contextvars.ContextVar[str] = contextvars.ContextVar("where", default="none")
+    where.set("caller")
+
+    async def call() -> str:
+        seen = where.get()
+        where.set("task")  # seen by the delivery, not by the caller
+        await asyncio.sleep(0)
+        return seen
+
+    heard: list[tuple[str, str]] = []
+    done = asyncio.Event()
+    awaited(call).subscribe(lambda value: heard.append((value, where.get())),
+                            on_completed=done.set)
+    await done.wait()
+    assert heard == [("caller", "task")]
+    assert where.get() == "caller"
+
+    async def idle() -> None:
+        await asyncio.sleep(0.01)
+
+    gc.collect()
+    before = _tracked()
+    runs = [awaited(idle).subscribe() for _ in range(100)]
+    grown = _tracked() - before
+    assert grown["Context"] == 100, grown
+    for run in runs:
+        run.dispose()
+    await asyncio.sleep(0)
