@@ -8,6 +8,13 @@ while the request is in flight, walked by every collection: reactivex's general 
 ``AutoDetachObserver``, ``SingleAssignmentDisposable``\\ s and ``Disposable``\\ s, each with its
 own lock, closures that capture their own disposable) is replaced here by one small object per
 subscription and per timer, with no reference cycle left once it ended.
+
+A chain that opens with an awaited call (``concat``, ``flat_map`` or ``catch`` over an
+``Awaited``: a journey's start is the experience, the route and the status one after another)
+runs in one task that awaits each call in turn, instead of a task per call and a run object
+per operator kept while the calls are in flight; it notifies exactly as the operators do
+(pinned by a test running the same chains both ways). A chain that delivers at subscription,
+or any other observable (a scripted port on a ``TestScheduler``), keeps the operators' runs.
 """
 
 from __future__ import annotations
@@ -84,6 +91,25 @@ class LeanObservable(Observable[T]):
     def _subscribe_core(self, observer: abc.ObserverBase[T],
                         scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
         return self.subscribe(observer, scheduler=scheduler)
+
+    def opens_with_await(self) -> bool:
+        """Whether subscribing does nothing at once but start an awaited call (then the
+        chain it opens can run in one task: see the module's docstring). False unless a
+        subclass knows better."""
+        return False
+
+    def single_valued(self) -> bool:
+        """Whether it delivers one value at most (so what is flat-mapped over it may run after
+        it ended). False unless a subclass knows better."""
+        return False
+
+    async def drive(self, emit: OnNext, scheduler: abc.SchedulerBase | None) -> None:
+        """Run inside the current task: each value to ``emit``; return when it completes,
+        raise its error. By default it is subscribed and followed until it ends.
+
+        Usage: ``await source.drive(values.append, None)``
+        """
+        await _follow(self.subscribe, emit, scheduler)
 
 
 class _Callbacks:
@@ -166,6 +192,18 @@ class Awaited(LeanObservable[T]):
         self._call = call
         self._args = args
         self._transform = transform
+
+    def opens_with_await(self) -> bool:
+        return True
+
+    def single_valued(self) -> bool:
+        return True
+
+    async def drive(self, emit: OnNext, scheduler: abc.SchedulerBase | None) -> None:
+        """The call awaited in the current task (no task of its own), its value to ``emit``."""
+        value = await self._call(*self._args)
+        transform = self._transform
+        emit(value if transform is None else transform(value))
 
     def then(self, mapper: Callable[[T], R]) -> Awaited[R]:
         """The same coroutine with ``mapper`` applied to its value (``ops.map``, fused)."""
@@ -292,6 +330,9 @@ class _Deferred(LeanObservable[T]):
             return _DONE
         return source.subscribe(next_, error, completed, scheduler=scheduler)
 
+    async def drive(self, emit: OnNext, scheduler: abc.SchedulerBase | None) -> None:
+        await _drive(self._build(), emit, scheduler)
+
 
 def defer(build: Callable[[], Observable[T]]) -> Observable[T]:
     """``reactivex.defer``: ``build()`` on each subscription (its error is the stream's)::
@@ -322,6 +363,15 @@ class _Items(LeanObservable[T]):
         else:
             completed()
         return _DONE
+
+    def single_valued(self) -> bool:
+        return len(self._values) <= 1
+
+    async def drive(self, emit: OnNext, scheduler: abc.SchedulerBase | None) -> None:
+        for value in self._values:
+            emit(value)
+        if self._error is not None:
+            raise self._error
 
 
 def items(*values: T) -> Observable[T]:
@@ -434,9 +484,18 @@ class _Concat(LeanObservable[T]):
     def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
                   on_completed: OnCompleted | None = None, *,
                   scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        if self.opens_with_await():
+            return _ChainRun.start(self, on_next, on_error, on_completed, scheduler)
         run = _ConcatRun(self._sources, *_callbacks(on_next, on_error, on_completed), scheduler)
         run.next()
         return run
+
+    def opens_with_await(self) -> bool:
+        return bool(self._sources) and _opens_with_await(self._sources[0])
+
+    async def drive(self, emit: OnNext, scheduler: abc.SchedulerBase | None) -> None:
+        for source in self._sources:
+            await _drive(source, emit, scheduler)
 
 
 def concat(*sources: Observable[T]) -> Observable[T]:
@@ -516,9 +575,31 @@ class _FlatMap(LeanObservable[R]):
     def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
                   on_completed: OnCompleted | None = None, *,
                   scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        if self.opens_with_await():
+            return _ChainRun.start(self, on_next, on_error, on_completed, scheduler)
+        return self._operator_run(on_next, on_error, on_completed, scheduler)
+
+    def _operator_run(self, on_next: Any, on_error: OnError | None,
+                      on_completed: OnCompleted | None,
+                      scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
         run = _FlatMapRun(self._mapper, *_callbacks(on_next, on_error, on_completed), scheduler)
         run.start(self._source)
         return run
+
+    def opens_with_await(self) -> bool:
+        # not a merge (its sources run at once)
+        return self._mapper is not _identity and _opens_with_await(self._source)
+
+    async def drive(self, emit: OnNext, scheduler: abc.SchedulerBase | None) -> None:
+        source = self._source
+        if self._mapper is _identity or not _single_valued(source):
+            # values over time: each inner starts as its value comes (the operator's run)
+            await _follow(self._operator_run, emit, scheduler)
+            return
+        values: list[Any] = []
+        await _drive(source, values.append, scheduler)  # one value at most, then its end
+        for value in values:
+            await _drive(self._mapper(value), emit, scheduler)
 
 
 def flat_map(mapper: Callable[[T], Observable[R]]) -> Callable[[Observable[T]], Observable[R]]:
@@ -612,10 +693,23 @@ class _Catch(LeanObservable[T]):
     def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
                   on_completed: OnCompleted | None = None, *,
                   scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        if self.opens_with_await():
+            return _ChainRun.start(self, on_next, on_error, on_completed, scheduler)
         run = _CatchRun(self._source, self._handler,
                         *_callbacks(on_next, on_error, on_completed), scheduler)
         run.start()
         return run
+
+    def opens_with_await(self) -> bool:
+        return _opens_with_await(self._source)
+
+    async def drive(self, emit: OnNext, scheduler: abc.SchedulerBase | None) -> None:
+        try:
+            await _drive(self._source, emit, scheduler)
+        except _Downstream:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the source's error goes to the handler
+            await _drive(self._handler(exc, self._source), emit, scheduler)
 
 
 def catch(handler: Callable[[Exception, Observable[T]], Observable[T]]
@@ -633,6 +727,136 @@ def catch(handler: Callable[[Exception, Observable[T]], Observable[T]]
         return _Catch(source, handler)
 
     return operator
+
+
+
+# -- one task for a chain that opens with an awaited call ------------------------------------
+
+def _opens_with_await(source: Observable[Any]) -> bool:
+    """Whether subscribing ``source`` does nothing at once but start an awaited call: an
+    :class:`Awaited`, or a :func:`concat`, :func:`flat_map` (not a :func:`merge`) or
+    :func:`catch` whose first source is one. Such a chain can run in one task (see
+    :class:`_ChainRun`) with the same notifications in the same order; anything that delivers
+    at subscription (:func:`items`, :func:`defer`'s build) keeps the operators' own runs."""
+    return isinstance(source, LeanObservable) and source.opens_with_await()
+
+
+def _single_valued(source: Observable[Any]) -> bool:
+    return isinstance(source, LeanObservable) and source.single_valued()
+
+
+class _Downstream(Exception):
+    """An error raised by the observer a chain delivers to (not the chain's own): it passes
+    every :func:`catch` and leaves the run as it would leave an operator's callback."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+async def _drive(source: Observable[Any], emit: OnNext,
+                 scheduler: abc.SchedulerBase | None) -> None:
+    """Run ``source`` inside the current task: each value to ``emit``; returns when it
+    completes, raises its error. A lean observable runs as plain code (an awaited call is
+    awaited here, with no task of its own: :meth:`LeanObservable.drive`); any other observable
+    is subscribed and followed until it ends."""
+    if isinstance(source, LeanObservable):
+        await source.drive(emit, scheduler)
+    else:
+        await _follow(source.subscribe, emit, scheduler)
+
+
+async def _follow(subscribe: Callable[..., abc.DisposableBase], emit: OnNext,
+                  scheduler: abc.SchedulerBase | None) -> None:
+    """Subscribe (``subscribe(on_next, on_error, on_completed, scheduler)``) and wait for the
+    end (at once if it ended within the call)."""
+    ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def error(exc: Exception) -> None:
+        if not ended.done():
+            ended.set_exception(exc)
+
+    def completed() -> None:
+        if not ended.done():
+            ended.set_result(None)
+
+    subscription = subscribe(emit, error, completed, scheduler=scheduler)
+    try:
+        await ended
+    finally:
+        subscription.dispose()
+
+
+class _ChainRun(abc.DisposableBase):
+    """One subscription of a chain that opens with an awaited call (:func:`_opens_with_await`):
+    one task runs the whole chain (:func:`_drive`) where the operators would start a task per
+    awaited call and keep a run object per operator while the calls are in flight. Disposing
+    it cancels the task and drops the observer: nothing is delivered afterwards."""
+
+    __slots__ = ("_sink", "_task")
+
+    def __init__(self, sink: abc.ObserverBase[Any] | _Callbacks) -> None:
+        self._sink: abc.ObserverBase[Any] | _Callbacks | None = sink
+        self._task: asyncio.Future[None] | None = None
+
+    @classmethod
+    def start(cls, source: Observable[Any], on_next: Any, on_error: OnError | None,
+              on_completed: OnCompleted | None,
+              scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
+        sink: abc.ObserverBase[Any] | _Callbacks
+        if isinstance(on_next, abc.ObserverBase):
+            sink = on_next
+        else:
+            sink = _Callbacks(*_callbacks(on_next, on_error, on_completed))
+        loop = _running_loop()
+        if loop is None:  # as an awaited call would: asyncio's error, the stream's
+            sink.on_error(RuntimeError("no running event loop"))
+            return _DONE
+        run = cls(sink)
+        run.begin(loop, source, scheduler)
+        return run
+
+    def begin(self, loop: asyncio.AbstractEventLoop, source: Observable[Any],
+              scheduler: abc.SchedulerBase | None) -> None:
+        """Start the task that drives ``source``."""
+        context = contextvars.copy_context()  # the task and its done callback share it
+        task = loop.create_task(_drive(source, self._emit, scheduler), context=context)
+        self._task = task
+        task.add_done_callback(self._ended, context=context)
+
+    def _emit(self, value: Any) -> None:
+        sink = self._sink
+        if sink is None:
+            return  # disposed meanwhile
+        try:
+            sink.on_next(value)
+        except Exception as exc:  # the observer's own error, not the chain's
+            raise _Downstream(exc) from exc
+
+    def _ended(self, task: asyncio.Future[None]) -> None:
+        sink = self._sink
+        self._sink = self._task = None
+        if sink is None or task.cancelled():
+            if sink is not None:
+                sink.on_error(asyncio.CancelledError())  # type: ignore[arg-type]
+            return
+        error = task.exception()
+        if error is None:
+            sink.on_completed()
+        elif isinstance(error, _Downstream):
+            # as an operator's callback would: the loop's handler hears it, the run ends
+            task.get_loop().call_exception_handler({
+                "message": "an observer of a journey effect raised", "exception": error.error})
+        elif isinstance(error, Exception):
+            sink.on_error(error)
+        else:
+            raise error  # KeyboardInterrupt, SystemExit: not an observable's error
+
+    def dispose(self) -> None:
+        task = self._task
+        self._sink = self._task = None
+        if task is not None:
+            task.cancel()
 
 
 class _Timer(abc.DisposableBase):

@@ -4,6 +4,7 @@ keep-alive pool and the retry policy, with module-level ``DEFAULT_*`` constants.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import attrs
@@ -58,6 +59,13 @@ _USER_INFO = "no user name or password in it"
 def _base_url_problem(base_url: object) -> str | None:
     if not isinstance(base_url, str):
         return f"a string, not {type(base_url).__name__}"
+    return _text_url_problem(base_url)
+
+
+@functools.lru_cache(maxsize=64)
+def _text_url_problem(base_url: str) -> str | None:
+    """What is wrong with a root given as text, answered once per root (thousands of clients
+    of one drop are given the same one)."""
     if not base_url.startswith(("http://", "https://")):
         return "http:// or https://"
     if not base_url.isascii() or any(c.isspace() or not c.isprintable() for c in base_url):

@@ -8,6 +8,7 @@ import asyncio
 import gc
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -423,3 +424,159 @@ async def test_an_awaited_call_and_its_delivery_share_one_copy_of_the_callers_co
     for run in runs:
         run.dispose()
     await asyncio.sleep(0)
+
+
+# -- a chain that opens with an awaited call runs in one task --------------------------------
+
+
+def _chains(head: Callable[[int], Observable[int]]) -> dict[str, Observable[Any]]:
+    """Chains of the shapes effects build, each opening with ``head(n)``: an awaited call (so
+    it runs in one task) or ``defer(awaited call)`` (so the operators run it)."""
+
+    def then(value: int) -> Observable[int]:
+        return awaited(answer, value * 10).pipe(flat_map(twice))
+
+    def twice(value: int) -> Observable[int]:
+        return items(value, -value)
+
+    def recover(_: Exception, __: Observable[Any]) -> Observable[int]:
+        return concat(items(-1), awaited(answer, -2))
+
+    def refuse(_: int) -> Observable[int]:
+        return fail(ValueError("h"))
+
+    def refuse_again(_: Exception, __: Observable[int]) -> Observable[int]:
+        return fail(KeyError("k"))
+
+    def broken_mapper(value: int) -> Observable[int]:
+        return items(value // 0)
+
+    def merged(value: int) -> Observable[int]:
+        return merge(awaited(answer, value + 1), items(9))
+
+    def of_reactivex(value: int) -> Observable[int]:
+        return reactivex.of(value, value + 1)
+
+    def two_calls(value: int) -> Observable[int]:
+        return concat(awaited(answer, value), awaited(answer, value + 1)).pipe(
+            catch(lambda *_: items(0)))
+
+    def positive(value: int) -> bool:
+        return value > 0
+
+    return {
+        "concat": concat(head(1), items(2), defer(lambda: awaited(answer, 3))),
+        "flat_map": head(1).pipe(flat_map(then)),
+        "catch": concat(head(1), awaited(broken)).pipe(catch(recover)),
+        "catch the handler's error": head(1).pipe(flat_map(refuse), catch(refuse_again)),
+        "a mapper's error": head(1).pipe(flat_map(broken_mapper)),
+        "merge inside": head(1).pipe(flat_map(merged)),
+        "reactivex inside": head(1).pipe(flat_map(of_reactivex)),
+        "flat_map over two calls": concat(head(1), awaited(answer, 2)).pipe(flat_map(then)),
+        "a chain inside": head(1).pipe(flat_map(two_calls)),
+        "mapped and filtered": concat(awaited(answer, 4).then(lambda v: v * 2),
+                                      head(5).pipe(ops.filter(positive))),
+    }
+
+
+async def _notifications(source: Observable[Any]) -> list[Any]:
+    heard: list[Any] = []
+    done = asyncio.Event()
+
+    def ended(*what: Any) -> None:
+        heard.append(repr(what[0]) if what else "|")
+        done.set()
+
+    source.subscribe(heard.append, ended, ended)
+    await asyncio.wait_for(done.wait(), 5)
+    return heard
+
+
+@pytest.mark.parametrize("shape", list(_chains(lambda value: awaited(answer, value))))
+async def test_a_chain_run_in_one_task_notifies_as_the_operators_do(shape: str) -> None:
+    """The same chain, opening with an awaited call (one task) and with ``defer`` of it (the
+    operators' runs): the same values, in the same order, and the same end."""
+    def call(value: int) -> Observable[int]:
+        return awaited(answer, value)
+
+    def deferred(value: int) -> Observable[int]:
+        return defer(lambda: awaited(answer, value))
+
+    in_one_task = await _notifications(_chains(call)[shape])
+    by_operators = await _notifications(_chains(deferred)[shape])
+    assert in_one_task == by_operators
+    assert in_one_task[-1] == "|" or "Error" in in_one_task[-1]
+
+
+async def test_a_chain_of_awaited_calls_starts_one_task_and_leaves_no_cycle() -> None:
+    loop = asyncio.get_running_loop()
+    started: list[str] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        started.append(coro.__qualname__)
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    def plus_one(value: int) -> Observable[int]:
+        return awaited(answer, value + 1)
+
+    chain = concat(awaited(answer, 1).pipe(flat_map(plus_one)), defer(lambda: awaited(answer, 3)))
+    loop.set_task_factory(factory)
+    try:
+        assert await _notifications(chain) == [2, 3, "|"]
+    finally:
+        loop.set_task_factory(None)
+    # one task, no task per awaited call (the test's own wait_for waits in one more)
+    assert [name for name in started if name != "Event.wait"] == ["_drive"]
+    gc.collect()
+    gc.disable()
+    try:
+        assert await _notifications(chain) == [2, 3, "|"]
+        await asyncio.sleep(0)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+async def test_disposing_a_chain_cancels_its_task_and_nothing_is_delivered() -> None:
+    started, heard = asyncio.Event(), []
+
+    async def slow(value: int) -> int:
+        started.set()
+        await asyncio.sleep(10)
+        return value
+
+    before = set(asyncio.all_tasks())
+    subscription = concat(awaited(answer, 1), awaited(slow, 2)).subscribe(
+        heard.append, heard.append, lambda: heard.append("done"))
+    await started.wait()
+    (task,) = asyncio.all_tasks() - before - {asyncio.current_task()}
+    subscription.dispose()
+    subscription.dispose()  # idempotent
+    await asyncio.sleep(0)
+    assert task.cancelled()
+    assert heard == [1]
+
+
+async def test_an_observers_error_is_not_the_chains_and_no_catch_takes_it() -> None:
+    """An observer that raises is not the chain failing: as with an operator's callback, the
+    loop's exception handler hears it and no ``catch`` handler runs."""
+    loop = asyncio.get_running_loop()
+    reported: list[BaseException] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context["exception"]))
+    handled: list[Exception] = []
+
+    def handler(error: Exception, _: Observable[Any]) -> Observable[int]:
+        handled.append(error)
+        return items(0)
+
+    def observer(value: int) -> None:
+        raise KeyError(value)
+
+    try:
+        concat(awaited(answer, 1), items(2)).pipe(catch(handler)).subscribe(observer)
+        for _ in range(5):
+            await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert handled == []
+    assert len(reported) == 1 and isinstance(reported[0], KeyError)
