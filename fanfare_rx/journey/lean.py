@@ -23,7 +23,7 @@ import asyncio
 import contextvars
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc, typing
@@ -754,16 +754,16 @@ class _Downstream(Exception):
         self.error = error
 
 
-async def _drive(source: Observable[Any], emit: OnNext,
-                 scheduler: abc.SchedulerBase | None) -> None:
-    """Run ``source`` inside the current task: each value to ``emit``; returns when it
-    completes, raises its error. A lean observable runs as plain code (an awaited call is
-    awaited here, with no task of its own: :meth:`LeanObservable.drive`); any other observable
-    is subscribed and followed until it ends."""
+def _drive(source: Observable[Any], emit: OnNext,
+           scheduler: abc.SchedulerBase | None) -> Coroutine[Any, Any, None]:
+    """Run ``source`` inside the current task: each value to ``emit``; the awaitable returns
+    when it completes, raises its error. A lean observable runs as plain code (an awaited call
+    is awaited there, with no task of its own: :meth:`LeanObservable.drive`); any other
+    observable is subscribed and followed until it ends. Not a coroutine itself: each level
+    of a chain is one frame the task resumes, not two."""
     if isinstance(source, LeanObservable):
-        await source.drive(emit, scheduler)
-    else:
-        await _follow(source.subscribe, emit, scheduler)
+        return source.drive(emit, scheduler)
+    return _follow(source.subscribe, emit, scheduler)
 
 
 async def _follow(subscribe: Callable[..., abc.DisposableBase], emit: OnNext,

@@ -526,7 +526,7 @@ async def test_a_chain_of_awaited_calls_starts_one_task_and_leaves_no_cycle() ->
     finally:
         loop.set_task_factory(None)
     # one task, no task per awaited call (the test's own wait_for waits in one more)
-    assert [name for name in started if name != "Event.wait"] == ["_drive"]
+    assert [name for name in started if name != "Event.wait"] == ["_Concat.drive"]
     gc.collect()
     gc.disable()
     try:
