@@ -83,23 +83,27 @@ async def test_a_raising_call_mapper_or_coroutine_is_the_streams_error() -> None
     assert isinstance(await mapper_failed, ZeroDivisionError)
 
 
-async def test_dispose_cancels_the_task_and_nothing_is_delivered() -> None:
+@pytest.mark.parametrize("shape", ["one call", "a chain"])
+async def test_dispose_cancels_the_task_and_nothing_more_is_delivered(shape: str) -> None:
+    """An awaited call, and a chain that opens with one (one task for the chain): disposing
+    cancels the task, and nothing is delivered afterwards."""
     started, heard = asyncio.Event(), []
 
-    async def slow() -> int:
+    async def slow(value: int) -> int:
         started.set()
         await asyncio.sleep(10)
-        return 1
+        return value
 
-    before = {t for t in asyncio.all_tasks()}
-    subscription = awaited(slow).subscribe(heard.append, heard.append, lambda: heard.append("done"))
+    source = awaited(slow, 1) if shape == "one call" else concat(awaited(answer, 0), awaited(slow, 1))
+    before = set(asyncio.all_tasks())
+    subscription = source.subscribe(heard.append, heard.append, lambda: heard.append("done"))
     await started.wait()
     (task,) = asyncio.all_tasks() - before - {asyncio.current_task()}
     subscription.dispose()
     subscription.dispose()  # idempotent
     await asyncio.sleep(0)
     assert task.cancelled()
-    assert heard == []
+    assert heard == ([] if shape == "one call" else [0])
 
 
 async def test_an_observer_and_reactivex_operators_work_on_it() -> None:
@@ -535,26 +539,6 @@ async def test_a_chain_of_awaited_calls_starts_one_task_and_leaves_no_cycle() ->
         assert gc.collect() == 0
     finally:
         gc.enable()
-
-
-async def test_disposing_a_chain_cancels_its_task_and_nothing_is_delivered() -> None:
-    started, heard = asyncio.Event(), []
-
-    async def slow(value: int) -> int:
-        started.set()
-        await asyncio.sleep(10)
-        return value
-
-    before = set(asyncio.all_tasks())
-    subscription = concat(awaited(answer, 1), awaited(slow, 2)).subscribe(
-        heard.append, heard.append, lambda: heard.append("done"))
-    await started.wait()
-    (task,) = asyncio.all_tasks() - before - {asyncio.current_task()}
-    subscription.dispose()
-    subscription.dispose()  # idempotent
-    await asyncio.sleep(0)
-    assert task.cancelled()
-    assert heard == [1]
 
 
 async def test_an_observers_error_is_not_the_chains_and_no_catch_takes_it() -> None:
