@@ -484,8 +484,8 @@ class _Concat(LeanObservable[T]):
     def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
                   on_completed: OnCompleted | None = None, *,
                   scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        if self.opens_with_await():
-            return _ChainRun.start(self, on_next, on_error, on_completed, scheduler)
+        if self.opens_with_await() and (loop := _running_loop()) is not None:
+            return _ChainRun.start(loop, self, on_next, on_error, on_completed, scheduler)
         run = _ConcatRun(self._sources, *_callbacks(on_next, on_error, on_completed), scheduler)
         run.next()
         return run
@@ -575,8 +575,8 @@ class _FlatMap(LeanObservable[R]):
     def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
                   on_completed: OnCompleted | None = None, *,
                   scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        if self.opens_with_await():
-            return _ChainRun.start(self, on_next, on_error, on_completed, scheduler)
+        if self.opens_with_await() and (loop := _running_loop()) is not None:
+            return _ChainRun.start(loop, self, on_next, on_error, on_completed, scheduler)
         return self._operator_run(on_next, on_error, on_completed, scheduler)
 
     def _operator_run(self, on_next: Any, on_error: OnError | None,
@@ -693,8 +693,8 @@ class _Catch(LeanObservable[T]):
     def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
                   on_completed: OnCompleted | None = None, *,
                   scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        if self.opens_with_await():
-            return _ChainRun.start(self, on_next, on_error, on_completed, scheduler)
+        if self.opens_with_await() and (loop := _running_loop()) is not None:
+            return _ChainRun.start(loop, self, on_next, on_error, on_completed, scheduler)
         run = _CatchRun(self._source, self._handler,
                         *_callbacks(on_next, on_error, on_completed), scheduler)
         run.start()
@@ -800,18 +800,16 @@ class _ChainRun(abc.DisposableBase):
         self._task: asyncio.Future[None] | None = None
 
     @classmethod
-    def start(cls, source: Observable[Any], on_next: Any, on_error: OnError | None,
-              on_completed: OnCompleted | None,
+    def start(cls, loop: asyncio.AbstractEventLoop, source: Observable[Any], on_next: Any,
+              on_error: OnError | None, on_completed: OnCompleted | None,
               scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
+        """Run ``source`` on ``loop`` (the running one; without one, the operators run the
+        chain, as an awaited call starts its task on asyncio's loop then)."""
         sink: abc.ObserverBase[Any] | _Callbacks
         if isinstance(on_next, abc.ObserverBase):
             sink = on_next
         else:
             sink = _Callbacks(*_callbacks(on_next, on_error, on_completed))
-        loop = _running_loop()
-        if loop is None:  # as an awaited call would: asyncio's error, the stream's
-            sink.on_error(RuntimeError("no running event loop"))
-            return _DONE
         run = cls(sink)
         run.begin(loop, source, scheduler)
         return run
