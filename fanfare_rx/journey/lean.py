@@ -729,7 +729,6 @@ def catch(handler: Callable[[Exception, Observable[T]], Observable[T]]
     return operator
 
 
-
 # -- one task for a chain that opens with an awaited call ------------------------------------
 
 def _opens_with_await(source: Observable[Any]) -> bool:
