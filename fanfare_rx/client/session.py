@@ -5,9 +5,10 @@ coordinated across processes through the storage, an explicit "session lost" out
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -148,7 +149,10 @@ class SessionManager(StoredSessionHolder):
         self._participations = participations
         self._endpoints: AuthEndpoints | None = None
         self._not_before = 0.0
-        self._lock = asyncio.Lock()
+        # One session operation at a time (see ``_one_at_a_time``): the lock exists only while
+        # an operation runs or waits, ``_operations`` counts them.
+        self._lock: asyncio.Lock | None = None
+        self._operations = 0
 
     # --- wiring and state -------------------------------------------------------------------
 
@@ -223,6 +227,24 @@ class SessionManager(StoredSessionHolder):
         """The access token held now, without creating or refreshing anything."""
         return self._stored.access_token if self._stored is not None else None
 
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self) -> AsyncIterator[None]:
+        """Run one session operation (renewal, sign-in, logout) at a time, the others waiting
+        in turn. The lock is made when an operation starts and dropped once none runs or
+        waits: thousands of idle shoppers in one process keep none (each would be one more
+        object for every full collection to walk)."""
+        lock = self._lock
+        if lock is None:
+            lock = self._lock = asyncio.Lock()
+        self._operations += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._operations -= 1
+            if not self._operations:
+                self._lock = None
+
     # --- operations -------------------------------------------------------------------------
 
     async def ensure(self) -> wire.SessionInfo:
@@ -233,7 +255,7 @@ class SessionManager(StoredSessionHolder):
 
         Usage: ``session = await sessions.ensure()``
         """
-        async with self._lock:
+        async with self._one_at_a_time():
             self._check_not_lost()
             stored = self._stored
             if stored is not None and not self._due(stored):
@@ -248,7 +270,7 @@ class SessionManager(StoredSessionHolder):
         Usage: ``token = sessions.ready_access_token() or await sessions.access_token()``
         """
         stored = self._stored
-        if stored is None or self._lost is not None or self._lock.locked() or self._due(stored):
+        if stored is None or self._lost is not None or self._operations or self._due(stored):
             return None
         return stored.access_token
 
@@ -270,7 +292,7 @@ class SessionManager(StoredSessionHolder):
 
         Usage: ``await sessions.handle_unauthorized(token_sent)``
         """
-        async with self._lock:
+        async with self._one_at_a_time():
             self._check_not_lost()
             stored = self._stored
             if stored is None or stored.access_token != rejected_token:
@@ -282,7 +304,7 @@ class SessionManager(StoredSessionHolder):
 
         Usage: ``await sessions.guest()``
         """
-        async with self._lock, self._exclusive():
+        async with self._one_at_a_time(), self._exclusive():
             return await self._new_guest()
 
     async def start_new_guest(self) -> wire.SessionInfo:
@@ -298,7 +320,7 @@ class SessionManager(StoredSessionHolder):
 
         Usage: ``await sessions.refresh()``
         """
-        async with self._lock:
+        async with self._one_at_a_time():
             self._check_not_lost()
             return await self._renew("forced", None)
 
@@ -343,7 +365,7 @@ class SessionManager(StoredSessionHolder):
         """
         body = wire.OtpVerify(code=code, email=email, phone=phone,
                               default_country=default_country)
-        async with self._lock, self._exclusive():
+        async with self._one_at_a_time(), self._exclusive():
             bearer = None if leave_guest else self._guest_bearer()
             envelope = await self._calls().check_otp(body, bearer)
             if bearer is not None:
@@ -376,7 +398,7 @@ class SessionManager(StoredSessionHolder):
         Usage: ``await sessions.exchange_external("exc_...")``
         """
         body = wire.ExternalExchange(exchange_code=exchange_code)
-        async with self._lock, self._exclusive():
+        async with self._one_at_a_time(), self._exclusive():
             bearer = None if leave_guest else self._guest_bearer()
             envelope = await self._calls().exchange(body, bearer)
             if bearer is not None:
@@ -388,7 +410,7 @@ class SessionManager(StoredSessionHolder):
 
         Usage: ``await sessions.logout()``
         """
-        async with self._lock:
+        async with self._one_at_a_time():
             stored = self._stored
             if stored is not None and self._endpoints is not None:
                 try:

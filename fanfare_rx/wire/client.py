@@ -73,21 +73,18 @@ class _PartMethod(Generic[P, R]):
         return types.MethodType(self.function, getattr(api, self.part))
 
 
-class _PartOnFirstUse(Generic[R]):
-    """A part of the client made from it on first use, then kept (in the attribute of the same
-    name with a leading underscore): every kept object of each of thousands of shoppers is
-    walked by each full collection, and most shoppers never call some parts (appointments).
-    ``make`` builds the part from the client.
+class _PartPerUse(Generic[R]):
+    """A part of the client, made from it each time it is read: a part holds nothing of its
+    own (the client's requester, its organization), so keeping one per client would be one
+    more object per shopper for every full collection to walk, for nothing. A call through
+    the client makes its part and the part's method returns the requester's one coroutine,
+    so the part is gone before the request is sent. ``make`` builds the part from the client.
 
-    Usage: ``experience_calls = _PartOnFirstUse(lambda api: ExperienceCalls(api.requester))``
+    Usage: ``experience_calls = _PartPerUse(lambda api: ExperienceCalls(api.requester))``
     """
 
     def __init__(self, make: Callable[[Any], R]) -> None:
         self._make = make
-        self._attribute = ""
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self._attribute = f"_{name}"
 
     @overload
     def __get__(self, api: None, owner: type[Any]) -> Self: ...
@@ -97,13 +94,7 @@ class _PartOnFirstUse(Generic[R]):
 
     def __get__(self, api: ConsumerApi[Any] | None, owner: type[Any] | None = None
                 ) -> R | Self:
-        if api is None:
-            return self
-        made: R | None = getattr(api, self._attribute)
-        if made is None:
-            made = self._make(api)
-            setattr(api, self._attribute, made)
-        return made
+        return self if api is None else self._make(api)
 
 
 class _ResourceOf:
@@ -177,19 +168,16 @@ class ConsumerApi(ClosesOnExit, Generic[TS]):
         sessions.attach(AuthCalls(self._transport))
         #: Sends a request with the credential its endpoint takes and decodes the answer.
         self.requester = Requester(self._transport, sessions)
-        self._experience_calls: ExperienceCalls | None = None
-        self._distribution_calls: DistributionCalls | None = None
-        self._appointment_calls: AppointmentCalls | None = None
         #: One long-lived resource per mechanism (made on first use): a request's traceback
         #: then never holds a per-call object.
         self._resources: dict[str, MechanismResource] | None = None
 
-    #: The resources whose methods are the client's endpoint methods, made on first use:
-    #: thousands of shoppers in one process each keep only what they call.
-    experience_calls = _PartOnFirstUse(lambda api: ExperienceCalls(api.requester))
-    distribution_calls = _PartOnFirstUse(
+    #: The resources whose methods are the client's endpoint methods, made for each use:
+    #: thousands of shoppers in one process keep none of them.
+    experience_calls = _PartPerUse(lambda api: ExperienceCalls(api.requester))
+    distribution_calls = _PartPerUse(
         lambda api: DistributionCalls(api.requester, organization_id=api.organization_id))
-    appointment_calls = _PartOnFirstUse(lambda api: AppointmentCalls(api.requester))
+    appointment_calls = _PartPerUse(lambda api: AppointmentCalls(api.requester))
 
     # --- lifecycle --------------------------------------------------------------------------
 

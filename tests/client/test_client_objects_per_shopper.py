@@ -21,10 +21,11 @@ from fanfare_rx.wire.pool import HttpPool
 SHOPPERS = 50
 #: Tracked objects a joined, idle shopper keeps on the client side (the ``Fanfare`` and its
 #: parts, its session, and the client's callables and effects port its journey holds).
-#: Measured 20 (a queue place, no storage, the server's clock agreeing with ours); it was 41
+#: Measured 17 (a queue place, no storage, the server's clock agreeing with ours); it was 41
 #: before the parts were made lean (bound methods held instead of their objects, resources,
-#: records and listener lists made for every shopper, a bus handler per client).
-CLIENT_SIDE_PER_SHOPPER = 21
+#: records and listener lists made for every shopper, a bus handler per client), then 20
+#: while the endpoint parts were kept once made and the session lock made for every client.
+CLIENT_SIDE_PER_SHOPPER = 17
 
 _CLIENT_MODULES = ("fanfare_rx.client", "fanfare_rx.wire")
 

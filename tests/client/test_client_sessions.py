@@ -79,6 +79,33 @@ async def test_concurrent_401s_share_one_refresh(api: ConsumerApi, sandbox: Sand
     assert api.sessions.session.consumer_id == consumer.consumer_id
 
 
+async def test_session_operations_take_turns_on_a_lock_kept_only_while_one_runs(
+        api: ConsumerApi, sandbox: Sandbox, events: Events) -> None:
+    """Renewals and sign-ins run one at a time; the lock they take turns on exists only while
+    one runs or waits (thousands of idle shoppers keep none), and a waiter cancelled in line
+    gives its turn back."""
+    queue_id = await _queue_id(api, sandbox)
+    sessions = api.sessions
+    assert sessions._lock is None
+    states = await asyncio.gather(*(api.queue_status(queue_id) for _ in range(4)))
+    assert all(isinstance(state, wire.QueueNotQueued) for state in states)
+    assert events.names == ["auth:authenticated"]  # four first requests: one guest
+    assert sessions._lock is None and sessions._operations == 0
+    async with sessions._one_at_a_time():
+        lock = sessions._lock
+        waiter = asyncio.ensure_future(sessions.refresh())
+        await asyncio.sleep(0)
+        assert sessions._lock is lock and sessions._operations == 2  # in line, same lock
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert sessions._operations == 1 and events.names == ["auth:authenticated"]
+    assert sessions._lock is None
+    await sessions.refresh()  # the next operation takes a new lock and runs
+    assert events.names == ["auth:authenticated", "auth:refreshed"]
+    assert sessions._lock is None and sessions._operations == 0
+
+
 async def test_a_gone_session_is_lost_not_replaced_when_participations_may_exist(
         api: ConsumerApi, sandbox: Sandbox, events: Events) -> None:
     queue_id = await _queue_id(api, sandbox)
@@ -276,7 +303,7 @@ async def test_the_ready_token_is_the_one_access_token_answers_and_none_when_awa
     await api.queue_status(await _queue_id(api, sandbox))
     token = sessions.ready_access_token()
     assert token is not None and token == await sessions.access_token()
-    async with sessions._lock:  # a refresh or sign-in running: wait for its outcome
+    async with sessions._one_at_a_time():  # a refresh or sign-in running: wait for it
         assert sessions.ready_access_token() is None
     clock = sessions.clock
     sessions.clock = lambda: clock() + 3600  # the token is due for refresh

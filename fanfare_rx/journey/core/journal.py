@@ -1,7 +1,7 @@
 """The journey's event journal: the events a step adds, the automatic stage-change events,
 acknowledgements, and finishing a step (revision, bounded history).
 
-Pure: imports only models and tables.
+Pure: imports only models, tables and the memo of shared values.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import attrs
 
 from fanfare_rx.journey.core import tables
 from fanfare_rx.journey.core.messages import AllEventsAcked, EventAcked
+from fanfare_rx.journey.core.shared import shared
 from fanfare_rx.models.journey import (
     EventAudience,
     EventKind,
@@ -176,8 +177,8 @@ def finish(
     events = old.events
     if new_events:
         added = tuple(
-            JourneyEvent(
-                id=f"evt-{revision}-{index}", ts=at, kind=e.kind, severity=e.severity,
+            JourneyEvent(  # an id is one string for every journey at that revision and index
+                id=shared(f"evt-{revision}-{index}"), ts=at, kind=e.kind, severity=e.severity,
                 audience=e.audience, message=e.message, detail=e.detail,
             )
             for index, e in enumerate(new_events)
