@@ -93,6 +93,9 @@ def test_journeys_of_one_drop_share_their_equal_snapshot_parts() -> None:
     assert a.available_actions is b_.available_actions
     assert a.context.distribution is b_.context.distribution
     assert a.context.participation is b_.context.participation is not None
+    # an event's id names its revision and place: one string for every journey of the drop
+    assert [e.id for e in a.events] == [e.id for e in b_.events] != []
+    assert all(x.id is y.id for x, y in zip(a.events, b_.events, strict=True))
 
 
 def test_shared_gives_the_kept_equal_value_and_stays_bounded() -> None:
