@@ -337,6 +337,8 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             cpu, started = time.process_time(), time.perf_counter()
             close, _keep = await run(args, drop, polling)
             joined = time.perf_counter() - started
+            join_cpu = time.process_time() - cpu
+            join_requests = await requests_served(probe, args.base_url, args.key) - served - 1
             idle = tracked() - objects_before
             if tuning is not None:
                 tuning.freeze()  # the shoppers set up are long-lived
@@ -354,7 +356,7 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        requests = await requests_served(probe, args.base_url, args.key) - served - 1
+        requests = await requests_served(probe, args.base_url, args.key) - served - 2
         await close()
     if tuning is not None:
         tuning.restore()
@@ -362,7 +364,11 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
     return {"kind": args.kind, "pool": args.pool, "shoppers": args.shoppers,
             "admitted": drop.finished, "errors": drop.errors, "wall": elapsed,
             "join_rate": args.shoppers / max(joined, 1e-9), "requests": requests,
-            "cpu_per_request": cpu / max(requests, 1) * 1e6, "lag": lag.summary(),
+            "cpu_per_request": cpu / max(requests, 1) * 1e6,
+            "cpu_per_shopper": cpu / n * 1e3,
+            "cpu_per_join_request": join_cpu / max(join_requests, 1) * 1e6,
+            "cpu_per_poll_request": (cpu - join_cpu) / max(requests - join_requests, 1) * 1e6,
+            "lag": lag.summary(),
             "gc_seconds": gcm.seconds, "gc_collections": gcm.collections,
             "long_pauses": gcm.long_pauses, "longest_pause": gcm.longest * 1e3,
             "full_collect_ms": collect_s * 1e3, "cyclic_found": cyclic,
@@ -411,6 +417,14 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
         ("client CPU per request", f"{lib['cpu_per_request']:.0f} µs",
          f"{bare['cpu_per_request']:.0f} µs",
          _ratio(lib["cpu_per_request"], bare["cpu_per_request"])),
+        ("  while joining / while polling",
+         f"{lib['cpu_per_join_request']:.0f} / {lib['cpu_per_poll_request']:.0f} µs",
+         f"{bare['cpu_per_join_request']:.0f} / {bare['cpu_per_poll_request']:.0f} µs",
+         f"{_ratio(lib['cpu_per_join_request'], bare['cpu_per_join_request'])} / "
+         f"{_ratio(lib['cpu_per_poll_request'], bare['cpu_per_poll_request'])}"),
+        ("client CPU per shopper", f"{lib['cpu_per_shopper']:.2f} ms",
+         f"{bare['cpu_per_shopper']:.2f} ms",
+         _ratio(lib["cpu_per_shopper"], bare["cpu_per_shopper"])),
         ("event-loop lag p50 / p99 / max", "{:.1f} / {:.0f} / {:.0f} ms".format(*lib["lag"]),
          "{:.1f} / {:.0f} / {:.0f} ms".format(*bare["lag"]), ""),
         ("time in gc, gen 0 / 1 / 2", "{:.2f} / {:.2f} / {:.2f} s".format(*lib["gc_seconds"]),
