@@ -420,8 +420,8 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
         ("  while joining / while polling",
          f"{lib['cpu_per_join_request']:.0f} / {lib['cpu_per_poll_request']:.0f} µs",
          f"{bare['cpu_per_join_request']:.0f} / {bare['cpu_per_poll_request']:.0f} µs",
-         f"{_ratio(lib['cpu_per_join_request'], bare['cpu_per_join_request'])} / "
-         f"{_ratio(lib['cpu_per_poll_request'], bare['cpu_per_poll_request'])}"),
+         (f"{_ratio(lib['cpu_per_join_request'], bare['cpu_per_join_request'])} / "
+          f"{_ratio(lib['cpu_per_poll_request'], bare['cpu_per_poll_request'])}")),
         ("client CPU per shopper", f"{lib['cpu_per_shopper']:.2f} ms",
          f"{bare['cpu_per_shopper']:.2f} ms",
          _ratio(lib["cpu_per_shopper"], bare["cpu_per_shopper"])),
