@@ -270,8 +270,8 @@ class StoredSessionHolder:
         return True
 
     def _follow(self) -> None:
-        storage = self.storage
-        if self._followed is None and isinstance(storage, WatchedStorage):
+        storage = self.storage  # None for most shoppers of a drop: no protocol check then
+        if self._followed is None and storage is not None and isinstance(storage, WatchedStorage):
             storage.follow(self)
             self._followed = storage
 
