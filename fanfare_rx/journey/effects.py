@@ -143,8 +143,8 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
                     # An answer that routes an entering journey passes through routing (the
                     # docs' stage list); one that stops it for a requirement does not.
                     snapshot = ctx.snapshot()
-                    after = reduce(snapshot, answer).journey_stage
-                    if snapshot.journey_stage is JourneyStage.ENTERING and after in _ROUTES:
+                    if (snapshot.journey_stage is JourneyStage.ENTERING
+                            and reduce(snapshot, answer).journey_stage in _ROUTES):
                         return items(RoutingStarted(at=answer.at), answer)
                     return items(answer)
 
