@@ -4,7 +4,7 @@ mechanism's declaration, over loopback HTTP against the sandbox."""
 from __future__ import annotations
 
 import inspect
-from typing import Generic
+from typing import Any, Generic
 
 import pytest
 from client_helpers import distribution_id
@@ -75,7 +75,8 @@ def test_the_client_s_endpoint_methods_are_its_resources_methods(api: ConsumerAp
             assert inspect.signature(on_class) == inspect.signature(getattr(part, name))
             bound = getattr(api, name)
             # bound to a part made for this use over the client's requester, kept by no one
-            assert type(bound.__self__) is part and bound.__self__._requester is api.requester
+            owner: Any = bound.__self__
+            assert owner._requester is api.requester and type(owner) is part
             assert getattr(api, attribute) is not getattr(api, attribute)
             assert inspect.signature(bound) == inspect.signature(getattr(getattr(api, attribute),
                                                                          name))
