@@ -205,19 +205,20 @@ async def _library(args: argparse.Namespace, drop: Drop,
     await asyncio.gather(*(shopper() for _ in range(drop.shoppers)))
 
     cadence = ServerCadence(server_speed=args.speed)
-    def watcher() -> Callable[[str], None]:
+    def watcher(journey: Any) -> Callable[[str], None]:
         seen = False
 
         def once(stage: str) -> None:
             nonlocal seen
             if not seen and stage in ("admitted", "ended"):
                 seen = True
+                journey.stop_polling()  # done: polls until admitted, as the bare shopper does
                 drop.admitted()
 
         return once
 
     for journey in journeys:
-        once = watcher()
+        once = watcher(journey)
         journey.sequence_stage.listen(once)
         once(journey.sequence_stage.get())
         journey.start_polling(cadence=cadence)

@@ -64,3 +64,25 @@ async def test_the_bare_baseline_joins_with_the_library_requests() -> None:
             _, state = await bare_join(session, sandbox.base_url, sandbox.publishable_key)
     assert library == bare, (library, bare)
     assert library[-1].endswith("/enter") and state["status"] == "QUEUED"
+
+
+async def test_the_library_shoppers_poll_until_admitted_as_the_bare_ones() -> None:
+    """Each shopper of the drop polls until admitted, then stops (the bare shopper's loop ends at
+    ``GRANTED``): a journey would poll on while admitted, for its grant, and those polls are work
+    the bare baseline does not do."""
+    import argparse
+    import asyncio
+
+    from benchmarks.bench_drop import Drop, _library, scenario
+    from fanfare_rx.sandbox.scenario import parse_scenario
+    from fanfare_rx.sandbox.server import Sandbox
+
+    async with Sandbox(parse_scenario(scenario(3, admit_seconds=1)), clock="real") as sandbox:
+        args = argparse.Namespace(pool="pool", speed=1.0, base_url=sandbox.base_url,
+                                  org=sandbox.organization_id, key=sandbox.publishable_key)
+        drop, polling = Drop(3), asyncio.Event()
+        close, journeys = await _library(args, drop, polling)
+        await asyncio.wait_for(drop.done.wait(), 30)
+        assert [journey.sequence_stage.get() for journey in journeys] == ["admitted"] * 3
+        assert not any(journey.is_polling for journey in journeys)
+        await close()
