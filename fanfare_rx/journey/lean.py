@@ -122,6 +122,15 @@ class _Callbacks:
         self.on_next, self.on_error, self.on_completed = on_next, on_error, on_completed
 
 
+def _sink_of(on_next: Any, on_error: OnError | None,
+             on_completed: OnCompleted | None) -> abc.ObserverBase[Any] | _Callbacks:
+    """What a run delivers to: an observer held as it is (no bound method per run), or the
+    callbacks with reactivex's defaults."""
+    if isinstance(on_next, abc.ObserverBase):
+        return on_next
+    return _Callbacks(*_callbacks(on_next, on_error, on_completed))
+
+
 class _AwaitedRun(abc.DisposableBase):
     """One subscription of an :class:`Awaited`: the task and where its outcome goes (the
     observer itself, or its callbacks as one object); the run is the task's done callback (no
@@ -221,11 +230,7 @@ class Awaited(LeanObservable[T]):
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
         """Start the coroutine (an observer or callbacks, as ``Observable.subscribe``)."""
-        sink: abc.ObserverBase[Any] | _Callbacks
-        if isinstance(on_next, abc.ObserverBase):  # held as it is: no bound method per request
-            sink = on_next
-        else:
-            sink = _Callbacks(*_callbacks(on_next, on_error, on_completed))
+        sink = _sink_of(on_next, on_error, on_completed)
         try:
             call = self._call(*self._args)
             loop = _running_loop()
@@ -474,18 +479,35 @@ class _ConcatRun(_OneAtATimeRun):
         self._sources = ()
 
 
-class _Concat(LeanObservable[T]):
-    __slots__ = ("_sources",)
-
-    def __init__(self, sources: tuple[Observable[T], ...]) -> None:
-        super().__init__()
-        self._sources = sources
+class _Chain(LeanObservable[T]):
+    """An operator over other observables (:func:`concat`, :func:`flat_map`, :func:`catch`).
+    Subscribed, a chain that opens with an awaited call runs in one task (:class:`_ChainRun`)
+    when a loop runs; anything else in the operator's own run (:meth:`_operator_run`)."""
 
     def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
                   on_completed: OnCompleted | None = None, *,
                   scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
         if self.opens_with_await() and (loop := _running_loop()) is not None:
             return _ChainRun.start(loop, self, on_next, on_error, on_completed, scheduler)
+        return self._operator_run(on_next, on_error, on_completed, scheduler)
+
+    def _operator_run(self, on_next: Any, on_error: OnError | None,
+                      on_completed: OnCompleted | None,
+                      scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
+        """The operator's own run of its sources."""
+        raise NotImplementedError
+
+
+class _Concat(_Chain[T]):
+    __slots__ = ("_sources",)
+
+    def __init__(self, sources: tuple[Observable[T], ...]) -> None:
+        super().__init__()
+        self._sources = sources
+
+    def _operator_run(self, on_next: Any, on_error: OnError | None,
+                      on_completed: OnCompleted | None,
+                      scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
         run = _ConcatRun(self._sources, *_callbacks(on_next, on_error, on_completed), scheduler)
         run.next()
         return run
@@ -565,19 +587,12 @@ class _FlatMapRun(_Run):
             subscription.dispose()
 
 
-class _FlatMap(LeanObservable[R]):
+class _FlatMap(_Chain[R]):
     __slots__ = ("_mapper", "_source")
 
     def __init__(self, source: Observable[Any], mapper: Callable[[Any], Observable[R]]) -> None:
         super().__init__()
         self._source, self._mapper = source, mapper
-
-    def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
-                  on_completed: OnCompleted | None = None, *,
-                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        if self.opens_with_await() and (loop := _running_loop()) is not None:
-            return _ChainRun.start(loop, self, on_next, on_error, on_completed, scheduler)
-        return self._operator_run(on_next, on_error, on_completed, scheduler)
 
     def _operator_run(self, on_next: Any, on_error: OnError | None,
                       on_completed: OnCompleted | None,
@@ -682,7 +697,7 @@ class _CatchRun(_OneAtATimeRun):
         self._handler = _noop  # type: ignore[assignment]
 
 
-class _Catch(LeanObservable[T]):
+class _Catch(_Chain[T]):
     __slots__ = ("_handler", "_source")
 
     def __init__(self, source: Observable[T],
@@ -690,11 +705,9 @@ class _Catch(LeanObservable[T]):
         super().__init__()
         self._source, self._handler = source, handler
 
-    def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
-                  on_completed: OnCompleted | None = None, *,
-                  scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        if self.opens_with_await() and (loop := _running_loop()) is not None:
-            return _ChainRun.start(loop, self, on_next, on_error, on_completed, scheduler)
+    def _operator_run(self, on_next: Any, on_error: OnError | None,
+                      on_completed: OnCompleted | None,
+                      scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
         run = _CatchRun(self._source, self._handler,
                         *_callbacks(on_next, on_error, on_completed), scheduler)
         run.start()
@@ -804,12 +817,7 @@ class _ChainRun(abc.DisposableBase):
               scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
         """Run ``source`` on ``loop`` (the running one; without one, the operators run the
         chain, as an awaited call starts its task on asyncio's loop then)."""
-        sink: abc.ObserverBase[Any] | _Callbacks
-        if isinstance(on_next, abc.ObserverBase):
-            sink = on_next
-        else:
-            sink = _Callbacks(*_callbacks(on_next, on_error, on_completed))
-        run = cls(sink)
+        run = cls(_sink_of(on_next, on_error, on_completed))
         run.begin(loop, source, scheduler)
         return run
 
@@ -833,9 +841,10 @@ class _ChainRun(abc.DisposableBase):
     def _ended(self, task: asyncio.Future[None]) -> None:
         sink = self._sink
         self._sink = self._task = None
-        if sink is None or task.cancelled():
-            if sink is not None:
-                sink.on_error(asyncio.CancelledError())  # type: ignore[arg-type]
+        if sink is None:  # disposed: nothing more is delivered
+            return
+        if task.cancelled():
+            sink.on_error(asyncio.CancelledError())  # type: ignore[arg-type]
             return
         error = task.exception()
         if error is None:
