@@ -110,8 +110,6 @@ def allowed(facts: Facts) -> tuple[Rule, ...]:
 
     Usage: ``[r.g3 for r in allowed(facts)]`` -> ``['enter']``
     """
-    if facts.journey_stage is not JourneyStage.ROUTED:
-        return ()  # every row asks for a routed journey (Rule.holds)
     return tuple(row for row in registry.rules_in(facts.mechanism, facts.sequence_stage)
                  if row.holds(facts))
 
