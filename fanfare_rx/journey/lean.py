@@ -24,7 +24,7 @@ import contextvars
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reactivex import Observable, abc, typing
 from reactivex import operators as ops
@@ -91,6 +91,16 @@ class LeanObservable(Observable[T]):
     def _subscribe_core(self, observer: abc.ObserverBase[T],
                         scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
         return self.subscribe(observer, scheduler=scheduler)
+
+    if not TYPE_CHECKING:  # typed as Observable.pipe (its overloads); only the runtime differs
+        def pipe(self, *operators):
+            """``source.pipe(f, g) == g(f(source))``, as ``Observable.pipe``, each operator
+            applied in turn: reactivex composes them first (a closure, a lambda and an import
+            per call, on every action's effect)."""
+            source = self
+            for operator in operators:
+                source = operator(source)
+            return source
 
     def opens_with_await(self) -> bool:
         """Whether subscribing does nothing at once but start an awaited call (then the

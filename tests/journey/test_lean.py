@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import weakref
 from collections import Counter
 from collections.abc import Callable
@@ -306,6 +307,37 @@ def test_items_and_fail_deliver_at_once_to_an_observer() -> None:
     items(1, 2).subscribe(Observer(seen.append, seen.append, lambda: seen.append("|")))
     fail(ValueError("x")).subscribe(Observer(seen.append, seen.append, lambda: seen.append("|")))
     assert seen[:3] == [1, 2, "|"] and isinstance(seen[3], ValueError)
+
+
+def test_pipe_applies_each_operator_in_turn_as_reactivexs_pipe_and_composes_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    source: Any = items(1, 2)  # the operators' types are not what this checks
+    assert source.pipe() is source
+
+    def notes(observable: Observable[Any]) -> list[object]:
+        seen: list[object] = []
+        observable.subscribe(seen.append, seen.append, lambda: seen.append("|"))
+        return seen
+
+    def times_ten(x: int) -> int:
+        return x * 10
+
+    def plus_one(x: int) -> int:
+        return x + 1
+
+    def above_two(x: int) -> bool:
+        return x > 2
+
+    for operators in ((ops.map(times_ten),),
+                      (mapped(plus_one), ops.filter(above_two), ops.to_list())):
+        ours = notes(source.pipe(*operators))
+        assert ours == notes(Observable.pipe(source, *operators))  # reactivex's own composition
+        assert ours[-1] == "|"
+    composed: list[object] = []
+    monkeypatch.setattr(sys.modules["reactivex.pipe"], "compose",
+                        lambda *fs: composed.append(fs))
+    assert items(1).pipe(mapped(str), mapped(len)) is not None
+    assert composed == []  # applied in turn: no composition (a closure and a lambda) per call
 
 
 def test_an_effect_built_of_lean_operators_leaves_no_cycle() -> None:
