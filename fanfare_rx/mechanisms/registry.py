@@ -6,7 +6,8 @@ leave) and the grant's claim apply to every registered mechanism that has them.
 from __future__ import annotations
 
 import functools
-from typing import cast
+from collections.abc import Callable, Hashable
+from typing import TypeVar, cast
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.mechanisms.base import MechanismSpec, Rule, always, has_waitlist, not_claimed, rule
@@ -25,8 +26,12 @@ __all__ = [
     "rules_in",
     "spec_for",
     "spec_of_state",
+    "table_cache",
     "unregister",
 ]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 SS = SequenceStage
 #: The G1 label of ``claim()`` (no request: the grant is handed over synchronously).
@@ -60,6 +65,24 @@ def unregister(kind: DistributionType) -> None:
 def _forget_tables() -> None:
     rules.cache_clear()
     rules_in.cache_clear()
+    for forget in _DERIVED:
+        forget()
+
+
+#: How each :func:`table_cache` is forgotten when the table changes.
+_DERIVED: list[Callable[[], None]] = []
+
+
+def table_cache(answer: Callable[[K], V]) -> Callable[[K], V]:
+    """``answer`` kept per argument until a mechanism is registered or removed: for what is
+    derived from the one table and one hashable argument alone (a fold asks what is allowed at
+    every change, and a drop's journeys ask it of the same few states).
+
+    Usage: ``@table_cache`` over ``def actions_for(facts: Facts) -> AvailableActions``
+    """
+    cached = functools.lru_cache(maxsize=1024)(answer)
+    _DERIVED.append(cached.cache_clear)
+    return cached
 
 
 def new_kind(value: str) -> DistributionType:

@@ -43,6 +43,7 @@ from fanfare_rx.models.journey import (
     JourneySnapshot,
     JourneyStage,
     Participation,
+    SequenceAction,
     SequenceStage,
 )
 from fanfare_rx.sandbox.engines import (
@@ -146,6 +147,31 @@ def test_the_one_table_the_view_and_validation_take_it(raffle: MechanismSpec) ->
     assert view_of(closed).sequence.phase == "settling"  # type: ignore[union-attr]
     assert not is_available(closed, "leave_raffle")
     assert rules.table_markdown().count("| toy_raffle |") == 3
+
+
+def test_the_actions_kept_per_state_are_forgotten_when_the_table_changes() -> None:
+    # G1 available_actions are kept per distinct facts (a drop's journeys share the same few
+    # states); registering or removing a mechanism must forget them, or a plug-in's sequence
+    # would keep the answers from before it was registered.
+    new_kind(RAFFLE.value)
+    try:
+        distribution = DistributionSummary(type=RAFFLE, id="r-1", sequence_id="seq-r",
+                                           status=DistributionStatus.UPCOMING, waitlist_id="w-1")
+        context = JourneyContext(experience_id="exp-r", sequence_id="seq-r",
+                                 distribution=distribution)
+
+        def upcoming() -> tuple[SequenceAction, ...]:
+            return tables.available_actions(JourneyStage.ROUTED, SS.UPCOMING, (), context).sequence
+
+        assert upcoming() == ()  # no mechanism of that kind: nothing to do
+        register(RAFFLE_SPEC)
+        try:
+            assert upcoming() == (SequenceAction.ENTER_WAITLIST,)  # the waitlist's row
+        finally:
+            unregister(RAFFLE)
+        assert upcoming() == ()
+    finally:
+        drop_kind(RAFFLE.value)
 
 
 def test_the_event_bus_knows_its_names_from_its_declaration(raffle: MechanismSpec) -> None:

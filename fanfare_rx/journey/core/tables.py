@@ -20,6 +20,8 @@ from fanfare_rx.journey.core.stages import (
     stage_outcome,
     state_outcome,
 )
+from fanfare_rx.mechanisms import registry
+from fanfare_rx.mechanisms.base import Facts
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     AvailableActions,
@@ -65,7 +67,12 @@ def available_actions(
     Usage: ``available_actions(JourneyStage.NOT_STARTED, SequenceStage.NONE, (), ctx).journey``
     -> ``(JourneyAction.START,)``
     """
-    facts = rules.facts_of(journey_stage, sequence_stage, requirements, context)
+    return _actions_for(rules.facts_of(journey_stage, sequence_stage, requirements, context))
+
+
+@registry.table_cache
+def _actions_for(facts: Facts) -> AvailableActions:
+    # the table's conditions read the facts alone, so each distinct facts is answered once
     return shared(AvailableActions(journey=rules.journey_actions(facts),
                                    sequence=rules.sequence_actions(facts)))
 
