@@ -144,7 +144,8 @@ class Rule:
     """One row of the one table: in ``stages`` of a ``mechanisms`` sequence, when
     ``when(facts)`` holds, the shopper may ask for ``value`` — called ``g1`` by the docs'
     ``ExperienceJourney`` and ``g3`` by the current SDK's view (on the waitlist attachment when
-    ``waitlist``)."""
+    ``waitlist``). ``when`` reads the facts and nothing else: a journey's available actions
+    are kept per distinct facts (see :func:`~fanfare_rx.mechanisms.registry.table_cache`)."""
 
     g1: str
     g3: str
