@@ -6,8 +6,8 @@ leave) and the grant's claim apply to every registered mechanism that has them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable
-from typing import TypeVar, cast
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar, cast
 
 from fanfare_rx.errors import UsageError
 from fanfare_rx.mechanisms.base import MechanismSpec, Rule, always, has_waitlist, not_claimed, rule
@@ -30,7 +30,7 @@ __all__ = [
     "unregister",
 ]
 
-K = TypeVar("K", bound=Hashable)
+P = ParamSpec("P")
 V = TypeVar("V")
 
 SS = SequenceStage
@@ -63,8 +63,6 @@ def unregister(kind: DistributionType) -> None:
 
 
 def _forget_tables() -> None:
-    rules.cache_clear()
-    rules_in.cache_clear()
     for forget in _DERIVED:
         forget()
 
@@ -73,16 +71,16 @@ def _forget_tables() -> None:
 _DERIVED: list[Callable[[], None]] = []
 
 
-def table_cache(answer: Callable[[K], V]) -> Callable[[K], V]:
-    """``answer`` kept per argument until a mechanism is registered or removed: for what is
-    derived from the one table and one hashable argument alone (a fold asks what is allowed at
-    every change, and a drop's journeys ask it of the same few states).
+def table_cache(answer: Callable[P, V]) -> Callable[P, V]:
+    """``answer`` kept per (hashable) arguments until a mechanism is registered or removed: for
+    what is derived from the one table and its arguments alone (the table itself, its index,
+    and what a fold asks at every change, which a drop's journeys ask of the same few states).
 
     Usage: ``@table_cache`` over ``def actions_for(facts: Facts) -> AvailableActions``
     """
     cached = functools.lru_cache(maxsize=1024)(answer)
     _DERIVED.append(cached.cache_clear)
-    return cached
+    return cast(Callable[P, V], cached)
 
 
 def new_kind(value: str) -> DistributionType:
@@ -121,7 +119,7 @@ def spec_of_state(state_type: type) -> MechanismSpec | None:
     return _BY_STATE.get(state_type)
 
 
-@functools.cache
+@table_cache
 def rules() -> tuple[Rule, ...]:
     """THE table of what a shopper may do: the waitlist attachment's rows, every mechanism's
     own rows, and the claim of a grant where the mechanism grants."""
@@ -137,7 +135,7 @@ def rules() -> tuple[Rule, ...]:
     )
 
 
-@functools.cache
+@table_cache
 def rules_in(mechanism: DistributionType | None, stage: SequenceStage) -> tuple[Rule, ...]:
     """The rows of :func:`rules` that can hold in a ``mechanism`` sequence at ``stage``, in the
     table's order: the same table, indexed (a fold asks for what is allowed at every change,
