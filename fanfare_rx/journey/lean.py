@@ -337,13 +337,13 @@ class _Deferred(LeanObservable[T]):
     def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
                   on_completed: OnCompleted | None = None, *,
                   scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        next_, error, completed = _callbacks(on_next, on_error, on_completed)
         try:
             source = self._build()
         except Exception as exc:  # noqa: BLE001 - the factory's error is the stream's
-            error(exc)
+            _callbacks(on_next, on_error, on_completed)[1](exc)
             return _DONE
-        return source.subscribe(next_, error, completed, scheduler=scheduler)
+        # the subscriber as it was given: an observer stays one object down the chain
+        return source.subscribe(on_next, on_error, on_completed, scheduler=scheduler)
 
     async def drive(self, emit: OnNext, scheduler: abc.SchedulerBase | None) -> None:
         await _drive(self._build(), emit, scheduler)

@@ -40,16 +40,18 @@ def as_fanfare_error(error: Exception) -> FanfareError:
     return wrapped
 
 
-class ActionResult(LeanObservable[JourneySnapshot]):
-    """One run of an action's effect and its outcome, as the ``AsyncSubject`` it replaces: the
-    snapshot once every message of the effect was folded, then completion (or the error),
-    replayed to late subscribers; ``await`` gives the snapshot or raises::
+class ActionResult(LeanObservable[JourneySnapshot], abc.ObserverBase[Message]):
+    """One run of an action's effect and its outcome, as the ``AsyncSubject`` it replaces: it
+    observes the effect (each message to the fold) and delivers the snapshot once every
+    message was folded, then completion (or the error), replayed to late subscribers;
+    ``await`` gives the snapshot or raises::
 
         effect : --m1--m2--|
         result : ----------(s|)    (s: the snapshot once m1 and m2 are folded)
 
-    One object per run (no subject, serial disposable or closures), awaited with a bare loop
-    future per awaiter; nothing refers back to it once it ended.
+    One object per run, subscribed to the effect as its observer (no subject, serial
+    disposable, bound callbacks or closures), awaited with a bare loop future per awaiter;
+    nothing refers back to it once it ended.
 
     Usage: ``snapshot = await runner.run("enter_queue", effect, "enter_queue")``
     """
@@ -75,14 +77,21 @@ class ActionResult(LeanObservable[JourneySnapshot]):
         runner = self._runner
         if runner is None:
             return
-        subscription = effect.subscribe(on_next=runner.send, on_error=self._failed,
-                                        on_completed=self._completed, scheduler=scheduler)
+        subscription = effect.subscribe(self, scheduler=scheduler)
         if self._runner is None:  # it ended within subscribe
             subscription.dispose()
         else:
             self._subscription = subscription
 
-    def _failed(self, error: Exception) -> None:
+    def on_next(self, message: Message) -> None:
+        """A message of the effect: to the fold (none once the run ended)."""
+        runner = self._runner
+        if runner is not None:
+            runner.send(message)
+
+    def on_error(self, error: Exception) -> None:
+        """The effect failed: folded as the action's ``error`` event (unless the effect's
+        failure is in the snapshot already), and the run ends with it."""
         runner = self._runner
         if runner is None:
             return
@@ -92,7 +101,8 @@ class ActionResult(LeanObservable[JourneySnapshot]):
         runner.fold_failure(self._action, error)
         self.end(error)
 
-    def _completed(self) -> None:
+    def on_completed(self) -> None:
+        """The effect completed: the run ends with the snapshot."""
         self.end(None)
 
     def end(self, error: Exception | None) -> None:
