@@ -812,8 +812,10 @@ async def _follow(subscribe: Callable[..., abc.DisposableBase], emit: OnNext,
 class _ChainRun(abc.DisposableBase):
     """One subscription of a chain that opens with an awaited call (:func:`_opens_with_await`):
     one task runs the whole chain (:func:`_drive`) where the operators would start a task per
-    awaited call and keep a run object per operator while the calls are in flight. Disposing
-    it cancels the task and drops the observer: nothing is delivered afterwards."""
+    awaited call and keep a run object per operator while the calls are in flight. The task
+    delivers the end itself, in its last step: no done callback, so no loop iteration between
+    the chain's end and its observer (its coroutine takes the place of the bound callback).
+    Disposing it cancels the task and drops the observer: nothing is delivered afterwards."""
 
     __slots__ = ("_sink", "_task")
 
@@ -828,16 +830,43 @@ class _ChainRun(abc.DisposableBase):
         """Run ``source`` on ``loop`` (the running one; without one, the operators run the
         chain, as an awaited call starts its task on asyncio's loop then)."""
         run = cls(_sink_of(on_next, on_error, on_completed))
-        run.begin(loop, source, scheduler)
+        run._task = loop.create_task(run._run(source, scheduler))
         return run
 
-    def begin(self, loop: asyncio.AbstractEventLoop, source: Observable[Any],
-              scheduler: abc.SchedulerBase | None) -> None:
-        """Start the task that drives ``source``."""
-        context = contextvars.copy_context()  # the task and its done callback share it
-        task = loop.create_task(_drive(source, self._emit, scheduler), context=context)
-        self._task = task
-        task.add_done_callback(self._ended, context=context)
+    async def _run(self, source: Observable[Any], scheduler: abc.SchedulerBase | None) -> None:
+        """Drive ``source``, then deliver its end to the sink (unless disposed meanwhile)."""
+        try:
+            await _drive(source, self._emit, scheduler)
+        except _Downstream as downstream:
+            # as an operator's callback would: the loop's handler hears it, the run ends
+            self._sink = self._task = None
+            asyncio.get_running_loop().call_exception_handler({
+                "message": "an observer of a journey effect raised",
+                "exception": downstream.error})
+            return
+        except asyncio.CancelledError:
+            sink, self._sink, self._task = self._sink, None, None
+            if sink is not None:  # cancelled from outside (not disposed): the chain's error
+                self._deliver(sink.on_error, asyncio.CancelledError())
+            raise
+        except Exception as error:  # noqa: BLE001 - the chain's error is the observer's
+            sink, self._sink, self._task = self._sink, None, None
+            if sink is not None:
+                self._deliver(sink.on_error, error)
+            return
+        sink, self._sink, self._task = self._sink, None, None
+        if sink is not None:
+            self._deliver(sink.on_completed)
+
+    @staticmethod
+    def _deliver(callback: Callable[..., None], *args: Any) -> None:
+        """The end to the observer: what it raises goes to the loop's handler (as it would
+        from a done callback), not into the task."""
+        try:
+            callback(*args)
+        except Exception as exc:  # noqa: BLE001 - the observer's own error
+            asyncio.get_running_loop().call_exception_handler({
+                "message": "an observer of a journey effect raised", "exception": exc})
 
     def _emit(self, value: Any) -> None:
         sink = self._sink
@@ -847,26 +876,6 @@ class _ChainRun(abc.DisposableBase):
             sink.on_next(value)
         except Exception as exc:  # the observer's own error, not the chain's
             raise _Downstream(exc) from exc
-
-    def _ended(self, task: asyncio.Future[None]) -> None:
-        sink = self._sink
-        self._sink = self._task = None
-        if sink is None:  # disposed: nothing more is delivered
-            return
-        if task.cancelled():
-            sink.on_error(asyncio.CancelledError())  # type: ignore[arg-type]
-            return
-        error = task.exception()
-        if error is None:
-            sink.on_completed()
-        elif isinstance(error, _Downstream):
-            # as an operator's callback would: the loop's handler hears it, the run ends
-            task.get_loop().call_exception_handler({
-                "message": "an observer of a journey effect raised", "exception": error.error})
-        elif isinstance(error, Exception):
-            sink.on_error(error)
-        else:
-            raise error  # KeyboardInterrupt, SystemExit: not an observable's error
 
     def dispose(self) -> None:
         task = self._task

@@ -562,7 +562,7 @@ async def test_a_chain_of_awaited_calls_starts_one_task_and_leaves_no_cycle() ->
     finally:
         loop.set_task_factory(None)
     # one task, no task per awaited call (the test's own wait_for waits in one more)
-    assert [name for name in started if name != "Event.wait"] == ["_Concat.drive"]
+    assert [name for name in started if name != "Event.wait"] == ["_ChainRun._run"]
     gc.collect()
     gc.disable()
     try:
@@ -571,6 +571,27 @@ async def test_a_chain_of_awaited_calls_starts_one_task_and_leaves_no_cycle() ->
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_a_chains_end_reaches_its_observer_in_the_tasks_last_step(fails: bool) -> None:
+    """The task that drives a chain delivers its end itself: no done callback and no loop
+    iteration between the chain's end and its observer (the awaiting caller wakes one step
+    sooner)."""
+    delivered_in: list[str | None] = []
+
+    def where(*_: object) -> None:
+        task = asyncio.current_task()
+        delivered_in.append(None if task is None else task.get_coro().__qualname__)
+
+    def then(value: int) -> Observable[int]:
+        return fail(ValueError("no")) if fails else awaited(answer, value + 1)
+
+    chain = awaited(answer, 1).pipe(flat_map(then))
+    chain.subscribe(on_next=lambda _: None, on_error=where, on_completed=where)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert delivered_in == ["_ChainRun._run"]
 
 
 async def test_an_observers_error_is_not_the_chains_and_no_catch_takes_it() -> None:
