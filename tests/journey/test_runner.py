@@ -104,7 +104,8 @@ async def test_dispose_ends_every_run_with_the_error() -> None:
 async def test_an_awaited_action_in_flight_costs_a_few_objects_over_its_request() -> None:
     """Awaiting ``runner.run`` while the request is in flight costs a handful of tracked
     objects more than awaiting the request itself (an AsyncSubject awaited through reactivex's
-    ``to_future`` cost about 50 more)."""
+    ``to_future`` cost about 50 more). The run observes its effect itself: subscribing it with
+    three bound callbacks (and their holder) kept about 4.7 more objects alive per action."""
     loop = asyncio.get_running_loop()
     gate: asyncio.Future[None] = loop.create_future()
 
@@ -134,7 +135,7 @@ async def test_an_awaited_action_in_flight_costs_a_few_objects_over_its_request(
     library = await per_task(lambda i: action(runners[i]))
     gate.set_result(None)
     await asyncio.sleep(0.01)
-    assert library - baseline <= 12, (library, baseline)
+    assert library - baseline <= 8, (library, baseline)  # 11.7 with bound callbacks
 
 
 def _queued() -> JourneySnapshot:
