@@ -830,8 +830,13 @@ class _ChainRun(abc.DisposableBase):
         """Run ``source`` on ``loop`` (the running one; without one, the operators run the
         chain, as an awaited call starts its task on asyncio's loop then)."""
         run = cls(_sink_of(on_next, on_error, on_completed))
-        run._task = loop.create_task(run._run(source, scheduler))
+        run.begin(loop, source, scheduler)
         return run
+
+    def begin(self, loop: asyncio.AbstractEventLoop, source: Observable[Any],
+              scheduler: abc.SchedulerBase | None) -> None:
+        """Start the task that drives ``source`` and delivers its end."""
+        self._task = loop.create_task(self._run(source, scheduler))
 
     async def _run(self, source: Observable[Any], scheduler: abc.SchedulerBase | None) -> None:
         """Drive ``source``, then deliver its end to the sink (unless disposed meanwhile)."""
