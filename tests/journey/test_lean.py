@@ -582,7 +582,8 @@ async def test_a_chains_end_reaches_its_observer_in_the_tasks_last_step(fails: b
 
     def where(*_: object) -> None:
         task = asyncio.current_task()
-        delivered_in.append(None if task is None else task.get_coro().__qualname__)
+        coroutine = None if task is None else task.get_coro()
+        delivered_in.append(getattr(coroutine, "__qualname__", None))
 
     def then(value: int) -> Observable[int]:
         return fail(ValueError("no")) if fails else awaited(answer, value + 1)
