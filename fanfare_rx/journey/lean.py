@@ -340,7 +340,7 @@ class _Deferred(LeanObservable[T]):
         try:
             source = self._build()
         except Exception as exc:  # noqa: BLE001 - the factory's error is the stream's
-            _callbacks(on_next, on_error, on_completed)[1](exc)
+            _sink_of(on_next, on_error, on_completed).on_error(exc)
             return _DONE
         # the subscriber as it was given: an observer stays one object down the chain
         return source.subscribe(on_next, on_error, on_completed, scheduler=scheduler)
@@ -842,36 +842,31 @@ class _ChainRun(abc.DisposableBase):
         """Drive ``source``, then deliver its end to the sink (unless disposed meanwhile)."""
         try:
             await _drive(source, self._emit, scheduler)
-        except _Downstream as downstream:
-            # as an operator's callback would: the loop's handler hears it, the run ends
+        except _Downstream as downstream:  # the observer's own error: the run just ends
             self._sink = self._task = None
-            asyncio.get_running_loop().call_exception_handler({
-                "message": "an observer of a journey effect raised",
-                "exception": downstream.error})
-            return
+            _report(downstream.error)
         except asyncio.CancelledError:
-            sink, self._sink, self._task = self._sink, None, None
-            if sink is not None:  # cancelled from outside (not disposed): the chain's error
-                self._deliver(sink.on_error, asyncio.CancelledError())
+            # cancelled from outside, unless disposed: the observer hears it as an error
+            self._end(asyncio.CancelledError())  # type: ignore[arg-type]
             raise
         except Exception as error:  # noqa: BLE001 - the chain's error is the observer's
-            sink, self._sink, self._task = self._sink, None, None
-            if sink is not None:
-                self._deliver(sink.on_error, error)
-            return
-        sink, self._sink, self._task = self._sink, None, None
-        if sink is not None:
-            self._deliver(sink.on_completed)
+            self._end(error)
+        else:
+            self._end(None)
 
-    @staticmethod
-    def _deliver(callback: Callable[..., None], *args: Any) -> None:
-        """The end to the observer: what it raises goes to the loop's handler (as it would
-        from a done callback), not into the task."""
+    def _end(self, error: Exception | None) -> None:
+        """Completion (or ``error``) to the sink, once; what the sink raises goes to the loop's
+        handler (as from a done callback), not into the task."""
+        sink, self._sink, self._task = self._sink, None, None
+        if sink is None:
+            return  # disposed meanwhile
         try:
-            callback(*args)
+            if error is None:
+                sink.on_completed()
+            else:
+                sink.on_error(error)
         except Exception as exc:  # noqa: BLE001 - the observer's own error
-            asyncio.get_running_loop().call_exception_handler({
-                "message": "an observer of a journey effect raised", "exception": exc})
+            _report(exc)
 
     def _emit(self, value: Any) -> None:
         sink = self._sink
@@ -887,6 +882,13 @@ class _ChainRun(abc.DisposableBase):
         self._sink = self._task = None
         if task is not None:
             task.cancel()
+
+
+def _report(error: Exception) -> None:
+    """An observer of a chain raised: the loop's exception handler hears it, as it would from
+    an operator's callback."""
+    asyncio.get_running_loop().call_exception_handler({
+        "message": "an observer of a journey effect raised", "exception": error})
 
 
 class _Timer(abc.DisposableBase):

@@ -595,6 +595,29 @@ async def test_a_chains_end_reaches_its_observer_in_the_tasks_last_step(fails: b
     assert delivered_in == ["_ChainRun._run"]
 
 
+@pytest.mark.parametrize("fails", [False, True])
+async def test_an_observer_raising_at_the_chains_end_is_heard_by_the_loop(fails: bool) -> None:
+    """The end is delivered inside the chain's task: what the observer raises there goes to
+    the loop's exception handler, as from a done callback, and the task itself ends cleanly."""
+    loop = asyncio.get_running_loop()
+    reported: list[BaseException] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context["exception"]))
+
+    def raising(*_: object) -> None:
+        raise KeyError("observer")
+
+    before = set(asyncio.all_tasks())
+    try:
+        chain = concat(awaited(answer, 1), fail(ValueError("no")) if fails else items(2))
+        chain.subscribe(on_next=lambda _: None, on_error=raising, on_completed=raising)
+        (task,) = asyncio.all_tasks() - before
+        await asyncio.wait_for(asyncio.shield(task), 1)
+    finally:
+        loop.set_exception_handler(None)
+    assert task.done() and not task.cancelled() and task.exception() is None
+    assert len(reported) == 1 and isinstance(reported[0], KeyError)
+
+
 async def test_an_observers_error_is_not_the_chains_and_no_catch_takes_it() -> None:
     """An observer that raises is not the chain failing: as with an operator's callback, the
     loop's exception handler hears it and no ``catch`` handler runs."""
