@@ -60,15 +60,6 @@ def _noop(*_: Any) -> None:
     pass
 
 
-def _callbacks(on_next: Any, on_error: OnError | None,
-               on_completed: OnCompleted | None) -> tuple[OnNext, OnError, OnCompleted]:
-    """``subscribe``'s arguments as three callables (an observer, or callbacks with reactivex's
-    defaults: nothing for a value or completion, an error raised)."""
-    if isinstance(on_next, abc.ObserverBase) or callable(getattr(on_next, "on_next", None)):
-        return on_next.on_next, on_next.on_error, on_next.on_completed
-    return on_next or _noop, on_error or default_error, on_completed or _noop
-
-
 class LeanObservable(Observable[T]):
     """An ``Observable`` whose ``subscribe`` is its own: no ``AutoDetachObserver``, no
     trampoline, no lock per observable (made on demand for the few reactivex operators that
@@ -134,11 +125,14 @@ class _Callbacks:
 
 def _sink_of(on_next: Any, on_error: OnError | None,
              on_completed: OnCompleted | None) -> abc.ObserverBase[Any] | _Callbacks:
-    """What a run delivers to: an observer held as it is (no bound method per run), or the
-    callbacks with reactivex's defaults."""
+    """What a run delivers to: an observer held as it is (no bound method per run), or
+    ``subscribe``'s callbacks as one object (an object with observer methods, or callbacks
+    with reactivex's defaults: nothing for a value or completion, an error raised)."""
     if isinstance(on_next, abc.ObserverBase):
         return on_next
-    return _Callbacks(*_callbacks(on_next, on_error, on_completed))
+    if callable(getattr(on_next, "on_next", None)):
+        return _Callbacks(on_next.on_next, on_next.on_error, on_next.on_completed)
+    return _Callbacks(on_next or _noop, on_error or default_error, on_completed or _noop)
 
 
 class _AwaitedRun(abc.DisposableBase):
@@ -370,13 +364,13 @@ class _Items(LeanObservable[T]):
     def subscribe(self, on_next: Any = None, on_error: OnError | None = None,
                   on_completed: OnCompleted | None = None, *,
                   scheduler: abc.SchedulerBase | None = None) -> abc.DisposableBase:
-        next_, error, completed = _callbacks(on_next, on_error, on_completed)
+        sink = _sink_of(on_next, on_error, on_completed)
         for value in self._values:
-            next_(value)
+            sink.on_next(value)
         if self._error is not None:
-            error(self._error)
+            sink.on_error(self._error)
         else:
-            completed()
+            sink.on_completed()
         return _DONE
 
     def single_valued(self) -> bool:
@@ -410,28 +404,57 @@ def fail(error: Exception) -> Observable[Any]:
     return _Items((), error)
 
 
-class _Run(abc.DisposableBase):
-    """One subscription of a lean operator: the observer's callbacks until it ends, then
-    nothing of them; an error ends it (disposing what it follows) before it is relayed."""
+class _Ignored:
+    """Where an ended run delivers: nowhere."""
 
-    __slots__ = ("_ended", "_on_completed", "_on_error", "_on_next", "_scheduler")
+    __slots__ = ()
 
-    def __init__(self, on_next: OnNext, on_error: OnError, on_completed: OnCompleted,
+    def on_next(self, value: Any) -> None:
+        pass
+
+    def on_error(self, error: Exception) -> None:
+        pass
+
+    def on_completed(self) -> None:
+        pass
+
+
+_IGNORED = _Ignored()
+
+
+class _Run(abc.DisposableBase, abc.ObserverBase[Any]):
+    """One subscription of a lean operator, and the observer of what it follows (subscribed
+    as itself: no bound callback per subscription). It delivers to its observer as it was given
+    (see :func:`_sink_of`) until it ends, then nowhere; an error ends it (disposing what it
+    follows) before it is relayed. Subclasses say what a completion of what they follow means."""
+
+    __slots__ = ("_ended", "_scheduler", "_sink")
+
+    def __init__(self, sink: abc.ObserverBase[Any] | _Callbacks,
                  scheduler: abc.SchedulerBase | None) -> None:
-        self._on_next, self._on_error, self._on_completed = on_next, on_error, on_completed
+        self._sink: abc.ObserverBase[Any] | _Callbacks | _Ignored = sink
         self._scheduler = scheduler
         self._ended = False
 
-    def error(self, error: Exception) -> None:
+    def on_next(self, value: Any) -> None:
+        self._sink.on_next(value)
+
+    def on_error(self, error: Exception) -> None:
         if self._ended:
             return
-        on_error = self._on_error
+        sink = self._sink
         self.dispose()
-        on_error(error)
+        sink.on_error(error)
+
+    def _complete(self) -> None:
+        """The run's own completion, to its observer, once."""
+        sink = self._sink
+        self._end()
+        sink.on_completed()
 
     def _end(self) -> None:
         self._ended = True
-        self._on_next = self._on_error = self._on_completed = _noop
+        self._sink = _IGNORED
 
 
 class _OneAtATimeRun(_Run):
@@ -440,9 +463,9 @@ class _OneAtATimeRun(_Run):
 
     __slots__ = ("_current",)
 
-    def __init__(self, on_next: OnNext, on_error: OnError, on_completed: OnCompleted,
+    def __init__(self, sink: abc.ObserverBase[Any] | _Callbacks,
                  scheduler: abc.SchedulerBase | None) -> None:
-        super().__init__(on_next, on_error, on_completed, scheduler)
+        super().__init__(sink, scheduler)
         self._current: abc.DisposableBase | None = None
 
     def _end(self) -> None:
@@ -457,30 +480,29 @@ class _OneAtATimeRun(_Run):
 
 
 class _ConcatRun(_OneAtATimeRun):
-    """One subscription of :func:`concat`: the sources one after another; what it refers to is
-    dropped when it ends, so nothing of it waits for a collection."""
+    """One subscription of :func:`concat`: the sources one after another (a source's completion
+    starts the next); what it refers to is dropped when it ends, so nothing of it waits for a
+    collection."""
 
     __slots__ = ("_index", "_sources")
 
-    def __init__(self, sources: tuple[Observable[Any], ...], on_next: OnNext, on_error: OnError,
-                 on_completed: OnCompleted, scheduler: abc.SchedulerBase | None) -> None:
-        super().__init__(on_next, on_error, on_completed, scheduler)
+    def __init__(self, sources: tuple[Observable[Any], ...],
+                 sink: abc.ObserverBase[Any] | _Callbacks,
+                 scheduler: abc.SchedulerBase | None) -> None:
+        super().__init__(sink, scheduler)
         self._sources = sources
         self._index = 0
 
-    def next(self) -> None:
+    def on_completed(self) -> None:
         if self._ended:
             return
         index = self._index
         if index == len(self._sources):
-            on_completed = self._on_completed
-            self._end()
-            on_completed()
+            self._complete()
             return
         self._index = index + 1
         self._current = None
-        subscription = self._sources[index].subscribe(self._on_next, self.error, self.next,
-                                                      scheduler=self._scheduler)
+        subscription = self._sources[index].subscribe(self, scheduler=self._scheduler)
         if not self._ended and self._index == index + 1:  # no later source started meanwhile
             self._current = subscription
 
@@ -518,8 +540,8 @@ class _Concat(_Chain[T]):
     def _operator_run(self, on_next: Any, on_error: OnError | None,
                       on_completed: OnCompleted | None,
                       scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
-        run = _ConcatRun(self._sources, *_callbacks(on_next, on_error, on_completed), scheduler)
-        run.next()
+        run = _ConcatRun(self._sources, _sink_of(on_next, on_error, on_completed), scheduler)
+        run.on_completed()  # the first source
         return run
 
     def opens_with_await(self) -> bool:
@@ -543,47 +565,51 @@ def concat(*sources: Observable[T]) -> Observable[T]:
 
 
 class _FlatMapRun(_Run):
-    """One subscription of :func:`flat_map`: the source's and each inner subscription, counted;
-    complete once all completed, the first error disposes the rest."""
+    """One subscription of :func:`flat_map`: the observer of the source (each value mapped to
+    an inner observable), and of each inner one through an :class:`_Inner`; the source and
+    the inner subscriptions are counted, complete once all completed, the first error disposes
+    the rest."""
 
     __slots__ = ("_active", "_mapper", "_subscriptions")
 
-    def __init__(self, mapper: Callable[[Any], Observable[Any]], on_next: OnNext,
-                 on_error: OnError, on_completed: OnCompleted,
+    def __init__(self, mapper: Callable[[Any], Observable[Any]],
+                 sink: abc.ObserverBase[Any] | _Callbacks,
                  scheduler: abc.SchedulerBase | None) -> None:
-        super().__init__(on_next, on_error, on_completed, scheduler)
+        super().__init__(sink, scheduler)
         self._mapper = mapper
         self._subscriptions: list[abc.DisposableBase] = []
         self._active = 1  # the source
 
     def start(self, source: Observable[Any]) -> None:
-        self._hold(source.subscribe(self._value, self.error, self._completed,
-                                    scheduler=self._scheduler))
+        self._hold(source.subscribe(self, scheduler=self._scheduler))
 
     def _hold(self, subscription: abc.DisposableBase) -> None:
         if not self._ended:
             self._subscriptions.append(subscription)
 
-    def _value(self, value: Any) -> None:
+    def on_next(self, value: Any) -> None:
+        """A value of the source: its inner observable, subscribed."""
         if self._ended:
             return
         try:
             inner = self._mapper(value)
         except Exception as exc:  # noqa: BLE001 - the mapper's error is the stream's
-            self.error(exc)
+            self.on_error(exc)
             return
         self._active += 1
-        self._hold(inner.subscribe(self._on_next, self.error, self._completed,
-                                   scheduler=self._scheduler))
+        self._hold(inner.subscribe(_Inner(self), scheduler=self._scheduler))
 
-    def _completed(self) -> None:
+    def on_completed(self) -> None:
+        """The source or an inner observable completed."""
         if self._ended:
             return
         self._active -= 1
         if self._active == 0:
-            on_completed = self._on_completed
-            self._end()
-            on_completed()
+            self._complete()
+
+    def relay(self, value: Any) -> None:
+        """A value of an inner observable, to the observer."""
+        self._sink.on_next(value)
 
     def _end(self) -> None:
         super()._end()
@@ -597,6 +623,25 @@ class _FlatMapRun(_Run):
             subscription.dispose()
 
 
+class _Inner(abc.ObserverBase[Any]):
+    """The observer of one inner observable of a :class:`_FlatMapRun`: its values relayed, its
+    completion counted, its error the run's."""
+
+    __slots__ = ("_run",)
+
+    def __init__(self, run: _FlatMapRun) -> None:
+        self._run = run
+
+    def on_next(self, value: Any) -> None:
+        self._run.relay(value)
+
+    def on_error(self, error: Exception) -> None:
+        self._run.on_error(error)
+
+    def on_completed(self) -> None:
+        self._run.on_completed()
+
+
 class _FlatMap(_Chain[R]):
     __slots__ = ("_mapper", "_source")
 
@@ -607,7 +652,7 @@ class _FlatMap(_Chain[R]):
     def _operator_run(self, on_next: Any, on_error: OnError | None,
                       on_completed: OnCompleted | None,
                       scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
-        run = _FlatMapRun(self._mapper, *_callbacks(on_next, on_error, on_completed), scheduler)
+        run = _FlatMapRun(self._mapper, _sink_of(on_next, on_error, on_completed), scheduler)
         run.start(self._source)
         return run
 
@@ -659,48 +704,47 @@ def _identity(value: Any) -> Any:
 
 
 class _CatchRun(_OneAtATimeRun):
+    """One subscription of :func:`catch`: the observer of the source, then (after the source's
+    error) of the handler's replacement, whose error is relayed."""
+
     __slots__ = ("_handler", "_source", "_switched")
 
     def __init__(self, source: Observable[Any],
                  handler: Callable[[Exception, Observable[Any]], Observable[Any]],
-                 on_next: OnNext, on_error: OnError, on_completed: OnCompleted,
+                 sink: abc.ObserverBase[Any] | _Callbacks,
                  scheduler: abc.SchedulerBase | None) -> None:
-        super().__init__(on_next, on_error, on_completed, scheduler)
+        super().__init__(sink, scheduler)
         self._source, self._handler = source, handler
         self._switched = False
 
     def start(self) -> None:
-        subscription = self._source.subscribe(self._on_next, self._error, self._completed,
-                                              scheduler=self._scheduler)
+        subscription = self._source.subscribe(self, scheduler=self._scheduler)
         if not self._switched and not self._ended:
             self._current = subscription
 
-    def _error(self, error: Exception) -> None:
-        if self._switched or self._ended:
+    def on_error(self, error: Exception) -> None:
+        if self._ended:
+            return
+        if self._switched:  # the replacement's error: the stream's
+            sink = self._sink
+            self._end()
+            sink.on_error(error)
             return
         self._switched = True
-        handler, on_error = self._handler, self._on_error
+        handler, sink = self._handler, self._sink
         try:
             instead = handler(error, self._source)
         except Exception as exc:  # noqa: BLE001 - the handler's error is the stream's
             self._end()
-            on_error(exc)
+            sink.on_error(exc)
             return
         self._current = None
-        subscription = instead.subscribe(self._on_next, self._relay_error, self._completed,
-                                         scheduler=self._scheduler)
+        subscription = instead.subscribe(self, scheduler=self._scheduler)
         if not self._ended:
             self._current = subscription
 
-    def _relay_error(self, error: Exception) -> None:
-        on_error = self._on_error
-        self._end()
-        on_error(error)
-
-    def _completed(self) -> None:
-        on_completed = self._on_completed
-        self._end()
-        on_completed()
+    def on_completed(self) -> None:
+        self._complete()
 
     def _end(self) -> None:
         super()._end()
@@ -718,8 +762,8 @@ class _Catch(_Chain[T]):
     def _operator_run(self, on_next: Any, on_error: OnError | None,
                       on_completed: OnCompleted | None,
                       scheduler: abc.SchedulerBase | None) -> abc.DisposableBase:
-        run = _CatchRun(self._source, self._handler,
-                        *_callbacks(on_next, on_error, on_completed), scheduler)
+        run = _CatchRun(self._source, self._handler, _sink_of(on_next, on_error, on_completed),
+                        scheduler)
         run.start()
         return run
 
