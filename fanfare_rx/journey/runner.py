@@ -63,9 +63,14 @@ class ActionResult(LeanObservable[JourneySnapshot], abc.ObserverBase[Message]):
         self._action = action
         self._subscription: abc.DisposableBase | None = None
         self._observers: list[abc.ObserverBase[JourneySnapshot]] | None = None
-        self._waiters: list[asyncio.Future[None]] | None = None
+        self._waiters: list[asyncio.Future[JourneySnapshot]] | None = None
         self._value: JourneySnapshot | None = None
         self._error: Exception | None = None
+
+    @property
+    def key(self) -> str:
+        """The run's single-flight key (what ``runner.in_flight(key)`` finds it by)."""
+        return self._key
 
     @property
     def done(self) -> bool:
@@ -114,7 +119,7 @@ class ActionResult(LeanObservable[JourneySnapshot], abc.ObserverBase[Message]):
         self._runner = self._subscription = None
         if subscription is not None:
             subscription.dispose()
-        runner.ended(self._key, self)
+        runner.ended(self)
         if error is not None:
             self._error = as_fanfare_error(error)
         else:
@@ -124,8 +129,15 @@ class ActionResult(LeanObservable[JourneySnapshot], abc.ObserverBase[Message]):
         for observer in observers or ():
             self._replay(observer)
         for waiter in waiters or ():
-            if not waiter.done():
-                waiter.set_result(None)
+            if not waiter.done():  # else its awaiter gave up
+                self._settle(waiter)
+
+    def _settle(self, waiter: asyncio.Future[JourneySnapshot]) -> None:
+        if self._error is not None:
+            waiter.set_exception(self._error)
+            return
+        assert self._value is not None
+        waiter.set_result(self._value)
 
     def _replay(self, observer: abc.ObserverBase[JourneySnapshot]) -> None:
         if self._error is not None:
@@ -156,17 +168,17 @@ class ActionResult(LeanObservable[JourneySnapshot], abc.ObserverBase[Message]):
         return _Leave(observers, observer)
 
     def __await__(self) -> Generator[Any, None, JourneySnapshot]:
-        if self._runner is not None:
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # a loop future per awaiter that takes the outcome itself: awaited as it is, with no
+        # generator of ours in between
+        waiter: asyncio.Future[JourneySnapshot] = asyncio.get_running_loop().create_future()
+        if self._runner is None:
+            self._settle(waiter)
+        else:
             waiters = self._waiters
             if waiters is None:
                 waiters = self._waiters = []
             waiters.append(waiter)
-            yield from waiter.__await__()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
+        return waiter.__await__()
 
 
 def _ignore(*_: Any) -> None:
@@ -225,14 +237,14 @@ class EffectRunner(EffectContext):
     Usage: ``await runner.run("enter_queue", effect, "enter_queue")``
     """
 
-    __slots__ = ("_in_flight", "_running", "_scheduler")
+    __slots__ = ("_running", "_scheduler")
 
     def __init__(self, port: JourneyEffects, scheduler: abc.SchedulerBase,
                  link: PipelineLink) -> None:
         super().__init__(port, link)
         self._scheduler = scheduler
-        self._in_flight: dict[str, ActionResult] | None = None
-        self._running: set[ActionResult] | None = None
+        # the runs in flight, oldest first (a journey runs a few at a time): one container
+        self._running: list[ActionResult] | None = None
 
     @property
     def context(self) -> EffectContext:
@@ -245,8 +257,11 @@ class EffectRunner(EffectContext):
         self._link.send(message)
 
     def in_flight(self, key: str) -> ActionResult | None:
-        """The result of the run of ``key`` still in flight, if any (single-flight)."""
-        return self._in_flight.get(key) if self._in_flight is not None else None
+        """The result of the newest run of ``key`` still in flight, if any (single-flight)."""
+        for result in reversed(self._running or ()):
+            if result.key == key:
+                return result
+        return None
 
     def run(self, key: str, effect: Observable[Message], action: ActionName) -> ActionResult:
         """Subscribe to ``effect``; the returned result yields the snapshot once every
@@ -255,25 +270,17 @@ class EffectRunner(EffectContext):
         Usage: ``result = runner.run("resume", effect, "resume")``
         """
         result = ActionResult(self, key, action)
-        if self._in_flight is None:
-            self._in_flight = {}
         if self._running is None:
-            self._running = set()
-        self._in_flight[key] = result
-        self._running.add(result)
+            self._running = []
+        self._running.append(result)
         result.start(effect, self._scheduler)
         return result
 
-    def ended(self, key: str, result: ActionResult) -> None:
-        """``result`` (the run of ``key``) ended: forget it (an idle runner keeps no empty
-        containers)."""
-        in_flight, running = self._in_flight, self._running
-        if in_flight is not None:
-            in_flight.pop(key, None)
-            if not in_flight:
-                self._in_flight = None
-        if running is not None:
-            running.discard(result)
+    def ended(self, result: ActionResult) -> None:
+        """``result`` ended: forget it (an idle runner keeps no empty container)."""
+        running = self._running
+        if running is not None and result in running:
+            running.remove(result)
             if not running:
                 self._running = None
 
@@ -301,4 +308,4 @@ class EffectRunner(EffectContext):
         """
         for result in list(self._running or ()):
             result.end(error)
-        self._in_flight = self._running = None
+        self._running = None

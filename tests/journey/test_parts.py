@@ -54,7 +54,7 @@ def test_the_runner_sends_an_effects_messages_and_yields_the_snapshot_once_done(
     scheduler.advance_by(1)
     assert sent == ticks
     assert done == [initial_snapshot(b.EXPERIENCE_ID)]
-    assert effects.in_flight("refresh") is None and effects._in_flight is None  # nothing kept
+    assert effects.in_flight("refresh") is None and effects._running is None  # nothing kept
 
 
 def test_a_failed_effect_is_folded_and_raised_to_its_caller() -> None:
