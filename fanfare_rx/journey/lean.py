@@ -726,17 +726,13 @@ class _CatchRun(_OneAtATimeRun):
         if self._ended:
             return
         if self._switched:  # the replacement's error: the stream's
-            sink = self._sink
-            self._end()
-            sink.on_error(error)
+            super().on_error(error)
             return
         self._switched = True
-        handler, sink = self._handler, self._sink
         try:
-            instead = handler(error, self._source)
+            instead = self._handler(error, self._source)
         except Exception as exc:  # noqa: BLE001 - the handler's error is the stream's
-            self._end()
-            sink.on_error(exc)
+            super().on_error(exc)
             return
         self._current = None
         subscription = instead.subscribe(self, scheduler=self._scheduler)
