@@ -1,0 +1,297 @@
+"""A drop's join, three ways, in the same run: what the journey layer adds to the same requests.
+
+N shoppers join one queue, ``--joining`` at a time (200, as in the drop), against a sandbox
+running in its own process (a fresh one per variant); each variant runs in a child process of
+its own, so its garbage collector is its own:
+
+- ``journey``: ``Fanfare.init``, ``create_journey``, ``start()``, ``enter_queue()``: what a
+  drop's shopper does;
+- ``fanfare.api``: ``Fanfare.init`` and the same five requests through ``fanfare.api`` (the
+  experience, a guest session, route, the queue's status, enter), no journey: the client layer
+  alone;
+- ``bare aiohttp``: the same five requests with one aiohttp ``ClientSession`` and ``json()``
+  (the drop's baseline, :func:`benchmarks.bench_drop.bare_join`).
+
+Printed per variant: client CPU per join and joins per second, requests per join (counted by
+the sandbox: 5 for each), collections per generation and the time in them, and the tracked
+objects each joined shopper keeps (a census after a full collection). With ``--steps``, a
+second batch of joins runs with the collector off and counts the net tracked allocations of
+each event-loop step (allocations minus frees: what moves generation 0's count, which starts a
+young collection past 700): the sum of their squares per join, and the kinds of step that weigh
+most. A count that swings by a lot within a step reaches the threshold sooner than the same
+allocations spread over many steps, so this sum ranks the joins as their young collections do.
+
+Run: ``python -m benchmarks join [--shoppers 6000] [--joining 200] [--steps]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import asyncio.events
+import gc
+import json
+import subprocess
+import sys
+import time
+import types
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import aiohttp
+
+from benchmarks.bench_drop import (
+    EXPERIENCE,
+    JOINING,
+    QUEUE,
+    GcMonitor,
+    _connector,
+    bare_join,
+    requests_served,
+    scenario,
+    tracked,
+)
+from fanfare_rx import Fanfare, HttpPool
+from fanfare_rx.sandbox.process import SandboxProcess
+
+__all__ = ["KINDS", "api_join", "main", "step_census"]
+
+#: The variants, in the order of the table's columns.
+KINDS = ("journey", "api", "bare")
+_TITLES = {"journey": "journey", "api": "fanfare.api", "bare": "bare aiohttp"}
+#: Joins made before measuring (imports, the first converters, the pool's connections).
+WARM_UP = 50
+
+
+async def api_join(fanfare: Fanfare) -> None:
+    """The journey's join through ``fanfare.api``, request for request: the experience, a
+    guest session (taken by the first call), route, the queue's status, enter."""
+    api = fanfare.api
+    await api.get_experience(EXPERIENCE)
+    await api.route(EXPERIENCE, None)
+    await api.queue_status(QUEUE)
+    await api.enter_queue(QUEUE)
+
+
+# -- net allocations per event-loop step -----------------------------------------------------
+
+def _step_kind(handle: asyncio.Handle) -> str:
+    """What a loop step runs: a task's coroutine and what it was waiting on, or the callback."""
+    callback = handle._callback  # type: ignore[attr-defined]
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        coroutine: Any = task.get_coro()
+        inner = coroutine
+        while True:  # the innermost coroutine or generator it awaits (where it resumes)
+            if isinstance(inner, types.CoroutineType):
+                awaited: Any = inner.cr_await
+            elif isinstance(inner, types.GeneratorType):
+                awaited = inner.gi_yieldfrom
+            else:
+                break
+            if not isinstance(awaited, types.CoroutineType | types.GeneratorType):
+                break
+            inner = awaited
+        return f"task {coroutine.__qualname__} @ {inner.__qualname__}"
+    name = getattr(callback, "__qualname__", None)
+    return name if isinstance(name, str) else type(callback).__qualname__
+
+
+@contextmanager
+def step_census() -> Iterator[dict[str, list[int]]]:
+    """Count the net tracked allocations of every event-loop step while inside, by kind of
+    step: ``{kind: [steps, sum of nets, sum of squared nets]}``. The collector is off meanwhile,
+    so generation 0's count moves by exactly each allocation and free of a tracked object.
+
+    Usage: ``with step_census() as steps: await joins()``
+    """
+    steps: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    original = asyncio.events.Handle._run
+
+    def run(handle: asyncio.Handle) -> None:
+        kind = _step_kind(handle)
+        before = gc.get_count()[0]
+        original(handle)
+        net = gc.get_count()[0] - before
+        figures = steps[kind]
+        figures[0] += 1
+        figures[1] += net
+        figures[2] += net * net
+
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    asyncio.events.Handle._run = run  # type: ignore[method-assign]
+    try:
+        yield steps
+    finally:
+        asyncio.events.Handle._run = original  # type: ignore[method-assign]
+        if was_enabled:
+            gc.enable()
+
+
+# -- one variant, in a child process -----------------------------------------------------------
+
+async def _child(args: argparse.Namespace) -> dict[str, Any]:
+    pool = HttpPool() if args.kind != "bare" else None
+    session = aiohttp.ClientSession(connector=_connector()) if args.kind == "bare" else None
+    gate = asyncio.Semaphore(args.joining)
+    kept: list[Any] = []
+    errors = 0
+
+    async def shopper() -> None:
+        nonlocal errors
+        async with gate:
+            try:
+                if session is not None:
+                    kept.append(await bare_join(session, args.base_url, args.key))
+                    return
+                fanfare = await Fanfare.init(organization_id=args.org, publishable_key=args.key,
+                                             base_url=args.base_url, pool=pool)
+                kept.append(fanfare)
+                if args.kind == "api":
+                    await api_join(fanfare)
+                else:
+                    journey = fanfare.experiences.create_journey(EXPERIENCE)
+                    await journey.start()
+                    await journey.enter_queue()
+            except Exception:  # noqa: BLE001 - counted, the joins go on
+                errors += 1
+
+    async def joins(n: int) -> None:
+        await asyncio.gather(*(shopper() for _ in range(n)))
+
+    n = args.shoppers
+    async with aiohttp.ClientSession() as probe:
+        await joins(WARM_UP)
+        gc.collect()
+        before = tracked()
+        served = await requests_served(probe, args.base_url, args.key)
+        with GcMonitor() as gcm:
+            cpu, started = time.process_time(), time.perf_counter()
+            await joins(n)
+            wall = time.perf_counter() - started
+            cpu = time.process_time() - cpu
+        requests = await requests_served(probe, args.base_url, args.key) - served - 1
+        gc.collect()
+        kept_objects = (tracked() - before) / n
+        steps: dict[str, list[int]] = {}
+        if args.steps:
+            with step_census() as census:
+                await joins(n)
+            steps = dict(census)
+    for fanfare in kept:
+        if isinstance(fanfare, Fanfare):
+            await fanfare.destroy()
+    if pool is not None:
+        await pool.close()
+    if session is not None:
+        await session.close()
+    return {"kind": args.kind, "shoppers": n, "errors": errors, "requests": requests / n,
+            "cpu_per_join": cpu / n * 1e6, "join_rate": n / max(wall, 1e-9),
+            "gc_seconds": gcm.seconds, "gc_collections": gcm.collections,
+            "kept": kept_objects, "steps": steps}
+
+
+def variant(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one variant against a fresh sandbox, in a child process; its figures."""
+    shoppers = args.shoppers * (2 if args.steps else 1) + WARM_UP
+    sandbox = SandboxProcess(scenario(shoppers, admit_seconds=30_000), speed=1).start()
+    try:
+        command = [sys.executable, "-m", "benchmarks.bench_join", "--child", kind,
+                   "--shoppers", str(args.shoppers), "--joining", str(args.joining),
+                   "--base-url", sandbox.base_url, "--org", sandbox.organization_id,
+                   "--key", sandbox.publishable_key, *(["--steps"] if args.steps else [])]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    finally:
+        sandbox.stop()
+    if result.returncode != 0:
+        raise RuntimeError(f"{kind} failed:\n{result.stdout}\n{result.stderr}")
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "-"
+
+
+def _squares(figures: dict[str, Any]) -> float:
+    return float(sum(kind[2] for kind in figures["steps"].values())) / figures["shoppers"]
+
+
+def table(runs: dict[str, dict[str, Any]]) -> None:
+    """One row per figure: the three variants, then the journey's and the API's ratio to bare."""
+    journey, api, bare = (runs[kind] for kind in KINDS)
+    print(f"\n{journey['shoppers']:,} joins, {journey['joining']} at a time")
+    header = " | ".join(f"{_TITLES[kind]:>14}" for kind in KINDS)
+    print(f"  {'':<40} | {header} | journey/bare | api/bare")
+    rows: list[tuple[str, Callable[[dict[str, Any]], str], str, str]] = [
+        ("joins / errors", lambda r: f"{r['shoppers']:,} / {r['errors']}", "", ""),
+        ("requests per join (sandbox)", lambda r: f"{r['requests']:.1f}", "", ""),
+        ("client CPU per join", lambda r: f"{r['cpu_per_join']:,.0f} µs",
+         _ratio(journey["cpu_per_join"], bare["cpu_per_join"]),
+         _ratio(api["cpu_per_join"], bare["cpu_per_join"])),
+        ("joins per second", lambda r: f"{r['join_rate']:,.0f}",
+         _ratio(journey["join_rate"], bare["join_rate"]),
+         _ratio(api["join_rate"], bare["join_rate"])),
+        ("collections gen 0 / 1 / 2", lambda r: "{} / {} / {}".format(*r["gc_collections"]),
+         _ratio(journey["gc_collections"][0], bare["gc_collections"][0]),
+         _ratio(api["gc_collections"][0], bare["gc_collections"][0])),
+        ("time in gc, per join", lambda r: f"{sum(r['gc_seconds']) / r['shoppers'] * 1e6:,.0f} µs",
+         _ratio(sum(journey["gc_seconds"]), sum(bare["gc_seconds"])),
+         _ratio(sum(api["gc_seconds"]), sum(bare["gc_seconds"]))),
+        ("tracked objects kept per shopper", lambda r: f"{r['kept']:.1f}",
+         _ratio(journey["kept"], bare["kept"]), _ratio(api["kept"], bare["kept"])),
+    ]
+    if journey["steps"]:
+        rows.append(("sum of squared step nets per join", lambda r: f"{_squares(r):,.0f}",
+                     _ratio(_squares(journey), _squares(bare)),
+                     _ratio(_squares(api), _squares(bare))))
+    for name, cell, to_bare, api_to_bare in rows:
+        cells = " | ".join(f"{cell(runs[kind]):>14}" for kind in KINDS)
+        print(f"  {name:<40} | {cells} | {to_bare:>12} | {api_to_bare}")
+    for kind in KINDS if journey["steps"] else ():
+        figures = runs[kind]
+        n = figures["shoppers"]
+        print(f"\n  {_TITLES[kind]}: the steps that weigh most (squared nets per join; steps per "
+              f"join; mean net)")
+        ranked = sorted(figures["steps"].items(), key=lambda item: -item[1][2])[:6]
+        for name, (count, total, squares) in ranked:
+            print(f"    {squares / n:>8,.0f}  {count / n:5.2f}  {total / count:+7.1f}  {name}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shoppers", type=int, default=6_000,
+                        help="joins measured per variant (default 6000)")
+    parser.add_argument("--joining", type=int, default=JOINING,
+                        help=f"joins at once (default {JOINING}, as in the drop)")
+    parser.add_argument("--steps", action="store_true",
+                        help="also count the net tracked allocations of each loop step")
+    parser.add_argument("--quick", action="store_true", help="tiny size (smoke test)")
+    parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--org", help=argparse.SUPPRESS)
+    parser.add_argument("--key", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        args.kind = args.child
+        print(json.dumps(asyncio.run(_child(args))))
+        return
+    if args.quick:
+        args.shoppers, args.joining, args.steps = 20, 10, True
+    print("(each variant in its own process against a fresh sandbox; figures from one run on "
+          "whatever machine this is, compare the ratios)")
+    runs = {kind: variant(kind, args) for kind in KINDS}
+    for figures in runs.values():
+        figures["joining"] = args.joining
+    table(runs)
+
+
+if __name__ == "__main__":
+    main()
