@@ -123,7 +123,7 @@ def step_census() -> Iterator[dict[str, list[int]]]:
     was_enabled = gc.isenabled()
     gc.collect()
     gc.disable()
-    asyncio.events.Handle._run = run  # type: ignore[method-assign]
+    asyncio.events.Handle._run = run  # type: ignore[method-assign, assignment]
     try:
         yield steps
     finally:
@@ -220,7 +220,10 @@ def _ratio(a: float, b: float) -> str:
 
 
 def _squares(figures: dict[str, Any]) -> float:
-    return float(sum(kind[2] for kind in figures["steps"].values())) / figures["shoppers"]
+    """The sum of squared step nets, per join."""
+    steps: dict[str, list[int]] = figures["steps"]
+    shoppers: int = figures["shoppers"]
+    return sum(kind[2] for kind in steps.values()) / shoppers
 
 
 def table(runs: dict[str, dict[str, Any]]) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,42 +29,53 @@ def test_benchmark_runs_quick(name: str) -> None:
     assert re.search(r"ratio|\d\s*[x×](?!\w)", result.stdout), result.stdout
 
 
-async def test_the_bare_baseline_joins_with_the_library_requests() -> None:
-    """The drop's bare baseline makes the library's join request for request (same methods and
-    paths, same order), so the join rates and CPU figures compare the same work."""
-    import aiohttp
+def _tracing(requests: list[str]) -> aiohttp.TraceConfig:
+    """A trace config that appends ``"METHOD /path"`` for each request started."""
 
+    async def started(_: object, __: object, params: aiohttp.TraceRequestStartParams) -> None:
+        requests.append(f"{params.method} {params.url.path}")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(started)
+    trace.freeze()
+    return trace
+
+
+async def test_the_baselines_join_with_the_journey_requests() -> None:
+    """The drop's bare baseline and the join benchmark's ``fanfare.api`` variant make the
+    journey's join request for request (same methods and paths, same order), so the join rates
+    and CPU figures compare the same work."""
     from benchmarks.bench_drop import EXPERIENCE, bare_join, scenario
+    from benchmarks.bench_join import api_join
     from fanfare_rx import Fanfare, HttpPool
     from fanfare_rx.sandbox.scenario import parse_scenario
     from fanfare_rx.sandbox.server import Sandbox
 
-    def tracing(requests: list[str]) -> aiohttp.TraceConfig:
-        async def started(_: object, __: object, params: aiohttp.TraceRequestStartParams) -> None:
-            requests.append(f"{params.method} {params.url.path}")
-
-        trace = aiohttp.TraceConfig()
-        trace.on_request_start.append(started)
-        trace.freeze()
-        return trace
-
-    library: list[str] = []
-    bare: list[str] = []
-    async with Sandbox(parse_scenario(scenario(2, admit_seconds=600))) as sandbox, \
-            HttpPool() as pool:
-        # the pool's aiohttp session, traced (aiohttp reads its trace configs per request)
-        pool.session()._trace_configs.append(tracing(library))
-        fanfare = await Fanfare.init(organization_id=sandbox.organization_id,
-                                     publishable_key=sandbox.publishable_key,
-                                     base_url=sandbox.base_url, pool=pool)
-        journey = fanfare.experiences.create_journey(EXPERIENCE)
-        await journey.start()
-        await journey.enter_queue()
-        await fanfare.destroy()
-        async with aiohttp.ClientSession(trace_configs=[tracing(bare)]) as session:
+    journey_requests: list[str] = []
+    api_requests: list[str] = []
+    bare_requests: list[str] = []
+    async with Sandbox(parse_scenario(scenario(3, admit_seconds=600))) as sandbox:
+        for requests in (journey_requests, api_requests):
+            async with HttpPool() as pool:
+                # the pool's aiohttp session, traced (aiohttp reads its trace configs per request)
+                pool.session()._trace_configs.append(_tracing(requests))
+                fanfare = await Fanfare.init(organization_id=sandbox.organization_id,
+                                             publishable_key=sandbox.publishable_key,
+                                             base_url=sandbox.base_url, pool=pool)
+                if requests is api_requests:
+                    await api_join(fanfare)
+                else:
+                    journey = fanfare.experiences.create_journey(EXPERIENCE)
+                    await journey.start()
+                    await journey.enter_queue()
+                    assert journey.sequence_stage.get() == "participating"
+                await fanfare.destroy()
+        async with aiohttp.ClientSession(trace_configs=[_tracing(bare_requests)]) as session:
             _, state = await bare_join(session, sandbox.base_url, sandbox.publishable_key)
-    assert library == bare, (library, bare)
-    assert library[-1].endswith("/enter") and state["status"] == "QUEUED"
+    assert len(journey_requests) == 5, journey_requests
+    assert api_requests == journey_requests, (api_requests, journey_requests)
+    assert bare_requests == journey_requests, (bare_requests, journey_requests)
+    assert journey_requests[-1].endswith("/enter") and state["status"] == "QUEUED"
 
 
 async def test_the_library_shoppers_poll_until_admitted_as_the_bare_ones() -> None:
