@@ -38,7 +38,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Self
 
 import aiohttp
@@ -47,7 +47,17 @@ from fanfare_rx import Fanfare, HttpPool, ServerCadence, tune_gc
 from fanfare_rx.sandbox.process import SandboxProcess
 from fanfare_rx.wire.pool import DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_POOL_CONNECTIONS
 
-__all__ = ["GcMonitor", "LagMonitor", "bare_join", "main", "scenario"]
+__all__ = [
+    "GcMonitor",
+    "LagMonitor",
+    "add_child_options",
+    "bare_join",
+    "main",
+    "ran_as_child",
+    "ratio",
+    "run_child",
+    "scenario",
+]
 
 EXPERIENCE, QUEUE = "exp-drop", "queue-drop"
 #: Shoppers joining at once (guest session, route, enter), library and bare alike.
@@ -384,23 +394,59 @@ def variant(kind: str, pool: str, shoppers: int, args: argparse.Namespace,
     sandbox = SandboxProcess(scenario(shoppers, admit_seconds=args.admit_seconds * args.speed),
                              speed=args.speed).start()
     try:
-        command = [sys.executable, "-m", "benchmarks.bench_drop", "--child", kind,
-                   "--pool", pool, "--shoppers", str(shoppers), "--speed", str(args.speed),
-                   "--timeout", str(args.timeout), "--base-url", sandbox.base_url,
-                   "--org", sandbox.organization_id, "--key", sandbox.publishable_key,
-                   *(["--tuned"] if tuned else [])]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        return run_child("benchmarks.bench_drop", sandbox, [
+            "--child", kind, "--pool", pool, "--shoppers", str(shoppers),
+            "--speed", str(args.speed), "--timeout", str(args.timeout),
+            *(["--tuned"] if tuned else [])], label=f"{kind}/{pool}")
     finally:
         sandbox.stop()
+
+
+def run_child(module: str, sandbox: SandboxProcess, options: list[str], *,
+              label: str) -> dict[str, Any]:
+    """Run ``python -m module`` with ``options`` against ``sandbox`` (its URL, organization and
+    key given as ``--base-url``, ``--org``, ``--key``); the figures it prints as its last line
+    of JSON.
+
+    Usage: ``run_child("benchmarks.bench_join", sandbox, ["--child", "api"], label="api")``
+    """
+    command = [sys.executable, "-m", module, *options, "--base-url", sandbox.base_url,
+               "--org", sandbox.organization_id, "--key", sandbox.publishable_key]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"{kind}/{pool} failed:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(f"{label} failed:\n{result.stdout}\n{result.stderr}")
     figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
 
 
+def add_child_options(parser: argparse.ArgumentParser, kinds: Sequence[str]) -> None:
+    """The hidden options a child is run with (:func:`run_child`): ``--child KIND`` and the
+    sandbox's ``--base-url``, ``--org`` and ``--key``."""
+    parser.add_argument("--child", choices=kinds, help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--org", help=argparse.SUPPRESS)
+    parser.add_argument("--key", help=argparse.SUPPRESS)
+
+
+def ran_as_child(args: argparse.Namespace,
+                 child: Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]) -> bool:
+    """With ``--child KIND``: run ``child`` (``args.kind`` set to KIND) and print its figures as
+    one line of JSON for :func:`run_child`; True. Without: False (this is the parent)."""
+    if not args.child:
+        return False
+    args.kind = args.child
+
+    async def figures() -> dict[str, Any]:
+        return await child(args)
+
+    print(json.dumps(asyncio.run(figures())))
+    return True
+
+
 # -- the table ---------------------------------------------------------------------------------
 
-def _ratio(a: float, b: float) -> str:
+def ratio(a: float, b: float) -> str:
+    """``a`` over ``b`` as the tables print it (``"1.68×"``; ``"-"`` when ``b`` is zero)."""
     return f"{a / b:.2f}×" if b else "-"
 
 
@@ -411,22 +457,22 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
         ("admitted / errors", f"{lib['admitted']:,} / {lib['errors']}",
          f"{bare['admitted']:,} / {bare['errors']}", ""),
         ("wall time until all admitted", f"{lib['wall']:.1f} s", f"{bare['wall']:.1f} s",
-         _ratio(lib["wall"], bare["wall"])),
+         ratio(lib["wall"], bare["wall"])),
         ("shoppers joining per second", f"{lib['join_rate']:,.0f}", f"{bare['join_rate']:,.0f}",
-         _ratio(lib["join_rate"], bare["join_rate"])),
+         ratio(lib["join_rate"], bare["join_rate"])),
         ("requests per shopper", f"{lib['requests'] / lib['shoppers']:.1f}",
          f"{bare['requests'] / bare['shoppers']:.1f}", ""),
         ("client CPU per request", f"{lib['cpu_per_request']:.0f} µs",
          f"{bare['cpu_per_request']:.0f} µs",
-         _ratio(lib["cpu_per_request"], bare["cpu_per_request"])),
+         ratio(lib["cpu_per_request"], bare["cpu_per_request"])),
         ("  while joining / while polling",
          f"{lib['cpu_per_join_request']:.0f} / {lib['cpu_per_poll_request']:.0f} µs",
          f"{bare['cpu_per_join_request']:.0f} / {bare['cpu_per_poll_request']:.0f} µs",
-         (f"{_ratio(lib['cpu_per_join_request'], bare['cpu_per_join_request'])} / "
-          f"{_ratio(lib['cpu_per_poll_request'], bare['cpu_per_poll_request'])}")),
+         (f"{ratio(lib['cpu_per_join_request'], bare['cpu_per_join_request'])} / "
+          f"{ratio(lib['cpu_per_poll_request'], bare['cpu_per_poll_request'])}")),
         ("client CPU per shopper", f"{lib['cpu_per_shopper']:.2f} ms",
          f"{bare['cpu_per_shopper']:.2f} ms",
-         _ratio(lib["cpu_per_shopper"], bare["cpu_per_shopper"])),
+         ratio(lib["cpu_per_shopper"], bare["cpu_per_shopper"])),
         ("event-loop lag p50 / p99 / max", "{:.1f} / {:.0f} / {:.0f} ms".format(*lib["lag"]),
          "{:.1f} / {:.0f} / {:.0f} ms".format(*bare["lag"]), ""),
         ("time in gc, gen 0 / 1 / 2", "{:.2f} / {:.2f} / {:.2f} s".format(*lib["gc_seconds"]),
@@ -440,13 +486,13 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
          f"{lib['full_collect_ms']:.0f} ms ({lib['cyclic_found']:,})",
          f"{bare['full_collect_ms']:.0f} ms ({bare['cyclic_found']:,})", ""),
         ("tracked objects per shopper, joined*", f"{lib['tracked_idle']:.0f}",
-         f"{bare['tracked_idle']:.0f}", _ratio(lib["tracked_idle"], bare["tracked_idle"])),
+         f"{bare['tracked_idle']:.0f}", ratio(lib["tracked_idle"], bare["tracked_idle"])),
         ("tracked objects per shopper, mid-drop*", f"{lib['tracked_polling']:.0f}",
          f"{bare['tracked_polling']:.0f}",
-         _ratio(lib["tracked_polling"], bare["tracked_polling"])),
+         ratio(lib["tracked_polling"], bare["tracked_polling"])),
         ("peak RSS per shopper", f"{lib['rss_per_shopper']:.1f} KiB",
          f"{bare['rss_per_shopper']:.1f} KiB",
-         _ratio(lib["rss_per_shopper"], bare["rss_per_shopper"])),
+         ratio(lib["rss_per_shopper"], bare["rss_per_shopper"])),
     ]
     for name, a, b, r in rows:
         print(f"  {name:<42} | {a:>22} | {b:>22} | {r}")
@@ -467,8 +513,8 @@ def growth(sizes: list[int], args: argparse.Namespace) -> None:
         first = first or lib["cpu_per_request"]
         print(f"  {size:>7,} | {lib['admitted']:,}/{lib['errors']} | {lib['wall']:.1f} s | "
               f"{lib['join_rate']:,.0f} | {lib['cpu_per_request']:.0f} | "
-              f"{_ratio(lib['cpu_per_request'], first)} | {bare['cpu_per_request']:.0f} | "
-              f"{_ratio(lib['cpu_per_request'], bare['cpu_per_request'])}", flush=True)
+              f"{ratio(lib['cpu_per_request'], first)} | {bare['cpu_per_request']:.0f} | "
+              f"{ratio(lib['cpu_per_request'], bare['cpu_per_request'])}", flush=True)
         table(f"one shared HttpPool ({size:,})", lib, bare)
         print(flush=True)
 
@@ -496,15 +542,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="tiny size (smoke test)")
     parser.add_argument("--garbage-kinds", action="store_true",
                         help="(with --child) print the types of the cyclic garbage found mid-drop")
-    parser.add_argument("--child", choices=["library", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--pool", choices=["pool", "own"], default="pool", help=argparse.SUPPRESS)
-    parser.add_argument("--base-url", help=argparse.SUPPRESS)
-    parser.add_argument("--org", help=argparse.SUPPRESS)
-    parser.add_argument("--key", help=argparse.SUPPRESS)
+    add_child_options(parser, ["library", "bare"])
     args = parser.parse_args(argv)
-    if args.child:
-        args.kind = args.child
-        print(json.dumps(asyncio.run(_child(args))))
+    if ran_as_child(args, _child):
         return
     if args.quick:
         args.shoppers, args.own_shoppers, args.timeout, args.admit_seconds = 20, 10, 30.0, 1.0

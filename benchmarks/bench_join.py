@@ -30,9 +30,6 @@ import argparse
 import asyncio
 import asyncio.events
 import gc
-import json
-import subprocess
-import sys
 import time
 import types
 from collections import defaultdict
@@ -48,8 +45,12 @@ from benchmarks.bench_drop import (
     QUEUE,
     GcMonitor,
     _connector,
+    add_child_options,
     bare_join,
+    ran_as_child,
+    ratio,
     requests_served,
+    run_child,
     scenario,
     tracked,
 )
@@ -200,23 +201,14 @@ def variant(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     shoppers = args.shoppers * (2 if args.steps else 1) + WARM_UP
     sandbox = SandboxProcess(scenario(shoppers, admit_seconds=30_000), speed=1).start()
     try:
-        command = [sys.executable, "-m", "benchmarks.bench_join", "--child", kind,
-                   "--shoppers", str(args.shoppers), "--joining", str(args.joining),
-                   "--base-url", sandbox.base_url, "--org", sandbox.organization_id,
-                   "--key", sandbox.publishable_key, *(["--steps"] if args.steps else [])]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        return run_child("benchmarks.bench_join", sandbox, [
+            "--child", kind, "--shoppers", str(args.shoppers), "--joining", str(args.joining),
+            *(["--steps"] if args.steps else [])], label=kind)
     finally:
         sandbox.stop()
-    if result.returncode != 0:
-        raise RuntimeError(f"{kind} failed:\n{result.stdout}\n{result.stderr}")
-    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
 
 
 # -- the table ---------------------------------------------------------------------------------
-
-def _ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}×" if b else "-"
 
 
 def _squares(figures: dict[str, Any]) -> float:
@@ -236,24 +228,24 @@ def table(runs: dict[str, dict[str, Any]]) -> None:
         ("joins / errors", lambda r: f"{r['shoppers']:,} / {r['errors']}", "", ""),
         ("requests per join (sandbox)", lambda r: f"{r['requests']:.1f}", "", ""),
         ("client CPU per join", lambda r: f"{r['cpu_per_join']:,.0f} µs",
-         _ratio(journey["cpu_per_join"], bare["cpu_per_join"]),
-         _ratio(api["cpu_per_join"], bare["cpu_per_join"])),
+         ratio(journey["cpu_per_join"], bare["cpu_per_join"]),
+         ratio(api["cpu_per_join"], bare["cpu_per_join"])),
         ("joins per second", lambda r: f"{r['join_rate']:,.0f}",
-         _ratio(journey["join_rate"], bare["join_rate"]),
-         _ratio(api["join_rate"], bare["join_rate"])),
+         ratio(journey["join_rate"], bare["join_rate"]),
+         ratio(api["join_rate"], bare["join_rate"])),
         ("collections gen 0 / 1 / 2", lambda r: "{} / {} / {}".format(*r["gc_collections"]),
-         _ratio(journey["gc_collections"][0], bare["gc_collections"][0]),
-         _ratio(api["gc_collections"][0], bare["gc_collections"][0])),
+         ratio(journey["gc_collections"][0], bare["gc_collections"][0]),
+         ratio(api["gc_collections"][0], bare["gc_collections"][0])),
         ("time in gc, per join", lambda r: f"{sum(r['gc_seconds']) / r['shoppers'] * 1e6:,.0f} µs",
-         _ratio(sum(journey["gc_seconds"]), sum(bare["gc_seconds"])),
-         _ratio(sum(api["gc_seconds"]), sum(bare["gc_seconds"]))),
+         ratio(sum(journey["gc_seconds"]), sum(bare["gc_seconds"])),
+         ratio(sum(api["gc_seconds"]), sum(bare["gc_seconds"]))),
         ("tracked objects kept per shopper", lambda r: f"{r['kept']:.1f}",
-         _ratio(journey["kept"], bare["kept"]), _ratio(api["kept"], bare["kept"])),
+         ratio(journey["kept"], bare["kept"]), ratio(api["kept"], bare["kept"])),
     ]
     if journey["steps"]:
         rows.append(("sum of squared step nets per join", lambda r: f"{_squares(r):,.0f}",
-                     _ratio(_squares(journey), _squares(bare)),
-                     _ratio(_squares(api), _squares(bare))))
+                     ratio(_squares(journey), _squares(bare)),
+                     ratio(_squares(api), _squares(bare))))
     for name, cell, to_bare, api_to_bare in rows:
         cells = " | ".join(f"{cell(runs[kind]):>14}" for kind in KINDS)
         print(f"  {name:<40} | {cells} | {to_bare:>12} | {api_to_bare}")
@@ -277,14 +269,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", action="store_true",
                         help="also count the net tracked allocations of each loop step")
     parser.add_argument("--quick", action="store_true", help="tiny size (smoke test)")
-    parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
-    parser.add_argument("--base-url", help=argparse.SUPPRESS)
-    parser.add_argument("--org", help=argparse.SUPPRESS)
-    parser.add_argument("--key", help=argparse.SUPPRESS)
+    add_child_options(parser, KINDS)
     args = parser.parse_args(argv)
-    if args.child:
-        args.kind = args.child
-        print(json.dumps(asyncio.run(_child(args))))
+    if ran_as_child(args, _child):
         return
     if args.quick:
         args.shoppers, args.joining, args.steps = 20, 10, True
