@@ -52,6 +52,7 @@ __all__ = [
     "GcMonitor",
     "LagMonitor",
     "add_child_options",
+    "bare_connector",
     "bare_join",
     "main",
     "ran_as_child",
@@ -247,7 +248,8 @@ async def _library(args: argparse.Namespace, drop: Drop,
 
 # -- the bare baseline -------------------------------------------------------------------------
 
-def _connector() -> aiohttp.TCPConnector:
+def bare_connector() -> aiohttp.TCPConnector:
+    """The bare baseline's connector: the library pool's size and keep-alive."""
     return aiohttp.TCPConnector(limit=DEFAULT_POOL_CONNECTIONS,
                                 keepalive_timeout=DEFAULT_KEEPALIVE_TIMEOUT)
 
@@ -286,7 +288,7 @@ async def bare_join(session: aiohttp.ClientSession, base: str,
 
 async def _bare(args: argparse.Namespace, drop: Drop,
                 polling: asyncio.Event) -> tuple[Callable[[], Awaitable[None]], list[Any]]:
-    shared = aiohttp.ClientSession(connector=_connector()) if args.pool == "pool" else None
+    shared = aiohttp.ClientSession(connector=bare_connector()) if args.pool == "pool" else None
     sessions: list[aiohttp.ClientSession] = []
     gate = asyncio.Semaphore(JOINING)
     joined = 0
@@ -298,7 +300,7 @@ async def _bare(args: argparse.Namespace, drop: Drop,
         nonlocal joined
         session = shared
         if session is None:
-            session = aiohttp.ClientSession(connector=_connector())
+            session = aiohttp.ClientSession(connector=bare_connector())
             sessions.append(session)
         headers = {"X-Publishable-Key": key}
         state: dict[str, Any] = {}

@@ -44,8 +44,8 @@ from benchmarks.bench_drop import (
     JOINING,
     QUEUE,
     GcMonitor,
-    _connector,
     add_child_options,
+    bare_connector,
     bare_join,
     ran_as_child,
     ratio,
@@ -137,7 +137,7 @@ def step_census() -> Iterator[dict[str, list[int]]]:
 
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
     pool = HttpPool() if args.kind != "bare" else None
-    session = aiohttp.ClientSession(connector=_connector()) if args.kind == "bare" else None
+    session = aiohttp.ClientSession(connector=bare_connector()) if args.kind == "bare" else None
     gate = asyncio.Semaphore(args.joining)
     kept: list[Any] = []
     errors = 0
