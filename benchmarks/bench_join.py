@@ -218,45 +218,58 @@ def _squares(figures: dict[str, Any]) -> float:
     return sum(kind[2] for kind in steps.values()) / shoppers
 
 
+#: The table's columns: heading, width, the cell of one variant, and what its ratio divides
+#: (None: no ratio row for that column).
+_COLUMNS: list[tuple[str, int, Callable[[dict[str, Any]], str],
+                     Callable[[dict[str, Any]], float] | None]] = [
+    ("CPU/join", 9, lambda r: f"{r['cpu_per_join']:,.0f} µs", lambda r: r["cpu_per_join"]),
+    ("joins/s", 7, lambda r: f"{r['join_rate']:,.0f}", lambda r: r["join_rate"]),
+    ("gen 0/1/2", 11, lambda r: "{}/{}/{}".format(*r["gc_collections"]),
+     lambda r: r["gc_collections"][0]),
+    ("gc/join", 7, lambda r: f"{sum(r['gc_seconds']) / r['shoppers'] * 1e6:,.0f} µs",
+     lambda r: sum(r["gc_seconds"])),
+    ("kept", 5, lambda r: f"{r['kept']:.1f}", lambda r: r["kept"]),
+]
+_STEPS_COLUMN: tuple[str, int, Callable[[dict[str, Any]], str],
+                     Callable[[dict[str, Any]], float] | None] = (
+    "steps²", 7, lambda r: f"{_squares(r):,.0f}", _squares)
+
+
+def _short(kind: str) -> str:
+    """A step's kind without ``<locals>.`` (``_child.<locals>.shopper`` -> ``_child.shopper``);
+    its line is cut at 80 columns."""
+    return kind.replace("<locals>.", "")
+
+
 def table(runs: dict[str, dict[str, Any]]) -> None:
-    """One row per figure: the three variants, then the journey's and the API's ratio to bare."""
+    """One row per variant and one per ratio to bare (the collections' ratio is generation
+    0's), in 80 columns; with step counts, each variant's heaviest kinds of step."""
     journey, api, bare = (runs[kind] for kind in KINDS)
-    print(f"\n{journey['shoppers']:,} joins, {journey['joining']} at a time")
-    header = " | ".join(f"{_TITLES[kind]:>14}" for kind in KINDS)
-    print(f"  {'':<40} | {header} | journey/bare | api/bare")
-    rows: list[tuple[str, Callable[[dict[str, Any]], str], str, str]] = [
-        ("joins / errors", lambda r: f"{r['shoppers']:,} / {r['errors']}", "", ""),
-        ("requests per join (sandbox)", lambda r: f"{r['requests']:.1f}", "", ""),
-        ("client CPU per join", lambda r: f"{r['cpu_per_join']:,.0f} µs",
-         ratio(journey["cpu_per_join"], bare["cpu_per_join"]),
-         ratio(api["cpu_per_join"], bare["cpu_per_join"])),
-        ("joins per second", lambda r: f"{r['join_rate']:,.0f}",
-         ratio(journey["join_rate"], bare["join_rate"]),
-         ratio(api["join_rate"], bare["join_rate"])),
-        ("collections gen 0 / 1 / 2", lambda r: "{} / {} / {}".format(*r["gc_collections"]),
-         ratio(journey["gc_collections"][0], bare["gc_collections"][0]),
-         ratio(api["gc_collections"][0], bare["gc_collections"][0])),
-        ("time in gc, per join", lambda r: f"{sum(r['gc_seconds']) / r['shoppers'] * 1e6:,.0f} µs",
-         ratio(sum(journey["gc_seconds"]), sum(bare["gc_seconds"])),
-         ratio(sum(api["gc_seconds"]), sum(bare["gc_seconds"]))),
-        ("tracked objects kept per shopper", lambda r: f"{r['kept']:.1f}",
-         ratio(journey["kept"], bare["kept"]), ratio(api["kept"], bare["kept"])),
-    ]
-    if journey["steps"]:
-        rows.append(("sum of squared step nets per join", lambda r: f"{_squares(r):,.0f}",
-                     ratio(_squares(journey), _squares(bare)),
-                     ratio(_squares(api), _squares(bare))))
-    for name, cell, to_bare, api_to_bare in rows:
-        cells = " | ".join(f"{cell(runs[kind]):>14}" for kind in KINDS)
-        print(f"  {name:<40} | {cells} | {to_bare:>12} | {api_to_bare}")
+    columns = [*_COLUMNS, *([_STEPS_COLUMN] if journey["steps"] else [])]
+    requests = " / ".join(f"{runs[kind]['requests']:.1f}" for kind in KINDS)
+    errors = " / ".join(str(runs[kind]["errors"]) for kind in KINDS)
+    print(f"\n{journey['shoppers']:,} joins, {journey['joining']} at a time\n"
+          f"  requests per join (sandbox): {requests}; errors: {errors}")
+    print(f"  {'':<14}" + "".join(f" {title:>{width}}" for title, width, _, _ in columns))
+    for kind in KINDS:
+        print(f"  {_TITLES[kind]:<14}"
+              + "".join(f" {cell(runs[kind]):>{width}}" for _, width, cell, _ in columns))
+    for name, figures in (("journey / bare", journey), ("api / bare", api)):
+        print(f"  {name:<14}" + "".join(
+            f" {(ratio(of(figures), of(bare)) if of else ''):>{width}}"
+            for _, width, _, of in columns))
+    print("  (kept: tracked objects each joined shopper keeps; the collections' ratio is\n"
+          "   generation 0's"
+          + ("; steps²: the sum of squared net allocations of the loop's\n"
+             "   steps, per join)" if journey["steps"] else ")"))
     for kind in KINDS if journey["steps"] else ():
         figures = runs[kind]
         n = figures["shoppers"]
-        print(f"\n  {_TITLES[kind]}: the steps that weigh most (squared nets per join; steps per "
-              f"join; mean net)")
+        print(f"\n  {_TITLES[kind]}, the heaviest steps: squared nets per join, steps per join,"
+              "\n  mean net, kind of step")
         ranked = sorted(figures["steps"].items(), key=lambda item: -item[1][2])[:6]
         for name, (count, total, squares) in ranked:
-            print(f"    {squares / n:>8,.0f}  {count / n:5.2f}  {total / count:+7.1f}  {name}")
+            print(f"  {squares / n:>7,.0f} {count / n:5.2f} {total / count:+6.1f}  {_short(name)}"[:80])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,8 +288,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.quick:
         args.shoppers, args.joining, args.steps = 20, 10, True
-    print("(each variant in its own process against a fresh sandbox; figures from one run on "
-          "whatever machine this is, compare the ratios)")
+    print("(each variant in its own process against a fresh sandbox; figures from one run\n"
+          " on whatever machine this is: compare the ratios)")
     runs = {kind: variant(kind, args) for kind in KINDS}
     for figures in runs.values():
         figures["joining"] = args.joining
