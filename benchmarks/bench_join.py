@@ -218,10 +218,9 @@ def _squares(figures: dict[str, Any]) -> float:
     return sum(kind[2] for kind in steps.values()) / shoppers
 
 
-#: The table's columns: heading, width, the cell of one variant, and what its ratio divides
-#: (None: no ratio row for that column).
-_COLUMNS: list[tuple[str, int, Callable[[dict[str, Any]], str],
-                     Callable[[dict[str, Any]], float] | None]] = [
+#: A column of the table: heading, width, the cell of one variant, the figure its ratio divides.
+_Column = tuple[str, int, Callable[[dict[str, Any]], str], Callable[[dict[str, Any]], float]]
+_COLUMNS: list[_Column] = [
     ("CPU/join", 9, lambda r: f"{r['cpu_per_join']:,.0f} µs", lambda r: r["cpu_per_join"]),
     ("joins/s", 7, lambda r: f"{r['join_rate']:,.0f}", lambda r: r["join_rate"]),
     ("gen 0/1/2", 11, lambda r: "{}/{}/{}".format(*r["gc_collections"]),
@@ -230,25 +229,23 @@ _COLUMNS: list[tuple[str, int, Callable[[dict[str, Any]], str],
      lambda r: sum(r["gc_seconds"])),
     ("kept", 5, lambda r: f"{r['kept']:.1f}", lambda r: r["kept"]),
 ]
-_STEPS_COLUMN: tuple[str, int, Callable[[dict[str, Any]], str],
-                     Callable[[dict[str, Any]], float] | None] = (
-    "steps²", 7, lambda r: f"{_squares(r):,.0f}", _squares)
+_STEPS_COLUMN: _Column = ("steps²", 7, lambda r: f"{_squares(r):,.0f}", _squares)
 
 
 def _short(kind: str) -> str:
-    """A step's kind without ``<locals>.`` (``_child.<locals>.shopper`` -> ``_child.shopper``);
-    its line is cut at 80 columns."""
+    """A step's kind without ``<locals>.`` (``_child.<locals>.shopper`` -> ``_child.shopper``)."""
     return kind.replace("<locals>.", "")
 
 
-def table(runs: dict[str, dict[str, Any]]) -> None:
+def table(runs: dict[str, dict[str, Any]], joining: int) -> None:
     """One row per variant and one per ratio to bare (the collections' ratio is generation
-    0's), in 80 columns; with step counts, each variant's heaviest kinds of step."""
+    0's), in 80 columns; with step counts, each variant's heaviest kinds of step (each line cut
+    at 80 columns)."""
     journey, api, bare = (runs[kind] for kind in KINDS)
     columns = [*_COLUMNS, *([_STEPS_COLUMN] if journey["steps"] else [])]
     requests = " / ".join(f"{runs[kind]['requests']:.1f}" for kind in KINDS)
     errors = " / ".join(str(runs[kind]["errors"]) for kind in KINDS)
-    print(f"\n{journey['shoppers']:,} joins, {journey['joining']} at a time\n"
+    print(f"\n{journey['shoppers']:,} joins, {joining} at a time\n"
           f"  requests per join (sandbox): {requests}; errors: {errors}")
     print(f"  {'':<14}" + "".join(f" {title:>{width}}" for title, width, _, _ in columns))
     for kind in KINDS:
@@ -256,7 +253,7 @@ def table(runs: dict[str, dict[str, Any]]) -> None:
               + "".join(f" {cell(runs[kind]):>{width}}" for _, width, cell, _ in columns))
     for name, figures in (("journey / bare", journey), ("api / bare", api)):
         print(f"  {name:<14}" + "".join(
-            f" {(ratio(of(figures), of(bare)) if of else ''):>{width}}"
+            f" {ratio(of(figures), of(bare)):>{width}}"
             for _, width, _, of in columns))
     print("  (kept: tracked objects each joined shopper keeps; the collections' ratio is\n"
           "   generation 0's"
@@ -290,10 +287,7 @@ def main(argv: list[str] | None = None) -> None:
         args.shoppers, args.joining, args.steps = 20, 10, True
     print("(each variant in its own process against a fresh sandbox; figures from one run\n"
           " on whatever machine this is: compare the ratios)")
-    runs = {kind: variant(kind, args) for kind in KINDS}
-    for figures in runs.values():
-        figures["joining"] = args.joining
-    table(runs)
+    table({kind: variant(kind, args) for kind in KINDS}, joining=args.joining)
 
 
 if __name__ == "__main__":
