@@ -3,9 +3,11 @@ finish and print its comparison lines)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
@@ -83,7 +85,6 @@ async def test_the_library_shoppers_poll_until_admitted_as_the_bare_ones() -> No
     ``GRANTED``): a journey would poll on while admitted, for its grant, and those polls are work
     the bare baseline does not do."""
     import argparse
-    import asyncio
 
     from benchmarks.bench_drop import Drop, _library, scenario
     from fanfare_rx.sandbox.scenario import parse_scenario
@@ -98,3 +99,24 @@ async def test_the_library_shoppers_poll_until_admitted_as_the_bare_ones() -> No
         assert [journey.sequence_stage.get() for journey in journeys] == ["admitted"] * 3
         assert not any(journey.is_polling for journey in journeys)
         await close()
+
+
+async def test_the_lag_leaves_out_the_benchmarks_own_stalls() -> None:
+    """A stall the drop makes itself (its census, its explicit full collection) is not the
+    loop's lag under the drop: the tick it delays is set aside, and only that tick."""
+    from benchmarks.bench_drop import LagMonitor
+
+    def stall() -> None:
+        time.sleep(0.3)
+
+    with LagMonitor() as lag:
+        await asyncio.sleep(0.05)
+        with lag.aside():
+            stall()
+        await asyncio.sleep(0.05)
+        stall()  # not set aside: counted
+        await asyncio.sleep(0.05)
+    assert lag.aside_worst >= 0.25
+    late = [seconds for seconds in lag.lags if seconds >= 0.25]
+    assert len(late) == 1, lag.lags
+    assert lag.lags.index(late[0]) > len(lag.lags) // 3  # the second stall, not the first
