@@ -16,9 +16,9 @@ process of its own (so its peak RSS and garbage collector are its own):
 
 Printed per variant: wall time until all admitted, join rate, client CPU per request (sandbox
 requests counted by the sandbox; all of it, then outside the collector, then while joining and
-while polling), event-loop lag of a 10 ms ticker p50/p99/max (the ticks delayed by the
-benchmark's own censuses and full collection left out, the longest of them on a row of its
-own), time in the garbage collector per generation (``gc.callbacks``) and the automatic
+while polling), event-loop lag of a 10 ms ticker p50/p99/max (the benchmark's own
+censuses and full collection taken off the ticks they delay, the longest of them on a row of
+its own), time in the garbage collector per generation (``gc.callbacks``) and the automatic
 collections over 50 ms, one full ``gc.collect()`` mid-drop (its time and the cyclic garbage it
 found), tracked objects per shopper once all joined and mid-drop, half admitted
 (``gc.get_objects()`` deltas, what is in flight and not yet collected included), peak RSS per
@@ -75,8 +75,8 @@ class LagMonitor:
     """A 10 ms ticker; records how late each tick fires (the event loop's responsiveness).
 
     The benchmark's own stalls (a census of tracked objects, the explicit full collection)
-    run inside :meth:`aside`: the tick they delay is left out, so the figure is the loop's lag
-    under the drop, not under the measuring of it.
+    run inside :meth:`aside`: their length is taken off the tick they delay, so the figure is
+    the loop's lag under the drop, not under the measuring of it.
 
     Usage: ``with LagMonitor() as lag: ...; p50, p99, worst = lag.summary()``
     """
@@ -84,9 +84,9 @@ class LagMonitor:
     def __init__(self, period: float = 0.01) -> None:
         self.period = period
         self.lags: list[float] = []
-        #: The longest delay of a tick left out (the benchmark's own stalls), in seconds.
+        #: The longest of the benchmark's own stalls left out, in seconds.
         self.aside_worst = 0.0
-        self._skip = False
+        self._aside = 0.0  # what the next tick's delay owes to them
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
@@ -95,24 +95,25 @@ class LagMonitor:
         while True:
             await asyncio.sleep(max(0.0, expected - loop.time()))
             now = loop.time()
-            if self._skip:  # delayed by the benchmark's own stall
-                self._skip = False
-                self.aside_worst = max(self.aside_worst, now - expected)
-            else:
-                self.lags.append(max(0.0, now - expected))
+            # the benchmark's own stalls since the last tick are not the loop's lag
+            self.lags.append(max(0.0, now - expected - self._aside))
+            self._aside = 0.0
             expected = now + self.period
 
     @contextlib.contextmanager
     def aside(self) -> Iterator[None]:
-        """A synchronous stall of the benchmark's own: the next tick (the one it delays) is
-        not recorded.
+        """A synchronous stall of the benchmark's own: its length is taken off the delay of
+        the next tick (whatever else delayed that tick still counts).
 
         Usage: ``with lag.aside(): census = len(gc.get_objects())``
         """
+        started = time.perf_counter()
         try:
             yield
         finally:
-            self._skip = True
+            took = time.perf_counter() - started
+            self._aside += took
+            self.aside_worst = max(self.aside_worst, took)
 
     def __enter__(self) -> Self:
         self._task = asyncio.get_running_loop().create_task(self._run())

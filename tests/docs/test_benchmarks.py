@@ -103,7 +103,8 @@ async def test_the_library_shoppers_poll_until_admitted_as_the_bare_ones() -> No
 
 async def test_the_lag_leaves_out_the_benchmarks_own_stalls() -> None:
     """A stall the drop makes itself (its census, its explicit full collection) is not the
-    loop's lag under the drop: the tick it delays is set aside, and only that tick."""
+    loop's lag under the drop: its length is taken off the tick it delays, and only its own
+    (a stall of something else in the same step still counts)."""
     from benchmarks.bench_drop import LagMonitor
 
     def stall() -> None:
@@ -112,11 +113,13 @@ async def test_the_lag_leaves_out_the_benchmarks_own_stalls() -> None:
     with LagMonitor() as lag:
         await asyncio.sleep(0.05)
         with lag.aside():
+            stall()  # the benchmark's own: left out
+        await asyncio.sleep(0.05)
+        with lag.aside():
             stall()
+        stall()  # in the same step, not the benchmark's: counted
         await asyncio.sleep(0.05)
-        stall()  # not set aside: counted
-        await asyncio.sleep(0.05)
-    assert lag.aside_worst >= 0.25
+    assert lag.aside_worst >= 0.29
     late = [seconds for seconds in lag.lags if seconds >= 0.25]
     assert len(late) == 1, lag.lags
-    assert lag.lags.index(late[0]) > len(lag.lags) // 3  # the second stall, not the first
+    assert lag.lags.index(late[0]) > len(lag.lags) // 3  # the second step's, not the first's
