@@ -44,23 +44,33 @@ class GcTuning:
         self._active = True
         gc.set_threshold(*thresholds)
         if freeze:
-            self.freeze()
+            self.freeze(full=True)
 
     @property
     def active(self) -> bool:
         """Whether these settings are in force (not restored yet)."""
         return self._active
 
-    def freeze(self) -> None:
+    def freeze(self, *, full: bool = False) -> None:
         """Move every object alive now into the permanent generation (``gc.freeze()``), after
-        one collection so that no garbage is kept there. Call it again once the long-lived
-        objects (shoppers, journeys, pools) are set up.
+        a young collection (``gc.collect(0)``): the garbage made since the last collection is
+        not kept there. Call it again once the long-lived objects (shoppers, journeys, pools)
+        are set up.
 
-        Usage: ``tuning.freeze()``
+        A young collection walks the objects made since the last one (at most the first
+        threshold's worth: 50,000 by default); a full one walks everything not frozen yet,
+        which once thousands of shoppers joined is a pause of its own (about 270 ms at 10,000
+        shoppers on a 2-core machine, ``python -m benchmarks drop --tuned``). With
+        ``full=True`` it is a full collection, so that garbage in a reference cycle that
+        survived a young collection earlier is not frozen either (the library makes no such
+        garbage: the drop's full collections find none; code that does may want it).
+        :func:`tune_gc` freezes after a full collection: the process is small then.
+
+        Usage: ``tuning.freeze()`` (or ``tuning.freeze(full=True)``)
         """
         if not self._active:
             raise UsageError("this GcTuning was restored; call tune_gc() again")
-        gc.collect()
+        gc.collect(2 if full else 0)
         gc.freeze()
         self._froze = True
 
@@ -98,7 +108,7 @@ def tune_gc(thresholds: tuple[int, int, int] = MANY_JOURNEYS_THRESHOLDS, *,
 
     Args:
         thresholds: ``gc.set_threshold`` arguments (default :data:`MANY_JOURNEYS_THRESHOLDS`).
-        freeze: also ``gc.freeze()`` what is alive now (after one collection).
+        freeze: also ``gc.freeze()`` what is alive now (after a full collection).
 
     Raises:
         UsageError: thresholds that are not three integers, the first one positive (a first

@@ -6,7 +6,8 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 
 import pytest
 from integration_helpers import MakeFanfare
@@ -100,3 +101,51 @@ async def test_a_journey_leaves_gc_untouched(sb: Sandbox, make_fanfare: MakeFanf
     journey.stop_polling()
     await fanfare.destroy()
     assert gc_state() == before
+
+
+class _Cycle:
+    """A node of a reference cycle (garbage only a cyclic collection frees)."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def _collections_during(call: Callable[[], object]) -> list[int]:
+    """The generations of the collections ``call`` ran."""
+    seen: list[int] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.callbacks.append(callback)
+    try:
+        call()
+    finally:
+        gc.callbacks.remove(callback)
+    return seen
+
+
+def test_a_later_freeze_collects_the_young_generation_only(unfrozen: None) -> None:
+    """Once thousands of shoppers joined, a full collection before the freeze is a pause of
+    its own: ``freeze()`` collects the young generation (its garbage is not frozen), and
+    ``freeze(full=True)`` everything (garbage that had survived a young collection too)."""
+    with tune_gc(freeze=False) as tuning:
+        young = weakref.ref(_Cycle())  # garbage made since the last collection
+        assert _collections_during(tuning.freeze) == [0]
+        assert young() is None
+        gc.unfreeze()
+
+        older = _Cycle()
+        gc.collect(0)  # it survives a young collection: an older generation's object now
+        survived = weakref.ref(older)
+        del older
+        assert _collections_during(tuning.freeze) == [0]
+        assert survived() is not None  # frozen with the rest (the documented trade)
+        gc.unfreeze()
+        assert _collections_during(lambda: tuning.freeze(full=True)) == [2]
+        assert survived() is None
+
+
+def test_tune_gc_freezes_after_a_full_collection(unfrozen: None) -> None:
+    assert _collections_during(lambda: tune_gc().restore()) == [2]
