@@ -22,8 +22,7 @@ its own), time in the garbage collector per generation (``gc.callbacks``) and th
 collections over 50 ms, one full ``gc.collect()`` mid-drop (its time and the cyclic garbage it
 found), tracked objects per shopper once all joined and mid-drop, half admitted
 (``gc.get_objects()`` deltas, what is in flight and not yet collected included), peak RSS per
-shopper. With
-``--growth 1000,20000,50000`` the shared-pool variants are swept over those sizes.
+shopper. With ``--growth 1000,20000,50000`` the shared-pool variants are swept over those sizes.
 
 Run: ``python -m benchmarks drop [--shoppers 10000] [--growth 1000,5000,20000,50000]``
 """
