@@ -44,10 +44,25 @@ _NOTHING_SEEN = Connection()
 _UNAVAILABLE = frozenset({502, 503, 504})
 
 
-def _server_offset_ms(headers: Mapping[str, str], local_ms: int) -> int | None:
-    """The server's clock minus ours from a ``Date`` header (second resolution: its middle)."""
-    sent_ms = _date_ms(headers.get("Date"))
-    return None if sent_ms is None else sent_ms + 500 - local_ms
+def _server_offset_ms(headers: Mapping[str, str], sent_ms: int, read_ms: int,
+                      known_ms: int) -> int | None:
+    """The server's clock minus ours from a ``Date`` header, or None without one.
+
+    The server wrote ``Date`` (to the second) while the request was out: between ``sent_ms``
+    and ``read_ms`` on our clock. The offsets that fit that window are
+    ``[date - read_ms, date + 999 - sent_ms]``: ``known_ms`` is kept while it fits (an answer
+    read late, by a busy event loop, widens the window and moves nothing), else the window's
+    middle is taken::
+
+        Date 12:00:07, sent 12:00:06.900, read 12:00:07.100 -> offsets -100 .. +1099 ms
+    """
+    date_ms = _date_ms(headers.get("Date"))
+    if date_ms is None:
+        return None
+    low, high = date_ms - read_ms, date_ms + 999 - sent_ms
+    if low <= known_ms <= high:
+        return known_ms
+    return (low + high) // 2
 
 
 @functools.lru_cache(maxsize=8)
@@ -73,7 +88,7 @@ class ConnectionMonitor:
         listeners  : ----------L---------------L-----------R      (lost, changed, restored)
 
     ``since`` and the offset are on the server's clock (the answers' ``Date`` header); the
-    offset is re-told when it moved by a second or more.
+    offset is re-told when an answer's ``Date`` no longer fits it (see ``saw_answer``).
 
     Usage: ``off = transport.connection.listen(lambda c: print(c.status))``
     """
@@ -94,15 +109,27 @@ class ConnectionMonitor:
 
         return off
 
-    def saw_answer(self, status: int, headers: Mapping[str, str]) -> None:
-        """An HTTP answer arrived (any status)."""
-        local_ms = int(self._clock() * 1000)
-        offset = _server_offset_ms(headers, local_ms)
+    def now(self) -> float:
+        """Now on this monitor's clock (epoch seconds): what ``saw_answer``'s ``sent_at`` is on.
+
+        Usage: ``sent = monitor.now(); ...; monitor.saw_answer(200, headers, sent_at=sent)``
+        """
+        return self._clock()
+
+    def saw_answer(self, status: int, headers: Mapping[str, str],
+                   sent_at: float | None = None) -> None:
+        """An HTTP answer arrived (any status). ``sent_at`` (:meth:`now` when the request
+        went out) bounds when the server wrote its ``Date``: an answer read late does not move
+        the server's clock offset. Without it, the answer is taken as read when it was sent.
+        """
+        read_ms = int(self._clock() * 1000)
+        sent_ms = read_ms if sent_at is None else min(read_ms, int(sent_at * 1000))
         old = self.current
-        if offset is None or abs(offset - old.server_offset_ms) < 1000:
+        offset = _server_offset_ms(headers, sent_ms, read_ms, old.server_offset_ms)
+        if offset is None:
             offset = old.server_offset_ms
         seen = ConnectionStatus.UNAVAILABLE if status in _UNAVAILABLE else ConnectionStatus.ONLINE
-        self._tell(seen, offset, local_ms)
+        self._tell(seen, offset, read_ms)
 
     def saw_failure(self) -> None:
         """No answer (a network error or a timeout)."""
@@ -230,6 +257,7 @@ class HttpTransport:
             # every step of the exchange, so each frame between would be paid several times
             try:
                 client = self._client()
+                sent_at = self.connection.now()
                 response = await client.request(method, url, data=data, headers=headers,
                                                 timeout=self.timeout)
                 try:
@@ -248,7 +276,7 @@ class HttpTransport:
                 status = 0
                 self.connection.saw_failure()
             else:
-                self.connection.saw_answer(status, response.headers)
+                self.connection.saw_answer(status, response.headers, sent_at)
                 if status < 400:
                     _log.debug("%s %s -> %d (attempt %d)", method, path, status, attempt + 1)
                     return status, raw

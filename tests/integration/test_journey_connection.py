@@ -6,6 +6,8 @@ from the ``Date`` header. The place in line is kept throughout."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 
 import pytest
 from integration_helpers import BusEvents, MakeFanfare
@@ -13,8 +15,10 @@ from integration_helpers import BusEvents, MakeFanfare
 from fanfare_rx import Fanfare
 from fanfare_rx.errors import ConfigError, FanfareError
 from fanfare_rx.journey.journey import ExperienceJourney
+from fanfare_rx.models.connection import Connection
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.wire.retry import RetryPolicy
+from fanfare_rx.wire.transport import HttpTransport
 
 
 async def _queued(sb: Sandbox, fanfare: Fanfare) -> ExperienceJourney:
@@ -119,3 +123,27 @@ async def test_the_bus_names_are_declared_and_a_bad_policy_is_refused(
     for bad in (0, -1, float("nan")):
         with pytest.raises(ConfigError):
             await make_fanfare(fail_open_after=bad)
+
+
+async def test_an_answer_read_late_leaves_the_servers_clock(sb: Sandbox) -> None:
+    """A busy event loop reads an answer late. The server wrote its ``Date`` while the request
+    was out, so the offset the transport measured stays: nothing is re-told (to every journey
+    of the client). Reading the time at the answer alone would move it by the delay."""
+    readings = itertools.count()
+
+    def clock() -> float:  # the first answer read at once, each later one two seconds late
+        reading = next(readings)  # sent, read, sent, read ...
+        return time.time() + (2.0 if reading >= 3 and reading % 2 else 0.0)
+
+    await sb.advance(3600)  # the server's clock an hour ahead: an offset to measure
+    transport = HttpTransport(sb.base_url, sb.publishable_key, clock=clock)
+    told: list[Connection] = []
+    transport.connection.listen(told.append)
+    try:
+        for _ in range(4):
+            await transport.request("GET", f"/experiences/{sb.experiences['queue']}")
+    finally:
+        await transport.close()
+    assert len(told) == 1, told  # the first answer's offset, then nothing
+    assert 3_597_000 <= told[0].server_offset_ms <= 3_602_000
+    assert transport.connection.current is told[0]
