@@ -44,15 +44,21 @@ _NOTHING_SEEN = Connection()
 _UNAVAILABLE = frozenset({502, 503, 504})
 
 
+#: How far outside the window of offsets an answer allows the known offset may lie before it
+#: is moved: half of ``Date``'s resolution (the old offset stays through that much noise).
+_OFFSET_SLACK_MS = 500
+
+
 def _server_offset_ms(headers: Mapping[str, str], sent_ms: int, read_ms: int,
                       known_ms: int) -> int | None:
     """The server's clock minus ours from a ``Date`` header, or None without one.
 
     The server wrote ``Date`` (to the second) while the request was out: between ``sent_ms``
-    and ``read_ms`` on our clock. The offsets that fit that window are
-    ``[date - read_ms, date + 999 - sent_ms]``: ``known_ms`` is kept while it fits (an answer
-    read late, by a busy event loop, widens the window and moves nothing), else the window's
-    middle is taken::
+    and ``read_ms`` on our clock. The offsets that fit are ``[date - read_ms, date + 999 -
+    sent_ms]``. ``known_ms`` is kept while it lies within that window widened by
+    ``_OFFSET_SLACK_MS``, else moved to the window's nearer end: an answer read late (a busy
+    event loop) only widens the window, and each move brings the offset closer to the
+    server's, so it settles after a move or two::
 
         Date 12:00:07, sent 12:00:06.900, read 12:00:07.100 -> offsets -100 .. +1099 ms
     """
@@ -60,9 +66,9 @@ def _server_offset_ms(headers: Mapping[str, str], sent_ms: int, read_ms: int,
     if date_ms is None:
         return None
     low, high = date_ms - read_ms, date_ms + 999 - sent_ms
-    if low <= known_ms <= high:
+    if low - _OFFSET_SLACK_MS <= known_ms <= high + _OFFSET_SLACK_MS:
         return known_ms
-    return (low + high) // 2
+    return min(max(known_ms, low), high)
 
 
 @functools.lru_cache(maxsize=8)
