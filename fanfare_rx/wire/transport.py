@@ -58,7 +58,7 @@ def _server_offset_ms(headers: Mapping[str, str], sent_ms: int, read_ms: int,
     sent_ms]``. ``known_ms`` is kept while it lies within that window widened by
     ``_OFFSET_SLACK_MS``, else moved to the window's nearer end: an answer read late (a busy
     event loop) only widens the window, and each move brings the offset closer to the
-    server's, so it settles after a move or two::
+    server's, so it settles after a few moves::
 
         Date 12:00:07, sent 12:00:06.900, read 12:00:07.100 -> offsets -100 .. +1099 ms
     """
