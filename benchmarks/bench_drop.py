@@ -39,6 +39,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -489,8 +490,14 @@ def ratio(a: float, b: float) -> str:
 
 
 def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
-    """The issue's table: one row per figure, library beside bare, with the ratio."""
-    print(f"\n{title}: {lib['shoppers']:,} shoppers   | library | bare aiohttp | ratio")
+    """The issue's table: one row per figure, library beside bare, with the ratio (80
+    columns)."""
+    print(f"\n{title}: {lib['shoppers']:,} shoppers")
+    print(f"  {'':<28} {'library':>17} {'bare aiohttp':>17} {'ratio':>11}")
+
+    def triple(figures: dict[str, Any], key: str, form: str) -> str:
+        return "/".join(form.format(value) for value in figures[key])
+
     rows: list[tuple[str, str, str, str]] = [
         ("admitted / errors", f"{lib['admitted']:,} / {lib['errors']}",
          f"{bare['admitted']:,} / {bare['errors']}", ""),
@@ -506,31 +513,29 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
         ("  outside the collector", f"{lib['cpu_per_request_outside_gc']:.0f} µs",
          f"{bare['cpu_per_request_outside_gc']:.0f} µs",
          ratio(lib["cpu_per_request_outside_gc"], bare["cpu_per_request_outside_gc"])),
-        ("  while joining / while polling",
+        ("  while joining / polling",
          f"{lib['cpu_per_join_request']:.0f} / {lib['cpu_per_poll_request']:.0f} µs",
          f"{bare['cpu_per_join_request']:.0f} / {bare['cpu_per_poll_request']:.0f} µs",
-         (f"{ratio(lib['cpu_per_join_request'], bare['cpu_per_join_request'])} / "
+         (f"{ratio(lib['cpu_per_join_request'], bare['cpu_per_join_request'])}/"
           f"{ratio(lib['cpu_per_poll_request'], bare['cpu_per_poll_request'])}")),
         ("client CPU per shopper", f"{lib['cpu_per_shopper']:.2f} ms",
          f"{bare['cpu_per_shopper']:.2f} ms",
          ratio(lib["cpu_per_shopper"], bare["cpu_per_shopper"])),
-        ("event-loop lag p50 / p99 / max", "{:.1f} / {:.0f} / {:.0f} ms".format(*lib["lag"]),
-         "{:.1f} / {:.0f} / {:.0f} ms".format(*bare["lag"]), ""),
-        ("  the benchmark's own stalls, left out", f"{lib['lag_aside_ms']:.0f} ms",
+        ("loop lag p50/p99/max", "{:.1f}/{:.0f}/{:.0f} ms".format(*lib["lag"]),
+         "{:.1f}/{:.0f}/{:.0f} ms".format(*bare["lag"]), ""),
+        ("  own stalls, left out", f"{lib['lag_aside_ms']:.0f} ms",
          f"{bare['lag_aside_ms']:.0f} ms", ""),
-        ("time in gc, gen 0 / 1 / 2", "{:.2f} / {:.2f} / {:.2f} s".format(*lib["gc_seconds"]),
-         "{:.2f} / {:.2f} / {:.2f} s".format(*bare["gc_seconds"]), ""),
-        ("collections gen 0 / 1 / 2", "{} / {} / {}".format(*lib["gc_collections"]),
-         "{} / {} / {}".format(*bare["gc_collections"]), ""),
-        ("automatic pauses > 50 ms (longest)",
-         f"{lib['long_pauses']} ({lib['longest_pause']:.0f} ms)",
+        ("time in gc, gen 0/1/2", triple(lib, "gc_seconds", "{:.2f}") + " s",
+         triple(bare, "gc_seconds", "{:.2f}") + " s", ""),
+        ("collections, gen 0/1/2", triple(lib, "gc_collections", "{}"),
+         triple(bare, "gc_collections", "{}"), ""),
+        ("pauses > 50 ms (longest)", f"{lib['long_pauses']} ({lib['longest_pause']:.0f} ms)",
          f"{bare['long_pauses']} ({bare['longest_pause']:.0f} ms)", ""),
-        ("full gc.collect() mid-drop (cyclic found)",
-         f"{lib['full_collect_ms']:.0f} ms ({lib['cyclic_found']:,})",
-         f"{bare['full_collect_ms']:.0f} ms ({bare['cyclic_found']:,})", ""),
-        ("tracked objects per shopper, joined*", f"{lib['tracked_idle']:.0f}",
+        ("gc.collect() mid-drop, found", f"{lib['full_collect_ms']:.0f} ms, {lib['cyclic_found']:,}",
+         f"{bare['full_collect_ms']:.0f} ms, {bare['cyclic_found']:,}", ""),
+        ("tracked/shopper, joined*", f"{lib['tracked_idle']:.0f}",
          f"{bare['tracked_idle']:.0f}", ratio(lib["tracked_idle"], bare["tracked_idle"])),
-        ("tracked objects per shopper, mid-drop*", f"{lib['tracked_polling']:.0f}",
+        ("tracked/shopper, mid-drop*", f"{lib['tracked_polling']:.0f}",
          f"{bare['tracked_polling']:.0f}",
          ratio(lib["tracked_polling"], bare["tracked_polling"])),
         ("peak RSS per shopper", f"{lib['rss_per_shopper']:.1f} KiB",
@@ -538,26 +543,30 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
          ratio(lib["rss_per_shopper"], bare["rss_per_shopper"])),
     ]
     for name, a, b, r in rows:
-        print(f"  {name:<42} | {a:>22} | {b:>22} | {r}")
-    print("  * every tracked object over the count before the drop, at that moment: what each\n"
-          "    shopper keeps, with the requests in flight, the drop's own per-shopper state and\n"
-          "    garbage not yet collected (a census after a full collection counts what is kept)")
+        print(f"  {name:<28} {a:>17} {b:>17} {r:>11}".rstrip())
+    print("  own stalls: the benchmark's census and full collection, off the loop lag.\n"
+          "  found: the cyclic garbage the full collection freed.\n"
+          "  * tracked objects over the count before the drop, at that moment: what each\n"
+          "    shopper keeps, the requests in flight, the drop's own state per shopper and\n"
+          "    garbage not yet collected (a census after a full collection: what is kept).")
 
 
 def growth(sizes: list[int], args: argparse.Namespace) -> None:
     """The shared-pool variants over ``sizes``; CPU per request against the smallest size, then
     each size's full table (admitted, collections, RSS per shopper beside bare)."""
-    print("\ngrowth (shared pool): shoppers | admitted/errors | wall | join/s | "
-          "library µs/request | ratio to the first size | bare µs/request | ratio to bare")
+    print("\ngrowth (shared pool), CPU per request against the first size and against bare:")
+    print(f"  {'shoppers':>8} {'admitted/err':>12} {'wall':>7} {'join/s':>6} {'µs/req':>6} "
+          f"{'vs first':>8} {'bare µs':>8} {'vs bare':>7}")
     first: float | None = None
     for size in sizes:
         lib = variant("library", "pool", size, args)
         bare = variant("bare", "pool", size, args)
         first = first or lib["cpu_per_request"]
-        print(f"  {size:>7,} | {lib['admitted']:,}/{lib['errors']} | {lib['wall']:.1f} s | "
-              f"{lib['join_rate']:,.0f} | {lib['cpu_per_request']:.0f} | "
-              f"{ratio(lib['cpu_per_request'], first)} | {bare['cpu_per_request']:.0f} | "
-              f"{ratio(lib['cpu_per_request'], bare['cpu_per_request'])}", flush=True)
+        admitted, wall = f"{lib['admitted']:,}/{lib['errors']:,}", f"{lib['wall']:.1f} s"
+        print(f"  {size:>8,} {admitted:>12} {wall:>7} "
+              f"{lib['join_rate']:>6,.0f} {lib['cpu_per_request']:>6.0f} "
+              f"{ratio(lib['cpu_per_request'], first):>8} {bare['cpu_per_request']:>8.0f} "
+              f"{ratio(lib['cpu_per_request'], bare['cpu_per_request']):>7}", flush=True)
         table(f"one shared HttpPool ({size:,})", lib, bare)
         print(flush=True)
 
@@ -592,9 +601,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.quick:
         args.shoppers, args.own_shoppers, args.timeout, args.admit_seconds = 20, 10, 30.0, 1.0
-    print(f"(sandbox speed {args.speed}, queue admits everyone in {args.admit_seconds} s; "
-          "each variant in its own process against a fresh sandbox; figures from one run "
-          "on whatever machine this is, compare the ratios)")
+    print(textwrap.fill(
+        f"(sandbox speed {args.speed}, queue admits everyone in {args.admit_seconds} s; each "
+        "variant in its own process against a fresh sandbox; figures from one run on whatever "
+        "machine this is, compare the ratios)", width=80))
     if args.growth:
         growth([int(size) for size in args.growth.split(",")], args)
         return

@@ -15,6 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHES = sorted(p.stem.removeprefix("bench_") for p in (ROOT / "benchmarks").glob("bench_*.py"))
+#: The benchmarks whose whole output fits a terminal of 80 columns (the drop's and the join's
+#: tables, read most often).
+FITS_80_COLUMNS = frozenset({"drop", "join"})
 
 
 def test_there_are_benchmarks() -> None:
@@ -29,6 +32,10 @@ def test_benchmark_runs_quick(name: str) -> None:
     assert f"== {name}" in result.stdout
     # each figure is printed beside its baseline, with the ratio ("ratio 0.62", "0.76x", "×")
     assert re.search(r"ratio|\d\s*[x×](?!\w)", result.stdout), result.stdout
+    if name in FITS_80_COLUMNS:
+        wide = [line for line in result.stdout.splitlines() if len(line) > 80]
+        assert not wide, wide
+
 
 
 def _tracing(requests: list[str]) -> aiohttp.TraceConfig:
