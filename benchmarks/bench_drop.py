@@ -495,9 +495,6 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
     print(f"\n{title}: {lib['shoppers']:,} shoppers")
     print(f"  {'':<28} {'library':>17} {'bare aiohttp':>17} {'ratio':>11}")
 
-    def triple(figures: dict[str, Any], key: str, form: str) -> str:
-        return "/".join(form.format(value) for value in figures[key])
-
     rows: list[tuple[str, str, str, str]] = [
         ("admitted / errors", f"{lib['admitted']:,} / {lib['errors']}",
          f"{bare['admitted']:,} / {bare['errors']}", ""),
@@ -525,10 +522,10 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
          "{:.1f}/{:.0f}/{:.0f} ms".format(*bare["lag"]), ""),
         ("  own stalls, left out", f"{lib['lag_aside_ms']:.0f} ms",
          f"{bare['lag_aside_ms']:.0f} ms", ""),
-        ("time in gc, gen 0/1/2", triple(lib, "gc_seconds", "{:.2f}") + " s",
-         triple(bare, "gc_seconds", "{:.2f}") + " s", ""),
-        ("collections, gen 0/1/2", triple(lib, "gc_collections", "{}"),
-         triple(bare, "gc_collections", "{}"), ""),
+        ("time in gc, gen 0/1/2", "{:.2f}/{:.2f}/{:.2f} s".format(*lib["gc_seconds"]),
+         "{:.2f}/{:.2f}/{:.2f} s".format(*bare["gc_seconds"]), ""),
+        ("collections, gen 0/1/2", "{}/{}/{}".format(*lib["gc_collections"]),
+         "{}/{}/{}".format(*bare["gc_collections"]), ""),
         ("pauses > 50 ms (longest)", f"{lib['long_pauses']} ({lib['longest_pause']:.0f} ms)",
          f"{bare['long_pauses']} ({bare['longest_pause']:.0f} ms)", ""),
         ("gc.collect() mid-drop, found", f"{lib['full_collect_ms']:.0f} ms, {lib['cyclic_found']:,}",
