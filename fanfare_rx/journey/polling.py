@@ -93,10 +93,10 @@ class Poller(abc.ObserverBase[Message]):
         """
         self._polling = False
         timer, poll, self._timer, self._poll = self._timer, self._poll, None, None
-        if isinstance(timer, asyncio.Handle):
-            timer.cancel()
-        elif timer is not None:
+        if isinstance(timer, abc.DisposableBase):  # a scheduler's timer
             timer.dispose()
+        elif timer is not None:  # a loop's handle (asyncio's, or another loop's: uvloop's)
+            timer.cancel()
         if poll is not None:
             poll.dispose()
 
