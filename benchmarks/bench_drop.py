@@ -23,8 +23,10 @@ collections over 50 ms, one full ``gc.collect()`` mid-drop (its time and the cyc
 found), tracked objects per shopper once all joined and mid-drop, half admitted
 (``gc.get_objects()`` deltas, what is in flight and not yet collected included), peak RSS per
 shopper. With ``--growth 1000,20000,50000`` the shared-pool variants are swept over those sizes.
+With ``--loop uvloop`` every variant, the bare baseline included, runs on uvloop's event loop.
 
-Run: ``python -m benchmarks drop [--shoppers 10000] [--growth 1000,5000,20000,50000]``
+Run: ``python -m benchmarks drop [--shoppers 10000] [--growth 1000,5000,20000,50000]
+[--loop uvloop]``
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ import sys
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Any, Self
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from typing import Any, Self, TypeVar
 
 import aiohttp
 
@@ -63,6 +65,8 @@ __all__ = [
     "run_child",
     "scenario",
 ]
+
+T = TypeVar("T")
 
 EXPERIENCE, QUEUE = "exp-drop", "queue-drop"
 #: Shoppers joining at once (guest session, route, enter), library and bare alike.
@@ -435,7 +439,7 @@ def variant(kind: str, pool: str, shoppers: int, args: argparse.Namespace,
     try:
         return run_child("benchmarks.bench_drop", sandbox, [
             "--child", kind, "--pool", pool, "--shoppers", str(shoppers),
-            "--speed", str(args.speed), "--timeout", str(args.timeout),
+            "--speed", str(args.speed), "--timeout", str(args.timeout), "--loop", args.loop,
             *(["--tuned"] if tuned else [])], label=f"{kind}/{pool}")
     finally:
         sandbox.stop()
@@ -462,6 +466,9 @@ def add_child_options(parser: argparse.ArgumentParser, kinds: Sequence[str]) -> 
     """The hidden options a child is run with (:func:`run_child`): ``--child KIND`` and the
     sandbox's ``--base-url``, ``--org`` and ``--key``."""
     parser.add_argument("--child", choices=kinds, help=argparse.SUPPRESS)
+    parser.add_argument("--loop", choices=LOOPS, default="asyncio",
+                        help="the event loop of every variant, the bare baseline's too: "
+                             "asyncio's own (default) or uvloop (installed by the test extra)")
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--org", help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
@@ -478,8 +485,21 @@ def ran_as_child(args: argparse.Namespace,
     async def figures() -> dict[str, Any]:
         return await child(args)
 
-    print(json.dumps(asyncio.run(figures())))
+    print(json.dumps(run_on(args.loop, figures())))
     return True
+
+
+#: The event loops a child can run on.
+LOOPS = ("asyncio", "uvloop")
+
+
+def run_on(loop: str, main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` on a new event loop of the kind ``loop`` names (one of :data:`LOOPS`)."""
+    if loop == "uvloop":
+        import uvloop  # only when asked for: the test extra installs it, the library needs none
+
+        return uvloop.run(main)
+    return asyncio.run(main)
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -599,7 +619,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.shoppers, args.own_shoppers, args.timeout, args.admit_seconds = 20, 10, 30.0, 1.0
     print(textwrap.fill(
-        f"(sandbox speed {args.speed}, queue admits everyone in {args.admit_seconds} s; each "
+        f"(sandbox speed {args.speed}, queue admits everyone in {args.admit_seconds} s; "
+        f"event loop: {args.loop}'s; each "
         "variant in its own process against a fresh sandbox; figures from one run on whatever "
         "machine this is, compare the ratios)", width=80))
     if args.growth:

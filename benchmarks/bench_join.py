@@ -21,7 +21,10 @@ young collection past 700): the sum of their squares per join, and the kinds of 
 most. A count that swings by a lot within a step reaches the threshold sooner than the same
 allocations spread over many steps, so this sum ranks the joins as their young collections do.
 
-Run: ``python -m benchmarks join [--shoppers 6000] [--joining 200] [--steps]``
+With ``--loop uvloop`` the three variants run on uvloop's event loop (``--steps`` counts the
+steps of asyncio's own loop only).
+
+Run: ``python -m benchmarks join [--shoppers 6000] [--joining 200] [--steps] [--loop uvloop]``
 """
 
 from __future__ import annotations
@@ -203,7 +206,7 @@ def variant(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         return run_child("benchmarks.bench_join", sandbox, [
             "--child", kind, "--shoppers", str(args.shoppers), "--joining", str(args.joining),
-            *(["--steps"] if args.steps else [])], label=kind)
+            "--loop", args.loop, *(["--steps"] if args.steps else [])], label=kind)
     finally:
         sandbox.stop()
 
@@ -284,9 +287,11 @@ def main(argv: list[str] | None = None) -> None:
     if ran_as_child(args, _child):
         return
     if args.quick:
-        args.shoppers, args.joining, args.steps = 20, 10, True
-    print("(each variant in its own process against a fresh sandbox; figures from one run\n"
-          " on whatever machine this is: compare the ratios)")
+        args.shoppers, args.joining, args.steps = 20, 10, args.loop == "asyncio"
+    if args.steps and args.loop != "asyncio":
+        parser.error("--steps counts the steps of asyncio's own loop: not with --loop uvloop")
+    print(f"(each variant in its own process against a fresh sandbox, on {args.loop}'s event\n"
+          " loop; figures from one run on whatever machine this is: compare the ratios)")
     table({kind: variant(kind, args) for kind in KINDS}, joining=args.joining)
 
 

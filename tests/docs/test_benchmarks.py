@@ -37,6 +37,17 @@ def test_benchmark_runs_quick(name: str) -> None:
         assert not wide, wide
 
 
+def test_the_join_benchmark_runs_on_uvloop() -> None:
+    """``--loop uvloop`` runs every variant on uvloop (the README's figure that it does not
+    pay is measured with it) and the table says which loop it was."""
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "join", "--loop",
+                             "uvloop"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "on uvloop's event" in result.stdout
+    assert re.search(r"journey / bare +\d", result.stdout), result.stdout
+
+
 
 def _tracing(requests: list[str]) -> aiohttp.TraceConfig:
     """A trace config that appends ``"METHOD /path"`` for each request started."""
