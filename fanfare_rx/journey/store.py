@@ -13,6 +13,7 @@ import logging
 import math
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from types import FunctionType, MethodType
 from typing import Any, Generic, TypeVar, overload
 
 import reactivex
@@ -66,13 +67,29 @@ class _GuardedObserver(abc.ObserverBase[T]):
 
 def _takes_old_value(callback: Callable[..., Any]) -> bool:
     """Whether ``callback`` names two positional parameters (``(value, old_value)``); a
-    ``*args`` callable or one whose signature cannot be read gets the value alone."""
+    ``*args`` callable or one whose signature cannot be read gets the value alone.
+
+    What ``inspect.signature`` says, read off the code object for a plain function or a method
+    of one (a first ``listen`` per journey and store: ``inspect`` was three quarters of it);
+    anything else, or a function that names another signature (``functools.wraps``,
+    ``__signature__``), is asked to ``inspect``."""
+    function, bound = callback, 0
+    if type(callback) is MethodType:
+        function, bound = callback.__func__, 1
+    if (type(function) is FunctionType and getattr(function, "__wrapped__", None) is None
+            and getattr(function, "__signature__", None) is None):
+        return function.__code__.co_argcount - bound >= 2
+    return _positional_parameters(callback) >= 2
+
+
+def _positional_parameters(callback: Callable[..., Any]) -> int:
+    """The positional parameters ``inspect.signature`` names (0 when it cannot read one)."""
     try:
         parameters = inspect.signature(callback).parameters.values()
     except (TypeError, ValueError):
-        return False
+        return 0
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return sum(1 for p in parameters if p.kind in positional) >= 2
+    return sum(1 for p in parameters if p.kind in positional)
 
 
 class Store(Observable[T], Generic[T]):

@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+import functools
+import inspect
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from reactivex.subject import BehaviorSubject
 from reactivex.testing import TestScheduler
 
 from fanfare_rx import Store
+from fanfare_rx.journey.store import _positional_parameters, _takes_old_value
 from fanfare_rx.testing import SEQUENCE_STAGES, JourneyHarness, assert_marbles, record
 from fanfare_rx.testing import builders as b
 
@@ -101,6 +106,72 @@ def test_listen_passes_the_old_value_to_two_argument_callbacks() -> None:
     subject.on_next(5)
     assert pairs == [(2, 1), (2, 1), (5, 2), (5, 2)]
     assert singles == [2, 1, 5, 1]
+
+
+class _Shapes:
+    def one(self, value: int) -> None: ...
+    def two(self, value: int, old: int) -> None: ...
+    def many(self, *values: int) -> None: ...
+
+    @classmethod
+    def klass(cls, value: int, old: int) -> None: ...
+
+    @staticmethod
+    def static(value: int, old: int) -> None: ...
+
+    def __call__(self, value: int, old: int) -> None: ...
+
+
+def _wrapping(function: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(function)
+    def wrapper(*args: Any) -> None:
+        function(*args)
+
+    return wrapper
+
+
+def _with_signature(value: int) -> None: ...
+
+
+_with_signature.__signature__ = inspect.signature(lambda value, old: None)  # type: ignore[attr-defined]
+
+#: Callables of every shape ``listen`` may be given (the code objects' and inspect's answers
+#: are compared on each).
+_CALLABLES: list[Callable[..., Any]] = [
+    lambda: None, lambda v: None, lambda v, o: None, lambda v, o=None: None, lambda *a: None,
+    lambda v, *a: None, lambda v, *, o: None, lambda v, o, /: None, lambda v, /, o=1: None,
+    _Shapes().one, _Shapes().two, _Shapes().many, _Shapes.klass, _Shapes().static, _Shapes(),
+    _wrapping(lambda v, o: None), _wrapping(lambda v: None), _with_signature,
+    functools.partial(lambda a, v, o: None, 1), functools.partial(lambda a, v: None, 1),
+    [].append, print, len,
+]
+
+
+@pytest.mark.parametrize("callback", _CALLABLES, ids=range(len(_CALLABLES)))
+def test_listen_reads_the_old_value_parameter_as_inspect_does(callback: Callable[..., Any]) -> None:
+    """The code object is read for plain functions and their methods, ``inspect`` asked for the
+    rest: both answers agree for every shape of callable."""
+    assert _takes_old_value(callback) is (_positional_parameters(callback) >= 2)
+
+
+@given(st.integers(0, 3), st.integers(0, 3), st.data())
+def test_generated_functions_get_the_old_value_as_inspect_says(
+        positional_only: int, positional: int, data: st.DataObject) -> None:
+    names = [f"p{i}" for i in range(positional_only + positional)]
+    defaults = data.draw(st.integers(0, len(names)))
+    params = [name if i < len(names) - defaults else f"{name}=None"
+              for i, name in enumerate(names)]
+    if positional_only:
+        params.insert(positional_only, "/")
+    if data.draw(st.booleans()):
+        params.append("*args")
+    if data.draw(st.booleans()):
+        params.append("k=None" if "*args" in params else "*, k=None")
+    namespace: dict[str, Any] = {}
+    exec(f"def f({', '.join(params)}): pass", namespace)  # noqa: S102 - a generated signature
+    function = namespace["f"]
+    assert _takes_old_value(function) is (_positional_parameters(function) >= 2)
+    assert _takes_old_value(function) is (positional_only + positional >= 2)
 
 
 def test_derived_listen_old_value_is_the_previous_selected_value() -> None:
