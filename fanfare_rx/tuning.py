@@ -18,10 +18,14 @@ from fanfare_rx.errors import UsageError
 
 __all__ = ["MANY_JOURNEYS_THRESHOLDS", "GcTuning", "tune_gc"]
 
-#: ``gc.set_threshold`` for a process with many journeys: a young collection every 50,000 net
+#: ``gc.set_threshold`` for a process with many journeys: a young collection every 25,000 net
 #: allocations (Python's default: 700), a middle one every 20 young ones, and a full one only
-#: after 100 middle ones (it still waits until a quarter of the old objects are new).
-MANY_JOURNEYS_THRESHOLDS = (50_000, 20, 100)
+#: after 100 middle ones (it still waits until a quarter of the old objects are new). A young
+#: collection walks what was made since the last one, so its pause follows the first figure:
+#: at 50,000 the longest was 25-55 ms in a drop of 10,000 shoppers on a 2-core machine, at
+#: 25,000 21-39 ms, for 0.35-0.53 s of young collections in all against 0.21-0.30 s (about 1%
+#: of the drop's client CPU; ``python -m benchmarks drop --tuned``).
+MANY_JOURNEYS_THRESHOLDS = (25_000, 20, 100)
 
 
 class GcTuning:
@@ -58,7 +62,7 @@ class GcTuning:
         are set up.
 
         A young collection walks the objects made since the last one (at most the first
-        threshold's worth: 50,000 by default); a full one walks everything not frozen yet,
+        threshold's worth: 25,000 by default); a full one walks everything not frozen yet,
         which once thousands of shoppers joined is a pause of its own (about 270 ms at 10,000
         shoppers on a 2-core machine, ``python -m benchmarks drop --tuned``). With
         ``full=True`` it is a full collection, so that garbage in a reference cycle that
