@@ -25,8 +25,8 @@ found), tracked objects per shopper once all joined and mid-drop, half admitted
 shopper. With ``--growth 1000,20000,50000`` the shared-pool variants are swept over those sizes.
 With ``--loop uvloop`` every variant, the bare baseline included, runs on uvloop's event loop.
 
-Run: ``python -m benchmarks drop [--shoppers 10000] [--growth 1000,5000,20000,50000]
-[--loop uvloop]``
+Run: ``python -m benchmarks drop [--shoppers 10000] [--growth 1000,5000,20000,50000]``
+(``python -m benchmarks drop --loop uvloop`` on uvloop)
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ T = TypeVar("T")
 EXPERIENCE, QUEUE = "exp-drop", "queue-drop"
 #: Shoppers joining at once (guest session, route, enter), library and bare alike.
 JOINING = 200
+#: The event loops a child can run on (``--loop``).
+LOOPS = ("asyncio", "uvloop")
 #: An automatic collection longer than this is a pause the shopper could feel.
 LONG_PAUSE = 0.050
 
@@ -487,10 +489,6 @@ def ran_as_child(args: argparse.Namespace,
 
     print(json.dumps(run_on(args.loop, figures())))
     return True
-
-
-#: The event loops a child can run on.
-LOOPS = ("asyncio", "uvloop")
 
 
 def run_on(loop: str, main: Coroutine[Any, Any, T]) -> T:
