@@ -172,23 +172,23 @@ def _medians(repeats: int, **measures: Callable[[], float]) -> dict[str, float]:
 
 def _line(label: str, value: float, baseline: float, unit: str, goal: str) -> None:
     # a quick run's RSS baseline can stay within the pages already mapped: no ratio then
-    ratio = f"{value / baseline:5.2f}" if baseline else "    -"
-    print(f"{label:<40} {value:9.2f} {unit:<3} baseline {baseline:9.2f} {unit:<3} "
-          f"ratio {ratio}  ({goal})")
+    ratio = f"{value / baseline:5.2f}×" if baseline else "     -"
+    print(f"{label:<34}{value:7.2f} {unit:<3} vs {baseline:6.2f} {unit:<3}{ratio}  ({goal})")
 
 
 def memory(count: int, repeats: int) -> None:
     traced = _medians(repeats, **{k: (lambda k=k: _traced_bytes_per(k, count))
                                   for k in ("snapshot", "idle", "polling")})
-    print(f"memory per journey (tracemalloc), {count} objects, median of {repeats}; "
-          "baseline: the same snapshot alone")
+    print(f"memory per journey (tracemalloc), {count} objects, median of {repeats};\n"
+          "vs: the same snapshot alone; in brackets: the goal")
     _line("  idle journey (participating)", traced["idle"] / KiB, traced["snapshot"] / KiB, "KiB",
-          "goal <= 8 KiB")
+          "<= 8 KiB")
     _line("  polling journey (server cadence)", traced["polling"] / KiB, traced["snapshot"] / KiB,
-          "KiB", "goal <= 16 KiB")
+          "KiB", "<= 16 KiB")
     rss = _medians(repeats, **{k: (lambda k=k: _rss_bytes_per(k, count))
                                for k in ("snapshot", "idle", "polling")})
-    print(f"memory per journey (RSS growth, fresh interpreter), {count} objects, median of {repeats}")
+    print(f"memory per journey (RSS growth, fresh interpreter), {count} objects,\n"
+          f"median of {repeats}")
     _line("  idle journey", rss["idle"] / KiB, rss["snapshot"] / KiB, "KiB", "RSS")
     _line("  polling journey", rss["polling"] / KiB, rss["snapshot"] / KiB, "KiB", "RSS")
 
@@ -234,11 +234,11 @@ def speed(messages: int, repeats: int) -> None:
         return (time.process_time() - began) / messages * 1e6
 
     timed = _medians(repeats, reducer=reducer_alone, pipeline=pipeline, poll=poll_path)
-    print(f"per status result, {messages} of them, median of {repeats}; baseline: reduce() alone")
+    print(f"per status result, {messages} of them, median of {repeats}; vs: reduce() alone")
     _line("  pipeline (send + 3 listeners)", timed["pipeline"], timed["reducer"], "us",
-          "goal ratio <= 1.5")
+          "<= 1.5×")
     _line("  poll (timer, effect, port, fold)", timed["poll"], timed["reducer"], "us",
-          "goal ratio <= 1.5")
+          "<= 1.5×")
     polled.destroy()
     journey.destroy()
 
@@ -257,8 +257,8 @@ def collection(count: int, repeats: int) -> None:
     timed = _medians(repeats, snapshot=lambda: timed_collect("snapshot"),
                      idle=lambda: timed_collect("idle"))
     print(f"full gc.collect() with {count} live objects, median of {repeats}")
-    _line(f"  {count} journeys vs {count} snapshots", timed["idle"], timed["snapshot"], "ms",
-          "goal <= 200 ms")
+    _line(f"  {count:,} journeys vs snapshots", timed["idle"], timed["snapshot"], "ms",
+          "<= 200 ms")
 
 
 def main(argv: list[str] | None = None) -> None:

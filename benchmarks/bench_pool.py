@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> None:
         server.join(timeout=10)
     print(f"{args.shoppers} shoppers alive at once, each: guest session + one status request")
     for name, r in results.items():
-        print(f"  {name:14s} baseline {r['baseline'] / 1024:7.1f} MiB  peak "
-              f"{r['peak'] / 1024:7.1f} MiB  {r['per_shopper']:6.1f} KiB/shopper  "
+        print(f"  {name:14s} baseline {r['baseline'] / 1024:5.1f} MiB, peak "
+              f"{r['peak'] / 1024:5.1f} MiB, {r['per_shopper']:5.1f} KiB each "
               f"({r['seconds']:.1f} s)")
     shared, each = results["shared pool"], results["one pool each"]
     ratio = each["per_shopper"] / shared["per_shopper"] if shared["per_shopper"] > 0 else math.inf

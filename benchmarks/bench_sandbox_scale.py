@@ -219,27 +219,32 @@ def _ratio(top: float, bottom: float) -> float:
 
 
 def report(results: dict[str, float], consumers: int) -> list[str]:
-    """The printed lines: each figure beside its baseline with the ratio."""
-    lines = ["server CPU µs per queue-status request (median; user+system, user only):"]
-    for suffix, label in (("_us", "user+system"), ("_user_us", "user only")):
-        bare, empty = results["bare" + suffix], results["empty" + suffix]
-        full, every = results["full" + suffix], results["full_all" + suffix]
-        lines += [
-            f"  [{label}]",
-            f"  bare aiohttp JSON handler:            {bare:7.1f}",
-            (f"  sandbox, empty queue (position 1):    {empty:7.1f}   bare/sandbox = "
-             f"{_ratio(bare, empty):4.2f}x (goal >= 0.70)"),
-            (f"  sandbox, {consumers:,} in queue, last in line: {full:7.1f}   full/empty = "
-             f"{_ratio(full, empty):4.2f}x (goal <= 1.20), bare/sandbox = {_ratio(bare, full):4.2f}x"),
-            (f"  sandbox, {consumers:,} in queue, each in turn: {every:7.1f}   full/empty = "
-             f"{_ratio(every, empty):4.2f}x, bare/sandbox = {_ratio(bare, every):4.2f}x"),
-        ]
-    lines.append("minor page faults per request (system time follows them): " + ", ".join(
-        f"{name} {results[name + '_faults']:.2f}" for name in ("bare", "empty", "full", "full_all")))
+    """The printed lines (80 columns): each figure, then each ratio to its baseline, for
+    user+system and for user time only."""
+    rows = (("bare aiohttp JSON handler", "bare"), ("sandbox, empty queue (position 1)", "empty"),
+            (f"sandbox, {consumers:,} in queue, last in line", "full"),
+            (f"sandbox, {consumers:,} in queue, each in turn", "full_all"))
+    lines = ["server CPU µs per queue-status request (median):",
+             f"  {'':42} {'user+sys':>9} {'user':>7}"]
+    lines += [f"  {label:42} {results[name + '_us']:9.1f} {results[name + '_user_us']:7.1f}"
+              for label, name in rows]
+    ratios = (("bare/sandbox, empty queue", "bare", "empty", "goal >= 0.70"),
+              ("full/empty, last in line", "full", "empty", "goal <= 1.20"),
+              ("bare/sandbox, last in line", "bare", "full", ""),
+              ("full/empty, each in turn", "full_all", "empty", ""),
+              ("bare/sandbox, each in turn", "bare", "full_all", ""))
+    lines.append("ratios (user+sys, user only):")
+    for label, top, bottom, goal in ratios:
+        both = "  ".join(f"{_ratio(results[top + s], results[bottom + s]):5.2f}x"
+                         for s in ("_us", "_user_us"))
+        lines.append(f"  {label:28} {both}" + (f"  ({goal})" if goal else ""))
+    lines.append("minor page faults per request (system time follows them):")
+    lines.append("  " + ", ".join(f"{name} {results[name + '_faults']:.2f}"
+                                  for name in ("bare", "empty", "full", "full_all")))
     lines.append(
-        f"enrol {consumers:,} consumers (guest + enter): {results['enrol_s']:6.2f} s wall, "
-        f"{results['enrol_cpu_s']:6.2f} s server CPU "
-        f"({results['enrol_cpu_s'] / consumers * 1e6:.0f} µs per consumer)")
+        f"enrol {consumers:,} consumers (guest + enter): {results['enrol_s']:.2f} s wall, "
+        f"{results['enrol_cpu_s']:.2f} s server CPU")
+    lines.append(f"  ({results['enrol_cpu_s'] / consumers * 1e6:.0f} µs per consumer)")
     return lines
 
 
