@@ -189,8 +189,8 @@ def memory(count: int, repeats: int) -> None:
                                for k in ("snapshot", "idle", "polling")})
     print(f"memory per journey (RSS growth, fresh interpreter), {count} objects,\n"
           f"median of {repeats}")
-    _line("  idle journey", rss["idle"] / KiB, rss["snapshot"] / KiB, "KiB", "RSS")
-    _line("  polling journey", rss["polling"] / KiB, rss["snapshot"] / KiB, "KiB", "RSS")
+    _line("  idle journey", rss["idle"] / KiB, rss["snapshot"] / KiB, "KiB", "no goal")
+    _line("  polling journey", rss["polling"] / KiB, rss["snapshot"] / KiB, "KiB", "no goal")
 
 
 def _status_messages(distribution_id: str, count: int) -> list[Message]:
