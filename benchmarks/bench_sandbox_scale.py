@@ -235,8 +235,8 @@ def report(results: dict[str, float], consumers: int) -> list[str]:
               ("bare/sandbox, each in turn", "bare", "full_all", ""))
     lines.append("ratios (user+sys, user only):")
     for label, top, bottom, goal in ratios:
-        both = "  ".join(f"{_ratio(results[top + s], results[bottom + s]):5.2f}x"
-                         for s in ("_us", "_user_us"))
+        both = "  ".join(f"{_ratio(results[top + suffix], results[bottom + suffix]):5.2f}x"
+                         for suffix in ("_us", "_user_us"))
         lines.append(f"  {label:28} {both}" + (f"  ({goal})" if goal else ""))
     lines.append("minor page faults per request (system time follows them):")
     lines.append("  " + ", ".join(f"{name} {results[name + '_faults']:.2f}"
