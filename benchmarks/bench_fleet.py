@@ -25,7 +25,7 @@ from fanfare_rx.fleet.backends import Backend, LocalBackend
 from fanfare_rx.journey.journey import ExperienceJourney
 from fanfare_rx.sandbox.process import SandboxProcess, drop_scenario
 
-__all__ = ["main", "measure"]
+__all__ = ["main", "measure", "table"]
 
 
 def _backend(name: str, args: argparse.Namespace) -> Backend:
@@ -83,6 +83,59 @@ def _progress(name: str, elapsed: float, finished: int, shoppers: int) -> None:
               flush=True)
 
 
+def _rows(runs: list[dict[str, Any]]) -> list[tuple[str, list[str], str]]:
+    """The table's rows: a label, each run's figure, and the last run against the first (the
+    ratio's sense is in its label)."""
+
+    def per(key: str) -> list[float]:
+        return [float(run[key] or 0.0) for run in runs]
+
+    def ratio(values: list[float], faster_if_lower: bool = False) -> str:
+        if len(values) < 2 or not values[0] or not values[-1]:
+            return ""
+        value = values[0] / values[-1] if faster_if_lower else values[-1] / values[0]
+        return f"{value:.2f}×"
+
+    wall, client = per("wall_s"), per("journeys_per_client_cpu_s")
+    total, rate = per("journeys_per_total_cpu_s"), per("journeys_per_wall_s")
+    return [
+        ("finished / admitted / errors",
+         [f"{r['finished']:,} / {r['admitted']:,} / {r['errors']}" for r in runs], ""),
+        ("wall time (ratio: faster)", [f"{w:.1f} s" for w in wall], ratio(wall, True)),
+        ("journeys per client CPU s", [f"{v:.1f}" for v in client], ratio(client)),
+        ("journeys per CPU s, all", [f"{v:.1f}" for v in total], ratio(total)),
+        ("journeys per wall second", [f"{v:.1f}" for v in rate], ratio(rate)),
+        ("CPU s: workers / driver",
+         [f"{r['worker_cpu_s']:.1f} / {r['driver_cpu_s']:.1f}" for r in runs], ""),
+        ("CPU s: sandbox", [f"{r['sandbox_cpu_s']:.1f}" for r in runs],
+         ratio(per("sandbox_cpu_s"))),
+        ("load average, start / end",
+         ["{:.1f} / {:.1f}".format(*r["load_average"]) for r in runs], ""),
+    ]
+
+
+def table(runs: list[dict[str, Any]]) -> list[str]:
+    """The runs side by side (80 columns), the last against the first, then each run's error
+    kinds and a sample of them, if any.
+
+    Usage: ``print("\\n".join(table([measured_local, measured_ray])))``
+    """
+    heads = [("one process" if r["backend"] == "local" else f"{r['backend']}, {r['actors']} actors")
+             for r in runs]
+    lines = [f"{runs[0]['shoppers']:,} shoppers a run"
+             + (f"; ratio: {heads[-1]} against {heads[0]}" if len(runs) > 1 else ""),
+             f"  {'':<29}" + "".join(f"{h:>18}" for h in heads) + f"{'ratio':>8}"]
+    for label, figures, ratio in _rows(runs):
+        lines.append((f"  {label:<29}" + "".join(f"{f:>18}" for f in figures)
+                      + f"{ratio:>8}").rstrip())
+    for head, run in zip(heads, runs):
+        if run["error_types"]:
+            kinds = ", ".join(f"{kind} {count}" for kind, count in run["error_types"].items())
+            lines.append(f"  {head} errors: {kinds}")
+            lines.extend(f"    {sample}"[:80] for sample in run["error_samples"])
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shoppers", type=int, default=20_000,
@@ -111,14 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.backends.split(","):
         _last_print[0] = 0.0
         results.append(asyncio.run(measure(name, args)))
-        print(json.dumps(results[-1]), flush=True)
-    if len(results) == 2:
-        base, fleet = results
-        speedup = base["wall_s"] / fleet["wall_s"]
-        efficiency = ((fleet["journeys_per_client_cpu_s"] or 0)
-                      / (base["journeys_per_client_cpu_s"] or 1))
-        print(f"{fleet['backend']} ({fleet['actors']} actors) against one process: wall time "
-              f"{speedup:.2f}x faster, journeys per client CPU second ratio {efficiency:.2f}")
+    print("\n".join(table(results)), flush=True)
     if args.json:
         with open(args.json, "w") as file:
             json.dump(results, file, indent=2)

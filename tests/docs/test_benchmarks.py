@@ -15,9 +15,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHES = sorted(p.stem.removeprefix("bench_") for p in (ROOT / "benchmarks").glob("bench_*.py"))
-#: The benchmarks whose whole output fits a terminal of 80 columns: all but the fleet's (it
-#: prints each run's summary as one line of JSON).
-FITS_80_COLUMNS = frozenset(BENCHES) - {"fleet"}
 
 
 def test_there_are_benchmarks() -> None:
@@ -32,9 +29,9 @@ def test_benchmark_runs_quick(name: str) -> None:
     assert f"== {name}" in result.stdout
     # each figure is printed beside its baseline, with the ratio ("ratio 0.62", "0.76x", "×")
     assert re.search(r"ratio|\d\s*[x×](?!\w)", result.stdout), result.stdout
-    if name in FITS_80_COLUMNS:
-        wide = [line for line in result.stdout.splitlines() if len(line) > 80]
-        assert not wide, wide
+    # the whole output fits a terminal of 80 columns
+    wide = [line for line in result.stdout.splitlines() if len(line) > 80]
+    assert not wide, wide
 
 
 def test_the_join_benchmark_runs_on_uvloop() -> None:
