@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Generator
+from contextlib import suppress
 from typing import Any
 
 from reactivex import Observable, abc
@@ -219,8 +220,9 @@ class _Leave(abc.DisposableBase):
 
     def dispose(self) -> None:
         observers, self._observers = self._observers, None
-        if observers is not None and self._observer in observers:
-            observers.remove(self._observer)
+        if observers is not None:
+            with suppress(ValueError):  # it left, or the outcome was delivered, before
+                observers.remove(self._observer)
 
 
 class EffectRunner(EffectContext):
@@ -279,10 +281,14 @@ class EffectRunner(EffectContext):
     def ended(self, result: ActionResult) -> None:
         """``result`` ended: forget it (an idle runner keeps no empty container)."""
         running = self._running
-        if running is not None and result in running:
-            running.remove(result)
-            if not running:
-                self._running = None
+        if running is None:
+            return
+        try:
+            running.remove(result)  # one scan (no membership test first)
+        except ValueError:
+            return  # not in flight here (ended before)
+        if not running:
+            self._running = None
 
     def fold_failure(self, action: ActionName, error: Exception) -> None:
         """Send the failure of ``action`` to the fold (an ``error`` event; no secret in it).

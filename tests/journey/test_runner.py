@@ -19,7 +19,7 @@ from fanfare_rx.journey.core.messages import ConsumerState, Message
 from fanfare_rx.journey.effect_context import CallbackLink
 from fanfare_rx.journey.lean import LoopScheduler, awaited, catch, defer, fail, items
 from fanfare_rx.journey.polling import Poller
-from fanfare_rx.journey.runner import EffectRunner
+from fanfare_rx.journey.runner import ActionResult, EffectRunner
 from fanfare_rx.models.journey import JourneySnapshot
 from fanfare_rx.testing import JourneyHarness
 from fanfare_rx.testing import builders as b
@@ -87,6 +87,22 @@ async def test_an_older_run_ending_leaves_the_newer_run_of_its_key_in_flight() -
     second_gate.set_result(None)
     assert await newer is SNAPSHOT
     assert runner.in_flight("resume") is None
+
+
+async def test_a_run_the_runner_does_not_hold_ends_without_touching_the_runs() -> None:
+    """``ended`` of a run not in flight here (never started by this runner, or ended before)
+    forgets nothing else, and an idle runner stays without a container."""
+    gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    runner = _runner()
+    stranger = ActionResult(runner, "k", "start")
+    runner.ended(stranger)  # idle: nothing to forget
+    result = runner.run("k", _effect(lambda: gate), "start")
+    runner.ended(stranger)
+    assert runner.in_flight("k") is result
+    gate.set_result(None)
+    assert await result is SNAPSHOT
+    runner.ended(result)  # a second time
+    assert runner.in_flight("k") is None and runner._running is None
 
 
 async def _await(result: Any) -> JourneySnapshot:
