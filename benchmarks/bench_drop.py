@@ -25,6 +25,10 @@ found), tracked objects per shopper once all joined and mid-drop, half admitted
 shopper. With ``--growth 1000,20000,50000`` the shared-pool variants are swept over those sizes.
 With ``--loop uvloop`` every variant, the bare baseline included, runs on uvloop's event loop.
 
+With ``--repeat 3`` the shared-pool variants run three rounds, library and bare alternately, and
+each figure is printed as its median and range, beside the median and range of the rounds' own
+ratios (this machine is shared: one round's ratio moves by a tenth or more).
+
 Run: ``python -m benchmarks drop [--shoppers 10000] [--growth 1000,5000,20000,50000]``
 (``python -m benchmarks drop --loop uvloop`` on uvloop)
 """
@@ -566,6 +570,71 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
           "    garbage not yet collected (a census after a full collection: what is kept).")
 
 
+#: The figures :func:`summary` gives over rounds: a label (with the unit), the key, the format,
+#: and whether the rounds' ratios mean something (the lag and the pauses have goals of their
+#: own, in milliseconds, not against bare).
+SUMMARY_ROWS: tuple[tuple[str, str, str, bool], ...] = (
+    ("CPU per request, µs", "cpu_per_request", ".0f", True),
+    ("  outside gc, µs", "cpu_per_request_outside_gc", ".0f", True),
+    ("wall time, s", "wall", ".1f", True),
+    ("joining per second", "join_rate", ".0f", True),
+    ("loop lag p99, ms", "lag_p99", ".0f", False),
+    ("loop lag max, ms", "lag_max", ".0f", False),
+    ("longest pause, ms", "longest_pause", ".0f", False),
+    ("pauses over 50 ms", "long_pauses", ".0f", False),
+    ("peak RSS/shopper, KiB", "rss_per_shopper", ".1f", True),
+)
+
+
+def spread(values: Sequence[float], spec: str) -> str:
+    """``values``' median and range as the summary prints them (``"554 [520-580]"``).
+
+    Usage: ``spread([1.5, 1.7, 1.6], ".2f")`` -> ``"1.60 [1.50-1.70]"``
+    """
+    return (f"{statistics.median(values):{spec}} "
+            f"[{min(values):{spec}}-{max(values):{spec}}]")
+
+
+def summary(title: str, rounds: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """Each figure's median and range over ``rounds`` (library, bare) beside bare's, and the
+    median and range of the rounds' own ratios (80 columns)."""
+    print(f"\n{title}\n  ({rounds[0][0]['shoppers']:,} shoppers, {len(rounds)} rounds: "
+          "median [range])")
+    print(f"  {'':<21} {'library':>17} {'bare aiohttp':>17} {'ratio':>17}")
+    for label, key, spec, compared in SUMMARY_ROWS:
+        lib = [_figure(pair[0], key) for pair in rounds]
+        bare = [_figure(pair[1], key) for pair in rounds]
+        ratios = [a / b for a, b in zip(lib, bare) if b]
+        shown = spread(ratios, ".2f") if compared and len(ratios) == len(rounds) else ""
+        print(f"  {label:<21} {spread(lib, spec):>17} {spread(bare, spec):>17} "
+              f"{shown:>17}".rstrip())
+
+
+def _figure(figures: dict[str, Any], key: str) -> float:
+    if key in ("lag_p99", "lag_max"):
+        return float(figures["lag"][1 if key == "lag_p99" else 2])
+    return float(figures[key])
+
+
+def rounds(args: argparse.Namespace, tuned: bool = False
+           ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """``args.repeat`` rounds of the shared-pool library variant and bare, alternating which
+    runs first (so a machine that slows down or speeds up weighs on both); one line a round."""
+    made = []
+    for number in range(1, args.repeat + 1):
+        order = ("library", "bare") if number % 2 else ("bare", "library")
+        runs = {kind: variant(kind, "pool", args.shoppers, args, tuned=tuned and kind == "library")
+                for kind in order}
+        lib, bare = runs["library"], runs["bare"]
+        made.append((lib, bare))
+        print(f"  round {number}: µs/request {lib['cpu_per_request']:.0f}/"
+              f"{bare['cpu_per_request']:.0f} "
+              f"({ratio(lib['cpu_per_request'], bare['cpu_per_request'])}); lag p99 "
+              f"{lib['lag'][1]:.0f}/{bare['lag'][1]:.0f}, max {lib['lag'][2]:.0f}/"
+              f"{bare['lag'][2]:.0f} ms", flush=True)
+    return made
+
+
 def growth(sizes: list[int], args: argparse.Namespace) -> None:
     """The shared-pool variants over ``sizes``; CPU per request against the smallest size, then
     each size's full table (admitted, collections, RSS per shopper beside bare)."""
@@ -606,6 +675,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tuned", action="store_true",
                         help="also run the shared-pool library variant under fanfare_rx.tune_gc() "
                              "(frozen again once the shoppers joined)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of the shared-pool variants, library and bare alternately "
+                             "(default 1: one table; more: a line a round, then each figure's "
+                             "median and range, and the rounds' ratios)")
     parser.add_argument("--quick", action="store_true", help="tiny size (smoke test)")
     parser.add_argument("--garbage-kinds", action="store_true",
                         help="(with --child) print the types of the cyclic garbage found mid-drop")
@@ -615,7 +688,8 @@ def main(argv: list[str] | None = None) -> None:
     if ran_as_child(args, _child):
         return
     if args.quick:
-        args.shoppers, args.own_shoppers, args.timeout, args.admit_seconds = 20, 10, 30.0, 1.0
+        args.shoppers, args.timeout, args.admit_seconds = 20, 30.0, 1.0
+        args.own_shoppers = 10 if args.own_shoppers else 0
     print(textwrap.fill(
         f"(sandbox speed {args.speed}, queue admits everyone in {args.admit_seconds} s; "
         f"event loop: {args.loop}'s; each "
@@ -624,11 +698,19 @@ def main(argv: list[str] | None = None) -> None:
     if args.growth:
         growth([int(size) for size in args.growth.split(",")], args)
         return
-    bare = variant("bare", "pool", args.shoppers, args)
-    table("one shared HttpPool", variant("library", "pool", args.shoppers, args), bare)
-    if args.tuned:
-        table("one shared HttpPool, the library under tune_gc()",
-              variant("library", "pool", args.shoppers, args, tuned=True), bare)
+    if args.repeat > 1:
+        print("\nrounds, library / bare:")
+        made = rounds(args)
+        summary("one shared HttpPool", made)
+        if args.tuned:
+            print("\nrounds, library under tune_gc() / bare:")
+            summary("one shared HttpPool, the library under tune_gc()", rounds(args, tuned=True))
+    else:
+        bare = variant("bare", "pool", args.shoppers, args)
+        table("one shared HttpPool", variant("library", "pool", args.shoppers, args), bare)
+        if args.tuned:
+            table("one shared HttpPool, the library under tune_gc()",
+                  variant("library", "pool", args.shoppers, args, tuned=True), bare)
     if args.own_shoppers:
         table("one Fanfare (one ClientSession) per shopper",
               variant("library", "own", args.own_shoppers, args),

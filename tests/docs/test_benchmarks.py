@@ -34,6 +34,25 @@ def test_benchmark_runs_quick(name: str) -> None:
     assert not wide, wide
 
 
+def test_the_drop_benchmark_sums_up_rounds() -> None:
+    """``--repeat 2``: a line a round (library and bare alternately), then each figure's median
+    and range beside bare's, and the median and range of the rounds' own ratios."""
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "drop", "--repeat",
+                             "2", "--own-shoppers", "0"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert re.search(r"round 1: .*\n  round 2: ", out), out
+    assert "(20 shoppers, 2 rounds: median [range])" in out
+    cpu = re.search(r"CPU per request, µs +(\d+) \[(\d+)-(\d+)\] +(\d+) \[(\d+)-(\d+)\] +"
+                    r"([\d.]+) \[([\d.]+)-([\d.]+)\]", out)
+    assert cpu, out
+    for middle, low, high in (cpu.group(1, 2, 3), cpu.group(4, 5, 6), cpu.group(7, 8, 9)):
+        assert float(low) <= float(middle) <= float(high)
+    assert "one Fanfare" not in out  # --own-shoppers 0 skips them, --quick or not
+    assert not [line for line in out.splitlines() if len(line) > 80]
+
+
 def test_the_join_benchmark_runs_on_uvloop() -> None:
     """``--loop uvloop`` runs every variant on uvloop (the README's figure that it does not
     pay is measured with it) and the table says which loop it was."""
