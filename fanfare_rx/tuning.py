@@ -18,14 +18,19 @@ from fanfare_rx.errors import UsageError
 
 __all__ = ["MANY_JOURNEYS_THRESHOLDS", "GcTuning", "tune_gc"]
 
-#: ``gc.set_threshold`` for a process with many journeys: a young collection every 25,000 net
-#: allocations (Python's default: 700), a middle one every 20 young ones, and a full one only
-#: after 100 middle ones (it still waits until a quarter of the old objects are new). A young
-#: collection walks what was made since the last one, so its pause follows the first figure:
-#: at 50,000 the longest was 25-55 ms in a drop of 10,000 shoppers on a 2-core machine, at
-#: 25,000 21-39 ms, for 0.35-0.53 s of young collections in all against 0.21-0.30 s (about 1%
-#: of the drop's client CPU; ``python -m benchmarks drop --tuned``).
-MANY_JOURNEYS_THRESHOLDS = (25_000, 20, 100)
+#: ``gc.set_threshold`` for a process with many journeys: a collection every 10,000 net
+#: allocations (Python's default: 700), a middle one in place of the young one once more than
+#: two young ones ran since the last (every fourth collection), and a full one only after more
+#: than 2,000 middle ones, about 80 million net allocations (and only once a quarter of the old
+#: objects are new). A collection's pause follows what it walks: a young one what was made
+#: since the last collection, a middle one that and what survived the three young ones before
+#: it, so every pause is bounded by the first two figures, whether or not the process freezes
+#: its shoppers once they joined. At (25,000, 20, 100) a middle collection walked what survived
+#: twenty-one young ones: in a drop of 10,000 shoppers with no freeze after the join that was
+#: one pause of 285-346 ms on a 2-core machine; at these figures the longest pause was 27-44 ms
+#: in five drops, frozen or not, for about the same time in the collector
+#: (``python -m benchmarks drop --tuned``).
+MANY_JOURNEYS_THRESHOLDS = (10_000, 2, 2_000)
 
 
 class GcTuning:
@@ -62,7 +67,7 @@ class GcTuning:
         are set up.
 
         A young collection walks the objects made since the last one (at most the first
-        threshold's worth: 25,000 by default); a full one walks everything not frozen yet,
+        threshold's worth: 10,000 by default); a full one walks everything not frozen yet,
         which once thousands of shoppers joined is a pause of its own (about 270 ms at 10,000
         shoppers on a 2-core machine, ``python -m benchmarks drop --tuned``). With
         ``full=True`` it is a full collection, so that garbage in a reference cycle that

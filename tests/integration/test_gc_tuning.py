@@ -64,6 +64,55 @@ def test_a_permanent_generation_frozen_by_its_owner_is_left_frozen(unfrozen: Non
     assert gc.get_freeze_count() >= frozen > 0
 
 
+class _Part:
+    """A tracked object of a shopper's state."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: object = None) -> None:
+        self.inner = inner
+
+
+def _most_walked_by_a_middle_collection(thresholds: tuple[int, int, int],
+                                        shoppers: int) -> int:
+    """Shoppers set up one after another under ``tune_gc(thresholds)`` and never frozen again
+    (a server whose shoppers keep arriving), each keeping 36 tracked objects and dropping 40:
+    the most objects a middle collection walked (the young and middle generations as it
+    started). Counted, not timed: a collection's pause follows what it walks."""
+    walked: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 1:
+            walked.append(len(gc.get_objects(0)) + len(gc.get_objects(1)))
+
+    kept: list[object] = []
+    with tune_gc(thresholds, freeze=False):
+        gc.callbacks.append(watch)
+        try:
+            for _ in range(shoppers):
+                kept.append([_Part(_Part([_Part()])) for _ in range(9)])
+                garbage = [[_Part()] for _ in range(20)]
+                del garbage
+        finally:
+            gc.callbacks.remove(watch)
+    return max(walked, default=0)
+
+
+def test_a_middle_collection_walks_what_survived_three_young_ones(unfrozen: None) -> None:
+    """Under the default thresholds a middle collection walks at most what the young
+    generation holds plus what survived the three young collections before it (it comes once
+    more than two ran), however many shoppers keep arriving; at the former (25,000, 20, 100)
+    it walked what survived twenty-one (in a drop whose shoppers were never frozen, one pause
+    of about 300 ms)."""
+    young, middle, _ = MANY_JOURNEYS_THRESHOLDS
+    walked = _most_walked_by_a_middle_collection(MANY_JOURNEYS_THRESHOLDS, 16_000)
+    # a tenth more: a freed object of an older generation lowers the young count too, so the
+    # young generation may hold a little more than its threshold when it is collected
+    assert 0 < walked <= (middle + 2) * young * 1.1
+    former = _most_walked_by_a_middle_collection((25_000, 20, 100), 16_000)
+    assert former > 10 * walked
+
+
 @pytest.mark.parametrize("thresholds", [(0, 10, 10), (700, 10), (700, -1, 10), (700.0, 10, 10),
                                         (True, 10, 10), [700, 10, 10]])
 def test_bad_thresholds_are_refused_and_nothing_changes(thresholds: object) -> None:
