@@ -296,7 +296,8 @@ def bare_connector() -> aiohttp.TCPConnector:
 
 def bare_delay(state: dict[str, Any], speed: float, rng: random.Random) -> float:
     """The library's default server cadence, by hand: a third of the wait estimate (real
-    seconds), 2 s near the front, within 2-60 s, ±20 % jitter."""
+    seconds), 2 s near the front, within 2-60 s, ±20 % jitter (the first poll anywhere within
+    it: the caller multiplies by ``rng.random()``, as ``ServerCadence.first_delay_ms`` does)."""
     position = state.get("position")
     if position is not None and position <= 3:
         delay = 2.0
@@ -353,8 +354,10 @@ async def _bare(args: argparse.Namespace, drop: Drop,
         if joined >= drop.shoppers:
             polling.set()
         await polling.wait()
+        spread = rng.random()  # the first poll anywhere within the first delay
         while state.get("status") != "GRANTED":
-            await asyncio.sleep(bare_delay(state, args.speed, rng))
+            await asyncio.sleep(bare_delay(state, args.speed, rng) * spread)
+            spread = 1.0
             try:
                 async with session.get(f"{base}/queues/{QUEUE}/status",
                                        headers=headers) as response:

@@ -73,8 +73,10 @@ class ServerCadence:
     the queue's ``estimatedWaitTimeInSeconds``, or the time until the distribution opens
     (``upcoming``) or settles (draws, auctions); within ``near_front`` of the front of a queue
     it is ``min_ms``; with no hint, the per-type interval. That delay is kept within
-    ``[min_ms, max_ms]``, then spread by ±``jitter`` (uniform, from ``rng``). A server
-    ``Retry-After`` is a floor that wins over ``max_ms``::
+    ``[min_ms, max_ms]``, then spread by ±``jitter`` (uniform, from ``rng``). The first poll
+    once polling starts comes anywhere within that delay (:meth:`first_delay_ms`), so journeys
+    started together do not poll together either. A server ``Retry-After`` is a floor that wins
+    over ``max_ms``::
 
             estimated wait : 120 s ... 40 s ... 12 s ... pos 3
             next poll in   :  40 s ... 13 s ...  4 s ... 2 s    (share=1/3, min 2 s)
@@ -132,3 +134,22 @@ class ServerCadence:
         if retry_after_s is not None:
             delay = max(delay, retry_after_s * 1000)
         return delay
+
+    def first_delay_ms(self, snapshot: JourneySnapshot, now_ms: int) -> float:
+        """The delay before the first poll once polling starts (ms): with jitter, anywhere up to
+        :meth:`delay_ms` (uniform, from ``rng``), so that journeys started at one moment (a
+        swarm, a bot's shoppers entered together) do not poll together; ±``jitter`` alone
+        would leave them all within a fraction of one delay, every one of them a request at
+        the same moments. Without jitter, :meth:`delay_ms` itself::
+
+            10,000 journeys started at t=0, delay 2 s
+            delay_ms       : all first polls within 1.6-2.4 s
+            first_delay_ms : the first polls spread over 0-2.4 s
+
+        Usage: ``ServerCadence(rng=random.Random(7)).first_delay_ms(snap, now_ms)``
+        """
+        delay = self.delay_ms(snapshot, now_ms)
+        if not self.jitter:
+            return delay
+        rng = self.rng if self.rng is not None else random
+        return delay * rng.random()

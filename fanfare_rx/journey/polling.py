@@ -36,7 +36,8 @@ class Poller(abc.ObserverBase[Message]):
     interval or the server's cadence, never sooner than a ``Retry-After``::
 
         start(5000) : -----p1(done)-----p2(done)-----p3 ...
-        start()     : ~~~~~~~~~~~p1(done)~~~~~~p2(done)~~p3  (server cadence)
+        start()     : ~~~~p1(done)~~~~~~~~~~p2(done)~~p3  (server cadence: the first poll
+                                                          anywhere within the first delay)
         stop()      : the pending timer or the running poll is cancelled
 
     Given at construction what it needs: the runner (whose context gives the current snapshot
@@ -84,7 +85,7 @@ class Poller(abc.ObserverBase[Message]):
         if interval_ms is None and cadence != "type":
             self._cadence = cadence if isinstance(cadence, ServerCadence) else _SERVER_DEFAULT
         self._polling = True
-        self._schedule(self._delay_ms(None))
+        self._schedule(self._first_delay_ms())
 
     def stop(self) -> None:
         """Stop polling: the pending timer and the running poll are cancelled. Idempotent.
@@ -99,6 +100,14 @@ class Poller(abc.ObserverBase[Message]):
             timer.cancel()
         if poll is not None:
             poll.dispose()
+
+    def _first_delay_ms(self) -> float:
+        """The delay before the first poll: on the server's cadence, spread over the whole delay
+        (journeys started together do not poll together); otherwise the interval."""
+        if self._cadence is not None:
+            context = self._runner.context
+            return self._cadence.first_delay_ms(context.snapshot(), context.now_ms())
+        return self._delay_ms(None)
 
     def _delay_ms(self, error: Exception | None) -> float:
         retry_after = error.retry_after if isinstance(error, FanfareError) else None

@@ -100,6 +100,24 @@ def test_jitter_is_seeded_bounded_and_spreads_journeys() -> None:
     assert max(spread) - min(spread) > 2_000  # not lock-step
 
 
+def test_the_first_poll_comes_anywhere_within_the_first_delay() -> None:
+    """Journeys started at one moment do not poll together: the first delay is spread over all
+    of the jittered delay (±20 % alone keeps every first poll within 8-12 s here); seeded, it
+    is reproducible; without jitter it is the delay itself."""
+    snap = snapshot_with(estimated_wait_seconds=30, position=40)
+
+    def firsts(seed: int) -> list[float]:
+        cadence = ServerCadence(rng=random.Random(seed))
+        return [cadence.first_delay_ms(snap, 0) for _ in range(500)]
+
+    assert firsts(7) == firsts(7) and firsts(7) != firsts(8)
+    spread = firsts(7)
+    assert all(0 <= d <= 12_000 for d in spread)
+    assert min(spread) < 1_000 and max(spread) > 10_000  # over the whole delay, not 8-12 s
+    assert sum(d < 6_000 for d in spread) > 150  # a good share in its first half
+    assert STEADY.first_delay_ms(snap, 0) == STEADY.delay_ms(snap, 0) == 10_000
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{"min_ms": 0}, {"min_ms": 5000, "max_ms": 1000}, {"jitter": 1.0}, {"jitter": -0.1}, {"share": 0}],
@@ -146,6 +164,26 @@ def test_seeded_journeys_poll_alike_and_unseeded_ones_apart() -> None:
     assert poll_times(1) != poll_times(2)
     times = poll_times(3)
     assert all(8 <= later - earlier <= 12 for earlier, later in itertools.pairwise(times))
+
+
+def test_journeys_started_together_spread_their_first_polls() -> None:
+    """Twenty journeys start polling at the same moment on the default cadence (the module's
+    RNG, seeded here): their first polls spread over most of the first delay (10 s ± 20 %),
+    then each follows its own cadence."""
+    state = random.getstate()
+    random.seed(11)
+    firsts = []
+    for _ in range(20):
+        h = started(b.queued(40, wait_seconds=30))
+        h.server.on_status("(a|)", a=b.queued(40, wait_seconds=30))
+        h.journey.start_polling()  # at 2 s
+        h.advance(40)
+        times = h.server.call_times("fetch_status")[1:]
+        firsts.append(times[0])
+        assert all(8 <= later - earlier <= 12 for earlier, later in itertools.pairwise(times))
+    random.setstate(state)
+    assert all(2 <= first <= 14 for first in firsts)
+    assert max(firsts) - min(firsts) > 6  # ±20 % alone would keep them within 4 s
 
 
 def test_server_cadence_waits_out_retry_after() -> None:
