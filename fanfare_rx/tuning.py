@@ -27,8 +27,8 @@ __all__ = ["MANY_JOURNEYS_THRESHOLDS", "GcTuning", "tune_gc"]
 #: it, so every pause is bounded by the first two figures, whether or not the process freezes
 #: its shoppers once they joined. At (25,000, 20, 100) a middle collection walked what survived
 #: twenty-one young ones: in a drop of 10,000 shoppers with no freeze after the join that was
-#: one pause of 285-346 ms on a 2-core machine; at these figures the longest pause was 27-44 ms
-#: in five drops, frozen or not, for about the same time in the collector
+#: one pause of 285-346 ms on a 2-core machine; at these figures the longest pause was 29-49 ms
+#: in thirteen drops, frozen or not, for about 1% more of the drop's CPU in the collector
 #: (``python -m benchmarks drop --tuned``).
 MANY_JOURNEYS_THRESHOLDS = (10_000, 2, 2_000)
 
