@@ -221,7 +221,7 @@ class _Leave(abc.DisposableBase):
     def dispose(self) -> None:
         observers, self._observers = self._observers, None
         if observers is not None:
-            with suppress(ValueError):  # it left, or the outcome was delivered, before
+            with suppress(ValueError):  # no longer there: nothing to leave
                 observers.remove(self._observer)
 
 
