@@ -20,6 +20,7 @@ import sys
 import time
 from typing import Any
 
+from benchmarks.bench_drop import ratio
 from fanfare_rx.fleet import Fleet, FleetTarget, RayBackend, enter_and_wait
 from fanfare_rx.fleet.backends import Backend, LocalBackend
 from fanfare_rx.journey.journey import ExperienceJourney
@@ -90,25 +91,23 @@ def _rows(runs: list[dict[str, Any]]) -> list[tuple[str, list[str], str]]:
     def per(key: str) -> list[float]:
         return [float(run[key] or 0.0) for run in runs]
 
-    def ratio(values: list[float], faster_if_lower: bool = False) -> str:
-        if len(values) < 2 or not values[0] or not values[-1]:
-            return ""
-        value = values[0] / values[-1] if faster_if_lower else values[-1] / values[0]
-        return f"{value:.2f}×"
+    def last_to_first(values: list[float]) -> str:
+        return ratio(values[-1], values[0]) if len(values) > 1 else ""
 
     wall, client = per("wall_s"), per("journeys_per_client_cpu_s")
     total, rate = per("journeys_per_total_cpu_s"), per("journeys_per_wall_s")
     return [
         ("finished / admitted / errors",
          [f"{r['finished']:,} / {r['admitted']:,} / {r['errors']}" for r in runs], ""),
-        ("wall time (ratio: faster)", [f"{w:.1f} s" for w in wall], ratio(wall, True)),
-        ("journeys per client CPU s", [f"{v:.1f}" for v in client], ratio(client)),
-        ("journeys per CPU s, all", [f"{v:.1f}" for v in total], ratio(total)),
-        ("journeys per wall second", [f"{v:.1f}" for v in rate], ratio(rate)),
+        ("wall time (ratio: faster)", [f"{w:.1f} s" for w in wall],
+         ratio(wall[0], wall[-1]) if len(wall) > 1 else ""),
+        ("journeys per client CPU s", [f"{v:.1f}" for v in client], last_to_first(client)),
+        ("journeys per CPU s, all", [f"{v:.1f}" for v in total], last_to_first(total)),
+        ("journeys per wall second", [f"{v:.1f}" for v in rate], last_to_first(rate)),
         ("CPU s: workers / driver",
          [f"{r['worker_cpu_s']:.1f} / {r['driver_cpu_s']:.1f}" for r in runs], ""),
         ("CPU s: sandbox", [f"{r['sandbox_cpu_s']:.1f}" for r in runs],
-         ratio(per("sandbox_cpu_s"))),
+         last_to_first(per("sandbox_cpu_s"))),
         ("load average, start / end",
          ["{:.1f} / {:.1f}".format(*r["load_average"]) for r in runs], ""),
     ]
@@ -125,9 +124,9 @@ def table(runs: list[dict[str, Any]]) -> list[str]:
     lines = [f"{runs[0]['shoppers']:,} shoppers a run"
              + (f"; ratio: {heads[-1]} against {heads[0]}" if len(runs) > 1 else ""),
              f"  {'':<29}" + "".join(f"{h:>18}" for h in heads) + f"{'ratio':>8}"]
-    for label, figures, ratio in _rows(runs):
+    for label, figures, against in _rows(runs):
         lines.append((f"  {label:<29}" + "".join(f"{f:>18}" for f in figures)
-                      + f"{ratio:>8}").rstrip())
+                      + f"{against:>8}").rstrip())
     for head, run in zip(heads, runs):
         if run["error_types"]:
             kinds = ", ".join(f"{kind} {count}" for kind, count in run["error_types"].items())
