@@ -28,11 +28,26 @@ API_CLIENT_FOLDERS = frozenset(Path(__file__).parent / name
                                for name in ("client", "wire", "integration"))
 
 
+#: What may start a local Ray: the fleet tests, the Redis fleet's restart, the fleet notebooks'
+#: kernels and the fleet benchmark's smoke run. In a parallel run (``pytest -n 2``) they share one
+#: worker (``--dist loadgroup``), so two local Rays never start side by side on the machine.
+RAY_PATHS = frozenset({"05_fleet_drop.ipynb", "06_drop_lab.ipynb",
+                       "test_redis_fleet_restart.py"})
+RAY_FOLDER = Path(__file__).parent / "fleet"
+
+
+def _starts_ray(item: pytest.Item) -> bool:
+    return (item.path.parent == RAY_FOLDER or item.path.name in RAY_PATHS
+            or item.name == "test_benchmark_runs_quick[fleet]")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # An aiohttp session left open warns in __del__; make that fail the API client tests.
     for item in items:
         if item.path.parent in API_CLIENT_FOLDERS:
             item.add_marker(pytest.mark.filterwarnings("error::ResourceWarning"))
+        if _starts_ray(item):
+            item.add_marker(pytest.mark.xdist_group("ray"))
 
 
 @pytest.fixture

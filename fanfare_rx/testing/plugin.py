@@ -27,10 +27,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pytest
 
-from fanfare_rx.errors import UsageError
-
 # The plugin loads in every pytest run of a project where fanfare_rx is installed: it imports
-# no layer of the library until one of its fixtures is used (coverage and start-up stay clean).
+# nothing of the library until one of its fixtures is used (coverage and start-up stay clean:
+# a parallel run's workers import the plugin before ``--cov`` starts measuring them).
 if TYPE_CHECKING:
     from fanfare_rx.client.fanfare import Fanfare
     from fanfare_rx.sandbox import Sandbox, Scenario
@@ -71,6 +70,7 @@ def resolve_scenario(spec: ScenarioSpec) -> Scenario | None:
 
     Usage: ``resolve_scenario({"experiences": [...]})``
     """
+    from fanfare_rx.errors import UsageError
     from fanfare_rx.sandbox import Scenario
     from fanfare_rx.sandbox.scenario import load_scenario, parse_scenario
 
