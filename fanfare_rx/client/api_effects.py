@@ -17,7 +17,7 @@ from fanfare_rx.client.session import SessionManager
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.core.messages import ConsumerState
 from fanfare_rx.journey.lean import awaited
-from fanfare_rx.mechanisms import registry
+from fanfare_rx.mechanisms import MechanismSpec, registry
 from fanfare_rx.mechanisms.appointment import AppointmentState
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionSummary
@@ -41,8 +41,13 @@ def from_coroutine(factory: Callable[[], Awaitable[T]]) -> Observable[T]:
     return awaited(factory)
 
 
-async def _adapted(answer: Awaitable[object], adapter: Callable[[Any], Any]) -> ConsumerState:
-    return cast(ConsumerState, adapter(await answer))
+async def _adapted(api: ConsumerApi[SessionManager], spec: MechanismSpec, distribution_id: str,
+                   adapter: Callable[[Any], Any]) -> ConsumerState:
+    # The request's coroutine is made here, when this one first runs: a poll cancelled before
+    # its task's first step then leaves no coroutine behind that was never awaited (Python
+    # warns of one)
+    answer = await declared_call(api, spec, "status", distribution_id)
+    return cast(ConsumerState, adapter(answer))
 
 
 class ApiEffects:
@@ -85,11 +90,11 @@ class ApiEffects:
         spec = registry.spec_for(distribution.type)
         if spec is None:
             raise UsageError(f"{distribution.type.value} distributions are not supported")
-        answer = declared_call(self._api, spec, "status", distribution.id)
         adapter = spec.api.status_adapter
         if adapter is None:
-            return cast(Awaitable[ConsumerState], answer)
-        return _adapted(answer, adapter)
+            return cast(Awaitable[ConsumerState], declared_call(self._api, spec, "status",
+                                                               distribution.id))
+        return _adapted(self._api, spec, distribution.id, adapter)
 
     async def _state_after(
         self, which: Literal["enter", "leave", "complete"], distribution: DistributionSummary, what: str
