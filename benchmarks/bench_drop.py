@@ -133,11 +133,12 @@ class LagMonitor:
         if self._task is not None:
             self._task.cancel()
 
-    def summary(self) -> tuple[float, float, float]:
-        """Median, p99 and max lag in milliseconds."""
-        if not self.lags:
+    def summary(self, since: int = 0) -> tuple[float, float, float]:
+        """Median, p99 and max lag in milliseconds, of the ticks from the ``since``-th on
+        (``since=len(lag.lags)`` taken at a moment: the lag after it)."""
+        if len(self.lags) <= since:
             return 0.0, 0.0, 0.0
-        ordered = sorted(self.lags)
+        ordered = sorted(self.lags[since:])
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
         return statistics.median(ordered) * 1e3, p99 * 1e3, ordered[-1] * 1e3
 
@@ -397,6 +398,7 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             joined = time.perf_counter() - started
             join_cpu = time.process_time() - cpu
             join_requests = await requests_served(probe, args.base_url, args.key) - served - 1
+            polling_ticks = len(lag.lags)  # the ticks from here on: the lag once all joined
             with lag.aside():
                 idle = tracked() - objects_before
             if tuning is not None:
@@ -432,7 +434,12 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             "cpu_per_shopper": cpu / n * 1e3,
             "cpu_per_join_request": join_cpu / max(join_requests, 1) * 1e6,
             "cpu_per_poll_request": (cpu - join_cpu) / max(requests - join_requests, 1) * 1e6,
-            "lag": lag.summary(), "lag_aside_ms": lag.aside_worst * 1e3,
+            "lag": lag.summary(), "lag_polling": lag.summary(since=polling_ticks),
+            "lag_aside_ms": lag.aside_worst * 1e3,
+            # how much of the time the process was on the CPU: near 100 %, the loop's lag is
+            # the queue of work waiting for it
+            "busy_joining": join_cpu / max(joined, 1e-9) * 100,
+            "busy_polling": (cpu - join_cpu) / max(elapsed - joined, 1e-9) * 100,
             "gc_seconds": gcm.seconds, "gc_collections": gcm.collections,
             "long_pauses": gcm.long_pauses, "longest_pause": gcm.longest * 1e3,
             "full_collect_ms": collect_s * 1e3, "cyclic_found": cyclic,
@@ -543,8 +550,12 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
         ("client CPU per shopper", f"{lib['cpu_per_shopper']:.2f} ms",
          f"{bare['cpu_per_shopper']:.2f} ms",
          ratio(lib["cpu_per_shopper"], bare["cpu_per_shopper"])),
+        ("client CPU busy, join/poll", f"{lib['busy_joining']:.0f} / {lib['busy_polling']:.0f} %",
+         f"{bare['busy_joining']:.0f} / {bare['busy_polling']:.0f} %", ""),
         ("loop lag p50/p99/max", "{:.1f}/{:.0f}/{:.0f} ms".format(*lib["lag"]),
          "{:.1f}/{:.0f}/{:.0f} ms".format(*bare["lag"]), ""),
+        ("  once all joined", "{:.1f}/{:.0f}/{:.0f} ms".format(*lib["lag_polling"]),
+         "{:.1f}/{:.0f}/{:.0f} ms".format(*bare["lag_polling"]), ""),
         ("  own stalls, left out", f"{lib['lag_aside_ms']:.0f} ms",
          f"{bare['lag_aside_ms']:.0f} ms", ""),
         ("time in gc, gen 0/1/2", "{:.2f}/{:.2f}/{:.2f} s".format(*lib["gc_seconds"]),
@@ -566,7 +577,8 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
     ]
     for name, a, b, r in rows:
         print(f"  {name:<28} {a:>17} {b:>17} {r:>11}".rstrip())
-    print("  own stalls: the benchmark's census and full collection, off the loop lag.\n"
+    print("  busy: the client's CPU time over the wall time, while joining and after.\n"
+          "  own stalls: the benchmark's census and full collection, off the loop lag.\n"
           "  found: the cyclic garbage the full collection freed.\n"
           "  * tracked objects over the count before the drop, at that moment: what each\n"
           "    shopper keeps, the requests in flight, the drop's own state per shopper and\n"
@@ -581,7 +593,9 @@ SUMMARY_ROWS: tuple[tuple[str, str, str, bool], ...] = (
     ("  outside gc, µs", "cpu_per_request_outside_gc", ".0f", True),
     ("wall time, s", "wall", ".1f", True),
     ("joining per second", "join_rate", ".0f", True),
+    ("CPU busy polling, %", "busy_polling", ".0f", False),
     ("loop lag p99, ms", "lag_p99", ".0f", False),
+    ("  once all joined", "lag_p99_polling", ".0f", False),
     ("loop lag max, ms", "lag_max", ".0f", False),
     ("longest pause, ms", "longest_pause", ".0f", False),
     ("pauses over 50 ms", "long_pauses", ".0f", False),
@@ -616,6 +630,8 @@ def summary(title: str, rounds: Sequence[tuple[dict[str, Any], dict[str, Any]]])
 def _figure(figures: dict[str, Any], key: str) -> float:
     if key in ("lag_p99", "lag_max"):
         return float(figures["lag"][1 if key == "lag_p99" else 2])
+    if key == "lag_p99_polling":
+        return float(figures["lag_polling"][1])
     return float(figures[key])
 
 

@@ -50,6 +50,8 @@ def _check_rounds(out: str) -> None:
     assert cpu, out
     for middle, low, high in (cpu.group(1, 2, 3), cpu.group(4, 5, 6), cpu.group(7, 8, 9)):
         assert float(low) <= float(middle) <= float(high)
+    assert re.search(r"  once all joined +\d+ \[\d+-\d+\] +\d+ \[", out), out
+    assert re.search(r"CPU busy polling, % +\d+ \[", out), out
     assert "one Fanfare (one ClientSession) per shopper: 10 shoppers" in out
 
 
@@ -157,3 +159,16 @@ async def test_the_lag_leaves_out_the_benchmarks_own_stalls() -> None:
     late = [seconds for seconds in lag.lags if seconds >= 0.25]
     assert len(late) == 1, lag.lags
     assert lag.lags.index(late[0]) > len(lag.lags) // 3  # the second step's, not the first's
+
+
+def test_the_lag_once_all_joined_counts_the_ticks_from_then_on() -> None:
+    """``summary(since=n)``: the lag of the ticks from the n-th on (the drop's "once all
+    joined" row), so a join's stalls do not set it."""
+    from benchmarks.bench_drop import LagMonitor
+
+    lag = LagMonitor()
+    lag.lags = [0.9, 0.5] + [0.001] * 98 + [0.02]
+    assert lag.summary()[2] == pytest.approx(900)
+    p50, p99, worst = lag.summary(since=2)
+    assert (p50, p99, worst) == (pytest.approx(1), pytest.approx(20), pytest.approx(20))
+    assert lag.summary(since=len(lag.lags)) == (0.0, 0.0, 0.0)
