@@ -109,12 +109,16 @@ async def place_opening_bid(journey: ExperienceJourney) -> str | None:
     """Enter the routed auction with :func:`opening_bid` (or bid it when already in); when a
     faster bidder made it too low (``BID_TOO_LOW``, whose minimum the journey folds into its
     auction terms), bid the new minimum, up to :data:`BID_ATTEMPTS` times. Returns the amount
-    bid.
+    bid; None when the auction ended before the bid went in (the journey already knows, or the
+    server answers ``AUCTION_CLOSED``): a slow shopper, or a bid raised while the auction
+    settled. Its outcome is then the server's (lost), not an error.
 
     Usage: ``amount = await place_opening_bid(journey)``
     """
     for attempt in range(BID_ATTEMPTS):
         snap = journey.state.get()
+        if snap.sequence_stage in DONE_STAGES:
+            return None
         amount = opening_bid(snap.context.auction)
         try:
             if snap.sequence_stage is SequenceStage.ACTIVE_ENTERABLE:
@@ -123,6 +127,8 @@ async def place_opening_bid(journey: ExperienceJourney) -> str | None:
                 await journey.place_bid(amount)
             return amount
         except APIStatusError as exc:
+            if exc.code == ErrorCode.AUCTION_CLOSED:
+                return None  # it closed while the bid was on its way
             if exc.code != ErrorCode.BID_TOO_LOW or attempt == BID_ATTEMPTS - 1:
                 raise
     return None  # pragma: no cover - the loop returns or raises

@@ -15,6 +15,7 @@ from fanfare_rx.fleet.shoppers import (
     enter_and_wait,
     in_appointment,
     opening_bid,
+    place_opening_bid,
 )
 from fanfare_rx.models.journey import (
     AuctionTerms,
@@ -28,6 +29,7 @@ from fanfare_rx.models.journey import (
 )
 from fanfare_rx.models.wire import DistributionType
 from fanfare_rx.sandbox import Sandbox
+from fanfare_rx.sandbox.scenario import parse_scenario
 
 
 @pytest.mark.parametrize(("terms", "expected"), [
@@ -87,3 +89,34 @@ def test_a_booked_slot_is_read_only_from_an_appointment_participation() -> None:
     assert booked_slot(snap("participating", distribution=queue, participation=booked)) is None
     assert in_appointment(snap("active_enterable", distribution=appointment))
     assert not in_appointment(snap("active_enterable", distribution=queue))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("known", [True, False], ids=["the-journey-knows", "the-server-says"])
+async def test_an_auction_that_closed_before_the_bid_is_not_bid_on_and_not_an_error(
+        known: bool) -> None:
+    """The default shopper bids when the auction is open; one that closed first (a slow shopper,
+    or a retry after a faster bidder's ``BID_TOO_LOW``) gets no bid and no error: its outcome
+    is the server's. The journey may know it closed (a poll folded it: no request is made) or
+    not yet (the server answers ``AUCTION_CLOSED``)."""
+    one_round = parse_scenario({"experiences": [{
+        "id": "exp-auction", "label": "auction", "name": "Auction", "sequences": [{
+            "id": "seq-1", "name": "General", "priority": 1, "distribution": {
+                "type": "auction", "id": "auction-1", "openAt": 0, "settleAt": 300,
+                "startPrice": "100.00", "reservePrice": "150.00", "supportsGuest": True}}]}]})
+    async with Sandbox(one_round, clock="manual", seed=0) as sandbox, await Fanfare.init(
+            organization_id=sandbox.organization_id, publishable_key=sandbox.publishable_key,
+            base_url=sandbox.base_url) as fanfare:
+        journey = fanfare.experiences.create_journey("exp-auction")
+        await journey.start()
+        assert journey.sequence_stage.get() is SequenceStage.ACTIVE_ENTERABLE
+        await sandbox.advance(600)  # the one round settled: the auction closed
+        if known:
+            await journey.refresh_distribution()
+            assert journey.sequence_stage.get() is SequenceStage.ENDED
+        revision = journey.state.get().revision
+        assert await place_opening_bid(journey) is None
+        if known:
+            assert journey.state.get().revision == revision  # nothing asked of the server
+        else:
+            assert journey.state.get().context.last_error == "AUCTION_CLOSED"
