@@ -627,11 +627,15 @@ def summary(title: str, rounds: Sequence[tuple[dict[str, Any], dict[str, Any]]])
               f"{shown:>17}".rstrip())
 
 
+#: The summary's figures read out of a (p50, p99, max) lag: the figures' key and the place.
+_LAG_FIGURES = {"lag_p99": ("lag", 1), "lag_max": ("lag", 2),
+                "lag_p99_polling": ("lag_polling", 1)}
+
+
 def _figure(figures: dict[str, Any], key: str) -> float:
-    if key in ("lag_p99", "lag_max"):
-        return float(figures["lag"][1 if key == "lag_p99" else 2])
-    if key == "lag_p99_polling":
-        return float(figures["lag_polling"][1])
+    if key in _LAG_FIGURES:
+        lag, place = _LAG_FIGURES[key]
+        return float(figures[lag][place])
     return float(figures[key])
 
 
@@ -674,6 +678,16 @@ def growth(sizes: list[int], args: argparse.Namespace) -> None:
         print(flush=True)
 
 
+def quick(args: argparse.Namespace) -> None:
+    """``--quick``'s tiny sizes (a smoke test): 20 shoppers on the shared pool, 10 with one
+    ``Fanfare`` each unless ``--own-shoppers 0`` left those out.
+
+    Usage: ``quick(args)`` (``args`` from the drop's own parser)
+    """
+    args.shoppers, args.timeout, args.admit_seconds = 20, 30.0, 1.0
+    args.own_shoppers = 10 if args.own_shoppers else 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -707,8 +721,7 @@ def main(argv: list[str] | None = None) -> None:
     if ran_as_child(args, _child):
         return
     if args.quick:
-        args.shoppers, args.timeout, args.admit_seconds = 20, 30.0, 1.0
-        args.own_shoppers = 10 if args.own_shoppers else 0
+        quick(args)
     print(textwrap.fill(
         f"(sandbox speed {args.speed}, queue admits everyone in {args.admit_seconds} s; "
         f"event loop: {args.loop}'s; each "

@@ -3,6 +3,7 @@ finish and print its comparison lines)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import re
 import subprocess
@@ -172,3 +173,15 @@ def test_the_lag_once_all_joined_counts_the_ticks_from_then_on() -> None:
     p50, p99, worst = lag.summary(since=2)
     assert (p50, p99, worst) == (pytest.approx(1), pytest.approx(20), pytest.approx(20))
     assert lag.summary(since=len(lag.lags)) == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(("own", "expected"), [(3_000, 10), (0, 0)])
+def test_a_quick_drop_keeps_own_shoppers_left_out(own: int, expected: int) -> None:
+    """``--quick`` shrinks every size; ``--own-shoppers 0`` (no one-``Fanfare``-each variant)
+    stays 0 under it."""
+    from benchmarks.bench_drop import quick
+
+    args = argparse.Namespace(shoppers=10_000, own_shoppers=own, timeout=300.0,
+                              admit_seconds=30.0)
+    quick(args)
+    assert (args.shoppers, args.own_shoppers, args.admit_seconds) == (20, expected, 1.0)
