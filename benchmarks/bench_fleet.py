@@ -91,8 +91,10 @@ def _rows(runs: list[dict[str, Any]]) -> list[tuple[str, list[str], str]]:
     def per(key: str) -> list[float]:
         return [float(run[key] or 0.0) for run in runs]
 
-    def last_to_first(values: list[float]) -> str:
-        return ratio(values[-1], values[0]) if len(values) > 1 else ""
+    def last_to_first(values: list[float], lower_is_faster: bool = False) -> str:
+        if len(values) < 2:
+            return ""
+        return ratio(values[0], values[-1]) if lower_is_faster else ratio(values[-1], values[0])
 
     wall, client = per("wall_s"), per("journeys_per_client_cpu_s")
     total, rate = per("journeys_per_total_cpu_s"), per("journeys_per_wall_s")
@@ -100,7 +102,7 @@ def _rows(runs: list[dict[str, Any]]) -> list[tuple[str, list[str], str]]:
         ("finished / admitted / errors",
          [f"{r['finished']:,} / {r['admitted']:,} / {r['errors']}" for r in runs], ""),
         ("wall time (ratio: faster)", [f"{w:.1f} s" for w in wall],
-         ratio(wall[0], wall[-1]) if len(wall) > 1 else ""),
+         last_to_first(wall, lower_is_faster=True)),
         ("journeys per client CPU s", [f"{v:.1f}" for v in client], last_to_first(client)),
         ("journeys per CPU s, all", [f"{v:.1f}" for v in total], last_to_first(total)),
         ("journeys per wall second", [f"{v:.1f}" for v in rate], last_to_first(rate)),
