@@ -18,8 +18,9 @@ Printed per variant: wall time until all admitted, join rate, client CPU per req
 requests counted by the sandbox; all of it, then outside the collector, then while joining and
 while polling), event-loop lag of a 10 ms ticker p50/p99/max (the benchmark's own
 censuses and full collection taken off the ticks they delay, the longest of them on a row of
-its own), time in the garbage collector per generation (``gc.callbacks``) and the automatic
-collections over 50 ms, one full ``gc.collect()`` mid-drop (its time and the cyclic garbage it
+its own), time in the garbage collector per generation (``gc.callbacks``), the automatic full
+collections while joining and after (their count and seconds), the automatic collections over
+50 ms, one full ``gc.collect()`` mid-drop (its time and the cyclic garbage it
 found), tracked objects per shopper once all joined and mid-drop, half admitted
 (``gc.get_objects()`` deltas, what is in flight and not yet collected included), peak RSS per
 shopper. With ``--growth 1000,20000,50000`` the shared-pool variants are swept over those sizes.
@@ -397,6 +398,7 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             close, _keep = await run(args, drop, polling)
             joined = time.perf_counter() - started
             join_cpu = time.process_time() - cpu
+            gc_joining = gcm.seconds[2], gcm.collections[2]  # the full collections so far
             join_requests = await requests_served(probe, args.base_url, args.key) - served - 1
             polling_ticks = len(lag.lags)  # the ticks from here on: the lag once all joined
             with lag.aside():
@@ -441,6 +443,8 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             "busy_joining": join_cpu / max(joined, 1e-9) * 100,
             "busy_polling": (cpu - join_cpu) / max(elapsed - joined, 1e-9) * 100,
             "gc_seconds": gcm.seconds, "gc_collections": gcm.collections,
+            # the automatic full collections while joining (seconds, count); the rest came after
+            "gc_full_joining": gc_joining,
             "long_pauses": gcm.long_pauses, "longest_pause": gcm.longest * 1e3,
             "full_collect_ms": collect_s * 1e3, "cyclic_found": cyclic,
             "tracked_idle": idle / n, "tracked_polling": busy / n,
@@ -562,6 +566,7 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
          "{:.2f}/{:.2f}/{:.2f} s".format(*bare["gc_seconds"]), ""),
         ("collections, gen 0/1/2", "{}/{}/{}".format(*lib["gc_collections"]),
          "{}/{}/{}".format(*bare["gc_collections"]), ""),
+        ("full collections, join/after", _full_split(lib), _full_split(bare), ""),
         ("pauses > 50 ms (longest)", f"{lib['long_pauses']} ({lib['longest_pause']:.0f} ms)",
          f"{bare['long_pauses']} ({bare['longest_pause']:.0f} ms)", ""),
         ("gc.collect() mid-drop, found", f"{lib['full_collect_ms']:.0f} ms, {lib['cyclic_found']:,}",
@@ -585,6 +590,14 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
           "    garbage not yet collected (a census after a full collection: what is kept).")
 
 
+def _full_split(figures: dict[str, Any]) -> str:
+    """The automatic full collections while joining and after, and their seconds
+    (``"15/5 in 4.5/3.7 s"``)."""
+    seconds, count = figures["gc_full_joining"]
+    return (f"{count}/{figures['gc_collections'][2] - count} in "
+            f"{seconds:.1f}/{figures['gc_seconds'][2] - seconds:.1f} s")
+
+
 #: The figures :func:`summary` gives over rounds: a label (with the unit), the key, the format,
 #: and whether the rounds' ratios mean something (the lag and the pauses have goals of their
 #: own, in milliseconds, not against bare).
@@ -599,6 +612,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, str, bool], ...] = (
     ("loop lag max, ms", "lag_max", ".0f", False),
     ("longest pause, ms", "longest_pause", ".0f", False),
     ("pauses over 50 ms", "long_pauses", ".0f", False),
+    ("full gc joining, s", "gc_full_joining_s", ".1f", True),
     ("peak RSS/shopper, KiB", "rss_per_shopper", ".1f", True),
 )
 
@@ -627,15 +641,17 @@ def summary(title: str, rounds: Sequence[tuple[dict[str, Any], dict[str, Any]]])
               f"{shown:>17}".rstrip())
 
 
-#: The summary's figures read out of a (p50, p99, max) lag: the figures' key and the place.
-_LAG_FIGURES = {"lag_p99": ("lag", 1), "lag_max": ("lag", 2),
-                "lag_p99_polling": ("lag_polling", 1)}
+#: The summary's figures read out of a figure that is a tuple: a (p50, p99, max) lag, or the
+#: full collections' (seconds, count) while joining; the tuple's key and the place.
+_PLACED_FIGURES = {"lag_p99": ("lag", 1), "lag_max": ("lag", 2),
+                   "lag_p99_polling": ("lag_polling", 1),
+                   "gc_full_joining_s": ("gc_full_joining", 0)}
 
 
 def _figure(figures: dict[str, Any], key: str) -> float:
-    if key in _LAG_FIGURES:
-        lag, place = _LAG_FIGURES[key]
-        return float(figures[lag][place])
+    if key in _PLACED_FIGURES:
+        tuple_key, place = _PLACED_FIGURES[key]
+        return float(figures[tuple_key][place])
     return float(figures[key])
 
 

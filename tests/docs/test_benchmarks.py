@@ -53,6 +53,10 @@ def _check_rounds(out: str) -> None:
         assert float(low) <= float(middle) <= float(high)
     assert re.search(r"  once all joined +\d+ \[\d+-\d+\] +\d+ \[", out), out
     assert re.search(r"CPU busy polling, % +\d+ \[", out), out
+    assert re.search(r"full gc joining, s +[\d.]+ \[[\d.]+-[\d.]+\] +[\d.]+ \[", out), out
+    # the one-Fanfare-each table splits the full collections into the join's and the rest's
+    assert re.search(r"full collections, join/after +\d+/\d+ in [\d.]+/[\d.]+ s +\d+/\d+ in ",
+                     out), out
     assert "one Fanfare (one ClientSession) per shopper: 10 shoppers" in out
 
 
@@ -185,3 +189,15 @@ def test_a_quick_drop_keeps_own_shoppers_left_out(own: int, expected: int) -> No
                               admit_seconds=30.0)
     quick(args)
     assert (args.shoppers, args.own_shoppers, args.admit_seconds) == (20, expected, 1.0)
+
+
+def test_the_full_collections_split_into_the_join_and_after() -> None:
+    """The drop's "full collections, join/after" row: those counted by the end of the join,
+    and the rest of the run's (its total less them), with their seconds; the rounds' summary
+    reads the join's seconds."""
+    from benchmarks.bench_drop import _figure, _full_split
+
+    figures = {"gc_full_joining": (4.52, 15), "gc_collections": [2422, 220, 20],
+               "gc_seconds": [2.76, 1.87, 8.24]}
+    assert _full_split(figures) == "15/5 in 4.5/3.7 s"
+    assert _figure(figures, "gc_full_joining_s") == 4.52
