@@ -1,4 +1,4 @@
-"""A drop's join, three ways, in the same run: what the journey layer adds to the same requests.
+"""A drop's join, four ways, in the same run: what the journey layer adds to the same requests.
 
 N shoppers join one queue, ``--joining`` at a time (200, as in the drop), against a sandbox
 running in its own process (a fresh one per variant); each variant runs in a child process of
@@ -6,6 +6,9 @@ its own, so its garbage collector is its own:
 
 - ``journey``: ``Fanfare.init``, ``create_journey``, ``start()``, ``enter_queue()``: what a
   drop's shopper does;
+- ``journey start``: ``Fanfare.init``, ``create_journey``, ``start()``, then the entry through
+  ``fanfare.api`` (:func:`start_join`): the journey's start alone, the rest of the join as
+  ``fanfare.api`` makes it;
 - ``fanfare.api``: ``Fanfare.init`` and the same five requests through ``fanfare.api`` (the
   experience, a guest session, route, the queue's status, enter), no journey: the client layer
   alone;
@@ -60,11 +63,12 @@ from benchmarks.bench_drop import (
 from fanfare_rx import Fanfare, HttpPool
 from fanfare_rx.sandbox.process import SandboxProcess
 
-__all__ = ["KINDS", "api_join", "main", "step_census"]
+__all__ = ["KINDS", "api_join", "main", "start_join", "step_census"]
 
 #: The variants, in the order of the table's columns.
-KINDS = ("journey", "api", "bare")
-_TITLES = {"journey": "journey", "api": "fanfare.api", "bare": "bare aiohttp"}
+KINDS = ("journey", "start", "api", "bare")
+_TITLES = {"journey": "journey", "start": "journey start", "api": "fanfare.api",
+           "bare": "bare aiohttp"}
 #: Joins made before measuring (imports, the first converters, the pool's connections).
 WARM_UP = 50
 
@@ -77,6 +81,14 @@ async def api_join(fanfare: Fanfare) -> None:
     await api.route(EXPERIENCE, None)
     await api.queue_status(QUEUE)
     await api.enter_queue(QUEUE)
+
+
+async def start_join(fanfare: Fanfare) -> None:
+    """The journey's start (the experience, a guest session, route, the queue's status), then
+    the entry through ``fanfare.api``: the same five requests, the journey's part of them its
+    start alone."""
+    await fanfare.experiences.create_journey(EXPERIENCE).start()
+    await fanfare.api.enter_queue(QUEUE)
 
 
 # -- net allocations per event-loop step -----------------------------------------------------
@@ -157,6 +169,8 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
                 kept.append(fanfare)
                 if args.kind == "api":
                     await api_join(fanfare)
+                elif args.kind == "start":
+                    await start_join(fanfare)
                 else:
                     journey = fanfare.experiences.create_journey(EXPERIENCE)
                     await journey.start()
@@ -244,7 +258,7 @@ def table(runs: dict[str, dict[str, Any]], joining: int) -> None:
     """One row per variant and one per ratio to bare (the collections' ratio is generation
     0's), in 80 columns; with step counts, each variant's heaviest kinds of step (each line cut
     at 80 columns)."""
-    journey, api, bare = (runs[kind] for kind in KINDS)
+    journey, start, api, bare = (runs[kind] for kind in KINDS)
     columns = [*_COLUMNS, *([_STEPS_COLUMN] if journey["steps"] else [])]
     requests = " / ".join(f"{runs[kind]['requests']:.1f}" for kind in KINDS)
     errors = " / ".join(str(runs[kind]["errors"]) for kind in KINDS)
@@ -254,7 +268,8 @@ def table(runs: dict[str, dict[str, Any]], joining: int) -> None:
     for kind in KINDS:
         print(f"  {_TITLES[kind]:<14}"
               + "".join(f" {cell(runs[kind]):>{width}}" for _, width, cell, _ in columns))
-    for name, figures in (("journey / bare", journey), ("api / bare", api)):
+    for name, figures in (("journey / bare", journey), ("start / bare", start),
+                          ("api / bare", api)):
         print(f"  {name:<14}" + "".join(
             f" {ratio(of(figures), of(bare)):>{width}}"
             for _, width, _, of in columns))

@@ -85,20 +85,21 @@ def _tracing(requests: list[str]) -> aiohttp.TraceConfig:
 
 
 async def test_the_baselines_join_with_the_journey_requests() -> None:
-    """The drop's bare baseline and the join benchmark's ``fanfare.api`` variant make the
-    journey's join request for request (same methods and paths, same order), so the join rates
+    """The drop's bare baseline and the join benchmark's ``fanfare.api`` and ``journey start``
+    variants make the journey's join request for request (same methods and paths, same order), so the join rates
     and CPU figures compare the same work."""
     from benchmarks.bench_drop import EXPERIENCE, bare_join, scenario
-    from benchmarks.bench_join import api_join
+    from benchmarks.bench_join import api_join, start_join
     from fanfare_rx import Fanfare, HttpPool
     from fanfare_rx.sandbox.scenario import parse_scenario
     from fanfare_rx.sandbox.server import Sandbox
 
     journey_requests: list[str] = []
     api_requests: list[str] = []
+    start_requests: list[str] = []
     bare_requests: list[str] = []
     async with Sandbox(parse_scenario(scenario(3, admit_seconds=600))) as sandbox:
-        for requests in (journey_requests, api_requests):
+        for requests in (journey_requests, api_requests, start_requests):
             async with HttpPool() as pool:
                 # the pool's aiohttp session, traced (aiohttp reads its trace configs per request)
                 pool.session()._trace_configs.append(_tracing(requests))
@@ -107,6 +108,8 @@ async def test_the_baselines_join_with_the_journey_requests() -> None:
                                              base_url=sandbox.base_url, pool=pool)
                 if requests is api_requests:
                     await api_join(fanfare)
+                elif requests is start_requests:
+                    await start_join(fanfare)
                 else:
                     journey = fanfare.experiences.create_journey(EXPERIENCE)
                     await journey.start()
@@ -117,6 +120,7 @@ async def test_the_baselines_join_with_the_journey_requests() -> None:
             _, state = await bare_join(session, sandbox.base_url, sandbox.publishable_key)
     assert len(journey_requests) == 5, journey_requests
     assert api_requests == journey_requests, (api_requests, journey_requests)
+    assert start_requests == journey_requests, (start_requests, journey_requests)
     assert bare_requests == journey_requests, (bare_requests, journey_requests)
     assert journey_requests[-1].endswith("/enter") and state["status"] == "QUEUED"
 
