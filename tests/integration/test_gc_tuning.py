@@ -13,6 +13,7 @@ import pytest
 from integration_helpers import MakeFanfare
 
 from fanfare_rx import UsageError, tune_gc
+from fanfare_rx import tuning as tuning_module
 from fanfare_rx.sandbox import Sandbox
 from fanfare_rx.tuning import MANY_JOURNEYS_THRESHOLDS
 
@@ -62,6 +63,18 @@ def test_a_permanent_generation_frozen_by_its_owner_is_left_frozen(unfrozen: Non
     with tune_gc():
         pass
     assert gc.get_freeze_count() >= frozen > 0
+
+
+def test_the_interpreters_own_frozen_objects_do_not_keep_the_tunings_frozen(
+        unfrozen: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPython 3.12 starts with objects of its own in the permanent generation: a permanent
+    generation no larger than the interpreter's is emptied on restore, so what the tuning froze
+    does not stay frozen (it did, on 3.12, while only an empty one was)."""
+    gc.freeze()  # as the interpreter's own
+    monkeypatch.setattr(tuning_module, "_INTERPRETER_FROZEN", gc.get_freeze_count())
+    with tune_gc():
+        assert gc.get_freeze_count() > tuning_module._INTERPRETER_FROZEN
+    assert gc.get_freeze_count() == 0
 
 
 class _Part:
