@@ -32,9 +32,10 @@ __all__ = ["MANY_JOURNEYS_THRESHOLDS", "GcTuning", "tune_gc"]
 #: (``python -m benchmarks drop --tuned``).
 MANY_JOURNEYS_THRESHOLDS = (10_000, 2, 2_000)
 
-#: The permanent generation when the library's tuning was first imported: the interpreter's own.
+#: The permanent generation when this module was first imported, taken as the interpreter's own:
 #: CPython 3.12 starts with a few hundred objects there, 3.11 and 3.13 with none. One no larger
-#: than that holds nothing anybody froze, so :meth:`GcTuning.restore` may empty it.
+#: than that holds nothing anybody froze, so :meth:`GcTuning.restore` may empty it. (Objects a
+#: process froze before it first imported this module are counted as the interpreter's.)
 _INTERPRETER_FROZEN = gc.get_freeze_count()
 
 
