@@ -86,8 +86,8 @@ def _tracing(requests: list[str]) -> aiohttp.TraceConfig:
 
 async def test_the_baselines_join_with_the_journey_requests() -> None:
     """The drop's bare baseline and the join benchmark's ``fanfare.api`` and ``journey start``
-    variants make the journey's join request for request (same methods and paths, same order), so the join rates
-    and CPU figures compare the same work."""
+    variants make the journey's join request for request (same methods and paths, same order),
+    so the join rates and CPU figures compare the same work."""
     from benchmarks.bench_drop import EXPERIENCE, bare_join, scenario
     from benchmarks.bench_join import api_join, start_join
     from fanfare_rx import Fanfare, HttpPool
