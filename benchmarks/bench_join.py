@@ -39,7 +39,7 @@ import gc
 import time
 import types
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -63,7 +63,7 @@ from benchmarks.bench_drop import (
 from fanfare_rx import Fanfare, HttpPool
 from fanfare_rx.sandbox.process import SandboxProcess
 
-__all__ = ["KINDS", "api_join", "main", "start_join", "step_census"]
+__all__ = ["JOINS", "KINDS", "api_join", "journey_join", "main", "start_join", "step_census"]
 
 #: The variants, in the order of the table's columns.
 KINDS = ("journey", "start", "api", "bare")
@@ -71,6 +71,13 @@ _TITLES = {"journey": "journey", "start": "journey start", "api": "fanfare.api",
            "bare": "bare aiohttp"}
 #: Joins made before measuring (imports, the first converters, the pool's connections).
 WARM_UP = 50
+
+
+async def journey_join(fanfare: Fanfare) -> None:
+    """A drop's shopper: ``create_journey``, ``start()``, ``enter_queue()``."""
+    journey = fanfare.experiences.create_journey(EXPERIENCE)
+    await journey.start()
+    await journey.enter_queue()
 
 
 async def api_join(fanfare: Fanfare) -> None:
@@ -89,6 +96,11 @@ async def start_join(fanfare: Fanfare) -> None:
     start alone."""
     await fanfare.experiences.create_journey(EXPERIENCE).start()
     await fanfare.api.enter_queue(QUEUE)
+
+
+#: How each variant but the bare one joins, once its ``Fanfare`` is made.
+JOINS: dict[str, Callable[[Fanfare], Awaitable[None]]] = {
+    "journey": journey_join, "start": start_join, "api": api_join}
 
 
 # -- net allocations per event-loop step -----------------------------------------------------
@@ -167,14 +179,7 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
                 fanfare = await Fanfare.init(organization_id=args.org, publishable_key=args.key,
                                              base_url=args.base_url, pool=pool)
                 kept.append(fanfare)
-                if args.kind == "api":
-                    await api_join(fanfare)
-                elif args.kind == "start":
-                    await start_join(fanfare)
-                else:
-                    journey = fanfare.experiences.create_journey(EXPERIENCE)
-                    await journey.start()
-                    await journey.enter_queue()
+                await JOINS[args.kind](fanfare)
             except Exception:  # noqa: BLE001 - counted, the joins go on
                 errors += 1
 

@@ -89,39 +89,32 @@ async def test_the_baselines_join_with_the_journey_requests() -> None:
     variants make the journey's join request for request (same methods and paths, same order),
     so the join rates and CPU figures compare the same work."""
     from benchmarks.bench_drop import EXPERIENCE, bare_join, scenario
-    from benchmarks.bench_join import api_join, start_join
+    from benchmarks.bench_join import JOINS
     from fanfare_rx import Fanfare, HttpPool
     from fanfare_rx.sandbox.scenario import parse_scenario
     from fanfare_rx.sandbox.server import Sandbox
 
-    journey_requests: list[str] = []
-    api_requests: list[str] = []
-    start_requests: list[str] = []
+    requests_of: dict[str, list[str]] = {kind: [] for kind in JOINS}
     bare_requests: list[str] = []
     async with Sandbox(parse_scenario(scenario(3, admit_seconds=600))) as sandbox:
-        for requests in (journey_requests, api_requests, start_requests):
+        for kind, requests in requests_of.items():
             async with HttpPool() as pool:
                 # the pool's aiohttp session, traced (aiohttp reads its trace configs per request)
                 pool.session()._trace_configs.append(_tracing(requests))
                 fanfare = await Fanfare.init(organization_id=sandbox.organization_id,
                                              publishable_key=sandbox.publishable_key,
                                              base_url=sandbox.base_url, pool=pool)
-                if requests is api_requests:
-                    await api_join(fanfare)
-                elif requests is start_requests:
-                    await start_join(fanfare)
-                else:
-                    journey = fanfare.experiences.create_journey(EXPERIENCE)
-                    await journey.start()
-                    await journey.enter_queue()
+                await JOINS[kind](fanfare)
+                if kind == "journey":
+                    journey = fanfare.experiences.journeys[EXPERIENCE]
                     assert journey.sequence_stage.get() == "participating"
                 await fanfare.destroy()
         async with aiohttp.ClientSession(trace_configs=[_tracing(bare_requests)]) as session:
             _, state = await bare_join(session, sandbox.base_url, sandbox.publishable_key)
+    journey_requests = requests_of["journey"]
     assert len(journey_requests) == 5, journey_requests
-    assert api_requests == journey_requests, (api_requests, journey_requests)
-    assert start_requests == journey_requests, (start_requests, journey_requests)
-    assert bare_requests == journey_requests, (bare_requests, journey_requests)
+    for kind, requests in {**requests_of, "bare": bare_requests}.items():
+        assert requests == journey_requests, (kind, requests, journey_requests)
     assert journey_requests[-1].endswith("/enter") and state["status"] == "QUEUED"
 
 
