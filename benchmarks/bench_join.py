@@ -24,10 +24,16 @@ young collection past 700): the sum of their squares per join, and the kinds of 
 most. A count that swings by a lot within a step reaches the threshold sooner than the same
 allocations spread over many steps, so this sum ranks the joins as their young collections do.
 
-With ``--loop uvloop`` the three variants run on uvloop's event loop (``--steps`` counts the
+With ``--loop uvloop`` the variants run on uvloop's event loop (``--steps`` counts the
 steps of asyncio's own loop only).
 
-Run: ``python -m benchmarks join [--shoppers 6000] [--joining 200] [--steps] [--loop uvloop]``
+One run's figures move by a fifth or more on a shared machine. ``--repeat N`` runs the four
+variants N times, each round starting one variant later in the order, and prints a line a
+round, then the table of each figure's median, and the median and range of the rounds' own
+ratios to bare (each variant against the bare run of its round).
+
+Run: ``python -m benchmarks join [--shoppers 6000] [--joining 200] [--steps] [--repeat N]
+[--loop uvloop]``
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import argparse
 import asyncio
 import asyncio.events
 import gc
+import statistics
 import time
 import types
 from collections import defaultdict
@@ -58,12 +65,14 @@ from benchmarks.bench_drop import (
     requests_served,
     run_child,
     scenario,
+    spread,
     tracked,
 )
 from fanfare_rx import Fanfare, HttpPool
 from fanfare_rx.sandbox.process import SandboxProcess
 
-__all__ = ["JOINS", "KINDS", "api_join", "journey_join", "main", "start_join", "step_census"]
+__all__ = ["JOINS", "KINDS", "api_join", "journey_join", "main", "medians", "start_join",
+           "step_census"]
 
 #: The variants, in the order of the table's columns.
 KINDS = ("journey", "start", "api", "bare")
@@ -292,6 +301,58 @@ def table(runs: dict[str, dict[str, Any]], joining: int) -> None:
             print(f"  {squares / n:>7,.0f} {count / n:5.2f} {total / count:+6.1f}  {_short(name)}"[:80])
 
 
+# -- rounds ------------------------------------------------------------------------------------
+
+def rounds(args: argparse.Namespace) -> list[dict[str, dict[str, Any]]]:
+    """``args.repeat`` rounds of the four variants, each round starting one variant later in
+    :data:`KINDS` (so a machine that slows down or speeds up weighs on each); one line a round."""
+    made = []
+    for number in range(args.repeat):
+        first = number % len(KINDS)
+        runs = {kind: variant(kind, args) for kind in (*KINDS[first:], *KINDS[:first])}
+        made.append(runs)
+        cpu = " / ".join(f"{runs[kind]['cpu_per_join']:,.0f}" for kind in KINDS)
+        print(f"  round {number + 1}: µs/join {cpu}; journey "
+              f"{ratio(runs['journey']['cpu_per_join'], runs['bare']['cpu_per_join'])} bare",
+              flush=True)
+    return made
+
+
+def medians(made: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Each variant's figures over rounds, as :func:`table` takes them: the median of each
+    (per generation for the collections), the errors summed, no step census.
+
+    Usage: ``table(medians(rounds(args)), joining=args.joining)``
+    """
+    def median(kind: str, key: str, place: int | None = None) -> float:
+        return statistics.median(
+            float(runs[kind][key] if place is None else runs[kind][key][place]) for runs in made)
+
+    return {kind: {
+        "kind": kind, "shoppers": made[0][kind]["shoppers"],
+        "errors": sum(runs[kind]["errors"] for runs in made),
+        "requests": median(kind, "requests"),
+        "cpu_per_join": median(kind, "cpu_per_join"),
+        "join_rate": median(kind, "join_rate"),
+        "gc_seconds": [median(kind, "gc_seconds", g) for g in range(3)],
+        "gc_collections": [round(median(kind, "gc_collections", g)) for g in range(3)],
+        "kept": median(kind, "kept"),
+        "steps": {},
+    } for kind in KINDS}
+
+
+def round_ratios(made: list[dict[str, dict[str, Any]]]) -> None:
+    """The median and range of each round's ratios to that round's bare run: CPU per join and
+    young collections (80 columns)."""
+    print("  rounds' own ratios to bare, median [range]:")
+    for kind in KINDS[:-1]:
+        cpu = [runs[kind]["cpu_per_join"] / runs["bare"]["cpu_per_join"] for runs in made]
+        young = [runs[kind]["gc_collections"][0] / max(runs["bare"]["gc_collections"][0], 1)
+                 for runs in made]
+        print(f"  {_TITLES[kind]:<14} CPU/join {spread(cpu, '.2f')}, "
+              f"young gc {spread(young, '.2f')}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -301,18 +362,33 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"joins at once (default {JOINING}, as in the drop)")
     parser.add_argument("--steps", action="store_true",
                         help="also count the net tracked allocations of each loop step")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of the four variants (default 1: one table; more: a line "
+                             "a round, then the medians, and the rounds' ratios)")
     parser.add_argument("--quick", action="store_true", help="tiny size (smoke test)")
     add_child_options(parser, KINDS)
     args = parser.parse_args(argv)
     if ran_as_child(args, _child):
         return
+    if args.repeat < 1:
+        parser.error("--repeat takes one round or more")
     if args.quick:
-        args.shoppers, args.joining, args.steps = 20, 10, args.loop == "asyncio"
+        args.shoppers, args.joining = 20, 10
+        args.steps = args.loop == "asyncio" and args.repeat == 1
     if args.steps and args.loop != "asyncio":
         parser.error("--steps counts the steps of asyncio's own loop: not with --loop uvloop")
+    if args.steps and args.repeat > 1:
+        parser.error("--steps counts the steps of one round: not with --repeat")
     print(f"(each variant in its own process against a fresh sandbox, on {args.loop}'s event\n"
-          " loop; figures from one run on whatever machine this is: compare the ratios)")
-    table({kind: variant(kind, args) for kind in KINDS}, joining=args.joining)
+          " loop; figures from whatever machine this is: compare the ratios)")
+    if args.repeat == 1:
+        table({kind: variant(kind, args) for kind in KINDS}, joining=args.joining)
+        return
+    print(f"\nrounds, µs per join ({' / '.join(_TITLES[kind] for kind in KINDS)}):")
+    made = rounds(args)
+    print(f"\nthe medians of {len(made)} rounds:", end="")
+    table(medians(made), joining=args.joining)
+    round_ratios(made)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,48 @@ def test_the_join_benchmark_runs_on_uvloop() -> None:
 
 
 
+def test_the_join_benchmark_repeats_rounds() -> None:
+    """``join --repeat 2``: a line a round, the table of medians, and each variant's rounds'
+    own ratios to bare as median [range], in 80 columns."""
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "join", "--repeat",
+                             "2"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            check=False)
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert re.search(r"round 1: µs/join [\d,]+ / [\d,]+ / [\d,]+ / [\d,]+; journey [\d.]+× "
+                     r"bare\n  round 2: ", out), out
+    assert "the medians of 2 rounds:" in out
+    assert re.search(r"journey / bare +\d", out), out
+    for title in ("journey", "journey start", "fanfare.api"):
+        ratios = re.search(rf"  {re.escape(title)} +CPU/join ([\d.]+) \[([\d.]+)-([\d.]+)\], "
+                           r"young gc [\d.]+ \[", out)
+        assert ratios, out
+        middle, low, high = map(float, ratios.groups())
+        assert low <= middle <= high
+    assert not [line for line in out.splitlines() if len(line) > 80]
+
+
+def test_the_join_rounds_median_each_figure() -> None:
+    """The join's table over rounds: each figure the median of the rounds' (per generation for
+    the collections), the errors summed."""
+    from benchmarks.bench_join import KINDS, medians
+
+    def run(cpu: float, young: int, errors: int) -> dict[str, object]:
+        return {"shoppers": 20, "errors": errors, "requests": 5.0, "cpu_per_join": cpu,
+                "join_rate": 1e6 / cpu, "gc_seconds": [cpu / 1e4, 0.0, 0.0],
+                "gc_collections": [young, young // 10, 0], "kept": 2.0}
+
+    made = [{kind: run(cpu + i, young + i, errors) for i, kind in enumerate(KINDS)}
+            for cpu, young, errors in ((3000.0, 10, 0), (1000.0, 30, 1), (1100.0, 11, 2))]
+    figures = medians(made)  # the median, not the mean (1,700 µs, 17 collections)
+    assert figures["journey"]["cpu_per_join"] == 1100.0
+    assert figures["bare"]["cpu_per_join"] == 1103.0
+    assert figures["journey"]["gc_collections"] == [11, 1, 0]
+    assert figures["journey"]["gc_seconds"][0] == pytest.approx(0.11)
+    assert figures["api"]["errors"] == 3
+    assert figures["start"]["steps"] == {}
+
+
 def _tracing(requests: list[str]) -> aiohttp.TraceConfig:
     """A trace config that appends ``"METHOD /path"`` for each request started."""
 
