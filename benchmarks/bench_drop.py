@@ -612,6 +612,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, str, bool], ...] = (
     ("loop lag max, ms", "lag_max", ".0f", False),
     ("longest pause, ms", "longest_pause", ".0f", False),
     ("pauses over 50 ms", "long_pauses", ".0f", False),
+    ("young collections", "gc_young", ".0f", True),
     ("full gc joining, s", "gc_full_joining_s", ".1f", True),
     ("peak RSS/shopper, KiB", "rss_per_shopper", ".1f", True),
 )
@@ -641,10 +642,12 @@ def summary(title: str, rounds: Sequence[tuple[dict[str, Any], dict[str, Any]]])
               f"{shown:>17}".rstrip())
 
 
-#: The summary's figures read out of a figure that is a tuple: a (p50, p99, max) lag, or the
-#: full collections' (seconds, count) while joining; the tuple's key and the place.
+#: The summary's figures read out of a figure that is a tuple: a (p50, p99, max) lag, the
+#: collections per generation, or the full collections' (seconds, count) while joining; the
+#: tuple's key and the place.
 _PLACED_FIGURES = {"lag_p99": ("lag", 1), "lag_max": ("lag", 2),
                    "lag_p99_polling": ("lag_polling", 1),
+                   "gc_young": ("gc_collections", 0),
                    "gc_full_joining_s": ("gc_full_joining", 0)}
 
 

@@ -54,6 +54,7 @@ def _check_rounds(out: str) -> None:
     assert re.search(r"  once all joined +\d+ \[\d+-\d+\] +\d+ \[", out), out
     assert re.search(r"CPU busy polling, % +\d+ \[", out), out
     assert re.search(r"full gc joining, s +[\d.]+ \[[\d.]+-[\d.]+\] +[\d.]+ \[", out), out
+    assert re.search(r"young collections +\d+ \[\d+-\d+\] +\d+ \[\d+-\d+\]", out), out
     # the one-Fanfare-each table splits the full collections into the join's and the rest's
     assert re.search(r"full collections, join/after +\d+/\d+ in [\d.]+/[\d.]+ s +\d+/\d+ in ",
                      out), out
@@ -240,3 +241,4 @@ def test_the_full_collections_split_into_the_join_and_after() -> None:
                "gc_seconds": [2.76, 1.87, 8.24]}
     assert _full_split(figures) == "15/5 in 4.5/3.7 s"
     assert _figure(figures, "gc_full_joining_s") == 4.52
+    assert _figure(figures, "gc_young") == 2422
