@@ -343,14 +343,16 @@ def medians(made: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
 
 def round_ratios(made: list[dict[str, dict[str, Any]]]) -> None:
     """The median and range of each round's ratios to that round's bare run: CPU per join and
-    young collections (80 columns)."""
+    young collections ("-" when bare made none in some round, as the drop's summary does; 80
+    columns)."""
+    def ratios(kind: str, of: Callable[[dict[str, Any]], float]) -> str:
+        pairs = [(of(runs[kind]), of(runs["bare"])) for runs in made]
+        return spread([a / b for a, b in pairs], ".2f") if all(b for _, b in pairs) else "-"
+
     print("  rounds' own ratios to bare, median [range]:")
     for kind in KINDS[:-1]:
-        cpu = [runs[kind]["cpu_per_join"] / runs["bare"]["cpu_per_join"] for runs in made]
-        young = [runs[kind]["gc_collections"][0] / max(runs["bare"]["gc_collections"][0], 1)
-                 for runs in made]
-        print(f"  {_TITLES[kind]:<14} CPU/join {spread(cpu, '.2f')}, "
-              f"young gc {spread(young, '.2f')}")
+        print(f"  {_TITLES[kind]:<14} CPU/join {ratios(kind, lambda r: r['cpu_per_join'])}, "
+              f"young gc {ratios(kind, lambda r: r['gc_collections'][0])}")
 
 
 def main(argv: list[str] | None = None) -> None:

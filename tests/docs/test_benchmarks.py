@@ -86,8 +86,9 @@ def test_the_join_benchmark_repeats_rounds() -> None:
     assert "the medians of 2 rounds:" in out
     assert re.search(r"journey / bare +\d", out), out
     for title in ("journey", "journey start", "fanfare.api"):
+        # young gc: "-" when bare made no young collection in a round of this tiny size
         ratios = re.search(rf"  {re.escape(title)} +CPU/join ([\d.]+) \[([\d.]+)-([\d.]+)\], "
-                           r"young gc [\d.]+ \[", out)
+                           r"young gc (?:[\d.]+ \[|-$)", out, re.MULTILINE)
         assert ratios, out
         middle, low, high = map(float, ratios.groups())
         assert low <= middle <= high
@@ -113,6 +114,24 @@ def test_the_join_rounds_median_each_figure() -> None:
     assert figures["journey"]["gc_seconds"][0] == pytest.approx(0.11)
     assert figures["api"]["errors"] == 3
     assert figures["start"]["steps"] == {}
+
+
+def test_the_join_rounds_ratios_are_each_rounds_own(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each variant against the bare run of its own round, median [range]; no ratio to a bare
+    run that made no young collection (a "-", not a ratio to one)."""
+    from benchmarks.bench_join import KINDS, round_ratios
+
+    def made(bare_young: int) -> dict[str, dict[str, object]]:
+        cpu = {"journey": 4000.0, "start": 3000.0, "api": 2000.0, "bare": 1000.0}
+        return {kind: {"cpu_per_join": cpu[kind] * (2 if bare_young else 1),
+                       "gc_collections": [bare_young if kind == "bare" else 9, 0, 0]}
+                for kind in KINDS}
+
+    round_ratios([made(3), made(1), made(3)])
+    assert "  journey        CPU/join 4.00 [4.00-4.00], young gc 3.00 [3.00-9.00]" in (
+        capsys.readouterr().out)
+    round_ratios([made(3), made(0)])
+    assert "  fanfare.api    CPU/join 2.00 [2.00-2.00], young gc -" in capsys.readouterr().out
 
 
 def _tracing(requests: list[str]) -> aiohttp.TraceConfig:
