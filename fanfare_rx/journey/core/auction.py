@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-import attrs
-
 from fanfare_rx.journey.core.messages import (
     AccessCodeAdvanced,
     ExperienceLoaded,
@@ -17,6 +15,7 @@ from fanfare_rx.journey.core.messages import (
     ResumedFromServer,
     RouteResolved,
 )
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.models import wire
 from fanfare_rx.models._display import amount, money
 from fanfare_rx.models.journey import (
@@ -121,10 +120,10 @@ def refresh(before: JourneySnapshot, draft: JourneySnapshot, message: Message) -
                   or (ctx.distribution is not None and ctx.distribution.status in _NO_BIDDING_STATUS))
         minimum = None if closed else minimum_next_bid(terms, ctx.highest_bid)
         if minimum != terms.minimum_next_bid:
-            terms = attrs.evolve(terms, minimum_next_bid=minimum)
+            terms = evolve(terms, minimum_next_bid=minimum)
     if terms == ctx.auction:
         return draft
-    return attrs.evolve(draft, context=attrs.evolve(ctx, auction=terms))
+    return evolve(draft, context=evolve(ctx, auction=terms))
 
 
 def bid_too_low_message(ctx: JourneyContext, min_bid: str | None, current_highest: str | None) -> str:

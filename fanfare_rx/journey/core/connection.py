@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import attrs
-
 from fanfare_rx.journey.core.journal import Draft, user
 from fanfare_rx.journey.core.messages import ConnectionObserved, FailOpenElapsed
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.models.connection import Connection, ConnectionStatus
 from fanfare_rx.models.journey import EventKind, EventSeverity, JourneySnapshot
 
@@ -36,10 +35,10 @@ def on_connection(snap: JourneySnapshot, msg: ConnectionObserved) -> Draft:
     old = ctx.connection
     new = msg.connection
     if old is not None and old.fail_open and not new.online and new.since == old.since:
-        new = attrs.evolve(new, fail_open=True)
+        new = evolve(new, fail_open=True)
     if new == old or (old is None and new == Connection()):
         return snap, []
-    return attrs.evolve(snap, context=attrs.evolve(ctx, connection=new)), []
+    return evolve(snap, context=evolve(ctx, connection=new)), []
 
 
 def on_fail_open(snap: JourneySnapshot, msg: FailOpenElapsed) -> Draft:
@@ -51,5 +50,5 @@ def on_fail_open(snap: JourneySnapshot, msg: FailOpenElapsed) -> Draft:
     status = old.status
     event = user(EventKind.ERROR, EventSeverity.WARNING, unreachable_message(old.since),
                  code=UNREACHABLE, status=ConnectionStatus(status).value, since=old.since)
-    return attrs.evolve(snap, context=attrs.evolve(ctx, connection=attrs.evolve(
+    return evolve(snap, context=evolve(ctx, connection=evolve(
         old, fail_open=True))), [event]

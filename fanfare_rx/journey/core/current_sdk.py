@@ -6,8 +6,6 @@ Pure: imports only models, the journal and routing.
 
 from __future__ import annotations
 
-import attrs
-
 from fanfare_rx.journey.core import routing
 from fanfare_rx.journey.core.journal import Draft, analytics
 from fanfare_rx.journey.core.messages import (
@@ -16,6 +14,7 @@ from fanfare_rx.journey.core.messages import (
     RouteResolved,
     RoutingStarted,
 )
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.models.journey import JourneySnapshot, JourneyStage, SequenceStage
 
 __all__ = ["on_claimed", "on_code_advanced", "on_routing_started", "without_stale_checkout"]
@@ -25,27 +24,27 @@ def on_claimed(snap: JourneySnapshot, msg: GrantClaimed) -> Draft:
     """``claim()``: checkout started with the current grant (only while admitted, once)."""
     if snap.sequence_stage is not SequenceStage.ADMITTED or snap.context.checkout_started:
         return snap, []
-    ctx = attrs.evolve(snap.context, checkout_started=True)
-    return attrs.evolve(snap, context=ctx), [analytics("checkout_started")]
+    ctx = evolve(snap.context, checkout_started=True)
+    return evolve(snap, context=ctx), [analytics("checkout_started")]
 
 
 def on_code_advanced(snap: JourneySnapshot, msg: AccessCodeAdvanced) -> Draft:
     """The code unlocked a sequence: it becomes the stored code, the route answer is folded."""
-    ctx = attrs.evolve(snap.context, access_code=msg.code, access_code_skipped=False)
+    ctx = evolve(snap.context, access_code=msg.code, access_code_skipped=False)
     routed = RouteResolved(at=msg.at, result=msg.result, experience=msg.experience)
-    return routing.on_route(attrs.evolve(snap, context=ctx), routed)
+    return routing.on_route(evolve(snap, context=ctx), routed)
 
 
 def on_routing_started(snap: JourneySnapshot, msg: RoutingStarted) -> Draft:
     """``entering → routing`` before an answer that routes the journey."""
     if snap.journey_stage is not JourneyStage.ENTERING:
         return snap, []
-    return attrs.evolve(snap, journey_stage=JourneyStage.ROUTING), []
+    return evolve(snap, journey_stage=JourneyStage.ROUTING), []
 
 
 def without_stale_checkout(draft: JourneySnapshot) -> JourneySnapshot:
     """The checkout mark belongs to the grant being held: it goes once the journey is no
     longer admitted."""
     if draft.context.checkout_started and draft.sequence_stage is not SequenceStage.ADMITTED:
-        return attrs.evolve(draft, context=attrs.evolve(draft.context, checkout_started=False))
+        return evolve(draft, context=evolve(draft.context, checkout_started=False))
     return draft

@@ -13,6 +13,7 @@ import attrs
 from fanfare_rx.journey.core import tables
 from fanfare_rx.journey.core.messages import AllEventsAcked, EventAcked
 from fanfare_rx.journey.core.shared import shared
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.models.journey import (
     EventAudience,
     EventKind,
@@ -80,14 +81,14 @@ def on_ack(snap: JourneySnapshot, msg: EventAcked) -> Draft:
     seen = ids.index(snap.last_seen_event_id) if snap.last_seen_event_id in ids else -1
     if ids.index(msg.event_id) <= seen:
         return snap, []
-    return attrs.evolve(snap, last_seen_event_id=msg.event_id), []
+    return evolve(snap, last_seen_event_id=msg.event_id), []
 
 
 def on_ack_all(snap: JourneySnapshot, msg: AllEventsAcked) -> Draft:
     """``ack_all_events()``."""
     if not snap.events:
         return snap, []
-    return attrs.evolve(snap, last_seen_event_id=snap.events[-1].id), []
+    return evolve(snap, last_seen_event_id=snap.events[-1].id), []
 
 
 def stage_events(old: JourneySnapshot, new: JourneySnapshot) -> list[NewEvent]:

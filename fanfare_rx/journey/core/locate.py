@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import attrs
-
 from fanfare_rx.journey.core.shared import shared
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import DistributionStatus, DistributionSummary
@@ -109,7 +108,7 @@ def _from_me(
     summary = from_projection(found)
     sequence = find_sequence(experience, sequence_id)
     waitlist_id = sequence.waitlist.id if sequence is not None and sequence.waitlist else None
-    return shared(attrs.evolve(summary, status=status or summary.status, waitlist_id=waitlist_id))
+    return shared(evolve(summary, status=status or summary.status, waitlist_id=waitlist_id))
 
 
 def distribution_for(
@@ -130,6 +129,6 @@ def distribution_for(
     if not found:
         return _from_me(projection, experience, sequence_id, status)
     summary = found[0]
-    return shared(attrs.evolve(
+    return shared(evolve(
         summary, status=status or timing_status(summary.opens_at, summary.closes_at, at)
     ))

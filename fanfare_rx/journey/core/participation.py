@@ -6,8 +6,6 @@ Pure: imports only models, tables, locate, the auction rules and the journal.
 
 from __future__ import annotations
 
-import attrs
-
 from fanfare_rx.journey.core import tables
 from fanfare_rx.journey.core.auction import BID_TOO_LOW, bid_too_low_message
 from fanfare_rx.journey.core.journal import Draft, NewEvent, user
@@ -19,6 +17,7 @@ from fanfare_rx.journey.core.messages import (
     WaitlistChanged,
 )
 from fanfare_rx.journey.core.shared import shared
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.mechanisms.base import Standing
 from fanfare_rx.models import wire
@@ -121,7 +120,7 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
                            code="UNKNOWN_STATUS", status=status_text)]
     stage = outcome.stage
     if outcome.participating and distribution.status is DS.UPCOMING:
-        distribution = shared(attrs.evolve(distribution, status=DS.OPEN))  # the server says so
+        distribution = shared(evolve(distribution, status=DS.OPEN))  # the server says so
     participation: Participation | None = None
     if outcome.participating or stage is SS.ADMISSION_EXPIRED:
         participation = ctx.participation
@@ -147,7 +146,7 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     participating = stage is SS.PARTICIPATING
     last_bid, highest = standing.last_bid, standing.highest_bid
     currency = ctx.auction.currency if ctx.auction is not None else None
-    new_ctx = attrs.evolve(
+    new_ctx = evolve(
         ctx,
         distribution=distribution,
         participation=participation,
@@ -163,7 +162,7 @@ def on_status(snap: JourneySnapshot, msg: StatusReceived) -> Draft:
     )
     if stage is snap.sequence_stage and new_ctx == ctx:
         return snap, events  # the same answer again: nothing changes
-    return attrs.evolve(snap, sequence_stage=stage, context=new_ctx), events
+    return evolve(snap, sequence_stage=stage, context=new_ctx), events
 
 
 def on_waitlist(snap: JourneySnapshot, msg: WaitlistChanged) -> Draft:
@@ -172,14 +171,14 @@ def on_waitlist(snap: JourneySnapshot, msg: WaitlistChanged) -> Draft:
     if ctx.distribution is None or ctx.distribution.waitlist_id != msg.waitlist_id:
         return snap, []
     if msg.entered and snap.sequence_stage is SS.UPCOMING:
-        ctx = attrs.evolve(
+        ctx = evolve(
             ctx, waitlist_entered_at=msg.entered_at if msg.entered_at is not None else msg.at,
             participation=Participation(id=msg.waitlist_id, type=ParticipationType.WAITLIST),
         )
-        return attrs.evolve(snap, sequence_stage=SS.WAITLIST_ENTERED, context=ctx), []
+        return evolve(snap, sequence_stage=SS.WAITLIST_ENTERED, context=ctx), []
     if not msg.entered and snap.sequence_stage is SS.WAITLIST_ENTERED:
-        ctx = attrs.evolve(ctx, waitlist_entered_at=None, participation=None)
-        return attrs.evolve(snap, sequence_stage=SS.UPCOMING, context=ctx), []
+        ctx = evolve(ctx, waitlist_entered_at=None, participation=None)
+        return evolve(snap, sequence_stage=SS.UPCOMING, context=ctx), []
     return snap, []
 
 
@@ -203,10 +202,10 @@ def _not_open(msg: ActionFailed) -> bool:
 def _ended(snap: JourneySnapshot, ctx: JourneyContext, outcome: str, status: DS | None) -> JourneySnapshot:
     distribution = ctx.distribution
     if distribution is not None and status is not None:
-        distribution = shared(attrs.evolve(distribution, status=status))
-    ctx = attrs.evolve(ctx, distribution=distribution, outcome=outcome, participation=None,
+        distribution = shared(evolve(distribution, status=status))
+    ctx = evolve(ctx, distribution=distribution, outcome=outcome, participation=None,
                        admittance_token=None, waitlist_entered_at=None)
-    return attrs.evolve(snap, sequence_stage=SS.ENDED, context=ctx)
+    return evolve(snap, sequence_stage=SS.ENDED, context=ctx)
 
 
 def _needs_auth(snap: JourneySnapshot, ctx: JourneyContext, msg: ActionFailed) -> Draft:
@@ -217,7 +216,7 @@ def _needs_auth(snap: JourneySnapshot, ctx: JourneyContext, msg: ActionFailed) -
     event = user(EventKind.REQUIREMENT, EventSeverity.INFO,
                  tables.REQUIREMENT_MESSAGES[RequirementType.AUTHENTICATION],
                  requirement=requirement.type.value, required=True, reason=requirement.reason)
-    draft = attrs.evolve(snap, journey_stage=JS.NEEDS_AUTH, requirements=requirements, context=ctx)
+    draft = evolve(snap, journey_stage=JS.NEEDS_AUTH, requirements=requirements, context=ctx)
     return draft, [event]
 
 
@@ -236,7 +235,7 @@ def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
     ========================================  =================================================
     """
     action = msg.action.value if isinstance(msg.action, JourneyAction | SequenceAction) else msg.action
-    ctx = attrs.evolve(snap.context, last_error=msg.code)
+    ctx = evolve(snap.context, last_error=msg.code)
     message, extra = msg.message, {"hint": msg.hint} if msg.hint else {}
     if msg.code == BID_TOO_LOW:
         message = bid_too_low_message(ctx, msg.min_bid, msg.current_highest)
@@ -250,23 +249,23 @@ def on_failure(snap: JourneySnapshot, msg: ActionFailed) -> Draft:
     stage = snap.sequence_stage
     if snap.journey_stage is JS.ROUTING and ctx.distribution is not None:
         # A reroute or an access code failed in flight: the journey stays where it stood.
-        snap = attrs.evolve(snap, journey_stage=JS.ROUTED)
+        snap = evolve(snap, journey_stage=JS.ROUTED)
     if msg.code in AUTH_CODES and snap.journey_stage is not JS.NOT_STARTED:
         signed_out, events = _needs_auth(snap, ctx, msg)
         return signed_out, [event, *events]
     draft: JourneySnapshot
     if snap.journey_stage is not JS.ROUTED or ctx.distribution is None or stage not in _ENTRY_STAGES:
-        draft = attrs.evolve(snap, context=ctx)
+        draft = evolve(snap, context=ctx)
     elif msg.code in REROUTE_CODES or msg.hint == "reroute":
         draft = _ended(snap, ctx, "denied", None)  # the projection's word for a refusal
     elif msg.code in CLOSED_CODES:
         draft = _ended(snap, ctx, "closed", DS.CLOSED)
     elif _not_open(msg) and stage is SS.ACTIVE_ENTERABLE:
         # The server says the distribution is not open after all.
-        ctx = attrs.evolve(ctx, distribution=attrs.evolve(ctx.distribution, status=DS.UPCOMING))
-        draft = attrs.evolve(snap, sequence_stage=SS.UPCOMING, context=ctx)
+        ctx = evolve(ctx, distribution=evolve(ctx.distribution, status=DS.UPCOMING))
+        draft = evolve(snap, sequence_stage=SS.UPCOMING, context=ctx)
     else:
-        draft = attrs.evolve(snap, context=ctx)
+        draft = evolve(snap, context=ctx)
     return draft, [event]
 
 
@@ -276,18 +275,18 @@ def on_tick(snap: JourneySnapshot, msg: Tick) -> Draft:
     deadline = ctx.admittance_expires_at
     claimed = ctx.checkout_started  # after claim() the server reservation owns the deadline
     if snap.sequence_stage is SS.ADMITTED and deadline is not None and msg.at >= deadline and not claimed:
-        ctx = attrs.evolve(ctx, admittance_token=None, outcome="expired")
-        return attrs.evolve(snap, sequence_stage=SS.ADMISSION_EXPIRED, context=ctx), []
+        ctx = evolve(ctx, admittance_token=None, outcome="expired")
+        return evolve(snap, sequence_stage=SS.ADMISSION_EXPIRED, context=ctx), []
     return snap, []
 
 
 def on_marked(snap: JourneySnapshot, msg: AdmissionMarked) -> Draft:
     """``mark_admitted(token, expires_at_ms)``."""
     expired = msg.expires_at is not None and msg.expires_at <= msg.at
-    ctx = attrs.evolve(
+    ctx = evolve(
         snap.context,
         admittance_token=None if expired else msg.token,
         admittance_expires_at=msg.expires_at,
     )
     stage = SS.ADMISSION_EXPIRED if expired else SS.ADMITTED
-    return attrs.evolve(snap, sequence_stage=stage, context=ctx), []
+    return evolve(snap, sequence_stage=stage, context=ctx), []

@@ -5,8 +5,6 @@ Pure: imports only models, locate, routing and the journal.
 
 from __future__ import annotations
 
-import attrs
-
 from fanfare_rx.journey.core import locate, tables
 from fanfare_rx.journey.core.journal import Draft
 from fanfare_rx.journey.core.messages import ResumedFromMe, ResumedFromServer
@@ -19,6 +17,7 @@ from fanfare_rx.journey.core.routing import (
     stage_from_distribution,
 )
 from fanfare_rx.journey.core.stages import ended_outcome
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,
@@ -72,8 +71,8 @@ def _reconciled(phase: wire.SequencePhase, mapped: tables.StatusOutcome) -> Sequ
 
 
 def _unsupported(snap: JourneySnapshot, base: JourneyContext, sequence_id: str, kind: object) -> Draft:
-    ctx = attrs.evolve(base, sequence_id=sequence_id)
-    draft = attrs.evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.NONE, requirements=(), context=ctx)
+    ctx = evolve(base, sequence_id=sequence_id)
+    draft = evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.NONE, requirements=(), context=ctx)
     return draft, [unsupported_event(kind)]
 
 
@@ -86,7 +85,7 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
                           access_code=snap.context.access_code)
     if isinstance(projection, wire.GatedJourneyProjection):
         requirements = requirements_from_gates(projection.gates)
-        draft = attrs.evolve(
+        draft = evolve(
             snap, journey_stage=stage_for_requirements(requirements), sequence_stage=SS.NONE,
             requirements=requirements, context=base,
         )
@@ -98,7 +97,7 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
         return _unsupported(snap, base, projection.sequence_id, kind)
     waitlist = next((w for w in msg.waitlists if w.sequence_id == projection.sequence_id), None)
     if waitlist is not None and distribution is not None:
-        distribution = attrs.evolve(distribution, waitlist_id=waitlist.waitlist_id)
+        distribution = evolve(distribution, waitlist_id=waitlist.waitlist_id)
     consumer = seq.consumer
     grant = seq.grant if seq.phase is wire.SequencePhase.GRANTED else None
     token = grant.token if grant is not None else None
@@ -138,7 +137,7 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
     if stage is SS.ADMITTED and grant_expires is not None and grant_expires <= msg.at:
         stage, token, outcome = SS.ADMISSION_EXPIRED, None, "expired"  # as a Tick would
     outcome = ended_outcome(stage, outcome, distribution.status if distribution is not None else None)
-    ctx = attrs.evolve(
+    ctx = evolve(
         base,
         sequence_id=projection.sequence_id,
         distribution=distribution,
@@ -152,7 +151,7 @@ def on_resume_me(snap: JourneySnapshot, msg: ResumedFromMe) -> Draft:
         waitlist_entered_at=waitlist_at,
         offers=offers_from_wire(projection.offers),
     )
-    draft = attrs.evolve(snap, journey_stage=JS.ROUTED, sequence_stage=stage, requirements=(), context=ctx)
+    draft = evolve(snap, journey_stage=JS.ROUTED, sequence_stage=stage, requirements=(), context=ctx)
     return draft, []
 
 
@@ -176,10 +175,10 @@ def on_resume_server(snap: JourneySnapshot, msg: ResumedFromServer) -> Draft:
     )
     if on_waitlist:
         assert msg.waitlist_id is not None
-        base = attrs.evolve(
+        base = evolve(
             base, waitlist_entered_at=msg.waitlist_entered_at or msg.at,
             participation=Participation(id=msg.waitlist_id, type=ParticipationType.WAITLIST),
         )
     stage = stage_from_distribution(SS.NONE, base)
-    draft = attrs.evolve(snap, journey_stage=JS.ROUTED, sequence_stage=stage, requirements=(), context=base)
+    draft = evolve(snap, journey_stage=JS.ROUTED, sequence_stage=stage, requirements=(), context=base)
     return draft, []

@@ -1,7 +1,8 @@
 """The one mapping from a consumer's server state to a sequence stage, shared by the live
 status endpoints and the ``/consumers/me`` projection (resume), as tables.
 
-Pure: imports only models and messages. Re-exported by :mod:`fanfare_rx.journey.core.tables`.
+Pure: imports only models, messages and :func:`~fanfare_rx.journey.core.values.evolve`.
+Re-exported by :mod:`fanfare_rx.journey.core.tables`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.mechanisms.base import ENTERABLE, GRANTED_IF_TOKEN, Standing
 from fanfare_rx.models import wire
@@ -107,7 +109,7 @@ def sequence_stage_for(
     """
     outcome = stage_outcome(mechanism, status, distribution_status, reason, bool(grant), on_waitlist)
     if outcome.stage is SequenceStage.ADMITTED:
-        return attrs.evolve(outcome, grant=grant)
+        return evolve(outcome, grant=grant)
     return outcome
 
 

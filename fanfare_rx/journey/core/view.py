@@ -2,17 +2,17 @@
 maps stages to the four journey stages and seven phases; the legal actions are read from the
 one table of :mod:`.rules` (the same rows as G1 ``available_actions``).
 
-Pure: imports only models. No second state machine: every view is a function of a snapshot.
+Pure: imports only models and the core's :func:`~fanfare_rx.journey.core.values.evolve`. No
+second state machine: every view is a function of a snapshot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import attrs
-
 from fanfare_rx.journey.core import rules
 from fanfare_rx.journey.core.routing import NO_SEQUENCE_AVAILABLE, awaits_sequence
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.mechanisms import registry
 from fanfare_rx.models.journey import (
     JourneySnapshot,
@@ -191,17 +191,17 @@ _Fields = Callable[[SequenceView, JourneySnapshot, Mechanism], SequenceView]
 
 def _scheduled(view: SequenceView, snap: JourneySnapshot, _: Mechanism) -> SequenceView:
     distribution = snap.context.distribution
-    return attrs.evolve(view, starts_at=distribution.opens_at if distribution else None,
+    return evolve(view, starts_at=distribution.opens_at if distribution else None,
                         waitlist=_waitlist(snap))
 
 
 def _granted(view: SequenceView, snap: JourneySnapshot, mechanism: Mechanism) -> SequenceView:
-    return attrs.evolve(view, grant=_grant(snap, mechanism),
+    return evolve(view, grant=_grant(snap, mechanism),
                         checkout_started=snap.context.checkout_started)
 
 
 def _ended(view: SequenceView, snap: JourneySnapshot, _: Mechanism) -> SequenceView:
-    return attrs.evolve(view, outcome=_outcome(snap))
+    return evolve(view, outcome=_outcome(snap))
 
 
 def _as_is(view: SequenceView, snap: JourneySnapshot, _: Mechanism) -> SequenceView:
