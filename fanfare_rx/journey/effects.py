@@ -13,7 +13,6 @@ from reactivex import operators as ops
 from fanfare_rx.errors import UsageError
 from fanfare_rx.journey.cadence import DEFAULT_POLL_INTERVAL_MS, type_interval_ms
 from fanfare_rx.journey.core import locate
-from fanfare_rx.journey.core.machine import reduce
 from fanfare_rx.journey.core.messages import (
     ConsumerState,
     Message,
@@ -21,7 +20,7 @@ from fanfare_rx.journey.core.messages import (
     RoutingStarted,
     WaitlistChanged,
 )
-from fanfare_rx.journey.core.routing import awaits_sequence
+from fanfare_rx.journey.core.routing import awaits_sequence, passes_through_routing
 from fanfare_rx.journey.effect_context import (
     ROUTE_RESULTS,
     EffectContext,
@@ -67,7 +66,6 @@ from fanfare_rx.models.actions import (
 from fanfare_rx.models.journey import (
     JourneyAction,
     JourneySnapshot,
-    JourneyStage,
     RequirementType,
     SequenceAction,
     SequenceStage,
@@ -93,7 +91,7 @@ __all__ = [
 ]
 
 _Stage = SequenceStage
-_ROUTES = frozenset({JourneyStage.ROUTED, JourneyStage.ROUTING})
+
 
 def experience_for(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experience]:
     """The journey's experience: the cached one, or ``GET /experiences/{id}`` when ``fresh``."""
@@ -140,11 +138,7 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
                     answer = RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
                                            follow=follow, projection=projection,
                                            guest=_guest(ctx))
-                    # An answer that routes an entering journey passes through routing (the
-                    # docs' stage list); one that stops it for a requirement does not.
-                    snapshot = ctx.snapshot()
-                    if (snapshot.journey_stage is JourneyStage.ENTERING
-                            and reduce(snapshot, answer).journey_stage in _ROUTES):
+                    if passes_through_routing(ctx.snapshot(), answer):
                         return items(RoutingStarted(at=answer.at), answer)
                     return items(answer)
 

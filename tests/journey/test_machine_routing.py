@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 from factories import (
     EXPERIENCE_ID,
@@ -26,13 +27,16 @@ from factories import (
     started,
 )
 
+from fanfare_rx.journey.core import routing
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce
+from fanfare_rx.journey.core.messages import RouteResolved, RoutingStarted
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     EventAudience,
     EventKind,
     EventSeverity,
     JourneyAction,
+    JourneySnapshot,
     JourneyStage,
     RequirementType,
     SequenceStage,
@@ -355,3 +359,43 @@ def test_routed_with_a_rejected_code_on_the_offers_asks_again_optionally() -> No
     assert (requirement.type, requirement.required, requirement.reason) == (
         RT.ACCESS_CODE, False, "ACCESS_CODE_INVALID")
     assert snap.available_actions.journey == (JA.PROVIDE_ACCESS_CODE, JA.SKIP_ACCESS_CODE)
+
+
+# --------------------------------------------------------------------------------------------
+# entering -> routing: the effect asks the route's own handler (one answer, not a second table)
+
+
+def _members_only_queue() -> wire.Experience:
+    seq = sequence("queue")
+    return experience(attrs.evolve(seq, queues=tuple(attrs.evolve(q, supports_guest=False)
+                                                     for q in seq.queues)))
+
+
+ANSWERS: list[Any] = [
+    pytest.param(started(), route(routed()), True, id="routed"),
+    pytest.param(started(), route(no_access()), True, id="no_access"),
+    pytest.param(started(), route(gated(bot_check_gate())), True, id="bot-check-gate"),
+    pytest.param(started(), route(gated(auth_gate())), False, id="auth-gate"),
+    pytest.param(started(), route(gated(access_code_gate())), False, id="code-gate"),
+    pytest.param(started(), route(routed(offers=[offer("vip", access_code_gate())])), False,
+                 id="optional-code"),
+    pytest.param(started(access_code="NOPE"), route(routed(offers=[offer("vip", access_code_gate())])),
+                 True, id="optional-code-tried"),
+    pytest.param(started(), RouteResolved(at=T0, result=routed(), experience=_members_only_queue(),
+                                          guest=True), False, id="guest-on-members-only"),
+    pytest.param(snapshot_at("queue"), route(routed()), False, id="not-entering"),
+]
+
+
+@pytest.mark.parametrize(("snap", "answer", "through"), ANSWERS)
+def test_an_answer_passes_through_routing_where_the_fold_takes_it(
+        snap: JourneySnapshot, answer: RouteResolved, through: bool) -> None:
+    """``passes_through_routing`` and the fold give one answer: the effect sends
+    ``RoutingStarted`` exactly for the answers the reducer leaves in routing or routed."""
+    assert routing.passes_through_routing(snap, answer) is through
+    folded = reduce(snap, answer).journey_stage
+    assert through is (snap.journey_stage is JS.ENTERING and folded in (JS.ROUTED, JS.ROUTING))
+    if through:  # and the journey the effect drives passes through routing to the same stage
+        via = fold(snap, RoutingStarted(at=answer.at), answer)
+        assert reduce(snap, RoutingStarted(at=answer.at)).journey_stage is JS.ROUTING
+        assert via.journey_stage is folded

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import attrs
-
 from fanfare_rx.journey.core import locate, tables
 from fanfare_rx.journey.core.journal import Draft, NewEvent, analytics, user
 from fanfare_rx.journey.core.messages import (
@@ -21,6 +19,7 @@ from fanfare_rx.journey.core.messages import (
 )
 from fanfare_rx.journey.core.shared import shared
 from fanfare_rx.journey.core.stages import ended_outcome
+from fanfare_rx.journey.core.values import evolve
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
     DistributionStatus,
@@ -46,6 +45,7 @@ __all__ = [
     "on_experience",
     "on_route",
     "on_session_lost",
+    "passes_through_routing",
     "requirement_events",
     "requirements_from_gates",
     "stage_for_requirements",
@@ -130,12 +130,12 @@ _ROUTING_ACTIONS: Mapping[
     JourneyAction.AUTHENTICATE: (RequirementType.AUTHENTICATION, lambda ctx, _: ctx, "Signed in"),
     JourneyAction.PROVIDE_ACCESS_CODE: (
         RequirementType.ACCESS_CODE,
-        lambda ctx, code: attrs.evolve(ctx, access_code=code, access_code_skipped=False),
+        lambda ctx, code: evolve(ctx, access_code=code, access_code_skipped=False),
         None,
     ),
     JourneyAction.SKIP_ACCESS_CODE: (
         RequirementType.ACCESS_CODE,
-        lambda ctx, _: attrs.evolve(ctx, access_code=None, access_code_skipped=True),
+        lambda ctx, _: evolve(ctx, access_code=None, access_code_skipped=True),
         None,
     ),
     JourneyAction.REQUEST_REROUTE: (None, lambda ctx, _: ctx, None),
@@ -148,11 +148,11 @@ def on_action(snap: JourneySnapshot, msg: ActionRequested) -> Draft:
     if action is JourneyAction.START:
         access_code = msg.arg if msg.arg is not None else (None if msg.reset else ctx.access_code)
         fresh = JourneyContext(experience_id=ctx.experience_id, access_code=access_code)
-        draft = attrs.evolve(
+        draft = evolve(
             snap, journey_stage=JS.ENTERING, sequence_stage=SS.NONE, requirements=(), context=fresh
         )
         return draft, [analytics("journey_started", reset=msg.reset)]
-    ctx = attrs.evolve(ctx, last_error=None)
+    ctx = evolve(ctx, last_error=None)
     events: list[NewEvent] = []
     stage = snap.journey_stage
     requirements = snap.requirements
@@ -166,7 +166,7 @@ def on_action(snap: JourneySnapshot, msg: ActionRequested) -> Draft:
         if said is not None:
             events.append(user(EventKind.REQUIREMENT, EventSeverity.SUCCESS, said,
                                requirement=str(resolves)))
-    return attrs.evolve(snap, journey_stage=stage, requirements=requirements, context=ctx), events
+    return evolve(snap, journey_stage=stage, requirements=requirements, context=ctx), events
 
 
 def offers_from_wire(offers: Sequence[wire.OfferGated]) -> tuple[Offer, ...]:
@@ -226,7 +226,7 @@ def left_sequence(ctx: JourneyContext) -> JourneyContext:
     """The context once the journey no longer stands in a sequence's distribution (gated or
     no access): the participation, its grant and its live numbers go; the sequence id stays so
     that a later route can say whether it moved the consumer."""
-    return attrs.evolve(
+    return evolve(
         ctx, distribution=None, participation=None, position=None, estimated_wait_seconds=None,
         current_bid=None, highest_bid=None, admittance_token=None, admittance_expires_at=None,
         outcome=None, waitlist_entered_at=None,
@@ -251,8 +251,8 @@ def _code_rejected(result: wire.RouteResult) -> bool:
 
 def _rejected_while_routed(snap: JourneySnapshot, ctx: JourneyContext) -> Draft:
     """A code tried from a routed journey matched nothing: everything stays as it was."""
-    ctx = attrs.evolve(ctx, access_code=None, offers=snap.context.offers)
-    draft = attrs.evolve(snap, journey_stage=JS.ROUTED, context=ctx)
+    ctx = evolve(ctx, access_code=None, offers=snap.context.offers)
+    draft = evolve(snap, journey_stage=JS.ROUTED, context=ctx)
     event = user(EventKind.REQUIREMENT, EventSeverity.WARNING, "Access code rejected",
                  requirement=RequirementType.ACCESS_CODE.value, required=False,
                  reason=wire.ReasonCode.ACCESS_CODE_INVALID.value,
@@ -273,26 +273,26 @@ def _no_access(
         # A journey that asks to sign in again (lost session) keeps asking: the answer says
         # nothing of the session, and "routed" never lists a requirement.
         lost = snap.journey_stage is JS.NEEDS_AUTH
-        draft = attrs.evolve(snap, journey_stage=JS.NEEDS_AUTH if lost else JS.ROUTED,
+        draft = evolve(snap, journey_stage=JS.NEEDS_AUTH if lost else JS.ROUTED,
                              requirements=snap.requirements if lost else (),
                              context=snap.context)
         return draft, [user(EventKind.INFO, EventSeverity.WARNING, "No other sequence is available",
                             code="NO_SEQUENCE_AVAILABLE", reasons=reasons)]
     if probe and snap.context.distribution is not None:
         # The sequence the journey stood in is gone (closed) before any entry: it ended.
-        distribution = attrs.evolve(snap.context.distribution, status=DS.CLOSED)
-        ended = attrs.evolve(left_sequence(ctx), distribution=distribution,
+        distribution = evolve(snap.context.distribution, status=DS.CLOSED)
+        ended = evolve(left_sequence(ctx), distribution=distribution,
                              outcome=ended_outcome(SS.ENDED, None, distribution.status))
-        draft = attrs.evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.ENDED,
+        draft = evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.ENDED,
                              requirements=(), context=ended)
         return draft, [user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.WARNING,
                             "The distribution has closed", code="DISTRIBUTION_CLOSED",
                             reasons=reasons, details=details)]
     if _still_no_access(snap, reasons, details):
         return snap, []  # a poll finds what the journey already said: nothing new
-    draft = attrs.evolve(
+    draft = evolve(
         snap, journey_stage=JS.ROUTING, sequence_stage=SS.NONE, requirements=(),
-        context=attrs.evolve(left_sequence(ctx), last_error=NO_SEQUENCE_AVAILABLE, offers=()),
+        context=evolve(left_sequence(ctx), last_error=NO_SEQUENCE_AVAILABLE, offers=()),
     )
     said = f"No sequence is available: {'; '.join(details)}" if details else "No sequence is available"
     event = user(EventKind.ERROR, EventSeverity.ERROR, said,
@@ -343,7 +343,7 @@ def same_sequence(snap: JourneySnapshot, sequence_id: str) -> bool:
 
 def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     """``POST /experiences/{id}/route`` answered."""
-    result, ctx = msg.result, attrs.evolve(snap.context, experience_name=msg.experience.name, last_error=None)
+    result, ctx = msg.result, evolve(snap.context, experience_name=msg.experience.name, last_error=None)
     was_routed = snap.context.distribution is not None
     if not msg.follow:
         probed = _probe(snap, msg, ctx)
@@ -360,27 +360,27 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
             for r in requirements
         )
         if invalid_code:  # a rejected code is never kept
-            ctx = attrs.evolve(ctx, access_code=None)
+            ctx = evolve(ctx, access_code=None)
         events = requirement_events(snap.requirements, requirements)
         events.append(analytics("journey_gated", gates=[r.type.value for r in requirements]))
         if snap.context.distribution is not None and snap.sequence_stage in _HOLDING:
             # The server still holds the entry: the gate is for the sequence asked for, and the
             # held place stays followed (stage, participation, position) until the server says
             # otherwise.
-            draft = attrs.evolve(snap, journey_stage=stage_for_requirements(requirements),
-                                 requirements=requirements, context=attrs.evolve(ctx, offers=()))
+            draft = evolve(snap, journey_stage=stage_for_requirements(requirements),
+                                 requirements=requirements, context=evolve(ctx, offers=()))
             return draft, events
-        draft = attrs.evolve(
+        draft = evolve(
             snap, journey_stage=stage_for_requirements(requirements), sequence_stage=SS.NONE,
             requirements=requirements,
-            context=attrs.evolve(left_sequence(ctx), offers=()),
+            context=evolve(left_sequence(ctx), offers=()),
         )
         return draft, events
     offers = offers_from_wire(result.offers)
     code_offers = [o for o in offers if _code_only(o)]
     code_rejected = _code_rejected(result)
     if code_rejected:  # the code matched no sequence: never kept, asked again
-        ctx = attrs.evolve(ctx, access_code=None)
+        ctx = evolve(ctx, access_code=None)
     ask = code_rejected or (ctx.access_code is None and not ctx.access_code_skipped)
     if code_offers and ask and msg.follow:
         # An optional access code: the consumer chooses to provide one or skip.
@@ -391,9 +391,9 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
             reason=reason.value,
             metadata={"offers": [o.sequence_id for o in code_offers]},
         )
-        draft = attrs.evolve(
+        draft = evolve(
             snap, journey_stage=JS.NEEDS_ACCESS_CODE, requirements=(requirement,),
-            context=attrs.evolve(ctx, offers=offers),
+            context=evolve(ctx, offers=offers),
         )
         return draft, requirement_events(snap.requirements, (requirement,))
     sequence = result.selected.sequence
@@ -402,7 +402,7 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
     if distribution is None and same_sequence(snap, sequence.id):
         distribution = snap.context.distribution  # located before (e.g. through /consumers/me)
         if distribution is not None and status is not None:
-            distribution = shared(attrs.evolve(distribution, status=status))
+            distribution = shared(evolve(distribution, status=status))
     events = _reroute_event(snap, sequence)
     if distribution is None and not (snap.journey_stage is JS.ROUTED
                                      and snap.context.sequence_id == sequence.id
@@ -420,28 +420,48 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
         return snap, []  # a refresh never trades a held entry for another distribution
     if same and distribution is not None and snap.context.distribution is not None:
         # Keep what the journey learnt of this distribution (e.g. a waitlist id from resume).
-        distribution = attrs.evolve(
+        distribution = evolve(
             distribution, waitlist_id=distribution.waitlist_id or snap.context.distribution.waitlist_id
         )
-    ctx = attrs.evolve(
+    ctx = evolve(
         ctx, sequence_id=sequence.id, sequence_name=sequence.name,
         sequence_priority=sequence.priority, offers=offers, distribution=distribution,
     )
     stage = snap.sequence_stage if same else SS.NONE
     if not same:
-        ctx = attrs.evolve(left_sequence(ctx), distribution=distribution)
+        ctx = evolve(left_sequence(ctx), distribution=distribution)
     stage = stage_from_distribution(stage, ctx)
     if stage in (SS.ACTIVE_ENTERABLE, SS.ENDED):
-        ctx = attrs.evolve(ctx, waitlist_entered_at=None)
+        ctx = evolve(ctx, waitlist_entered_at=None)
     if (outcome := ended_outcome(stage, ctx.outcome, status)) != ctx.outcome:
-        ctx = attrs.evolve(ctx, outcome=outcome)
+        ctx = evolve(ctx, outcome=outcome)
     if msg.guest and stage is SS.ACTIVE_ENTERABLE and distribution is not None \
             and distribution.supports_guest is False:
         return _sign_in_first(snap, stage, ctx, events)
-    draft = attrs.evolve(
+    draft = evolve(
         snap, journey_stage=JS.ROUTED, sequence_stage=stage, requirements=(), context=ctx
     )
     return draft, events
+
+
+#: Where a route answer leaves a journey it does not stop for a requirement.
+_ROUTES = frozenset({JS.ROUTED, JS.ROUTING})
+
+
+def passes_through_routing(snap: JourneySnapshot, msg: RouteResolved) -> bool:
+    """Whether an entering journey shows ``routing`` before this answer to ``start()`` (the
+    docs' stage list: ``entering → routing → routed``, or ``routing`` itself for ``no_access``);
+    an answer that stops it for a requirement (a gate, an optional access code, a sign-in)
+    goes straight to that stage. Answered by :func:`on_route` itself, the answer's one handler,
+    without the fold's bookkeeping (events, revision, available actions), which cannot change
+    the stage::
+
+        entering --routed answer-->  routing, routed      (True: RoutingStarted first)
+        entering --gated answer-->   needs_access_code    (False)
+
+    Usage: ``if passes_through_routing(snap, answer): send(RoutingStarted(at=answer.at))``
+    """
+    return snap.journey_stage is JS.ENTERING and on_route(snap, msg)[0].journey_stage in _ROUTES
 
 
 def _sign_in_first(snap: JourneySnapshot, stage: SequenceStage, ctx: JourneyContext,
@@ -451,7 +471,7 @@ def _sign_in_first(snap: JourneySnapshot, stage: SequenceStage, ctx: JourneyCont
     requirement = Requirement(type=RequirementType.AUTHENTICATION, required=True,
                               reason=wire.ReasonCode.AUTH_REQUIRED.value,
                               metadata={"status": "required", "guests": False})
-    draft = attrs.evolve(snap, journey_stage=JS.NEEDS_AUTH, sequence_stage=stage,
+    draft = evolve(snap, journey_stage=JS.NEEDS_AUTH, sequence_stage=stage,
                          requirements=(requirement,), context=ctx)
     return draft, [*events, *requirement_events(snap.requirements, (requirement,))]
 
@@ -476,16 +496,16 @@ def on_experience(snap: JourneySnapshot, msg: ExperienceLoaded) -> Draft:
     """``GET /experiences/{id}`` answered: the name, the routed sequence's name and priority
     (a resumed journey learns them here, so a later reroute knows its direction) and the
     current distribution's times."""
-    ctx = attrs.evolve(snap.context, experience_name=msg.experience.name)
+    ctx = evolve(snap.context, experience_name=msg.experience.name)
     sequence = locate.find_sequence(msg.experience, ctx.sequence_id) if ctx.sequence_id else None
     if sequence is not None:
-        ctx = attrs.evolve(ctx, sequence_name=sequence.name, sequence_priority=sequence.priority)
+        ctx = evolve(ctx, sequence_name=sequence.name, sequence_priority=sequence.priority)
     current = ctx.distribution
     if current is not None and ctx.sequence_id is not None:
         fresh = locate.distribution_for(msg.experience, ctx.sequence_id, current.status, msg.at)
         if fresh is not None and fresh.id == current.id:
-            ctx = attrs.evolve(ctx, distribution=fresh)
-    return attrs.evolve(snap, context=ctx), []
+            ctx = evolve(ctx, distribution=fresh)
+    return evolve(snap, context=ctx), []
 
 
 def on_session_lost(snap: JourneySnapshot, msg: SessionLost) -> Draft:
@@ -495,9 +515,9 @@ def on_session_lost(snap: JourneySnapshot, msg: SessionLost) -> Draft:
     requirement = Requirement(type=RequirementType.AUTHENTICATION, required=True,
                               reason=msg.code, metadata={"status": "session_lost"})
     others = _without(snap.requirements, RequirementType.AUTHENTICATION)
-    draft = attrs.evolve(snap, journey_stage=JourneyStage.NEEDS_AUTH,
+    draft = evolve(snap, journey_stage=JourneyStage.NEEDS_AUTH,
                          requirements=(requirement, *others),
-                         context=attrs.evolve(snap.context, last_error=msg.code))
+                         context=evolve(snap.context, last_error=msg.code))
     event = user(EventKind.ERROR, EventSeverity.ERROR, msg.message, code=msg.code,
                  action="session", status=401, retryable=False)
     return draft, [event, *requirement_events(snap.requirements, (requirement,))]
