@@ -41,29 +41,28 @@ def _copier(cls: type) -> _Copy | None:
     if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
 
         def copy_one(value: Any, changes: dict[str, Any]) -> Any:
-            args = [read(value)]
-            for name, new in changes.items():
-                args[_place(cls, place, name)] = new
-            return cls(*args)
+            return cls(*_changed([read(value)], place, changes, cls))
 
         return copy_one
 
     def copy(value: Any, changes: dict[str, Any]) -> Any:
-        args = list(read(value))
-        for name, new in changes.items():
-            args[_place(cls, place, name)] = new
-        return cls(*args)
+        return cls(*_changed(list(read(value)), place, changes, cls))
 
     return copy
 
 
-def _place(cls: type, place: dict[str, int], name: str) -> int:
+def _changed(args: list[Any], place: dict[str, int], changes: dict[str, Any],
+             cls: type) -> list[Any]:
+    """``args`` (every field's value, in order) with ``changes`` put in their places."""
+    name = ""
     try:
-        return place[name]
+        for name, new in changes.items():
+            args[place[name]] = new
     except KeyError:  # as the constructor would say it
         raise TypeError(
             f"{cls.__qualname__}.__init__() got an unexpected keyword argument {name!r}"
         ) from None
+    return args
 
 
 def _evolve(inst: T, /, **changes: Any) -> T:
