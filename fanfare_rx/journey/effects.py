@@ -183,7 +183,7 @@ def _with_projection(
         return items(None)
     sequence_id = result.selected.sequence.id
     sequence = locate.find_sequence(experience, sequence_id)
-    if sequence is not None and locate.summaries(sequence):
+    if sequence is not None and locate.lists_distributions(sequence):
         return items(None)
     context = ctx.snapshot().context
     if context.sequence_id == sequence_id and context.distribution is not None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import attrs
 import pytest
+from factories import sequence
 
-from fanfare_rx.journey.core import stages
+from fanfare_rx.journey.core import locate, stages
 from fanfare_rx.journey.core.routing import left_sequence
 from fanfare_rx.models import wire
 from fanfare_rx.models.journey import (
@@ -53,3 +54,15 @@ def test_leaving_a_sequence_resets_every_participation_field_and_keeps_the_seque
     assert left.sequence_id == "seq-1" and left.experience_id == "exp"
     fresh = JourneyContext(experience_id="exp", sequence_id="seq-1")
     assert attrs.evolve(left, offers=fresh.offers) == fresh
+
+
+@pytest.mark.parametrize("kind", ["queue", "draw", "auction", "timed_release", "none"])
+def test_whether_a_sequence_lists_distributions_is_whether_it_has_summaries(kind: str) -> None:
+    """The effect's question (ask ``/consumers/me``?) and the reducer's summaries agree."""
+    if kind == "none":  # a gen C sequence whose timed release the experience does not list
+        listed = sequence("timed_release")
+        listed = attrs.evolve(listed, timed_releases=())
+    else:
+        listed = sequence(kind)
+    assert locate.lists_distributions(listed) is bool(locate.summaries(listed))
+    assert locate.lists_distributions(listed) is (kind != "none")

@@ -19,6 +19,7 @@ __all__ = [
     "distribution_for",
     "find_sequence",
     "from_projection",
+    "lists_distributions",
     "ms",
     "summaries",
     "timing_status",
@@ -83,6 +84,15 @@ def summaries(sequence: wire.Sequence) -> list[DistributionSummary]:
                 supports_guest=terms.supports_guest,
             ))
     return found
+
+
+def lists_distributions(sequence: wire.Sequence) -> bool:
+    """Whether the experience lists any distribution of ``sequence`` (what :func:`summaries`
+    would find something in, without making the summaries).
+
+    Usage: ``if not lists_distributions(sequence): ...  # ask /consumers/me``
+    """
+    return any(spec.listed(sequence) for spec in registry.registered())
 
 
 def from_projection(d: wire.DistributionProjection) -> DistributionSummary:
