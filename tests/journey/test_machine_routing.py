@@ -368,7 +368,7 @@ def test_routed_with_a_rejected_code_on_the_offers_asks_again_optionally() -> No
 def _members_only_queue() -> wire.Experience:
     seq = sequence("queue")
     return experience(attrs.evolve(seq, queues=tuple(attrs.evolve(q, supports_guest=False)
-                                                     for q in seq.queues)))
+                                                     for q in seq.queues or ())))
 
 
 ANSWERS: list[Any] = [
