@@ -1,5 +1,5 @@
 """How the pure core makes a changed copy of a frozen value: :func:`evolve`, ``attrs.evolve``
-with the copying done once per class instead of once per field.
+with how to copy worked out once per class instead of on every copy.
 
 Each fold step copies the journey's context (23 fields) and snapshot a few times; through
 ``attrs.evolve`` each copy reads the class's fields and builds a keyword dict of every field
@@ -36,33 +36,22 @@ def _copier(cls: type) -> _Copy | None:
     if not fields or not all(f.init and f.alias == f.name and not f.kw_only for f in fields):
         return None
     names = tuple(f.name for f in fields)
-    read = operator.attrgetter(*names)
+    get = operator.attrgetter(*names)  # of one name: the value itself, not a tuple of it
+    read: Callable[[Any], tuple[Any, ...]] = (
+        get if len(names) > 1 else lambda value: (get(value),))
     place = {name: index for index, name in enumerate(names)}
-    if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
-
-        def copy_one(value: Any, changes: dict[str, Any]) -> Any:
-            return cls(*_changed([read(value)], place, changes, cls))
-
-        return copy_one
 
     def copy(value: Any, changes: dict[str, Any]) -> Any:
-        return cls(*_changed(list(read(value)), place, changes, cls))
+        args = list(read(value))
+        try:
+            for name, new in changes.items():
+                args[place[name]] = new
+        except KeyError as unknown:  # as the constructor would say it
+            raise TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword "
+                            f"argument {unknown.args[0]!r}") from None
+        return cls(*args)
 
     return copy
-
-
-def _changed(args: list[Any], place: dict[str, int], changes: dict[str, Any],
-             cls: type) -> list[Any]:
-    """``args`` (every field's value, in order) with ``changes`` put in their places."""
-    name = ""
-    try:
-        for name, new in changes.items():
-            args[place[name]] = new
-    except KeyError:  # as the constructor would say it
-        raise TypeError(
-            f"{cls.__qualname__}.__init__() got an unexpected keyword argument {name!r}"
-        ) from None
-    return args
 
 
 def _evolve(inst: T, /, **changes: Any) -> T:
