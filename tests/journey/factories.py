@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
 from fanfare_rx.journey.core.machine import initial_snapshot, reduce
 from fanfare_rx.journey.core.messages import (
     ActionFailed,
@@ -170,6 +172,18 @@ def experience(*sequences: wire.Sequence, name: str = "Drop") -> wire.Experience
         id=EXPERIENCE_ID, name=name, time_zone="UTC", currency_code="USD",
         sequences=sequences or (sequence(),),
     )
+
+
+def members_only(kind: str) -> wire.Experience:
+    """An experience whose one sequence's distributions of ``kind`` take no guests.
+
+    Usage: ``RouteResolved(at=T0, result=routed(), experience=members_only("queue"), guest=True)``
+    """
+    seq = sequence(kind)
+    items = {"queue": "queues", "draw": "draws", "auction": "auctions",
+             "timed_release": "timed_releases"}[kind]
+    only: Any = tuple(attrs.evolve(item, supports_guest=False) for item in getattr(seq, items))
+    return experience(attrs.evolve(seq, **{items: only}))
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import pytest
 from factories import (
     EXPERIENCE_ID,
@@ -18,6 +17,7 @@ from factories import (
     failed,
     fold,
     gated,
+    members_only,
     no_access,
     offer,
     route,
@@ -365,12 +365,6 @@ def test_routed_with_a_rejected_code_on_the_offers_asks_again_optionally() -> No
 # entering -> routing: the effect asks the route's own handler (one answer, not a second table)
 
 
-def _members_only_queue() -> wire.Experience:
-    seq = sequence("queue")
-    return experience(attrs.evolve(seq, queues=tuple(attrs.evolve(q, supports_guest=False)
-                                                     for q in seq.queues or ())))
-
-
 ANSWERS: list[Any] = [
     pytest.param(started(), route(routed()), True, id="routed"),
     pytest.param(started(), route(no_access()), True, id="no_access"),
@@ -381,7 +375,7 @@ ANSWERS: list[Any] = [
                  id="optional-code"),
     pytest.param(started(access_code="NOPE"), route(routed(offers=[offer("vip", access_code_gate())])),
                  True, id="optional-code-tried"),
-    pytest.param(started(), RouteResolved(at=T0, result=routed(), experience=_members_only_queue(),
+    pytest.param(started(), RouteResolved(at=T0, result=routed(), experience=members_only("queue"),
                                           guest=True), False, id="guest-on-members-only"),
     pytest.param(snapshot_at("queue"), route(routed()), False, id="not-entering"),
 ]

@@ -6,7 +6,6 @@ distribution, dead buttons, an order-limit refusal, an upgrade while holding an 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import attrs
 import pytest
@@ -18,6 +17,7 @@ from factories import (
     experience,
     fold,
     granted_state,
+    members_only,
     route,
     routed,
     sequence,
@@ -183,17 +183,9 @@ def test_a_lapsed_grant_offers_reentry_in_both_models_and_reports_journey_ended(
 # --- defect 3: a guest on a distribution that takes no guests --------------------------------
 
 
-def _members_only(kind: str) -> wire.Experience:
-    seq = sequence(kind)
-    items = {"queue": "queues", "draw": "draws", "auction": "auctions",
-             "timed_release": "timed_releases"}[kind]
-    only: Any = tuple(attrs.evolve(item, supports_guest=False) for item in getattr(seq, items))
-    return experience(attrs.evolve(seq, **{items: only}))
-
-
 @pytest.mark.parametrize("kind", ["queue", "draw", "auction", "timed_release"])
 def test_a_guest_routed_to_a_members_only_distribution_is_asked_to_sign_in_first(kind: str) -> None:
-    exp = _members_only(kind)
+    exp = members_only(kind)
     snap = fold(started(), RouteResolved(at=T0 + 1, result=routed(), experience=exp, guest=True))
     assert snap.journey_stage is JourneyStage.NEEDS_AUTH
     assert [(r.type, r.required) for r in snap.requirements] == [(RequirementType.AUTHENTICATION, True)]
