@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 from redis import asyncio as aioredis
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import RedisError
 
 from fanfare_rx.client.storage import (
     DEFAULT_LOCK_TIMEOUT,
@@ -55,12 +55,37 @@ _log = logging.getLogger("fanfare_rx.client.storage")
 @contextlib.contextmanager
 def _typed(operation: str) -> Iterator[None]:
     """Redis failures as :class:`StorageError`: the message names the operation and the kind
-    of failure, never the server's address or credentials (redis-py's messages do)."""
+    of failure, never the server's address or credentials (redis-py's messages do).
+
+    A cancel of the running task that redis-py did not deliver is raised again at the end of
+    the block: cancelled while it reads an answer or hands a connection back, redis-py may
+    return normally or raise a connection or lock error instead (redis-py issues 2028 and
+    2551), and a lease or watch told to stop would then go on forever, holding the section
+    and whoever waits for it."""
+    task = asyncio.current_task()
+    asked = 0 if task is None else task.cancelling()
     try:
         yield
     except (RedisError, OSError) as exc:
+        if task is not None and task.cancelling() > asked:
+            raise asyncio.CancelledError from exc
         raise StorageError(f"the session store could not {operation} "
                            f"({type(exc).__name__})") from exc
+    if task is not None and task.cancelling() > asked:
+        raise asyncio.CancelledError
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    """Cancel ``task`` and wait until it ended. Its own cancellation is not raised here; a
+    cancel of the task that waits still is (once ``task`` ended)."""
+    task.cancel()
+    waiting = asyncio.current_task()
+    asked = 0 if waiting is None else waiting.cancelling()
+    try:
+        await task
+    except asyncio.CancelledError:
+        if waiting is not None and waiting.cancelling() > asked:
+            raise
 
 
 def _owner() -> str:
@@ -241,8 +266,14 @@ class RedisStorage:
         """
         lock = self.client.lock(self.lock_key(organization_id), timeout=self.lock_expiry,
                                 blocking_timeout=self.lock_timeout, sleep=0.02)
-        with _typed("take the session lock"):
-            acquired = await lock.acquire(token=f"{self.owner}:{uuid.uuid4().hex}")
+        try:
+            with _typed("take the session lock"):
+                acquired = await lock.acquire(token=f"{self.owner}:{uuid.uuid4().hex}")
+        except asyncio.CancelledError:
+            # Cancelled as the lock was taken: it may be ours, so give it back at once.
+            with contextlib.suppress(StorageError), _typed("release the session lock"):
+                await lock.release()
+            raise
         if not acquired:
             holder = await self._safe_owner(organization_id)
             raise StorageLockTimeout(
@@ -252,17 +283,20 @@ class RedisStorage:
         try:
             yield
         finally:
-            lease.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await lease
-            # Expired meanwhile, or Redis away: the lock frees itself.
-            with contextlib.suppress(LockError, RedisError, OSError):
-                await lock.release()
+            try:
+                await _stop(lease)
+            finally:
+                # Expired meanwhile, or Redis away: the lock frees itself.
+                with contextlib.suppress(StorageError), _typed("release the session lock"):
+                    await lock.release()
 
     async def _renew(self, lock: Any) -> None:
+        """Renew the lock every third of its expiry until cancelled (a cancel redis-py kept
+        to itself is raised again by ``_typed``: the section's exit awaits this task)."""
         while True:
             await asyncio.sleep(self.lock_expiry / 3)
-            with contextlib.suppress(LockError, RedisError, OSError):
+            # Expired meanwhile, or Redis away: the section goes on, the lock frees itself.
+            with contextlib.suppress(StorageError), _typed("renew the session lock"):
                 await lock.reacquire()
 
     async def lock_owner(self, organization_id: str) -> str | None:
@@ -309,9 +343,7 @@ class RedisStorage:
     async def _stop_watch(self) -> None:
         watch, self._watch = self._watch, None
         if watch is not None:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
+            await _stop(watch)
 
     def _watch_ttl(self) -> int:
         return max(30, int((self.watch_interval or 0) * 10))
@@ -325,10 +357,11 @@ class RedisStorage:
         while self._followers:
             await asyncio.sleep(self.watch_interval)
             try:
-                kept = bool(await self.client.expire(key, self._watch_ttl()))
-                if not kept:
-                    await self.client.set(key, self.owner, ex=self._watch_ttl())
-            except (RedisError, OSError):
+                with _typed("check the watch mark"):
+                    kept = bool(await self.client.expire(key, self._watch_ttl()))
+                    if not kept:
+                        await self.client.set(key, self.owner, ex=self._watch_ttl())
+            except StorageError:
                 away = True
                 continue
             if away or not kept:
