@@ -204,7 +204,7 @@ def _ended(snap: JourneySnapshot, ctx: JourneyContext, outcome: str, status: DS 
     if distribution is not None and status is not None:
         distribution = shared(evolve(distribution, status=status))
     ctx = evolve(ctx, distribution=distribution, outcome=outcome, participation=None,
-                       admittance_token=None, waitlist_entered_at=None)
+                 admittance_token=None, waitlist_entered_at=None)
     return evolve(snap, sequence_stage=SS.ENDED, context=ctx)
 
 

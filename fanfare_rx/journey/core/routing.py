@@ -274,17 +274,17 @@ def _no_access(
         # nothing of the session, and "routed" never lists a requirement.
         lost = snap.journey_stage is JS.NEEDS_AUTH
         draft = evolve(snap, journey_stage=JS.NEEDS_AUTH if lost else JS.ROUTED,
-                             requirements=snap.requirements if lost else (),
-                             context=snap.context)
+                       requirements=snap.requirements if lost else (),
+                       context=snap.context)
         return draft, [user(EventKind.INFO, EventSeverity.WARNING, "No other sequence is available",
                             code="NO_SEQUENCE_AVAILABLE", reasons=reasons)]
     if probe and snap.context.distribution is not None:
         # The sequence the journey stood in is gone (closed) before any entry: it ended.
         distribution = evolve(snap.context.distribution, status=DS.CLOSED)
         ended = evolve(left_sequence(ctx), distribution=distribution,
-                             outcome=ended_outcome(SS.ENDED, None, distribution.status))
+                       outcome=ended_outcome(SS.ENDED, None, distribution.status))
         draft = evolve(snap, journey_stage=JS.ROUTED, sequence_stage=SS.ENDED,
-                             requirements=(), context=ended)
+                       requirements=(), context=ended)
         return draft, [user(EventKind.DISTRIBUTION_CHANGE, EventSeverity.WARNING,
                             "The distribution has closed", code="DISTRIBUTION_CLOSED",
                             reasons=reasons, details=details)]
@@ -368,7 +368,7 @@ def on_route(snap: JourneySnapshot, msg: RouteResolved) -> Draft:
             # held place stays followed (stage, participation, position) until the server says
             # otherwise.
             draft = evolve(snap, journey_stage=stage_for_requirements(requirements),
-                                 requirements=requirements, context=evolve(ctx, offers=()))
+                           requirements=requirements, context=evolve(ctx, offers=()))
             return draft, events
         draft = evolve(
             snap, journey_stage=stage_for_requirements(requirements), sequence_stage=SS.NONE,
@@ -472,7 +472,7 @@ def _sign_in_first(snap: JourneySnapshot, stage: SequenceStage, ctx: JourneyCont
                               reason=wire.ReasonCode.AUTH_REQUIRED.value,
                               metadata={"status": "required", "guests": False})
     draft = evolve(snap, journey_stage=JS.NEEDS_AUTH, sequence_stage=stage,
-                         requirements=(requirement,), context=ctx)
+                   requirements=(requirement,), context=ctx)
     return draft, [*events, *requirement_events(snap.requirements, (requirement,))]
 
 
@@ -516,8 +516,8 @@ def on_session_lost(snap: JourneySnapshot, msg: SessionLost) -> Draft:
                               reason=msg.code, metadata={"status": "session_lost"})
     others = _without(snap.requirements, RequirementType.AUTHENTICATION)
     draft = evolve(snap, journey_stage=JourneyStage.NEEDS_AUTH,
-                         requirements=(requirement, *others),
-                         context=evolve(snap.context, last_error=msg.code))
+                   requirements=(requirement, *others),
+                   context=evolve(snap.context, last_error=msg.code))
     event = user(EventKind.ERROR, EventSeverity.ERROR, msg.message, code=msg.code,
                  action="session", status=401, retryable=False)
     return draft, [event, *requirement_events(snap.requirements, (requirement,))]

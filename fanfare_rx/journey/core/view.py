@@ -192,12 +192,12 @@ _Fields = Callable[[SequenceView, JourneySnapshot, Mechanism], SequenceView]
 def _scheduled(view: SequenceView, snap: JourneySnapshot, _: Mechanism) -> SequenceView:
     distribution = snap.context.distribution
     return evolve(view, starts_at=distribution.opens_at if distribution else None,
-                        waitlist=_waitlist(snap))
+                  waitlist=_waitlist(snap))
 
 
 def _granted(view: SequenceView, snap: JourneySnapshot, mechanism: Mechanism) -> SequenceView:
     return evolve(view, grant=_grant(snap, mechanism),
-                        checkout_started=snap.context.checkout_started)
+                  checkout_started=snap.context.checkout_started)
 
 
 def _ended(view: SequenceView, snap: JourneySnapshot, _: Mechanism) -> SequenceView:
