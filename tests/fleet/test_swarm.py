@@ -11,6 +11,7 @@ import pytest
 
 from fanfare_rx.cli import swarm
 from fanfare_rx.cli.commands import build_parser, main
+from fanfare_rx.sandbox.process import SandboxProcess, drop_scenario
 
 pytestmark = pytest.mark.integration
 
@@ -42,9 +43,28 @@ def test_a_swarm_on_two_ray_actors(ray_cluster: None) -> None:
     assert "admitted: 40" in text.splitlines()
 
 
+def _one_round_auction(settle_seconds: float) -> dict[str, Any]:
+    """The built-in auction experience alone, as one round that settles at ``settle_seconds``
+    (sandbox time). The built-in one opens a new round right after each settlement: a swarm
+    whose bids straddled a settlement had two rounds' winners (seen once in CI, where the
+    sandbox's clock, started first, reached a round's end just as the shoppers bid)."""
+    scenario = drop_scenario()
+    [auction] = [e for e in scenario["experiences"] if e["label"] == "auction"]
+    [sequence] = auction["sequences"]
+    sequence["distribution"].pop("roundSeconds")
+    sequence["distribution"]["settleAt"] = settle_seconds
+    scenario["experiences"] = [auction]
+    return scenario
+
+
 def test_an_auction_swarm_bids_and_says_who_won_and_who_lost() -> None:
-    status, text = run("--experience", "auction", "--shoppers", "12", "--poll-ms", "200",
-                       "--progress", "1", "--speed", "150")
+    # One round settling 6 s (real) after the sandbox started: every bid lands in it.
+    with SandboxProcess(_one_round_auction(900), speed=150) as sandbox:
+        status, text = run("--shoppers", "12", "--poll-ms", "200", "--progress", "1",
+                           "--base-url", sandbox.base_url,
+                           "--organization-id", sandbox.organization_id,
+                           "--publishable-key", sandbox.publishable_key,
+                           "--experience-id", sandbox.experiences["auction"])
     lines = text.splitlines()
     assert status == 0, text
     assert "admitted: 1" in lines  # the highest bidder
