@@ -34,7 +34,6 @@ SET_UP = ("fanfare_rx.errors", "fanfare_rx.sandbox", "fanfare_rx.testing",
 #: Files whose imports name one layer but which test another, with the reason.
 ELSEWHERE = {
     "cli/test_cli_watch.py": "runs ``fanfare-rx watch`` in a subprocess; imports the sandbox it serves",
-    "fleet/test_swarm.py": "the fleet through ``fanfare-rx swarm``, on the fleet folder's Ray",
     "testing/test_plugin_fixtures.py": "the plugin's ``fanfare`` fixture (Fanfare, for its annotation)",
     "wire/test_page_json.py": "the codec's page and view JSON, of views the journey core builds",
 }
