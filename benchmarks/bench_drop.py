@@ -146,24 +146,37 @@ class LagMonitor:
 
 class GcMonitor:
     """Time in the cyclic garbage collector per generation, from ``gc.callbacks``; explicit
-    collections made while ``paused`` is set are left out."""
+    collections made while ``paused`` is set are left out.
+
+    ``promoted`` counts the objects the middle collections moved into the oldest generation:
+    CPython starts a full collection once those promoted since the last one pass a quarter of
+    the objects that survived it, so this count, not only what each shopper keeps, sets how
+    many full collections a run makes. An object alive while a middle collection runs is
+    promoted even if it dies a moment later (a request in flight), and then counts as one
+    kept for good would."""
 
     def __init__(self) -> None:
         self.seconds = [0.0, 0.0, 0.0]
         self.collections = [0, 0, 0]
         self.long_pauses = 0
         self.longest = 0.0
+        self.promoted = 0
         self.paused = False
         self._started = 0.0
+        self._young = 0
 
     def _callback(self, phase: str, info: dict[str, int]) -> None:
         if self.paused:
             return
+        generation = info["generation"]
         if phase == "start":
+            if generation == 1:  # counted before the clock starts: not the collector's time
+                self._young = len(gc.get_objects(0)) + len(gc.get_objects(1))
             self._started = time.perf_counter()
             return
         took = time.perf_counter() - self._started
-        generation = info["generation"]
+        if generation == 1:
+            self.promoted += self._young - info["collected"]
         self.seconds[generation] += took
         self.collections[generation] += 1
         self.longest = max(self.longest, took)
@@ -446,6 +459,7 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             # the automatic full collections while joining (seconds, count); the rest came after
             "gc_full_joining": gc_joining,
             "long_pauses": gcm.long_pauses, "longest_pause": gcm.longest * 1e3,
+            "promoted": gcm.promoted / n,
             "full_collect_ms": collect_s * 1e3, "cyclic_found": cyclic,
             "tracked_idle": idle / n, "tracked_polling": busy / n,
             "rss_per_shopper": (peak - rss_before) / n}
@@ -566,6 +580,8 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
          "{:.2f}/{:.2f}/{:.2f} s".format(*bare["gc_seconds"]), ""),
         ("collections, gen 0/1/2", "{}/{}/{}".format(*lib["gc_collections"]),
          "{}/{}/{}".format(*bare["gc_collections"]), ""),
+        ("promoted to gen 2/shopper", f"{lib['promoted']:.0f}", f"{bare['promoted']:.0f}",
+         ratio(lib["promoted"], bare["promoted"])),
         ("full collections, join/after", _full_split(lib), _full_split(bare), ""),
         ("pauses > 50 ms (longest)", f"{lib['long_pauses']} ({lib['longest_pause']:.0f} ms)",
          f"{bare['long_pauses']} ({bare['longest_pause']:.0f} ms)", ""),
@@ -584,6 +600,9 @@ def table(title: str, lib: dict[str, Any], bare: dict[str, Any]) -> None:
         print(f"  {name:<28} {a:>17} {b:>17} {r:>11}".rstrip())
     print("  busy: the client's CPU time over the wall time, while joining and after.\n"
           "  own stalls: the benchmark's census and full collection, off the loop lag.\n"
+          "  promoted: objects the middle collections moved to the oldest generation, kept\n"
+          "    or in flight; once they pass a quarter of what the last full collection\n"
+          "    kept, the next full one runs.\n"
           "  found: the cyclic garbage the full collection freed.\n"
           "  * tracked objects over the count before the drop, at that moment: what each\n"
           "    shopper keeps, the requests in flight, the drop's own state per shopper and\n"
@@ -613,6 +632,7 @@ SUMMARY_ROWS: tuple[tuple[str, str, str, bool], ...] = (
     ("longest pause, ms", "longest_pause", ".0f", False),
     ("pauses over 50 ms", "long_pauses", ".0f", False),
     ("young collections", "gc_young", ".0f", True),
+    ("promoted/shopper", "promoted", ".0f", True),
     ("full gc joining, s", "gc_full_joining_s", ".1f", True),
     ("peak RSS/shopper, KiB", "rss_per_shopper", ".1f", True),
 )

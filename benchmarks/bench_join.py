@@ -224,7 +224,7 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
     return {"kind": args.kind, "shoppers": n, "errors": errors, "requests": requests / n,
             "cpu_per_join": cpu / n * 1e6, "join_rate": n / max(wall, 1e-9),
             "gc_seconds": gcm.seconds, "gc_collections": gcm.collections,
-            "kept": kept_objects, "steps": steps}
+            "kept": kept_objects, "promoted": gcm.promoted / n, "steps": steps}
 
 
 def variant(kind: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -259,6 +259,7 @@ _COLUMNS: list[_Column] = [
     ("gc/join", 7, lambda r: f"{sum(r['gc_seconds']) / r['shoppers'] * 1e6:,.0f} µs",
      lambda r: sum(r["gc_seconds"])),
     ("kept", 5, lambda r: f"{r['kept']:.1f}", lambda r: r["kept"]),
+    ("promoted", 8, lambda r: f"{r['promoted']:.0f}", lambda r: r["promoted"]),
 ]
 _STEPS_COLUMN: _Column = ("steps²", 7, lambda r: f"{_squares(r):,.0f}", _squares)
 
@@ -287,10 +288,11 @@ def table(runs: dict[str, dict[str, Any]], joining: int) -> None:
         print(f"  {name:<14}" + "".join(
             f" {ratio(of(figures), of(bare)):>{width}}"
             for _, width, _, of in columns))
-    print("  (kept: tracked objects each joined shopper keeps; the collections' ratio is\n"
-          "   generation 0's"
-          + ("; steps²: the sum of squared net allocations of the loop's\n"
-             "   steps, per join)" if journey["steps"] else ")"))
+    print("  (kept: tracked objects each joined shopper keeps; promoted: objects per join\n"
+          "   the middle collections moved to the oldest generation, kept or in flight; the\n"
+          "   collections' ratio is generation 0's"
+          + (";\n   steps²: the sum of squared net allocations of the loop's steps, per join)"
+             if journey["steps"] else ")"))
     for kind in KINDS if journey["steps"] else ():
         figures = runs[kind]
         n = figures["shoppers"]
@@ -337,6 +339,7 @@ def medians(made: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
         "gc_seconds": [median(kind, "gc_seconds", g) for g in range(3)],
         "gc_collections": [round(median(kind, "gc_collections", g)) for g in range(3)],
         "kept": median(kind, "kept"),
+        "promoted": median(kind, "promoted"),
         "steps": {},
     } for kind in KINDS}
 

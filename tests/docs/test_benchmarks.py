@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import re
 import subprocess
 import sys
@@ -103,7 +104,8 @@ def test_the_join_rounds_median_each_figure() -> None:
     def run(cpu: float, young: int, errors: int) -> dict[str, object]:
         return {"shoppers": 20, "errors": errors, "requests": 5.0, "cpu_per_join": cpu,
                 "join_rate": 1e6 / cpu, "gc_seconds": [cpu / 1e4, 0.0, 0.0],
-                "gc_collections": [young, young // 10, 0], "kept": 2.0}
+                "gc_collections": [young, young // 10, 0], "kept": 2.0,
+                "promoted": float(young)}
 
     made = [{kind: run(cpu + i, young + i, errors) for i, kind in enumerate(KINDS)}
             for cpu, young, errors in ((3000.0, 10, 0), (1000.0, 30, 1), (1100.0, 11, 2))]
@@ -111,6 +113,7 @@ def test_the_join_rounds_median_each_figure() -> None:
     assert figures["journey"]["cpu_per_join"] == 1100.0
     assert figures["bare"]["cpu_per_join"] == 1103.0
     assert figures["journey"]["gc_collections"] == [11, 1, 0]
+    assert figures["journey"]["promoted"] == 11.0
     assert figures["journey"]["gc_seconds"][0] == pytest.approx(0.11)
     assert figures["api"]["errors"] == 3
     assert figures["start"]["steps"] == {}
@@ -261,3 +264,32 @@ def test_the_full_collections_split_into_the_join_and_after() -> None:
     assert _full_split(figures) == "15/5 in 4.5/3.7 s"
     assert _figure(figures, "gc_full_joining_s") == 4.52
     assert _figure(figures, "gc_young") == 2422
+
+
+def test_the_gc_monitor_counts_what_middle_collections_promote() -> None:
+    """``promoted``: the objects a middle collection moved to the oldest generation (what
+    CPython weighs against the last full collection's survivors to start the next one), less
+    the garbage it freed; a young or a full collection promotes nothing to it."""
+    from benchmarks.bench_drop import GcMonitor
+
+    gc.collect()
+    gc.disable()  # only the collections made here
+    try:
+        with GcMonitor() as monitor:
+            kept: list[list[object]] = [[] for _ in range(2_000)]  # 2,001 tracked lists
+            gc.collect(0)
+            gc.collect(2)
+            assert monitor.promoted == 0
+            more: list[list[object]] = [[] for _ in range(2_000)]
+            for _ in range(1_000):  # cycles: garbage the middle collection frees
+                cycle: list[object] = []
+                cycle.append(cycle)
+            del cycle
+            gc.collect(1)
+    finally:
+        gc.enable()
+    # the 2,001 lists kept since the young collection, none of the 1,000 cycles (a few
+    # objects of pytest's own may be promoted with them)
+    assert 2_001 <= monitor.promoted < 2_001 + 300, monitor.promoted
+    assert monitor.collections == [1, 1, 1]
+    assert len(kept) == len(more) == 2_000
