@@ -17,12 +17,16 @@ its own, so its garbage collector is its own:
 
 Printed per variant: client CPU per join and joins per second, requests per join (counted by
 the sandbox: 5 for each), collections per generation and the time in them, and the tracked
-objects each joined shopper keeps (a census after a full collection). With ``--steps``, a
-second batch of joins runs with the collector off and counts the net tracked allocations of
-each event-loop step (allocations minus frees: what moves generation 0's count, which starts a
-young collection past 700): the sum of their squares per join, and the kinds of step that weigh
-most. A count that swings by a lot within a step reaches the threshold sooner than the same
-allocations spread over many steps, so this sum ranks the joins as their young collections do.
+objects each joined shopper keeps (a census after a full collection), and the objects per join
+the middle collections promoted to the oldest generation. With ``--steps``, a second batch of
+joins runs with the collector off and counts the net tracked allocations of each event-loop
+step (allocations minus frees: what moves generation 0's count, which starts a young collection
+past 700): the sum of their squares per join, and the kinds of step that weigh most. A count
+that swings by a lot within a step reaches the threshold sooner than the same allocations
+spread over many steps, so this sum ranks the joins as their young collections do. A third
+batch runs with the collector on and compares what the count saw of each kind of step with
+those exact nets: the frees per join it did not see (a free made while the count is at zero is
+lost, and the next young collection comes that much sooner), and the steps that lost most.
 
 With ``--loop uvloop`` the variants run on uvloop's event loop (``--steps`` counts the
 steps of asyncio's own loop only).
@@ -137,36 +141,73 @@ def _step_kind(handle: asyncio.Handle) -> str:
 
 
 @contextmanager
-def step_census() -> Iterator[dict[str, list[int]]]:
+def step_census(collector: bool = False) -> Iterator[dict[str, list[int]]]:
     """Count the net tracked allocations of every event-loop step while inside, by kind of
-    step: ``{kind: [steps, sum of nets, sum of squared nets]}``. The collector is off meanwhile,
-    so generation 0's count moves by exactly each allocation and free of a tracked object.
+    step: ``{kind: [steps, sum of nets, sum of squared nets, steps left out]}``.
+
+    By default the collector is off meanwhile, so generation 0's count moves by exactly each
+    allocation and free of a tracked object (no step is left out). With ``collector`` it stays
+    on, a step in which a collection ran is left out (the collection resets the count), and
+    the nets are what the count saw: a free made while the count is at zero is not counted
+    (see :func:`uncounted`).
 
     Usage: ``with step_census() as steps: await joins()``
     """
-    steps: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    steps: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     original = asyncio.events.Handle._run
+    collections = [0]
+
+    def collected(phase: str, _: dict[str, int]) -> None:
+        if phase == "start":
+            collections[0] += 1
 
     def run(handle: asyncio.Handle) -> None:
         kind = _step_kind(handle)
-        before = gc.get_count()[0]
+        before, ran = gc.get_count()[0], collections[0]
         original(handle)
         net = gc.get_count()[0] - before
         figures = steps[kind]
+        if collections[0] != ran:
+            figures[3] += 1
+            return
         figures[0] += 1
         figures[1] += net
         figures[2] += net * net
 
     was_enabled = gc.isenabled()
     gc.collect()
-    gc.disable()
+    if not collector:
+        gc.disable()
+    gc.callbacks.append(collected)
     asyncio.events.Handle._run = run  # type: ignore[method-assign, assignment]
     try:
         yield steps
     finally:
         asyncio.events.Handle._run = original  # type: ignore[method-assign]
+        gc.callbacks.remove(collected)
         if was_enabled:
             gc.enable()
+
+
+def uncounted(exact: dict[str, list[int]], seen: dict[str, list[int]],
+              joins: int) -> dict[str, float]:
+    """The frees per join that generation 0's count did not see, by kind of step: the mean
+    the count saw of a kind's steps with the collector on (``seen``, from :func:`step_census`)
+    less their exact mean net with it off (``exact``), times that kind's steps per join.
+
+    The count never goes below zero, so a free made while it is at zero is lost, and the next
+    young collection comes sooner: a step that frees much and makes nothing, run just after
+    others like it (answers come in bursts), loses most of what it frees.
+
+    Usage: ``uncounted(census_off, census_on, joins=6000)["task shopper @ ..."]``
+    """
+    lost: dict[str, float] = {}
+    for kind, (steps, total, _, _) in exact.items():
+        on = seen.get(kind)
+        if not steps or on is None or not on[0]:
+            continue
+        lost[kind] = (on[1] / on[0] - total / steps) * (on[0] + on[3]) / joins
+    return lost
 
 
 # -- one variant, in a child process -----------------------------------------------------------
@@ -210,10 +251,14 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
         gc.collect()
         kept_objects = (tracked() - before) / n
         steps: dict[str, list[int]] = {}
+        seen: dict[str, list[int]] = {}
         if args.steps:
             with step_census() as census:
                 await joins(n)
             steps = dict(census)
+            with step_census(collector=True) as census:
+                await joins(n)
+            seen = dict(census)
     for fanfare in kept:
         if isinstance(fanfare, Fanfare):
             await fanfare.destroy()
@@ -224,12 +269,13 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
     return {"kind": args.kind, "shoppers": n, "errors": errors, "requests": requests / n,
             "cpu_per_join": cpu / n * 1e6, "join_rate": n / max(wall, 1e-9),
             "gc_seconds": gcm.seconds, "gc_collections": gcm.collections,
-            "kept": kept_objects, "promoted": gcm.promoted / n, "steps": steps}
+            "kept": kept_objects, "promoted": gcm.promoted / n, "steps": steps,
+            "steps_seen": seen}
 
 
 def variant(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run one variant against a fresh sandbox, in a child process; its figures."""
-    shoppers = args.shoppers * (2 if args.steps else 1) + WARM_UP
+    shoppers = args.shoppers * (3 if args.steps else 1) + WARM_UP
     sandbox = SandboxProcess(scenario(shoppers, admit_seconds=30_000), speed=1).start()
     try:
         return run_child("benchmarks.bench_join", sandbox, [
@@ -299,8 +345,13 @@ def table(runs: dict[str, dict[str, Any]], joining: int) -> None:
         print(f"\n  {_TITLES[kind]}, the heaviest steps: squared nets per join, steps per join,"
               "\n  mean net, kind of step")
         ranked = sorted(figures["steps"].items(), key=lambda item: -item[1][2])[:6]
-        for name, (count, total, squares) in ranked:
+        for name, (count, total, squares, _) in ranked:
             print(f"  {squares / n:>7,.0f} {count / n:5.2f} {total / count:+6.1f}  {_short(name)}"[:80])
+        lost = uncounted(figures["steps"], figures["steps_seen"], n)
+        print(f"  frees per join the count did not see (collector on): {sum(lost.values()):.1f};"
+              "\n  the steps that lost most, per join:")
+        for name, frees in sorted(lost.items(), key=lambda item: -item[1])[:4]:
+            print(f"  {frees:>7.1f}  {_short(name)}"[:80])
 
 
 # -- rounds ------------------------------------------------------------------------------------
@@ -340,7 +391,7 @@ def medians(made: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
         "gc_collections": [round(median(kind, "gc_collections", g)) for g in range(3)],
         "kept": median(kind, "kept"),
         "promoted": median(kind, "promoted"),
-        "steps": {},
+        "steps": {}, "steps_seen": {},
     } for kind in KINDS}
 
 

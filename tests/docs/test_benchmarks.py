@@ -293,3 +293,47 @@ def test_the_gc_monitor_counts_what_middle_collections_promote() -> None:
     assert 2_001 <= monitor.promoted < 2_001 + 300, monitor.promoted
     assert monitor.collections == [1, 1, 1]
     assert len(kept) == len(more) == 2_000
+
+
+def test_the_frees_the_count_did_not_see_are_each_kinds_seen_mean_less_the_exact_one() -> None:
+    """``uncounted``: per kind of step, (the mean net the count saw with the collector on less
+    the exact mean with it off) times the kind's steps per join, the steps with a collection
+    inside counted as steps of the kind; a kind not seen with the collector on is left out."""
+    from benchmarks.bench_join import uncounted
+
+    exact = {"ends a task": [10, -400, 16_000, 0], "makes a request": [10, 450, 20_250, 0],
+             "only off": [5, 5, 5, 0]}
+    seen = {"ends a task": [8, -80, 800, 2], "makes a request": [9, 405, 18_225, 1]}
+    lost = uncounted(exact, seen, joins=10)
+    assert lost == {"ends a task": pytest.approx(30.0), "makes a request": pytest.approx(0.0)}
+
+
+def _make_fifty(kept: list[list[object]]) -> None:
+    kept.extend([[] for _ in range(50)])
+
+
+def test_the_step_census_with_the_collector_on_leaves_out_the_steps_that_collected() -> None:
+    """With the collector on, a step in which a collection ran is counted apart (the collection
+    resets the count), the others by what the count saw; the collector is left on."""
+    from benchmarks.bench_join import step_census
+
+    kept: list[list[object]] = []
+
+    async def main() -> dict[str, list[int]]:
+        loop = asyncio.get_running_loop()
+        with step_census(collector=True) as census:
+            assert gc.isenabled()
+            for _ in range(3):
+                loop.call_soon(_make_fifty, kept)
+            loop.call_soon(gc.collect, 0)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+        return dict(census)
+
+    census = asyncio.run(main())
+    steps, nets, _, left_out = census["_make_fifty"]
+    assert steps + left_out == 3
+    assert abs(nets - 50 * steps) <= 2 * steps  # its 50 lists (the list it extends from dies)
+    assert census["collect"] == [0, 0, 0, 1]
+    assert gc.isenabled()
+    assert len(kept) == 150
