@@ -64,6 +64,7 @@ from fanfare_rx.models.actions import (
     ShopperAction,
 )
 from fanfare_rx.models.journey import (
+    DistributionSummary,
     JourneyAction,
     JourneySnapshot,
     RequirementType,
@@ -109,15 +110,27 @@ def experience_for(ctx: EffectContext, *, fresh: bool) -> Observable[wire.Experi
 
 def status_follow_up(ctx: EffectContext) -> Observable[Message]:
     """After routing: fetch the consumer's status where the sequence stage depends on it."""
+    return defer(_StatusFollowUp(ctx))
 
-    def build() -> Observable[Message]:
+
+class _StatusFollowUp:
+    """What :func:`status_follow_up` defers: the status of the routed distribution, if its
+    stage depends on one. One object, where a closure and its cell were three: the chain holds
+    it until the action's last step, and what that step frees the collector's count mostly
+    does not see (see ``docs/performance.md``, the nineteenth pass)."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: EffectContext) -> None:
+        self._ctx = ctx
+
+    def __call__(self) -> Observable[Message]:
+        ctx = self._ctx
         snap = ctx.snapshot()
         distribution = snap.context.distribution
         if distribution is None or snap.sequence_stage in _NO_STATUS_STAGES:
             return items()
         return status_messages(ctx, distribution.id, ctx.port.fetch_status(distribution))
-
-    return defer(build)
 
 
 #: Stages where the consumer has no participation status worth fetching.
@@ -125,33 +138,55 @@ _NO_STATUS_STAGES = frozenset({_Stage.NONE, _Stage.UPCOMING, _Stage.WAITLIST_ENT
 
 
 def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -> Observable[Message]:
-    def build() -> Observable[Message]:
-        snap = ctx.snapshot()
-        experience_id = snap.context.experience_id
-        code = snap.context.access_code
+    return defer(_Route(ctx, fresh_experience=fresh_experience, follow=follow))
 
-        def route_with(experience: wire.Experience) -> Observable[Message]:
-            def to_messages(result: wire.RouteResult) -> Observable[Message]:
-                checked(result, ROUTE_RESULTS, "RouteResult")
 
-                def resolved(projection: wire.JourneyProjection | None) -> Observable[Message]:
-                    answer = RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
-                                           follow=follow, projection=projection,
-                                           guest=_guest(ctx))
-                    if passes_through_routing(ctx.snapshot(), answer):
-                        return items(RoutingStarted(at=answer.at), answer)
-                    return items(answer)
+class _Route:
+    """The route of one action, as its chain runs it: called at subscription, it reads the
+    experience id and access code from the snapshot and returns the experience, then the route
+    with it (:meth:`route_with`), then the status where the stage depends on one.
 
-                return _with_projection(ctx, experience, result).pipe(flat_map(resolved))
+    One object for what the chain holds until the action's last step (a closure per step and
+    their cells were about a dozen there): the collector's count mostly does not see what that
+    step frees, so each object held to the end costs about what one kept for good does (see
+    ``docs/performance.md``, the nineteenth pass)."""
 
-            return ctx.port.route(experience_id, code).pipe(flat_map(to_messages))
+    __slots__ = ("_code", "_ctx", "_experience_id", "_follow", "_fresh_experience")
 
-        routed: Observable[Message] = experience_for(ctx, fresh=fresh_experience).pipe(
-            flat_map(route_with)
+    def __init__(self, ctx: EffectContext, *, fresh_experience: bool, follow: bool) -> None:
+        self._ctx = ctx
+        self._fresh_experience = fresh_experience
+        self._follow = follow
+        self._experience_id = ""
+        self._code: str | None = None
+
+    def __call__(self) -> Observable[Message]:
+        ctx = self._ctx
+        context = ctx.snapshot().context
+        self._experience_id, self._code = context.experience_id, context.access_code
+        routed: Observable[Message] = experience_for(ctx, fresh=self._fresh_experience).pipe(
+            flat_map(self.route_with)
         )
         return concat(routed, status_follow_up(ctx))
 
-    return defer(build)
+    def route_with(self, experience: wire.Experience) -> Observable[Message]:
+        """The route with ``experience``, then (where the experience lists no distribution for
+        the routed sequence) its projection, as the messages the fold takes."""
+        ctx, follow = self._ctx, self._follow
+
+        def to_messages(result: wire.RouteResult) -> Observable[Message]:
+            checked(result, ROUTE_RESULTS, "RouteResult")
+
+            def resolved(projection: wire.JourneyProjection | None) -> Observable[Message]:
+                answer = RouteResolved(at=ctx.now_ms(), result=result, experience=experience,
+                                       follow=follow, projection=projection, guest=_guest(ctx))
+                if passes_through_routing(ctx.snapshot(), answer):
+                    return items(RoutingStarted(at=answer.at), answer)
+                return items(answer)
+
+            return _with_projection(ctx, experience, result).pipe(flat_map(resolved))
+
+        return ctx.port.route(self._experience_id, self._code).pipe(flat_map(to_messages))
 
 
 def _guest(ctx: EffectContext) -> bool:
@@ -216,18 +251,45 @@ def _probe_route(ctx: EffectContext) -> Observable[Message]:
     return defer(build)
 
 
-def _distribution_call(
-    ctx: EffectContext, call: Callable[[JourneyEffects], Callable[..., Observable[Any]]]
-) -> Observable[Message]:
-    def build() -> Observable[Message]:
+#: Which of the port's distribution calls an effect makes (a function of the module, not a
+#: lambda made per action: the chain holds it until the action's last step).
+_PortCall = Callable[[JourneyEffects], Callable[[DistributionSummary], Observable[ConsumerState]]]
+
+
+def _distribution_call(ctx: EffectContext, call: _PortCall) -> Observable[Message]:
+    return defer(_DistributionCall(ctx, call))
+
+
+def _enter(port: JourneyEffects) -> Callable[[DistributionSummary], Observable[ConsumerState]]:
+    return port.enter
+
+
+def _leave(port: JourneyEffects) -> Callable[[DistributionSummary], Observable[ConsumerState]]:
+    return port.leave
+
+
+def _complete(port: JourneyEffects) -> Callable[[DistributionSummary], Observable[ConsumerState]]:
+    return port.complete
+
+
+class _DistributionCall:
+    """What a distribution call defers: the port's call on the journey's distribution when the
+    action runs, as status messages. One object, where a closure and its cells were four (see
+    :class:`_Route` for why that counts)."""
+
+    __slots__ = ("_call", "_ctx")
+
+    def __init__(self, ctx: EffectContext, call: _PortCall) -> None:
+        self._ctx = ctx
+        self._call = call
+
+    def __call__(self) -> Observable[Message]:
+        ctx = self._ctx
         distribution = ctx.snapshot().context.distribution
         if distribution is None:
             return fail(UsageError("the journey has no distribution"))
-        method = call(ctx.port)
-        states: Observable[ConsumerState] = method(distribution)
+        states = self._call(ctx.port)(distribution)
         return states.pipe(to_status(ctx, distribution.id))
-
-    return defer(build)
 
 
 def _waitlist_call(ctx: EffectContext, *, enter: bool) -> Observable[Message]:
@@ -285,17 +347,23 @@ def _complete_timed_release(ctx: EffectContext) -> Observable[Message]:
     distribution = ctx.snapshot().context.distribution
     if distribution is not None and not _listed(ctx.experience, distribution.id):
         return status_follow_up(ctx)
-    return _distribution_call(ctx, lambda port: port.complete)
+    return _distribution_call(ctx, _complete)
 
 
-def _follow_reroute_hint(
-    ctx: EffectContext, action: JourneyAction | SequenceAction | str
-) -> Callable[[Exception, Observable[Message]], Observable[Message]]:
+class _RerouteHint:
     """An entry refused with ``action: reroute`` (e.g. 409 ``DISTRIBUTION_ORDER_LIMIT``): the
     refusal is folded (the sequence ends ``denied``), the journey routes again as the server
-    asks, and then the call raises the refusal (a failed action raises)."""
+    asks, and then the call raises the refusal (a failed action raises). The ``catch`` handler
+    of an entry: one object, where a closure and its cells were four (see :class:`_Route`)."""
 
-    def handler(error: Exception, _: Observable[Message]) -> Observable[Message]:
+    __slots__ = ("_action", "_ctx")
+
+    def __init__(self, ctx: EffectContext, action: JourneyAction | SequenceAction | str) -> None:
+        self._ctx = ctx
+        self._action = action
+
+    def __call__(self, error: Exception, _: Observable[Message]) -> Observable[Message]:
+        ctx, action = self._ctx, self._action
         failure = failure_message(action, error, ctx.now_ms())
         if failure.hint != "reroute":
             return fail(error)
@@ -304,8 +372,6 @@ def _follow_reroute_hint(
             _route(ctx, fresh_experience=False),
             fail(FoldedFailure(error)),
         )
-
-    return handler
 
 
 #: An action's argument: the access code or bot-check token of a journey action (text), or
@@ -323,9 +389,7 @@ def _entering(action: SequenceAction) -> _Effect:
     reroute`` hint, the refusal is folded, the journey routes again, and the call raises."""
 
     def effect(ctx: EffectContext, arg: ActionArg) -> Observable[Message]:
-        entered = _distribution_call(ctx, lambda port: port.enter).pipe(
-            catch(_follow_reroute_hint(ctx, action))
-        )
+        entered = _distribution_call(ctx, _enter).pipe(catch(_RerouteHint(ctx, action)))
         return concat(entered, bid(ctx, arg)) if isinstance(arg, Bid) else entered
 
     return effect
@@ -369,7 +433,7 @@ _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
     SequenceAction.ENTER_DRAW: _entering(SequenceAction.ENTER_DRAW),
     SequenceAction.ENTER_TIMED_RELEASE: _entering(SequenceAction.ENTER_TIMED_RELEASE),
     SequenceAction.ENTER_AUCTION: _entering(SequenceAction.ENTER_AUCTION),
-    SequenceAction.LEAVE_PARTICIPATION: lambda ctx, _: _distribution_call(ctx, lambda port: port.leave),
+    SequenceAction.LEAVE_PARTICIPATION: lambda ctx, _: _distribution_call(ctx, _leave),
     SequenceAction.COMPLETE_TIMED_RELEASE: lambda ctx, _: defer(
         lambda: _complete_timed_release(ctx)),
     SequenceAction.ENTER_WAITLIST: lambda ctx, _: _waitlist_call(ctx, enter=True),
@@ -382,9 +446,9 @@ _EFFECTS: Mapping[JourneyAction | SequenceAction | str, _Effect] = {
 #: The effect of a typed value whose G1 name no built-in knows (a registered mechanism
 #: plug-in's ``enter_raffle`` ...): the port's generic calls.
 _VALUE_EFFECTS: Mapping[type, _Effect] = {
-    Enter: lambda ctx, _: _distribution_call(ctx, lambda port: port.enter),
-    Leave: lambda ctx, _: _distribution_call(ctx, lambda port: port.leave),
-    Complete: lambda ctx, _: _distribution_call(ctx, lambda port: port.complete),
+    Enter: lambda ctx, _: _distribution_call(ctx, _enter),
+    Leave: lambda ctx, _: _distribution_call(ctx, _leave),
+    Complete: lambda ctx, _: _distribution_call(ctx, _complete),
     Bid: _bid,
     Book: _appointment,
     Cancel: _appointment,

@@ -881,7 +881,7 @@ class _ChainRun(abc.DisposableBase):
     async def _run(self, source: Observable[Any], scheduler: abc.SchedulerBase | None) -> None:
         """Drive ``source``, then deliver its end to the sink (unless disposed meanwhile)."""
         try:
-            await _drive(source, self._emit, scheduler)
+            await _drive(source, self, scheduler)  # the run is its emitter: no bound method
         except _Downstream as downstream:  # the observer's own error: the run just ends
             self._sink = self._task = None
             _report(downstream.error)
@@ -908,7 +908,8 @@ class _ChainRun(abc.DisposableBase):
         except Exception as exc:  # noqa: BLE001 - the observer's own error
             _report(exc)
 
-    def _emit(self, value: Any) -> None:
+    def __call__(self, value: Any) -> None:
+        """A value of the chain to the sink (the run is the emitter its task drives)."""
         sink = self._sink
         if sink is None:
             return  # disposed meanwhile
