@@ -17,10 +17,11 @@ from fanfare_rx.errors import FanfareError, JourneyDestroyedError
 from fanfare_rx.journey.core.machine import initial_snapshot
 from fanfare_rx.journey.core.messages import ConsumerState, Message
 from fanfare_rx.journey.effect_context import CallbackLink
+from fanfare_rx.journey.effects import effect_for
 from fanfare_rx.journey.lean import LoopScheduler, awaited, catch, defer, fail, items
 from fanfare_rx.journey.polling import Poller
 from fanfare_rx.journey.runner import ActionResult, EffectRunner
-from fanfare_rx.models.journey import JourneySnapshot
+from fanfare_rx.models.journey import JourneyAction, JourneySnapshot, SequenceAction
 from fanfare_rx.testing import JourneyHarness
 from fanfare_rx.testing import builders as b
 
@@ -36,6 +37,19 @@ def _runner(sent: list[Message] | None = None) -> EffectRunner:
     scheduler = LoopScheduler.of(asyncio.get_running_loop())
     return EffectRunner(object(), scheduler, CallbackLink(  # type: ignore[arg-type]
         (sent if sent is not None else []).append, lambda: SNAPSHOT, lambda: 0))
+
+
+async def _held_per_task(start: Callable[[int], asyncio.Future[Any]],
+                         count: int = 100) -> tuple[float, list[asyncio.Future[Any]]]:
+    """The tracked objects held per task while ``count`` tasks made by ``start(i)`` are in
+    flight (three loop turns after they started), and the tasks."""
+    gc.collect()
+    before = len(gc.get_objects())
+    tasks = [start(i) for i in range(count)]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    gc.collect()
+    return (len(gc.get_objects()) - before - 1) / count, tasks  # less the list of tasks
 
 
 async def test_the_result_replays_to_late_subscribers_and_awaiters() -> None:
@@ -157,18 +171,8 @@ async def test_an_awaited_action_in_flight_costs_a_few_objects_over_its_request(
         # the lean effect as the journey's are (its one value goes to ``sent``, a list)
         return await runner.run("k", cast(Observable[Message], awaited(request)), "start")
 
-    async def per_task(start: Any) -> float:
-        gc.collect()
-        before = len(gc.get_objects())
-        tasks = [asyncio.ensure_future(start(i)) for i in range(100)]
-        for _ in range(3):
-            await asyncio.sleep(0)
-        gc.collect()
-        per = (len(gc.get_objects()) - before - 1) / 100
-        return per if tasks else 0.0
-
-    baseline = await per_task(lambda _: bare())
-    library = await per_task(lambda i: action(runners[i]))
+    baseline, _ = await _held_per_task(lambda _: asyncio.ensure_future(bare()))
+    library, _ = await _held_per_task(lambda i: asyncio.ensure_future(action(runners[i])))
     gate.set_result(None)
     await asyncio.sleep(0.01)
     # 5.0; 7.0 with a generator per awaiter and a dict and a set of the runs, 11.7 with bound
@@ -203,13 +207,8 @@ async def test_an_entry_in_flight_costs_its_catch_and_its_call_over_its_request(
 
     async def per_task(start: Callable[[EffectRunner], Awaitable[object]]) -> float:
         runners = [_runner() for _ in range(100)]
-        gc.collect()
-        before = len(gc.get_objects())
-        tasks = [asyncio.ensure_future(start(runner)) for runner in runners]
-        for _ in range(3):
-            await asyncio.sleep(0)
-        gc.collect()
-        return (len(gc.get_objects()) - before - 1) / len(tasks)
+        held, _ = await _held_per_task(lambda i: asyncio.ensure_future(start(runners[i])))
+        return held
 
     plain = await per_task(with_plain_effect)
     entering = await per_task(with_entry_effect)
@@ -279,14 +278,49 @@ class _GatedExperience:
     def __init__(self, gate: asyncio.Future[None]) -> None:
         self.gate = gate
 
-    async def _wait(self) -> None:
+    async def wait(self) -> None:
         await self.gate
 
     def load_experience(self, experience_id: str) -> Observable[Any]:
-        return cast(Observable[Any], awaited(self._wait))
+        return cast(Observable[Any], awaited(self.wait))
 
     def enter(self, distribution: object) -> Observable[Any]:
-        return cast(Observable[Any], awaited(self._wait))
+        return cast(Observable[Any], awaited(self.wait))
+
+
+async def _held_over_the_call(action: JourneyAction | SequenceAction,
+                              snapshot: JourneySnapshot) -> float:
+    """The tracked objects an action holds while its first call is in flight, per action (100
+    at once, on a port whose calls wait), over the same call made alone as the effect."""
+    loop = asyncio.get_running_loop()
+    port = _GatedExperience(loop.create_future())
+    scheduler = LoopScheduler.of(loop)
+    started: list[asyncio.Future[object]] = []
+
+    def runner() -> EffectRunner:
+        sent: list[Message] = []
+        return EffectRunner(port, scheduler, CallbackLink(  # type: ignore[arg-type]
+            sent.append, lambda: snapshot, lambda: 0))
+
+    async def the_call(each: EffectRunner) -> object:
+        return await each.run("k", cast(Observable[Message], awaited(port.wait)), "k")
+
+    async def the_action(each: EffectRunner) -> object:
+        return await each.run("k", effect_for(each, action, None), "k")
+
+    async def per_action(run: Callable[[EffectRunner], Awaitable[object]]) -> float:
+        runners = [runner() for _ in range(100)]
+        held, tasks = await _held_per_task(lambda i: asyncio.ensure_future(run(runners[i])))
+        started.extend(tasks)
+        return held
+
+    await per_action(the_action)  # first uses (caches of the port's class, the effects' table)
+    await per_action(the_call)
+    alone = await per_action(the_call)
+    held = await per_action(the_action) - alone
+    port.gate.set_result(None)
+    await asyncio.gather(*started, return_exceptions=True)  # the port has no route: some fail
+    return held
 
 
 async def test_a_start_in_flight_holds_its_route_as_one_object_per_step() -> None:
@@ -294,92 +328,16 @@ async def test_a_start_in_flight_holds_its_route_as_one_object_per_step() -> Non
     the action's last step, and the collector's count mostly does not see what that step frees:
     each object held to the end costs about what one kept for good does. The route and the
     status follow-up are one object each (the route's step after the experience is its bound
-    method), and the chain's run is its own emitter: over the experience call alone as the
-    effect, 19 objects per start while it is in flight, where closures with their cells and the
-    run's bound emitter made it 26."""
-    from fanfare_rx.journey.effects import effect_for
-    from fanfare_rx.models.journey import JourneyAction
-
-    loop = asyncio.get_running_loop()
-    gate: asyncio.Future[None] = loop.create_future()
-    scheduler = LoopScheduler.of(loop)
-    port = _GatedExperience(gate)
-
-    def runner() -> EffectRunner:
-        sent: list[Message] = []
-        return EffectRunner(port, scheduler, CallbackLink(  # type: ignore[arg-type]
-            sent.append, lambda: SNAPSHOT, lambda: 0))
-
-    async def plain(each: EffectRunner) -> object:  # the call alone, as the effect
-        return await each.run("k", cast(Observable[Message], awaited(port._wait)), "start")
-
-    async def start(each: EffectRunner) -> object:
-        return await each.run("k", effect_for(each, JourneyAction.START, None), "start")
-
-    started: list[asyncio.Future[object]] = []
-
-    async def per_action(action: Callable[[EffectRunner], Awaitable[object]]) -> float:
-        runners = [runner() for _ in range(100)]
-        gc.collect()
-        before = len(gc.get_objects())
-        tasks = [asyncio.ensure_future(action(each)) for each in runners]
-        for _ in range(3):
-            await asyncio.sleep(0)
-        gc.collect()
-        started.extend(tasks)
-        return (len(gc.get_objects()) - before - 1) / len(tasks)
-
-    await per_action(start)  # first uses (caches of the port's class, of reactivex's operators)
-    await per_action(plain)
-    one_call = await per_action(plain)
-    starting = await per_action(start)
-    gate.set_result(None)
-    await asyncio.gather(*started, return_exceptions=True)  # the port has no route: they fail
-    assert starting - one_call <= 19, (starting, one_call)
+    method), and the chain's run is its own emitter: 19 objects per start over its experience
+    call alone, where closures with their cells and the run's bound emitter made it 26."""
+    held = await _held_over_the_call(JourneyAction.START, SNAPSHOT)
+    assert held <= 19, held
 
 
 async def test_an_entry_in_flight_holds_its_call_and_its_reroute_hint_as_one_object_each() -> None:
     """An entry's effect (the distribution read when it runs, the port's call, the server's
-    reroute hint caught) is held until the action's last step, as a start's is: over the call
-    alone as the effect, 5 objects per entry while it is in flight, where the closures with
-    their cells and a lambda per entry made it 12."""
-    from fanfare_rx.journey.effects import effect_for
-    from fanfare_rx.models.journey import SequenceAction
-
-    loop = asyncio.get_running_loop()
-    gate: asyncio.Future[None] = loop.create_future()
-    scheduler = LoopScheduler.of(loop)
-    port = _GatedExperience(gate)
-    queued = _queued()
-
-    def runner() -> EffectRunner:
-        sent: list[Message] = []
-        return EffectRunner(port, scheduler, CallbackLink(  # type: ignore[arg-type]
-            sent.append, lambda: queued, lambda: 0))
-
-    async def plain(each: EffectRunner) -> object:  # the call alone, as the effect
-        return await each.run("k", cast(Observable[Message], awaited(port._wait)), "enter")
-
-    async def enter(each: EffectRunner) -> object:
-        return await each.run("k", effect_for(each, SequenceAction.ENTER_QUEUE, None), "enter")
-
-    started: list[asyncio.Future[object]] = []
-
-    async def per_action(action: Callable[[EffectRunner], Awaitable[object]]) -> float:
-        runners = [runner() for _ in range(100)]
-        gc.collect()
-        before = len(gc.get_objects())
-        tasks = [asyncio.ensure_future(action(each)) for each in runners]
-        for _ in range(3):
-            await asyncio.sleep(0)
-        gc.collect()
-        started.extend(tasks)
-        return (len(gc.get_objects()) - before - 1) / len(tasks)
-
-    await per_action(enter)  # first uses
-    await per_action(plain)
-    one_call = await per_action(plain)
-    entering = await per_action(enter)
-    gate.set_result(None)
-    await asyncio.gather(*started, return_exceptions=True)
-    assert entering - one_call <= 5, (entering, one_call)
+    reroute hint caught) is held until the action's end, as a start's is: 5 objects per entry
+    over its call alone, where the closures with their cells and a lambda per entry made it
+    12."""
+    held = await _held_over_the_call(SequenceAction.ENTER_QUEUE, _queued())
+    assert held <= 5, held
