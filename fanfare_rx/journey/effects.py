@@ -142,36 +142,48 @@ def _route(ctx: EffectContext, *, fresh_experience: bool, follow: bool = True) -
 
 
 class _Route:
-    """The route of one action, as its chain runs it: called at subscription, it reads the
+    """The route of one action, as its chain runs it: called at each subscription, it reads the
     experience id and access code from the snapshot and returns the experience, then the route
-    with it (:meth:`route_with`), then the status where the stage depends on one.
+    with it (:class:`_RouteWith`), then the status where the stage depends on one.
 
     One object for what the chain holds until the action's last step (a closure per step and
     their cells were about a dozen there): the collector's count mostly does not see what that
     step frees, so each object held to the end costs about what one kept for good does (see
     ``docs/performance.md``, the nineteenth pass)."""
 
-    __slots__ = ("_code", "_ctx", "_experience_id", "_follow", "_fresh_experience")
+    __slots__ = ("_ctx", "_follow", "_fresh_experience")
 
     def __init__(self, ctx: EffectContext, *, fresh_experience: bool, follow: bool) -> None:
         self._ctx = ctx
         self._fresh_experience = fresh_experience
         self._follow = follow
-        self._experience_id = ""
-        self._code: str | None = None
 
     def __call__(self) -> Observable[Message]:
         ctx = self._ctx
         context = ctx.snapshot().context
-        self._experience_id, self._code = context.experience_id, context.access_code
+        route_with = _RouteWith(ctx, context.experience_id, context.access_code, self._follow)
         routed: Observable[Message] = experience_for(ctx, fresh=self._fresh_experience).pipe(
-            flat_map(self.route_with)
+            flat_map(route_with)
         )
         return concat(routed, status_follow_up(ctx))
 
-    def route_with(self, experience: wire.Experience) -> Observable[Message]:
-        """The route with ``experience``, then (where the experience lists no distribution for
-        the routed sequence) its projection, as the messages the fold takes."""
+
+class _RouteWith:
+    """The route with the experience (the id and code read when the route's subscription
+    started), then, where the experience lists no distribution for the routed sequence, its
+    projection, as the messages the fold takes. One object per subscription (see
+    :class:`_Route`)."""
+
+    __slots__ = ("_code", "_ctx", "_experience_id", "_follow")
+
+    def __init__(self, ctx: EffectContext, experience_id: str, code: str | None,
+                 follow: bool) -> None:
+        self._ctx = ctx
+        self._experience_id = experience_id
+        self._code = code
+        self._follow = follow
+
+    def __call__(self, experience: wire.Experience) -> Observable[Message]:
         ctx, follow = self._ctx, self._follow
 
         def to_messages(result: wire.RouteResult) -> Observable[Message]:

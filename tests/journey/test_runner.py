@@ -341,3 +341,47 @@ async def test_an_entry_in_flight_holds_its_call_and_its_reroute_hint_as_one_obj
     12."""
     held = await _held_over_the_call(SequenceAction.ENTER_QUEUE, _queued())
     assert held <= 5, held
+
+
+async def test_each_subscription_of_a_route_routes_with_the_code_read_when_it_started() -> None:
+    """The route is deferred: each subscription reads the experience id and access code when
+    it starts (the route object keeps none of them), so a second subscription made while the
+    first waits for its experience does not change what the first routes with."""
+    import attrs
+
+    from fanfare_rx.models import wire
+
+    loop = asyncio.get_running_loop()
+    gate: asyncio.Future[None] = loop.create_future()
+    experience = b.experience("queue")
+    routed: list[tuple[str, str | None]] = []
+
+    class Port:
+        def load_experience(self, experience_id: str) -> Observable[wire.Experience]:
+            async def load() -> wire.Experience:
+                await gate
+                return experience
+
+            return awaited(load)
+
+        def route(self, experience_id: str, code: str | None) -> Observable[Any]:
+            routed.append((experience_id, code))
+            return items()
+
+    snapshots = [attrs.evolve(SNAPSHOT, context=attrs.evolve(SNAPSHOT.context, access_code=code))
+                 for code in ("A", "B")]
+    now = [snapshots[0]]
+    ctx = EffectRunner(Port(), LoopScheduler.of(loop), CallbackLink(  # type: ignore[arg-type]
+        lambda _: None, lambda: now[0], lambda: 0))
+    route = effect_for(ctx, JourneyAction.START, None)
+    ended: list[str] = []
+    route.subscribe(on_completed=lambda: ended.append("first"))
+    await asyncio.sleep(0)
+    now[0] = snapshots[1]
+    route.subscribe(on_completed=lambda: ended.append("second"))
+    await asyncio.sleep(0)
+    gate.set_result(None)
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert sorted(routed) == [(experience.id, "A"), (experience.id, "B")]
+    assert sorted(ended) == ["first", "second"]
