@@ -327,8 +327,8 @@ async def test_a_start_in_flight_holds_its_route_as_one_object_per_step() -> Non
     """A start's chain (the experience, then the route with it, then the status) is held until
     the action's last step, and the collector's count mostly does not see what that step frees:
     each object held to the end costs about what one kept for good does. The route and the
-    status follow-up are one object each (the route's step after the experience is its bound
-    method), and the chain's run is its own emitter: 19 objects per start over its experience
+    status follow-up are one object each (the route's step after the experience one more), and
+    the chain's run is its own emitter: 19 objects per start over its experience
     call alone, where closures with their cells and the run's bound emitter made it 26."""
     held = await _held_over_the_call(JourneyAction.START, SNAPSHOT)
     assert held <= 19, held
